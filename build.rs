@@ -1,0 +1,22 @@
+//! Compiles proto/ into Rust with protox (pure Rust): building FlashQ needs no protoc.
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let files = [
+        "proto/flashq/v1/record.proto",
+        "proto/flashq/v1/produce.proto",
+        "proto/flashq/v1/fetch.proto",
+        "proto/flashq/v1/admin.proto",
+    ];
+    for file in files {
+        println!("cargo:rerun-if-changed={file}");
+    }
+    let fds = protox::compile(files, ["proto"])?;
+    let out_dir = std::path::PathBuf::from(std::env::var("OUT_DIR")?);
+    // The descriptor set feeds server reflection, so grpcurl can list and call the services.
+    std::fs::write(
+        out_dir.join("flashq_descriptor.bin"),
+        prost::Message::encode_to_vec(&fds),
+    )?;
+    tonic_prost_build::configure().bytes(".").compile_fds(fds)?;
+    Ok(())
+}

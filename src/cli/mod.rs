@@ -1,0 +1,103 @@
+//! The command line: clap definitions, one file per subcommand, and how results are printed.
+//!
+//! Every subcommand but `serve` and `inspect-log` talks to a broker through `crate::client`.
+//! clap types stay in this module; nothing below it knows the command line exists.
+
+pub mod config;
+pub mod consume;
+pub mod exit;
+pub mod inspect_log;
+pub mod output;
+pub mod produce;
+pub mod serve;
+pub mod topic;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+pub use exit::{CliError, ExitCode};
+pub use output::OutputFormat;
+
+/// FlashQ: a Kafka-class record log broker in one executable.
+#[derive(Debug, Parser)]
+#[command(name = "flashq", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every subcommand takes. Precedence: flag > environment > config file > default.
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// Broker address [default: http://127.0.0.1:50051]
+    #[arg(long, global = true, env = "FLASHQ_BROKER", value_name = "URL")]
+    pub broker: Option<String>,
+    /// Output format [default: text]
+    #[arg(short = 'o', long, global = true, env = "FLASHQ_OUTPUT", value_enum)]
+    pub output: Option<OutputFormat>,
+    /// Config file [default: the platform config dir's flashq/config.toml]
+    #[arg(long, global = true, env = "FLASHQ_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Print only results, no notices
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// More log output on stderr (repeat for more)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the broker
+    Serve(serve::ServeArgs),
+    /// Append records to a topic
+    Produce(produce::ProduceArgs),
+    /// Read records from a topic
+    Consume(consume::ConsumeArgs),
+    /// Create, list, describe, configure and delete topics
+    #[command(subcommand)]
+    Topic(topic::TopicCommand),
+    /// Summarise, dump and verify segment files offline (read-only)
+    InspectLog(inspect_log::InspectLogArgs),
+}
+
+/// The settings every command resolves from flags, environment, config file and defaults.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub broker: String,
+    pub output: OutputFormat,
+    pub quiet: bool,
+    pub config: config::Config,
+}
+
+impl Context {
+    /// Resolves the global flags against the config file.
+    pub fn resolve(global: &GlobalArgs) -> Result<Context, CliError> {
+        let config = config::Config::load(global.config.as_deref())?;
+        Ok(Context {
+            broker: global
+                .broker
+                .clone()
+                .or_else(|| config.broker.clone())
+                .unwrap_or_else(|| crate::client::DEFAULT_BROKER.to_string()),
+            output: global.output.or(config.output).unwrap_or_default(),
+            quiet: global.quiet,
+            config,
+        })
+    }
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let ctx = Context::resolve(&cli.global)?;
+    match cli.command {
+        Command::Serve(args) => serve::run(args, &ctx).await,
+        Command::Produce(args) => produce::run(args, &ctx).await,
+        Command::Consume(args) => consume::run(args, &ctx).await,
+        Command::Topic(cmd) => topic::run(cmd, &ctx).await,
+        Command::InspectLog(args) => inspect_log::run(args, &ctx),
+    }
+}

@@ -1,0 +1,9 @@
+//! FlashQ: a Kafka-class record log broker.
+//!
+//! Layers call only downward: `cli -> client -> (wire) -> server -> broker -> storage`.
+//! Everything below `cli` is usable as a library without the command line.
+
+pub mod cli;
+pub mod client;
+pub mod storage;
+pub mod wire;

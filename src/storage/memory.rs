@@ -1,0 +1,246 @@
+//! The in-memory backend: the same contract as the file backend, nothing survives the process.
+//!
+//! Each appended batch is kept whole, like a tiny closed segment, so retention deletes whole
+//! batches (never the newest one) just as the file backend deletes whole segments.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use super::{
+    AppendOutcome, LogConfig, PartitionLog, Record, RecordLimits, Result, RetentionOutcome,
+    Storage, StorageError, StoredRecord, TopicMeta,
+};
+
+/// Bytes a record is taken to occupy beyond its payload, so size accounting resembles the file log.
+const RECORD_OVERHEAD_BYTES: u64 = 16;
+
+/// Topics and partition logs held in memory.
+#[derive(Default)]
+pub struct MemoryStorage {
+    limits: RecordLimits,
+    topics: Mutex<BTreeMap<String, TopicMeta>>,
+    logs: Mutex<BTreeMap<(String, u32), Arc<MemoryLog>>>,
+}
+
+impl MemoryStorage {
+    pub fn new(limits: RecordLimits) -> Self {
+        MemoryStorage {
+            limits,
+            ..Default::default()
+        }
+    }
+}
+
+impl Storage for MemoryStorage {
+    fn kind(&self) -> &'static str {
+        "memory"
+    }
+
+    fn load_topics(&self) -> Result<Vec<TopicMeta>> {
+        Ok(lock(&self.topics).values().cloned().collect())
+    }
+
+    fn save_topic(&self, meta: &TopicMeta) -> Result<()> {
+        lock(&self.topics).insert(meta.name.clone(), meta.clone());
+        Ok(())
+    }
+
+    fn open_partition(
+        &self,
+        topic: &str,
+        partition: u32,
+        _config: &LogConfig,
+    ) -> Result<Arc<dyn PartitionLog>> {
+        let log = lock(&self.logs)
+            .entry((topic.to_string(), partition))
+            .or_insert_with(|| Arc::new(MemoryLog::new(self.limits)))
+            .clone();
+        Ok(log)
+    }
+
+    fn delete_topic(&self, topic: &str) -> Result<()> {
+        lock(&self.topics).remove(topic);
+        lock(&self.logs).retain(|(name, _), _| name != topic);
+        Ok(())
+    }
+}
+
+/// A batch as kept in memory.
+struct MemoryBatch {
+    base_offset: u64,
+    records: Vec<StoredRecord>,
+    size_bytes: u64,
+    max_timestamp_ms: i64,
+}
+
+#[derive(Default)]
+struct MemoryLogState {
+    batches: Vec<MemoryBatch>,
+    start_offset: u64,
+    end_offset: u64,
+    size_bytes: u64,
+    closed: bool,
+}
+
+/// One partition's log in memory.
+pub struct MemoryLog {
+    limits: RecordLimits,
+    state: RwLock<MemoryLogState>,
+}
+
+impl MemoryLog {
+    pub fn new(limits: RecordLimits) -> Self {
+        MemoryLog {
+            limits,
+            state: RwLock::default(),
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic elsewhere while holding the lock leaves plain data that is still consistent.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl PartitionLog for MemoryLog {
+    fn append(&self, records: &[Record]) -> Result<AppendOutcome> {
+        self.limits.check(records)?;
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        if state.closed {
+            return Err(StorageError::Closed);
+        }
+        let base_offset = state.end_offset;
+        let stored: Vec<StoredRecord> = records
+            .iter()
+            .zip(base_offset..)
+            .map(|(record, offset)| StoredRecord {
+                offset,
+                record: record.clone(),
+            })
+            .collect();
+        let size_bytes = records
+            .iter()
+            .map(|r| r.payload_bytes() as u64 + RECORD_OVERHEAD_BYTES)
+            .sum();
+        let max_timestamp_ms = records.iter().map(|r| r.timestamp_ms).max().unwrap_or(0);
+        let last_offset = base_offset + records.len() as u64 - 1;
+        state.batches.push(MemoryBatch {
+            base_offset,
+            records: stored,
+            size_bytes,
+            max_timestamp_ms,
+        });
+        state.end_offset = last_offset + 1;
+        state.size_bytes += size_bytes;
+        Ok(AppendOutcome {
+            base_offset,
+            last_offset,
+        })
+    }
+
+    fn read(&self, from_offset: u64, max_bytes: usize) -> Result<Vec<StoredRecord>> {
+        let state = self.state.read().unwrap_or_else(|e| e.into_inner());
+        if from_offset < state.start_offset || from_offset > state.end_offset {
+            return Err(StorageError::OffsetOutOfRange {
+                offset: from_offset,
+                start_offset: state.start_offset,
+                end_offset: state.end_offset,
+            });
+        }
+        // The batch holding from_offset: the last one whose base is <= it.
+        let first = state
+            .batches
+            .partition_point(|b| b.base_offset <= from_offset)
+            .saturating_sub(1);
+        let mut out = Vec::new();
+        let mut bytes = 0u64;
+        for batch in &state.batches[first..] {
+            if !out.is_empty() && bytes + batch.size_bytes > max_bytes as u64 {
+                break;
+            }
+            bytes += batch.size_bytes;
+            out.extend(
+                batch
+                    .records
+                    .iter()
+                    .filter(|r| r.offset >= from_offset)
+                    .cloned(),
+            );
+        }
+        Ok(out)
+    }
+
+    fn offset_for_timestamp(&self, timestamp_ms: i64) -> Result<Option<u64>> {
+        let state = self.state.read().unwrap_or_else(|e| e.into_inner());
+        // Batches' running max timestamp is monotonic: the first batch reaching the target holds
+        // the first record at or after it.
+        let mut running_max = i64::MIN;
+        for batch in &state.batches {
+            running_max = running_max.max(batch.max_timestamp_ms);
+            if running_max >= timestamp_ms {
+                return Ok(batch
+                    .records
+                    .iter()
+                    .find(|r| r.record.timestamp_ms >= timestamp_ms)
+                    .map(|r| r.offset));
+            }
+        }
+        Ok(None)
+    }
+
+    fn start_offset(&self) -> u64 {
+        self.state
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .start_offset
+    }
+
+    fn end_offset(&self) -> u64 {
+        self.state
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .end_offset
+    }
+
+    fn size_bytes(&self) -> u64 {
+        self.state
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .size_bytes
+    }
+
+    fn enforce_retention(&self, config: &LogConfig, now_ms: i64) -> Result<RetentionOutcome> {
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        let mut outcome = RetentionOutcome::default();
+        // The newest batch plays the active segment and is never deleted.
+        while state.batches.len() > 1 {
+            let oldest = &state.batches[0];
+            let too_old = config
+                .retention_ms
+                .is_some_and(|ms| now_ms.saturating_sub(oldest.max_timestamp_ms) > ms as i64);
+            // Like Kafka: drop the oldest only while what remains still meets the size limit.
+            let too_big = config
+                .retention_bytes
+                .is_some_and(|limit| state.size_bytes - oldest.size_bytes >= limit);
+            if !(too_old || too_big) {
+                break;
+            }
+            let removed = state.batches.remove(0);
+            state.size_bytes -= removed.size_bytes;
+            outcome.segments_deleted += 1;
+            outcome.bytes_deleted += removed.size_bytes;
+            state.start_offset = state.batches[0].base_offset;
+        }
+        outcome.start_offset = state.start_offset;
+        Ok(outcome)
+    }
+
+    fn flush(&self) -> Result<()> {
+        Ok(())
+    }
+
+    fn close(&self) -> Result<()> {
+        self.state.write().unwrap_or_else(|e| e.into_inner()).closed = true;
+        Ok(())
+    }
+}

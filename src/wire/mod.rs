@@ -1,0 +1,9 @@
+//! The gRPC contract generated from `proto/flashq/v1`. Only `server` and `client` use it.
+
+#[allow(clippy::all, missing_docs)]
+pub mod v1 {
+    tonic::include_proto!("flashq.v1");
+
+    /// The encoded descriptor set, for server reflection.
+    pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("flashq_descriptor");
+}
