@@ -4,6 +4,8 @@
 //! Everything below `cli` is usable as a library without the command line.
 
 pub mod cli;
+pub mod broker;
 pub mod client;
+pub mod server;
 pub mod storage;
 pub mod wire;
