@@ -168,7 +168,10 @@ pub fn now_ms() -> i64 {
 
 impl Broker {
     /// Opens every topic the backend holds (recovering their logs) on a blocking thread.
-    pub async fn open(storage: Arc<dyn Storage>, config: BrokerConfig) -> Result<Broker, BrokerError> {
+    pub async fn open(
+        storage: Arc<dyn Storage>,
+        config: BrokerConfig,
+    ) -> Result<Broker, BrokerError> {
         let loader = storage.clone();
         let topics = tokio::task::spawn_blocking(move || -> Result<_, BrokerError> {
             let mut topics = BTreeMap::new();
@@ -325,9 +328,11 @@ impl Broker {
         let topic = self.topic(name)?;
         let storage = self.storage.clone();
         let grown = topic.clone();
-        tokio::task::spawn_blocking(move || grown.grow_partitions(storage.as_ref(), total_partitions))
-            .await
-            .map_err(|e| BrokerError::Internal(format!("partition task failed: {e}")))??;
+        tokio::task::spawn_blocking(move || {
+            grown.grow_partitions(storage.as_ref(), total_partitions)
+        })
+        .await
+        .map_err(|e| BrokerError::Internal(format!("partition task failed: {e}")))??;
         Ok(topic.describe())
     }
 
@@ -432,7 +437,11 @@ impl Broker {
         })
     }
 
-    async fn resolve(&self, partition: &Partition, start: StartPosition) -> Result<u64, BrokerError> {
+    async fn resolve(
+        &self,
+        partition: &Partition,
+        start: StartPosition,
+    ) -> Result<u64, BrokerError> {
         match start {
             StartPosition::Offset(offset) => {
                 let (start_offset, end_offset) = (partition.start_offset(), partition.end_offset());
@@ -472,7 +481,9 @@ impl Broker {
             ticker.tick().await;
             loop {
                 ticker.tick().await;
-                let Some(broker) = broker.upgrade() else { return };
+                let Some(broker) = broker.upgrade() else {
+                    return;
+                };
                 if let Err(e) = broker.enforce_retention().await {
                     tracing::warn!(error = %e, "retention pass failed");
                 }

@@ -90,7 +90,10 @@ impl Topic {
     }
 
     pub fn partition_count(&self) -> u32 {
-        self.partitions.read().unwrap_or_else(|e| e.into_inner()).len() as u32
+        self.partitions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .len() as u32
     }
 
     pub fn spreader(&self) -> &StickySpreader {

@@ -10,7 +10,9 @@ use clap::Args;
 
 use crate::client::{Client, ConsumedRecord, Offset};
 
-use super::record_format::{Encoding, JsonRecord, RecordFormat, encode_text_bytes, parse_rfc3339_ms};
+use super::record_format::{
+    Encoding, JsonRecord, RecordFormat, encode_text_bytes, parse_rfc3339_ms,
+};
 use super::{CliError, Context, ExitCode};
 
 /// How long a following fetch waits at the end of the log before asking again.
@@ -65,10 +67,13 @@ enum Printer {
 pub async fn run(args: ConsumeArgs, ctx: &Context) -> anyhow::Result<()> {
     let printer = match (&args.format, ctx.output.is_json()) {
         (Some(_), true) => {
-            return Err(CliError::new(ExitCode::Usage, "--format cannot be combined with -o json").into());
+            return Err(
+                CliError::new(ExitCode::Usage, "--format cannot be combined with -o json").into(),
+            );
         }
         (Some(format), false) => Printer::Format(
-            RecordFormat::parse(format).map_err(|e| CliError::new(ExitCode::Usage, format!("--format: {e}")))?,
+            RecordFormat::parse(format)
+                .map_err(|e| CliError::new(ExitCode::Usage, format!("--format: {e}")))?,
         ),
         (None, true) => Printer::Json,
         (None, false) => Printer::Value,
@@ -83,7 +88,10 @@ pub async fn run(args: ConsumeArgs, ctx: &Context) -> anyhow::Result<()> {
             if p >= topic.partitions {
                 return Err(CliError::new(
                     ExitCode::NotFound,
-                    format!("topic {:?} has no partition {p} (it has {})", args.topic, topic.partitions),
+                    format!(
+                        "topic {:?} has no partition {p} (it has {})",
+                        args.topic, topic.partitions
+                    ),
                 )
                 .into());
             }
@@ -91,14 +99,17 @@ pub async fn run(args: ConsumeArgs, ctx: &Context) -> anyhow::Result<()> {
         args.partition.clone()
     };
 
-    let (batches_tx, mut batches_rx) = tokio::sync::mpsc::channel(PENDING_BATCHES * partitions.len().max(1));
+    let (batches_tx, mut batches_rx) =
+        tokio::sync::mpsc::channel(PENDING_BATCHES * partitions.len().max(1));
     let mut readers = tokio::task::JoinSet::new();
     for partition in partitions {
         let client = client.clone();
         let topic = args.topic.clone();
         let tx = batches_tx.clone();
         let follow = args.follow;
-        readers.spawn(async move { read_partition(client, topic, partition, start, follow, tx).await });
+        readers.spawn(
+            async move { read_partition(client, topic, partition, start, follow, tx).await },
+        );
     }
     drop(batches_tx);
 
@@ -118,12 +129,18 @@ pub async fn run(args: ConsumeArgs, ctx: &Context) -> anyhow::Result<()> {
             buffer.clear();
             match &printer {
                 Printer::Value => {
-                    buffer.extend_from_slice(&encode_text_bytes(&record.value, args.value_encoding));
+                    buffer
+                        .extend_from_slice(&encode_text_bytes(&record.value, args.value_encoding));
                     buffer.push(b'\n');
                 }
-                Printer::Format(format) => format.write(&mut buffer, &args.topic, record, args.value_encoding),
+                Printer::Format(format) => {
+                    format.write(&mut buffer, &args.topic, record, args.value_encoding)
+                }
                 Printer::Json => {
-                    serde_json::to_writer(&mut buffer, &JsonRecord::from_consumed(&args.topic, record, args.value_encoding))?;
+                    serde_json::to_writer(
+                        &mut buffer,
+                        &JsonRecord::from_consumed(&args.topic, record, args.value_encoding),
+                    )?;
                     buffer.push(b'\n');
                 }
             }
@@ -170,8 +187,12 @@ fn start_position(args: &ConsumeArgs) -> Result<Offset, CliError> {
         return Ok(Offset::Latest);
     }
     if let Some(since) = args.since {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-        return Ok(Offset::Timestamp(now.saturating_sub(since).as_millis() as i64));
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        return Ok(Offset::Timestamp(
+            now.saturating_sub(since).as_millis() as i64
+        ));
     }
     if let Some(time) = &args.from_time {
         return parse_rfc3339_ms(time)
@@ -192,7 +213,9 @@ async fn read_partition(
     batches: tokio::sync::mpsc::Sender<anyhow::Result<Vec<ConsumedRecord>>>,
 ) {
     let result: anyhow::Result<()> = async {
-        let bounds = client.list_offset(&topic, partition, Offset::Earliest).await?;
+        let bounds = client
+            .list_offset(&topic, partition, Offset::Earliest)
+            .await?;
         let mut next = match start {
             Offset::At(offset) => offset.clamp(bounds.start_offset, bounds.end_offset),
             other => client
@@ -207,7 +230,9 @@ async fn read_partition(
                 return Ok(());
             }
             let wait_ms = if follow { FOLLOW_WAIT_MS } else { 0 };
-            let batch = client.fetch(&topic, partition, Offset::At(next), None, wait_ms).await?;
+            let batch = client
+                .fetch(&topic, partition, Offset::At(next), None, wait_ms)
+                .await?;
             next = batch.next_offset;
             let mut records = batch.records;
             if !follow {

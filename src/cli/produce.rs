@@ -85,7 +85,11 @@ pub async fn run(args: ProduceArgs, ctx: &Context) -> anyhow::Result<()> {
             let record = ProducerRecord {
                 key: args.key.clone().map(Bytes::from),
                 value: Bytes::from(value.clone()),
-                headers: args.headers.iter().map(|(k, v)| header(k.clone(), v.clone())).collect(),
+                headers: args
+                    .headers
+                    .iter()
+                    .map(|(k, v)| header(k.clone(), v.clone()))
+                    .collect(),
                 timestamp_ms: None,
                 partition: args.partition,
             };
@@ -130,7 +134,8 @@ pub async fn run(args: ProduceArgs, ctx: &Context) -> anyhow::Result<()> {
         let deadline = tokio::time::Instant::now() + linger;
         while pending.len() < batch_size {
             let room = batch_size - pending.len();
-            match tokio::time::timeout_at(deadline, records_rx.recv_many(&mut pending, room)).await {
+            match tokio::time::timeout_at(deadline, records_rx.recv_many(&mut pending, room)).await
+            {
                 Ok(0) | Err(_) => break,
                 Ok(_) => {}
             }

@@ -255,7 +255,13 @@ impl RecordFormat {
     }
 
     /// Appends one formatted record to `out`.
-    pub fn write(&self, out: &mut Vec<u8>, topic: &str, record: &ConsumedRecord, encoding: Encoding) {
+    pub fn write(
+        &self,
+        out: &mut Vec<u8>,
+        topic: &str,
+        record: &ConsumedRecord,
+        encoding: Encoding,
+    ) {
         use std::io::Write;
         for part in &self.parts {
             match part {
@@ -275,7 +281,9 @@ impl RecordFormat {
                         out.extend_from_slice(&encode_text_bytes(key, encoding));
                     }
                 }
-                FormatPart::Value => out.extend_from_slice(&encode_text_bytes(&record.value, encoding)),
+                FormatPart::Value => {
+                    out.extend_from_slice(&encode_text_bytes(&record.value, encoding))
+                }
                 FormatPart::KeyLength => {
                     let length = record.key.as_ref().map_or(-1, |k| k.len() as i64);
                     let _ = write!(out, "{length}");

@@ -75,9 +75,9 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
     }
     let fsync = match (args.fsync, &ctx.config.fsync) {
         (Some(policy), _) => policy,
-        (None, Some(text)) => text
-            .parse()
-            .map_err(|e: String| CliError::new(ExitCode::InvalidInput, format!("config fsync: {e}")))?,
+        (None, Some(text)) => text.parse().map_err(|e: String| {
+            CliError::new(ExitCode::InvalidInput, format!("config fsync: {e}"))
+        })?,
         (None, None) => FsyncPolicy::default(),
     };
     let data_dir = args
@@ -115,12 +115,14 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
     let broker = Arc::new(Broker::open(storage, config).await?);
     let retention = broker.spawn_retention();
 
-    let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| {
-        CliError::new(
-            ExitCode::Failure,
-            format!("cannot listen on {}: {e}", args.listen),
-        )
-    })?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| {
+            CliError::new(
+                ExitCode::Failure,
+                format!("cannot listen on {}: {e}", args.listen),
+            )
+        })?;
     let bound = listener.local_addr()?;
     // The first line of stdout is the bound address, so scripts and tests can find a port-0 broker.
     {
@@ -133,7 +135,10 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
             StorageKind::File => format!("data dir {}, fsync {fsync}", data_dir.display()),
             StorageKind::Memory => "in memory".to_string(),
         };
-        eprintln!("flashq {} serving on {bound} ({where_})", env!("CARGO_PKG_VERSION"));
+        eprintln!(
+            "flashq {} serving on {bound} ({where_})",
+            env!("CARGO_PKG_VERSION")
+        );
     }
 
     crate::server::serve(broker.clone(), listener, shutdown_signal()).await?;

@@ -176,7 +176,9 @@ pub async fn run(cmd: TopicCommand, ctx: &Context) -> anyhow::Result<()> {
             println!("{t}");
             Ok(())
         }
-        TopicCommand::Describe { name } => print_topic(&client.describe_topic(&name).await?, ctx.output),
+        TopicCommand::Describe { name } => {
+            print_topic(&client.describe_topic(&name).await?, ctx.output)
+        }
         TopicCommand::Delete { name } => {
             client.delete_topic(&name).await?;
             if ctx.output.is_json() {
@@ -215,7 +217,11 @@ fn print_topic(topic: &TopicInfo, output: OutputFormat) -> anyhow::Result<()> {
         json.name,
         json.partitions,
         human_retention(json.retention_ms),
-        if json.retention_bytes == 0 { "unbounded".to_string() } else { human_bytes(json.retention_bytes) },
+        if json.retention_bytes == 0 {
+            "unbounded".to_string()
+        } else {
+            human_bytes(json.retention_bytes)
+        },
         human_bytes(json.segment_bytes),
         humantime::format_duration(Duration::from_millis(json.segment_ms)),
     );

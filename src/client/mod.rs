@@ -172,7 +172,12 @@ impl Client {
     }
 
     /// Resolves a position in one partition to an offset; also returns the log's bounds.
-    pub async fn list_offset(&self, topic: &str, partition: u32, position: Offset) -> Result<PartitionInfo> {
+    pub async fn list_offset(
+        &self,
+        topic: &str,
+        partition: u32,
+        position: Offset,
+    ) -> Result<PartitionInfo> {
         let response = self
             .fetch
             .clone()
@@ -216,7 +221,12 @@ impl Client {
             .clone()
             .list_topics(pb::ListTopicsRequest {})
             .await?;
-        Ok(response.into_inner().topics.into_iter().map(Into::into).collect())
+        Ok(response
+            .into_inner()
+            .topics
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 
     pub async fn describe_topic(&self, name: &str) -> Result<TopicInfo> {
@@ -240,7 +250,11 @@ impl Client {
         Ok(())
     }
 
-    pub async fn update_topic_config(&self, name: &str, settings: TopicSettings) -> Result<TopicInfo> {
+    pub async fn update_topic_config(
+        &self,
+        name: &str,
+        settings: TopicSettings,
+    ) -> Result<TopicInfo> {
         let response = self
             .admin
             .clone()

@@ -61,7 +61,11 @@ impl Admin for AdminService {
         let request = request.into_inner();
         let topic = self
             .broker
-            .create_topic(&request.name, request.partitions, config_update(request.config))
+            .create_topic(
+                &request.name,
+                request.partitions,
+                config_update(request.config),
+            )
             .await?;
         Ok(Response::new(describe(topic.describe())))
     }

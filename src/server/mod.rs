@@ -39,8 +39,12 @@ pub async fn serve(
     health
         .set_serving::<ProduceServer<produce::ProduceService>>()
         .await;
-    health.set_serving::<FetchServer<fetch::FetchService>>().await;
-    health.set_serving::<AdminServer<admin::AdminService>>().await;
+    health
+        .set_serving::<FetchServer<fetch::FetchService>>()
+        .await;
+    health
+        .set_serving::<AdminServer<admin::AdminService>>()
+        .await;
 
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(crate::wire::v1::FILE_DESCRIPTOR_SET)

@@ -49,7 +49,10 @@ fn records_from_wire(records: Vec<pb::Record>) -> Vec<ProduceRecord> {
         .collect()
 }
 
-async fn produce(broker: &Broker, request: pb::ProduceRequest) -> Result<pb::ProduceResponse, Status> {
+async fn produce(
+    broker: &Broker,
+    request: pb::ProduceRequest,
+) -> Result<pb::ProduceResponse, Status> {
     let positions = broker
         .produce(&request.topic, records_from_wire(request.records))
         .await?;
@@ -72,7 +75,9 @@ impl Produce for ProduceService {
         &self,
         request: Request<pb::ProduceRequest>,
     ) -> Result<Response<pb::ProduceResponse>, Status> {
-        Ok(Response::new(produce(&self.broker, request.into_inner()).await?))
+        Ok(Response::new(
+            produce(&self.broker, request.into_inner()).await?,
+        ))
     }
 
     type ProduceStreamStream = ResponseStream;
