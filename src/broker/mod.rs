@@ -3,7 +3,9 @@
 //! The broker owns the topic registry and routes records to partition logs in `crate::storage`.
 //! It has its own plain types; gRPC (`crate::server`) translates to and from them.
 //! Storage calls run on blocking threads so the async runtime never waits on a disk.
+//! Consumer groups and their committed offsets live in [`group`].
 
+pub mod group;
 pub mod names;
 pub mod partition;
 pub mod partitioner;
@@ -13,6 +15,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::storage::offset_store::{MemoryOffsetStore, OffsetStore};
 use crate::storage::{LogConfig, Record, RecordLimits, Storage, StorageError, StoredRecord};
 
 pub use partition::Partition;
@@ -50,6 +53,8 @@ pub enum BrokerError {
     ShuttingDown,
     #[error(transparent)]
     Storage(#[from] StorageError),
+    #[error(transparent)]
+    Group(#[from] group::GroupError),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -157,6 +162,8 @@ pub struct Broker {
     topics: RwLock<BTreeMap<String, Arc<Topic>>>,
     /// Serialises topic creation and deletion so two creators cannot race on one name.
     admin_lock: tokio::sync::Mutex<()>,
+    /// Consumer groups and their committed offsets.
+    groups: group::GroupCoordinator,
 }
 
 /// Milliseconds since the Unix epoch by the broker's clock.
@@ -168,8 +175,18 @@ pub fn now_ms() -> i64 {
 
 impl Broker {
     /// Opens every topic the backend holds (recovering their logs) on a blocking thread.
+    /// Committed group offsets are kept in memory; see [`Broker::open_with_offsets`].
     pub async fn open(
         storage: Arc<dyn Storage>,
+        config: BrokerConfig,
+    ) -> Result<Broker, BrokerError> {
+        Self::open_with_offsets(storage, Arc::new(MemoryOffsetStore::new()), config).await
+    }
+
+    /// Like [`Broker::open`], with consumer groups' committed offsets kept in `offsets`.
+    pub async fn open_with_offsets(
+        storage: Arc<dyn Storage>,
+        offsets: Arc<dyn OffsetStore>,
         config: BrokerConfig,
     ) -> Result<Broker, BrokerError> {
         let loader = storage.clone();
@@ -188,6 +205,7 @@ impl Broker {
             config,
             topics: RwLock::new(topics),
             admin_lock: tokio::sync::Mutex::new(()),
+            groups: group::GroupCoordinator::new(offsets),
         })
     }
 
@@ -494,10 +512,12 @@ impl Broker {
     /// Flushes and closes every log, marking a clean shutdown.
     pub async fn close(&self) -> Result<(), BrokerError> {
         let topics = self.topics();
+        let offsets = self.groups.store().clone();
         tokio::task::spawn_blocking(move || -> Result<(), BrokerError> {
             for topic in topics {
                 topic.close()?;
             }
+            offsets.close()?;
             Ok(())
         })
         .await

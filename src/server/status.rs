@@ -3,6 +3,7 @@
 use tonic::{Code, Status};
 
 use crate::broker::BrokerError;
+use crate::broker::group::GroupError;
 use crate::storage::StorageError;
 
 impl From<BrokerError> for Status {
@@ -14,6 +15,19 @@ impl From<BrokerError> for Status {
             BrokerError::FailedPrecondition(_) => Code::FailedPrecondition,
             BrokerError::ShuttingDown => Code::Unavailable,
             BrokerError::Internal(_) => Code::Internal,
+            BrokerError::Group(group) => match group {
+                GroupError::NotFound(_) => Code::NotFound,
+                // The member must join again: its view of the group is out of date.
+                GroupError::UnknownMember { .. }
+                | GroupError::StaleGeneration { .. }
+                | GroupError::JoinSuperseded { .. } => Code::Aborted,
+                GroupError::NotEmpty { .. } | GroupError::InconsistentAssignor { .. } => {
+                    Code::FailedPrecondition
+                }
+                GroupError::TooManyMembers { .. } | GroupError::TooManyGroups => {
+                    Code::ResourceExhausted
+                }
+            },
             BrokerError::Storage(storage) => match storage {
                 StorageError::RecordTooLarge { .. }
                 | StorageError::BatchTooLarge { .. }

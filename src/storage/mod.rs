@@ -11,6 +11,7 @@
 
 pub mod file;
 pub mod memory;
+pub mod offset_store;
 pub mod record;
 
 use std::sync::Arc;

@@ -1,0 +1,869 @@
+//! The group coordinator: membership, generations, rebalances and fencing for every group,
+//! plus committed offsets through an [`OffsetStore`].
+//!
+//! The protocol is eager and broker-assigned (see docs/api.md, "Consumer groups"):
+//!
+//! 1. A member calls join. Any join that changes the group (a new member, new subscriptions)
+//!    moves it to `PreparingRebalance`; the join call then waits.
+//! 2. Members of the previous generation learn of the rebalance from their next heartbeat. They
+//!    stop reading, commit what they read, and join again.
+//! 3. Once every member has joined again (or the rebalance timeout has passed, which removes the
+//!    members that did not), the broker assigns partitions, raises the generation and answers
+//!    every waiting join with the member's id, the generation and its partitions.
+//!
+//! Because no member gets new partitions before every old owner has given its partitions up (by
+//! joining again, after committing), no partition ever has two owners within the group.
+//! Members that stop heartbeating for their session timeout are removed by [`GroupCoordinator::expire`],
+//! which the broker runs on a timer; that starts a rebalance as well.
+//!
+//! Locking: a std mutex guards the map of groups and is never held across an await; each group
+//! has its own async mutex, held across a commit's fsync so that a generation cannot change
+//! between the fencing check and the write.
+
+use std::collections::BTreeMap;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard, oneshot};
+
+use crate::storage::offset_store::{GroupOffsets, OffsetCommit, OffsetStore};
+
+use super::assignment::{Assignor, assign};
+use super::{
+    GroupError, GroupState, GroupSummary, JoinOutcome, JoinRequest, MAX_GROUP_MEMBERS, MAX_GROUPS,
+    MemberDescription, PartitionCounts, TopicPartition,
+};
+use crate::broker::BrokerError;
+
+/// How long a join may wait beyond its rebalance timeout before it is given up as lost.
+const JOIN_WAIT_SLACK_MS: u64 = 5_000;
+
+type JoinReply = oneshot::Sender<Result<JoinOutcome, GroupError>>;
+
+/// One member of a group.
+struct Member {
+    client_id: String,
+    topics: Vec<String>,
+    session_timeout: Duration,
+    rebalance_timeout: Duration,
+    /// The last heartbeat, join or completed rebalance: the session runs from here.
+    last_seen: Instant,
+    assignment: Vec<TopicPartition>,
+    /// Set while the member waits in a join for the rebalance to complete.
+    pending_join: Option<JoinReply>,
+}
+
+/// One group's membership state.
+pub(super) struct Group {
+    name: String,
+    state: GroupState,
+    generation: u64,
+    assignor: Assignor,
+    members: BTreeMap<String, Member>,
+    /// When a rebalance in progress stops waiting for members to join again.
+    rebalance_deadline: Option<Instant>,
+    /// Removed from the coordinator's map: whoever still holds it must look the group up again.
+    dead: bool,
+}
+
+impl Group {
+    fn new(name: &str) -> Group {
+        Group {
+            name: name.to_string(),
+            state: GroupState::Empty,
+            generation: 0,
+            assignor: Assignor::default(),
+            members: BTreeMap::new(),
+            rebalance_deadline: None,
+            dead: false,
+        }
+    }
+
+    fn outcome(&self, member_id: &str, member: &Member) -> JoinOutcome {
+        JoinOutcome {
+            member_id: member_id.to_string(),
+            generation: self.generation,
+            assignment: member.assignment.clone(),
+            session_timeout_ms: member.session_timeout.as_millis() as u32,
+            heartbeat_interval_ms: heartbeat_interval_ms(member.session_timeout),
+            assignor: self.assignor,
+        }
+    }
+
+    /// Registers a join; the returned receiver yields the outcome once the group is stable.
+    fn join(
+        &mut self,
+        request: &JoinRequest,
+        now: Instant,
+        counts: PartitionCounts<'_>,
+    ) -> Result<oneshot::Receiver<Result<JoinOutcome, GroupError>>, GroupError> {
+        if !self.members.is_empty() && self.assignor != request.assignor {
+            return Err(GroupError::InconsistentAssignor {
+                group: self.name.clone(),
+                current: self.assignor,
+                requested: request.assignor,
+            });
+        }
+        let (reply, receiver) = oneshot::channel();
+        match &request.member_id {
+            Some(id) => {
+                let member = self
+                    .members
+                    .get_mut(id)
+                    .ok_or_else(|| GroupError::UnknownMember {
+                        group: self.name.clone(),
+                        member_id: id.clone(),
+                    })?;
+                let unchanged = member.topics == request.topics;
+                member.topics = request.topics.clone();
+                member.session_timeout = request.session_timeout;
+                member.rebalance_timeout = request.rebalance_timeout;
+                member.last_seen = now;
+                if self.state == GroupState::Stable && unchanged {
+                    // Nothing changed: the member just gets its current assignment back.
+                    let member = &self.members[id];
+                    let _ = reply.send(Ok(self.outcome(id, member)));
+                    return Ok(receiver);
+                }
+                if let Some(previous) = member.pending_join.replace(reply) {
+                    let _ = previous.send(Err(GroupError::JoinSuperseded {
+                        group: self.name.clone(),
+                        member_id: id.clone(),
+                    }));
+                }
+            }
+            None => {
+                if self.members.len() >= MAX_GROUP_MEMBERS {
+                    return Err(GroupError::TooManyMembers {
+                        group: self.name.clone(),
+                    });
+                }
+                if self.members.is_empty() {
+                    self.assignor = request.assignor;
+                }
+                let id = new_member_id(&request.client_id);
+                tracing::info!(group = self.name, member = id, "member joining");
+                self.members.insert(
+                    id,
+                    Member {
+                        client_id: request.client_id.clone(),
+                        topics: request.topics.clone(),
+                        session_timeout: request.session_timeout,
+                        rebalance_timeout: request.rebalance_timeout,
+                        last_seen: now,
+                        assignment: Vec::new(),
+                        pending_join: Some(reply),
+                    },
+                );
+            }
+        }
+        self.prepare_rebalance(now);
+        self.maybe_complete_rebalance(now, counts);
+        Ok(receiver)
+    }
+
+    /// Records a heartbeat; returns whether the member must join again (a rebalance is on).
+    fn heartbeat(
+        &mut self,
+        member_id: &str,
+        generation: u64,
+        now: Instant,
+    ) -> Result<bool, GroupError> {
+        let current = self.generation;
+        let member = self.member_mut(member_id)?;
+        member.last_seen = now;
+        if generation != current {
+            return Err(self.stale(member_id, generation));
+        }
+        Ok(self.state == GroupState::PreparingRebalance)
+    }
+
+    fn leave(
+        &mut self,
+        member_id: &str,
+        now: Instant,
+        counts: PartitionCounts<'_>,
+    ) -> Result<(), GroupError> {
+        let member = self
+            .members
+            .remove(member_id)
+            .ok_or_else(|| self.unknown(member_id))?;
+        if let Some(reply) = member.pending_join {
+            let _ = reply.send(Err(GroupError::JoinSuperseded {
+                group: self.name.clone(),
+                member_id: member_id.to_string(),
+            }));
+        }
+        tracing::info!(group = self.name, member = member_id, "member left");
+        self.members_changed(now, counts);
+        Ok(())
+    }
+
+    /// Removes members whose session expired and ends rebalances whose time is up.
+    fn expire(&mut self, now: Instant, counts: PartitionCounts<'_>) {
+        let expired: Vec<String> = self
+            .members
+            .iter()
+            .filter(|(_, m)| {
+                m.pending_join.is_none() && now.duration_since(m.last_seen) > m.session_timeout
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in &expired {
+            tracing::info!(group = self.name, member = id, "member session expired");
+            self.members.remove(id);
+        }
+        if self.state == GroupState::PreparingRebalance
+            && self
+                .rebalance_deadline
+                .is_some_and(|deadline| now >= deadline)
+        {
+            self.complete_rebalance(now, counts);
+        } else if !expired.is_empty() {
+            self.members_changed(now, counts);
+        }
+    }
+
+    /// Checks that a commit may go ahead: from a current member of the current generation, or
+    /// (with no member) only while the group has no members.
+    fn check_commit(&self, member: Option<(&str, u64)>) -> Result<(), GroupError> {
+        match member {
+            Some((member_id, generation)) => {
+                if !self.members.contains_key(member_id) {
+                    return Err(self.unknown(member_id));
+                }
+                if generation != self.generation {
+                    return Err(self.stale(member_id, generation));
+                }
+                Ok(())
+            }
+            None => self.check_inactive("commit offsets without a member id"),
+        }
+    }
+
+    /// Fails while members are active: admin changes to offsets and deletes wait for an empty group.
+    fn check_inactive(&self, action: &str) -> Result<(), GroupError> {
+        if self.members.is_empty() {
+            return Ok(());
+        }
+        Err(GroupError::NotEmpty {
+            group: self.name.clone(),
+            members: self.members.len(),
+            action: action.to_string(),
+        })
+    }
+
+    fn members_changed(&mut self, now: Instant, counts: PartitionCounts<'_>) {
+        if self.members.is_empty() {
+            self.state = GroupState::Empty;
+            self.rebalance_deadline = None;
+            // A new generation, so nothing from the old one can pass fencing again.
+            self.generation += 1;
+        } else {
+            self.prepare_rebalance(now);
+            self.maybe_complete_rebalance(now, counts);
+        }
+    }
+
+    fn prepare_rebalance(&mut self, now: Instant) {
+        if self.state == GroupState::PreparingRebalance || self.members.is_empty() {
+            return;
+        }
+        let timeout = self
+            .members
+            .values()
+            .map(|m| m.rebalance_timeout)
+            .max()
+            .unwrap_or_default();
+        self.state = GroupState::PreparingRebalance;
+        self.rebalance_deadline = Some(now + timeout);
+        tracing::info!(
+            group = self.name,
+            generation = self.generation,
+            "rebalance started"
+        );
+    }
+
+    fn maybe_complete_rebalance(&mut self, now: Instant, counts: PartitionCounts<'_>) {
+        if self.state == GroupState::PreparingRebalance
+            && self.members.values().all(|m| m.pending_join.is_some())
+        {
+            self.complete_rebalance(now, counts);
+        }
+    }
+
+    /// Drops the members that did not join again, assigns partitions to the rest, raises the
+    /// generation and answers every waiting join.
+    fn complete_rebalance(&mut self, now: Instant, counts: PartitionCounts<'_>) {
+        let name = self.name.clone();
+        self.members.retain(|id, m| {
+            let kept = m.pending_join.is_some();
+            if !kept {
+                tracing::info!(group = name, member = id, "member did not rejoin in time");
+            }
+            kept
+        });
+        self.generation += 1;
+        self.rebalance_deadline = None;
+        if self.members.is_empty() {
+            self.state = GroupState::Empty;
+            return;
+        }
+        let subscriptions: BTreeMap<String, Vec<String>> = self
+            .members
+            .iter()
+            .map(|(id, m)| (id.clone(), m.topics.clone()))
+            .collect();
+        let mut assignment = assign(self.assignor, &subscriptions, counts);
+        self.state = GroupState::Stable;
+        let ids: Vec<String> = self.members.keys().cloned().collect();
+        for id in ids {
+            let member = self.members.get_mut(&id).expect("id taken from the map");
+            member.assignment = assignment.remove(&id).unwrap_or_default();
+            member.last_seen = now;
+            let reply = member.pending_join.take();
+            let outcome = self.outcome(&id, &self.members[&id]);
+            if let Some(reply) = reply {
+                let _ = reply.send(Ok(outcome));
+            }
+        }
+        tracing::info!(
+            group = self.name,
+            generation = self.generation,
+            members = self.members.len(),
+            "rebalance complete"
+        );
+    }
+
+    fn member_mut(&mut self, member_id: &str) -> Result<&mut Member, GroupError> {
+        let unknown = self.unknown(member_id);
+        self.members.get_mut(member_id).ok_or(unknown)
+    }
+
+    fn unknown(&self, member_id: &str) -> GroupError {
+        GroupError::UnknownMember {
+            group: self.name.clone(),
+            member_id: member_id.to_string(),
+        }
+    }
+
+    fn stale(&self, member_id: &str, generation: u64) -> GroupError {
+        GroupError::StaleGeneration {
+            group: self.name.clone(),
+            member_id: member_id.to_string(),
+            generation,
+            current: self.generation,
+        }
+    }
+
+    fn members_described(&self) -> Vec<MemberDescription> {
+        self.members
+            .iter()
+            .map(|(id, m)| MemberDescription {
+                member_id: id.clone(),
+                client_id: m.client_id.clone(),
+                topics: m.topics.clone(),
+                assignment: m.assignment.clone(),
+                session_timeout_ms: m.session_timeout.as_millis() as u32,
+            })
+            .collect()
+    }
+}
+
+/// How often a member should heartbeat: a third of its session, like Kafka's default ratio.
+pub fn heartbeat_interval_ms(session_timeout: Duration) -> u32 {
+    (session_timeout.as_millis() / 3).max(1) as u32
+}
+
+/// A member id no other member has had: the client id plus 64 random bits.
+fn new_member_id(client_id: &str) -> String {
+    static SEQUENCE: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(SEQUENCE.fetch_add(1, Ordering::Relaxed));
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    format!("{client_id}-{:016x}", hasher.finish())
+}
+
+/// Group membership and committed offsets for the whole broker.
+pub struct GroupCoordinator {
+    /// Groups with members, plus short-lived entries while an admin change to an empty group runs.
+    groups: Mutex<BTreeMap<String, Arc<AsyncMutex<Group>>>>,
+    store: Arc<dyn OffsetStore>,
+}
+
+/// A membership snapshot of one group.
+pub(super) struct Membership {
+    pub state: GroupState,
+    pub generation: u64,
+    pub assignor: Option<Assignor>,
+    pub members: Vec<MemberDescription>,
+}
+
+impl GroupCoordinator {
+    /// A coordinator whose committed offsets live in `store`.
+    pub fn new(store: Arc<dyn OffsetStore>) -> GroupCoordinator {
+        GroupCoordinator {
+            groups: Mutex::new(BTreeMap::new()),
+            store,
+        }
+    }
+
+    /// The offset store, for reads (they never touch the disk).
+    pub fn store(&self) -> &Arc<dyn OffsetStore> {
+        &self.store
+    }
+
+    fn map(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Arc<AsyncMutex<Group>>>> {
+        self.groups.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn existing(&self, name: &str) -> Option<Arc<AsyncMutex<Group>>> {
+        self.map().get(name).cloned()
+    }
+
+    fn existing_or_new(&self, name: &str) -> Result<Arc<AsyncMutex<Group>>, GroupError> {
+        let mut map = self.map();
+        if let Some(group) = map.get(name) {
+            return Ok(group.clone());
+        }
+        if map.len() >= MAX_GROUPS {
+            return Err(GroupError::TooManyGroups);
+        }
+        let group = Arc::new(AsyncMutex::new(Group::new(name)));
+        map.insert(name.to_string(), group.clone());
+        Ok(group)
+    }
+
+    /// Locks a group, creating it when absent; retries when it was removed meanwhile.
+    async fn lock_or_create(&self, name: &str) -> Result<OwnedMutexGuard<Group>, GroupError> {
+        loop {
+            let group = self.existing_or_new(name)?.lock_owned().await;
+            if !group.dead {
+                return Ok(group);
+            }
+        }
+    }
+
+    /// Locks a group that has members; `None` when it has none.
+    async fn lock_existing(&self, name: &str) -> Option<OwnedMutexGuard<Group>> {
+        loop {
+            let group = self.existing(name)?.lock_owned().await;
+            if !group.dead {
+                return Some(group);
+            }
+        }
+    }
+
+    /// Forgets a group that has no members left: its offsets (if any) stay in the store.
+    fn release(&self, group: &mut Group) {
+        if !group.members.is_empty() || group.dead {
+            return;
+        }
+        group.dead = true;
+        self.map().remove(&group.name);
+    }
+
+    /// Joins `request.group` and waits until the group is stable; see the module docs.
+    pub async fn join(
+        &self,
+        request: JoinRequest,
+        counts: PartitionCounts<'_>,
+    ) -> Result<JoinOutcome, BrokerError> {
+        let wait = request.rebalance_timeout + Duration::from_millis(JOIN_WAIT_SLACK_MS);
+        let receiver = {
+            let mut group = self.lock_or_create(&request.group).await?;
+            let joined = group.join(&request, Instant::now(), counts);
+            self.release(&mut group);
+            joined?
+        };
+        match tokio::time::timeout(wait, receiver).await {
+            Ok(Ok(outcome)) => Ok(outcome?),
+            // The broker dropped the join: it is shutting down, or the member was removed.
+            Ok(Err(_)) | Err(_) => Err(GroupError::JoinSuperseded {
+                group: request.group,
+                member_id: request.member_id.unwrap_or_default(),
+            }
+            .into()),
+        }
+    }
+
+    /// Records a heartbeat; returns whether the member must join again.
+    pub async fn heartbeat(
+        &self,
+        group: &str,
+        member_id: &str,
+        generation: u64,
+    ) -> Result<bool, BrokerError> {
+        let mut locked = self.lock_existing(group).await.ok_or_else(|| {
+            if self.store.offsets(group).is_some() {
+                GroupError::UnknownMember {
+                    group: group.to_string(),
+                    member_id: member_id.to_string(),
+                }
+            } else {
+                GroupError::NotFound(group.to_string())
+            }
+        })?;
+        Ok(locked.heartbeat(member_id, generation, Instant::now())?)
+    }
+
+    /// Removes a member at once (no waiting for its session to expire) and rebalances the rest.
+    pub async fn leave(
+        &self,
+        group: &str,
+        member_id: &str,
+        counts: PartitionCounts<'_>,
+    ) -> Result<(), BrokerError> {
+        let Some(mut locked) = self.lock_existing(group).await else {
+            return Err(self.not_found_or_unknown(group, member_id).into());
+        };
+        let left = locked.leave(member_id, Instant::now(), counts);
+        self.release(&mut locked);
+        Ok(left?)
+    }
+
+    fn not_found_or_unknown(&self, group: &str, member_id: &str) -> GroupError {
+        if self.store.offsets(group).is_some() {
+            GroupError::UnknownMember {
+                group: group.to_string(),
+                member_id: member_id.to_string(),
+            }
+        } else {
+            GroupError::NotFound(group.to_string())
+        }
+    }
+
+    /// Commits offsets durably, fenced: from a member of the current generation, or with no member
+    /// while the group is empty. The group stays locked until the write is durable.
+    pub async fn commit(
+        &self,
+        group: &str,
+        member: Option<(String, u64)>,
+        offsets: Vec<OffsetCommit>,
+        timestamp_ms: i64,
+    ) -> Result<(), BrokerError> {
+        let mut locked = match &member {
+            Some((member_id, _)) => match self.lock_existing(group).await {
+                Some(locked) => locked,
+                None => return Err(self.not_found_or_unknown(group, member_id).into()),
+            },
+            None => self.lock_or_create(group).await?,
+        };
+        if let Err(e) = locked.check_commit(member.as_ref().map(|(id, g)| (id.as_str(), *g))) {
+            self.release(&mut locked);
+            return Err(e.into());
+        }
+        let store = self.store.clone();
+        let name = group.to_string();
+        let (mut locked, written) = tokio::task::spawn_blocking(move || {
+            let written = store.commit(&name, &offsets, timestamp_ms);
+            (locked, written)
+        })
+        .await
+        .map_err(|e| BrokerError::Internal(format!("commit task failed: {e}")))?;
+        self.release(&mut locked);
+        Ok(written?)
+    }
+
+    /// Deletes a group's committed offsets; refused while it has members.
+    pub async fn delete(&self, group: &str) -> Result<(), BrokerError> {
+        let locked = self.lock_or_create(group).await?;
+        if let Err(e) = locked.check_inactive("delete the group") {
+            return Err(e.into());
+        }
+        let store = self.store.clone();
+        let name = group.to_string();
+        let (mut locked, deleted) = tokio::task::spawn_blocking(move || {
+            let deleted = store.delete_group(&name);
+            (locked, deleted)
+        })
+        .await
+        .map_err(|e| BrokerError::Internal(format!("delete task failed: {e}")))?;
+        self.release(&mut locked);
+        if !deleted? {
+            return Err(GroupError::NotFound(group.to_string()).into());
+        }
+        tracing::info!(group, "deleted group");
+        Ok(())
+    }
+
+    /// Fails when `group` has members: offsets may only be reset while nobody reads them.
+    pub async fn check_inactive(&self, group: &str, action: &str) -> Result<(), BrokerError> {
+        match self.lock_existing(group).await {
+            Some(locked) => Ok(locked.check_inactive(action)?),
+            None => Ok(()),
+        }
+    }
+
+    /// A group's membership and committed offsets; `None` when the group has neither.
+    pub(super) async fn membership(
+        &self,
+        group: &str,
+    ) -> Option<(Membership, Option<GroupOffsets>)> {
+        let offsets = self.store.offsets(group);
+        let membership = match self.lock_existing(group).await {
+            Some(locked) => Membership {
+                state: locked.state,
+                generation: locked.generation,
+                assignor: Some(locked.assignor),
+                members: locked.members_described(),
+            },
+            None if offsets.is_some() => Membership {
+                state: GroupState::Empty,
+                generation: 0,
+                assignor: None,
+                members: Vec::new(),
+            },
+            None => return None,
+        };
+        Some((membership, offsets))
+    }
+
+    /// Every group with members or committed offsets, by name.
+    pub async fn list(&self) -> Vec<GroupSummary> {
+        let mut names: Vec<String> = self.map().keys().cloned().collect();
+        names.extend(self.store.groups());
+        names.sort();
+        names.dedup();
+        let mut summaries = Vec::with_capacity(names.len());
+        for name in names {
+            if let Some((membership, _)) = self.membership(&name).await {
+                summaries.push(GroupSummary {
+                    group: name,
+                    state: membership.state,
+                    generation: membership.generation,
+                    assignor: membership.assignor,
+                    members: membership.members.len() as u32,
+                });
+            }
+        }
+        summaries
+    }
+
+    /// Expires members past their session and ends overdue rebalances, in every group.
+    pub async fn expire(&self, counts: PartitionCounts<'_>) {
+        let groups: Vec<Arc<AsyncMutex<Group>>> = self.map().values().cloned().collect();
+        for group in groups {
+            let mut locked = group.lock_owned().await;
+            if locked.dead {
+                continue;
+            }
+            locked.expire(Instant::now(), counts);
+            self.release(&mut locked);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::offset_store::MemoryOffsetStore;
+
+    fn six(topic: &str) -> Option<u32> {
+        (topic == "t").then_some(6)
+    }
+
+    fn request(member_id: Option<&str>) -> JoinRequest {
+        JoinRequest {
+            group: "g".into(),
+            member_id: member_id.map(str::to_string),
+            client_id: "test".into(),
+            topics: vec!["t".into()],
+            session_timeout: Duration::from_millis(1000),
+            rebalance_timeout: Duration::from_millis(1000),
+            assignor: Assignor::Range,
+        }
+    }
+
+    /// Joins and returns the receiver (the outcome arrives when the group is stable).
+    fn join(
+        group: &mut Group,
+        member_id: Option<&str>,
+        now: Instant,
+    ) -> oneshot::Receiver<Result<JoinOutcome, GroupError>> {
+        group.join(&request(member_id), now, &six).unwrap()
+    }
+
+    fn outcome(mut rx: oneshot::Receiver<Result<JoinOutcome, GroupError>>) -> JoinOutcome {
+        rx.try_recv()
+            .expect("join answered")
+            .expect("join succeeded")
+    }
+
+    #[test]
+    fn a_lone_member_gets_every_partition_at_once() {
+        let mut group = Group::new("g");
+        let now = Instant::now();
+        let first = outcome(join(&mut group, None, now));
+        assert_eq!(first.generation, 1);
+        assert_eq!(first.assignment.len(), 6);
+        assert_eq!(group.state, GroupState::Stable);
+    }
+
+    #[test]
+    fn a_second_member_waits_until_the_first_rejoins_then_both_share() {
+        let mut group = Group::new("g");
+        let now = Instant::now();
+        let a = outcome(join(&mut group, None, now));
+        let mut b_rx = join(&mut group, None, now);
+        assert!(b_rx.try_recv().is_err(), "b must wait for a to rejoin");
+        assert_eq!(group.heartbeat(&a.member_id, a.generation, now), Ok(true));
+        // a commits with its (still current) generation during the rebalance: allowed.
+        assert_eq!(group.check_commit(Some((&a.member_id, 1))), Ok(()));
+        let a2 = outcome(join(&mut group, Some(&a.member_id), now));
+        let b = outcome(b_rx);
+        assert_eq!((a2.generation, b.generation), (2, 2));
+        assert_eq!(a2.assignment.len() + b.assignment.len(), 6);
+        assert!(a2.assignment.iter().all(|tp| !b.assignment.contains(tp)));
+        // The old generation is fenced now, for commits and heartbeats alike.
+        assert!(matches!(
+            group.check_commit(Some((&a.member_id, 1))),
+            Err(GroupError::StaleGeneration { current: 2, .. })
+        ));
+        assert!(matches!(
+            group.heartbeat(&a.member_id, 1, now),
+            Err(GroupError::StaleGeneration { .. })
+        ));
+        assert!(matches!(
+            group.check_commit(Some(("nobody", 2))),
+            Err(GroupError::UnknownMember { .. })
+        ));
+        // Admin commits wait for an empty group.
+        assert!(matches!(
+            group.check_commit(None),
+            Err(GroupError::NotEmpty { .. })
+        ));
+    }
+
+    #[test]
+    fn an_expired_member_is_removed_and_the_rest_rebalance() {
+        let mut group = Group::new("g");
+        let start = Instant::now();
+        let a = outcome(join(&mut group, None, start));
+        let b_rx = join(&mut group, None, start);
+        let a = outcome(join(&mut group, Some(&a.member_id), start));
+        let b = outcome(b_rx);
+        assert_eq!(a.assignment.len(), 3);
+        // a keeps heartbeating, b goes silent past its session.
+        let later = start + Duration::from_millis(900);
+        assert_eq!(group.heartbeat(&a.member_id, 2, later), Ok(false));
+        group.expire(start + Duration::from_millis(1500), &six);
+        assert!(!group.members.contains_key(&b.member_id));
+        assert_eq!(group.state, GroupState::PreparingRebalance);
+        let a = outcome(join(
+            &mut group,
+            Some(&a.member_id),
+            start + Duration::from_millis(1600),
+        ));
+        assert_eq!((a.generation, a.assignment.len()), (3, 6));
+    }
+
+    #[test]
+    fn a_member_that_does_not_rejoin_in_time_is_dropped_at_the_deadline() {
+        let mut group = Group::new("g");
+        let start = Instant::now();
+        let a = outcome(join(&mut group, None, start));
+        let b_rx = join(&mut group, None, start);
+        // a heartbeats (so its session lives) but never rejoins.
+        let mid = start + Duration::from_millis(800);
+        assert_eq!(group.heartbeat(&a.member_id, 1, mid), Ok(true));
+        group.expire(start + Duration::from_millis(1001), &six);
+        let b = outcome(b_rx);
+        assert_eq!((b.generation, b.assignment.len()), (2, 6));
+        assert!(matches!(
+            group.heartbeat(&a.member_id, 1, mid),
+            Err(GroupError::UnknownMember { .. })
+        ));
+    }
+
+    #[test]
+    fn leaving_rebalances_at_once_and_the_last_leaver_empties_the_group() {
+        let mut group = Group::new("g");
+        let now = Instant::now();
+        let a = outcome(join(&mut group, None, now));
+        let b_rx = join(&mut group, None, now);
+        let a = outcome(join(&mut group, Some(&a.member_id), now));
+        let b = outcome(b_rx);
+        group.leave(&b.member_id, now, &six).unwrap();
+        assert_eq!(group.heartbeat(&a.member_id, 2, now), Ok(true));
+        let a = outcome(join(&mut group, Some(&a.member_id), now));
+        assert_eq!((a.generation, a.assignment.len()), (3, 6));
+        group.leave(&a.member_id, now, &six).unwrap();
+        assert_eq!(group.state, GroupState::Empty);
+        assert_eq!(group.check_commit(None), Ok(()));
+        assert!(matches!(
+            group.leave(&a.member_id, now, &six),
+            Err(GroupError::UnknownMember { .. })
+        ));
+    }
+
+    #[test]
+    fn a_member_asking_for_another_assignor_is_refused() {
+        let mut group = Group::new("g");
+        let now = Instant::now();
+        outcome(join(&mut group, None, now));
+        let mut other = request(None);
+        other.assignor = Assignor::RoundRobin;
+        assert!(matches!(
+            group.join(&other, now, &six),
+            Err(GroupError::InconsistentAssignor { .. })
+        ));
+    }
+
+    #[tokio::test]
+    async fn coordinator_fences_commits_and_keeps_deleted_groups_deleted() {
+        let coordinator = GroupCoordinator::new(Arc::new(MemoryOffsetStore::new()));
+        let commit = |offset| {
+            vec![OffsetCommit {
+                topic: "t".into(),
+                partition: 0,
+                offset,
+            }]
+        };
+        let a = coordinator.join(request(None), &six).await.unwrap();
+        coordinator
+            .commit("g", Some((a.member_id.clone(), a.generation)), commit(3), 1)
+            .await
+            .unwrap();
+        let stale = coordinator
+            .commit(
+                "g",
+                Some((a.member_id.clone(), a.generation + 1)),
+                commit(4),
+                1,
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            stale,
+            BrokerError::Group(GroupError::StaleGeneration { .. })
+        ));
+        let busy = coordinator.delete("g").await.unwrap_err();
+        assert!(matches!(
+            busy,
+            BrokerError::Group(GroupError::NotEmpty { .. })
+        ));
+        coordinator.leave("g", &a.member_id, &six).await.unwrap();
+        assert_eq!(
+            coordinator.list().await.len(),
+            1,
+            "offsets keep the group listed"
+        );
+        coordinator.delete("g").await.unwrap();
+        assert!(coordinator.list().await.is_empty());
+        assert!(matches!(
+            coordinator.delete("g").await,
+            Err(BrokerError::Group(GroupError::NotFound(_)))
+        ));
+        assert!(matches!(
+            coordinator.heartbeat("g", &a.member_id, 1).await,
+            Err(BrokerError::Group(GroupError::NotFound(_)))
+        ));
+    }
+}

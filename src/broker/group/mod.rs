@@ -1,0 +1,539 @@
+//! Consumer groups: members share a topic's partitions and commit how far they have read.
+//!
+//! - [`coordinator`]: membership, generations, rebalances and fencing ([`GroupCoordinator`]).
+//! - [`assignment`]: the range and round-robin assignors.
+//! - This file: the engine's group types and errors, and the [`Broker`] methods the wire calls,
+//!   which add what needs topics (validation, log end offsets, LAG, offset resets).
+//!
+//! Committed offsets live in a [`crate::storage::offset_store::OffsetStore`]. A group exists while
+//! it has members or committed offsets; deleting it removes its offsets durably.
+
+pub mod assignment;
+pub mod coordinator;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::storage::offset_store::{CommittedOffset, MAX_OFFSETS_PER_COMMIT, OffsetCommit};
+
+use super::{Broker, BrokerError, names, now_ms};
+
+pub use assignment::Assignor;
+pub use coordinator::GroupCoordinator;
+
+/// Session timeout of a member that asks for none.
+pub const DEFAULT_SESSION_TIMEOUT_MS: u32 = 10_000;
+/// The shortest session timeout a member may ask for.
+pub const MIN_SESSION_TIMEOUT_MS: u32 = 1_000;
+/// The longest session timeout a member may ask for.
+pub const MAX_SESSION_TIMEOUT_MS: u32 = 300_000;
+/// The longest a rebalance may wait for members to join again.
+pub const MAX_REBALANCE_TIMEOUT_MS: u32 = 300_000;
+/// The most members one group may have.
+pub const MAX_GROUP_MEMBERS: usize = 1_000;
+/// The most groups with members one broker holds at once.
+pub const MAX_GROUPS: usize = 100_000;
+/// The most topics one member may subscribe to.
+pub const MAX_SUBSCRIBED_TOPICS: usize = 1_000;
+/// How often the broker looks for expired sessions and overdue rebalances.
+pub const EXPIRY_CHECK_INTERVAL_MS: u64 = 100;
+/// Client id of a member that gives none; it prefixes the member id.
+pub const DEFAULT_CLIENT_ID: &str = "flashq";
+
+/// A topic's partition count by name, `None` for a topic that does not exist.
+pub type PartitionCounts<'a> = &'a (dyn Fn(&str) -> Option<u32> + Sync);
+
+/// One partition of one topic.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TopicPartition {
+    pub topic: String,
+    pub partition: u32,
+}
+
+impl TopicPartition {
+    pub fn new(topic: impl Into<String>, partition: u32) -> Self {
+        TopicPartition {
+            topic: topic.into(),
+            partition,
+        }
+    }
+}
+
+/// Where a group is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupState {
+    /// No members (it may still have committed offsets).
+    Empty,
+    /// Waiting for members to join again before assigning partitions.
+    PreparingRebalance,
+    /// Every member has its partitions for the current generation.
+    Stable,
+}
+
+impl GroupState {
+    /// The name used on the wire and in output.
+    pub fn name(self) -> &'static str {
+        match self {
+            GroupState::Empty => "Empty",
+            GroupState::PreparingRebalance => "PreparingRebalance",
+            GroupState::Stable => "Stable",
+        }
+    }
+}
+
+/// Errors of group membership and offsets, each with the action a client should take.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GroupError {
+    #[error("group {0:?} does not exist")]
+    NotFound(String),
+    #[error(
+        "member {member_id:?} is not in group {group:?} (it left, or its session expired): join again"
+    )]
+    UnknownMember { group: String, member_id: String },
+    #[error(
+        "stale generation {generation} from member {member_id:?} of group {group:?}: the group is at generation {current}; join again"
+    )]
+    StaleGeneration {
+        group: String,
+        member_id: String,
+        generation: u64,
+        current: u64,
+    },
+    #[error("cannot {action}: group {group:?} has {members} active member(s); stop them first")]
+    NotEmpty {
+        group: String,
+        members: usize,
+        action: String,
+    },
+    #[error("group {group:?} uses the {current} assignor, but this member asked for {requested}")]
+    InconsistentAssignor {
+        group: String,
+        current: Assignor,
+        requested: Assignor,
+    },
+    #[error(
+        "the join of member {member_id:?} to group {group:?} was cut short (another join, a leave or a shutdown): join again"
+    )]
+    JoinSuperseded { group: String, member_id: String },
+    #[error("group {group:?} has {MAX_GROUP_MEMBERS} members, the most a group may have")]
+    TooManyMembers { group: String },
+    #[error("the broker holds {MAX_GROUPS} active groups, the most it may")]
+    TooManyGroups,
+}
+
+/// A member's request to join a group.
+#[derive(Debug, Clone)]
+pub struct JoinRequest {
+    pub group: String,
+    /// `None` for a new member; the broker assigns the id.
+    pub member_id: Option<String>,
+    /// Prefixes the member id, so people can tell members apart.
+    pub client_id: String,
+    pub topics: Vec<String>,
+    pub session_timeout: Duration,
+    pub rebalance_timeout: Duration,
+    pub assignor: Assignor,
+}
+
+/// What a completed join gives a member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoinOutcome {
+    pub member_id: String,
+    pub generation: u64,
+    pub assignment: Vec<TopicPartition>,
+    pub session_timeout_ms: u32,
+    /// How often the member should heartbeat.
+    pub heartbeat_interval_ms: u32,
+    pub assignor: Assignor,
+}
+
+/// One member as `describe` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberDescription {
+    pub member_id: String,
+    pub client_id: String,
+    pub topics: Vec<String>,
+    pub assignment: Vec<TopicPartition>,
+    pub session_timeout_ms: u32,
+}
+
+/// One partition of a group: committed offset, log end and LAG, and who owns it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionOffsets {
+    pub topic: String,
+    pub partition: u32,
+    pub committed: Option<CommittedOffset>,
+    /// `None` when the topic no longer exists.
+    pub log_end_offset: Option<u64>,
+    /// Log end minus committed offset; `None` without both.
+    pub lag: Option<u64>,
+    pub member_id: Option<String>,
+}
+
+/// A group's members and per-partition offsets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupDescription {
+    pub group: String,
+    pub state: GroupState,
+    pub generation: u64,
+    /// `None` for a group without members.
+    pub assignor: Option<Assignor>,
+    pub members: Vec<MemberDescription>,
+    pub partitions: Vec<PartitionOffsets>,
+}
+
+/// One line of `group list`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupSummary {
+    pub group: String,
+    pub state: GroupState,
+    pub generation: u64,
+    pub assignor: Option<Assignor>,
+    pub members: u32,
+}
+
+/// Where reset-offsets moves a group's offsets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetTarget {
+    Earliest,
+    Latest,
+    /// This offset, clamped to the partition's range.
+    Offset(u64),
+    /// The first record at or after this time (ms since the Unix epoch), else the log end.
+    Timestamp(i64),
+    /// The committed offset moved by this much (from the log start when none is committed),
+    /// clamped to the partition's range.
+    ShiftBy(i64),
+}
+
+/// One partition's planned (or applied) reset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResetPlan {
+    pub topic: String,
+    pub partition: u32,
+    pub current: Option<u64>,
+    pub new_offset: u64,
+}
+
+/// A member's identity for fenced calls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberRef {
+    pub member_id: String,
+    pub generation: u64,
+}
+
+fn invalid(message: impl Into<String>) -> BrokerError {
+    BrokerError::InvalidArgument(message.into())
+}
+
+fn check_group_name(group: &str) -> Result<(), BrokerError> {
+    names::validate_name("group", group).map_err(BrokerError::InvalidArgument)
+}
+
+fn check_timeout(what: &str, ms: u32, min: u32, max: u32) -> Result<Duration, BrokerError> {
+    if !(min..=max).contains(&ms) {
+        return Err(invalid(format!(
+            "{what} must be between {min} and {max} ms, got {ms}"
+        )));
+    }
+    Ok(Duration::from_millis(ms as u64))
+}
+
+impl Broker {
+    /// The group coordinator.
+    pub fn groups(&self) -> &GroupCoordinator {
+        &self.groups
+    }
+
+    fn partition_count(&self, topic: &str) -> Option<u32> {
+        self.topic(topic).ok().map(|t| t.partition_count())
+    }
+
+    /// Joins a group and waits until it is stable; returns the member's id, generation and
+    /// partitions. Timeouts default to [`DEFAULT_SESSION_TIMEOUT_MS`] (rebalance: the session's).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn join_group(
+        &self,
+        group: &str,
+        member_id: Option<String>,
+        client_id: Option<String>,
+        topics: Vec<String>,
+        session_timeout_ms: Option<u32>,
+        rebalance_timeout_ms: Option<u32>,
+        assignor: Assignor,
+    ) -> Result<JoinOutcome, BrokerError> {
+        check_group_name(group)?;
+        if topics.is_empty() || topics.len() > MAX_SUBSCRIBED_TOPICS {
+            return Err(invalid(format!(
+                "a member must subscribe to between 1 and {MAX_SUBSCRIBED_TOPICS} topics, got {}",
+                topics.len()
+            )));
+        }
+        let topics: Vec<String> = topics
+            .into_iter()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for topic in &topics {
+            names::validate_name("topic", topic).map_err(BrokerError::InvalidArgument)?;
+            self.topic(topic)?;
+        }
+        let client_id = client_id
+            .filter(|c| !c.is_empty())
+            .unwrap_or_else(|| DEFAULT_CLIENT_ID.to_string());
+        names::validate_name("client id", &client_id).map_err(BrokerError::InvalidArgument)?;
+        let session_ms = session_timeout_ms.unwrap_or(DEFAULT_SESSION_TIMEOUT_MS);
+        let session_timeout = check_timeout(
+            "session_timeout_ms",
+            session_ms,
+            MIN_SESSION_TIMEOUT_MS,
+            MAX_SESSION_TIMEOUT_MS,
+        )?;
+        let rebalance_timeout = check_timeout(
+            "rebalance_timeout_ms",
+            rebalance_timeout_ms.unwrap_or(session_ms),
+            MIN_SESSION_TIMEOUT_MS,
+            MAX_REBALANCE_TIMEOUT_MS,
+        )?;
+        let request = JoinRequest {
+            group: group.to_string(),
+            member_id: member_id.filter(|m| !m.is_empty()),
+            client_id,
+            topics,
+            session_timeout,
+            rebalance_timeout,
+            assignor,
+        };
+        self.groups
+            .join(request, &|topic| self.partition_count(topic))
+            .await
+    }
+
+    /// Keeps a member's session alive; returns whether it must join again (a rebalance is on).
+    pub async fn heartbeat(&self, group: &str, member: &MemberRef) -> Result<bool, BrokerError> {
+        check_group_name(group)?;
+        self.groups
+            .heartbeat(group, &member.member_id, member.generation)
+            .await
+    }
+
+    /// Removes a member at once; the others rebalance.
+    pub async fn leave_group(&self, group: &str, member_id: &str) -> Result<(), BrokerError> {
+        check_group_name(group)?;
+        self.groups
+            .leave(group, member_id, &|topic| self.partition_count(topic))
+            .await
+    }
+
+    /// Commits offsets durably. With a member: fenced by member id and generation. Without: only
+    /// while the group has no members (an admin commit; it creates the group if needed).
+    pub async fn commit_offsets(
+        &self,
+        group: &str,
+        member: Option<MemberRef>,
+        offsets: Vec<OffsetCommit>,
+    ) -> Result<(), BrokerError> {
+        check_group_name(group)?;
+        if offsets.is_empty() || offsets.len() > MAX_OFFSETS_PER_COMMIT {
+            return Err(invalid(format!(
+                "a commit must carry between 1 and {MAX_OFFSETS_PER_COMMIT} offsets, got {}",
+                offsets.len()
+            )));
+        }
+        for commit in &offsets {
+            let partition = self.topic(&commit.topic)?.partition(commit.partition)?;
+            let end = partition.end_offset();
+            if commit.offset > end {
+                return Err(invalid(format!(
+                    "offset {} of {}/{} is past the log end offset {end}",
+                    commit.offset, commit.topic, commit.partition
+                )));
+            }
+        }
+        self.groups
+            .commit(
+                group,
+                member.map(|m| (m.member_id, m.generation)),
+                offsets,
+                now_ms(),
+            )
+            .await
+    }
+
+    /// A group's committed offsets, optionally only for some topics.
+    pub async fn fetch_offsets(
+        &self,
+        group: &str,
+        topics: &[String],
+    ) -> Result<Vec<(TopicPartition, CommittedOffset)>, BrokerError> {
+        check_group_name(group)?;
+        let Some((_, offsets)) = self.groups.membership(group).await else {
+            return Err(GroupError::NotFound(group.to_string()).into());
+        };
+        Ok(offsets
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|((topic, _), _)| topics.is_empty() || topics.contains(topic))
+            .map(|((topic, partition), committed)| {
+                (TopicPartition::new(topic, partition), committed)
+            })
+            .collect())
+    }
+
+    /// Every group with members or committed offsets.
+    pub async fn list_groups(&self) -> Vec<GroupSummary> {
+        self.groups.list().await
+    }
+
+    /// A group's members, and per partition of every topic it subscribes to or has committed
+    /// offsets on: committed offset, log end offset, LAG and owner.
+    pub async fn describe_group(&self, group: &str) -> Result<GroupDescription, BrokerError> {
+        check_group_name(group)?;
+        let Some((membership, offsets)) = self.groups.membership(group).await else {
+            return Err(GroupError::NotFound(group.to_string()).into());
+        };
+        let offsets = offsets.unwrap_or_default();
+        let mut owners: BTreeMap<TopicPartition, String> = BTreeMap::new();
+        let mut topics: BTreeSet<String> = offsets.keys().map(|(t, _)| t.clone()).collect();
+        for member in &membership.members {
+            topics.extend(member.topics.iter().cloned());
+            for tp in &member.assignment {
+                owners.insert(tp.clone(), member.member_id.clone());
+            }
+        }
+        let mut partitions = Vec::new();
+        for topic_name in topics {
+            let ends: BTreeMap<u32, u64> = match self.topic(&topic_name) {
+                Ok(topic) => topic
+                    .partitions()
+                    .iter()
+                    .map(|p| (p.id, p.end_offset()))
+                    .collect(),
+                Err(_) => BTreeMap::new(),
+            };
+            let mut numbers: BTreeSet<u32> = ends.keys().copied().collect();
+            numbers.extend(
+                offsets
+                    .keys()
+                    .filter(|(t, _)| *t == topic_name)
+                    .map(|(_, p)| *p),
+            );
+            for partition in numbers {
+                let committed = offsets.get(&(topic_name.clone(), partition)).copied();
+                let log_end_offset = ends.get(&partition).copied();
+                let lag = match (committed, log_end_offset) {
+                    (Some(c), Some(end)) => Some(end.saturating_sub(c.offset)),
+                    _ => None,
+                };
+                let tp = TopicPartition::new(topic_name.clone(), partition);
+                partitions.push(PartitionOffsets {
+                    member_id: owners.get(&tp).cloned(),
+                    topic: tp.topic,
+                    partition,
+                    committed,
+                    log_end_offset,
+                    lag,
+                });
+            }
+        }
+        Ok(GroupDescription {
+            group: group.to_string(),
+            state: membership.state,
+            generation: membership.generation,
+            assignor: membership.assignor,
+            members: membership.members,
+            partitions,
+        })
+    }
+
+    /// Plans moving a group's offsets on `topic` (all partitions when `partitions` is empty) and,
+    /// with `execute`, commits the plan. Executing is refused while the group has members.
+    pub async fn reset_offsets(
+        &self,
+        group: &str,
+        topic_name: &str,
+        partitions: &[u32],
+        target: ResetTarget,
+        execute: bool,
+    ) -> Result<Vec<ResetPlan>, BrokerError> {
+        check_group_name(group)?;
+        let topic = self.topic(topic_name)?;
+        let chosen: Vec<u32> = if partitions.is_empty() {
+            (0..topic.partition_count()).collect()
+        } else {
+            partitions
+                .iter()
+                .copied()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect()
+        };
+        if execute {
+            self.groups.check_inactive(group, "reset offsets").await?;
+        }
+        let committed = self.groups.store().offsets(group).unwrap_or_default();
+        let mut plan = Vec::with_capacity(chosen.len());
+        for number in chosen {
+            let partition = topic.partition(number)?;
+            let (start, end) = (partition.start_offset(), partition.end_offset());
+            let current = committed
+                .get(&(topic_name.to_string(), number))
+                .map(|c| c.offset);
+            let new_offset = match target {
+                ResetTarget::Earliest => start,
+                ResetTarget::Latest => end,
+                ResetTarget::Offset(offset) => offset.clamp(start, end),
+                ResetTarget::Timestamp(ms) => partition.offset_for_timestamp(ms).await?,
+                ResetTarget::ShiftBy(delta) => {
+                    let base = current.unwrap_or(start);
+                    base.saturating_add_signed(delta).clamp(start, end)
+                }
+            };
+            plan.push(ResetPlan {
+                topic: topic_name.to_string(),
+                partition: number,
+                current,
+                new_offset,
+            });
+        }
+        if execute && !plan.is_empty() {
+            let commits = plan
+                .iter()
+                .map(|p| OffsetCommit {
+                    topic: p.topic.clone(),
+                    partition: p.partition,
+                    offset: p.new_offset,
+                })
+                .collect();
+            self.groups.commit(group, None, commits, now_ms()).await?;
+            tracing::info!(group, topic = topic_name, "reset offsets");
+        }
+        Ok(plan)
+    }
+
+    /// Deletes a group and its committed offsets; refused while it has members.
+    pub async fn delete_group(&self, group: &str) -> Result<(), BrokerError> {
+        check_group_name(group)?;
+        self.groups.delete(group).await
+    }
+
+    /// Expires silent members and overdue rebalances until the returned task is aborted.
+    pub fn spawn_group_expiry(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let broker = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(Duration::from_millis(EXPIRY_CHECK_INTERVAL_MS));
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticker.tick().await;
+                let Some(broker) = broker.upgrade() else {
+                    return;
+                };
+                broker
+                    .groups
+                    .expire(&|topic| broker.partition_count(topic))
+                    .await;
+            }
+        })
+    }
+}

@@ -1,0 +1,1042 @@
+//! Committed consumer-group offsets, kept durably: an append-only log of CRC-checked entries,
+//! compacted into a snapshot once the log grows past a threshold.
+//!
+//! This module knows groups, topics and partitions only as opaque strings and numbers; it does
+//! not validate names (the broker does) and never builds a path from one. Every string is
+//! length-prefixed in the files, so any name round-trips: there is no separator to collide with.
+//!
+//! Files in the groups dir (`<data>/groups/` for the file backend):
+//!
+//! - `offsets.snapshot`: the whole state at the last compaction, written to a temp file,
+//!   fsynced, renamed into place, then the directory fsynced. Any defect in it is corruption.
+//! - `offsets.log`: entries appended since that snapshot, each fsynced before a commit returns.
+//!   A torn last entry (a crash mid-append, never acknowledged) is cut off at startup; a bad
+//!   entry anywhere before the end is corruption, reported, never skipped.
+//!
+//! Both files start with an 8-byte magic that names the file kind and format version, then
+//! entries framed as `u32 payload length | u32 CRC32C of payload | payload` (little-endian).
+//! Payload kinds: `1` commit (`str group | u32 n | n × (str topic | u32 partition | u64 offset |
+//! i64 commit time ms)`), `2` delete group (`str group`), `3` snapshot end (`u64 entries`, only
+//! the last entry of a snapshot, so a short snapshot is detected). `str` is `u32 length | UTF-8`.
+//!
+//! Replaying the log over a snapshot that already contains it gives the same state (a commit sets
+//! absolute offsets; a delete removes the whole group), so a crash between writing the snapshot and
+//! starting the new log loses nothing and invents nothing.
+
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::{Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use super::{Result, StorageError};
+
+/// Magic opening an offsets log, format version 1.
+const LOG_MAGIC: &[u8; 8] = b"FQOFFLG1";
+/// Magic opening an offsets snapshot, format version 1.
+const SNAPSHOT_MAGIC: &[u8; 8] = b"FQOFFSN1";
+/// Bytes of an entry's frame before its payload: length and CRC.
+const ENTRY_HEADER_BYTES: usize = 8;
+/// The largest entry payload written or accepted; a larger length field is corruption.
+pub const MAX_ENTRY_BYTES: usize = 32 * 1024 * 1024;
+/// The most offsets one commit may carry (also the chunk size of snapshot entries).
+pub const MAX_OFFSETS_PER_COMMIT: usize = 100_000;
+/// The log size past which it is compacted into a snapshot, by default.
+pub const DEFAULT_COMPACT_LOG_BYTES: u64 = 4 * 1024 * 1024;
+
+const KIND_COMMIT: u8 = 1;
+const KIND_DELETE_GROUP: u8 = 2;
+const KIND_SNAPSHOT_END: u8 = 3;
+
+const LOG_FILE: &str = "offsets.log";
+const SNAPSHOT_FILE: &str = "offsets.snapshot";
+const TEMP_SUFFIX: &str = ".tmp";
+
+/// One offset to commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OffsetCommit {
+    pub topic: String,
+    pub partition: u32,
+    /// The next offset the group will read (one past the last record processed), like Kafka.
+    pub offset: u64,
+}
+
+/// A committed offset and when it was committed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommittedOffset {
+    pub offset: u64,
+    /// Milliseconds since the Unix epoch, by the broker's clock.
+    pub commit_timestamp_ms: i64,
+}
+
+/// A group's committed offsets by (topic, partition).
+pub type GroupOffsets = BTreeMap<(String, u32), CommittedOffset>;
+
+/// Where committed offsets are kept. Writes return only once durable (for the file store:
+/// fsynced); a write that fails leaves the stored state as it was. Reads never touch the disk.
+pub trait OffsetStore: Send + Sync {
+    /// A short name for logs: "file" or "memory".
+    fn kind(&self) -> &'static str;
+
+    /// Every group with at least one committed offset.
+    fn groups(&self) -> Vec<String>;
+
+    /// A group's committed offsets; `None` when it has none.
+    fn offsets(&self, group: &str) -> Option<GroupOffsets>;
+
+    /// Records `commits` for `group` atomically (all or none) with the commit time `timestamp_ms`.
+    fn commit(&self, group: &str, commits: &[OffsetCommit], timestamp_ms: i64) -> Result<()>;
+
+    /// Deletes every committed offset of `group`; returns whether it had any.
+    fn delete_group(&self, group: &str) -> Result<bool>;
+
+    /// Flushes and compacts what can be; later writes fail with [`StorageError::Closed`].
+    fn close(&self) -> Result<()>;
+}
+
+/// The state both stores keep in memory: groups to their offsets.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct OffsetTable {
+    groups: BTreeMap<String, GroupOffsets>,
+}
+
+/// One change to the table, as logged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Entry {
+    Commit {
+        group: String,
+        offsets: Vec<(OffsetCommit, i64)>,
+    },
+    DeleteGroup {
+        group: String,
+    },
+    SnapshotEnd {
+        entries: u64,
+    },
+}
+
+impl OffsetTable {
+    fn apply(&mut self, entry: &Entry) {
+        match entry {
+            Entry::Commit { group, offsets } => {
+                let stored = self.groups.entry(group.clone()).or_default();
+                for (commit, timestamp_ms) in offsets {
+                    stored.insert(
+                        (commit.topic.clone(), commit.partition),
+                        CommittedOffset {
+                            offset: commit.offset,
+                            commit_timestamp_ms: *timestamp_ms,
+                        },
+                    );
+                }
+            }
+            Entry::DeleteGroup { group } => {
+                self.groups.remove(group);
+            }
+            Entry::SnapshotEnd { .. } => {}
+        }
+    }
+
+    /// The table as commit entries, at most [`MAX_OFFSETS_PER_COMMIT`] offsets each.
+    fn to_entries(&self) -> Vec<Entry> {
+        let mut entries = Vec::new();
+        for (group, offsets) in &self.groups {
+            let all: Vec<(OffsetCommit, i64)> = offsets
+                .iter()
+                .map(|((topic, partition), committed)| {
+                    (
+                        OffsetCommit {
+                            topic: topic.clone(),
+                            partition: *partition,
+                            offset: committed.offset,
+                        },
+                        committed.commit_timestamp_ms,
+                    )
+                })
+                .collect();
+            for chunk in all.chunks(MAX_OFFSETS_PER_COMMIT) {
+                entries.push(Entry::Commit {
+                    group: group.clone(),
+                    offsets: chunk.to_vec(),
+                });
+            }
+        }
+        entries
+    }
+}
+
+fn check_commit(commits: &[OffsetCommit]) -> Result<()> {
+    if commits.is_empty() || commits.len() > MAX_OFFSETS_PER_COMMIT {
+        return Err(StorageError::io(
+            "committing offsets",
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "a commit must carry between 1 and {MAX_OFFSETS_PER_COMMIT} offsets, got {}",
+                    commits.len()
+                ),
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic elsewhere while holding the lock leaves the table as it was before the change.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Offsets in memory only (`--storage memory`, tests): nothing survives the process.
+#[derive(Default)]
+pub struct MemoryOffsetStore {
+    table: Mutex<OffsetTable>,
+}
+
+impl MemoryOffsetStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl OffsetStore for MemoryOffsetStore {
+    fn kind(&self) -> &'static str {
+        "memory"
+    }
+
+    fn groups(&self) -> Vec<String> {
+        lock(&self.table).groups.keys().cloned().collect()
+    }
+
+    fn offsets(&self, group: &str) -> Option<GroupOffsets> {
+        lock(&self.table).groups.get(group).cloned()
+    }
+
+    fn commit(&self, group: &str, commits: &[OffsetCommit], timestamp_ms: i64) -> Result<()> {
+        check_commit(commits)?;
+        lock(&self.table).apply(&Entry::Commit {
+            group: group.to_string(),
+            offsets: commits.iter().map(|c| (c.clone(), timestamp_ms)).collect(),
+        });
+        Ok(())
+    }
+
+    fn delete_group(&self, group: &str) -> Result<bool> {
+        Ok(lock(&self.table).groups.remove(group).is_some())
+    }
+
+    fn close(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Options of the file store.
+#[derive(Debug, Clone, Copy)]
+pub struct FileOffsetStoreOptions {
+    /// Compact the log into a snapshot once it is larger than this.
+    pub compact_log_bytes: u64,
+}
+
+impl Default for FileOffsetStoreOptions {
+    fn default() -> Self {
+        FileOffsetStoreOptions {
+            compact_log_bytes: DEFAULT_COMPACT_LOG_BYTES,
+        }
+    }
+}
+
+/// Offsets in a log plus snapshot in one directory.
+pub struct FileOffsetStore {
+    dir: PathBuf,
+    options: FileOffsetStoreOptions,
+    inner: Mutex<FileInner>,
+}
+
+struct FileInner {
+    table: OffsetTable,
+    /// The open log; `None` once closed.
+    log: Option<File>,
+    /// Bytes in the log: where the next entry goes.
+    log_bytes: u64,
+    /// Set when a failed write may have left the log in an unknown state: writing after it could
+    /// put good entries behind garbage, so every later write fails until a restart recovers.
+    failed: Option<String>,
+    /// Test hook: the next log write fails as a full disk would.
+    #[cfg(test)]
+    fail_next_write: bool,
+}
+
+impl FileOffsetStore {
+    /// Opens (creating if needed) the store in `dir`: loads the snapshot, replays the log, cuts a
+    /// torn last entry. Corruption anywhere else is an error: the store never starts half-read.
+    pub fn open(dir: &Path, options: FileOffsetStoreOptions) -> Result<FileOffsetStore> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StorageError::io(format!("creating {}", dir.display()), e))?;
+        for name in [LOG_FILE, SNAPSHOT_FILE] {
+            let temp = dir.join(format!("{name}{TEMP_SUFFIX}"));
+            match std::fs::remove_file(&temp) {
+                Ok(()) => tracing::info!(path = %temp.display(), "removed unfinished temp file"),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(StorageError::io(format!("removing {}", temp.display()), e));
+                }
+            }
+        }
+        let mut table = OffsetTable::default();
+        let snapshot_path = dir.join(SNAPSHOT_FILE);
+        if let Some(bytes) = read_if_exists(&snapshot_path)? {
+            load_snapshot(&snapshot_path, &bytes, &mut table)?;
+        }
+        let log_path = dir.join(LOG_FILE);
+        let log_bytes = match read_if_exists(&log_path)? {
+            Some(bytes) => {
+                let valid = replay_log(&log_path, &bytes, &mut table)?;
+                if valid < bytes.len() as u64 {
+                    tracing::warn!(
+                        path = %log_path.display(),
+                        kept_bytes = valid,
+                        cut_bytes = bytes.len() as u64 - valid,
+                        "cut a torn entry at the end of the offsets log (an unacknowledged commit)"
+                    );
+                    let file = OpenOptions::new()
+                        .write(true)
+                        .open(&log_path)
+                        .map_err(|e| {
+                            StorageError::io(format!("opening {}", log_path.display()), e)
+                        })?;
+                    file.set_len(valid)
+                        .and_then(|()| file.sync_all())
+                        .map_err(|e| {
+                            StorageError::io(format!("truncating {}", log_path.display()), e)
+                        })?;
+                }
+                valid
+            }
+            None => {
+                write_atomically(dir, LOG_FILE, LOG_MAGIC)?;
+                LOG_MAGIC.len() as u64
+            }
+        };
+        let log = open_for_append(&log_path)?;
+        let store = FileOffsetStore {
+            dir: dir.to_path_buf(),
+            options,
+            inner: Mutex::new(FileInner {
+                table,
+                log: Some(log),
+                log_bytes,
+                failed: None,
+                #[cfg(test)]
+                fail_next_write: false,
+            }),
+        };
+        {
+            let mut inner = lock(&store.inner);
+            if inner.log_bytes > options.compact_log_bytes {
+                store.compact(&mut inner)?;
+            }
+        }
+        Ok(store)
+    }
+
+    /// The directory the store lives in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Bytes currently in the log (for tests and metrics).
+    pub fn log_bytes(&self) -> u64 {
+        lock(&self.inner).log_bytes
+    }
+
+    /// Appends one entry, fsynced, then applies it; compacts when the log has grown too large.
+    fn append(&self, entry: Entry) -> Result<()> {
+        let mut inner = lock(&self.inner);
+        if let Some(reason) = &inner.failed {
+            return Err(StorageError::io(
+                format!("offsets log in {}", self.dir.display()),
+                std::io::Error::other(format!(
+                    "an earlier write failed ({reason}); restart the broker to recover"
+                )),
+            ));
+        }
+        let frame = encode_frame(&entry)?;
+        let start = inner.log_bytes;
+        #[cfg(test)]
+        let injected = std::mem::take(&mut inner.fail_next_write);
+        #[cfg(not(test))]
+        let injected = false;
+        let log = inner.log.as_mut().ok_or(StorageError::Closed)?;
+        let written = if injected {
+            Err(std::io::Error::from(std::io::ErrorKind::StorageFull))
+        } else {
+            log.write_all(&frame)
+        };
+        let outcome = match written {
+            // Take back whatever part of the entry reached the file, so the log stays clean.
+            Err(e) => Err((
+                "appending to",
+                e,
+                log.set_len(start)
+                    .and_then(|()| log.seek(SeekFrom::Start(start)).map(drop))
+                    .err()
+                    .map(|cut| format!("cutting a failed write: {cut}")),
+            )),
+            // After a failed fsync the page cache may or may not reach the disk: nothing is known.
+            Ok(()) => log
+                .sync_data()
+                .map_err(|e| ("fsyncing", e, Some("a failed fsync".to_string()))),
+        };
+        if let Err((what, e, failed)) = outcome {
+            if failed.is_some() {
+                inner.failed = failed;
+            }
+            return Err(StorageError::io(
+                format!("{what} {}", self.dir.join(LOG_FILE).display()),
+                e,
+            ));
+        }
+        inner.log_bytes = start + frame.len() as u64;
+        inner.table.apply(&entry);
+        if inner.log_bytes > self.options.compact_log_bytes {
+            // The entry is durable in the log already; a failed compaction only delays the next.
+            if let Err(e) = self.compact(&mut inner) {
+                tracing::warn!(error = %e, "compacting the offsets log failed; will retry");
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the whole table as a new snapshot, then starts an empty log.
+    fn compact(&self, inner: &mut FileInner) -> Result<()> {
+        let entries = inner.table.to_entries();
+        let mut bytes = SNAPSHOT_MAGIC.to_vec();
+        for entry in &entries {
+            bytes.extend_from_slice(&encode_frame(entry)?);
+        }
+        bytes.extend_from_slice(&encode_frame(&Entry::SnapshotEnd {
+            entries: entries.len() as u64,
+        })?);
+        write_atomically(&self.dir, SNAPSHOT_FILE, &bytes)?;
+        write_atomically(&self.dir, LOG_FILE, LOG_MAGIC)?;
+        inner.log = Some(open_for_append(&self.dir.join(LOG_FILE))?);
+        inner.log_bytes = LOG_MAGIC.len() as u64;
+        tracing::debug!(
+            groups = inner.table.groups.len(),
+            "compacted the offsets log"
+        );
+        Ok(())
+    }
+
+    /// Makes the next log write fail, to test that a failed save fails the commit.
+    #[cfg(test)]
+    fn fail_next_write(&self) {
+        lock(&self.inner).fail_next_write = true;
+    }
+}
+
+impl OffsetStore for FileOffsetStore {
+    fn kind(&self) -> &'static str {
+        "file"
+    }
+
+    fn groups(&self) -> Vec<String> {
+        lock(&self.inner).table.groups.keys().cloned().collect()
+    }
+
+    fn offsets(&self, group: &str) -> Option<GroupOffsets> {
+        lock(&self.inner).table.groups.get(group).cloned()
+    }
+
+    fn commit(&self, group: &str, commits: &[OffsetCommit], timestamp_ms: i64) -> Result<()> {
+        check_commit(commits)?;
+        self.append(Entry::Commit {
+            group: group.to_string(),
+            offsets: commits.iter().map(|c| (c.clone(), timestamp_ms)).collect(),
+        })
+    }
+
+    fn delete_group(&self, group: &str) -> Result<bool> {
+        if !lock(&self.inner).table.groups.contains_key(group) {
+            return Ok(false);
+        }
+        self.append(Entry::DeleteGroup {
+            group: group.to_string(),
+        })?;
+        Ok(true)
+    }
+
+    fn close(&self) -> Result<()> {
+        let mut inner = lock(&self.inner);
+        if inner.log.is_none() {
+            return Ok(());
+        }
+        // A clean stop leaves one snapshot and an empty log, so the next start reads less.
+        if inner.failed.is_none() && inner.log_bytes > LOG_MAGIC.len() as u64 {
+            self.compact(&mut inner)?;
+        }
+        inner.log = None;
+        Ok(())
+    }
+}
+
+fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(StorageError::io(format!("reading {}", path.display()), e)),
+    }
+}
+
+fn open_for_append(path: &Path) -> Result<File> {
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(|e| StorageError::io(format!("opening {}", path.display()), e))?;
+    file.seek(SeekFrom::End(0))
+        .map_err(|e| StorageError::io(format!("seeking {}", path.display()), e))?;
+    Ok(file)
+}
+
+/// Replaces `dir/name` with `bytes` so a crash leaves either the old or the new file whole:
+/// write a temp file, fsync it, rename it over, fsync the directory.
+fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
+    let path = dir.join(name);
+    let temp = dir.join(format!("{name}{TEMP_SUFFIX}"));
+    let io = |what: &str, e| StorageError::io(format!("{what} {}", temp.display()), e);
+    let mut file = File::create(&temp).map_err(|e| io("creating", e))?;
+    file.write_all(bytes).map_err(|e| io("writing", e))?;
+    file.sync_all().map_err(|e| io("fsyncing", e))?;
+    drop(file);
+    std::fs::rename(&temp, &path).map_err(|e| {
+        StorageError::io(
+            format!("renaming {} to {}", temp.display(), path.display()),
+            e,
+        )
+    })?;
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| StorageError::io(format!("fsyncing directory {}", dir.display()), e))
+}
+
+fn corrupt(path: &Path, position: usize, reason: impl Into<String>) -> StorageError {
+    StorageError::Corrupt {
+        path: path.display().to_string(),
+        position: position as u64,
+        reason: reason.into(),
+    }
+}
+
+/// What reading one framed entry at a position found.
+enum Framed<'a> {
+    Entry(&'a [u8]),
+    /// Fewer bytes remain than the frame needs: a write cut short.
+    Short,
+    /// The CRC does not match the payload.
+    BadCrc,
+}
+
+fn read_frame<'a>(path: &Path, bytes: &'a [u8], position: usize) -> Result<Framed<'a>> {
+    let rest = &bytes[position..];
+    if rest.len() < ENTRY_HEADER_BYTES {
+        return Ok(Framed::Short);
+    }
+    let length = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+    let crc = u32::from_le_bytes([rest[4], rest[5], rest[6], rest[7]]);
+    if length == 0 || length > MAX_ENTRY_BYTES {
+        return Err(corrupt(
+            path,
+            position,
+            format!("entry length {length} is outside 1..={MAX_ENTRY_BYTES}"),
+        ));
+    }
+    let Some(payload) = rest.get(ENTRY_HEADER_BYTES..ENTRY_HEADER_BYTES + length) else {
+        return Ok(Framed::Short);
+    };
+    if crc32c::crc32c(payload) != crc {
+        return Ok(Framed::BadCrc);
+    }
+    Ok(Framed::Entry(payload))
+}
+
+fn check_magic(path: &Path, bytes: &[u8], magic: &[u8; 8]) -> Result<()> {
+    if bytes.len() < magic.len() || &bytes[..magic.len()] != magic {
+        return Err(corrupt(
+            path,
+            0,
+            format!(
+                "missing file header {:?} (not a FlashQ offsets file, or an unknown version)",
+                String::from_utf8_lossy(magic)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Loads a snapshot; any defect is corruption, since snapshots are only ever renamed into place whole.
+fn load_snapshot(path: &Path, bytes: &[u8], table: &mut OffsetTable) -> Result<()> {
+    check_magic(path, bytes, SNAPSHOT_MAGIC)?;
+    let mut position = SNAPSHOT_MAGIC.len();
+    let mut entries = 0u64;
+    loop {
+        if position == bytes.len() {
+            return Err(corrupt(
+                path,
+                position,
+                "snapshot ends without its end marker",
+            ));
+        }
+        let payload = match read_frame(path, bytes, position)? {
+            Framed::Entry(payload) => payload,
+            Framed::Short => return Err(corrupt(path, position, "snapshot entry is cut short")),
+            Framed::BadCrc => return Err(corrupt(path, position, "snapshot entry CRC mismatch")),
+        };
+        let entry = decode_entry(payload).map_err(|reason| corrupt(path, position, reason))?;
+        position += ENTRY_HEADER_BYTES + payload.len();
+        match entry {
+            Entry::SnapshotEnd { entries: expected } => {
+                if expected != entries {
+                    return Err(corrupt(
+                        path,
+                        position,
+                        format!("snapshot end marker counts {expected} entries, found {entries}"),
+                    ));
+                }
+                if position != bytes.len() {
+                    return Err(corrupt(
+                        path,
+                        position,
+                        "bytes after the snapshot end marker",
+                    ));
+                }
+                return Ok(());
+            }
+            Entry::DeleteGroup { .. } => {
+                return Err(corrupt(path, position, "a snapshot holds no deletes"));
+            }
+            commit => {
+                table.apply(&commit);
+                entries += 1;
+            }
+        }
+    }
+}
+
+/// Replays a log onto `table`; returns how many leading bytes are valid. Only a damaged *last*
+/// entry is taken as a torn write; damage followed by more data is corruption.
+fn replay_log(path: &Path, bytes: &[u8], table: &mut OffsetTable) -> Result<u64> {
+    check_magic(path, bytes, LOG_MAGIC)?;
+    let mut position = LOG_MAGIC.len();
+    while position < bytes.len() {
+        let payload = match read_frame(path, bytes, position)? {
+            Framed::Entry(payload) => payload,
+            Framed::Short => return Ok(position as u64),
+            Framed::BadCrc => {
+                let length = u32::from_le_bytes([
+                    bytes[position],
+                    bytes[position + 1],
+                    bytes[position + 2],
+                    bytes[position + 3],
+                ]) as usize;
+                if position + ENTRY_HEADER_BYTES + length == bytes.len() {
+                    return Ok(position as u64);
+                }
+                return Err(corrupt(path, position, "log entry CRC mismatch"));
+            }
+        };
+        let entry = decode_entry(payload).map_err(|reason| corrupt(path, position, reason))?;
+        if matches!(entry, Entry::SnapshotEnd { .. }) {
+            return Err(corrupt(
+                path,
+                position,
+                "a snapshot end marker inside the log",
+            ));
+        }
+        table.apply(&entry);
+        position += ENTRY_HEADER_BYTES + payload.len();
+    }
+    Ok(position as u64)
+}
+
+fn put_str(out: &mut Vec<u8>, text: &str) {
+    out.extend_from_slice(&(text.len() as u32).to_le_bytes());
+    out.extend_from_slice(text.as_bytes());
+}
+
+/// An entry framed with its length and CRC.
+fn encode_frame(entry: &Entry) -> Result<Vec<u8>> {
+    let mut payload = Vec::new();
+    match entry {
+        Entry::Commit { group, offsets } => {
+            payload.push(KIND_COMMIT);
+            put_str(&mut payload, group);
+            payload.extend_from_slice(&(offsets.len() as u32).to_le_bytes());
+            for (commit, timestamp_ms) in offsets {
+                put_str(&mut payload, &commit.topic);
+                payload.extend_from_slice(&commit.partition.to_le_bytes());
+                payload.extend_from_slice(&commit.offset.to_le_bytes());
+                payload.extend_from_slice(&timestamp_ms.to_le_bytes());
+            }
+        }
+        Entry::DeleteGroup { group } => {
+            payload.push(KIND_DELETE_GROUP);
+            put_str(&mut payload, group);
+        }
+        Entry::SnapshotEnd { entries } => {
+            payload.push(KIND_SNAPSHOT_END);
+            payload.extend_from_slice(&entries.to_le_bytes());
+        }
+    }
+    if payload.len() > MAX_ENTRY_BYTES {
+        return Err(StorageError::io(
+            "encoding an offsets entry",
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "entry is {} bytes, over the limit of {MAX_ENTRY_BYTES}",
+                    payload.len()
+                ),
+            ),
+        ));
+    }
+    let mut frame = Vec::with_capacity(ENTRY_HEADER_BYTES + payload.len());
+    frame.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    frame.extend_from_slice(&crc32c::crc32c(&payload).to_le_bytes());
+    frame.extend_from_slice(&payload);
+    Ok(frame)
+}
+
+/// Reads fields off a payload; every read checks the bytes are there.
+struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+        if self.bytes.len() < n {
+            return Err(format!(
+                "entry ends early: wanted {n} more bytes, {} left",
+                self.bytes.len()
+            ));
+        }
+        let (head, tail) = self.bytes.split_at(n);
+        self.bytes = tail;
+        Ok(head)
+    }
+
+    fn u8(&mut self) -> Result<u8, String> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn u32(&mut self) -> Result<u32, String> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    fn u64(&mut self) -> Result<u64, String> {
+        let b = self.take(8)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Ok(u64::from_le_bytes(a))
+    }
+
+    fn string(&mut self) -> Result<String, String> {
+        let length = self.u32()? as usize;
+        let bytes = self.take(length)?;
+        String::from_utf8(bytes.to_vec()).map_err(|_| "a name is not UTF-8".to_string())
+    }
+}
+
+fn decode_entry(payload: &[u8]) -> Result<Entry, String> {
+    let mut reader = Reader { bytes: payload };
+    let entry = match reader.u8()? {
+        KIND_COMMIT => {
+            let group = reader.string()?;
+            let count = reader.u32()? as usize;
+            if count == 0 || count > MAX_OFFSETS_PER_COMMIT {
+                return Err(format!(
+                    "commit entry holds {count} offsets, outside 1..={MAX_OFFSETS_PER_COMMIT}"
+                ));
+            }
+            let mut offsets = Vec::with_capacity(count);
+            for _ in 0..count {
+                let topic = reader.string()?;
+                let partition = reader.u32()?;
+                let offset = reader.u64()?;
+                let timestamp_ms = reader.u64()? as i64;
+                offsets.push((
+                    OffsetCommit {
+                        topic,
+                        partition,
+                        offset,
+                    },
+                    timestamp_ms,
+                ));
+            }
+            Entry::Commit { group, offsets }
+        }
+        KIND_DELETE_GROUP => Entry::DeleteGroup {
+            group: reader.string()?,
+        },
+        KIND_SNAPSHOT_END => Entry::SnapshotEnd {
+            entries: reader.u64()?,
+        },
+        other => return Err(format!("unknown entry kind {other}")),
+    };
+    if !reader.bytes.is_empty() {
+        return Err(format!(
+            "{} unexpected bytes after the entry",
+            reader.bytes.len()
+        ));
+    }
+    Ok(entry)
+}
+
+/// Reads a whole file, for tests that damage one.
+#[cfg(test)]
+fn read_all(path: &Path) -> Vec<u8> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    File::open(path).unwrap().read_to_end(&mut bytes).unwrap();
+    bytes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn commit(topic: &str, partition: u32, offset: u64) -> OffsetCommit {
+        OffsetCommit {
+            topic: topic.to_string(),
+            partition,
+            offset,
+        }
+    }
+
+    fn open(dir: &Path) -> FileOffsetStore {
+        FileOffsetStore::open(dir, FileOffsetStoreOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn commits_survive_reopen_and_any_name_round_trips() {
+        let temp = tempfile::tempdir().unwrap();
+        // Names the original FlashQ broke with its `--` separator, and worse.
+        let names = [
+            "a--b",
+            "a",
+            "--",
+            "orders--0",
+            "x/y",
+            "naïve",
+            "",
+            "a\u{0}b",
+        ];
+        {
+            let store = open(temp.path());
+            for (i, group) in names.iter().enumerate() {
+                for topic in names {
+                    store
+                        .commit(group, &[commit(topic, i as u32, 10 + i as u64)], 7)
+                        .unwrap();
+                }
+            }
+        }
+        let store = open(temp.path());
+        let mut groups = store.groups();
+        groups.sort();
+        let mut want: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+        want.sort();
+        assert_eq!(groups, want);
+        for (i, group) in names.iter().enumerate() {
+            let offsets = store.offsets(group).unwrap();
+            assert_eq!(offsets.len(), names.len());
+            for topic in names {
+                assert_eq!(
+                    offsets[&(topic.to_string(), i as u32)],
+                    CommittedOffset {
+                        offset: 10 + i as u64,
+                        commit_timestamp_ms: 7
+                    }
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn deletes_are_durable_through_the_log_and_through_compaction() {
+        let temp = tempfile::tempdir().unwrap();
+        {
+            let store = open(temp.path());
+            store.commit("gone", &[commit("t", 0, 5)], 1).unwrap();
+            store.commit("kept", &[commit("t", 0, 6)], 1).unwrap();
+            assert!(store.delete_group("gone").unwrap());
+            assert!(!store.delete_group("never").unwrap());
+            // No close: as after SIGKILL, only the log holds the delete.
+        }
+        let store = open(temp.path());
+        assert_eq!(store.groups(), vec!["kept".to_string()]);
+        store.close().unwrap();
+        // After a clean close the state lives in the snapshot.
+        let store = open(temp.path());
+        assert_eq!(store.groups(), vec!["kept".to_string()]);
+        assert_eq!(store.log_bytes(), LOG_MAGIC.len() as u64);
+    }
+
+    #[test]
+    fn compaction_keeps_the_latest_offsets_and_shrinks_the_log() {
+        let temp = tempfile::tempdir().unwrap();
+        let options = FileOffsetStoreOptions {
+            compact_log_bytes: 2048,
+        };
+        {
+            let store = FileOffsetStore::open(temp.path(), options).unwrap();
+            for i in 0..500u64 {
+                store
+                    .commit("g", &[commit("t", (i % 3) as u32, i)], i as i64)
+                    .unwrap();
+                assert!(store.log_bytes() <= 2048 + 100);
+            }
+            store.delete_group("never-there").unwrap();
+        }
+        assert!(temp.path().join(SNAPSHOT_FILE).exists());
+        let store = FileOffsetStore::open(temp.path(), options).unwrap();
+        let offsets = store.offsets("g").unwrap();
+        assert_eq!(offsets[&("t".to_string(), 0)].offset, 498);
+        assert_eq!(offsets[&("t".to_string(), 1)].offset, 499);
+        assert_eq!(offsets[&("t".to_string(), 2)].offset, 497);
+    }
+
+    #[test]
+    fn replaying_an_old_log_over_a_newer_snapshot_changes_nothing() {
+        // A crash after the snapshot rename but before the new log: both hold the same changes.
+        let temp = tempfile::tempdir().unwrap();
+        let store = open(temp.path());
+        store.commit("g", &[commit("t", 0, 1)], 1).unwrap();
+        store.delete_group("g").unwrap();
+        store.commit("g", &[commit("t", 1, 2)], 2).unwrap();
+        store.commit("h", &[commit("t", 0, 3)], 3).unwrap();
+        let log = read_all(&temp.path().join(LOG_FILE));
+        store.close().unwrap();
+        std::fs::write(temp.path().join(LOG_FILE), log).unwrap();
+        let store = open(temp.path());
+        assert_eq!(store.groups(), vec!["g".to_string(), "h".to_string()]);
+        let g = store.offsets("g").unwrap();
+        assert_eq!(g.len(), 1);
+        assert_eq!(g[&("t".to_string(), 1)].offset, 2);
+    }
+
+    #[test]
+    fn a_torn_last_entry_is_cut_but_damage_before_the_end_is_reported() {
+        let temp = tempfile::tempdir().unwrap();
+        {
+            let store = open(temp.path());
+            store.commit("g", &[commit("t", 0, 1)], 1).unwrap();
+            store.commit("g", &[commit("t", 0, 2)], 2).unwrap();
+        }
+        let path = temp.path().join(LOG_FILE);
+        let good = read_all(&path);
+
+        // A crash mid-append: the last entry is only partly there.
+        std::fs::write(&path, &good[..good.len() - 3]).unwrap();
+        let store = open(temp.path());
+        assert_eq!(store.offsets("g").unwrap()[&("t".to_string(), 0)].offset, 1);
+        drop(store);
+
+        // A flipped byte in the first entry, with a good entry after it: corruption.
+        let mut damaged = good.clone();
+        damaged[LOG_MAGIC.len() + ENTRY_HEADER_BYTES + 3] ^= 0x40;
+        std::fs::write(&path, &damaged).unwrap();
+        let error = FileOffsetStore::open(temp.path(), FileOffsetStoreOptions::default())
+            .err()
+            .expect("corruption must be reported");
+        assert!(matches!(error, StorageError::Corrupt { .. }), "{error}");
+
+        // A length field past the limit: corruption, never a huge allocation.
+        let mut damaged = good.clone();
+        damaged[LOG_MAGIC.len()..LOG_MAGIC.len() + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+        std::fs::write(&path, &damaged).unwrap();
+        assert!(matches!(
+            FileOffsetStore::open(temp.path(), FileOffsetStoreOptions::default()),
+            Err(StorageError::Corrupt { .. })
+        ));
+
+        // Not an offsets file at all.
+        std::fs::write(&path, b"garbage!garbage!").unwrap();
+        assert!(matches!(
+            FileOffsetStore::open(temp.path(), FileOffsetStoreOptions::default()),
+            Err(StorageError::Corrupt { .. })
+        ));
+    }
+
+    #[test]
+    fn a_damaged_snapshot_is_reported_never_read_as_empty() {
+        let temp = tempfile::tempdir().unwrap();
+        {
+            let store = open(temp.path());
+            store.commit("g", &[commit("t", 0, 1)], 1).unwrap();
+            store.close().unwrap();
+        }
+        let path = temp.path().join(SNAPSHOT_FILE);
+        let good = read_all(&path);
+        for cut in [good.len() - 1, good.len() - ENTRY_HEADER_BYTES - 9, 4] {
+            std::fs::write(&path, &good[..cut]).unwrap();
+            assert!(
+                matches!(
+                    FileOffsetStore::open(temp.path(), FileOffsetStoreOptions::default()),
+                    Err(StorageError::Corrupt { .. })
+                ),
+                "snapshot cut at {cut} was accepted"
+            );
+        }
+        for at in SNAPSHOT_MAGIC.len()..good.len() {
+            let mut damaged = good.clone();
+            damaged[at] ^= 0x01;
+            std::fs::write(&path, &damaged).unwrap();
+            assert!(
+                FileOffsetStore::open(temp.path(), FileOffsetStoreOptions::default()).is_err(),
+                "flipped bit at {at} was accepted"
+            );
+        }
+    }
+
+    #[test]
+    fn a_failed_save_fails_the_commit_and_changes_nothing() {
+        let temp = tempfile::tempdir().unwrap();
+        let store = open(temp.path());
+        store.commit("g", &[commit("t", 0, 1)], 1).unwrap();
+        store.fail_next_write();
+        let error = store.commit("g", &[commit("t", 0, 2)], 2).unwrap_err();
+        assert!(matches!(error, StorageError::NoSpace(_)), "{error}");
+        assert_eq!(store.offsets("g").unwrap()[&("t".to_string(), 0)].offset, 1);
+        // The log is still clean: the next commit works and everything reads back.
+        store.commit("g", &[commit("t", 0, 3)], 3).unwrap();
+        drop(store);
+        let store = open(temp.path());
+        assert_eq!(store.offsets("g").unwrap()[&("t".to_string(), 0)].offset, 3);
+    }
+
+    #[test]
+    fn closed_store_rejects_writes_and_empty_commits_are_rejected() {
+        let temp = tempfile::tempdir().unwrap();
+        let store = open(temp.path());
+        assert!(store.commit("g", &[], 1).is_err());
+        store.close().unwrap();
+        assert!(matches!(
+            store.commit("g", &[commit("t", 0, 1)], 1),
+            Err(StorageError::Closed)
+        ));
+    }
+
+    #[test]
+    fn memory_store_follows_the_same_contract() {
+        let store = MemoryOffsetStore::new();
+        store.commit("a--b", &[commit("t--0", 1, 4)], 9).unwrap();
+        assert_eq!(store.groups(), vec!["a--b".to_string()]);
+        assert_eq!(
+            store.offsets("a--b").unwrap()[&("t--0".to_string(), 1)].offset,
+            4
+        );
+        assert!(store.delete_group("a--b").unwrap());
+        assert!(store.offsets("a--b").is_none());
+    }
+}
