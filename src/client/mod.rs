@@ -2,6 +2,7 @@
 //!
 //! Proto types stop here: callers see the plain types of [`types`].
 
+pub mod group;
 pub mod types;
 
 use std::time::Duration;
@@ -13,8 +14,13 @@ use tonic::transport::{Channel, Endpoint};
 use crate::wire::v1 as pb;
 use crate::wire::v1::admin_client::AdminClient;
 use crate::wire::v1::fetch_client::FetchClient;
+use crate::wire::v1::groups_client::GroupsClient;
 use crate::wire::v1::produce_client::ProduceClient;
 
+pub use group::{
+    CommittedOffset, GroupAssignment, GroupInfo, GroupMember, GroupMemberInfo, GroupPartitionInfo,
+    GroupSummary, JoinOptions, OffsetResetPlan, OffsetToCommit, ResetTo, TopicPartition,
+};
 pub use types::{
     ConsumedRecord, FetchBatch, Header, Offset, PartitionInfo, ProducedPosition, ProducerRecord,
     TopicInfo, TopicSettings,
@@ -59,6 +65,7 @@ pub struct Client {
     produce: ProduceClient<Channel>,
     fetch: FetchClient<Channel>,
     admin: AdminClient<Channel>,
+    groups: GroupsClient<Channel>,
 }
 
 /// `host:port` or a URL; a bare address gets `http://`.
@@ -100,6 +107,7 @@ impl Client {
             fetch: FetchClient::new(channel.clone())
                 .max_decoding_message_size(MAX_MESSAGE_BYTES)
                 .max_encoding_message_size(MAX_MESSAGE_BYTES),
+            groups: GroupsClient::new(channel.clone()),
             admin: AdminClient::new(channel),
             address,
         })

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod fetch;
+pub mod group;
 pub mod produce;
 pub mod status;
 
@@ -17,6 +18,7 @@ use tokio_stream::wrappers::TcpListenerStream;
 use crate::broker::{Broker, MAX_FETCH_MAX_BYTES};
 use crate::wire::v1::admin_server::AdminServer;
 use crate::wire::v1::fetch_server::FetchServer;
+use crate::wire::v1::groups_server::GroupsServer;
 use crate::wire::v1::produce_server::ProduceServer;
 
 /// Room on top of the batch limit for protobuf framing (tags and lengths per record), so a
@@ -45,6 +47,9 @@ pub async fn serve(
     health
         .set_serving::<AdminServer<admin::AdminService>>()
         .await;
+    health
+        .set_serving::<GroupsServer<group::GroupsService>>()
+        .await;
 
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(crate::wire::v1::FILE_DESCRIPTOR_SET)
@@ -54,6 +59,13 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(crate::wire::v1::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
+
+    // Group joins wait for rebalances; answer them at once so they do not hold up the stop.
+    let groups = broker.clone();
+    let shutdown = async move {
+        shutdown.await;
+        groups.groups().shutdown().await;
+    };
 
     tonic::transport::Server::builder()
         .tcp_nodelay(true)
@@ -69,6 +81,7 @@ pub async fn serve(
                 .max_encoding_message_size(max_response_bytes),
         )
         .add_service(AdminServer::new(admin::AdminService::new(broker.clone())))
+        .add_service(GroupsServer::new(group::GroupsService::new(broker.clone())))
         .add_service(health_service)
         .add_service(reflection)
         .add_service(reflection_v1alpha)

@@ -22,7 +22,7 @@
 
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -395,6 +395,8 @@ pub struct GroupCoordinator {
     /// Groups with members, plus short-lived entries while an admin change to an empty group runs.
     groups: Mutex<BTreeMap<String, Arc<AsyncMutex<Group>>>>,
     store: Arc<dyn OffsetStore>,
+    /// Set by [`GroupCoordinator::shutdown`]: joins are refused, so none holds up a clean stop.
+    shutting_down: AtomicBool,
 }
 
 /// A membership snapshot of one group.
@@ -411,6 +413,7 @@ impl GroupCoordinator {
         GroupCoordinator {
             groups: Mutex::new(BTreeMap::new()),
             store,
+            shutting_down: AtomicBool::new(false),
         }
     }
 
@@ -475,6 +478,9 @@ impl GroupCoordinator {
         request: JoinRequest,
         counts: PartitionCounts<'_>,
     ) -> Result<JoinOutcome, BrokerError> {
+        if self.shutting_down.load(Ordering::SeqCst) {
+            return Err(BrokerError::ShuttingDown);
+        }
         let wait = request.rebalance_timeout + Duration::from_millis(JOIN_WAIT_SLACK_MS);
         let receiver = {
             let mut group = self.lock_or_create(&request.group).await?;
@@ -484,7 +490,10 @@ impl GroupCoordinator {
         };
         match tokio::time::timeout(wait, receiver).await {
             Ok(Ok(outcome)) => Ok(outcome?),
-            // The broker dropped the join: it is shutting down, or the member was removed.
+            Ok(Err(_)) if self.shutting_down.load(Ordering::SeqCst) => {
+                Err(BrokerError::ShuttingDown)
+            }
+            // The broker dropped the join: the member was removed meanwhile.
             Ok(Err(_)) | Err(_) => Err(GroupError::JoinSuperseded {
                 group: request.group,
                 member_id: request.member_id.unwrap_or_default(),
@@ -644,6 +653,19 @@ impl GroupCoordinator {
             }
         }
         summaries
+    }
+
+    /// Answers every waiting join with "shutting down" and refuses new ones, so a graceful
+    /// stop does not wait for rebalances. Sessions are kept: members see the broker go away.
+    pub async fn shutdown(&self) {
+        self.shutting_down.store(true, Ordering::SeqCst);
+        let groups: Vec<Arc<AsyncMutex<Group>>> = self.map().values().cloned().collect();
+        for group in groups {
+            let mut locked = group.lock_owned().await;
+            for member in locked.members.values_mut() {
+                member.pending_join = None;
+            }
+        }
     }
 
     /// Expires members past their session and ends overdue rebalances, in every group.

@@ -1,0 +1,575 @@
+//! Consumer groups from the client side: the Groups calls, and [`GroupMember`], a member that
+//! joins, heartbeats in the background, follows rebalances and commits.
+//!
+//! Proto types stop here; callers see the plain types below.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::wire::v1 as pb;
+
+use super::{Client, ClientError, Result};
+
+/// How long a member waits before trying a failed heartbeat again when the broker gave no interval.
+const HEARTBEAT_RETRY_MS: u64 = 1_000;
+
+/// One partition of one topic.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TopicPartition {
+    pub topic: String,
+    pub partition: u32,
+}
+
+/// What a join gave a member: its id, the generation and its partitions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupAssignment {
+    pub member_id: String,
+    pub generation: u64,
+    pub partitions: Vec<TopicPartition>,
+    pub session_timeout_ms: u32,
+    pub heartbeat_interval_ms: u32,
+    pub assignor: String,
+}
+
+/// How a member joins; `None` fields take the broker's defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JoinOptions {
+    /// Prefixes the member id the broker assigns.
+    pub client_id: Option<String>,
+    pub session_timeout_ms: Option<u32>,
+    pub rebalance_timeout_ms: Option<u32>,
+    /// "range" or "roundrobin".
+    pub assignor: Option<String>,
+}
+
+/// One offset to commit: the next offset to read in a partition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OffsetToCommit {
+    pub topic: String,
+    pub partition: u32,
+    pub offset: u64,
+}
+
+/// A committed offset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommittedOffset {
+    pub topic: String,
+    pub partition: u32,
+    pub offset: u64,
+    pub commit_timestamp_ms: i64,
+}
+
+/// One group in a listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupSummary {
+    pub group: String,
+    pub state: String,
+    pub generation: u64,
+    /// Empty for a group without members.
+    pub assignor: String,
+    pub members: u32,
+}
+
+/// One member of a described group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupMemberInfo {
+    pub member_id: String,
+    pub client_id: String,
+    pub topics: Vec<String>,
+    pub assignment: Vec<TopicPartition>,
+    pub session_timeout_ms: u32,
+}
+
+/// One partition of a described group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupPartitionInfo {
+    pub topic: String,
+    pub partition: u32,
+    pub committed_offset: Option<u64>,
+    pub commit_timestamp_ms: Option<i64>,
+    pub log_end_offset: Option<u64>,
+    pub lag: Option<u64>,
+    /// The member owning the partition now, if any.
+    pub member_id: Option<String>,
+}
+
+/// A described group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupInfo {
+    pub group: String,
+    pub state: String,
+    pub generation: u64,
+    pub assignor: String,
+    pub members: Vec<GroupMemberInfo>,
+    pub partitions: Vec<GroupPartitionInfo>,
+}
+
+/// Where reset-offsets moves offsets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetTo {
+    Earliest,
+    Latest,
+    Offset(u64),
+    /// ms since the Unix epoch.
+    Timestamp(i64),
+    ShiftBy(i64),
+}
+
+/// One partition of a reset plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OffsetResetPlan {
+    pub topic: String,
+    pub partition: u32,
+    pub current_offset: Option<u64>,
+    pub new_offset: u64,
+}
+
+fn partition_from_wire(tp: pb::TopicPartition) -> TopicPartition {
+    TopicPartition {
+        topic: tp.topic,
+        partition: tp.partition,
+    }
+}
+
+impl Client {
+    /// Joins a group (a new member when `member_id` is `None`) and waits until it is stable.
+    pub async fn join_group(
+        &self,
+        group: &str,
+        member_id: Option<&str>,
+        topics: &[String],
+        options: &JoinOptions,
+    ) -> Result<GroupAssignment> {
+        let response = self
+            .groups
+            .clone()
+            .join_group(pb::JoinGroupRequest {
+                group: group.to_string(),
+                member_id: member_id.unwrap_or_default().to_string(),
+                client_id: options.client_id.clone().unwrap_or_default(),
+                topics: topics.to_vec(),
+                session_timeout_ms: options.session_timeout_ms,
+                rebalance_timeout_ms: options.rebalance_timeout_ms,
+                assignor: options.assignor.clone().unwrap_or_default(),
+            })
+            .await?
+            .into_inner();
+        Ok(GroupAssignment {
+            member_id: response.member_id,
+            generation: response.generation,
+            partitions: response
+                .assignment
+                .into_iter()
+                .map(partition_from_wire)
+                .collect(),
+            session_timeout_ms: response.session_timeout_ms,
+            heartbeat_interval_ms: response.heartbeat_interval_ms,
+            assignor: response.assignor,
+        })
+    }
+
+    /// Keeps a member's session alive; returns whether it must join again.
+    pub async fn heartbeat(&self, group: &str, member_id: &str, generation: u64) -> Result<bool> {
+        let response = self
+            .groups
+            .clone()
+            .heartbeat(pb::HeartbeatRequest {
+                group: group.to_string(),
+                member_id: member_id.to_string(),
+                generation,
+            })
+            .await?
+            .into_inner();
+        Ok(response.rebalance_needed)
+    }
+
+    pub async fn leave_group(&self, group: &str, member_id: &str) -> Result<()> {
+        self.groups
+            .clone()
+            .leave_group(pb::LeaveGroupRequest {
+                group: group.to_string(),
+                member_id: member_id.to_string(),
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Commits offsets: as a member (`Some((member_id, generation))`, fenced) or, with `None`,
+    /// as an admin while the group has no members.
+    pub async fn commit_offsets(
+        &self,
+        group: &str,
+        member: Option<(&str, u64)>,
+        offsets: &[OffsetToCommit],
+    ) -> Result<()> {
+        self.groups
+            .clone()
+            .commit_offsets(pb::CommitOffsetsRequest {
+                group: group.to_string(),
+                member_id: member.map(|(id, _)| id.to_string()).unwrap_or_default(),
+                generation: member.map(|(_, generation)| generation),
+                offsets: offsets
+                    .iter()
+                    .map(|o| pb::OffsetToCommit {
+                        topic: o.topic.clone(),
+                        partition: o.partition,
+                        offset: o.offset,
+                    })
+                    .collect(),
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// A group's committed offsets (only for `topics`, unless empty).
+    pub async fn fetch_offsets(
+        &self,
+        group: &str,
+        topics: &[String],
+    ) -> Result<Vec<CommittedOffset>> {
+        let response = self
+            .groups
+            .clone()
+            .fetch_offsets(pb::FetchOffsetsRequest {
+                group: group.to_string(),
+                topics: topics.to_vec(),
+            })
+            .await?
+            .into_inner();
+        Ok(response
+            .offsets
+            .into_iter()
+            .map(|o| CommittedOffset {
+                topic: o.topic,
+                partition: o.partition,
+                offset: o.offset,
+                commit_timestamp_ms: o.commit_timestamp_ms,
+            })
+            .collect())
+    }
+
+    pub async fn list_groups(&self) -> Result<Vec<GroupSummary>> {
+        let response = self
+            .groups
+            .clone()
+            .list_groups(pb::ListGroupsRequest {})
+            .await?
+            .into_inner();
+        Ok(response
+            .groups
+            .into_iter()
+            .map(|g| GroupSummary {
+                group: g.group,
+                state: g.state,
+                generation: g.generation,
+                assignor: g.assignor,
+                members: g.members,
+            })
+            .collect())
+    }
+
+    pub async fn describe_group(&self, group: &str) -> Result<GroupInfo> {
+        let g = self
+            .groups
+            .clone()
+            .describe_group(pb::DescribeGroupRequest {
+                group: group.to_string(),
+            })
+            .await?
+            .into_inner();
+        Ok(GroupInfo {
+            group: g.group,
+            state: g.state,
+            generation: g.generation,
+            assignor: g.assignor,
+            members: g
+                .members
+                .into_iter()
+                .map(|m| GroupMemberInfo {
+                    member_id: m.member_id,
+                    client_id: m.client_id,
+                    topics: m.topics,
+                    assignment: m.assignment.into_iter().map(partition_from_wire).collect(),
+                    session_timeout_ms: m.session_timeout_ms,
+                })
+                .collect(),
+            partitions: g
+                .partitions
+                .into_iter()
+                .map(|p| GroupPartitionInfo {
+                    topic: p.topic,
+                    partition: p.partition,
+                    committed_offset: p.committed_offset,
+                    commit_timestamp_ms: p.commit_timestamp_ms,
+                    log_end_offset: p.log_end_offset,
+                    lag: p.lag,
+                    member_id: Some(p.member_id).filter(|m| !m.is_empty()),
+                })
+                .collect(),
+        })
+    }
+
+    /// Plans (and with `execute`, applies) new offsets for a topic's partitions (all when empty).
+    pub async fn reset_offsets(
+        &self,
+        group: &str,
+        topic: &str,
+        partitions: &[u32],
+        to: ResetTo,
+        execute: bool,
+    ) -> Result<Vec<OffsetResetPlan>> {
+        use pb::reset_offsets_request::Target;
+        let target = match to {
+            ResetTo::Earliest => Target::ToEarliest(true),
+            ResetTo::Latest => Target::ToLatest(true),
+            ResetTo::Offset(offset) => Target::ToOffset(offset),
+            ResetTo::Timestamp(ms) => Target::ToTimestampMs(ms),
+            ResetTo::ShiftBy(delta) => Target::ShiftBy(delta),
+        };
+        let response = self
+            .groups
+            .clone()
+            .reset_offsets(pb::ResetOffsetsRequest {
+                group: group.to_string(),
+                topic: topic.to_string(),
+                partitions: partitions.to_vec(),
+                target: Some(target),
+                execute,
+            })
+            .await?
+            .into_inner();
+        Ok(response
+            .plan
+            .into_iter()
+            .map(|p| OffsetResetPlan {
+                topic: p.topic,
+                partition: p.partition,
+                current_offset: p.current_offset,
+                new_offset: p.new_offset,
+            })
+            .collect())
+    }
+
+    /// Deletes a group and its committed offsets (refused while it has members).
+    pub async fn delete_group(&self, group: &str) -> Result<()> {
+        self.groups
+            .clone()
+            .delete_group(pb::DeleteGroupRequest {
+                group: group.to_string(),
+            })
+            .await?;
+        Ok(())
+    }
+}
+
+/// Whether an error means the member's view of the group is out of date and it must join again.
+pub fn must_rejoin(error: &ClientError) -> bool {
+    error.code() == Some(tonic::Code::Aborted)
+}
+
+/// What the member and its heartbeat task share.
+struct Shared {
+    assignment: Mutex<GroupAssignment>,
+    /// Set while a join is in flight: heartbeats pause, as the broker counts the join as liveness.
+    joining: AtomicBool,
+    /// Turns true when the member must join again (a rebalance, or fenced).
+    rejoin: watch::Sender<bool>,
+}
+
+impl Shared {
+    fn current(&self) -> GroupAssignment {
+        self.assignment
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn set(&self, assignment: GroupAssignment) {
+        *self.assignment.lock().unwrap_or_else(|e| e.into_inner()) = assignment;
+    }
+}
+
+/// Marks a join in flight until dropped, so a cancelled join does not stop heartbeats for good.
+struct Joining<'a>(&'a Shared);
+
+impl<'a> Joining<'a> {
+    fn start(shared: &'a Shared) -> Self {
+        shared.joining.store(true, Ordering::SeqCst);
+        Joining(shared)
+    }
+}
+
+impl Drop for Joining<'_> {
+    fn drop(&mut self) {
+        self.0.joining.store(false, Ordering::SeqCst);
+    }
+}
+
+/// A member of a consumer group: joined on creation, heartbeating in the background until it
+/// leaves or is dropped. When [`GroupMember::rebalance_needed`] fires, stop reading the current
+/// partitions, commit, and call [`GroupMember::rejoin`] for the new assignment.
+pub struct GroupMember {
+    client: Client,
+    group: String,
+    topics: Vec<String>,
+    options: JoinOptions,
+    shared: Arc<Shared>,
+    heartbeat: tokio::task::JoinHandle<()>,
+}
+
+impl GroupMember {
+    /// Joins `group` as a new member reading `topics`; returns once the group is stable.
+    pub async fn join(
+        client: Client,
+        group: &str,
+        topics: Vec<String>,
+        options: JoinOptions,
+    ) -> Result<GroupMember> {
+        let assignment = client.join_group(group, None, &topics, &options).await?;
+        let (rejoin, _) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            assignment: Mutex::new(assignment),
+            joining: AtomicBool::new(false),
+            rejoin,
+        });
+        let heartbeat = tokio::spawn(heartbeat_loop(
+            client.clone(),
+            group.to_string(),
+            shared.clone(),
+        ));
+        Ok(GroupMember {
+            client,
+            group: group.to_string(),
+            topics,
+            options,
+            shared,
+            heartbeat,
+        })
+    }
+
+    pub fn group(&self) -> &str {
+        &self.group
+    }
+
+    /// The current assignment. Between a rebalance signal and [`GroupMember::rejoin`] it is the
+    /// previous generation's, which commits are still accepted for.
+    pub fn assignment(&self) -> GroupAssignment {
+        self.shared.current()
+    }
+
+    /// Completes when the member must join again; at once if that is already known.
+    pub async fn rebalance_needed(&self) {
+        let mut flag = self.shared.rejoin.subscribe();
+        let _ = flag.wait_for(|needed| *needed).await;
+    }
+
+    /// Commits offsets as this member, fenced by its id and generation.
+    pub async fn commit(&self, offsets: &[OffsetToCommit]) -> Result<()> {
+        if offsets.is_empty() {
+            return Ok(());
+        }
+        let assignment = self.assignment();
+        self.client
+            .commit_offsets(
+                &self.group,
+                Some((&assignment.member_id, assignment.generation)),
+                offsets,
+            )
+            .await
+    }
+
+    /// The group's committed offsets for the member's topics.
+    pub async fn committed(&self) -> Result<Vec<CommittedOffset>> {
+        match self.client.fetch_offsets(&self.group, &self.topics).await {
+            Err(e) if e.code() == Some(tonic::Code::NotFound) => Ok(Vec::new()),
+            other => other,
+        }
+    }
+
+    /// Joins again after a rebalance signal (commit first!); returns the new assignment. A member
+    /// the broker no longer knows (its session expired) joins as a new member.
+    pub async fn rejoin(&mut self) -> Result<GroupAssignment> {
+        let previous = self.assignment();
+        let _joining = Joining::start(&self.shared);
+        let mut joined = self
+            .client
+            .join_group(
+                &self.group,
+                Some(&previous.member_id),
+                &self.topics,
+                &self.options,
+            )
+            .await;
+        if let Err(e) = &joined
+            && must_rejoin(e)
+        {
+            joined = self
+                .client
+                .join_group(&self.group, None, &self.topics, &self.options)
+                .await;
+        }
+        let assignment = joined?;
+        self.shared.set(assignment.clone());
+        self.shared.rejoin.send_replace(false);
+        Ok(assignment)
+    }
+
+    /// Leaves the group at once so the others take over without waiting for a session timeout.
+    pub async fn leave(self) -> Result<()> {
+        self.heartbeat.abort();
+        let assignment = self.assignment();
+        match self
+            .client
+            .leave_group(&self.group, &assignment.member_id)
+            .await
+        {
+            // Already gone (expired): nothing to leave.
+            Err(e) if must_rejoin(&e) || e.code() == Some(tonic::Code::NotFound) => Ok(()),
+            other => other,
+        }
+    }
+}
+
+impl Drop for GroupMember {
+    fn drop(&mut self) {
+        self.heartbeat.abort();
+    }
+}
+
+/// Heartbeats every interval the broker asked for; raises the rejoin flag when the broker says
+/// so or has fenced the member. Answers about a generation that is no longer current are ignored.
+async fn heartbeat_loop(client: Client, group: String, shared: Arc<Shared>) {
+    let mut wait = Duration::from_millis(HEARTBEAT_RETRY_MS);
+    loop {
+        tokio::time::sleep(wait).await;
+        if shared.joining.load(Ordering::SeqCst) {
+            continue;
+        }
+        let sent = shared.current();
+        wait = Duration::from_millis(u64::from(sent.heartbeat_interval_ms.max(1)));
+        let answer = client
+            .heartbeat(&group, &sent.member_id, sent.generation)
+            .await;
+        let now = shared.current();
+        let still_current = !shared.joining.load(Ordering::SeqCst)
+            && now.member_id == sent.member_id
+            && now.generation == sent.generation;
+        if !still_current {
+            continue;
+        }
+        match answer {
+            Ok(false) => {}
+            Ok(true) => {
+                shared.rejoin.send_replace(true);
+            }
+            Err(e) if must_rejoin(&e) || e.code() == Some(tonic::Code::NotFound) => {
+                tracing::warn!(group, error = %e, "fenced by the broker; joining again");
+                shared.rejoin.send_replace(true);
+            }
+            Err(e) => tracing::warn!(group, error = %e, "heartbeat failed; retrying"),
+        }
+    }
+}
