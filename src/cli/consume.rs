@@ -2,6 +2,8 @@
 //!
 //! Each partition is read by its own task; records reach stdout in order per partition.
 //! Without `--follow` each partition stops at the end offset seen at start, so scripts end.
+//! With `--group` the group decides which partitions are read and from where: see
+//! [`super::group_consumer`].
 
 use std::io::Write;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -10,6 +12,9 @@ use clap::Args;
 
 use crate::client::{Client, ConsumedRecord, Offset};
 
+use super::group_consumer::{
+    self, AssignorArg, DEFAULT_AUTO_COMMIT_INTERVAL_MS, GroupConsumeOptions, ResetPolicy,
+};
 use super::record_format::{
     Encoding, JsonRecord, RecordFormat, encode_text_bytes, parse_rfc3339_ms,
 };
@@ -55,6 +60,26 @@ pub struct ConsumeArgs {
     /// How keys and values are shown (JSON falls back to base64 for non-UTF-8 bytes)
     #[arg(long, value_enum, default_value_t = Encoding::Utf8)]
     pub value_encoding: Encoding,
+    /// Read as a member of this consumer group: only the partitions the group assigns, from the
+    /// group's committed offsets, committing as records are printed
+    #[arg(short, long, value_name = "GROUP", conflicts_with_all = ["partition", "from_beginning", "offset", "from_end", "since", "from_time"])]
+    pub group: Option<String>,
+    /// With --group: where to start in a partition without a committed offset (or whose
+    /// committed offset is no longer in the log)
+    #[arg(long, value_enum, default_value_t = ResetPolicy::Earliest, value_name = "POLICY")]
+    pub reset: ResetPolicy,
+    /// With --group: commit offsets this often, and always on exit and before a rebalance
+    #[arg(long, default_value_t = DEFAULT_AUTO_COMMIT_INTERVAL_MS, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub auto_commit_interval_ms: u64,
+    /// With --group: never commit offsets (the group's offsets stay where they are)
+    #[arg(long, requires = "group")]
+    pub no_commit: bool,
+    /// With --group: the member's session timeout; a member silent this long is removed
+    #[arg(long, value_name = "MS", requires = "group")]
+    pub session_timeout_ms: Option<u32>,
+    /// With --group: how the group splits partitions among members
+    #[arg(long, value_enum, requires = "group")]
+    pub assignor: Option<AssignorArg>,
 }
 
 /// How each record is printed.
@@ -64,20 +89,89 @@ enum Printer {
     Json,
 }
 
-pub async fn run(args: ConsumeArgs, ctx: &Context) -> anyhow::Result<()> {
-    let printer = match (&args.format, ctx.output.is_json()) {
-        (Some(_), true) => {
-            return Err(
-                CliError::new(ExitCode::Usage, "--format cannot be combined with -o json").into(),
-            );
+/// Prints records to stdout in the chosen form, buffered; stdout closing (`| head`) is not an error.
+pub struct RecordPrinter {
+    printer: Printer,
+    topic: String,
+    encoding: Encoding,
+    out: std::io::BufWriter<std::io::StdoutLock<'static>>,
+    buffer: Vec<u8>,
+}
+
+impl RecordPrinter {
+    fn new(args: &ConsumeArgs, ctx: &Context) -> Result<Self, CliError> {
+        let printer = match (&args.format, ctx.output.is_json()) {
+            (Some(_), true) => {
+                return Err(CliError::new(
+                    ExitCode::Usage,
+                    "--format cannot be combined with -o json",
+                ));
+            }
+            (Some(format), false) => Printer::Format(
+                RecordFormat::parse(format)
+                    .map_err(|e| CliError::new(ExitCode::Usage, format!("--format: {e}")))?,
+            ),
+            (None, true) => Printer::Json,
+            (None, false) => Printer::Value,
+        };
+        Ok(RecordPrinter {
+            printer,
+            topic: args.topic.clone(),
+            encoding: args.value_encoding,
+            out: std::io::BufWriter::new(std::io::stdout().lock()),
+            buffer: Vec::new(),
+        })
+    }
+
+    /// Writes one record; false when stdout has closed.
+    pub fn print(&mut self, record: &ConsumedRecord) -> anyhow::Result<bool> {
+        self.buffer.clear();
+        match &self.printer {
+            Printer::Value => {
+                self.buffer
+                    .extend_from_slice(&encode_text_bytes(&record.value, self.encoding));
+                self.buffer.push(b'\n');
+            }
+            Printer::Format(format) => {
+                format.write(&mut self.buffer, &self.topic, record, self.encoding)
+            }
+            Printer::Json => {
+                serde_json::to_writer(
+                    &mut self.buffer,
+                    &JsonRecord::from_consumed(&self.topic, record, self.encoding),
+                )?;
+                self.buffer.push(b'\n');
+            }
         }
-        (Some(format), false) => Printer::Format(
-            RecordFormat::parse(format)
-                .map_err(|e| CliError::new(ExitCode::Usage, format!("--format: {e}")))?,
-        ),
-        (None, true) => Printer::Json,
-        (None, false) => Printer::Value,
-    };
+        Ok(write_or_closed(&mut self.out, &self.buffer)?)
+    }
+
+    /// Flushes what was printed; false when stdout has closed.
+    pub fn flush(&mut self) -> std::io::Result<bool> {
+        flush_or_closed(&mut self.out)
+    }
+}
+
+pub async fn run(args: ConsumeArgs, ctx: &Context) -> anyhow::Result<()> {
+    let mut printer = RecordPrinter::new(&args, ctx)?;
+    if let Some(group) = &args.group {
+        let client = Client::connect(&ctx.broker).await?;
+        let options = GroupConsumeOptions {
+            group: group.clone(),
+            topic: args.topic.clone(),
+            follow: args.follow,
+            max: args.max.unwrap_or(u64::MAX),
+            reset: args.reset,
+            commit_interval: (!args.no_commit)
+                .then(|| Duration::from_millis(args.auto_commit_interval_ms)),
+            join: crate::client::JoinOptions {
+                session_timeout_ms: args.session_timeout_ms,
+                assignor: args.assignor.map(|a| a.name().to_string()),
+                ..Default::default()
+            },
+        };
+        return group_consumer::run(client, options, &mut printer).await;
+    }
     let start = start_position(&args)?;
     let client = Client::connect(&ctx.broker).await?;
     let topic = client.describe_topic(&args.topic).await?;
@@ -113,8 +207,6 @@ pub async fn run(args: ConsumeArgs, ctx: &Context) -> anyhow::Result<()> {
     }
     drop(batches_tx);
 
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut buffer = Vec::new();
     let mut printed = 0u64;
     let max = args.max.unwrap_or(u64::MAX);
     'print: while let Some(batch) = batches_rx.recv().await {
@@ -126,31 +218,13 @@ pub async fn run(args: ConsumeArgs, ctx: &Context) -> anyhow::Result<()> {
             if printed >= max {
                 break 'print;
             }
-            buffer.clear();
-            match &printer {
-                Printer::Value => {
-                    buffer
-                        .extend_from_slice(&encode_text_bytes(&record.value, args.value_encoding));
-                    buffer.push(b'\n');
-                }
-                Printer::Format(format) => {
-                    format.write(&mut buffer, &args.topic, record, args.value_encoding)
-                }
-                Printer::Json => {
-                    serde_json::to_writer(
-                        &mut buffer,
-                        &JsonRecord::from_consumed(&args.topic, record, args.value_encoding),
-                    )?;
-                    buffer.push(b'\n');
-                }
-            }
-            if !write_or_closed(&mut out, &buffer)? {
+            if !printer.print(record)? {
                 return Ok(());
             }
             printed += 1;
         }
         // Records reach a pipe promptly when following, not only when the buffer fills.
-        if !flush_or_closed(&mut out)? {
+        if !printer.flush()? {
             return Ok(());
         }
         if printed >= max {
@@ -158,7 +232,7 @@ pub async fn run(args: ConsumeArgs, ctx: &Context) -> anyhow::Result<()> {
         }
     }
     readers.abort_all();
-    flush_or_closed(&mut out)?;
+    printer.flush()?;
     Ok(())
 }
 
@@ -204,7 +278,7 @@ fn start_position(args: &ConsumeArgs) -> Result<Offset, CliError> {
 
 /// Reads one partition from `start` and sends its batches, in order, until the end offset seen
 /// at start (or forever when following).
-async fn read_partition(
+pub(super) async fn read_partition(
     client: Client,
     topic: String,
     partition: u32,

@@ -6,6 +6,8 @@
 pub mod config;
 pub mod consume;
 pub mod exit;
+pub mod group;
+pub mod group_consumer;
 pub mod inspect_log;
 pub mod output;
 pub mod produce;
@@ -61,6 +63,9 @@ pub enum Command {
     /// Create, list, describe, configure and delete topics
     #[command(subcommand)]
     Topic(topic::TopicCommand),
+    /// List, describe, reset and delete consumer groups, or commit offsets for one
+    #[command(subcommand)]
+    Group(group::GroupCommand),
     /// Summarise, dump and verify segment files offline (read-only)
     InspectLog(inspect_log::InspectLogArgs),
 }
@@ -100,6 +105,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Produce(args) => produce::run(args, &ctx).await,
         Command::Consume(args) => consume::run(args, &ctx).await,
         Command::Topic(cmd) => topic::run(cmd, &ctx).await,
+        Command::Group(cmd) => group::run(cmd, &ctx).await,
         Command::InspectLog(args) => inspect_log::run(args, &ctx),
     }
 }

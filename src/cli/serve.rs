@@ -10,6 +10,9 @@ use clap::{Args, ValueEnum};
 use crate::broker::{Broker, BrokerConfig};
 use crate::storage::file::{FileStorage, FileStorageOptions};
 use crate::storage::memory::MemoryStorage;
+use crate::storage::offset_store::{
+    FileOffsetStore, FileOffsetStoreOptions, MemoryOffsetStore, OffsetStore,
+};
 use crate::storage::{FsyncPolicy, RecordLimits, Storage, StorageError};
 
 use super::{CliError, Context, ExitCode};
@@ -105,6 +108,29 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
             }
         }
     };
+    // Committed group offsets live beside the topics, in `<data-dir>/groups/`.
+    let offsets: Arc<dyn OffsetStore> = match args.storage {
+        StorageKind::Memory => Arc::new(MemoryOffsetStore::new()),
+        StorageKind::File => {
+            let dir = data_dir.join("groups");
+            let opened = tokio::task::spawn_blocking(move || {
+                FileOffsetStore::open(&dir, FileOffsetStoreOptions::default())
+            })
+            .await?;
+            match opened {
+                Ok(store) => Arc::new(store),
+                Err(e @ StorageError::Corrupt { .. }) => {
+                    return Err(CliError::new(
+                        ExitCode::Corrupt,
+                        format!("cannot open committed group offsets: {e}"),
+                    )
+                    .with_hint("the offsets store is damaged; restore it from a backup or move it aside (this resets every group)")
+                    .into());
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
     let config = BrokerConfig {
         auto_create_topics: !args.no_auto_create_topics,
         default_partitions: args.default_partitions.max(1),
@@ -112,8 +138,9 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
         retention_check_interval_ms: args.retention_check_interval_ms,
         ..BrokerConfig::default()
     };
-    let broker = Arc::new(Broker::open(storage, config).await?);
+    let broker = Arc::new(Broker::open_with_offsets(storage, offsets, config).await?);
     let retention = broker.spawn_retention();
+    let group_expiry = broker.spawn_group_expiry();
 
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -141,15 +168,20 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
         );
     }
 
-    crate::server::serve(broker.clone(), listener, shutdown_signal()).await?;
+    let shutdown = async {
+        shutdown_signal().await;
+        tracing::info!("shutting down: no new connections, finishing in-flight requests");
+    };
+    crate::server::serve(broker.clone(), listener, shutdown).await?;
     retention.abort();
+    group_expiry.abort();
     broker.close().await?;
     tracing::info!("clean shutdown");
     Ok(())
 }
 
 /// Completes on the first SIGINT or SIGTERM.
-async fn shutdown_signal() {
+pub(super) async fn shutdown_signal() {
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut term), Ok(mut int)) = (
         signal(SignalKind::terminate()),
@@ -162,5 +194,4 @@ async fn shutdown_signal() {
         _ = term.recv() => {}
         _ = int.recv() => {}
     }
-    tracing::info!("shutting down: no new connections, finishing in-flight requests");
 }

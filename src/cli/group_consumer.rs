@@ -1,0 +1,275 @@
+//! Reading as a consumer-group member: the loop behind `flashq consume --group` (and, later,
+//! `subscribe --group`).
+//!
+//! One generation at a time: read the assigned partitions from the group's committed offsets (or
+//! the reset policy where there are none), print, and commit the positions of printed records on
+//! an interval. When the broker signals a rebalance, stop reading, commit, and join again; on
+//! SIGINT/SIGTERM, at the end (without `--follow`) or after `--max` records, commit and leave the
+//! group so the others take over at once. A record counts as read once it is written to stdout,
+//! so in a clean run every record is printed exactly once across the group.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use clap::ValueEnum;
+
+use crate::client::group::must_rejoin;
+use crate::client::{Client, ConsumedRecord, GroupMember, JoinOptions, Offset, OffsetToCommit};
+
+use super::consume::{RecordPrinter, read_partition};
+
+/// Default for `--auto-commit-interval-ms`, like Kafka's `auto.commit.interval.ms`.
+pub const DEFAULT_AUTO_COMMIT_INTERVAL_MS: u64 = 5_000;
+/// Fetched batches per partition that may wait for stdout.
+const PENDING_BATCHES_PER_PARTITION: usize = 4;
+
+/// Where a member starts in a partition the group has no usable committed offset for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ResetPolicy {
+    /// The first record still in the log (a new group reads the whole topic)
+    Earliest,
+    /// The end of the log (a new group reads only new records)
+    Latest,
+}
+
+/// How the group splits partitions among its members.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AssignorArg {
+    /// Consecutive ranges of each topic's partitions per member
+    Range,
+    /// Partitions dealt to members in turn
+    Roundrobin,
+}
+
+impl AssignorArg {
+    /// The assignor's name on the wire.
+    pub fn name(self) -> &'static str {
+        match self {
+            AssignorArg::Range => "range",
+            AssignorArg::Roundrobin => "roundrobin",
+        }
+    }
+}
+
+/// What `consume --group` was asked to do.
+#[derive(Debug, Clone)]
+pub struct GroupConsumeOptions {
+    pub group: String,
+    pub topic: String,
+    pub follow: bool,
+    /// Stop after this many records.
+    pub max: u64,
+    pub reset: ResetPolicy,
+    /// `None`: never commit (`--no-commit`).
+    pub commit_interval: Option<Duration>,
+    pub join: JoinOptions,
+}
+
+/// Why a generation's reading ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Next {
+    Rejoin,
+    Stop,
+}
+
+/// Reads as a member of `options.group` until stopped; see the module docs.
+pub async fn run(
+    client: Client,
+    options: GroupConsumeOptions,
+    printer: &mut RecordPrinter,
+) -> anyhow::Result<()> {
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let signals = tokio::spawn(async move {
+        super::serve::shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+    let mut member = GroupMember::join(
+        client.clone(),
+        &options.group,
+        vec![options.topic.clone()],
+        options.join.clone(),
+    )
+    .await?;
+    let mut printed = 0u64;
+    let result = loop {
+        match read_generation(
+            &client,
+            &member,
+            &options,
+            printer,
+            &mut printed,
+            stop.clone(),
+        )
+        .await
+        {
+            Ok(Next::Rejoin) => {
+                if let Err(e) = member.rejoin().await {
+                    break Err(e.into());
+                }
+            }
+            Ok(Next::Stop) => break Ok(()),
+            Err(e) => break Err(e),
+        }
+    };
+    signals.abort();
+    printer.flush()?;
+    let left = member.leave().await;
+    result?;
+    Ok(left?)
+}
+
+/// Reads one generation's partitions until a rebalance or a stop, then commits.
+async fn read_generation(
+    client: &Client,
+    member: &GroupMember,
+    options: &GroupConsumeOptions,
+    printer: &mut RecordPrinter,
+    printed: &mut u64,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<Next> {
+    let assignment = member.assignment();
+    let partitions: Vec<u32> = assignment
+        .partitions
+        .iter()
+        .filter(|tp| tp.topic == options.topic)
+        .map(|tp| tp.partition)
+        .collect();
+    tracing::info!(
+        group = options.group,
+        member = assignment.member_id,
+        generation = assignment.generation,
+        ?partitions,
+        "assigned"
+    );
+    let committed: BTreeMap<u32, u64> = member
+        .committed()
+        .await?
+        .into_iter()
+        .filter(|c| c.topic == options.topic && partitions.contains(&c.partition))
+        .map(|c| (c.partition, c.offset))
+        .collect();
+    let mut positions = BTreeMap::new();
+    for &partition in &partitions {
+        let bounds = client
+            .list_offset(&options.topic, partition, Offset::Earliest)
+            .await?;
+        let start = match committed.get(&partition) {
+            Some(&offset) if (bounds.start_offset..=bounds.end_offset).contains(&offset) => offset,
+            _ => match options.reset {
+                ResetPolicy::Earliest => bounds.start_offset,
+                ResetPolicy::Latest => bounds.end_offset,
+            },
+        };
+        positions.insert(partition, start);
+    }
+    let mut last_committed = committed;
+
+    let (batches_tx, mut batches) =
+        tokio::sync::mpsc::channel(PENDING_BATCHES_PER_PARTITION * partitions.len().max(1));
+    let mut readers = tokio::task::JoinSet::new();
+    for (&partition, &start) in &positions {
+        readers.spawn(read_partition(
+            client.clone(),
+            options.topic.clone(),
+            partition,
+            Offset::At(start),
+            options.follow,
+            batches_tx.clone(),
+        ));
+    }
+    // Following, a member with no partitions must keep waiting for a rebalance, not end.
+    let _keep_open = options.follow.then_some(batches_tx);
+
+    // Without commits the ticker is disabled in the select below; any period will do.
+    let period = options.commit_interval.unwrap_or(Duration::from_secs(3600));
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    let next = loop {
+        tokio::select! {
+            _ = stop.wait_for(|stopped| *stopped) => break Next::Stop,
+            _ = member.rebalance_needed() => break Next::Rejoin,
+            _ = ticker.tick(), if options.commit_interval.is_some() => {
+                if let Err(e) = commit(member, &options.topic, &positions, &mut last_committed).await {
+                    tracing::warn!(group = options.group, error = %e, "auto-commit failed");
+                }
+            }
+            batch = batches.recv() => {
+                let records: Vec<ConsumedRecord> = match batch {
+                    // Every partition was read to its end (not following).
+                    None => break Next::Stop,
+                    Some(Err(e)) => {
+                        readers.abort_all();
+                        let _ = commit_if(options, member, &positions, &mut last_committed).await;
+                        return Err(e);
+                    }
+                    Some(Ok(records)) => records,
+                };
+                let mut open = true;
+                for record in &records {
+                    if *printed >= options.max {
+                        break;
+                    }
+                    if !printer.print(record)? {
+                        open = false;
+                        break;
+                    }
+                    positions.insert(record.partition, record.offset + 1);
+                    *printed += 1;
+                }
+                open = open && printer.flush()?;
+                if !open || *printed >= options.max {
+                    break Next::Stop;
+                }
+            }
+        }
+    };
+    // Stop reading before committing: the next owner starts where this member stopped printing.
+    readers.abort_all();
+    printer.flush()?;
+    match commit_if(options, member, &positions, &mut last_committed).await {
+        Ok(()) => Ok(next),
+        // Fenced: the partitions are someone else's now; they re-read what was not committed.
+        Err(e) if next == Next::Rejoin && must_rejoin(&e) => {
+            tracing::warn!(group = options.group, error = %e, "commit before rebalance was fenced");
+            Ok(next)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn commit_if(
+    options: &GroupConsumeOptions,
+    member: &GroupMember,
+    positions: &BTreeMap<u32, u64>,
+    last_committed: &mut BTreeMap<u32, u64>,
+) -> crate::client::Result<()> {
+    if options.commit_interval.is_none() {
+        return Ok(());
+    }
+    commit(member, &options.topic, positions, last_committed).await
+}
+
+/// Commits the positions that moved since the last commit.
+async fn commit(
+    member: &GroupMember,
+    topic: &str,
+    positions: &BTreeMap<u32, u64>,
+    last_committed: &mut BTreeMap<u32, u64>,
+) -> crate::client::Result<()> {
+    let changed: Vec<OffsetToCommit> = positions
+        .iter()
+        .filter(|(partition, offset)| last_committed.get(partition) != Some(offset))
+        .map(|(&partition, &offset)| OffsetToCommit {
+            topic: topic.to_string(),
+            partition,
+            offset,
+        })
+        .collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    member.commit(&changed).await?;
+    for commit in changed {
+        last_committed.insert(commit.partition, commit.offset);
+    }
+    Ok(())
+}
