@@ -9,6 +9,7 @@
 //! - [`memory::MemoryStorage`]: the in-memory backend (`--storage memory`, tests).
 //! - [`file::FileStorage`]: durable segment files with indexes and crash recovery.
 
+pub mod batch;
 pub mod file;
 pub mod memory;
 pub mod record;
