@@ -7,6 +7,7 @@
 pub mod names;
 pub mod partition;
 pub mod partitioner;
+pub mod subscription;
 pub mod topic;
 
 use std::collections::BTreeMap;

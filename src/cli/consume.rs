@@ -3,16 +3,12 @@
 //! Each partition is read by its own task; records reach stdout in order per partition.
 //! Without `--follow` each partition stops at the end offset seen at start, so scripts end.
 
-use std::io::Write;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
 use clap::Args;
 
 use crate::client::{Client, ConsumedRecord, Offset};
 
-use super::record_format::{
-    Encoding, JsonRecord, RecordFormat, encode_text_bytes, parse_rfc3339_ms,
-};
+use super::record_format::{Encoding, RecordPrinter, write_or_closed};
+use super::start_args::StartArgs;
 use super::{CliError, Context, ExitCode};
 
 /// How long a following fetch waits at the end of the log before asking again.
@@ -28,21 +24,9 @@ pub struct ConsumeArgs {
     /// Partition to read (repeatable; default: all)
     #[arg(short, long)]
     pub partition: Vec<u32>,
-    /// Start at the first record still in the log (the default)
-    #[arg(long, group = "start")]
-    pub from_beginning: bool,
-    /// Start at this offset (clamped to each partition's range)
-    #[arg(long, group = "start", value_name = "N")]
-    pub offset: Option<u64>,
-    /// Start after the last record: only new records (use with --follow)
-    #[arg(long, group = "start")]
-    pub from_end: bool,
-    /// Start at records from this long ago, like 10m, 2h or 1day
-    #[arg(long, group = "start", value_name = "DURATION", value_parser = humantime::parse_duration)]
-    pub since: Option<Duration>,
-    /// Start at records at or after this time (RFC 3339)
-    #[arg(long, group = "start", value_name = "TIME")]
-    pub from_time: Option<String>,
+    /// Where to start [default: --from-beginning]
+    #[command(flatten)]
+    pub start: StartArgs,
     /// Stop after N records
     #[arg(short = 'n', long, value_name = "N")]
     pub max: Option<u64>,
@@ -57,28 +41,13 @@ pub struct ConsumeArgs {
     pub value_encoding: Encoding,
 }
 
-/// How each record is printed.
-enum Printer {
-    Value,
-    Format(RecordFormat),
-    Json,
-}
-
 pub async fn run(args: ConsumeArgs, ctx: &Context) -> anyhow::Result<()> {
-    let printer = match (&args.format, ctx.output.is_json()) {
-        (Some(_), true) => {
-            return Err(
-                CliError::new(ExitCode::Usage, "--format cannot be combined with -o json").into(),
-            );
-        }
-        (Some(format), false) => Printer::Format(
-            RecordFormat::parse(format)
-                .map_err(|e| CliError::new(ExitCode::Usage, format!("--format: {e}")))?,
-        ),
-        (None, true) => Printer::Json,
-        (None, false) => Printer::Value,
-    };
-    let start = start_position(&args)?;
+    let printer = RecordPrinter::new(
+        args.format.as_deref(),
+        ctx.output.is_json(),
+        args.value_encoding,
+    )?;
+    let start = args.start.position(Offset::Earliest)?;
     let client = Client::connect(&ctx.broker).await?;
     let topic = client.describe_topic(&args.topic).await?;
     let partitions: Vec<u32> = if args.partition.is_empty() {
@@ -113,93 +82,23 @@ pub async fn run(args: ConsumeArgs, ctx: &Context) -> anyhow::Result<()> {
     }
     drop(batches_tx);
 
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = std::io::stdout().lock();
     let mut buffer = Vec::new();
     let mut printed = 0u64;
     let max = args.max.unwrap_or(u64::MAX);
-    'print: while let Some(batch) = batches_rx.recv().await {
-        let batch: Vec<ConsumedRecord> = match batch {
-            Ok(batch) => batch,
-            Err(e) => return Err(e),
-        };
-        for record in &batch {
-            if printed >= max {
-                break 'print;
-            }
-            buffer.clear();
-            match &printer {
-                Printer::Value => {
-                    buffer
-                        .extend_from_slice(&encode_text_bytes(&record.value, args.value_encoding));
-                    buffer.push(b'\n');
-                }
-                Printer::Format(format) => {
-                    format.write(&mut buffer, &args.topic, record, args.value_encoding)
-                }
-                Printer::Json => {
-                    serde_json::to_writer(
-                        &mut buffer,
-                        &JsonRecord::from_consumed(&args.topic, record, args.value_encoding),
-                    )?;
-                    buffer.push(b'\n');
-                }
-            }
-            if !write_or_closed(&mut out, &buffer)? {
-                return Ok(());
-            }
+    while let Some(batch) = batches_rx.recv().await {
+        buffer.clear();
+        for record in batch?.iter().take((max - printed) as usize) {
+            printer.write(&mut buffer, &args.topic, record);
             printed += 1;
         }
-        // Records reach a pipe promptly when following, not only when the buffer fills.
-        if !flush_or_closed(&mut out)? {
-            return Ok(());
-        }
-        if printed >= max {
+        // One write per batch: records reach a pipe promptly when following.
+        if !write_or_closed(&mut out, &buffer)? || printed >= max {
             break;
         }
     }
     readers.abort_all();
-    flush_or_closed(&mut out)?;
     Ok(())
-}
-
-/// Writes, treating a closed stdout (`| head`) as the reader having had enough.
-fn write_or_closed(out: &mut impl Write, bytes: &[u8]) -> std::io::Result<bool> {
-    match out.write_all(bytes) {
-        Ok(()) => Ok(true),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
-        Err(e) => Err(e),
-    }
-}
-
-fn flush_or_closed(out: &mut impl Write) -> std::io::Result<bool> {
-    match out.flush() {
-        Ok(()) => Ok(true),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
-        Err(e) => Err(e),
-    }
-}
-
-fn start_position(args: &ConsumeArgs) -> Result<Offset, CliError> {
-    if let Some(offset) = args.offset {
-        return Ok(Offset::At(offset));
-    }
-    if args.from_end {
-        return Ok(Offset::Latest);
-    }
-    if let Some(since) = args.since {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
-        return Ok(Offset::Timestamp(
-            now.saturating_sub(since).as_millis() as i64
-        ));
-    }
-    if let Some(time) = &args.from_time {
-        return parse_rfc3339_ms(time)
-            .map(Offset::Timestamp)
-            .map_err(|e| CliError::new(ExitCode::Usage, format!("--from-time: {e}")));
-    }
-    Ok(Offset::Earliest)
 }
 
 /// Reads one partition from `start` and sends its batches, in order, until the end offset seen

@@ -12,6 +12,7 @@ use crate::storage::file::{FileStorage, FileStorageOptions};
 use crate::storage::memory::MemoryStorage;
 use crate::storage::{FsyncPolicy, RecordLimits, Storage, StorageError};
 
+use super::shutdown::shutdown_signal;
 use super::{CliError, Context, ExitCode};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -141,26 +142,13 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
         );
     }
 
-    crate::server::serve(broker.clone(), listener, shutdown_signal()).await?;
+    let stopping = async {
+        shutdown_signal().await;
+        tracing::info!("shutting down: no new connections, finishing in-flight requests");
+    };
+    crate::server::serve(broker.clone(), listener, stopping).await?;
     retention.abort();
     broker.close().await?;
     tracing::info!("clean shutdown");
     Ok(())
-}
-
-/// Completes on the first SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        // Without signal handlers the broker still serves; it just cannot stop cleanly.
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
-    }
-    tracing::info!("shutting down: no new connections, finishing in-flight requests");
 }

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod fetch;
 pub mod produce;
 pub mod status;
+pub mod subscribe;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use crate::broker::{Broker, MAX_FETCH_MAX_BYTES};
 use crate::wire::v1::admin_server::AdminServer;
 use crate::wire::v1::fetch_server::FetchServer;
 use crate::wire::v1::produce_server::ProduceServer;
+use crate::wire::v1::subscribe_server::SubscribeServer;
 
 /// Room on top of the batch limit for protobuf framing (tags and lengths per record), so a
 /// request the broker would accept is never cut by the transport first.
@@ -69,6 +71,10 @@ pub async fn serve(
                 .max_encoding_message_size(max_response_bytes),
         )
         .add_service(AdminServer::new(admin::AdminService::new(broker.clone())))
+        .add_service(
+            SubscribeServer::new(subscribe::SubscribeService::new(broker.clone()))
+                .max_encoding_message_size(max_response_bytes),
+        )
         .add_service(health_service)
         .add_service(reflection)
         .add_service(reflection_v1alpha)
