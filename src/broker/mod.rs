@@ -9,6 +9,7 @@ pub mod group;
 pub mod names;
 pub mod partition;
 pub mod partitioner;
+pub mod subscription;
 pub mod topic;
 
 use std::collections::BTreeMap;

@@ -5,8 +5,7 @@
 //! With `--group` the group decides which partitions are read and from where: see
 //! [`super::group_consumer`].
 
-use std::io::Write;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use clap::Args;
 
@@ -15,9 +14,8 @@ use crate::client::{Client, ConsumedRecord, Offset};
 use super::group_consumer::{
     self, AssignorArg, DEFAULT_AUTO_COMMIT_INTERVAL_MS, GroupConsumeOptions, ResetPolicy,
 };
-use super::record_format::{
-    Encoding, JsonRecord, RecordFormat, encode_text_bytes, parse_rfc3339_ms,
-};
+use super::record_format::{Encoding, RecordPrinter, write_or_closed};
+use super::start_args::StartArgs;
 use super::{CliError, Context, ExitCode};
 
 /// How long a following fetch waits at the end of the log before asking again.
@@ -33,21 +31,9 @@ pub struct ConsumeArgs {
     /// Partition to read (repeatable; default: all)
     #[arg(short, long)]
     pub partition: Vec<u32>,
-    /// Start at the first record still in the log (the default)
-    #[arg(long, group = "start")]
-    pub from_beginning: bool,
-    /// Start at this offset (clamped to each partition's range)
-    #[arg(long, group = "start", value_name = "N")]
-    pub offset: Option<u64>,
-    /// Start after the last record: only new records (use with --follow)
-    #[arg(long, group = "start")]
-    pub from_end: bool,
-    /// Start at records from this long ago, like 10m, 2h or 1day
-    #[arg(long, group = "start", value_name = "DURATION", value_parser = humantime::parse_duration)]
-    pub since: Option<Duration>,
-    /// Start at records at or after this time (RFC 3339)
-    #[arg(long, group = "start", value_name = "TIME")]
-    pub from_time: Option<String>,
+    /// Where to start [default: --from-beginning]
+    #[command(flatten)]
+    pub start: StartArgs,
     /// Stop after N records
     #[arg(short = 'n', long, value_name = "N")]
     pub max: Option<u64>,
@@ -62,7 +48,7 @@ pub struct ConsumeArgs {
     pub value_encoding: Encoding,
     /// Read as a member of this consumer group: only the partitions the group assigns, from the
     /// group's committed offsets, committing as records are printed
-    #[arg(short, long, value_name = "GROUP", conflicts_with_all = ["partition", "from_beginning", "offset", "from_end", "since", "from_time"])]
+    #[arg(short, long, value_name = "GROUP", conflicts_with_all = ["partition", "start"])]
     pub group: Option<String>,
     /// With --group: where to start in a partition without a committed offset (or whose
     /// committed offset is no longer in the log)
@@ -82,78 +68,12 @@ pub struct ConsumeArgs {
     pub assignor: Option<AssignorArg>,
 }
 
-/// How each record is printed.
-enum Printer {
-    Value,
-    Format(RecordFormat),
-    Json,
-}
-
-/// Prints records to stdout in the chosen form, buffered; stdout closing (`| head`) is not an error.
-pub struct RecordPrinter {
-    printer: Printer,
-    topic: String,
-    encoding: Encoding,
-    out: std::io::BufWriter<std::io::StdoutLock<'static>>,
-    buffer: Vec<u8>,
-}
-
-impl RecordPrinter {
-    fn new(args: &ConsumeArgs, ctx: &Context) -> Result<Self, CliError> {
-        let printer = match (&args.format, ctx.output.is_json()) {
-            (Some(_), true) => {
-                return Err(CliError::new(
-                    ExitCode::Usage,
-                    "--format cannot be combined with -o json",
-                ));
-            }
-            (Some(format), false) => Printer::Format(
-                RecordFormat::parse(format)
-                    .map_err(|e| CliError::new(ExitCode::Usage, format!("--format: {e}")))?,
-            ),
-            (None, true) => Printer::Json,
-            (None, false) => Printer::Value,
-        };
-        Ok(RecordPrinter {
-            printer,
-            topic: args.topic.clone(),
-            encoding: args.value_encoding,
-            out: std::io::BufWriter::new(std::io::stdout().lock()),
-            buffer: Vec::new(),
-        })
-    }
-
-    /// Writes one record; false when stdout has closed.
-    pub fn print(&mut self, record: &ConsumedRecord) -> anyhow::Result<bool> {
-        self.buffer.clear();
-        match &self.printer {
-            Printer::Value => {
-                self.buffer
-                    .extend_from_slice(&encode_text_bytes(&record.value, self.encoding));
-                self.buffer.push(b'\n');
-            }
-            Printer::Format(format) => {
-                format.write(&mut self.buffer, &self.topic, record, self.encoding)
-            }
-            Printer::Json => {
-                serde_json::to_writer(
-                    &mut self.buffer,
-                    &JsonRecord::from_consumed(&self.topic, record, self.encoding),
-                )?;
-                self.buffer.push(b'\n');
-            }
-        }
-        Ok(write_or_closed(&mut self.out, &self.buffer)?)
-    }
-
-    /// Flushes what was printed; false when stdout has closed.
-    pub fn flush(&mut self) -> std::io::Result<bool> {
-        flush_or_closed(&mut self.out)
-    }
-}
-
 pub async fn run(args: ConsumeArgs, ctx: &Context) -> anyhow::Result<()> {
-    let mut printer = RecordPrinter::new(&args, ctx)?;
+    let printer = RecordPrinter::new(
+        args.format.as_deref(),
+        ctx.output.is_json(),
+        args.value_encoding,
+    )?;
     if let Some(group) = &args.group {
         let client = Client::connect(&ctx.broker).await?;
         let options = GroupConsumeOptions {
@@ -170,9 +90,9 @@ pub async fn run(args: ConsumeArgs, ctx: &Context) -> anyhow::Result<()> {
                 ..Default::default()
             },
         };
-        return group_consumer::run(client, options, &mut printer).await;
+        return group_consumer::run(client, options, &printer).await;
     }
-    let start = start_position(&args)?;
+    let start = args.start.position(Offset::Earliest)?;
     let client = Client::connect(&ctx.broker).await?;
     let topic = client.describe_topic(&args.topic).await?;
     let partitions: Vec<u32> = if args.partition.is_empty() {
@@ -207,73 +127,23 @@ pub async fn run(args: ConsumeArgs, ctx: &Context) -> anyhow::Result<()> {
     }
     drop(batches_tx);
 
+    let mut out = std::io::stdout().lock();
+    let mut buffer = Vec::new();
     let mut printed = 0u64;
     let max = args.max.unwrap_or(u64::MAX);
-    'print: while let Some(batch) = batches_rx.recv().await {
-        let batch: Vec<ConsumedRecord> = match batch {
-            Ok(batch) => batch,
-            Err(e) => return Err(e),
-        };
-        for record in &batch {
-            if printed >= max {
-                break 'print;
-            }
-            if !printer.print(record)? {
-                return Ok(());
-            }
+    while let Some(batch) = batches_rx.recv().await {
+        buffer.clear();
+        for record in batch?.iter().take((max - printed) as usize) {
+            printer.write(&mut buffer, &args.topic, record);
             printed += 1;
         }
-        // Records reach a pipe promptly when following, not only when the buffer fills.
-        if !printer.flush()? {
-            return Ok(());
-        }
-        if printed >= max {
+        // One write per batch: records reach a pipe promptly when following.
+        if !write_or_closed(&mut out, &buffer)? || printed >= max {
             break;
         }
     }
     readers.abort_all();
-    printer.flush()?;
     Ok(())
-}
-
-/// Writes, treating a closed stdout (`| head`) as the reader having had enough.
-fn write_or_closed(out: &mut impl Write, bytes: &[u8]) -> std::io::Result<bool> {
-    match out.write_all(bytes) {
-        Ok(()) => Ok(true),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
-        Err(e) => Err(e),
-    }
-}
-
-fn flush_or_closed(out: &mut impl Write) -> std::io::Result<bool> {
-    match out.flush() {
-        Ok(()) => Ok(true),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
-        Err(e) => Err(e),
-    }
-}
-
-fn start_position(args: &ConsumeArgs) -> Result<Offset, CliError> {
-    if let Some(offset) = args.offset {
-        return Ok(Offset::At(offset));
-    }
-    if args.from_end {
-        return Ok(Offset::Latest);
-    }
-    if let Some(since) = args.since {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
-        return Ok(Offset::Timestamp(
-            now.saturating_sub(since).as_millis() as i64
-        ));
-    }
-    if let Some(time) = &args.from_time {
-        return parse_rfc3339_ms(time)
-            .map(Offset::Timestamp)
-            .map_err(|e| CliError::new(ExitCode::Usage, format!("--from-time: {e}")));
-    }
-    Ok(Offset::Earliest)
 }
 
 /// Reads one partition from `start` and sends its batches, in order, until the end offset seen

@@ -16,7 +16,8 @@ use clap::ValueEnum;
 use crate::client::group::must_rejoin;
 use crate::client::{Client, ConsumedRecord, GroupMember, JoinOptions, Offset, OffsetToCommit};
 
-use super::consume::{RecordPrinter, read_partition};
+use super::consume::read_partition;
+use super::record_format::{RecordPrinter, write_or_closed};
 
 /// Default for `--auto-commit-interval-ms`, like Kafka's `auto.commit.interval.ms`.
 pub const DEFAULT_AUTO_COMMIT_INTERVAL_MS: u64 = 5_000;
@@ -76,11 +77,11 @@ enum Next {
 pub async fn run(
     client: Client,
     options: GroupConsumeOptions,
-    printer: &mut RecordPrinter,
+    printer: &RecordPrinter,
 ) -> anyhow::Result<()> {
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
     let signals = tokio::spawn(async move {
-        super::serve::shutdown_signal().await;
+        super::shutdown::shutdown_signal().await;
         let _ = stop_tx.send(true);
     });
     let mut member = GroupMember::join(
@@ -90,18 +91,14 @@ pub async fn run(
         options.join.clone(),
     )
     .await?;
-    let mut printed = 0u64;
+    let mut output = Output {
+        printer,
+        stdout: std::io::stdout().lock(),
+        buffer: Vec::new(),
+        printed: 0,
+    };
     let result = loop {
-        match read_generation(
-            &client,
-            &member,
-            &options,
-            printer,
-            &mut printed,
-            stop.clone(),
-        )
-        .await
-        {
+        match read_generation(&client, &member, &options, &mut output, stop.clone()).await {
             Ok(Next::Rejoin) => {
                 if let Err(e) = member.rejoin().await {
                     break Err(e.into());
@@ -112,10 +109,17 @@ pub async fn run(
         }
     };
     signals.abort();
-    printer.flush()?;
     let left = member.leave().await;
     result?;
     Ok(left?)
+}
+
+/// Where records go, and how many went.
+struct Output<'a> {
+    printer: &'a RecordPrinter,
+    stdout: std::io::StdoutLock<'static>,
+    buffer: Vec<u8>,
+    printed: u64,
 }
 
 /// Reads one generation's partitions until a rebalance or a stop, then commits.
@@ -123,8 +127,7 @@ async fn read_generation(
     client: &Client,
     member: &GroupMember,
     options: &GroupConsumeOptions,
-    printer: &mut RecordPrinter,
-    printed: &mut u64,
+    output: &mut Output<'_>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<Next> {
     let assignment = member.assignment();
@@ -203,20 +206,21 @@ async fn read_generation(
                     }
                     Some(Ok(records)) => records,
                 };
-                let mut open = true;
-                for record in &records {
-                    if *printed >= options.max {
-                        break;
-                    }
-                    if !printer.print(record)? {
-                        open = false;
-                        break;
-                    }
-                    positions.insert(record.partition, record.offset + 1);
-                    *printed += 1;
+                let room = options.max.saturating_sub(output.printed);
+                let printing = &records[..records.len().min(room as usize)];
+                output.buffer.clear();
+                for record in printing {
+                    output.printer.write(&mut output.buffer, &options.topic, record);
                 }
-                open = open && printer.flush()?;
-                if !open || *printed >= options.max {
+                // One write per batch; a record counts as read once it is written.
+                if !write_or_closed(&mut output.stdout, &output.buffer)? {
+                    break Next::Stop;
+                }
+                for record in printing {
+                    positions.insert(record.partition, record.offset + 1);
+                }
+                output.printed += printing.len() as u64;
+                if output.printed >= options.max {
                     break Next::Stop;
                 }
             }
@@ -224,7 +228,6 @@ async fn read_generation(
     };
     // Stop reading before committing: the next owner starts where this member stopped printing.
     readers.abort_all();
-    printer.flush()?;
     match commit_if(options, member, &positions, &mut last_committed).await {
         Ok(()) => Ok(next),
         // Fenced: the partitions are someone else's now; they re-read what was not committed.

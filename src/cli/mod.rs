@@ -13,6 +13,9 @@ pub mod output;
 pub mod produce;
 pub mod record_format;
 pub mod serve;
+pub mod shutdown;
+pub mod start_args;
+pub mod subscribe;
 pub mod topic;
 
 use std::path::PathBuf;
@@ -60,6 +63,8 @@ pub enum Command {
     Produce(produce::ProduceArgs),
     /// Read records from a topic
     Consume(consume::ConsumeArgs),
+    /// Stream records as they are appended, until Ctrl-C
+    Subscribe(subscribe::SubscribeArgs),
     /// Create, list, describe, configure and delete topics
     #[command(subcommand)]
     Topic(topic::TopicCommand),
@@ -104,6 +109,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(args, &ctx).await,
         Command::Produce(args) => produce::run(args, &ctx).await,
         Command::Consume(args) => consume::run(args, &ctx).await,
+        Command::Subscribe(args) => subscribe::run(args, &ctx).await,
         Command::Topic(cmd) => topic::run(cmd, &ctx).await,
         Command::Group(cmd) => group::run(cmd, &ctx).await,
         Command::InspectLog(args) => inspect_log::run(args, &ctx),

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::{ConsumedRecord, Header, ProducerRecord};
 
+use super::{CliError, ExitCode};
+
 /// How bytes are shown as text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -303,6 +305,64 @@ impl RecordFormat {
                 }
             }
         }
+    }
+}
+
+/// How `consume` and `subscribe` print each record: the value per line, a format string, or
+/// NDJSON.
+pub enum RecordPrinter {
+    Value(Encoding),
+    Format(RecordFormat, Encoding),
+    Json(Encoding),
+}
+
+impl RecordPrinter {
+    /// The printer for `-o` and `--format`; both together is a usage error.
+    pub fn new(
+        format: Option<&str>,
+        json: bool,
+        encoding: Encoding,
+    ) -> Result<RecordPrinter, CliError> {
+        match (format, json) {
+            (Some(_), true) => Err(CliError::new(
+                ExitCode::Usage,
+                "--format cannot be combined with -o json",
+            )),
+            (Some(format), false) => RecordFormat::parse(format)
+                .map(|f| RecordPrinter::Format(f, encoding))
+                .map_err(|e| CliError::new(ExitCode::Usage, format!("--format: {e}"))),
+            (None, true) => Ok(RecordPrinter::Json(encoding)),
+            (None, false) => Ok(RecordPrinter::Value(encoding)),
+        }
+    }
+
+    /// Appends one printed record to `out`.
+    pub fn write(&self, out: &mut Vec<u8>, topic: &str, record: &ConsumedRecord) {
+        match self {
+            RecordPrinter::Value(encoding) => {
+                out.extend_from_slice(&encode_text_bytes(&record.value, *encoding));
+                out.push(b'\n');
+            }
+            RecordPrinter::Format(format, encoding) => format.write(out, topic, record, *encoding),
+            RecordPrinter::Json(encoding) => {
+                // Serialising plain strings and numbers into a Vec cannot fail.
+                let _ = serde_json::to_writer(
+                    &mut *out,
+                    &JsonRecord::from_consumed(topic, record, *encoding),
+                );
+                out.push(b'\n');
+            }
+        }
+    }
+}
+
+/// Writes to stdout, treating a closed pipe (`| head`) as the reader having had enough:
+/// returns false then, so the command can end quietly.
+pub fn write_or_closed(out: &mut impl std::io::Write, bytes: &[u8]) -> std::io::Result<bool> {
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+        Err(e) => Err(e),
     }
 }
 

@@ -15,6 +15,7 @@ use crate::storage::offset_store::{
 };
 use crate::storage::{FsyncPolicy, RecordLimits, Storage, StorageError};
 
+use super::shutdown::shutdown_signal;
 use super::{CliError, Context, ExitCode};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -168,30 +169,14 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
         );
     }
 
-    let shutdown = async {
+    let stopping = async {
         shutdown_signal().await;
         tracing::info!("shutting down: no new connections, finishing in-flight requests");
     };
-    crate::server::serve(broker.clone(), listener, shutdown).await?;
+    crate::server::serve(broker.clone(), listener, stopping).await?;
     retention.abort();
     group_expiry.abort();
     broker.close().await?;
     tracing::info!("clean shutdown");
     Ok(())
-}
-
-/// Completes on the first SIGINT or SIGTERM.
-pub(super) async fn shutdown_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        // Without signal handlers the broker still serves; it just cannot stop cleanly.
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
-    }
 }

@@ -16,6 +16,7 @@ use crate::wire::v1::admin_client::AdminClient;
 use crate::wire::v1::fetch_client::FetchClient;
 use crate::wire::v1::groups_client::GroupsClient;
 use crate::wire::v1::produce_client::ProduceClient;
+use crate::wire::v1::subscribe_client::SubscribeClient;
 
 pub use group::{
     CommittedOffset, GroupAssignment, GroupInfo, GroupMember, GroupMemberInfo, GroupPartitionInfo,
@@ -66,6 +67,7 @@ pub struct Client {
     fetch: FetchClient<Channel>,
     admin: AdminClient<Channel>,
     groups: GroupsClient<Channel>,
+    subscribe: SubscribeClient<Channel>,
 }
 
 /// `host:port` or a URL; a bare address gets `http://`.
@@ -108,7 +110,8 @@ impl Client {
                 .max_decoding_message_size(MAX_MESSAGE_BYTES)
                 .max_encoding_message_size(MAX_MESSAGE_BYTES),
             groups: GroupsClient::new(channel.clone()),
-            admin: AdminClient::new(channel),
+            admin: AdminClient::new(channel.clone()),
+            subscribe: SubscribeClient::new(channel).max_decoding_message_size(MAX_MESSAGE_BYTES),
             address,
         })
     }
@@ -203,6 +206,34 @@ impl Client {
             size_bytes: 0,
             resolved_offset: Some(response.offset),
         })
+    }
+
+    /// Streams records of `topic` as they are appended: the listed partitions from their own
+    /// start, or every partition from `default_start` when the list is empty.
+    pub async fn subscribe(
+        &self,
+        topic: &str,
+        partitions: Vec<(u32, Offset)>,
+        default_start: Offset,
+    ) -> Result<Subscription> {
+        let responses = self
+            .subscribe
+            .clone()
+            .subscribe(pb::SubscribeRequest {
+                topic: topic.to_string(),
+                partitions: partitions
+                    .into_iter()
+                    .map(|(partition, start)| pb::PartitionStart {
+                        partition,
+                        start: Some(start.into()),
+                    })
+                    .collect(),
+                default_start: Some(default_start.into()),
+                max_batch_records: None,
+            })
+            .await?
+            .into_inner();
+        Ok(Subscription { responses })
     }
 
     pub async fn create_topic(
@@ -320,6 +351,35 @@ impl ProduceAcks {
             Some(Ok(response)) => Ok(Some(
                 response.positions.into_iter().map(Into::into).collect(),
             )),
+            Some(Err(status)) => Err(status.into()),
+            None => Ok(None),
+        }
+    }
+}
+
+/// An open subscription: batches of one partition at a time, in order per partition.
+pub struct Subscription {
+    responses: tonic::Streaming<pb::SubscribeResponse>,
+}
+
+impl Subscription {
+    /// The next batch; `None` when the broker ended the stream.
+    pub async fn next(&mut self) -> Result<Option<FetchBatch>> {
+        match self.responses.next().await {
+            Some(Ok(response)) => {
+                let partition = response.partition;
+                Ok(Some(FetchBatch {
+                    records: response
+                        .records
+                        .into_iter()
+                        .map(|r| types::consumed_from_wire(partition, r))
+                        .collect(),
+                    next_offset: response.next_offset,
+                    log_start_offset: 0,
+                    log_end_offset: response.log_end_offset,
+                    partition,
+                }))
+            }
             Some(Err(status)) => Err(status.into()),
             None => Ok(None),
         }

@@ -51,9 +51,10 @@ pub enum Offset {
     Latest,
 }
 
-/// What one fetch returned.
+/// What one fetch (or one subscription message) returned.
 #[derive(Debug, Clone)]
 pub struct FetchBatch {
+    pub partition: u32,
     pub records: Vec<ConsumedRecord>,
     pub next_offset: u64,
     pub log_start_offset: u64,
@@ -136,28 +137,34 @@ impl From<Offset> for pb::StartPosition {
     }
 }
 
+/// A record read from `partition`, from its wire form.
+pub fn consumed_from_wire(partition: u32, r: pb::StoredRecord) -> ConsumedRecord {
+    ConsumedRecord {
+        partition,
+        offset: r.offset,
+        timestamp_ms: r.timestamp_ms,
+        key: r.key,
+        value: r.value,
+        headers: r
+            .headers
+            .into_iter()
+            .map(|h| Header {
+                key: h.key,
+                value: h.value,
+            })
+            .collect(),
+    }
+}
+
 impl From<pb::FetchResponse> for FetchBatch {
     fn from(response: pb::FetchResponse) -> Self {
         let partition = response.partition;
         FetchBatch {
+            partition,
             records: response
                 .records
                 .into_iter()
-                .map(|r| ConsumedRecord {
-                    partition,
-                    offset: r.offset,
-                    timestamp_ms: r.timestamp_ms,
-                    key: r.key,
-                    value: r.value,
-                    headers: r
-                        .headers
-                        .into_iter()
-                        .map(|h| Header {
-                            key: h.key,
-                            value: h.value,
-                        })
-                        .collect(),
-                })
+                .map(|r| consumed_from_wire(partition, r))
                 .collect(),
             next_offset: response.next_offset,
             log_start_offset: response.log_start_offset,

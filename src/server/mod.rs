@@ -8,6 +8,7 @@ pub mod fetch;
 pub mod group;
 pub mod produce;
 pub mod status;
+pub mod subscribe;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use crate::wire::v1::admin_server::AdminServer;
 use crate::wire::v1::fetch_server::FetchServer;
 use crate::wire::v1::groups_server::GroupsServer;
 use crate::wire::v1::produce_server::ProduceServer;
+use crate::wire::v1::subscribe_server::SubscribeServer;
 
 /// Room on top of the batch limit for protobuf framing (tags and lengths per record), so a
 /// request the broker would accept is never cut by the transport first.
@@ -82,6 +84,10 @@ pub async fn serve(
         )
         .add_service(AdminServer::new(admin::AdminService::new(broker.clone())))
         .add_service(GroupsServer::new(group::GroupsService::new(broker.clone())))
+        .add_service(
+            SubscribeServer::new(subscribe::SubscribeService::new(broker.clone()))
+                .max_encoding_message_size(max_response_bytes),
+        )
         .add_service(health_service)
         .add_service(reflection)
         .add_service(reflection_v1alpha)

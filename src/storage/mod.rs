@@ -9,10 +9,17 @@
 //! - [`memory::MemoryStorage`]: the in-memory backend (`--storage memory`, tests).
 //! - [`file::FileStorage`]: durable segment files with indexes and crash recovery.
 
+pub mod batch;
+pub mod durable;
 pub mod file;
+pub mod group_commit;
+pub mod index;
 pub mod memory;
 pub mod offset_store;
+pub mod partition_log;
 pub mod record;
+pub mod recovery;
+pub mod segment;
 
 use std::sync::Arc;
 
@@ -67,6 +74,8 @@ pub enum StorageError {
     DirLocked { path: String },
     #[error("the log is closed")]
     Closed,
+    #[error("invalid name {name:?}: {reason}")]
+    InvalidName { name: String, reason: String },
     #[error("{context}: {source}")]
     Io {
         context: String,

@@ -83,6 +83,15 @@ impl TestBroker {
         self.address = address;
     }
 
+    /// SIGKILLs the broker and starts it again on the same data dir, flags and address, so
+    /// clients that reconnect to the old address find it.
+    pub fn crash_and_restart_on_same_address(&mut self) {
+        self.kill();
+        let (child, address) = spawn_serve_on(&self.data_dir, &self.extra_args, &self.address);
+        self.child = Some(child);
+        self.address = address;
+    }
+
     /// The broker's process id.
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)
@@ -110,8 +119,12 @@ pub fn flashq_cmd() -> assert_cmd::Command {
 }
 
 fn spawn_serve(data_dir: &Path, extra_args: &[String]) -> (Child, String) {
+    spawn_serve_on(data_dir, extra_args, "127.0.0.1:0")
+}
+
+fn spawn_serve_on(data_dir: &Path, extra_args: &[String], listen: &str) -> (Child, String) {
     let mut child = Command::new(flashq_bin())
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .args(["serve", "--listen", listen, "--data-dir"])
         .arg(data_dir)
         .args(extra_args)
         .env("XDG_CONFIG_HOME", "/nonexistent/flashq-test-config")
@@ -173,4 +186,96 @@ pub fn wait_until(timeout: Duration, mut condition: impl FnMut() -> bool) -> boo
 /// stdout of a successful command as a string.
 pub fn stdout_of(assert: assert_cmd::assert::Assert) -> String {
     String::from_utf8(assert.get_output().stdout.clone()).expect("utf-8 stdout")
+}
+
+/// A long-running `flashq` command (subscribe, consume --follow) whose output lines are
+/// collected by background threads. Killed on drop.
+pub struct RunningCommand {
+    child: Child,
+    stdout: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    stderr: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl RunningCommand {
+    /// Starts `flashq ARGS` aimed at `address`.
+    pub fn start(address: &str, args: &[&str]) -> RunningCommand {
+        let mut child = Command::new(flashq_bin())
+            .args(args)
+            .env("FLASHQ_BROKER", address)
+            .env("XDG_CONFIG_HOME", "/nonexistent/flashq-test-config")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn flashq");
+        let stdout = collect_lines(child.stdout.take().expect("stdout"));
+        let stderr = collect_lines(child.stderr.take().expect("stderr"));
+        RunningCommand {
+            child,
+            stdout,
+            stderr,
+        }
+    }
+
+    pub fn stdout_lines(&self) -> Vec<String> {
+        self.stdout.lock().unwrap().clone()
+    }
+
+    pub fn stderr_lines(&self) -> Vec<String> {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Waits until stderr has a line containing `text`.
+    pub fn wait_for_stderr(&self, text: &str, timeout: Duration) -> bool {
+        wait_until(timeout, || {
+            self.stderr_lines().iter().any(|l| l.contains(text))
+        })
+    }
+
+    /// Sends SIGTERM and waits for the exit code.
+    pub fn terminate(&mut self) -> Option<i32> {
+        signal(&self.child, libc::SIGTERM);
+        wait_with_timeout(&mut self.child, STOP_TIMEOUT).and_then(|s| s.code())
+    }
+
+    /// Waits for the command to exit by itself.
+    pub fn wait(&mut self, timeout: Duration) -> Option<i32> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                // Give the reader threads a moment to drain the pipes.
+                std::thread::sleep(Duration::from_millis(50));
+                return status.code();
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for RunningCommand {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn collect_lines(
+    pipe: impl std::io::Read + Send + 'static,
+) -> std::sync::Arc<std::sync::Mutex<Vec<String>>> {
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = lines.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines() {
+            let Ok(line) = line else { return };
+            sink.lock().unwrap().push(line);
+        }
+    });
+    lines
 }

@@ -1,0 +1,581 @@
+//! The record batch codec: the on-disk (and on-the-wire) unit of write, CRC, fsync and fetch.
+//!
+//! A batch is a fixed big-endian header followed by records whose fields are zigzag varints, in
+//! the spirit of Kafka's v2 batches. The base offset and the batch length come first and sit
+//! outside the CRC, so the log can stamp the base offset on an already encoded batch (under its
+//! append lock) without recomputing the checksum; the log then guards them by chaining: every
+//! batch's base offset must equal the previous batch's last offset plus one. docs/storage.md is
+//! the byte-level specification; keep the two in step.
+//!
+//! Decoding never panics and never trusts a declared length: every length is checked against
+//! the bytes that remain before anything is sliced or allocated. Keys, values and header values
+//! are `Bytes::slice`s of the input, never copies.
+
+use bytes::Bytes;
+
+use super::{Header, Record, StoredRecord};
+
+/// The format version this code writes and reads.
+pub const FORMAT_VERSION: u8 = 1;
+/// Bytes before the batch length is known to cover the rest: base offset (8) + batch length (4).
+pub const LOG_OVERHEAD_BYTES: usize = 12;
+/// Bytes of the whole fixed header, from the base offset to the record count.
+pub const BATCH_HEADER_BYTES: usize = 43;
+/// The largest batch length the codec accepts; bounds what a reader allocates from a header.
+pub const MAX_BATCH_LENGTH_BYTES: usize = 256 * 1024 * 1024;
+/// The smallest encoded record: seven one-byte varints (length, attributes, deltas, key length,
+/// value length, header count).
+const MIN_RECORD_BYTES: usize = 7;
+/// The smallest encoded header: key length and value length.
+const MIN_HEADER_BYTES: usize = 2;
+
+// Positions of the fixed header fields.
+const POS_BATCH_LENGTH: usize = 8;
+const POS_VERSION: usize = 12;
+const POS_CRC: usize = 13;
+/// The CRC covers everything from here (the attributes) to the end of the batch.
+const POS_CRC_START: usize = 17;
+const POS_LAST_OFFSET_DELTA: usize = 19;
+const POS_FIRST_TIMESTAMP: usize = 23;
+const POS_MAX_TIMESTAMP: usize = 31;
+const POS_RECORD_COUNT: usize = 39;
+
+/// Why bytes are not a valid batch. Positions are relative to the batch's first byte.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BatchError {
+    #[error("truncated batch: {needed} bytes needed, {available} available")]
+    Truncated { needed: usize, available: usize },
+    #[error("bad batch length {length} (must be {min}..={max})", min = BATCH_HEADER_BYTES - LOG_OVERHEAD_BYTES, max = MAX_BATCH_LENGTH_BYTES)]
+    BadLength { length: u64 },
+    #[error("unsupported batch format version {version} (this build reads {FORMAT_VERSION})")]
+    UnsupportedVersion { version: u8 },
+    #[error("CRC mismatch: stored {stored:#010x}, computed {computed:#010x}")]
+    CrcMismatch { stored: u32, computed: u32 },
+    #[error("base offset {found} where {expected} was expected")]
+    UnexpectedBaseOffset { expected: u64, found: u64 },
+    #[error("malformed batch at byte {position} of the batch: {reason}")]
+    Malformed {
+        position: usize,
+        reason: &'static str,
+    },
+}
+
+impl BatchError {
+    /// The byte within the batch where the problem was found.
+    pub fn position(&self) -> usize {
+        match self {
+            BatchError::Truncated { available, .. } => *available,
+            BatchError::BadLength { .. } => POS_BATCH_LENGTH,
+            BatchError::UnsupportedVersion { .. } => POS_VERSION,
+            BatchError::CrcMismatch { .. } => POS_CRC,
+            BatchError::UnexpectedBaseOffset { .. } => 0,
+            BatchError::Malformed { position, .. } => *position,
+        }
+    }
+}
+
+/// The fixed header of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchHeader {
+    pub base_offset: u64,
+    /// Bytes after the batch length field.
+    pub batch_length: u32,
+    pub version: u8,
+    pub crc: u32,
+    pub attributes: u16,
+    pub last_offset_delta: u32,
+    pub first_timestamp_ms: i64,
+    pub max_timestamp_ms: i64,
+    pub record_count: u32,
+}
+
+impl BatchHeader {
+    /// Parses and sanity-checks the first [`BATCH_HEADER_BYTES`] of `buf` (the CRC is not checked).
+    pub fn parse(buf: &[u8]) -> Result<BatchHeader, BatchError> {
+        if buf.len() < BATCH_HEADER_BYTES {
+            return Err(BatchError::Truncated {
+                needed: BATCH_HEADER_BYTES,
+                available: buf.len(),
+            });
+        }
+        let batch_length = be_u32(buf, POS_BATCH_LENGTH);
+        if (batch_length as usize) < BATCH_HEADER_BYTES - LOG_OVERHEAD_BYTES
+            || batch_length as usize > MAX_BATCH_LENGTH_BYTES
+        {
+            return Err(BatchError::BadLength {
+                length: batch_length as u64,
+            });
+        }
+        let version = buf[POS_VERSION];
+        if version != FORMAT_VERSION {
+            return Err(BatchError::UnsupportedVersion { version });
+        }
+        let header = BatchHeader {
+            base_offset: be_u64(buf, 0),
+            batch_length,
+            version,
+            crc: be_u32(buf, POS_CRC),
+            attributes: u16::from_be_bytes([buf[POS_CRC_START], buf[POS_CRC_START + 1]]),
+            last_offset_delta: be_u32(buf, POS_LAST_OFFSET_DELTA),
+            first_timestamp_ms: be_u64(buf, POS_FIRST_TIMESTAMP) as i64,
+            max_timestamp_ms: be_u64(buf, POS_MAX_TIMESTAMP) as i64,
+            record_count: be_u32(buf, POS_RECORD_COUNT),
+        };
+        if header.attributes != 0 {
+            return Err(malformed(POS_CRC_START, "unknown batch attributes"));
+        }
+        if header.record_count == 0
+            || header.record_count as u64 != header.last_offset_delta as u64 + 1
+        {
+            return Err(malformed(
+                POS_RECORD_COUNT,
+                "record count does not match the last offset delta",
+            ));
+        }
+        if header
+            .base_offset
+            .checked_add(header.last_offset_delta as u64 + 1)
+            .is_none()
+        {
+            return Err(malformed(0, "base offset overflows"));
+        }
+        // Every record takes at least MIN_RECORD_BYTES, which bounds the count by the length.
+        let records_room = batch_length as usize + LOG_OVERHEAD_BYTES - BATCH_HEADER_BYTES;
+        if header.record_count as usize > records_room / MIN_RECORD_BYTES {
+            return Err(malformed(
+                POS_RECORD_COUNT,
+                "record count too large for the batch length",
+            ));
+        }
+        Ok(header)
+    }
+
+    /// Bytes of the whole batch, header included.
+    pub fn total_bytes(&self) -> usize {
+        LOG_OVERHEAD_BYTES + self.batch_length as usize
+    }
+
+    /// Offset of the batch's last record.
+    pub fn last_offset(&self) -> u64 {
+        self.base_offset + self.last_offset_delta as u64
+    }
+
+    /// The offset that follows this batch.
+    pub fn next_offset(&self) -> u64 {
+        self.last_offset() + 1
+    }
+}
+
+/// A decoded batch: its header and its records with their offsets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordBatch {
+    pub header: BatchHeader,
+    pub records: Vec<StoredRecord>,
+}
+
+/// Encodes `records` as one batch starting at `base_offset`.
+///
+/// The caller checks [`super::RecordLimits`] first; records are never empty here.
+pub fn encode(base_offset: u64, records: &[Record]) -> Vec<u8> {
+    debug_assert!(!records.is_empty(), "a batch holds at least one record");
+    let estimate = BATCH_HEADER_BYTES
+        + records
+            .iter()
+            .map(|r| r.payload_bytes() + 16 + 4 * r.headers.len())
+            .sum::<usize>();
+    let mut buf = Vec::with_capacity(estimate);
+    let first_timestamp_ms = records.first().map_or(0, |r| r.timestamp_ms);
+    let max_timestamp_ms = records.iter().map(|r| r.timestamp_ms).max().unwrap_or(0);
+    let last_offset_delta = records.len().saturating_sub(1) as u32;
+
+    buf.extend_from_slice(&base_offset.to_be_bytes());
+    buf.extend_from_slice(&0u32.to_be_bytes()); // batch length, filled in below
+    buf.push(FORMAT_VERSION);
+    buf.extend_from_slice(&0u32.to_be_bytes()); // CRC, filled in below
+    buf.extend_from_slice(&0u16.to_be_bytes()); // attributes
+    buf.extend_from_slice(&last_offset_delta.to_be_bytes());
+    buf.extend_from_slice(&first_timestamp_ms.to_be_bytes());
+    buf.extend_from_slice(&max_timestamp_ms.to_be_bytes());
+    buf.extend_from_slice(&(records.len() as u32).to_be_bytes());
+    debug_assert_eq!(buf.len(), BATCH_HEADER_BYTES);
+
+    let mut body = Vec::with_capacity(64);
+    for (delta, record) in records.iter().enumerate() {
+        body.clear();
+        body.push(0); // record attributes
+        put_varint(
+            &mut body,
+            record.timestamp_ms.wrapping_sub(first_timestamp_ms),
+        );
+        put_varint(&mut body, delta as i64);
+        match &record.key {
+            Some(key) => {
+                put_varint(&mut body, key.len() as i64);
+                body.extend_from_slice(key);
+            }
+            None => put_varint(&mut body, -1),
+        }
+        put_varint(&mut body, record.value.len() as i64);
+        // The value is copied straight into `buf` below to avoid copying large values twice.
+        let value_at = body.len();
+        put_varint(&mut body, record.headers.len() as i64);
+        let headers_len = body.len() - value_at;
+        let mut headers = Vec::new();
+        for header in &record.headers {
+            put_varint(&mut headers, header.key.len() as i64);
+            headers.extend_from_slice(header.key.as_bytes());
+            put_varint(&mut headers, header.value.len() as i64);
+            headers.extend_from_slice(&header.value);
+        }
+        let length = body.len() + record.value.len() + headers.len();
+        put_varint(&mut buf, length as i64);
+        buf.extend_from_slice(&body[..value_at]);
+        buf.extend_from_slice(&record.value);
+        buf.extend_from_slice(&body[value_at..value_at + headers_len]);
+        buf.extend_from_slice(&headers);
+    }
+
+    let batch_length = (buf.len() - LOG_OVERHEAD_BYTES) as u32;
+    buf[POS_BATCH_LENGTH..POS_BATCH_LENGTH + 4].copy_from_slice(&batch_length.to_be_bytes());
+    let crc = crc32c::crc32c(&buf[POS_CRC_START..]);
+    buf[POS_CRC..POS_CRC + 4].copy_from_slice(&crc.to_be_bytes());
+    buf
+}
+
+/// Writes a new base offset into an encoded batch; the CRC stays valid because it excludes it.
+pub fn stamp_base_offset(batch: &mut [u8], base_offset: u64) {
+    debug_assert!(batch.len() >= BATCH_HEADER_BYTES);
+    batch[..8].copy_from_slice(&base_offset.to_be_bytes());
+}
+
+/// Checks the CRC of a whole batch whose header is already parsed.
+pub fn verify_crc(header: &BatchHeader, batch: &[u8]) -> Result<(), BatchError> {
+    if batch.len() != header.total_bytes() {
+        return Err(BatchError::Truncated {
+            needed: header.total_bytes(),
+            available: batch.len(),
+        });
+    }
+    let computed = crc32c::crc32c(&batch[POS_CRC_START..]);
+    if computed != header.crc {
+        return Err(BatchError::CrcMismatch {
+            stored: header.crc,
+            computed,
+        });
+    }
+    Ok(())
+}
+
+/// Decodes one whole batch (exactly its bytes), checking its length, CRC and every record.
+pub fn decode(batch: Bytes) -> Result<RecordBatch, BatchError> {
+    let header = BatchHeader::parse(&batch)?;
+    if batch.len() != header.total_bytes() {
+        return Err(BatchError::Truncated {
+            needed: header.total_bytes(),
+            available: batch.len(),
+        });
+    }
+    verify_crc(&header, &batch)?;
+    let mut reader = Reader {
+        buf: &batch,
+        pos: BATCH_HEADER_BYTES,
+    };
+    let count = header.record_count as usize;
+    // parse() bounded the count by the bytes there are, so this allocation is bounded too.
+    let mut records = Vec::with_capacity(count);
+    let mut max_timestamp_ms = i64::MIN;
+    for delta in 0..count {
+        let record_start = reader.pos;
+        let length = reader.length("record length")?;
+        let record_end = reader.pos + length;
+        if reader.buf.get(reader.pos) != Some(&0) {
+            return Err(malformed(reader.pos, "bad record attributes"));
+        }
+        reader.pos += 1;
+        let timestamp_ms = header
+            .first_timestamp_ms
+            .wrapping_add(reader.varint("timestamp delta")?);
+        if reader.varint("offset delta")? != delta as i64 {
+            return Err(malformed(record_start, "offset delta out of sequence"));
+        }
+        let key = reader.optional_bytes(&batch, "key length")?;
+        let value = reader.bytes(&batch, "value length")?;
+        let header_count = reader.length("header count")?;
+        if header_count > (record_end.saturating_sub(reader.pos)) / MIN_HEADER_BYTES {
+            return Err(malformed(
+                reader.pos,
+                "header count too large for the record",
+            ));
+        }
+        let mut headers = Vec::with_capacity(header_count);
+        for _ in 0..header_count {
+            let key_at = reader.pos;
+            let key = reader.bytes(&batch, "header key length")?;
+            let key = String::from_utf8(key.to_vec())
+                .map_err(|_| malformed(key_at, "header key is not UTF-8"))?;
+            let value = reader.bytes(&batch, "header value length")?;
+            headers.push(Header { key, value });
+        }
+        if reader.pos != record_end {
+            return Err(malformed(
+                record_start,
+                "record length does not match its fields",
+            ));
+        }
+        max_timestamp_ms = max_timestamp_ms.max(timestamp_ms);
+        records.push(StoredRecord {
+            offset: header.base_offset + delta as u64,
+            record: Record {
+                timestamp_ms,
+                key,
+                value,
+                headers,
+            },
+        });
+    }
+    if reader.pos != batch.len() {
+        return Err(malformed(reader.pos, "bytes after the last record"));
+    }
+    if max_timestamp_ms != header.max_timestamp_ms {
+        return Err(malformed(
+            POS_MAX_TIMESTAMP,
+            "max timestamp does not match the records",
+        ));
+    }
+    Ok(RecordBatch { header, records })
+}
+
+/// Decodes a batch and checks that it starts at `expected_base_offset` (offset chaining guards
+/// the base offset, which the CRC does not cover).
+pub fn decode_at(batch: Bytes, expected_base_offset: u64) -> Result<RecordBatch, BatchError> {
+    let decoded = decode(batch)?;
+    if decoded.header.base_offset != expected_base_offset {
+        return Err(BatchError::UnexpectedBaseOffset {
+            expected: expected_base_offset,
+            found: decoded.header.base_offset,
+        });
+    }
+    Ok(decoded)
+}
+
+fn malformed(position: usize, reason: &'static str) -> BatchError {
+    BatchError::Malformed { position, reason }
+}
+
+fn be_u32(buf: &[u8], at: usize) -> u32 {
+    let mut bytes = [0u8; 4];
+    bytes.copy_from_slice(&buf[at..at + 4]);
+    u32::from_be_bytes(bytes)
+}
+
+fn be_u64(buf: &[u8], at: usize) -> u64 {
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&buf[at..at + 8]);
+    u64::from_be_bytes(bytes)
+}
+
+/// Appends `value` as a zigzag LEB128 varint (at most 10 bytes).
+fn put_varint(buf: &mut Vec<u8>, value: i64) {
+    let mut v = ((value << 1) ^ (value >> 63)) as u64;
+    while v >= 0x80 {
+        buf.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    buf.push(v as u8);
+}
+
+/// A bounds-checked cursor over a batch's records.
+struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl Reader<'_> {
+    fn varint(&mut self, what: &'static str) -> Result<i64, BatchError> {
+        let mut raw = 0u64;
+        for i in 0..10 {
+            let Some(&byte) = self.buf.get(self.pos) else {
+                return Err(malformed(self.pos, what));
+            };
+            self.pos += 1;
+            // The 10th byte may only carry the top bit of a 64-bit value.
+            if i == 9 && byte > 1 {
+                return Err(malformed(self.pos - 1, "varint overflows 64 bits"));
+            }
+            raw |= ((byte & 0x7f) as u64) << (7 * i);
+            if byte & 0x80 == 0 {
+                return Ok(((raw >> 1) as i64) ^ -((raw & 1) as i64));
+            }
+        }
+        Err(malformed(self.pos, "varint longer than 10 bytes"))
+    }
+
+    /// A non-negative length that fits in the bytes that remain.
+    fn length(&mut self, what: &'static str) -> Result<usize, BatchError> {
+        let at = self.pos;
+        let value = self.varint(what)?;
+        let remaining = self.buf.len() - self.pos;
+        if value < 0 || value as u64 > remaining as u64 {
+            return Err(malformed(at, what));
+        }
+        Ok(value as usize)
+    }
+
+    /// A length-prefixed byte string, sliced from `owner` without copying.
+    fn bytes(&mut self, owner: &Bytes, what: &'static str) -> Result<Bytes, BatchError> {
+        let len = self.length(what)?;
+        let slice = owner.slice(self.pos..self.pos + len);
+        self.pos += len;
+        Ok(slice)
+    }
+
+    /// Like [`Reader::bytes`], where a length of -1 means null.
+    fn optional_bytes(
+        &mut self,
+        owner: &Bytes,
+        what: &'static str,
+    ) -> Result<Option<Bytes>, BatchError> {
+        let at = self.pos;
+        if self.varint(what)? == -1 {
+            return Ok(None);
+        }
+        self.pos = at;
+        self.bytes(owner, what).map(Some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn record(ts: i64, key: Option<&[u8]>, value: &[u8]) -> Record {
+        Record {
+            timestamp_ms: ts,
+            key: key.map(Bytes::copy_from_slice),
+            value: Bytes::copy_from_slice(value),
+            headers: vec![Header {
+                key: "h".into(),
+                value: Bytes::from_static(b"v"),
+            }],
+        }
+    }
+
+    fn arb_record() -> impl Strategy<Value = Record> {
+        (
+            any::<i64>(),
+            proptest::option::of(proptest::collection::vec(any::<u8>(), 0..40)),
+            proptest::collection::vec(any::<u8>(), 0..200),
+            proptest::collection::vec(
+                ("[a-zé]{0,8}", proptest::collection::vec(any::<u8>(), 0..16)),
+                0..4,
+            ),
+        )
+            .prop_map(|(timestamp_ms, key, value, headers)| Record {
+                timestamp_ms,
+                key: key.map(Bytes::from),
+                value: Bytes::from(value),
+                headers: headers
+                    .into_iter()
+                    .map(|(key, value)| Header {
+                        key,
+                        value: Bytes::from(value),
+                    })
+                    .collect(),
+            })
+    }
+
+    fn arb_batch() -> impl Strategy<Value = (u64, Vec<Record>)> {
+        (
+            0u64..u64::MAX / 2,
+            proptest::collection::vec(arb_record(), 1..8),
+        )
+    }
+
+    #[test]
+    fn header_layout_matches_the_spec() {
+        let encoded = encode(7, &[record(1000, Some(b"k"), b"value")]);
+        let header = BatchHeader::parse(&encoded).unwrap();
+        assert_eq!(header.base_offset, 7);
+        assert_eq!(header.total_bytes(), encoded.len());
+        assert_eq!(header.record_count, 1);
+        assert_eq!(header.first_timestamp_ms, 1000);
+        assert_eq!(encoded[POS_VERSION], FORMAT_VERSION);
+    }
+
+    #[test]
+    fn stamping_the_base_offset_keeps_the_crc_valid() {
+        let mut encoded = encode(0, &[record(1, None, b"a"), record(2, None, b"b")]);
+        stamp_base_offset(&mut encoded, 41);
+        let batch = decode(Bytes::from(encoded)).unwrap();
+        assert_eq!(batch.records[0].offset, 41);
+        assert_eq!(batch.records[1].offset, 42);
+    }
+
+    #[test]
+    fn null_and_empty_keys_differ() {
+        let encoded = encode(0, &[record(1, None, b""), record(1, Some(b""), b"")]);
+        let batch = decode(Bytes::from(encoded)).unwrap();
+        assert_eq!(batch.records[0].record.key, None);
+        assert_eq!(batch.records[1].record.key, Some(Bytes::new()));
+    }
+
+    #[test]
+    fn values_are_slices_of_the_input() {
+        let encoded = Bytes::from(encode(0, &[record(1, None, b"hello world")]));
+        let range = encoded.as_ptr() as usize..encoded.as_ptr() as usize + encoded.len();
+        let batch = decode(encoded.clone()).unwrap();
+        assert!(range.contains(&(batch.records[0].record.value.as_ptr() as usize)));
+    }
+
+    #[test]
+    fn garbage_header_is_rejected() {
+        assert!(matches!(
+            BatchHeader::parse(&[0u8; 10]),
+            Err(BatchError::Truncated { .. })
+        ));
+        let mut encoded = encode(0, &[record(1, None, b"x")]);
+        encoded[POS_BATCH_LENGTH..POS_BATCH_LENGTH + 4].copy_from_slice(&u32::MAX.to_be_bytes());
+        assert!(matches!(
+            BatchHeader::parse(&encoded),
+            Err(BatchError::BadLength { .. })
+        ));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn round_trips((base, records) in arb_batch()) {
+            let encoded = encode(base, &records);
+            let batch = decode(Bytes::from(encoded)).unwrap();
+            prop_assert_eq!(batch.header.base_offset, base);
+            prop_assert_eq!(batch.records.len(), records.len());
+            for (i, (got, want)) in batch.records.iter().zip(&records).enumerate() {
+                prop_assert_eq!(got.offset, base + i as u64);
+                prop_assert_eq!(&got.record, want);
+            }
+        }
+
+        #[test]
+        fn any_byte_flip_is_detected((base, records) in arb_batch(), at in any::<prop::sample::Index>(), flip in 1u8..=255) {
+            let mut encoded = encode(base, &records);
+            let at = at.index(encoded.len());
+            encoded[at] ^= flip;
+            prop_assert!(decode_at(Bytes::from(encoded), base).is_err());
+        }
+
+        #[test]
+        fn any_truncation_is_detected((base, records) in arb_batch(), cut in any::<prop::sample::Index>()) {
+            let encoded = encode(base, &records);
+            let len = cut.index(encoded.len());
+            prop_assert!(decode(Bytes::copy_from_slice(&encoded[..len])).is_err());
+        }
+
+        #[test]
+        fn garbage_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = BatchHeader::parse(&bytes);
+            let _ = decode(Bytes::from(bytes));
+        }
+    }
+}

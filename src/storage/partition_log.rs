@@ -1,0 +1,393 @@
+//! The durable [`PartitionLog`]: segments in a partition dir, one appender at a time, readers
+//! never blocked by writes or fsyncs.
+//!
+//! Locks, and why there are three:
+//! - `appender` (Mutex): one append, roll or retention pass at a time. It is never held across
+//!   a group fsync, only across the write itself (and the rare roll, which syncs the closing
+//!   segment).
+//! - `segments` (RwLock): the segment list; writers hold it only to push or remove an entry,
+//!   readers only to pick a segment. No I/O happens under it.
+//! - the group commit's own mutex (see [`super::group_commit`]).
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, Weak};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use super::batch::{self, BatchHeader, MAX_BATCH_LENGTH_BYTES};
+use super::durable::sync_dir;
+use super::group_commit::GroupCommit;
+use super::recovery::{self, write_clean_shutdown, write_recovery_point};
+use super::segment::{MAX_SEGMENT_BYTES, MAX_SEGMENT_OFFSETS, Segment};
+use super::{
+    AppendOutcome, FsyncPolicy, LogConfig, PartitionLog, Record, RecordLimits, Result,
+    RetentionOutcome, StorageError, StoredRecord,
+};
+
+/// One partition's durable log.
+pub struct FilePartitionLog {
+    shared: Arc<LogShared>,
+    flusher: Mutex<Option<IntervalFlusher>>,
+}
+
+/// State shared with the interval flusher thread.
+struct LogShared {
+    dir: PathBuf,
+    config: LogConfig,
+    limits: RecordLimits,
+    fsync: FsyncPolicy,
+    appender: Mutex<AppenderState>,
+    segments: RwLock<Vec<Arc<Segment>>>,
+    end_offset: AtomicU64,
+    commit: GroupCommit,
+}
+
+#[derive(Default)]
+struct AppenderState {
+    closed: bool,
+}
+
+/// The background thread of [`FsyncPolicy::Interval`].
+struct IntervalFlusher {
+    stop: Arc<(Mutex<bool>, Condvar)>,
+    thread: JoinHandle<()>,
+}
+
+impl IntervalFlusher {
+    fn start(shared: Weak<LogShared>, interval: Duration) -> IntervalFlusher {
+        let stop = Arc::new((Mutex::new(false), Condvar::new()));
+        let signal = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            let (stopped, wake) = &*signal;
+            let mut guard = stopped.lock().unwrap_or_else(|e| e.into_inner());
+            loop {
+                let (next, _) = wake
+                    .wait_timeout(guard, interval)
+                    .unwrap_or_else(|e| e.into_inner());
+                guard = next;
+                if *guard {
+                    return;
+                }
+                let Some(shared) = shared.upgrade() else {
+                    return;
+                };
+                if let Err(e) = shared.commit.sync_all_written() {
+                    tracing::error!(dir = %shared.dir.display(), error = %e, "interval fsync failed");
+                }
+            }
+        });
+        IntervalFlusher { stop, thread }
+    }
+
+    fn stop(self) {
+        let (stopped, wake) = &*self.stop;
+        *stopped.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        wake.notify_all();
+        let _ = self.thread.join();
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+impl FilePartitionLog {
+    /// Opens (creating or recovering as needed) the log in `dir`.
+    pub fn open(
+        dir: &Path,
+        config: LogConfig,
+        limits: RecordLimits,
+        fsync: FsyncPolicy,
+    ) -> Result<FilePartitionLog> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StorageError::io(format!("creating {}", dir.display()), e))?;
+        let recovered = recovery::recover(dir, now_ms())?;
+        let shared = Arc::new(LogShared {
+            dir: dir.to_path_buf(),
+            config,
+            limits,
+            fsync,
+            appender: Mutex::new(AppenderState::default()),
+            segments: RwLock::new(recovered.segments),
+            end_offset: AtomicU64::new(recovered.next_offset),
+            commit: GroupCommit::default(),
+        });
+        let flusher = match fsync {
+            FsyncPolicy::Interval { interval_ms } => Some(IntervalFlusher::start(
+                Arc::downgrade(&shared),
+                Duration::from_millis(interval_ms),
+            )),
+            FsyncPolicy::Always | FsyncPolicy::Never => None,
+        };
+        Ok(FilePartitionLog {
+            shared,
+            flusher: Mutex::new(flusher),
+        })
+    }
+
+    /// The partition dir.
+    pub fn dir(&self) -> &Path {
+        &self.shared.dir
+    }
+
+    /// Number of segments, oldest to active.
+    pub fn segment_count(&self) -> usize {
+        self.shared.segments_read().len()
+    }
+
+    /// True once `close()` has run.
+    pub fn is_closed(&self) -> bool {
+        self.shared.appender().closed
+    }
+
+    fn stop_flusher(&self) {
+        let flusher = self
+            .flusher
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(flusher) = flusher {
+            flusher.stop();
+        }
+    }
+}
+
+impl Drop for FilePartitionLog {
+    fn drop(&mut self) {
+        self.stop_flusher();
+    }
+}
+
+impl LogShared {
+    fn appender(&self) -> MutexGuard<'_, AppenderState> {
+        self.appender.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn segments_read(&self) -> std::sync::RwLockReadGuard<'_, Vec<Arc<Segment>>> {
+        self.segments.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn segments_write(&self) -> std::sync::RwLockWriteGuard<'_, Vec<Arc<Segment>>> {
+        self.segments.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn active(&self) -> Arc<Segment> {
+        let segments = self.segments_read();
+        // Recovery always leaves at least one segment and retention never removes the last.
+        debug_assert!(!segments.is_empty());
+        Arc::clone(&segments[segments.len() - 1])
+    }
+
+    /// The segment whose base offset is the largest at or below `offset`.
+    fn segment_for(&self, offset: u64) -> Option<Arc<Segment>> {
+        let segments = self.segments_read();
+        let n = segments.partition_point(|s| s.base_offset() <= offset);
+        n.checked_sub(1).map(|i| Arc::clone(&segments[i]))
+    }
+
+    fn start_offset(&self) -> u64 {
+        self.segments_read()
+            .first()
+            .map_or(self.end_offset.load(Ordering::Acquire), |s| s.base_offset())
+    }
+
+    /// Closes the active segment and starts a new one if the next batch should not go into it.
+    /// Called with the appender lock held.
+    fn roll_if_needed(&self, batch_bytes: usize, record_count: u64, now_ms: i64) -> Result<()> {
+        let active = self.active();
+        if active.is_empty() {
+            return Ok(());
+        }
+        let end = self.end_offset.load(Ordering::Acquire);
+        let size_limit = self.config.segment_bytes.min(MAX_SEGMENT_BYTES);
+        let full = active.size_bytes() + batch_bytes as u64 > size_limit;
+        let old = now_ms.saturating_sub(active.created_ms()) >= self.config.segment_ms as i64;
+        let offsets_full = end + record_count - active.base_offset() > MAX_SEGMENT_OFFSETS;
+        if !(full || old || offsets_full) {
+            return Ok(());
+        }
+        // Everything before the new segment becomes durable and indexed on disk, which is what
+        // the recovery point written below promises.
+        active.sync()?;
+        active.store_indexes()?;
+        let next = Arc::new(Segment::create(&self.dir, end, now_ms)?);
+        self.segments_write().push(next);
+        write_recovery_point(&self.dir, end)
+    }
+}
+
+impl PartitionLog for FilePartitionLog {
+    fn append(&self, records: &[Record]) -> Result<AppendOutcome> {
+        let shared = &*self.shared;
+        shared.limits.check(records)?;
+        // Encoding happens before the lock; the base offset is stamped under it (it is outside
+        // the CRC for exactly this).
+        let mut encoded = batch::encode(0, records);
+        if encoded.len() > MAX_BATCH_LENGTH_BYTES {
+            return Err(StorageError::BatchTooLarge {
+                size_bytes: encoded.len(),
+                limit_bytes: MAX_BATCH_LENGTH_BYTES,
+            });
+        }
+        let ticket;
+        let outcome;
+        {
+            let appender = shared.appender();
+            if appender.closed {
+                return Err(StorageError::Closed);
+            }
+            shared.commit.check_healthy()?;
+            let base_offset = shared.end_offset.load(Ordering::Acquire);
+            batch::stamp_base_offset(&mut encoded, base_offset);
+            let header = BatchHeader::parse(&encoded).map_err(|e| {
+                debug_assert!(false, "the encoder produced an invalid batch: {e}");
+                StorageError::io("encoding a batch", std::io::Error::other(e.to_string()))
+            })?;
+            shared.roll_if_needed(encoded.len(), records.len() as u64, now_ms())?;
+            let active = shared.active();
+            active.append(&encoded, &header)?;
+            shared
+                .end_offset
+                .store(header.next_offset(), Ordering::Release);
+            ticket = shared.commit.record_write(&active);
+            outcome = AppendOutcome {
+                base_offset,
+                last_offset: header.last_offset(),
+            };
+        }
+        if shared.fsync == FsyncPolicy::Always {
+            shared.commit.wait_durable(ticket)?;
+        }
+        Ok(outcome)
+    }
+
+    fn read(&self, from_offset: u64, max_bytes: usize) -> Result<Vec<StoredRecord>> {
+        let shared = &*self.shared;
+        let end_offset = shared.end_offset.load(Ordering::Acquire);
+        let start_offset = shared.start_offset();
+        let out_of_range = || StorageError::OffsetOutOfRange {
+            offset: from_offset,
+            start_offset,
+            end_offset,
+        };
+        if from_offset < start_offset || from_offset > end_offset {
+            return Err(out_of_range());
+        }
+        let mut out = Vec::new();
+        if from_offset == end_offset {
+            return Ok(out);
+        }
+        let mut used_bytes = 0usize;
+        // Retention may have removed the segment since the range check.
+        let mut segment = shared.segment_for(from_offset).ok_or_else(out_of_range)?;
+        loop {
+            let from = from_offset.max(segment.base_offset());
+            if !segment.read(from, max_bytes, &mut used_bytes, &mut out)? {
+                break;
+            }
+            let next = segment.next_offset();
+            match shared.segment_for(next) {
+                Some(s) if s.base_offset() == next && next > segment.base_offset() => segment = s,
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
+    fn offset_for_timestamp(&self, timestamp_ms: i64) -> Result<Option<u64>> {
+        let segments: Vec<Arc<Segment>> = self.shared.segments_read().clone();
+        // Offsets grow with segments, so the first segment reaching the target holds the answer.
+        for segment in segments
+            .iter()
+            .filter(|s| s.max_timestamp_ms().is_some_and(|max| max >= timestamp_ms))
+        {
+            if let Some(offset) = segment.offset_for_timestamp(timestamp_ms)? {
+                return Ok(Some(offset));
+            }
+        }
+        Ok(None)
+    }
+
+    fn start_offset(&self) -> u64 {
+        self.shared.start_offset()
+    }
+
+    fn end_offset(&self) -> u64 {
+        self.shared.end_offset.load(Ordering::Acquire)
+    }
+
+    fn size_bytes(&self) -> u64 {
+        self.shared
+            .segments_read()
+            .iter()
+            .map(|s| s.size_bytes())
+            .sum()
+    }
+
+    fn enforce_retention(&self, config: &LogConfig, now_ms: i64) -> Result<RetentionOutcome> {
+        let shared = &*self.shared;
+        // Serialises with rolls, so the newest segment cannot change under this pass.
+        let _appender = shared.appender();
+        let mut outcome = RetentionOutcome::default();
+        loop {
+            let (oldest, total_bytes) = {
+                let segments = shared.segments_read();
+                if segments.len() < 2 {
+                    break;
+                }
+                let total: u64 = segments.iter().map(|s| s.size_bytes()).sum();
+                (Arc::clone(&segments[0]), total)
+            };
+            let too_old = config.retention_ms.is_some_and(|ms| {
+                oldest
+                    .max_timestamp_ms()
+                    .is_none_or(|max| now_ms.saturating_sub(max) > ms as i64)
+            });
+            // Like Kafka: drop the oldest only while what remains still meets the size limit.
+            let too_big = config
+                .retention_bytes
+                .is_some_and(|limit| total_bytes - oldest.size_bytes() >= limit);
+            if !(too_old || too_big) {
+                break;
+            }
+            shared.segments_write().remove(0);
+            oldest.delete_files()?;
+            tracing::info!(
+                file = %oldest.log_path().display(),
+                bytes = oldest.size_bytes(),
+                too_old,
+                too_big,
+                "retention deleted a segment"
+            );
+            outcome.segments_deleted += 1;
+            outcome.bytes_deleted += oldest.size_bytes();
+        }
+        if outcome.segments_deleted > 0 {
+            sync_dir(&shared.dir)?;
+        }
+        outcome.start_offset = shared.start_offset();
+        Ok(outcome)
+    }
+
+    fn flush(&self) -> Result<()> {
+        self.shared.commit.sync_all_written()
+    }
+
+    fn close(&self) -> Result<()> {
+        self.stop_flusher();
+        let shared = &*self.shared;
+        let mut appender = shared.appender();
+        if appender.closed {
+            return Ok(());
+        }
+        appender.closed = true;
+        let active = shared.active();
+        active.sync()?;
+        active.store_indexes()?;
+        write_recovery_point(&shared.dir, shared.end_offset.load(Ordering::Acquire))?;
+        write_clean_shutdown(&shared.dir)
+    }
+}
