@@ -78,8 +78,11 @@ fn stable_assignment(group: &Value) -> Option<BTreeMap<String, Vec<u32>>> {
     )
 }
 
+/// A partition's committed offset, log end offset and lag, as describe reports them.
+type PartitionOffsets = (Option<u64>, Option<u64>, Option<u64>);
+
 /// Per partition: (committed offset, log end offset, lag), from describe's JSON.
-fn offsets(group: &Value) -> BTreeMap<u32, (Option<u64>, Option<u64>, Option<u64>)> {
+fn offsets(group: &Value) -> BTreeMap<u32, PartitionOffsets> {
     group["partitions"]
         .as_array()
         .unwrap()
@@ -127,8 +130,10 @@ fn start_member(broker: &TestBroker, topic: &str, group: &str) -> RunningCommand
             "json",
             "--session-timeout-ms",
             &session,
+            // Long, so the exactly-once check depends on the commits made before each rebalance
+            // and on exit, not on a timer that happens to fire in between.
             "--auto-commit-interval-ms",
-            "300",
+            "60000",
         ],
     )
 }
