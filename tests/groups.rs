@@ -771,3 +771,100 @@ fn group_list_is_an_empty_json_array_on_a_new_broker() {
     );
     assert_eq!(out.trim(), "[]");
 }
+
+#[test]
+fn a_corrupt_offsets_store_stops_the_broker_at_startup_instead_of_reading_as_empty() {
+    let mut broker = TestBroker::start(&[]);
+    create_topic(&broker, "kept", 1);
+    produce(&broker, "kept", 0, "r", 3);
+    broker
+        .cmd()
+        .args([
+            "group", "commit", "keeper", "-t", "kept", "-p", "0", "--offset", "2",
+        ])
+        .assert()
+        .success();
+    assert_eq!(broker.stop(), Some(0));
+    // A clean stop compacts the log into the snapshot; damage one byte of it.
+    let snapshot = broker.data_dir.join("groups").join("offsets.snapshot");
+    let mut bytes = std::fs::read(&snapshot).expect("a snapshot after a clean stop");
+    let at = bytes.len() - 20;
+    bytes[at] ^= 0xff;
+    std::fs::write(&snapshot, bytes).unwrap();
+    let refused = common::flashq_cmd()
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&broker.data_dir)
+        .assert()
+        .code(7);
+    let stderr = String::from_utf8_lossy(&refused.get_output().stderr).to_string();
+    assert!(stderr.contains("offsets"), "{stderr}");
+}
+
+#[test]
+fn subscribers_in_a_group_split_partitions_and_commit_on_the_way_out() {
+    let broker = TestBroker::start(&[]);
+    create_topic(&broker, "pushed", 4);
+    produce(&broker, "pushed", 0, "old", 3);
+    let subscriber = |broker: &TestBroker| {
+        RunningCommand::start(
+            &broker.address,
+            &[
+                "subscribe",
+                "-t",
+                "pushed",
+                "--group",
+                "pushers",
+                "-o",
+                "json",
+                "--session-timeout-ms",
+                "3000",
+                "--auto-commit-interval-ms",
+                "60000",
+            ],
+        )
+    };
+    let mut first = subscriber(&broker);
+    let mut second = subscriber(&broker);
+    let mut assignment = BTreeMap::new();
+    assert!(wait_until(WAIT, || {
+        match try_describe(&broker, "pushers").and_then(|g| stable_assignment(&g)) {
+            Some(owned) if owned.len() == 2 => {
+                assignment = owned;
+                true
+            }
+            _ => false,
+        }
+    }));
+    assert!(assignment.values().all(|p| p.len() == 2), "{assignment:?}");
+    for partition in 0..4 {
+        produce(&broker, "pushed", partition, "new", 5);
+    }
+    // The group starts at the earliest offset: the 3 old records plus the 20 new ones, once each.
+    assert!(
+        wait_until(WAIT, || tally(&[&first, &second]).len() == 23),
+        "{} of 23 records",
+        tally(&[&first, &second]).len()
+    );
+    assert!(tally(&[&first, &second]).values().all(|n| *n == 1));
+    // Records produced after the group settled reach only their partition's owner (the 3 old
+    // ones may have been read by the first subscriber while it was alone).
+    for member in [&first, &second] {
+        let partitions: BTreeSet<u32> = consumed(member)
+            .iter()
+            .filter(|(p, o)| *p != 0 || *o >= 3)
+            .map(|(p, _)| *p)
+            .collect();
+        assert!(
+            assignment
+                .values()
+                .any(|owned| partitions.iter().all(|p| owned.contains(p))),
+            "a subscriber read partitions of two members: {partitions:?}"
+        );
+    }
+    assert_eq!(first.terminate(), Some(0));
+    assert_eq!(second.terminate(), Some(0));
+    let group = describe(&broker, "pushers");
+    for (partition, (committed, end, _)) in offsets(&group) {
+        assert_eq!(committed, end, "partition {partition} committed on exit");
+    }
+}

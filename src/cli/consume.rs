@@ -5,15 +5,11 @@
 //! With `--group` the group decides which partitions are read and from where: see
 //! [`super::group_consumer`].
 
-use std::time::Duration;
-
 use clap::Args;
 
 use crate::client::{Client, ConsumedRecord, Offset};
 
-use super::group_consumer::{
-    self, AssignorArg, DEFAULT_AUTO_COMMIT_INTERVAL_MS, GroupConsumeOptions, ResetPolicy,
-};
+use super::group_consumer::{self, GroupArgs, Source};
 use super::record_format::{Encoding, RecordPrinter, write_or_closed};
 use super::start_args::StartArgs;
 use super::{CliError, Context, ExitCode};
@@ -46,26 +42,8 @@ pub struct ConsumeArgs {
     /// How keys and values are shown (JSON falls back to base64 for non-UTF-8 bytes)
     #[arg(long, value_enum, default_value_t = Encoding::Utf8)]
     pub value_encoding: Encoding,
-    /// Read as a member of this consumer group: only the partitions the group assigns, from the
-    /// group's committed offsets, committing as records are printed
-    #[arg(short, long, value_name = "GROUP", conflicts_with_all = ["partition", "start"])]
-    pub group: Option<String>,
-    /// With --group: where to start in a partition without a committed offset (or whose
-    /// committed offset is no longer in the log)
-    #[arg(long, value_enum, default_value_t = ResetPolicy::Earliest, value_name = "POLICY")]
-    pub reset: ResetPolicy,
-    /// With --group: commit offsets this often, and always on exit and before a rebalance
-    #[arg(long, default_value_t = DEFAULT_AUTO_COMMIT_INTERVAL_MS, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
-    pub auto_commit_interval_ms: u64,
-    /// With --group: never commit offsets (the group's offsets stay where they are)
-    #[arg(long, requires = "group")]
-    pub no_commit: bool,
-    /// With --group: the member's session timeout; a member silent this long is removed
-    #[arg(long, value_name = "MS", requires = "group")]
-    pub session_timeout_ms: Option<u32>,
-    /// With --group: how the group splits partitions among members
-    #[arg(long, value_enum, requires = "group")]
-    pub assignor: Option<AssignorArg>,
+    #[command(flatten)]
+    pub group: GroupArgs,
 }
 
 pub async fn run(args: ConsumeArgs, ctx: &Context) -> anyhow::Result<()> {
@@ -74,22 +52,11 @@ pub async fn run(args: ConsumeArgs, ctx: &Context) -> anyhow::Result<()> {
         ctx.output.is_json(),
         args.value_encoding,
     )?;
-    if let Some(group) = &args.group {
+    let source = Source::Fetch {
+        follow: args.follow,
+    };
+    if let Some(options) = args.group.options(&args.topic, source, args.max) {
         let client = Client::connect(&ctx.broker).await?;
-        let options = GroupConsumeOptions {
-            group: group.clone(),
-            topic: args.topic.clone(),
-            follow: args.follow,
-            max: args.max.unwrap_or(u64::MAX),
-            reset: args.reset,
-            commit_interval: (!args.no_commit)
-                .then(|| Duration::from_millis(args.auto_commit_interval_ms)),
-            join: crate::client::JoinOptions {
-                session_timeout_ms: args.session_timeout_ms,
-                assignor: args.assignor.map(|a| a.name().to_string()),
-                ..Default::default()
-            },
-        };
         return group_consumer::run(client, options, &printer).await;
     }
     let start = args.start.position(Offset::Earliest)?;

@@ -1,5 +1,5 @@
-//! Reading as a consumer-group member: the loop behind `flashq consume --group` (and, later,
-//! `subscribe --group`).
+//! Reading as a consumer-group member: the loop behind `flashq consume --group` and
+//! `flashq subscribe --group`, and the flags both take ([`GroupArgs`]).
 //!
 //! One generation at a time: read the assigned partitions from the group's committed offsets (or
 //! the reset policy where there are none), print, and commit the positions of printed records on
@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use clap::ValueEnum;
+use clap::{Args, ValueEnum};
 
 use crate::client::group::must_rejoin;
 use crate::client::{Client, ConsumedRecord, GroupMember, JoinOptions, Offset, OffsetToCommit};
@@ -52,12 +52,71 @@ impl AssignorArg {
     }
 }
 
-/// What `consume --group` was asked to do.
+/// The group flags of `consume` and `subscribe`.
+#[derive(Debug, Args, Clone)]
+pub struct GroupArgs {
+    /// Read as a member of this consumer group: only the partitions the group assigns, from the
+    /// group's committed offsets, committing as records are printed
+    #[arg(short, long, value_name = "GROUP", conflicts_with_all = ["partition", "start"])]
+    pub group: Option<String>,
+    /// With --group: where to start in a partition without a committed offset (or whose
+    /// committed offset is no longer in the log)
+    #[arg(long, value_enum, default_value_t = ResetPolicy::Earliest, value_name = "POLICY")]
+    pub reset: ResetPolicy,
+    /// With --group: commit offsets this often, and always on exit and before a rebalance
+    #[arg(long, default_value_t = DEFAULT_AUTO_COMMIT_INTERVAL_MS, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub auto_commit_interval_ms: u64,
+    /// With --group: never commit offsets (the group's offsets stay where they are)
+    #[arg(long, requires = "group")]
+    pub no_commit: bool,
+    /// With --group: the member's session timeout; a member silent this long is removed
+    #[arg(long, value_name = "MS", requires = "group")]
+    pub session_timeout_ms: Option<u32>,
+    /// With --group: how the group splits partitions among members
+    #[arg(long, value_enum, requires = "group")]
+    pub assignor: Option<AssignorArg>,
+}
+
+impl GroupArgs {
+    /// What to do, when `--group` was given.
+    pub fn options(
+        &self,
+        topic: &str,
+        source: Source,
+        max: Option<u64>,
+    ) -> Option<GroupConsumeOptions> {
+        Some(GroupConsumeOptions {
+            group: self.group.clone()?,
+            topic: topic.to_string(),
+            source,
+            max: max.unwrap_or(u64::MAX),
+            reset: self.reset,
+            commit_interval: (!self.no_commit)
+                .then(|| Duration::from_millis(self.auto_commit_interval_ms)),
+            join: JoinOptions {
+                session_timeout_ms: self.session_timeout_ms,
+                assignor: self.assignor.map(|a| a.name().to_string()),
+                ..Default::default()
+            },
+        })
+    }
+}
+
+/// How a member reads its partitions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Fetch requests (`consume`); without `follow`, each partition up to its end at assignment.
+    Fetch { follow: bool },
+    /// One server stream for all assigned partitions (`subscribe`); never ends by itself.
+    Subscribe,
+}
+
+/// What `consume --group` or `subscribe --group` was asked to do.
 #[derive(Debug, Clone)]
 pub struct GroupConsumeOptions {
     pub group: String,
     pub topic: String,
-    pub follow: bool,
+    pub source: Source,
     /// Stop after this many records.
     pub max: u64,
     pub reset: ResetPolicy,
@@ -170,18 +229,32 @@ async fn read_generation(
     let (batches_tx, mut batches) =
         tokio::sync::mpsc::channel(PENDING_BATCHES_PER_PARTITION * partitions.len().max(1));
     let mut readers = tokio::task::JoinSet::new();
-    for (&partition, &start) in &positions {
-        readers.spawn(read_partition(
-            client.clone(),
-            options.topic.clone(),
-            partition,
-            Offset::At(start),
-            options.follow,
-            batches_tx.clone(),
-        ));
+    match options.source {
+        Source::Fetch { follow } => {
+            for (&partition, &start) in &positions {
+                readers.spawn(read_partition(
+                    client.clone(),
+                    options.topic.clone(),
+                    partition,
+                    Offset::At(start),
+                    follow,
+                    batches_tx.clone(),
+                ));
+            }
+        }
+        // An empty partition list would subscribe to every partition: only subscribe to some.
+        Source::Subscribe if !positions.is_empty() => {
+            readers.spawn(read_subscription(
+                client.clone(),
+                options.topic.clone(),
+                positions.clone(),
+                batches_tx.clone(),
+            ));
+        }
+        Source::Subscribe => {}
     }
     // Following, a member with no partitions must keep waiting for a rebalance, not end.
-    let _keep_open = options.follow.then_some(batches_tx);
+    let _keep_open = (options.source != Source::Fetch { follow: false }).then_some(batches_tx);
 
     // Without commits the ticker is disabled in the select below; any period will do.
     let period = options.commit_interval.unwrap_or(Duration::from_secs(3600));
@@ -236,6 +309,32 @@ async fn read_generation(
             Ok(next)
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// Streams the assigned partitions from `positions` and forwards their batches in order.
+async fn read_subscription(
+    client: Client,
+    topic: String,
+    positions: BTreeMap<u32, u64>,
+    batches: tokio::sync::mpsc::Sender<anyhow::Result<Vec<ConsumedRecord>>>,
+) {
+    let starts = positions
+        .into_iter()
+        .map(|(partition, offset)| (partition, Offset::At(offset)))
+        .collect();
+    let result: anyhow::Result<()> = async {
+        let mut subscription = client.subscribe(&topic, starts, Offset::Latest).await?;
+        while let Some(batch) = subscription.next().await? {
+            if !batch.records.is_empty() && batches.send(Ok(batch.records)).await.is_err() {
+                return Ok(());
+            }
+        }
+        anyhow::bail!("the broker ended the subscription to {topic}")
+    }
+    .await;
+    if let Err(e) = result {
+        let _ = batches.send(Err(e)).await;
     }
 }
 

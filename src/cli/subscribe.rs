@@ -13,6 +13,7 @@ use clap::Args;
 
 use crate::client::{Client, ClientError, Offset, Subscription};
 
+use super::group_consumer::{self, GroupArgs, Source};
 use super::record_format::{Encoding, RecordPrinter, write_or_closed};
 use super::shutdown::shutdown_signal;
 use super::start_args::StartArgs;
@@ -46,6 +47,8 @@ pub struct SubscribeArgs {
     /// Give up when the broker stays unreachable this long (like 30s) [default: keep trying]
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub give_up_after: Option<Duration>,
+    #[command(flatten)]
+    pub group: GroupArgs,
 }
 
 /// Where each partition resumes after a reconnect.
@@ -77,6 +80,17 @@ pub async fn run(args: SubscribeArgs, ctx: &Context) -> anyhow::Result<()> {
         ctx.output.is_json(),
         args.value_encoding,
     )?;
+    // As a group member: the group's partitions and offsets, committed on the way out.
+    if let Some(options) = args.group.options(&args.topic, Source::Subscribe, args.max) {
+        let client = Client::connect(&ctx.broker).await?;
+        if !ctx.quiet {
+            eprintln!(
+                "subscribed to {} in group {} (Ctrl-C to stop)",
+                args.topic, options.group
+            );
+        }
+        return group_consumer::run(client, options, &printer).await;
+    }
     let mut resume = Resume {
         start: args.start.position(Offset::Latest)?,
         partitions: args.partition.clone(),
