@@ -3,7 +3,8 @@
 //!
 //! `cargo bench --bench group_commits`. Figures go to docs/performance.md, "Consumer groups".
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use flashq::storage::offset_store::{
@@ -13,6 +14,9 @@ use flashq::storage::offset_store::{
 /// Offsets per commit: one partition (a member with a single partition), and six (a member
 /// committing every partition of a small topic at once).
 const OFFSETS_PER_COMMIT: [u32; 2] = [1, 6];
+/// Concurrent committers (each its own group, as many consumer groups on one broker would be):
+/// their commits share fsyncs.
+const CONCURRENT_COMMITTERS: [u64; 2] = [4, 16];
 
 fn commits(partitions: u32, offset: u64) -> Vec<OffsetCommit> {
     (0..partitions)
@@ -62,5 +66,49 @@ fn bench_commits(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_commits);
+fn bench_concurrent_commits(c: &mut Criterion) {
+    let mut group = c.benchmark_group("group_commits_concurrent");
+    group.measurement_time(Duration::from_secs(10));
+    group.throughput(Throughput::Elements(1));
+    for committers in CONCURRENT_COMMITTERS {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Arc::new(
+            FileOffsetStore::open(dir.path(), FileOffsetStoreOptions::default())
+                .expect("open store"),
+        );
+        group.bench_with_input(
+            BenchmarkId::new("file_fsync", committers),
+            &committers,
+            |b, &committers| {
+                // `iters` commits in all, spread over the committers; the wall time is what counts.
+                b.iter_custom(|iters| {
+                    let per_thread = iters.div_ceil(committers);
+                    let started = Instant::now();
+                    let threads: Vec<_> = (0..committers)
+                        .map(|t| {
+                            let store = store.clone();
+                            std::thread::spawn(move || {
+                                let group = format!("bench-group-{t}");
+                                for offset in 0..per_thread {
+                                    store
+                                        .commit(&group, &commits(1, offset), 0)
+                                        .expect("commit");
+                                }
+                            })
+                        })
+                        .collect();
+                    for thread in threads {
+                        thread.join().expect("committer thread");
+                    }
+                    started
+                        .elapsed()
+                        .mul_f64(iters as f64 / (per_thread * committers) as f64)
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_commits, bench_concurrent_commits);
 criterion_main!(benches);

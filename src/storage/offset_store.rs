@@ -9,7 +9,8 @@
 //!
 //! - `offsets.snapshot`: the whole state at the last compaction, written to a temp file,
 //!   fsynced, renamed into place, then the directory fsynced. Any defect in it is corruption.
-//! - `offsets.log`: entries appended since that snapshot, each fsynced before a commit returns.
+//! - `offsets.log`: entries appended since that snapshot, each fsynced before a commit returns
+//!   (group commit: concurrent commits share one fsync; memory shows only fsynced entries).
 //!   A torn last entry (a crash mid-append, never acknowledged) is cut off at startup; a bad
 //!   entry anywhere before the end is corruption, reported, never skipped.
 //!
@@ -24,11 +25,13 @@
 //! starting the new log loses nothing and invents nothing.
 
 use std::collections::BTreeMap;
+use std::collections::VecDeque;
 use std::fs::{File, OpenOptions};
 use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Condvar, Mutex};
 
+use super::durable::{TEMP_SUFFIX, write_atomically};
 use super::{Result, StorageError};
 
 /// Magic opening an offsets log, format version 1.
@@ -50,7 +53,6 @@ const KIND_SNAPSHOT_END: u8 = 3;
 
 const LOG_FILE: &str = "offsets.log";
 const SNAPSHOT_FILE: &str = "offsets.snapshot";
-const TEMP_SUFFIX: &str = ".tmp";
 
 /// One offset to commit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -249,14 +251,25 @@ pub struct FileOffsetStore {
     dir: PathBuf,
     options: FileOffsetStoreOptions,
     inner: Mutex<FileInner>,
+    /// Signalled after every fsync, waking the writers it covered.
+    synced: Condvar,
 }
 
 struct FileInner {
+    /// The durable state: only entries whose fsync completed are applied, in log order.
     table: OffsetTable,
     /// The open log; `None` once closed.
-    log: Option<File>,
+    log: Option<Arc<File>>,
     /// Bytes in the log: where the next entry goes.
     log_bytes: u64,
+    /// Entries written so far (each one's ticket is this count after its write).
+    written: u64,
+    /// Entries known durable.
+    synced: u64,
+    /// True while one writer fsyncs on behalf of everyone waiting.
+    syncing: bool,
+    /// Entries written but not yet durable, in log order, with their tickets.
+    pending: VecDeque<(u64, Entry)>,
     /// Set when a failed write may have left the log in an unknown state: writing after it could
     /// put good entries behind garbage, so every later write fails until a restart recovers.
     failed: Option<String>,
@@ -312,7 +325,7 @@ impl FileOffsetStore {
                 valid
             }
             None => {
-                write_atomically(dir, LOG_FILE, LOG_MAGIC)?;
+                write_atomically(&log_path, LOG_MAGIC)?;
                 LOG_MAGIC.len() as u64
             }
         };
@@ -322,12 +335,17 @@ impl FileOffsetStore {
             options,
             inner: Mutex::new(FileInner {
                 table,
-                log: Some(log),
+                log: Some(Arc::new(log)),
                 log_bytes,
+                written: 0,
+                synced: 0,
+                syncing: false,
+                pending: VecDeque::new(),
                 failed: None,
                 #[cfg(test)]
                 fail_next_write: false,
             }),
+            synced: Condvar::new(),
         };
         {
             let mut inner = lock(&store.inner);
@@ -348,62 +366,111 @@ impl FileOffsetStore {
         lock(&self.inner).log_bytes
     }
 
-    /// Appends one entry, fsynced, then applies it; compacts when the log has grown too large.
+    /// Appends one entry and returns once it is durable. Group commit: concurrent writers write
+    /// under the lock, then one of them fsyncs outside it for all, and applies every entry that
+    /// fsync covered to the table, in log order. Compacts when the log has grown too large.
     fn append(&self, entry: Entry) -> Result<()> {
+        let frame = encode_frame(&entry)?;
         let mut inner = lock(&self.inner);
         if let Some(reason) = &inner.failed {
-            return Err(StorageError::io(
-                format!("offsets log in {}", self.dir.display()),
-                std::io::Error::other(format!(
-                    "an earlier write failed ({reason}); restart the broker to recover"
-                )),
-            ));
+            return Err(self.refused(reason));
         }
-        let frame = encode_frame(&entry)?;
+        if inner.log_bytes > self.options.compact_log_bytes
+            && inner.pending.is_empty()
+            && !inner.syncing
+            && let Err(e) = self.compact(&mut inner)
+        {
+            // Under steady load the syncer rarely finds nothing pending; writers compact too.
+            tracing::warn!(error = %e, "compacting the offsets log failed; will retry");
+        }
+        let log = inner.log.clone().ok_or(StorageError::Closed)?;
         let start = inner.log_bytes;
         #[cfg(test)]
         let injected = std::mem::take(&mut inner.fail_next_write);
         #[cfg(not(test))]
         let injected = false;
-        let log = inner.log.as_mut().ok_or(StorageError::Closed)?;
         let written = if injected {
             Err(std::io::Error::from(std::io::ErrorKind::StorageFull))
         } else {
-            log.write_all(&frame)
+            (&*log).write_all(&frame)
         };
-        let outcome = match written {
-            // Take back whatever part of the entry reached the file, so the log stays clean.
-            Err(e) => Err((
-                "appending to",
-                e,
-                log.set_len(start)
-                    .and_then(|()| log.seek(SeekFrom::Start(start)).map(drop))
-                    .err()
-                    .map(|cut| format!("cutting a failed write: {cut}")),
-            )),
-            // After a failed fsync the page cache may or may not reach the disk: nothing is known.
-            Ok(()) => log
-                .sync_data()
-                .map_err(|e| ("fsyncing", e, Some("a failed fsync".to_string()))),
-        };
-        if let Err((what, e, failed)) = outcome {
-            if failed.is_some() {
-                inner.failed = failed;
+        if let Err(e) = written {
+            // Take back whatever part of the entry reached the file, so the log stays clean; the
+            // lock is still held, so nobody has written after it.
+            if let Err(cut) = log
+                .set_len(start)
+                .and_then(|()| (&*log).seek(SeekFrom::Start(start)).map(drop))
+            {
+                inner.failed = Some(format!("cutting a failed write: {cut}"));
             }
             return Err(StorageError::io(
-                format!("{what} {}", self.dir.join(LOG_FILE).display()),
+                format!("appending to {}", self.dir.join(LOG_FILE).display()),
                 e,
             ));
         }
         inner.log_bytes = start + frame.len() as u64;
-        inner.table.apply(&entry);
-        if inner.log_bytes > self.options.compact_log_bytes {
-            // The entry is durable in the log already; a failed compaction only delays the next.
-            if let Err(e) = self.compact(&mut inner) {
-                tracing::warn!(error = %e, "compacting the offsets log failed; will retry");
+        inner.written += 1;
+        let ticket = inner.written;
+        inner.pending.push_back((ticket, entry));
+        loop {
+            if let Some(reason) = &inner.failed {
+                return Err(self.refused(reason));
+            }
+            if inner.synced >= ticket {
+                return Ok(());
+            }
+            if inner.syncing {
+                inner = self.synced.wait(inner).unwrap_or_else(|e| e.into_inner());
+                continue;
+            }
+            inner.syncing = true;
+            let covered = inner.written;
+            let log = inner.log.clone().ok_or(StorageError::Closed)?;
+            drop(inner);
+            let outcome = log.sync_data();
+            inner = lock(&self.inner);
+            inner.syncing = false;
+            match outcome {
+                Ok(()) => {
+                    self.mark_durable(&mut inner, covered);
+                    if inner.log_bytes > self.options.compact_log_bytes && inner.pending.is_empty()
+                    {
+                        // Everything is durable in the log already; a failed compaction only
+                        // delays the next one.
+                        if let Err(e) = self.compact(&mut inner) {
+                            tracing::warn!(error = %e, "compacting the offsets log failed; will retry");
+                        }
+                    }
+                }
+                // After a failed fsync the page cache may or may not reach the disk: nothing is
+                // known, so nothing more is written (PostgreSQL's "fsyncgate" lesson).
+                Err(e) => inner.failed = Some(format!("fsync failed: {e}")),
+            }
+            self.synced.notify_all();
+        }
+    }
+
+    /// Applies the pending entries up to `covered` to the table, in log order.
+    fn mark_durable(&self, inner: &mut FileInner, covered: u64) {
+        inner.synced = inner.synced.max(covered);
+        while inner
+            .pending
+            .front()
+            .is_some_and(|(ticket, _)| *ticket <= covered)
+        {
+            if let Some((_, entry)) = inner.pending.pop_front() {
+                inner.table.apply(&entry);
             }
         }
-        Ok(())
+    }
+
+    fn refused(&self, reason: &str) -> StorageError {
+        StorageError::io(
+            format!("offsets log in {}", self.dir.display()),
+            std::io::Error::other(format!(
+                "an earlier write failed ({reason}); restart the broker to recover"
+            )),
+        )
     }
 
     /// Writes the whole table as a new snapshot, then starts an empty log.
@@ -416,9 +483,9 @@ impl FileOffsetStore {
         bytes.extend_from_slice(&encode_frame(&Entry::SnapshotEnd {
             entries: entries.len() as u64,
         })?);
-        write_atomically(&self.dir, SNAPSHOT_FILE, &bytes)?;
-        write_atomically(&self.dir, LOG_FILE, LOG_MAGIC)?;
-        inner.log = Some(open_for_append(&self.dir.join(LOG_FILE))?);
+        write_atomically(&self.dir.join(SNAPSHOT_FILE), &bytes)?;
+        write_atomically(&self.dir.join(LOG_FILE), LOG_MAGIC)?;
+        inner.log = Some(Arc::new(open_for_append(&self.dir.join(LOG_FILE))?));
         inner.log_bytes = LOG_MAGIC.len() as u64;
         tracing::debug!(
             groups = inner.table.groups.len(),
@@ -467,8 +534,20 @@ impl OffsetStore for FileOffsetStore {
 
     fn close(&self) -> Result<()> {
         let mut inner = lock(&self.inner);
-        if inner.log.is_none() {
+        let Some(log) = inner.log.clone() else {
             return Ok(());
+        };
+        // Entries still waiting for a shared fsync (none once the server has drained) are synced
+        // here, so the snapshot below holds them.
+        if inner.failed.is_none() && !inner.pending.is_empty() {
+            match log.sync_data() {
+                Ok(()) => {
+                    let written = inner.written;
+                    self.mark_durable(&mut inner, written);
+                }
+                Err(e) => inner.failed = Some(format!("fsync failed: {e}")),
+            }
+            self.synced.notify_all();
         }
         // A clean stop leaves one snapshot and an empty log, so the next start reads less.
         if inner.failed.is_none() && inner.log_bytes > LOG_MAGIC.len() as u64 {
@@ -496,27 +575,6 @@ fn open_for_append(path: &Path) -> Result<File> {
     file.seek(SeekFrom::End(0))
         .map_err(|e| StorageError::io(format!("seeking {}", path.display()), e))?;
     Ok(file)
-}
-
-/// Replaces `dir/name` with `bytes` so a crash leaves either the old or the new file whole:
-/// write a temp file, fsync it, rename it over, fsync the directory.
-fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
-    let path = dir.join(name);
-    let temp = dir.join(format!("{name}{TEMP_SUFFIX}"));
-    let io = |what: &str, e| StorageError::io(format!("{what} {}", temp.display()), e);
-    let mut file = File::create(&temp).map_err(|e| io("creating", e))?;
-    file.write_all(bytes).map_err(|e| io("writing", e))?;
-    file.sync_all().map_err(|e| io("fsyncing", e))?;
-    drop(file);
-    std::fs::rename(&temp, &path).map_err(|e| {
-        StorageError::io(
-            format!("renaming {} to {}", temp.display(), path.display()),
-            e,
-        )
-    })?;
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| StorageError::io(format!("fsyncing directory {}", dir.display()), e))
 }
 
 fn corrupt(path: &Path, position: usize, reason: impl Into<String>) -> StorageError {
@@ -1013,6 +1071,54 @@ mod tests {
         drop(store);
         let store = open(temp.path());
         assert_eq!(store.offsets("g").unwrap()[&("t".to_string(), 0)].offset, 3);
+    }
+
+    #[test]
+    fn concurrent_commits_share_fsyncs_and_apply_in_log_order() {
+        let temp = tempfile::tempdir().unwrap();
+        let store = Arc::new(
+            FileOffsetStore::open(
+                temp.path(),
+                FileOffsetStoreOptions {
+                    compact_log_bytes: 4096,
+                },
+            )
+            .unwrap(),
+        );
+        let threads: Vec<_> = (0..8u64)
+            .map(|t| {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    for i in 0..40u64 {
+                        // One key every thread fights over, and one of its own.
+                        store
+                            .commit("shared", &[commit("t", 0, t * 1000 + i)], 1)
+                            .unwrap();
+                        store
+                            .commit(&format!("own-{t}"), &[commit("t", 0, i)], 1)
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        let winner = store.offsets("shared").unwrap()[&("t".to_string(), 0)].offset;
+        assert_eq!(winner % 1000, 39, "the last commit of some thread wins");
+        drop(store);
+        // What the log replays (in log order) is what was applied in memory.
+        let store = open(temp.path());
+        assert_eq!(
+            store.offsets("shared").unwrap()[&("t".to_string(), 0)].offset,
+            winner
+        );
+        for t in 0..8 {
+            assert_eq!(
+                store.offsets(&format!("own-{t}")).unwrap()[&("t".to_string(), 0)].offset,
+                39
+            );
+        }
     }
 
     #[test]
