@@ -143,13 +143,18 @@ pub async fn run(
         super::shutdown::shutdown_signal().await;
         let _ = stop_tx.send(true);
     });
-    let mut member = GroupMember::join(
+    // Joining waits for the group to settle; a stop meanwhile ends the command at once.
+    let joining = GroupMember::join(
         client.clone(),
         &options.group,
         vec![options.topic.clone()],
         options.join.clone(),
-    )
-    .await?;
+    );
+    let mut stopped = stop.clone();
+    let mut member = tokio::select! {
+        joined = joining => joined?,
+        _ = stopped.wait_for(|stop| *stop) => return Ok(()),
+    };
     let mut output = Output {
         printer,
         stdout: std::io::stdout().lock(),
@@ -159,8 +164,15 @@ pub async fn run(
     let result = loop {
         match read_generation(&client, &member, &options, &mut output, stop.clone()).await {
             Ok(Next::Rejoin) => {
-                if let Err(e) = member.rejoin().await {
-                    break Err(e.into());
+                let mut stopped = stop.clone();
+                tokio::select! {
+                    rejoined = member.rejoin() => {
+                        if let Err(e) = rejoined {
+                            break Err(e.into());
+                        }
+                    }
+                    // Leaving below also withdraws the join that was cut short.
+                    _ = stopped.wait_for(|stop| *stop) => break Ok(()),
                 }
             }
             Ok(Next::Stop) => break Ok(()),
