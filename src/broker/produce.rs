@@ -37,6 +37,9 @@ impl RoutedRequest {
     }
 }
 
+/// One partition's records from several requests, with the (request, index) each came from.
+type MergedBatch = (Vec<(usize, usize)>, Vec<Record>);
+
 impl Broker {
     /// Appends records, validating all of them before storing any. Records without a
     /// timestamp must have been given one by the caller. Returns each record's position, in
@@ -120,8 +123,7 @@ impl Broker {
         let Some(topic) = requests.first().map(|r| r.topic.clone()) else {
             return Ok(Vec::new());
         };
-        // Per partition: the merged records, and for each one the (request, index) it came from.
-        let mut merged: BTreeMap<u32, (Vec<(usize, usize)>, Vec<Record>)> = BTreeMap::new();
+        let mut merged: BTreeMap<u32, MergedBatch> = BTreeMap::new();
         let mut positions: Vec<Vec<RecordPosition>> = Vec::with_capacity(requests.len());
         for (request_index, request) in requests.into_iter().enumerate() {
             debug_assert!(Arc::ptr_eq(&topic, &request.topic));
