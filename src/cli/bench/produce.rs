@@ -1,6 +1,5 @@
 //! `flashq bench produce`: producers stream batches as fast as acks allow (or at --rate).
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -110,22 +109,14 @@ async fn produce_share(
     progress: Arc<Progress>,
 ) -> anyhow::Result<Histogram<u64>> {
     let (sender, mut acks) = client.produce_stream(topic).await?;
-    let (sent_tx, mut sent_rx) = tokio::sync::mpsc::unbounded_channel::<(Instant, u64)>();
+    let (sent_tx, mut sent_rx) = tokio::sync::mpsc::unbounded_channel::<Instant>();
     let ack_progress = progress.clone();
     let record_bytes = args.record_size as u64;
     let ack_task = tokio::spawn(async move {
         let mut histogram = Histogram::<u64>::new_with_bounds(1, 600_000_000_000, 3)?;
-        let mut in_flight = VecDeque::new();
         while let Some(positions) = acks.next().await? {
-            while let Ok(sent) = sent_rx.try_recv() {
-                in_flight.push_back(sent);
-            }
-            if in_flight.is_empty() {
-                if let Some(sent) = sent_rx.recv().await {
-                    in_flight.push_back(sent);
-                }
-            }
-            if let Some((sent_at, _)) = in_flight.pop_front() {
+            // Every batch's send time is queued before the batch is sent, and acks come in order.
+            if let Some(sent_at) = sent_rx.recv().await {
                 histogram.saturating_record(sent_at.elapsed().as_nanos().max(1) as u64);
             }
             ack_progress
@@ -167,7 +158,7 @@ async fn produce_share(
                 ..Default::default()
             })
             .collect();
-        let _ = sent_tx.send((Instant::now(), remaining));
+        let _ = sent_tx.send(Instant::now());
         if !sender.send(batch).await {
             break;
         }
