@@ -64,7 +64,8 @@ impl BatchError {
     /// The byte within the batch where the problem was found.
     pub fn position(&self) -> usize {
         match self {
-            BatchError::Truncated { available, .. } => *available,
+            // The batch that is cut short starts here.
+            BatchError::Truncated { .. } => 0,
             BatchError::BadLength { .. } => POS_BATCH_LENGTH,
             BatchError::UnsupportedVersion { .. } => POS_VERSION,
             BatchError::CrcMismatch { .. } => POS_CRC,
