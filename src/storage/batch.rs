@@ -514,6 +514,20 @@ mod tests {
     }
 
     #[test]
+    fn overhead_per_small_record_is_a_few_bytes() {
+        let records: Vec<Record> = (0..1000)
+            .map(|i| Record {
+                timestamp_ms: 1_700_000_000_000 + i,
+                key: None,
+                value: Bytes::from(vec![7u8; 100]),
+                headers: vec![],
+            })
+            .collect();
+        let encoded = encode(0, &records);
+        assert!(encoded.len() <= BATCH_HEADER_BYTES + 1000 * 111, "{}", encoded.len());
+    }
+
+    #[test]
     fn null_and_empty_keys_differ() {
         let encoded = encode(0, &[record(1, None, b""), record(1, Some(b""), b"")]);
         let batch = decode(Bytes::from(encoded)).unwrap();

@@ -285,10 +285,12 @@ impl PartitionLog for FilePartitionLog {
         let mut segment = shared.segment_for(from_offset).ok_or_else(out_of_range)?;
         loop {
             let from = from_offset.max(segment.base_offset());
-            if !segment.read(from, max_bytes, &mut used_bytes, &mut out)? {
+            // Continue where this segment's read ended, not at its current end: the appender
+            // may have added (and rolled past) batches meanwhile, and skipping them would leave
+            // a gap in the result.
+            let Some(next) = segment.read(from, max_bytes, &mut used_bytes, &mut out)? else {
                 break;
-            }
-            let next = segment.next_offset();
+            };
             match shared.segment_for(next) {
                 Some(s) if s.base_offset() == next && next > segment.base_offset() => segment = s,
                 _ => break,
