@@ -179,10 +179,11 @@ pub struct RecordBatch {
 /// The caller checks [`super::RecordLimits`] first; records are never empty here.
 pub fn encode(base_offset: u64, records: &[Record]) -> Vec<u8> {
     debug_assert!(!records.is_empty(), "a batch holds at least one record");
+    // Enough for every varint at its largest, so the buffer never grows while encoding.
     let estimate = BATCH_HEADER_BYTES
         + records
             .iter()
-            .map(|r| r.payload_bytes() + 16 + 4 * r.headers.len())
+            .map(|r| r.payload_bytes() + 1 + 6 * 10 + 20 * r.headers.len())
             .sum::<usize>();
     let mut buf = Vec::with_capacity(estimate);
     let first_timestamp_ms = records.first().map_or(0, |r| r.timestamp_ms);
@@ -200,40 +201,49 @@ pub fn encode(base_offset: u64, records: &[Record]) -> Vec<u8> {
     buf.extend_from_slice(&(records.len() as u32).to_be_bytes());
     debug_assert_eq!(buf.len(), BATCH_HEADER_BYTES);
 
-    let mut body = Vec::with_capacity(64);
     for (delta, record) in records.iter().enumerate() {
-        body.clear();
-        body.push(0); // record attributes
-        put_varint(
-            &mut body,
-            record.timestamp_ms.wrapping_sub(first_timestamp_ms),
-        );
-        put_varint(&mut body, delta as i64);
-        match &record.key {
-            Some(key) => {
-                put_varint(&mut body, key.len() as i64);
-                body.extend_from_slice(key);
-            }
-            None => put_varint(&mut body, -1),
-        }
-        put_varint(&mut body, record.value.len() as i64);
-        // The value is copied straight into `buf` below to avoid copying large values twice.
-        let value_at = body.len();
-        put_varint(&mut body, record.headers.len() as i64);
-        let headers_len = body.len() - value_at;
-        let mut headers = Vec::new();
-        for header in &record.headers {
-            put_varint(&mut headers, header.key.len() as i64);
-            headers.extend_from_slice(header.key.as_bytes());
-            put_varint(&mut headers, header.value.len() as i64);
-            headers.extend_from_slice(&header.value);
-        }
-        let length = body.len() + record.value.len() + headers.len();
+        // The record length comes first, so it is computed from the fields' sizes; the fields
+        // are then written straight into the batch, each value copied once.
+        let timestamp_delta = record.timestamp_ms.wrapping_sub(first_timestamp_ms);
+        let key_length = record.key.as_ref().map_or(-1, |k| k.len() as i64);
+        let headers_bytes: usize = record
+            .headers
+            .iter()
+            .map(|h| {
+                varint_len(h.key.len() as i64)
+                    + h.key.len()
+                    + varint_len(h.value.len() as i64)
+                    + h.value.len()
+            })
+            .sum();
+        let length = 1
+            + varint_len(timestamp_delta)
+            + varint_len(delta as i64)
+            + varint_len(key_length)
+            + key_length.max(0) as usize
+            + varint_len(record.value.len() as i64)
+            + record.value.len()
+            + varint_len(record.headers.len() as i64)
+            + headers_bytes;
         put_varint(&mut buf, length as i64);
-        buf.extend_from_slice(&body[..value_at]);
+        let record_start = buf.len();
+        buf.push(0); // record attributes
+        put_varint(&mut buf, timestamp_delta);
+        put_varint(&mut buf, delta as i64);
+        put_varint(&mut buf, key_length);
+        if let Some(key) = &record.key {
+            buf.extend_from_slice(key);
+        }
+        put_varint(&mut buf, record.value.len() as i64);
         buf.extend_from_slice(&record.value);
-        buf.extend_from_slice(&body[value_at..value_at + headers_len]);
-        buf.extend_from_slice(&headers);
+        put_varint(&mut buf, record.headers.len() as i64);
+        for header in &record.headers {
+            put_varint(&mut buf, header.key.len() as i64);
+            buf.extend_from_slice(header.key.as_bytes());
+            put_varint(&mut buf, header.value.len() as i64);
+            buf.extend_from_slice(&header.value);
+        }
+        debug_assert_eq!(buf.len() - record_start, length);
     }
 
     let batch_length = (buf.len() - LOG_OVERHEAD_BYTES) as u32;
@@ -375,9 +385,19 @@ fn be_u64(buf: &[u8], at: usize) -> u64 {
     u64::from_be_bytes(bytes)
 }
 
+fn zigzag(value: i64) -> u64 {
+    ((value << 1) ^ (value >> 63)) as u64
+}
+
+/// Bytes [`put_varint`] takes for `value`.
+fn varint_len(value: i64) -> usize {
+    let significant_bits = 64 - (zigzag(value) | 1).leading_zeros() as usize;
+    significant_bits.div_ceil(7)
+}
+
 /// Appends `value` as a zigzag LEB128 varint (at most 10 bytes).
 fn put_varint(buf: &mut Vec<u8>, value: i64) {
-    let mut v = ((value << 1) ^ (value >> 63)) as u64;
+    let mut v = zigzag(value);
     while v >= 0x80 {
         buf.push((v as u8) | 0x80);
         v >>= 7;
@@ -494,6 +514,30 @@ mod tests {
     }
 
     #[test]
+    fn varint_lengths_match_the_encoding() {
+        for v in [
+            0i64,
+            1,
+            -1,
+            63,
+            -64,
+            64,
+            8191,
+            8192,
+            i64::MAX,
+            i64::MIN,
+            -1_000_000,
+        ] {
+            let mut buf = Vec::new();
+            put_varint(&mut buf, v);
+            assert_eq!(buf.len(), varint_len(v), "{v}");
+        }
+        let mut buf = Vec::new();
+        put_varint(&mut buf, 64);
+        assert_eq!(buf, [0x80, 0x01]);
+    }
+
+    #[test]
     fn header_layout_matches_the_spec() {
         let encoded = encode(7, &[record(1000, Some(b"k"), b"value")]);
         let header = BatchHeader::parse(&encoded).unwrap();
@@ -524,7 +568,11 @@ mod tests {
             })
             .collect();
         let encoded = encode(0, &records);
-        assert!(encoded.len() <= BATCH_HEADER_BYTES + 1000 * 111, "{}", encoded.len());
+        assert!(
+            encoded.len() <= BATCH_HEADER_BYTES + 1000 * 111,
+            "{}",
+            encoded.len()
+        );
     }
 
     #[test]
