@@ -416,7 +416,7 @@ impl Segment {
             });
         let (mut expected, position) = self.floor(start);
         let mut reader =
-            FrameReader::new(&self.file, position, self.size_bytes(), SCAN_CHUNK_BYTES);
+            FrameReader::new(&self.file, position, self.size_bytes(), LOOKUP_CHUNK_BYTES);
         while let Some(header) = reader.peek_header().map_err(|e| self.frame_error(e))? {
             if header.base_offset != expected {
                 return Err(self.corrupt(
