@@ -279,7 +279,37 @@ pub fn verify_crc(header: &BatchHeader, batch: &[u8]) -> Result<(), BatchError> 
 
 /// Decodes one whole batch (exactly its bytes), checking its length, CRC and every record.
 pub fn decode(batch: Bytes) -> Result<RecordBatch, BatchError> {
+    let mut records = Vec::new();
+    let header = decode_into(batch, None, 0, &mut records)?;
+    Ok(RecordBatch { header, records })
+}
+
+/// Decodes a batch and checks that it starts at `expected_base_offset` (offset chaining guards
+/// the base offset, which the CRC does not cover).
+pub fn decode_at(batch: Bytes, expected_base_offset: u64) -> Result<RecordBatch, BatchError> {
+    let mut records = Vec::new();
+    let header = decode_into(batch, Some(expected_base_offset), 0, &mut records)?;
+    Ok(RecordBatch { header, records })
+}
+
+/// Decodes and checks a whole batch like [`decode`], appending its records with offset >=
+/// `min_offset` to `out` (the read path's buffer, so records are not moved twice). On error
+/// `out` is left as it was.
+pub fn decode_into(
+    batch: Bytes,
+    expected_base_offset: Option<u64>,
+    min_offset: u64,
+    out: &mut Vec<StoredRecord>,
+) -> Result<BatchHeader, BatchError> {
     let header = BatchHeader::parse(&batch)?;
+    if let Some(expected) = expected_base_offset
+        && header.base_offset != expected
+    {
+        return Err(BatchError::UnexpectedBaseOffset {
+            expected,
+            found: header.base_offset,
+        });
+    }
     if batch.len() != header.total_bytes() {
         return Err(BatchError::Truncated {
             needed: header.total_bytes(),
@@ -287,13 +317,28 @@ pub fn decode(batch: Bytes) -> Result<RecordBatch, BatchError> {
         });
     }
     verify_crc(&header, &batch)?;
+    let out_len = out.len();
+    let decoded = decode_records(&header, &batch, min_offset, out);
+    if decoded.is_err() {
+        out.truncate(out_len);
+    }
+    decoded.map(|()| header)
+}
+
+/// The records of a batch whose header and CRC are checked.
+fn decode_records(
+    header: &BatchHeader,
+    batch: &Bytes,
+    min_offset: u64,
+    out: &mut Vec<StoredRecord>,
+) -> Result<(), BatchError> {
     let mut reader = Reader {
-        buf: &batch,
+        buf: batch,
         pos: BATCH_HEADER_BYTES,
     };
     let count = header.record_count as usize;
     // parse() bounded the count by the bytes there are, so this allocation is bounded too.
-    let mut records = Vec::with_capacity(count);
+    out.reserve(count);
     let mut max_timestamp_ms = i64::MIN;
     for delta in 0..count {
         let record_start = reader.pos;
@@ -309,8 +354,8 @@ pub fn decode(batch: Bytes) -> Result<RecordBatch, BatchError> {
         if reader.varint("offset delta")? != delta as i64 {
             return Err(malformed(record_start, "offset delta out of sequence"));
         }
-        let key = reader.optional_bytes(&batch, "key length")?;
-        let value = reader.bytes(&batch, "value length")?;
+        let key = reader.optional_bytes(batch, "key length")?;
+        let value = reader.bytes(batch, "value length")?;
         let header_count = reader.length("header count")?;
         if header_count > (record_end.saturating_sub(reader.pos)) / MIN_HEADER_BYTES {
             return Err(malformed(
@@ -321,10 +366,10 @@ pub fn decode(batch: Bytes) -> Result<RecordBatch, BatchError> {
         let mut headers = Vec::with_capacity(header_count);
         for _ in 0..header_count {
             let key_at = reader.pos;
-            let key = reader.bytes(&batch, "header key length")?;
+            let key = reader.bytes(batch, "header key length")?;
             let key = String::from_utf8(key.to_vec())
                 .map_err(|_| malformed(key_at, "header key is not UTF-8"))?;
-            let value = reader.bytes(&batch, "header value length")?;
+            let value = reader.bytes(batch, "header value length")?;
             headers.push(Header { key, value });
         }
         if reader.pos != record_end {
@@ -334,15 +379,18 @@ pub fn decode(batch: Bytes) -> Result<RecordBatch, BatchError> {
             ));
         }
         max_timestamp_ms = max_timestamp_ms.max(timestamp_ms);
-        records.push(StoredRecord {
-            offset: header.base_offset + delta as u64,
-            record: Record {
-                timestamp_ms,
-                key,
-                value,
-                headers,
-            },
-        });
+        let offset = header.base_offset + delta as u64;
+        if offset >= min_offset {
+            out.push(StoredRecord {
+                offset,
+                record: Record {
+                    timestamp_ms,
+                    key,
+                    value,
+                    headers,
+                },
+            });
+        }
     }
     if reader.pos != batch.len() {
         return Err(malformed(reader.pos, "bytes after the last record"));
@@ -353,20 +401,7 @@ pub fn decode(batch: Bytes) -> Result<RecordBatch, BatchError> {
             "max timestamp does not match the records",
         ));
     }
-    Ok(RecordBatch { header, records })
-}
-
-/// Decodes a batch and checks that it starts at `expected_base_offset` (offset chaining guards
-/// the base offset, which the CRC does not cover).
-pub fn decode_at(batch: Bytes, expected_base_offset: u64) -> Result<RecordBatch, BatchError> {
-    let decoded = decode(batch)?;
-    if decoded.header.base_offset != expected_base_offset {
-        return Err(BatchError::UnexpectedBaseOffset {
-            expected: expected_base_offset,
-            found: decoded.header.base_offset,
-        });
-    }
-    Ok(decoded)
+    Ok(())
 }
 
 fn malformed(position: usize, reason: &'static str) -> BatchError {

@@ -387,15 +387,9 @@ impl Segment {
                 return Ok(None);
             }
             let frame = reader.take(header).map_err(|e| self.frame_error(e))?;
-            let decoded = batch::decode_at(frame.bytes, header.base_offset)
+            batch::decode_into(frame.bytes, Some(header.base_offset), from_offset, out)
                 .map_err(|e| self.corrupt(frame.position + e.position() as u64, e))?;
             *used_bytes += header.total_bytes();
-            out.extend(
-                decoded
-                    .records
-                    .into_iter()
-                    .filter(|r| r.offset >= from_offset),
-            );
         }
         Ok(Some(expected))
     }
