@@ -4,6 +4,7 @@
 //! Run with `cargo bench --bench storage`; docs/performance.md records the figures beside the
 //! machine's own `dd` bandwidth.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -76,6 +77,48 @@ fn append(c: &mut Criterion) {
     group.finish();
 }
 
+/// Group commit: several producers appending with fsync=always share fsyncs.
+fn append_concurrent(c: &mut Criterion) {
+    const APPENDERS: u64 = 4;
+    let mut group = c.benchmark_group("append_concurrent");
+    let value_bytes = 1024usize;
+    let records = Arc::new(batch(value_bytes));
+    group.throughput(Throughput::Bytes(
+        (value_bytes * RECORDS_PER_BATCH) as u64 * APPENDERS,
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let log = Arc::new(open(dir.path(), FsyncPolicy::Always));
+    let trim = LogConfig {
+        retention_bytes: Some(KEEP_BYTES),
+        ..config()
+    };
+    group.bench_function(
+        format!("{APPENDERS}x_{value_bytes}B_x1000_fsync_always"),
+        |b| {
+            b.iter_custom(|iters| {
+                let start = Instant::now();
+                let threads: Vec<_> = (0..APPENDERS)
+                    .map(|_| {
+                        let (log, records) = (Arc::clone(&log), Arc::clone(&records));
+                        std::thread::spawn(move || {
+                            for _ in 0..iters {
+                                log.append(&records).unwrap();
+                            }
+                        })
+                    })
+                    .collect();
+                for thread in threads {
+                    thread.join().unwrap();
+                }
+                let elapsed = start.elapsed();
+                log.enforce_retention(&trim, 0).unwrap();
+                elapsed
+            })
+        },
+    );
+    group.finish();
+}
+
 fn read(c: &mut Criterion) {
     let mut group = c.benchmark_group("read");
     for value_bytes in [100usize, 1024] {
@@ -107,6 +150,6 @@ criterion_group! {
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(4));
-    targets = append, read
+    targets = append, append_concurrent, read
 }
 criterion_main!(benches);
