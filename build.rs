@@ -6,6 +6,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "proto/flashq/v1/produce.proto",
         "proto/flashq/v1/fetch.proto",
         "proto/flashq/v1/admin.proto",
+        "proto/flashq/v1/subscribe.proto",
     ];
     for file in files {
         println!("cargo:rerun-if-changed={file}");

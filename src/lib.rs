@@ -3,7 +3,9 @@
 //! Layers call only downward: `cli -> client -> (wire) -> server -> broker -> storage`.
 //! Everything below `cli` is usable as a library without the command line.
 
+pub mod broker;
 pub mod cli;
 pub mod client;
+pub mod server;
 pub mod storage;
 pub mod wire;

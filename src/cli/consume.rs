@@ -1,12 +1,149 @@
-//! `flashq consume`.
+//! `flashq consume`: read records by offset, by time, from either end, once or following.
+//!
+//! Each partition is read by its own task; records reach stdout in order per partition.
+//! Without `--follow` each partition stops at the end offset seen at start, so scripts end.
 
 use clap::Args;
 
-use super::Context;
+use crate::client::{Client, ConsumedRecord, Offset};
+
+use super::record_format::{Encoding, RecordPrinter, write_or_closed};
+use super::start_args::StartArgs;
+use super::{CliError, Context, ExitCode};
+
+/// How long a following fetch waits at the end of the log before asking again.
+const FOLLOW_WAIT_MS: u32 = 1_000;
+/// Fetched batches that may wait for stdout; bounds memory when output is slow.
+const PENDING_BATCHES: usize = 4;
 
 #[derive(Debug, Args)]
-pub struct ConsumeArgs {}
+pub struct ConsumeArgs {
+    /// Topic to read
+    #[arg(short, long)]
+    pub topic: String,
+    /// Partition to read (repeatable; default: all)
+    #[arg(short, long)]
+    pub partition: Vec<u32>,
+    /// Where to start [default: --from-beginning]
+    #[command(flatten)]
+    pub start: StartArgs,
+    /// Stop after N records
+    #[arg(short = 'n', long, value_name = "N")]
+    pub max: Option<u64>,
+    /// Keep waiting for new records instead of stopping at the end
+    #[arg(short, long)]
+    pub follow: bool,
+    /// kcat-style format: %t %p %o %k %v %T %h %K %S, escapes \n \t
+    #[arg(long)]
+    pub format: Option<String>,
+    /// How keys and values are shown (JSON falls back to base64 for non-UTF-8 bytes)
+    #[arg(long, value_enum, default_value_t = Encoding::Utf8)]
+    pub value_encoding: Encoding,
+}
 
-pub async fn run(_args: ConsumeArgs, _ctx: &Context) -> anyhow::Result<()> {
-    anyhow::bail!("not implemented yet")
+pub async fn run(args: ConsumeArgs, ctx: &Context) -> anyhow::Result<()> {
+    let printer = RecordPrinter::new(
+        args.format.as_deref(),
+        ctx.output.is_json(),
+        args.value_encoding,
+    )?;
+    let start = args.start.position(Offset::Earliest)?;
+    let client = Client::connect(&ctx.broker).await?;
+    let topic = client.describe_topic(&args.topic).await?;
+    let partitions: Vec<u32> = if args.partition.is_empty() {
+        (0..topic.partitions).collect()
+    } else {
+        for &p in &args.partition {
+            if p >= topic.partitions {
+                return Err(CliError::new(
+                    ExitCode::NotFound,
+                    format!(
+                        "topic {:?} has no partition {p} (it has {})",
+                        args.topic, topic.partitions
+                    ),
+                )
+                .into());
+            }
+        }
+        args.partition.clone()
+    };
+
+    let (batches_tx, mut batches_rx) =
+        tokio::sync::mpsc::channel(PENDING_BATCHES * partitions.len().max(1));
+    let mut readers = tokio::task::JoinSet::new();
+    for partition in partitions {
+        let client = client.clone();
+        let topic = args.topic.clone();
+        let tx = batches_tx.clone();
+        let follow = args.follow;
+        readers.spawn(
+            async move { read_partition(client, topic, partition, start, follow, tx).await },
+        );
+    }
+    drop(batches_tx);
+
+    let mut out = std::io::stdout().lock();
+    let mut buffer = Vec::new();
+    let mut printed = 0u64;
+    let max = args.max.unwrap_or(u64::MAX);
+    while let Some(batch) = batches_rx.recv().await {
+        buffer.clear();
+        for record in batch?.iter().take((max - printed) as usize) {
+            printer.write(&mut buffer, &args.topic, record);
+            printed += 1;
+        }
+        // One write per batch: records reach a pipe promptly when following.
+        if !write_or_closed(&mut out, &buffer)? || printed >= max {
+            break;
+        }
+    }
+    readers.abort_all();
+    Ok(())
+}
+
+/// Reads one partition from `start` and sends its batches, in order, until the end offset seen
+/// at start (or forever when following).
+async fn read_partition(
+    client: Client,
+    topic: String,
+    partition: u32,
+    start: Offset,
+    follow: bool,
+    batches: tokio::sync::mpsc::Sender<anyhow::Result<Vec<ConsumedRecord>>>,
+) {
+    let result: anyhow::Result<()> = async {
+        let bounds = client
+            .list_offset(&topic, partition, Offset::Earliest)
+            .await?;
+        let mut next = match start {
+            Offset::At(offset) => offset.clamp(bounds.start_offset, bounds.end_offset),
+            other => client
+                .list_offset(&topic, partition, other)
+                .await?
+                .resolved_offset
+                .unwrap_or(bounds.start_offset),
+        };
+        let stop_at = bounds.end_offset;
+        loop {
+            if !follow && next >= stop_at {
+                return Ok(());
+            }
+            let wait_ms = if follow { FOLLOW_WAIT_MS } else { 0 };
+            let batch = client
+                .fetch(&topic, partition, Offset::At(next), None, wait_ms)
+                .await?;
+            next = batch.next_offset;
+            let mut records = batch.records;
+            if !follow {
+                records.retain(|r| r.offset < stop_at);
+            }
+            if !records.is_empty() && batches.send(Ok(records)).await.is_err() {
+                return Ok(());
+            }
+        }
+    }
+    .await;
+    if let Err(e) = result {
+        let _ = batches.send(Err(e)).await;
+    }
 }

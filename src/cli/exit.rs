@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::client::ClientError;
+
 /// A process exit code with a documented meaning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitCode {
@@ -78,8 +80,48 @@ impl std::error::Error for CliError {}
 
 /// Turns any error a command returned into the CLI error it is reported as.
 pub fn classify(error: anyhow::Error) -> CliError {
-    match error.downcast::<CliError>() {
-        Ok(e) => e,
+    let error = match error.downcast::<CliError>() {
+        Ok(e) => return e,
+        Err(other) => other,
+    };
+    match error.downcast::<ClientError>() {
+        Ok(e) => from_client(e),
         Err(other) => CliError::new(ExitCode::Failure, format!("{other:#}")),
     }
+}
+
+/// The exit code and hint for a failed broker call.
+pub fn from_client(error: ClientError) -> CliError {
+    use tonic::Code;
+    let code = match &error {
+        ClientError::Unreachable { .. } => {
+            return CliError::new(ExitCode::Unreachable, error.to_string()).with_hint(
+                "is `flashq serve` running there? Set the address with --broker or FLASHQ_BROKER",
+            );
+        }
+        ClientError::InvalidAddress { .. } => ExitCode::Usage,
+        ClientError::Status(status) => match status.code() {
+            Code::NotFound => ExitCode::NotFound,
+            Code::InvalidArgument | Code::OutOfRange => ExitCode::InvalidInput,
+            Code::AlreadyExists | Code::FailedPrecondition | Code::Aborted => ExitCode::Conflict,
+            Code::ResourceExhausted => ExitCode::Unavailable,
+            Code::Unavailable if is_connection_failure(status) => {
+                return CliError::new(
+                    ExitCode::Unreachable,
+                    format!("lost the broker: {}", status.message()),
+                );
+            }
+            Code::Unavailable => ExitCode::Unavailable,
+            Code::Unauthenticated | Code::PermissionDenied => ExitCode::Denied,
+            Code::DataLoss => ExitCode::Corrupt,
+            _ => ExitCode::Failure,
+        },
+    };
+    CliError::new(code, error.to_string())
+}
+
+/// tonic reports a broken connection as UNAVAILABLE with a transport source; the broker's own
+/// UNAVAILABLE answers have none.
+fn is_connection_failure(status: &tonic::Status) -> bool {
+    std::error::Error::source(status).is_some()
 }

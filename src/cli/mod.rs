@@ -9,7 +9,11 @@ pub mod exit;
 pub mod inspect_log;
 pub mod output;
 pub mod produce;
+pub mod record_format;
 pub mod serve;
+pub mod shutdown;
+pub mod start_args;
+pub mod subscribe;
 pub mod topic;
 
 use std::path::PathBuf;
@@ -57,6 +61,8 @@ pub enum Command {
     Produce(produce::ProduceArgs),
     /// Read records from a topic
     Consume(consume::ConsumeArgs),
+    /// Stream records as they are appended, until Ctrl-C
+    Subscribe(subscribe::SubscribeArgs),
     /// Create, list, describe, configure and delete topics
     #[command(subcommand)]
     Topic(topic::TopicCommand),
@@ -93,11 +99,32 @@ impl Context {
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let ctx = Context::resolve(&cli.global)?;
+    init_logging(&cli.global, matches!(cli.command, Command::Serve(_)));
     match cli.command {
         Command::Serve(args) => serve::run(args, &ctx).await,
         Command::Produce(args) => produce::run(args, &ctx).await,
         Command::Consume(args) => consume::run(args, &ctx).await,
+        Command::Subscribe(args) => subscribe::run(args, &ctx).await,
         Command::Topic(cmd) => topic::run(cmd, &ctx).await,
         Command::InspectLog(args) => inspect_log::run(args, &ctx),
     }
+}
+
+/// Logs go to stderr. RUST_LOG wins; otherwise `-v` raises the level from the command's default.
+fn init_logging(global: &GlobalArgs, serving: bool) {
+    use tracing_subscriber::EnvFilter;
+    let base = if serving { 2 } else { 1 };
+    let level = match (base + global.verbose as usize).saturating_sub(global.quiet as usize) {
+        0 => "error",
+        1 => "warn",
+        2 => "info",
+        3 => "debug",
+        _ => "trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr)
+        .try_init();
 }

@@ -1,12 +1,279 @@
-//! `flashq produce`.
+//! `flashq produce`: records from flags, stdin lines or NDJSON, batched and streamed in order.
+//!
+//! A reader thread parses stdin; the batcher groups records by `--batch-size` and
+//! `--linger-ms`; batches go out on one ordered produce stream while acknowledgements are
+//! printed as they come back. A malformed line stops input there: records before it are sent
+//! and reported, and the command exits 5 naming the line.
 
-use clap::Args;
+use std::io::{BufRead, Read, Write};
+use std::time::Duration;
 
-use super::Context;
+use bytes::Bytes;
+use clap::{Args, ValueEnum};
+
+use crate::client::{Client, ProducedPosition, ProducerRecord, header};
+
+use super::record_format::JsonRecord;
+use super::{CliError, Context, ExitCode};
+
+/// Records parsed from stdin that may wait for the batcher; bounds the reader's lead.
+const READ_AHEAD_RECORDS: usize = 64 * 1024;
+/// The longest stdin line accepted.
+pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputFormat {
+    /// One record value per line (see --key-separator)
+    Lines,
+    /// One JSON object per line: value, key, headers, partition, timestamp_ms, encodings
+    Json,
+}
 
 #[derive(Debug, Args)]
-pub struct ProduceArgs {}
+pub struct ProduceArgs {
+    /// Topic to produce to
+    #[arg(short, long)]
+    pub topic: String,
+    /// Produce one record with this value instead of reading stdin
+    #[arg(long)]
+    pub value: Option<String>,
+    /// Key of the --value record
+    #[arg(short, long)]
+    pub key: Option<String>,
+    /// Header of the --value record, as key=value (repeatable)
+    #[arg(short = 'H', long = "header", value_name = "KEY=VALUE", value_parser = parse_header)]
+    pub headers: Vec<(String, String)>,
+    /// Partition for every record (default: by key hash, or spread when keyless)
+    #[arg(short, long)]
+    pub partition: Option<u32>,
+    /// How stdin is read
+    #[arg(long, value_enum, default_value_t = InputFormat::Lines)]
+    pub input: InputFormat,
+    /// With line input: split each line into key and value at the first SEP
+    #[arg(long, value_name = "SEP")]
+    pub key_separator: Option<String>,
+    /// Records per produce request
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub batch_size: u32,
+    /// How long a partial batch waits for more input before it is sent
+    #[arg(long, default_value_t = 5, value_name = "MS")]
+    pub linger_ms: u64,
+}
 
-pub async fn run(_args: ProduceArgs, _ctx: &Context) -> anyhow::Result<()> {
-    anyhow::bail!("not implemented yet")
+fn parse_header(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .ok_or_else(|| format!("header {text:?} must be key=value"))
+}
+
+/// A parsed input record, or the error that stopped input.
+type Parsed = Result<ProducerRecord, CliError>;
+
+pub async fn run(args: ProduceArgs, ctx: &Context) -> anyhow::Result<()> {
+    if args.value.is_none() && (args.key.is_some() || !args.headers.is_empty()) {
+        return Err(CliError::new(
+            ExitCode::Usage,
+            "--key and --header go with --value; for stdin use --key-separator or --input json",
+        )
+        .into());
+    }
+    let client = Client::connect(&ctx.broker).await?;
+    let (records_tx, mut records_rx) = tokio::sync::mpsc::channel::<Parsed>(READ_AHEAD_RECORDS);
+
+    match &args.value {
+        Some(value) => {
+            let record = ProducerRecord {
+                key: args.key.clone().map(Bytes::from),
+                value: Bytes::from(value.clone()),
+                headers: args
+                    .headers
+                    .iter()
+                    .map(|(k, v)| header(k.clone(), v.clone()))
+                    .collect(),
+                timestamp_ms: None,
+                partition: args.partition,
+            };
+            records_tx.send(Ok(record)).await?;
+            drop(records_tx);
+        }
+        None => {
+            let input = args.input;
+            let separator = args.key_separator.clone();
+            let partition = args.partition;
+            std::thread::spawn(move || read_stdin(input, separator, partition, records_tx));
+        }
+    }
+
+    let (sender, mut acks) = client.produce_stream(&args.topic).await?;
+    let json = ctx.output.is_json();
+    let quiet = ctx.quiet;
+    let topic = args.topic.clone();
+    let printer = tokio::spawn(async move {
+        let mut out = std::io::BufWriter::new(std::io::stdout());
+        let mut acked = 0u64;
+        while let Some(positions) = acks.next().await? {
+            acked += positions.len() as u64;
+            if !quiet {
+                print_positions(&mut out, &topic, &positions, json)?;
+            }
+        }
+        out.flush()?;
+        Ok::<u64, anyhow::Error>(acked)
+    });
+
+    let batch_size = args.batch_size as usize;
+    let linger = Duration::from_millis(args.linger_ms);
+    let mut input_error = None;
+    let mut batch = Vec::with_capacity(batch_size);
+    'input: loop {
+        let mut pending = Vec::with_capacity(batch_size);
+        // Wait for the first record of a batch, then linger for the rest.
+        if records_rx.recv_many(&mut pending, batch_size).await == 0 {
+            break;
+        }
+        let deadline = tokio::time::Instant::now() + linger;
+        while pending.len() < batch_size {
+            let room = batch_size - pending.len();
+            match tokio::time::timeout_at(deadline, records_rx.recv_many(&mut pending, room)).await
+            {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+        for parsed in pending {
+            match parsed {
+                Ok(record) => batch.push(record),
+                Err(e) => {
+                    input_error = Some(e);
+                    break;
+                }
+            }
+        }
+        if !batch.is_empty() && !sender.send(std::mem::take(&mut batch)).await {
+            break 'input;
+        }
+        if input_error.is_some() {
+            break;
+        }
+    }
+    drop(sender);
+    let acked = printer.await??;
+    if let Some(error) = input_error {
+        return Err(error.into());
+    }
+    if !quiet && !json {
+        tracing::info!(records = acked, topic = %args.topic, "produced");
+    }
+    Ok(())
+}
+
+fn print_positions(
+    out: &mut impl Write,
+    topic: &str,
+    positions: &[ProducedPosition],
+    json: bool,
+) -> std::io::Result<()> {
+    for p in positions {
+        if json {
+            writeln!(
+                out,
+                r#"{{"topic":{},"partition":{},"offset":{}}}"#,
+                serde_json::Value::from(topic),
+                p.partition,
+                p.offset
+            )?;
+        } else {
+            writeln!(out, "{topic}/{}@{}", p.partition, p.offset)?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads stdin on a plain thread (stdin is blocking) and feeds parsed records to the batcher.
+fn read_stdin(
+    input: InputFormat,
+    separator: Option<String>,
+    partition: Option<u32>,
+    records: tokio::sync::mpsc::Sender<Parsed>,
+) {
+    let stdin = std::io::stdin();
+    let mut reader = stdin.lock();
+    let mut line = Vec::new();
+    let mut line_number = 0u64;
+    loop {
+        line.clear();
+        let read = match (&mut reader)
+            .take(MAX_LINE_BYTES as u64 + 1)
+            .read_until(b'\n', &mut line)
+        {
+            Ok(0) => return,
+            Ok(n) => n,
+            Err(e) => {
+                let _ = records.blocking_send(Err(CliError::new(
+                    ExitCode::Failure,
+                    format!("reading stdin: {e}"),
+                )));
+                return;
+            }
+        };
+        line_number += 1;
+        if read > MAX_LINE_BYTES {
+            let _ = records.blocking_send(Err(CliError::new(
+                ExitCode::InvalidInput,
+                format!("line {line_number}: longer than {MAX_LINE_BYTES} bytes"),
+            )));
+            return;
+        }
+        if line.last() == Some(&b'\n') {
+            line.pop();
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+        }
+        let parsed = match input {
+            InputFormat::Lines => Ok(parse_line(&line, separator.as_deref(), partition)),
+            InputFormat::Json => {
+                if line.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                parse_json_line(&line, partition).map_err(|e| {
+                    CliError::new(ExitCode::InvalidInput, format!("line {line_number}: {e}"))
+                        .with_hint("each line must be one JSON object like {\"value\":\"...\"}")
+                })
+            }
+        };
+        let failed = parsed.is_err();
+        if records.blocking_send(parsed).is_err() || failed {
+            return;
+        }
+    }
+}
+
+fn parse_line(line: &[u8], separator: Option<&str>, partition: Option<u32>) -> ProducerRecord {
+    let (key, value) = match separator.map(str::as_bytes) {
+        Some(sep) if !sep.is_empty() => match line.windows(sep.len()).position(|w| w == sep) {
+            Some(at) => (
+                Some(Bytes::copy_from_slice(&line[..at])),
+                &line[at + sep.len()..],
+            ),
+            None => (None, line),
+        },
+        _ => (None, line),
+    };
+    ProducerRecord {
+        key,
+        value: Bytes::copy_from_slice(value),
+        headers: Vec::new(),
+        timestamp_ms: None,
+        partition,
+    }
+}
+
+fn parse_json_line(line: &[u8], partition: Option<u32>) -> Result<ProducerRecord, String> {
+    let json: JsonRecord = serde_json::from_slice(line).map_err(|e| e.to_string())?;
+    let mut record = json.into_producer_record()?;
+    if partition.is_some() {
+        record.partition = partition;
+    }
+    Ok(record)
 }

@@ -1,12 +1,154 @@
-//! `flashq serve`.
+//! `flashq serve`: hosts the whole broker until SIGINT or SIGTERM.
 
-use clap::Args;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
 
-use super::Context;
+use clap::{Args, ValueEnum};
+
+use crate::broker::{Broker, BrokerConfig};
+use crate::storage::file::{FileStorage, FileStorageOptions};
+use crate::storage::memory::MemoryStorage;
+use crate::storage::{FsyncPolicy, RecordLimits, Storage, StorageError};
+
+use super::shutdown::shutdown_signal;
+use super::{CliError, Context, ExitCode};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StorageKind {
+    /// Segment files in the data dir
+    File,
+    /// In memory: nothing survives a restart
+    Memory,
+}
 
 #[derive(Debug, Args)]
-pub struct ServeArgs {}
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port. The bound address is the first line of stdout.
+    #[arg(long, default_value = "127.0.0.1:50051", env = "FLASHQ_LISTEN")]
+    pub listen: SocketAddr,
+    /// Data dir [default: config file's data_dir, else the platform data dir]
+    #[arg(long, env = "FLASHQ_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Where records are kept
+    #[arg(long, value_enum, default_value_t = StorageKind::File)]
+    pub storage: StorageKind,
+    /// When appends reach the disk: always (acked = fsynced, group commit), interval:<ms>, never [default: always]
+    #[arg(long, env = "FLASHQ_FSYNC", value_name = "POLICY")]
+    pub fsync: Option<FsyncPolicy>,
+    /// Reject produce requests to topics that do not exist instead of creating them
+    #[arg(long)]
+    pub no_auto_create_topics: bool,
+    /// Partitions of topics created without a count
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub default_partitions: u32,
+    /// Largest record accepted (key + value + headers)
+    #[arg(long, default_value_t = crate::storage::DEFAULT_MAX_RECORD_BYTES, value_name = "BYTES")]
+    pub max_record_bytes: usize,
+    /// Largest produce batch accepted (sum of record sizes)
+    #[arg(long, default_value_t = crate::storage::DEFAULT_MAX_BATCH_BYTES, value_name = "BYTES")]
+    pub max_batch_bytes: usize,
+    /// How often retention deletes expired segments
+    #[arg(long, default_value_t = 300_000, value_name = "MS")]
+    pub retention_check_interval_ms: u64,
+}
 
-pub async fn run(_args: ServeArgs, _ctx: &Context) -> anyhow::Result<()> {
-    anyhow::bail!("not implemented yet")
+/// The platform's data dir for FlashQ (for example ~/.local/share/flashq on Linux).
+pub fn default_data_dir() -> PathBuf {
+    directories::ProjectDirs::from("", "", "flashq")
+        .map(|d| d.data_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from("flashq-data"))
+}
+
+pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
+    let limits = RecordLimits {
+        max_record_bytes: args.max_record_bytes,
+        max_batch_bytes: args.max_batch_bytes,
+        ..RecordLimits::default()
+    };
+    if limits.max_record_bytes == 0 || limits.max_record_bytes > limits.max_batch_bytes {
+        return Err(CliError::new(
+            ExitCode::Usage,
+            "--max-record-bytes must be between 1 and --max-batch-bytes",
+        )
+        .into());
+    }
+    let fsync = match (args.fsync, &ctx.config.fsync) {
+        (Some(policy), _) => policy,
+        (None, Some(text)) => text.parse().map_err(|e: String| {
+            CliError::new(ExitCode::InvalidInput, format!("config fsync: {e}"))
+        })?,
+        (None, None) => FsyncPolicy::default(),
+    };
+    let data_dir = args
+        .data_dir
+        .clone()
+        .or_else(|| ctx.config.data_dir.clone())
+        .unwrap_or_else(default_data_dir);
+
+    let storage: Arc<dyn Storage> = match args.storage {
+        StorageKind::Memory => Arc::new(MemoryStorage::new(limits)),
+        StorageKind::File => {
+            let dir = data_dir.clone();
+            let opened = tokio::task::spawn_blocking(move || {
+                FileStorage::open(&dir, FileStorageOptions { fsync, limits })
+            })
+            .await?;
+            match opened {
+                Ok(storage) => Arc::new(storage),
+                Err(e @ StorageError::DirLocked { .. }) => {
+                    return Err(CliError::new(ExitCode::Conflict, e.to_string())
+                        .with_hint("stop the other broker or choose another --data-dir")
+                        .into());
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    let config = BrokerConfig {
+        auto_create_topics: !args.no_auto_create_topics,
+        default_partitions: args.default_partitions.max(1),
+        limits,
+        retention_check_interval_ms: args.retention_check_interval_ms,
+        ..BrokerConfig::default()
+    };
+    let broker = Arc::new(Broker::open(storage, config).await?);
+    let retention = broker.spawn_retention();
+
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| {
+            CliError::new(
+                ExitCode::Failure,
+                format!("cannot listen on {}: {e}", args.listen),
+            )
+        })?;
+    let bound = listener.local_addr()?;
+    // The first line of stdout is the bound address, so scripts and tests can find a port-0 broker.
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{bound}")?;
+        out.flush()?;
+    }
+    if !ctx.quiet {
+        let where_ = match args.storage {
+            StorageKind::File => format!("data dir {}, fsync {fsync}", data_dir.display()),
+            StorageKind::Memory => "in memory".to_string(),
+        };
+        eprintln!(
+            "flashq {} serving on {bound} ({where_})",
+            env!("CARGO_PKG_VERSION")
+        );
+    }
+
+    let stopping = async {
+        shutdown_signal().await;
+        tracing::info!("shutting down: no new connections, finishing in-flight requests");
+    };
+    crate::server::serve(broker.clone(), listener, stopping).await?;
+    retention.abort();
+    broker.close().await?;
+    tracing::info!("clean shutdown");
+    Ok(())
 }

@@ -1,4 +1,387 @@
 //! A typed async client over the generated gRPC stubs, used by every CLI command.
+//!
+//! Proto types stop here: callers see the plain types of [`types`].
+
+pub mod types;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio_stream::StreamExt;
+use tonic::transport::{Channel, Endpoint};
+
+use crate::wire::v1 as pb;
+use crate::wire::v1::admin_client::AdminClient;
+use crate::wire::v1::fetch_client::FetchClient;
+use crate::wire::v1::produce_client::ProduceClient;
+use crate::wire::v1::subscribe_client::SubscribeClient;
+
+pub use types::{
+    ConsumedRecord, FetchBatch, Header, Offset, PartitionInfo, ProducedPosition, ProducerRecord,
+    TopicInfo, TopicSettings,
+};
 
 /// Where clients look for a broker when nothing else is configured.
 pub const DEFAULT_BROKER: &str = "http://127.0.0.1:50051";
+/// How long connecting to a broker may take before it counts as unreachable.
+pub const CONNECT_TIMEOUT_MS: u64 = 3_000;
+/// The largest message the client sends or accepts.
+pub const MAX_MESSAGE_BYTES: usize = 96 * 1024 * 1024;
+/// Produce requests a stream may have sent and not yet seen acknowledged.
+pub const PRODUCE_STREAM_IN_FLIGHT: usize = 8;
+
+/// Errors a client call can end with.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("cannot reach broker at {address}: {reason}")]
+    Unreachable { address: String, reason: String },
+    #[error("invalid broker address {address:?}: {reason}")]
+    InvalidAddress { address: String, reason: String },
+    #[error("{}", .0.message())]
+    Status(#[from] tonic::Status),
+}
+
+impl ClientError {
+    /// The gRPC status code, when the broker answered.
+    pub fn code(&self) -> Option<tonic::Code> {
+        match self {
+            ClientError::Status(status) => Some(status.code()),
+            _ => None,
+        }
+    }
+}
+
+pub type Result<T, E = ClientError> = std::result::Result<T, E>;
+
+/// A connection to one broker.
+#[derive(Clone)]
+pub struct Client {
+    address: String,
+    produce: ProduceClient<Channel>,
+    fetch: FetchClient<Channel>,
+    admin: AdminClient<Channel>,
+    subscribe: SubscribeClient<Channel>,
+}
+
+/// `host:port` or a URL; a bare address gets `http://`.
+pub fn normalize_address(address: &str) -> String {
+    if address.contains("://") {
+        address.to_string()
+    } else {
+        format!("http://{address}")
+    }
+}
+
+impl Client {
+    /// Connects, failing within [`CONNECT_TIMEOUT_MS`] when no broker answers.
+    pub async fn connect(address: &str) -> Result<Client> {
+        let address = normalize_address(address);
+        let endpoint = Endpoint::from_shared(address.clone())
+            .map_err(|e| ClientError::InvalidAddress {
+                address: address.clone(),
+                reason: e.to_string(),
+            })?
+            .connect_timeout(Duration::from_millis(CONNECT_TIMEOUT_MS))
+            .tcp_nodelay(true);
+        let channel = endpoint.connect().await.map_err(|e| {
+            let mut reason = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(inner) = source {
+                reason = inner.to_string();
+                source = inner.source();
+            }
+            ClientError::Unreachable {
+                address: address.clone(),
+                reason,
+            }
+        })?;
+        Ok(Client {
+            produce: ProduceClient::new(channel.clone())
+                .max_decoding_message_size(MAX_MESSAGE_BYTES)
+                .max_encoding_message_size(MAX_MESSAGE_BYTES),
+            fetch: FetchClient::new(channel.clone())
+                .max_decoding_message_size(MAX_MESSAGE_BYTES)
+                .max_encoding_message_size(MAX_MESSAGE_BYTES),
+            admin: AdminClient::new(channel.clone()),
+            subscribe: SubscribeClient::new(channel).max_decoding_message_size(MAX_MESSAGE_BYTES),
+            address,
+        })
+    }
+
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// Appends records; returns each one's partition and offset, in order.
+    pub async fn produce(
+        &self,
+        topic: &str,
+        records: Vec<ProducerRecord>,
+    ) -> Result<Vec<ProducedPosition>> {
+        let response = self
+            .produce
+            .clone()
+            .produce(pb::ProduceRequest {
+                topic: topic.to_string(),
+                records: records.into_iter().map(Into::into).collect(),
+            })
+            .await?
+            .into_inner();
+        Ok(response.positions.into_iter().map(Into::into).collect())
+    }
+
+    /// Opens an ordered produce stream: send batches on the [`ProduceSender`] while reading each
+    /// batch's positions, in order, from the [`ProduceAcks`].
+    pub async fn produce_stream(&self, topic: &str) -> Result<(ProduceSender, ProduceAcks)> {
+        let (tx, rx) = tokio::sync::mpsc::channel::<pb::ProduceRequest>(PRODUCE_STREAM_IN_FLIGHT);
+        let responses = self
+            .produce
+            .clone()
+            .produce_stream(tokio_stream::wrappers::ReceiverStream::new(rx))
+            .await?
+            .into_inner();
+        Ok((
+            ProduceSender {
+                topic: topic.to_string(),
+                requests: tx,
+            },
+            ProduceAcks { responses },
+        ))
+    }
+
+    /// Reads one partition from `start`, waiting up to `max_wait_ms` at the end of the log.
+    pub async fn fetch(
+        &self,
+        topic: &str,
+        partition: u32,
+        start: Offset,
+        max_records: Option<u32>,
+        max_wait_ms: u32,
+    ) -> Result<FetchBatch> {
+        let response = self
+            .fetch
+            .clone()
+            .fetch(pb::FetchRequest {
+                topic: topic.to_string(),
+                partition,
+                start: Some(start.into()),
+                max_records,
+                max_bytes: None,
+                max_wait_ms,
+            })
+            .await?
+            .into_inner();
+        Ok(response.into())
+    }
+
+    /// Resolves a position in one partition to an offset; also returns the log's bounds.
+    pub async fn list_offset(
+        &self,
+        topic: &str,
+        partition: u32,
+        position: Offset,
+    ) -> Result<PartitionInfo> {
+        let response = self
+            .fetch
+            .clone()
+            .list_offsets(pb::ListOffsetsRequest {
+                topic: topic.to_string(),
+                partition,
+                position: Some(position.into()),
+            })
+            .await?
+            .into_inner();
+        Ok(PartitionInfo {
+            partition,
+            start_offset: response.log_start_offset,
+            end_offset: response.log_end_offset,
+            size_bytes: 0,
+            resolved_offset: Some(response.offset),
+        })
+    }
+
+    /// Streams records of `topic` as they are appended: the listed partitions from their own
+    /// start, or every partition from `default_start` when the list is empty.
+    pub async fn subscribe(
+        &self,
+        topic: &str,
+        partitions: Vec<(u32, Offset)>,
+        default_start: Offset,
+    ) -> Result<Subscription> {
+        let responses = self
+            .subscribe
+            .clone()
+            .subscribe(pb::SubscribeRequest {
+                topic: topic.to_string(),
+                partitions: partitions
+                    .into_iter()
+                    .map(|(partition, start)| pb::PartitionStart {
+                        partition,
+                        start: Some(start.into()),
+                    })
+                    .collect(),
+                default_start: Some(default_start.into()),
+                max_batch_records: None,
+            })
+            .await?
+            .into_inner();
+        Ok(Subscription { responses })
+    }
+
+    pub async fn create_topic(
+        &self,
+        name: &str,
+        partitions: Option<u32>,
+        settings: TopicSettings,
+    ) -> Result<TopicInfo> {
+        let response = self
+            .admin
+            .clone()
+            .create_topic(pb::CreateTopicRequest {
+                name: name.to_string(),
+                partitions,
+                config: Some(settings.into()),
+            })
+            .await?;
+        Ok(response.into_inner().into())
+    }
+
+    pub async fn list_topics(&self) -> Result<Vec<TopicInfo>> {
+        let response = self
+            .admin
+            .clone()
+            .list_topics(pb::ListTopicsRequest {})
+            .await?;
+        Ok(response
+            .into_inner()
+            .topics
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    pub async fn describe_topic(&self, name: &str) -> Result<TopicInfo> {
+        let response = self
+            .admin
+            .clone()
+            .describe_topic(pb::DescribeTopicRequest {
+                name: name.to_string(),
+            })
+            .await?;
+        Ok(response.into_inner().into())
+    }
+
+    pub async fn delete_topic(&self, name: &str) -> Result<()> {
+        self.admin
+            .clone()
+            .delete_topic(pb::DeleteTopicRequest {
+                name: name.to_string(),
+            })
+            .await?;
+        Ok(())
+    }
+
+    pub async fn update_topic_config(
+        &self,
+        name: &str,
+        settings: TopicSettings,
+    ) -> Result<TopicInfo> {
+        let response = self
+            .admin
+            .clone()
+            .update_topic_config(pb::UpdateTopicConfigRequest {
+                name: name.to_string(),
+                config: Some(settings.into()),
+            })
+            .await?;
+        Ok(response.into_inner().into())
+    }
+
+    pub async fn create_partitions(&self, name: &str, total_partitions: u32) -> Result<TopicInfo> {
+        let response = self
+            .admin
+            .clone()
+            .create_partitions(pb::CreatePartitionsRequest {
+                name: name.to_string(),
+                total_partitions,
+            })
+            .await?;
+        Ok(response.into_inner().into())
+    }
+}
+
+/// The sending half of a produce stream: batches go out in the order they are sent.
+pub struct ProduceSender {
+    topic: String,
+    requests: tokio::sync::mpsc::Sender<pb::ProduceRequest>,
+}
+
+impl ProduceSender {
+    /// Sends one batch, waiting while [`PRODUCE_STREAM_IN_FLIGHT`] batches are queued. Returns
+    /// false when the stream has ended (the acknowledgement half says why). Dropping the sender
+    /// ends the stream once the queued batches are sent.
+    pub async fn send(&self, records: Vec<ProducerRecord>) -> bool {
+        self.requests
+            .send(pb::ProduceRequest {
+                topic: self.topic.clone(),
+                records: records.into_iter().map(Into::into).collect(),
+            })
+            .await
+            .is_ok()
+    }
+}
+
+/// The receiving half of a produce stream: one acknowledgement per batch, in order.
+pub struct ProduceAcks {
+    responses: tonic::Streaming<pb::ProduceResponse>,
+}
+
+impl ProduceAcks {
+    /// The positions of the next acknowledged batch, `None` when the stream is complete.
+    pub async fn next(&mut self) -> Result<Option<Vec<ProducedPosition>>> {
+        match self.responses.next().await {
+            Some(Ok(response)) => Ok(Some(
+                response.positions.into_iter().map(Into::into).collect(),
+            )),
+            Some(Err(status)) => Err(status.into()),
+            None => Ok(None),
+        }
+    }
+}
+
+/// An open subscription: batches of one partition at a time, in order per partition.
+pub struct Subscription {
+    responses: tonic::Streaming<pb::SubscribeResponse>,
+}
+
+impl Subscription {
+    /// The next batch; `None` when the broker ended the stream.
+    pub async fn next(&mut self) -> Result<Option<FetchBatch>> {
+        match self.responses.next().await {
+            Some(Ok(response)) => {
+                let partition = response.partition;
+                Ok(Some(FetchBatch {
+                    records: response
+                        .records
+                        .into_iter()
+                        .map(|r| types::consumed_from_wire(partition, r))
+                        .collect(),
+                    next_offset: response.next_offset,
+                    log_start_offset: 0,
+                    log_end_offset: response.log_end_offset,
+                    partition,
+                }))
+            }
+            Some(Err(status)) => Err(status.into()),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Convenience for building a header.
+pub fn header(key: impl Into<String>, value: impl Into<Bytes>) -> Header {
+    Header {
+        key: key.into(),
+        value: value.into(),
+    }
+}

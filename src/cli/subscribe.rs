@@ -1,0 +1,196 @@
+//! `flashq subscribe`: records pushed by the broker as they are appended, until Ctrl-C,
+//! SIGTERM or `--max`.
+//!
+//! Delivery is at-least-once across broker restarts: the command remembers, per partition, the
+//! offset after the last record it printed, and when the stream breaks it reconnects with
+//! backoff and resumes exactly there. Within one run nothing is printed twice; a record can only
+//! be repeated when the subscriber itself restarts from an older position.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::client::{Client, ClientError, Offset, Subscription};
+
+use super::record_format::{Encoding, RecordPrinter, write_or_closed};
+use super::shutdown::shutdown_signal;
+use super::start_args::StartArgs;
+use super::{CliError, Context, ExitCode};
+
+/// The first wait before reconnecting; it doubles up to [`MAX_RECONNECT_BACKOFF_MS`].
+const FIRST_RECONNECT_BACKOFF_MS: u64 = 100;
+/// The longest wait between reconnection attempts.
+const MAX_RECONNECT_BACKOFF_MS: u64 = 2_000;
+
+#[derive(Debug, Args)]
+pub struct SubscribeArgs {
+    /// Topic to stream
+    #[arg(short, long)]
+    pub topic: String,
+    /// Partition to stream (repeatable; default: all)
+    #[arg(short, long)]
+    pub partition: Vec<u32>,
+    /// Where to start [default: --from-end, only new records]
+    #[command(flatten)]
+    pub start: StartArgs,
+    /// Exit after N records
+    #[arg(short = 'n', long, value_name = "N")]
+    pub max: Option<u64>,
+    /// kcat-style format: %t %p %o %k %v %T %h %K %S, escapes \n \t
+    #[arg(long)]
+    pub format: Option<String>,
+    /// How keys and values are shown (JSON falls back to base64 for non-UTF-8 bytes)
+    #[arg(long, value_enum, default_value_t = Encoding::Utf8)]
+    pub value_encoding: Encoding,
+    /// Give up when the broker stays unreachable this long (like 30s) [default: keep trying]
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub give_up_after: Option<Duration>,
+}
+
+/// Where each partition resumes after a reconnect.
+struct Resume {
+    start: Offset,
+    /// Partitions asked for; empty means all.
+    partitions: Vec<u32>,
+    next_offsets: BTreeMap<u32, u64>,
+}
+
+impl Resume {
+    /// The request for the next connection: known partitions resume after what was printed.
+    fn request(&self) -> Vec<(u32, Offset)> {
+        if self.next_offsets.is_empty() {
+            return self.partitions.iter().map(|&p| (p, self.start)).collect();
+        }
+        let mut partitions: BTreeMap<u32, Offset> =
+            self.partitions.iter().map(|&p| (p, self.start)).collect();
+        for (&p, &offset) in &self.next_offsets {
+            partitions.insert(p, Offset::At(offset));
+        }
+        partitions.into_iter().collect()
+    }
+}
+
+pub async fn run(args: SubscribeArgs, ctx: &Context) -> anyhow::Result<()> {
+    let printer = RecordPrinter::new(
+        args.format.as_deref(),
+        ctx.output.is_json(),
+        args.value_encoding,
+    )?;
+    let mut resume = Resume {
+        start: args.start.position(Offset::Latest)?,
+        partitions: args.partition.clone(),
+        next_offsets: BTreeMap::new(),
+    };
+    // The first connection fails fast, so a typo in --broker or --topic is reported at once.
+    let client = Client::connect(&ctx.broker).await?;
+    let subscription = client
+        .subscribe(&args.topic, resume.request(), resume.start)
+        .await?;
+
+    if !ctx.quiet {
+        eprintln!("subscribed to {} (Ctrl-C to stop)", args.topic);
+    }
+    let stop = shutdown_signal();
+    tokio::pin!(stop);
+    let mut out = std::io::stdout().lock();
+    let mut buffer = Vec::new();
+    let mut printed = 0u64;
+    let max = args.max.unwrap_or(u64::MAX);
+    let mut current = Some(subscription);
+    loop {
+        let Some(subscription) = current.as_mut() else {
+            tokio::select! {
+                _ = &mut stop => return Ok(()),
+                reconnected = reconnect(&ctx.broker, &args, &resume) => {
+                    current = Some(reconnected?);
+                    continue;
+                }
+            }
+        };
+        let next = tokio::select! {
+            _ = &mut stop => return Ok(()),
+            next = subscription.next() => next,
+        };
+        let batch = match next {
+            Ok(Some(batch)) => batch,
+            Ok(None) | Err(ClientError::Unreachable { .. }) => {
+                current = None;
+                continue;
+            }
+            Err(ClientError::Status(status)) if is_broker_gone(&status) => {
+                tracing::warn!(error = %status.message(), "lost the broker; reconnecting");
+                current = None;
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        buffer.clear();
+        for record in batch.records.iter().take((max - printed) as usize) {
+            printer.write(&mut buffer, &args.topic, record);
+            printed += 1;
+            resume
+                .next_offsets
+                .insert(batch.partition, record.offset + 1);
+        }
+        if batch.records.is_empty() {
+            resume
+                .next_offsets
+                .entry(batch.partition)
+                .or_insert(batch.next_offset);
+        }
+        if !write_or_closed(&mut out, &buffer)? || printed >= max {
+            return Ok(());
+        }
+    }
+}
+
+/// A status that means the broker went away (restart, crash), not that it refused us.
+fn is_broker_gone(status: &tonic::Status) -> bool {
+    matches!(
+        status.code(),
+        tonic::Code::Unavailable | tonic::Code::Unknown | tonic::Code::Cancelled
+    )
+}
+
+/// Connects and subscribes again, with doubling backoff, until it works or `--give-up-after`.
+async fn reconnect(
+    broker: &str,
+    args: &SubscribeArgs,
+    resume: &Resume,
+) -> anyhow::Result<Subscription> {
+    let started = tokio::time::Instant::now();
+    let mut backoff = Duration::from_millis(FIRST_RECONNECT_BACKOFF_MS);
+    loop {
+        tokio::time::sleep(backoff).await;
+        let attempt = async {
+            let client = Client::connect(broker).await?;
+            client
+                .subscribe(&args.topic, resume.request(), resume.start)
+                .await
+        };
+        match attempt.await {
+            Ok(subscription) => {
+                eprintln!("reconnected to {broker}; resuming {}", args.topic);
+                return Ok(subscription);
+            }
+            Err(ClientError::Unreachable { .. }) => {}
+            Err(ClientError::Status(status)) if is_broker_gone(&status) => {}
+            Err(e) => return Err(e.into()),
+        }
+        if args
+            .give_up_after
+            .is_some_and(|limit| started.elapsed() >= limit)
+        {
+            return Err(CliError::new(
+                ExitCode::Unreachable,
+                format!(
+                    "broker at {broker} unreachable for {:?}; giving up",
+                    started.elapsed()
+                ),
+            )
+            .into());
+        }
+        backoff = (backoff * 2).min(Duration::from_millis(MAX_RECONNECT_BACKOFF_MS));
+    }
+}

@@ -1,0 +1,212 @@
+//! The client's plain types and their conversions to and from the wire.
+
+use bytes::Bytes;
+
+use crate::wire::v1 as pb;
+
+/// A record header: string key, binary value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub key: String,
+    pub value: Bytes,
+}
+
+/// A record to send.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProducerRecord {
+    pub key: Option<Bytes>,
+    pub value: Bytes,
+    pub headers: Vec<Header>,
+    /// Absent: the broker's clock.
+    pub timestamp_ms: Option<i64>,
+    /// Absent: by key hash, or spread when there is no key.
+    pub partition: Option<u32>,
+}
+
+/// Where a produced record landed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProducedPosition {
+    pub partition: u32,
+    pub offset: u64,
+}
+
+/// A record read from a partition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsumedRecord {
+    pub partition: u32,
+    pub offset: u64,
+    pub timestamp_ms: i64,
+    pub key: Option<Bytes>,
+    pub value: Bytes,
+    pub headers: Vec<Header>,
+}
+
+/// Where to start reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Offset {
+    At(u64),
+    /// The first record at or after this time (ms since the Unix epoch).
+    Timestamp(i64),
+    Earliest,
+    Latest,
+}
+
+/// What one fetch (or one subscription message) returned.
+#[derive(Debug, Clone)]
+pub struct FetchBatch {
+    pub partition: u32,
+    pub records: Vec<ConsumedRecord>,
+    pub next_offset: u64,
+    pub log_start_offset: u64,
+    pub log_end_offset: u64,
+}
+
+/// A topic's retention and segment settings; `None` leaves a setting as it is (or default).
+/// For retention, 0 means unbounded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TopicSettings {
+    pub retention_ms: Option<u64>,
+    pub retention_bytes: Option<u64>,
+    pub segment_bytes: Option<u64>,
+    pub segment_ms: Option<u64>,
+}
+
+/// One partition's offsets and size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartitionInfo {
+    pub partition: u32,
+    pub start_offset: u64,
+    pub end_offset: u64,
+    pub size_bytes: u64,
+    /// For offset look-ups: the offset the position resolved to.
+    pub resolved_offset: Option<u64>,
+}
+
+/// A topic as the broker describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicInfo {
+    pub name: String,
+    pub partitions: u32,
+    pub settings: TopicSettings,
+    pub partition_details: Vec<PartitionInfo>,
+}
+
+fn headers_to_wire(headers: Vec<Header>) -> Vec<pb::Header> {
+    headers
+        .into_iter()
+        .map(|h| pb::Header {
+            key: h.key,
+            value: h.value,
+        })
+        .collect()
+}
+
+impl From<ProducerRecord> for pb::Record {
+    fn from(r: ProducerRecord) -> Self {
+        pb::Record {
+            key: r.key,
+            value: r.value,
+            headers: headers_to_wire(r.headers),
+            timestamp_ms: r.timestamp_ms,
+            partition: r.partition,
+        }
+    }
+}
+
+impl From<pb::RecordPosition> for ProducedPosition {
+    fn from(p: pb::RecordPosition) -> Self {
+        ProducedPosition {
+            partition: p.partition,
+            offset: p.offset,
+        }
+    }
+}
+
+impl From<Offset> for pb::StartPosition {
+    fn from(offset: Offset) -> Self {
+        use pb::start_position::Position;
+        let position = match offset {
+            Offset::At(o) => Position::Offset(o),
+            Offset::Timestamp(ts) => Position::TimestampMs(ts),
+            Offset::Earliest => Position::Boundary(pb::LogBoundary::Earliest as i32),
+            Offset::Latest => Position::Boundary(pb::LogBoundary::Latest as i32),
+        };
+        pb::StartPosition {
+            position: Some(position),
+        }
+    }
+}
+
+/// A record read from `partition`, from its wire form.
+pub fn consumed_from_wire(partition: u32, r: pb::StoredRecord) -> ConsumedRecord {
+    ConsumedRecord {
+        partition,
+        offset: r.offset,
+        timestamp_ms: r.timestamp_ms,
+        key: r.key,
+        value: r.value,
+        headers: r
+            .headers
+            .into_iter()
+            .map(|h| Header {
+                key: h.key,
+                value: h.value,
+            })
+            .collect(),
+    }
+}
+
+impl From<pb::FetchResponse> for FetchBatch {
+    fn from(response: pb::FetchResponse) -> Self {
+        let partition = response.partition;
+        FetchBatch {
+            partition,
+            records: response
+                .records
+                .into_iter()
+                .map(|r| consumed_from_wire(partition, r))
+                .collect(),
+            next_offset: response.next_offset,
+            log_start_offset: response.log_start_offset,
+            log_end_offset: response.log_end_offset,
+        }
+    }
+}
+
+impl From<TopicSettings> for pb::TopicConfig {
+    fn from(s: TopicSettings) -> Self {
+        pb::TopicConfig {
+            retention_ms: s.retention_ms,
+            retention_bytes: s.retention_bytes,
+            segment_bytes: s.segment_bytes,
+            segment_ms: s.segment_ms,
+        }
+    }
+}
+
+impl From<pb::TopicDescription> for TopicInfo {
+    fn from(t: pb::TopicDescription) -> Self {
+        let config = t.config.unwrap_or_default();
+        TopicInfo {
+            name: t.name,
+            partitions: t.partitions,
+            settings: TopicSettings {
+                retention_ms: config.retention_ms,
+                retention_bytes: config.retention_bytes,
+                segment_bytes: config.segment_bytes,
+                segment_ms: config.segment_ms,
+            },
+            partition_details: t
+                .partition_details
+                .into_iter()
+                .map(|p| PartitionInfo {
+                    partition: p.partition,
+                    start_offset: p.start_offset,
+                    end_offset: p.end_offset,
+                    size_bytes: p.size_bytes,
+                    resolved_offset: None,
+                })
+                .collect(),
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! The Fetch service: reads by offset, time or log boundary, with long-polling at the end.
+
+use std::sync::Arc;
+
+use tonic::{Request, Response, Status};
+
+use crate::broker::{self, Broker, StartPosition};
+use crate::wire::v1 as pb;
+use crate::wire::v1::fetch_server::Fetch;
+
+use super::status::invalid;
+
+pub struct FetchService {
+    broker: Arc<Broker>,
+}
+
+impl FetchService {
+    pub fn new(broker: Arc<Broker>) -> Self {
+        FetchService { broker }
+    }
+}
+
+/// The engine's start position from the wire's; exactly one variant must be set.
+pub fn start_position(start: Option<pb::StartPosition>) -> Result<StartPosition, Status> {
+    use pb::start_position::Position;
+    match start.and_then(|s| s.position) {
+        Some(Position::Offset(offset)) => Ok(StartPosition::Offset(offset)),
+        Some(Position::TimestampMs(ts)) => Ok(StartPosition::Timestamp(ts)),
+        Some(Position::Boundary(b)) => match pb::LogBoundary::try_from(b) {
+            Ok(pb::LogBoundary::Earliest) => Ok(StartPosition::Earliest),
+            Ok(pb::LogBoundary::Latest) => Ok(StartPosition::Latest),
+            _ => Err(invalid(format!(
+                "start.boundary must be EARLIEST or LATEST, got {b}"
+            ))),
+        },
+        None => Err(invalid(
+            "start must set one of offset, timestamp_ms or boundary",
+        )),
+    }
+}
+
+/// The wire form of a stored record.
+pub fn record_to_wire(stored: crate::storage::StoredRecord) -> pb::StoredRecord {
+    let record = stored.record;
+    pb::StoredRecord {
+        offset: stored.offset,
+        timestamp_ms: record.timestamp_ms,
+        key: record.key,
+        value: record.value,
+        headers: record
+            .headers
+            .into_iter()
+            .map(|h| pb::Header {
+                key: h.key,
+                value: h.value,
+            })
+            .collect(),
+    }
+}
+
+#[tonic::async_trait]
+impl Fetch for FetchService {
+    async fn fetch(
+        &self,
+        request: Request<pb::FetchRequest>,
+    ) -> Result<Response<pb::FetchResponse>, Status> {
+        let request = request.into_inner();
+        let result = self
+            .broker
+            .fetch(broker::FetchRequest {
+                topic: request.topic.clone(),
+                partition: request.partition,
+                start: start_position(request.start)?,
+                max_records: request
+                    .max_records
+                    .unwrap_or(broker::DEFAULT_FETCH_MAX_RECORDS),
+                max_bytes: request.max_bytes.unwrap_or(broker::DEFAULT_FETCH_MAX_BYTES),
+                max_wait_ms: request.max_wait_ms,
+            })
+            .await?;
+        Ok(Response::new(pb::FetchResponse {
+            topic: request.topic,
+            partition: request.partition,
+            records: result.records.into_iter().map(record_to_wire).collect(),
+            next_offset: result.next_offset,
+            log_start_offset: result.log_start_offset,
+            log_end_offset: result.log_end_offset,
+        }))
+    }
+
+    async fn list_offsets(
+        &self,
+        request: Request<pb::ListOffsetsRequest>,
+    ) -> Result<Response<pb::ListOffsetsResponse>, Status> {
+        let request = request.into_inner();
+        let resolved = self
+            .broker
+            .list_offset(
+                &request.topic,
+                request.partition,
+                start_position(request.position)?,
+            )
+            .await?;
+        Ok(Response::new(pb::ListOffsetsResponse {
+            offset: resolved.offset,
+            log_start_offset: resolved.log_start_offset,
+            log_end_offset: resolved.log_end_offset,
+        }))
+    }
+}

@@ -1,0 +1,167 @@
+//! The Produce service: unary batches and an ordered, pipelined stream for bulk loads.
+
+use std::pin::Pin;
+use std::sync::Arc;
+
+use futures::FutureExt;
+use tokio_stream::{Stream, StreamExt};
+use tonic::{Request, Response, Status, Streaming};
+
+use crate::broker::produce::RoutedRequest;
+use crate::broker::{self, Broker, ProduceRecord};
+use crate::storage::{Header, Record};
+use crate::wire::v1 as pb;
+use crate::wire::v1::produce_server::Produce;
+
+/// Produce responses not yet taken by a streaming client; beyond this the stream stops reading
+/// requests, so a client that does not read its acks cannot make the broker buffer them.
+const STREAM_PENDING_RESPONSES: usize = 16;
+
+pub struct ProduceService {
+    broker: Arc<Broker>,
+}
+
+impl ProduceService {
+    pub fn new(broker: Arc<Broker>) -> Self {
+        ProduceService { broker }
+    }
+}
+
+/// Turns wire records into engine records; records without a timestamp get the broker's clock.
+fn records_from_wire(records: Vec<pb::Record>) -> Vec<ProduceRecord> {
+    let now_ms = broker::now_ms();
+    records
+        .into_iter()
+        .map(|r| ProduceRecord {
+            partition: r.partition,
+            record: Record {
+                timestamp_ms: r.timestamp_ms.unwrap_or(now_ms),
+                key: r.key,
+                value: r.value,
+                headers: r
+                    .headers
+                    .into_iter()
+                    .map(|h| Header {
+                        key: h.key,
+                        value: h.value,
+                    })
+                    .collect(),
+            },
+        })
+        .collect()
+}
+
+async fn produce(
+    broker: &Broker,
+    request: pb::ProduceRequest,
+) -> Result<pb::ProduceResponse, Status> {
+    let positions = broker
+        .produce(&request.topic, records_from_wire(request.records))
+        .await?;
+    Ok(response(positions))
+}
+
+fn response(positions: Vec<broker::RecordPosition>) -> pb::ProduceResponse {
+    pb::ProduceResponse {
+        positions: positions
+            .into_iter()
+            .map(|p| pb::RecordPosition {
+                partition: p.partition,
+                offset: p.offset,
+            })
+            .collect(),
+    }
+}
+
+/// Appends a produce stream's requests in order. Requests that queued up while the previous
+/// append was waiting for its fsync are appended together (one batch, one fsync), and each
+/// still gets its own response, in order. The first failure ends the stream with its status.
+async fn append_stream(
+    broker: Arc<Broker>,
+    mut requests: Streaming<pb::ProduceRequest>,
+    responses: tokio::sync::mpsc::Sender<Result<pb::ProduceResponse, Status>>,
+) {
+    // A request routed but left for the next group (another topic, or over the batch limits).
+    let mut carried: Option<RoutedRequest> = None;
+    loop {
+        let mut group = Vec::new();
+        let mut failure: Option<Status> = None;
+        let mut ended = false;
+        match carried.take() {
+            Some(routed) => group.push(routed),
+            None => match requests.next().await {
+                Some(Ok(request)) => match route(&broker, request).await {
+                    Ok(routed) => group.push(routed),
+                    Err(status) => failure = Some(status),
+                },
+                Some(Err(status)) => failure = Some(status),
+                None => return,
+            },
+        }
+        // Take the requests that have already arrived, without waiting for more.
+        while failure.is_none() && carried.is_none() && !ended {
+            match requests.next().now_or_never() {
+                Some(Some(Ok(request))) => match route(&broker, request).await {
+                    Ok(routed) if broker.can_coalesce(&group, &routed) => group.push(routed),
+                    Ok(routed) => carried = Some(routed),
+                    Err(status) => failure = Some(status),
+                },
+                Some(Some(Err(status))) => failure = Some(status),
+                Some(None) => ended = true,
+                None => break,
+            }
+        }
+        match broker.append_routed(group).await {
+            Ok(positions) => {
+                for positions in positions {
+                    if responses.send(Ok(response(positions))).await.is_err() {
+                        return;
+                    }
+                }
+            }
+            Err(e) => failure = Some(e.into()),
+        }
+        if let Some(status) = failure {
+            let _ = responses.send(Err(status)).await;
+            return;
+        }
+        if ended {
+            return;
+        }
+    }
+}
+
+async fn route(broker: &Broker, request: pb::ProduceRequest) -> Result<RoutedRequest, Status> {
+    Ok(broker
+        .route(&request.topic, records_from_wire(request.records))
+        .await?)
+}
+
+type ResponseStream = Pin<Box<dyn Stream<Item = Result<pb::ProduceResponse, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl Produce for ProduceService {
+    async fn produce(
+        &self,
+        request: Request<pb::ProduceRequest>,
+    ) -> Result<Response<pb::ProduceResponse>, Status> {
+        Ok(Response::new(
+            produce(&self.broker, request.into_inner()).await?,
+        ))
+    }
+
+    type ProduceStreamStream = ResponseStream;
+
+    async fn produce_stream(
+        &self,
+        request: Request<Streaming<pb::ProduceRequest>>,
+    ) -> Result<Response<ResponseStream>, Status> {
+        let requests = request.into_inner();
+        let broker = self.broker.clone();
+        let (tx, rx) = tokio::sync::mpsc::channel(STREAM_PENDING_RESPONSES);
+        tokio::spawn(append_stream(broker, requests, tx));
+        Ok(Response::new(Box::pin(
+            tokio_stream::wrappers::ReceiverStream::new(rx),
+        )))
+    }
+}

@@ -1,0 +1,39 @@
+//! How engine errors become gRPC statuses: each kind of error gets its own code.
+
+use tonic::{Code, Status};
+
+use crate::broker::BrokerError;
+use crate::storage::StorageError;
+
+impl From<BrokerError> for Status {
+    fn from(error: BrokerError) -> Status {
+        let code = match &error {
+            BrokerError::TopicNotFound(_) | BrokerError::PartitionNotFound { .. } => Code::NotFound,
+            BrokerError::TopicExists(_) => Code::AlreadyExists,
+            BrokerError::InvalidArgument(_) => Code::InvalidArgument,
+            BrokerError::FailedPrecondition(_) => Code::FailedPrecondition,
+            BrokerError::ShuttingDown => Code::Unavailable,
+            BrokerError::Internal(_) => Code::Internal,
+            BrokerError::Storage(storage) => match storage {
+                StorageError::RecordTooLarge { .. }
+                | StorageError::BatchTooLarge { .. }
+                | StorageError::TooManyHeaders { .. }
+                | StorageError::BadRecordCount { .. } => Code::InvalidArgument,
+                StorageError::OffsetOutOfRange { .. } => Code::OutOfRange,
+                StorageError::NoSpace(_) => Code::ResourceExhausted,
+                StorageError::Closed => Code::Unavailable,
+                StorageError::DirLocked { .. } => Code::FailedPrecondition,
+                StorageError::Corrupt { .. } => Code::DataLoss,
+                StorageError::Io { .. } => Code::Unavailable,
+                #[allow(unreachable_patterns)]
+                _ => Code::Internal,
+            },
+        };
+        Status::new(code, error.to_string())
+    }
+}
+
+/// A request field that was required but absent or invalid.
+pub fn invalid(message: impl Into<String>) -> Status {
+    Status::invalid_argument(message)
+}

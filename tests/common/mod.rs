@@ -1,0 +1,281 @@
+//! Shared harness for integration tests: a real `flashq serve` on 127.0.0.1 port 0 in a temp
+//! data dir, driven by the real binary through assert_cmd. The broker is killed on drop.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// How long a broker may take to print its address.
+const START_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long a broker may take to exit after SIGTERM.
+const STOP_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The path of the built `flashq` binary.
+pub fn flashq_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_flashq"))
+}
+
+/// A running broker process.
+pub struct TestBroker {
+    child: Option<Child>,
+    pub address: String,
+    pub data_dir: PathBuf,
+    /// Keeps the temp dir alive when the broker made its own.
+    _temp: Option<tempfile::TempDir>,
+    extra_args: Vec<String>,
+}
+
+impl TestBroker {
+    /// Starts a broker on file storage in a fresh temp dir.
+    pub fn start(extra_args: &[&str]) -> TestBroker {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let data_dir = temp.path().join("data");
+        let mut broker = Self::start_in(&data_dir, extra_args);
+        broker._temp = Some(temp);
+        broker
+    }
+
+    /// Starts a broker on an existing data dir (for restarts).
+    pub fn start_in(data_dir: &Path, extra_args: &[&str]) -> TestBroker {
+        let extra_args: Vec<String> = extra_args.iter().map(|s| s.to_string()).collect();
+        let (child, address) = spawn_serve(data_dir, &extra_args);
+        TestBroker {
+            child: Some(child),
+            address,
+            data_dir: data_dir.to_path_buf(),
+            _temp: None,
+            extra_args,
+        }
+    }
+
+    /// A `flashq` command aimed at this broker, with no config file or environment leaking in.
+    pub fn cmd(&self) -> assert_cmd::Command {
+        let mut cmd = flashq_cmd();
+        cmd.env("FLASHQ_BROKER", &self.address);
+        cmd
+    }
+
+    /// Sends SIGTERM and waits for a clean exit; returns the exit status code.
+    pub fn stop(&mut self) -> Option<i32> {
+        let mut child = self.child.take()?;
+        signal(&child, libc::SIGTERM);
+        let status = wait_with_timeout(&mut child, STOP_TIMEOUT);
+        status.and_then(|s| s.code())
+    }
+
+    /// SIGKILLs the broker, as a crash would.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Stops (SIGTERM) and starts again on the same data dir and flags.
+    pub fn restart(&mut self) {
+        assert_eq!(self.stop(), Some(0), "broker did not exit cleanly");
+        let (child, address) = spawn_serve(&self.data_dir, &self.extra_args);
+        self.child = Some(child);
+        self.address = address;
+    }
+
+    /// SIGKILLs the broker and starts it again on the same data dir, flags and address, so
+    /// clients that reconnect to the old address find it.
+    pub fn crash_and_restart_on_same_address(&mut self) {
+        self.kill();
+        let (child, address) = spawn_serve_on(&self.data_dir, &self.extra_args, &self.address);
+        self.child = Some(child);
+        self.address = address;
+    }
+
+    /// The broker's process id.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+}
+
+impl Drop for TestBroker {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A `flashq` command with a clean environment: no user config, no FLASHQ_* from outside.
+pub fn flashq_cmd() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new(flashq_bin());
+    for (key, _) in std::env::vars() {
+        if key.starts_with("FLASHQ_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env("XDG_CONFIG_HOME", "/nonexistent/flashq-test-config");
+    cmd.env_remove("RUST_LOG");
+    cmd.timeout(Duration::from_secs(60));
+    cmd
+}
+
+fn spawn_serve(data_dir: &Path, extra_args: &[String]) -> (Child, String) {
+    spawn_serve_on(data_dir, extra_args, "127.0.0.1:0")
+}
+
+fn spawn_serve_on(data_dir: &Path, extra_args: &[String], listen: &str) -> (Child, String) {
+    let mut child = Command::new(flashq_bin())
+        .args(["serve", "--listen", listen, "--data-dir"])
+        .arg(data_dir)
+        .args(extra_args)
+        .env("XDG_CONFIG_HOME", "/nonexistent/flashq-test-config")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn flashq serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    match rx.recv_timeout(START_TIMEOUT) {
+        Ok(line) if !line.trim().is_empty() => (child, line.trim().to_string()),
+        other => {
+            let _ = child.kill();
+            let status = child.wait();
+            panic!("broker did not print its address: {other:?}, exit {status:?}");
+        }
+    }
+}
+
+fn signal(child: &Child, signal: libc::c_int) {
+    // SAFETY: kill(2) with a pid we own; no memory is touched.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, signal);
+    }
+}
+
+fn wait_with_timeout(child: &mut Child, timeout: Duration) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return Some(status),
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            _ => {
+                let _ = child.kill();
+                return child.wait().ok();
+            }
+        }
+    }
+}
+
+/// Polls `condition` every 20 ms until it holds or `timeout` passes.
+pub fn wait_until(timeout: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if condition() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    condition()
+}
+
+/// stdout of a successful command as a string.
+pub fn stdout_of(assert: assert_cmd::assert::Assert) -> String {
+    String::from_utf8(assert.get_output().stdout.clone()).expect("utf-8 stdout")
+}
+
+/// A long-running `flashq` command (subscribe, consume --follow) whose output lines are
+/// collected by background threads. Killed on drop.
+pub struct RunningCommand {
+    child: Child,
+    stdout: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    stderr: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl RunningCommand {
+    /// Starts `flashq ARGS` aimed at `address`.
+    pub fn start(address: &str, args: &[&str]) -> RunningCommand {
+        let mut child = Command::new(flashq_bin())
+            .args(args)
+            .env("FLASHQ_BROKER", address)
+            .env("XDG_CONFIG_HOME", "/nonexistent/flashq-test-config")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn flashq");
+        let stdout = collect_lines(child.stdout.take().expect("stdout"));
+        let stderr = collect_lines(child.stderr.take().expect("stderr"));
+        RunningCommand {
+            child,
+            stdout,
+            stderr,
+        }
+    }
+
+    pub fn stdout_lines(&self) -> Vec<String> {
+        self.stdout.lock().unwrap().clone()
+    }
+
+    pub fn stderr_lines(&self) -> Vec<String> {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Waits until stderr has a line containing `text`.
+    pub fn wait_for_stderr(&self, text: &str, timeout: Duration) -> bool {
+        wait_until(timeout, || {
+            self.stderr_lines().iter().any(|l| l.contains(text))
+        })
+    }
+
+    /// Sends SIGTERM and waits for the exit code.
+    pub fn terminate(&mut self) -> Option<i32> {
+        signal(&self.child, libc::SIGTERM);
+        wait_with_timeout(&mut self.child, STOP_TIMEOUT).and_then(|s| s.code())
+    }
+
+    /// Waits for the command to exit by itself.
+    pub fn wait(&mut self, timeout: Duration) -> Option<i32> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                // Give the reader threads a moment to drain the pipes.
+                std::thread::sleep(Duration::from_millis(50));
+                return status.code();
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for RunningCommand {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn collect_lines(
+    pipe: impl std::io::Read + Send + 'static,
+) -> std::sync::Arc<std::sync::Mutex<Vec<String>>> {
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = lines.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines() {
+            let Ok(line) = line else { return };
+            sink.lock().unwrap().push(line);
+        }
+    });
+    lines
+}
