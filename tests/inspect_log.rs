@@ -155,7 +155,7 @@ fn records_as_text_and_ndjson() {
     assert_eq!(records[1]["key"], serde_json::Value::Null);
     assert_eq!(records[3]["value"], "//4AAQ==");
     assert_eq!(records[3]["value_encoding"], "base64");
-    assert!(records[2].get("value_encoding").is_none());
+    assert_eq!(records[2]["value_encoding"], "utf8");
 }
 
 #[test]

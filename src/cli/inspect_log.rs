@@ -10,8 +10,9 @@ use std::time::{Duration, UNIX_EPOCH};
 use base64::Engine;
 use bytes::Bytes;
 use clap::Args;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
+use super::record_format::{Encoding, JsonHeader, JsonRecord, encode_json_bytes};
 use super::{CliError, Context, ExitCode, OutputFormat};
 use crate::storage::batch::RecordBatch;
 use crate::storage::inspect::{self, InspectError, Problem, Report, Target};
@@ -82,7 +83,8 @@ fn describe(problem: &Problem) -> String {
     )
 }
 
-/// Milliseconds since the epoch as RFC 3339, when representable (years 1970 to 9999).
+/// Milliseconds since the epoch as RFC 3339, when representable (years 1970 to 9999). Stored
+/// timestamps are whatever producers sent, so the rest must not reach humantime, which panics.
 fn rfc3339(ms: i64) -> Option<String> {
     const MAX_MS: i64 = 253_402_300_799_999;
     (0..=MAX_MS).contains(&ms).then(|| {
@@ -187,25 +189,6 @@ fn print_verification(output: OutputFormat, report: &Report) -> anyhow::Result<(
     Ok(())
 }
 
-/// Bytes as JSON: a string when UTF-8, else base64 with `<field>_encoding: "base64"`.
-fn put_bytes(object: &mut Map<String, Value>, field: &str, bytes: Option<&Bytes>) {
-    match bytes {
-        None => {
-            object.insert(field.into(), Value::Null);
-        }
-        Some(bytes) => match std::str::from_utf8(bytes) {
-            Ok(text) => {
-                object.insert(field.into(), Value::String(text.to_string()));
-            }
-            Err(_) => {
-                let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
-                object.insert(field.into(), Value::String(encoded));
-                object.insert(format!("{field}_encoding"), json!("base64"));
-            }
-        },
-    }
-}
-
 /// Bytes for a person: the text when UTF-8, else `base64:<...>`.
 fn show_bytes(bytes: &Bytes) -> String {
     match std::str::from_utf8(bytes) {
@@ -226,30 +209,36 @@ fn print_records(
     for stored in &batch.records {
         let record = &stored.record;
         if output.is_json() {
-            let mut object = Map::new();
-            if let Some(topic) = &target.topic {
-                object.insert("topic".into(), json!(topic));
-            }
-            if let Some(partition) = target.partition {
-                object.insert("partition".into(), json!(partition));
-            }
-            object.insert("offset".into(), json!(stored.offset));
-            object.insert("timestamp".into(), json!(rfc3339(record.timestamp_ms)));
-            object.insert("timestamp_ms".into(), json!(record.timestamp_ms));
-            put_bytes(&mut object, "key", record.key.as_ref());
-            put_bytes(&mut object, "value", Some(&record.value));
-            let headers: Vec<Value> = record
-                .headers
-                .iter()
-                .map(|h| {
-                    let mut header = Map::new();
-                    header.insert("key".into(), json!(h.key));
-                    put_bytes(&mut header, "value", Some(&h.value));
-                    Value::Object(header)
-                })
-                .collect();
-            object.insert("headers".into(), Value::Array(headers));
-            serde_json::to_writer(&mut *out, &Value::Object(object))?;
+            // The same NDJSON record as `consume -o json`, so a dump can be fed to `produce`.
+            let key = record
+                .key
+                .as_ref()
+                .map(|k| encode_json_bytes(k, Encoding::Utf8));
+            let (value, value_encoding) = encode_json_bytes(&record.value, Encoding::Utf8);
+            let json = JsonRecord {
+                topic: target.topic.clone(),
+                partition: target.partition,
+                offset: Some(stored.offset),
+                timestamp: rfc3339(record.timestamp_ms),
+                timestamp_ms: Some(record.timestamp_ms),
+                key_encoding: key.as_ref().map(|(_, e)| *e),
+                key: key.map(|(k, _)| k),
+                value,
+                value_encoding,
+                headers: record
+                    .headers
+                    .iter()
+                    .map(|h| {
+                        let (value, value_encoding) = encode_json_bytes(&h.value, Encoding::Utf8);
+                        JsonHeader {
+                            key: h.key.clone(),
+                            value,
+                            value_encoding,
+                        }
+                    })
+                    .collect(),
+            };
+            serde_json::to_writer(&mut *out, &json)?;
             writeln!(out)?;
         } else {
             let key = record.key.as_ref().map_or("null".to_string(), show_bytes);
