@@ -9,6 +9,7 @@ pub mod group;
 pub mod names;
 pub mod partition;
 pub mod partitioner;
+pub mod produce;
 pub mod subscription;
 pub mod topic;
 
@@ -279,7 +280,7 @@ impl Broker {
     }
 
     /// The topic to produce to, created with defaults when auto-creation is on.
-    async fn topic_for_produce(&self, name: &str) -> Result<Arc<Topic>, BrokerError> {
+    pub(crate) async fn topic_for_produce(&self, name: &str) -> Result<Arc<Topic>, BrokerError> {
         match self.topic(name) {
             Ok(topic) => Ok(topic),
             Err(BrokerError::TopicNotFound(_)) if self.config.auto_create_topics => {
@@ -353,69 +354,6 @@ impl Broker {
         .await
         .map_err(|e| BrokerError::Internal(format!("partition task failed: {e}")))??;
         Ok(topic.describe())
-    }
-
-    /// Appends records, validating all of them before storing any. Records without a
-    /// timestamp get the broker's clock. Returns each record's position, in request order.
-    pub async fn produce(
-        &self,
-        topic_name: &str,
-        records: Vec<ProduceRecord>,
-    ) -> Result<Vec<RecordPosition>, BrokerError> {
-        names::validate_name("topic", topic_name).map_err(BrokerError::InvalidArgument)?;
-        if records.is_empty() {
-            return Err(BrokerError::InvalidArgument(
-                "a produce request must carry at least one record".into(),
-            ));
-        }
-        let topic = self.topic_for_produce(topic_name).await?;
-        let partition_count = topic.partition_count();
-
-        // Route every record first, so a bad partition rejects the whole request.
-        let spread = topic.spreader().next_partition(partition_count);
-        let mut batches: BTreeMap<u32, (Vec<usize>, Vec<Record>)> = BTreeMap::new();
-        for (index, produce) in records.into_iter().enumerate() {
-            let partition = match (produce.partition, &produce.record.key) {
-                (Some(p), _) if p >= partition_count => {
-                    return Err(BrokerError::PartitionNotFound {
-                        topic: topic_name.to_string(),
-                        partition: p,
-                        partitions: partition_count,
-                    });
-                }
-                (Some(p), _) => p,
-                (None, Some(key)) => partitioner::partition_for_key(key, partition_count),
-                (None, None) => spread,
-            };
-            let entry = batches.entry(partition).or_default();
-            entry.0.push(index);
-            entry.1.push(produce.record);
-        }
-        for (_, records) in batches.values() {
-            self.config.limits.check(records)?;
-        }
-
-        let record_count: usize = batches.values().map(|(indexes, _)| indexes.len()).sum();
-        let appends = batches.into_iter().map(|(partition, (indexes, records))| {
-            let topic = topic.clone();
-            async move {
-                let outcome = topic.partition(partition)?.append(records).await?;
-                Ok::<_, BrokerError>((partition, indexes, outcome.base_offset))
-            }
-        });
-        let mut positions = vec![
-            RecordPosition {
-                partition: 0,
-                offset: 0,
-            };
-            record_count
-        ];
-        for (partition, indexes, base_offset) in futures::future::try_join_all(appends).await? {
-            for (index, offset) in indexes.into_iter().zip(base_offset..) {
-                positions[index] = RecordPosition { partition, offset };
-            }
-        }
-        Ok(positions)
     }
 
     /// Reads from one partition. At the end of the log it waits up to `max_wait_ms` for records,

@@ -141,7 +141,6 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
     };
     let broker = Arc::new(Broker::open_with_offsets(storage, offsets, config).await?);
     let retention = broker.spawn_retention();
-    let group_expiry = broker.spawn_group_expiry();
 
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -175,7 +174,6 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
     };
     crate::server::serve(broker.clone(), listener, stopping).await?;
     retention.abort();
-    group_expiry.abort();
     broker.close().await?;
     tracing::info!("clean shutdown");
     Ok(())

@@ -4,6 +4,7 @@
 //! Proto types stop here; nothing below imports tonic.
 
 pub mod admin;
+pub mod embedded;
 pub mod fetch;
 pub mod group;
 pub mod produce;
@@ -62,6 +63,8 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
 
+    // Members that stop heartbeating are expired while the broker serves, wherever it is hosted.
+    let group_expiry = broker.spawn_group_expiry();
     // Group joins wait for rebalances; answer them at once so they do not hold up the stop.
     let groups = broker.clone();
     let shutdown = async move {
@@ -69,7 +72,7 @@ pub async fn serve(
         groups.groups().shutdown().await;
     };
 
-    tonic::transport::Server::builder()
+    let served = tonic::transport::Server::builder()
         .tcp_nodelay(true)
         .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION)
         .add_service(
@@ -92,6 +95,8 @@ pub async fn serve(
         .add_service(reflection)
         .add_service(reflection_v1alpha)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
-        .await?;
+        .await;
+    group_expiry.abort();
+    served?;
     Ok(())
 }

@@ -3,9 +3,11 @@
 use std::pin::Pin;
 use std::sync::Arc;
 
+use futures::FutureExt;
 use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
 
+use crate::broker::produce::RoutedRequest;
 use crate::broker::{self, Broker, ProduceRecord};
 use crate::storage::{Header, Record};
 use crate::wire::v1 as pb;
@@ -56,7 +58,11 @@ async fn produce(
     let positions = broker
         .produce(&request.topic, records_from_wire(request.records))
         .await?;
-    Ok(pb::ProduceResponse {
+    Ok(response(positions))
+}
+
+fn response(positions: Vec<broker::RecordPosition>) -> pb::ProduceResponse {
+    pb::ProduceResponse {
         positions: positions
             .into_iter()
             .map(|p| pb::RecordPosition {
@@ -64,7 +70,71 @@ async fn produce(
                 offset: p.offset,
             })
             .collect(),
-    })
+    }
+}
+
+/// Appends a produce stream's requests in order. Requests that queued up while the previous
+/// append was waiting for its fsync are appended together (one batch, one fsync), and each
+/// still gets its own response, in order. The first failure ends the stream with its status.
+async fn append_stream(
+    broker: Arc<Broker>,
+    mut requests: Streaming<pb::ProduceRequest>,
+    responses: tokio::sync::mpsc::Sender<Result<pb::ProduceResponse, Status>>,
+) {
+    // A request routed but left for the next group (another topic, or over the batch limits).
+    let mut carried: Option<RoutedRequest> = None;
+    loop {
+        let mut group = Vec::new();
+        let mut failure: Option<Status> = None;
+        let mut ended = false;
+        match carried.take() {
+            Some(routed) => group.push(routed),
+            None => match requests.next().await {
+                Some(Ok(request)) => match route(&broker, request).await {
+                    Ok(routed) => group.push(routed),
+                    Err(status) => failure = Some(status),
+                },
+                Some(Err(status)) => failure = Some(status),
+                None => return,
+            },
+        }
+        // Take the requests that have already arrived, without waiting for more.
+        while failure.is_none() && carried.is_none() && !ended {
+            match requests.next().now_or_never() {
+                Some(Some(Ok(request))) => match route(&broker, request).await {
+                    Ok(routed) if broker.can_coalesce(&group, &routed) => group.push(routed),
+                    Ok(routed) => carried = Some(routed),
+                    Err(status) => failure = Some(status),
+                },
+                Some(Some(Err(status))) => failure = Some(status),
+                Some(None) => ended = true,
+                None => break,
+            }
+        }
+        match broker.append_routed(group).await {
+            Ok(positions) => {
+                for positions in positions {
+                    if responses.send(Ok(response(positions))).await.is_err() {
+                        return;
+                    }
+                }
+            }
+            Err(e) => failure = Some(e.into()),
+        }
+        if let Some(status) = failure {
+            let _ = responses.send(Err(status)).await;
+            return;
+        }
+        if ended {
+            return;
+        }
+    }
+}
+
+async fn route(broker: &Broker, request: pb::ProduceRequest) -> Result<RoutedRequest, Status> {
+    Ok(broker
+        .route(&request.topic, records_from_wire(request.records))
+        .await?)
 }
 
 type ResponseStream = Pin<Box<dyn Stream<Item = Result<pb::ProduceResponse, Status>> + Send>>;
@@ -86,22 +156,10 @@ impl Produce for ProduceService {
         &self,
         request: Request<Streaming<pb::ProduceRequest>>,
     ) -> Result<Response<ResponseStream>, Status> {
-        let mut requests = request.into_inner();
+        let requests = request.into_inner();
         let broker = self.broker.clone();
         let (tx, rx) = tokio::sync::mpsc::channel(STREAM_PENDING_RESPONSES);
-        tokio::spawn(async move {
-            // One request at a time keeps records in the order the client sent them.
-            while let Some(next) = requests.next().await {
-                let result = match next {
-                    Ok(request) => produce(&broker, request).await,
-                    Err(status) => Err(status),
-                };
-                let failed = result.is_err();
-                if tx.send(result).await.is_err() || failed {
-                    return;
-                }
-            }
-        });
+        tokio::spawn(append_stream(broker, requests, tx));
         Ok(Response::new(Box::pin(
             tokio_stream::wrappers::ReceiverStream::new(rx),
         )))
