@@ -868,3 +868,40 @@ fn subscribers_in_a_group_split_partitions_and_commit_on_the_way_out() {
         assert_eq!(committed, end, "partition {partition} committed on exit");
     }
 }
+
+#[test]
+fn reset_policy_applies_without_committed_offsets_and_no_commit_leaves_none() {
+    let broker = TestBroker::start(&[]);
+    create_topic(&broker, "policy", 2);
+    produce(&broker, "policy", 0, "a", 4);
+    produce(&broker, "policy", 1, "b", 2);
+    let consume = |args: &[&str]| {
+        stdout_of(
+            broker
+                .cmd()
+                .args(["consume", "-t", "policy"])
+                .args(args)
+                .assert()
+                .success(),
+        )
+    };
+    // --no-commit reads (from the earliest offset, the default policy) and commits nothing.
+    assert_eq!(
+        consume(&["--group", "peek", "--no-commit"]).lines().count(),
+        6
+    );
+    broker
+        .cmd()
+        .args(["group", "describe", "peek"])
+        .assert()
+        .code(4);
+    // --reset latest starts a new group at the end, and commits that position on exit.
+    assert_eq!(consume(&["--group", "tail", "--reset", "latest"]), "");
+    let tail = offsets(&describe(&broker, "tail"));
+    assert_eq!(tail[&0], (Some(4), Some(4), Some(0)));
+    assert_eq!(tail[&1], (Some(2), Some(2), Some(0)));
+    produce(&broker, "policy", 1, "c", 1);
+    assert_eq!(consume(&["--group", "tail", "--reset", "latest"]), "c-0\n");
+    // A committed offset wins over the policy.
+    assert_eq!(consume(&["--group", "tail", "--reset", "earliest"]), "");
+}
