@@ -13,6 +13,7 @@ use super::output::{print_json, table};
 use super::record_format::parse_rfc3339_ms;
 use super::{CliError, Context, ExitCode};
 
+/// The `flashq group` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum GroupCommand {
     /// List groups with members or committed offsets
@@ -54,6 +55,7 @@ pub struct ResetTarget {
     pub shift_by: Option<i64>,
 }
 
+/// Flags of `group reset-offsets`.
 #[derive(Debug, Args)]
 pub struct ResetArgs {
     /// Group name
@@ -71,6 +73,7 @@ pub struct ResetArgs {
     pub execute: bool,
 }
 
+/// Flags of `group commit`.
 #[derive(Debug, Args)]
 pub struct CommitArgs {
     /// Group name
@@ -199,6 +202,7 @@ fn or_dash<T: ToString>(value: Option<T>) -> String {
     value.map_or_else(|| "-".to_string(), |v| v.to_string())
 }
 
+/// Runs one `flashq group` subcommand.
 pub async fn run(cmd: GroupCommand, ctx: &Context) -> anyhow::Result<()> {
     let client = Client::connect(&ctx.broker).await?;
     match cmd {

@@ -186,6 +186,7 @@ impl Client {
         Ok(response.rebalance_needed)
     }
 
+    /// Leaves a group at once, so the others take over its partitions.
     pub async fn leave_group(&self, group: &str, member_id: &str) -> Result<()> {
         self.groups
             .clone()
@@ -251,6 +252,7 @@ impl Client {
             .collect())
     }
 
+    /// Every group with members or committed offsets.
     pub async fn list_groups(&self) -> Result<Vec<GroupSummary>> {
         let response = self
             .groups
@@ -271,6 +273,7 @@ impl Client {
             .collect())
     }
 
+    /// A group's members and, per partition, committed offset, log end offset and LAG.
     pub async fn describe_group(&self, group: &str) -> Result<GroupInfo> {
         let g = self
             .groups
@@ -450,6 +453,7 @@ impl GroupMember {
         })
     }
 
+    /// The group this member belongs to.
     pub fn group(&self) -> &str {
         &self.group
     }

@@ -14,11 +14,13 @@ use crate::wire::v1::groups_server::Groups;
 
 use super::status::invalid;
 
+/// The Groups service over one broker's group coordinator.
 pub struct GroupsService {
     broker: Arc<Broker>,
 }
 
 impl GroupsService {
+    /// The service for `broker`.
     pub fn new(broker: Arc<Broker>) -> Self {
         GroupsService { broker }
     }

@@ -195,6 +195,7 @@ pub struct MemoryOffsetStore {
 }
 
 impl MemoryOffsetStore {
+    /// An empty store.
     pub fn new() -> Self {
         Self::default()
     }

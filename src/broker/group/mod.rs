@@ -52,6 +52,7 @@ pub struct TopicPartition {
 }
 
 impl TopicPartition {
+    /// The partition `partition` of `topic`.
     pub fn new(topic: impl Into<String>, partition: u32) -> Self {
         TopicPartition {
             topic: topic.into(),
