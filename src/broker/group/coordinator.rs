@@ -64,6 +64,9 @@ pub(super) struct Group {
     members: BTreeMap<String, Member>,
     /// When a rebalance in progress stops waiting for members to join again.
     rebalance_deadline: Option<Instant>,
+    /// Partition counts of the subscribed topics when partitions were last assigned: a topic that
+    /// grows (or goes away) since starts a rebalance, so new partitions get an owner.
+    assigned_counts: BTreeMap<String, Option<u32>>,
     /// Removed from the coordinator's map: whoever still holds it must look the group up again.
     dead: bool,
 }
@@ -77,6 +80,7 @@ impl Group {
             assignor: Assignor::default(),
             members: BTreeMap::new(),
             rebalance_deadline: None,
+            assigned_counts: BTreeMap::new(),
             dead: false,
         }
     }
@@ -223,6 +227,14 @@ impl Group {
             self.complete_rebalance(now, counts);
         } else if !expired.is_empty() {
             self.members_changed(now, counts);
+        } else if self.state == GroupState::Stable
+            && self
+                .assigned_counts
+                .iter()
+                .any(|(topic, count)| counts(topic) != *count)
+        {
+            tracing::info!(group = self.name, "subscribed topics changed partitions");
+            self.prepare_rebalance(now);
         }
     }
 
@@ -315,6 +327,11 @@ impl Group {
             .members
             .iter()
             .map(|(id, m)| (id.clone(), m.topics.clone()))
+            .collect();
+        self.assigned_counts = subscriptions
+            .values()
+            .flatten()
+            .map(|topic| (topic.clone(), counts(topic)))
             .collect();
         let mut assignment = assign(self.assignor, &subscriptions, counts);
         self.state = GroupState::Stable;
@@ -823,6 +840,25 @@ mod tests {
             group.leave(&a.member_id, now, &six),
             Err(GroupError::UnknownMember { .. })
         ));
+    }
+
+    #[test]
+    fn a_topic_gaining_partitions_starts_a_rebalance() {
+        let mut group = Group::new("g");
+        let now = Instant::now();
+        let a = outcome(join(&mut group, None, now));
+        assert_eq!(a.assignment.len(), 6);
+        group.expire(now, &six);
+        assert_eq!(group.state, GroupState::Stable, "nothing changed");
+        let eight = |topic: &str| (topic == "t").then_some(8);
+        group.expire(now, &eight);
+        assert_eq!(group.heartbeat(&a.member_id, 1, now), Ok(true));
+        let a = outcome(
+            group
+                .join(&request(Some(&a.member_id)), now, &eight)
+                .unwrap(),
+        );
+        assert_eq!((a.generation, a.assignment.len()), (2, 8));
     }
 
     #[test]
