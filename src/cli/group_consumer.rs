@@ -40,6 +40,8 @@ pub enum AssignorArg {
     Range,
     /// Partitions dealt to members in turn
     Roundrobin,
+    /// Balanced like range, moving as few partitions as possible on a rebalance
+    Sticky,
 }
 
 impl AssignorArg {
@@ -48,6 +50,7 @@ impl AssignorArg {
         match self {
             AssignorArg::Range => "range",
             AssignorArg::Roundrobin => "roundrobin",
+            AssignorArg::Sticky => "sticky",
         }
     }
 }

@@ -333,7 +333,12 @@ impl Group {
             .flatten()
             .map(|topic| (topic.clone(), counts(topic)))
             .collect();
-        let mut assignment = assign(self.assignor, &subscriptions, counts);
+        let previous: BTreeMap<String, Vec<TopicPartition>> = self
+            .members
+            .iter()
+            .map(|(id, m)| (id.clone(), m.assignment.clone()))
+            .collect();
+        let mut assignment = assign(self.assignor, &subscriptions, counts, &previous);
         self.state = GroupState::Stable;
         let ids: Vec<String> = self.members.keys().cloned().collect();
         for id in ids {
