@@ -820,6 +820,8 @@ fn subscribers_in_a_group_split_partitions_and_commit_on_the_way_out() {
                 "3000",
                 "--auto-commit-interval-ms",
                 "60000",
+                "--assignor",
+                "sticky",
             ],
         )
     };
