@@ -503,12 +503,19 @@ impl GroupCoordinator {
         if self.shutting_down.load(Ordering::SeqCst) {
             return Err(BrokerError::ShuttingDown);
         }
-        let wait = request.rebalance_timeout + Duration::from_millis(JOIN_WAIT_SLACK_MS);
-        let receiver = {
+        let (receiver, wait) = {
             let mut group = self.lock_or_create(&request.group).await?;
             let joined = group.join(&request, Instant::now(), counts);
             self.release(&mut group);
-            joined?
+            // The rebalance ends by its deadline (set by the slowest member's rebalance timeout,
+            // which may be longer than this member's); a join never waits past it.
+            let until_deadline = group.rebalance_deadline.map_or(Duration::ZERO, |d| {
+                d.saturating_duration_since(Instant::now())
+            });
+            (
+                joined?,
+                until_deadline + Duration::from_millis(JOIN_WAIT_SLACK_MS),
+            )
         };
         match tokio::time::timeout(wait, receiver).await {
             Ok(Ok(outcome)) => Ok(outcome?),
