@@ -603,6 +603,11 @@ fn read_frame<'a>(path: &Path, bytes: &'a [u8], position: usize) -> Result<Frame
     let length = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
     let crc = u32::from_le_bytes([rest[4], rest[5], rest[6], rest[7]]);
     if length == 0 || length > MAX_ENTRY_BYTES {
+        // Zeros to the end of the file are an append the crash cut off before its bytes landed
+        // (some file systems extend the size first); anything else is damage.
+        if rest.iter().all(|b| *b == 0) {
+            return Ok(Framed::Short);
+        }
         return Err(corrupt(
             path,
             position,
@@ -999,6 +1004,15 @@ mod tests {
         std::fs::write(&path, &good[..good.len() - 3]).unwrap();
         let store = open(temp.path());
         assert_eq!(store.offsets("g").unwrap()[&("t".to_string(), 0)].offset, 1);
+        drop(store);
+
+        // A crash that left the file longer, filled with zeros: cut as well.
+        let mut zero_tail = good.clone();
+        zero_tail.extend_from_slice(&[0u8; 37]);
+        std::fs::write(&path, &zero_tail).unwrap();
+        let store = open(temp.path());
+        assert_eq!(store.offsets("g").unwrap()[&("t".to_string(), 0)].offset, 2);
+        assert_eq!(store.log_bytes(), good.len() as u64);
         drop(store);
 
         // A flipped byte in the first entry, with a good entry after it: corruption.
