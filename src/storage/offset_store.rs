@@ -15,7 +15,10 @@
 //!   entry anywhere before the end is corruption, reported, never skipped.
 //!
 //! Both files start with an 8-byte magic that names the file kind and format version, then
-//! entries framed as `u32 payload length | u32 CRC32C of payload | payload` (little-endian).
+//! entries framed as `u32 payload length | u32 CRC32C of the length bytes | u32 CRC32C of the
+//! payload | payload` (little-endian). The length has its own CRC so a damaged length is told
+//! apart from an append cut short: only an authentic length that runs past the end of the file
+//! (or zeros to the end) counts as torn.
 //! Payload kinds: `1` commit (`str group | u32 n | n × (str topic | u32 partition | u64 offset |
 //! i64 commit time ms)`), `2` delete group (`str group`), `3` snapshot end (`u64 entries`, only
 //! the last entry of a snapshot, so a short snapshot is detected). `str` is `u32 length | UTF-8`.
@@ -38,8 +41,8 @@ use super::{Result, StorageError};
 const LOG_MAGIC: &[u8; 8] = b"FQOFFLG1";
 /// Magic opening an offsets snapshot, format version 1.
 const SNAPSHOT_MAGIC: &[u8; 8] = b"FQOFFSN1";
-/// Bytes of an entry's frame before its payload: length and CRC.
-const ENTRY_HEADER_BYTES: usize = 8;
+/// Bytes of an entry's frame before its payload: length, length CRC and payload CRC.
+const ENTRY_HEADER_BYTES: usize = 12;
 /// The largest entry payload written or accepted; a larger length field is corruption.
 pub const MAX_ENTRY_BYTES: usize = 32 * 1024 * 1024;
 /// The most offsets one commit may carry (also the chunk size of snapshot entries).
@@ -600,14 +603,19 @@ fn read_frame<'a>(path: &Path, bytes: &'a [u8], position: usize) -> Result<Frame
     if rest.len() < ENTRY_HEADER_BYTES {
         return Ok(Framed::Short);
     }
-    let length = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
-    let crc = u32::from_le_bytes([rest[4], rest[5], rest[6], rest[7]]);
-    if length == 0 || length > MAX_ENTRY_BYTES {
+    let length_bytes = [rest[0], rest[1], rest[2], rest[3]];
+    let length_crc = u32::from_le_bytes([rest[4], rest[5], rest[6], rest[7]]);
+    let payload_crc = u32::from_le_bytes([rest[8], rest[9], rest[10], rest[11]]);
+    if crc32c::crc32c(&length_bytes) != length_crc {
         // Zeros to the end of the file are an append the crash cut off before its bytes landed
         // (some file systems extend the size first); anything else is damage.
         if rest.iter().all(|b| *b == 0) {
             return Ok(Framed::Short);
         }
+        return Err(corrupt(path, position, "entry length CRC mismatch"));
+    }
+    let length = u32::from_le_bytes(length_bytes) as usize;
+    if length == 0 || length > MAX_ENTRY_BYTES {
         return Err(corrupt(
             path,
             position,
@@ -617,7 +625,7 @@ fn read_frame<'a>(path: &Path, bytes: &'a [u8], position: usize) -> Result<Frame
     let Some(payload) = rest.get(ENTRY_HEADER_BYTES..ENTRY_HEADER_BYTES + length) else {
         return Ok(Framed::Short);
     };
-    if crc32c::crc32c(payload) != crc {
+    if crc32c::crc32c(payload) != payload_crc {
         return Ok(Framed::BadCrc);
     }
     Ok(Framed::Entry(payload))
@@ -764,7 +772,9 @@ fn encode_frame(entry: &Entry) -> Result<Vec<u8>> {
         ));
     }
     let mut frame = Vec::with_capacity(ENTRY_HEADER_BYTES + payload.len());
-    frame.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    let length = (payload.len() as u32).to_le_bytes();
+    frame.extend_from_slice(&length);
+    frame.extend_from_slice(&crc32c::crc32c(&length).to_le_bytes());
     frame.extend_from_slice(&crc32c::crc32c(&payload).to_le_bytes());
     frame.extend_from_slice(&payload);
     Ok(frame)
@@ -1146,6 +1156,89 @@ mod tests {
             store.commit("g", &[commit("t", 0, 1)], 1),
             Err(StorageError::Closed)
         ));
+    }
+
+    /// The log a sequence of commits writes, the frame boundaries in it, and the state after
+    /// each prefix of the commits.
+    fn written_log(commits: &[(u8, u32, u64)]) -> (Vec<u8>, Vec<usize>, Vec<OffsetTable>) {
+        let temp = tempfile::tempdir().unwrap();
+        let store = open(temp.path());
+        let mut ends = Vec::new();
+        let mut states = vec![OffsetTable::default()];
+        let mut position = LOG_MAGIC.len();
+        for (group, partition, offset) in commits {
+            let entry = Entry::Commit {
+                group: format!("g{group}"),
+                offsets: vec![(commit("t", *partition, *offset), 0)],
+            };
+            store
+                .commit(&format!("g{group}"), &[commit("t", *partition, *offset)], 0)
+                .unwrap();
+            position += encode_frame(&entry).unwrap().len();
+            ends.push(position);
+            let mut next = states.last().unwrap().clone();
+            next.apply(&entry);
+            states.push(next);
+        }
+        drop(store);
+        (read_all(&temp.path().join(LOG_FILE)), ends, states)
+    }
+
+    fn state_of(store: &FileOffsetStore) -> OffsetTable {
+        OffsetTable {
+            groups: store
+                .groups()
+                .into_iter()
+                .map(|g| {
+                    let offsets = store.offsets(&g).unwrap();
+                    (g, offsets)
+                })
+                .collect(),
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// Any flipped byte is reported as corruption, except in the last entry, which may be a
+        /// torn append and is cut: never a wrong offset, never a silent loss of earlier entries.
+        #[test]
+        fn a_damaged_byte_is_reported_or_cuts_only_the_last_entry(
+            commits in proptest::collection::vec((0u8..3, 0u32..4, 0u64..1000), 1..12),
+            at in proptest::prelude::any::<proptest::sample::Index>(),
+            bits in 1u8..=255,
+        ) {
+            let (good, ends, states) = written_log(&commits);
+            let at = at.index(good.len());
+            let mut damaged = good.clone();
+            damaged[at] ^= bits;
+            let temp = tempfile::tempdir().unwrap();
+            std::fs::write(temp.path().join(LOG_FILE), &damaged).unwrap();
+            match FileOffsetStore::open(temp.path(), FileOffsetStoreOptions::default()) {
+                Err(StorageError::Corrupt { .. }) => {}
+                Err(other) => proptest::prop_assert!(false, "unexpected error {other}"),
+                Ok(store) => {
+                    let last_start = ends.len().checked_sub(2).map_or(LOG_MAGIC.len(), |i| ends[i]);
+                    proptest::prop_assert!(at >= last_start, "damage at {at} before the last entry was accepted");
+                    proptest::prop_assert_eq!(state_of(&store), states[states.len() - 2].clone());
+                }
+            }
+        }
+
+        /// A log cut anywhere (a crash mid-append) opens with exactly the whole entries before the cut.
+        #[test]
+        fn a_truncated_log_keeps_exactly_the_whole_entries(
+            commits in proptest::collection::vec((0u8..3, 0u32..4, 0u64..1000), 1..12),
+            cut in proptest::prelude::any::<proptest::sample::Index>(),
+        ) {
+            let (good, ends, states) = written_log(&commits);
+            let cut = LOG_MAGIC.len() + cut.index(good.len() - LOG_MAGIC.len() + 1);
+            let temp = tempfile::tempdir().unwrap();
+            std::fs::write(temp.path().join(LOG_FILE), &good[..cut]).unwrap();
+            let store = FileOffsetStore::open(temp.path(), FileOffsetStoreOptions::default()).unwrap();
+            let whole = ends.iter().filter(|end| **end <= cut).count();
+            proptest::prop_assert_eq!(state_of(&store), states[whole].clone());
+        }
     }
 
     #[test]
