@@ -13,8 +13,8 @@ use crate::wire::v1 as pb;
 
 use super::{Client, ClientError, Result};
 
-/// How long a member waits before trying a failed heartbeat again when the broker gave no interval.
-const HEARTBEAT_RETRY_MS: u64 = 1_000;
+/// How often a member heartbeats when the broker gave no interval.
+const DEFAULT_HEARTBEAT_INTERVAL_MS: u64 = 1_000;
 
 /// One partition of one topic.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -546,14 +546,19 @@ impl Drop for GroupMember {
 /// Heartbeats every interval the broker asked for; raises the rejoin flag when the broker says
 /// so or has fenced the member. Answers about a generation that is no longer current are ignored.
 async fn heartbeat_loop(client: Client, group: String, shared: Arc<Shared>) {
-    let mut wait = Duration::from_millis(HEARTBEAT_RETRY_MS);
     loop {
-        tokio::time::sleep(wait).await;
+        // The interval the broker gave with the current assignment (a third of the session).
+        let interval_ms = shared.current().heartbeat_interval_ms;
+        let wait_ms = if interval_ms == 0 {
+            DEFAULT_HEARTBEAT_INTERVAL_MS
+        } else {
+            u64::from(interval_ms)
+        };
+        tokio::time::sleep(Duration::from_millis(wait_ms)).await;
         if shared.joining.load(Ordering::SeqCst) {
             continue;
         }
         let sent = shared.current();
-        wait = Duration::from_millis(u64::from(sent.heartbeat_interval_ms.max(1)));
         let answer = client
             .heartbeat(&group, &sent.member_id, sent.generation)
             .await;
