@@ -31,6 +31,9 @@ pub const MAX_SEGMENT_BYTES: u64 = u32::MAX as u64;
 pub const MAX_SEGMENT_OFFSETS: u64 = u32::MAX as u64;
 /// How much a scan reads at once when it has no better size to go by.
 pub const SCAN_CHUNK_BYTES: usize = 1024 * 1024;
+/// The most a read takes from the file at once: reads fetch their whole byte budget in one
+/// positional read (smaller chunks measured slower: more syscalls and re-reads at chunk edges).
+const READ_CHUNK_BYTES: usize = batch::MAX_BATCH_LENGTH_BYTES;
 /// How much a timestamp lookup reads at once: it usually ends within a few batches.
 const LOOKUP_CHUNK_BYTES: usize = 64 * 1024;
 
@@ -365,7 +368,7 @@ impl Segment {
         let (mut expected, position) = self.floor(from_offset);
         let chunk = max_bytes.saturating_sub(*used_bytes).clamp(
             super::index::INDEX_INTERVAL_BYTES as usize,
-            batch::MAX_BATCH_LENGTH_BYTES,
+            READ_CHUNK_BYTES,
         );
         let mut reader = FrameReader::new(&self.file, position, size, chunk);
         while let Some(header) = reader.peek_header().map_err(|e| self.frame_error(e))? {
