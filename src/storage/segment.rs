@@ -241,10 +241,12 @@ impl Segment {
         })
     }
 
+    /// Offset of the segment's first batch (its name).
     pub fn base_offset(&self) -> u64 {
         self.base_offset
     }
 
+    /// The `.log` file.
     pub fn log_path(&self) -> &Path {
         &self.log_path
     }
@@ -254,6 +256,7 @@ impl Segment {
         self.log_path.with_extension(ext)
     }
 
+    /// Bytes of whole batches readers may see.
     pub fn size_bytes(&self) -> u64 {
         self.size_bytes.load(Ordering::Acquire)
     }
@@ -271,10 +274,12 @@ impl Segment {
         }
     }
 
+    /// When the segment was created (wall clock, ms), for rolling by age.
     pub fn created_ms(&self) -> i64 {
         self.created_ms
     }
 
+    /// True while the segment holds no batch.
     pub fn is_empty(&self) -> bool {
         self.size_bytes() == 0
     }
