@@ -217,9 +217,9 @@ impl LogShared {
         if !(full || old || offsets_full) {
             return Ok(());
         }
-        let next = Arc::new(Segment::create(&self.dir, end, now_ms)?);
-        self.segments_write().push(next);
         if self.fsync == FsyncPolicy::Never {
+            let next = Arc::new(Segment::create(&self.dir, end, now_ms)?);
+            self.segments_write().push(next);
             // Nothing waits for durability here, so closing the old segment (an fsync of up to
             // segment_bytes) leaves the append path; close() and flush() wait for it.
             let dir = self.dir.clone();
@@ -230,12 +230,18 @@ impl LogShared {
                 }
             });
             self.closing().push(handle);
-            Ok(())
         } else {
-            // Appends acknowledged (or about to be) may still sit in the old segment: the group
-            // commit only syncs the active one, so the roll makes them durable first.
-            close_segment(&self.dir, &active, &self.recovery_point, end)
+            // Appends acknowledged (or about to be) may still sit in the old segment and the
+            // group commit only syncs the newest one, so the old one is made durable before
+            // anything goes to the next. If that fails, nothing can prove them durable any more.
+            if let Err(e) = close_segment(&self.dir, &active, &self.recovery_point, end) {
+                self.commit.poison(&e);
+                return Err(e);
+            }
+            let next = Arc::new(Segment::create(&self.dir, end, now_ms)?);
+            self.segments_write().push(next);
         }
+        Ok(())
     }
 
     fn closing(&self) -> MutexGuard<'_, Vec<JoinHandle<()>>> {
