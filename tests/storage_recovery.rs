@@ -272,6 +272,15 @@ fn arb_damage() -> impl Strategy<Value = Damage> {
     ]
 }
 
+/// Records in the whole batches that end at or before byte `at`.
+fn records_before(batch_ends: &[(u64, u64)], at: u64) -> u64 {
+    batch_ends
+        .iter()
+        .rev()
+        .find(|(end, _)| *end <= at)
+        .map_or(0, |(_, records)| *records)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
@@ -300,12 +309,12 @@ proptest! {
             Damage::Truncate(at) => {
                 let at = at.index(bytes.len());
                 bytes.truncate(at);
-                batch_ends.iter().filter(|(end, _)| *end <= at as u64).last().map_or(0, |(_, n)| *n)
+                records_before(&batch_ends, at as u64)
             }
             Damage::Flip(at, bits) => {
                 let at = at.index(bytes.len());
                 bytes[at] ^= bits;
-                batch_ends.iter().filter(|(end, _)| *end <= at as u64).last().map_or(0, |(_, n)| *n)
+                records_before(&batch_ends, at as u64)
             }
             Damage::AppendGarbage(garbage) => {
                 bytes.extend_from_slice(garbage);
