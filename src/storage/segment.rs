@@ -17,6 +17,7 @@ use bytes::Bytes;
 use super::batch::{self, BATCH_HEADER_BYTES, BatchError, BatchHeader};
 use super::durable::sync_parent_dir;
 use super::index::{OffsetEntry, SegmentIndexes, SparseIndex, TimeEntry};
+use super::read_buffers;
 use super::{Result, StorageError, StoredRecord};
 
 /// Extension of segment data files.
@@ -151,11 +152,11 @@ impl<'a> FrameReader<'a> {
         let buf_end = self.buf_start + self.buf.len() as u64;
         if self.position < self.buf_start || self.position + len as u64 > buf_end {
             let want = (self.end - self.position).min(self.chunk_bytes.max(len) as u64) as usize;
-            let mut chunk = vec![0u8; want];
+            let mut chunk = read_buffers::take(want);
             self.file
                 .read_exact_at(&mut chunk, self.position)
                 .map_err(FrameError::Io)?;
-            self.buf = Bytes::from(chunk);
+            self.buf = read_buffers::give_back(chunk);
             self.buf_start = self.position;
         }
         let at = (self.position - self.buf_start) as usize;
