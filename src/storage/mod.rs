@@ -18,6 +18,7 @@ pub mod inspect;
 pub mod memory;
 pub mod offset_store;
 pub mod partition_log;
+pub mod read_buffers;
 pub mod record;
 pub mod recovery;
 pub mod segment;
