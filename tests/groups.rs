@@ -149,6 +149,11 @@ fn tally(members: &[&RunningCommand]) -> BTreeMap<(u32, u64), usize> {
     seen
 }
 
+/// Batches of 5 records produced while the members join (spread over the 6 partitions).
+const DURING_BATCHES: u64 = 24;
+/// Each partition's end offset once the "stable" records are in: 10 before, 20 during, 10 stable.
+const STABLE_END: u64 = 10 + DURING_BATCHES / 6 * 5 + 10;
+
 #[test]
 fn three_members_share_six_partitions_take_over_on_leave_and_consume_each_record_once() {
     let broker = TestBroker::start(&[]);
@@ -156,9 +161,24 @@ fn three_members_share_six_partitions_take_over_on_leave_and_consume_each_record
     for partition in 0..6 {
         produce(&broker, "events", partition, "before", 10);
     }
+    // Records keep arriving while the members join, so rebalances happen mid-stream.
+    let address = broker.address.clone();
+    let producer = std::thread::spawn(move || {
+        for batch in 0..DURING_BATCHES {
+            let lines: String = (0..5).map(|i| format!("during-{batch}-{i}\n")).collect();
+            common::flashq_cmd()
+                .env("FLASHQ_BROKER", &address)
+                .args(["produce", "-t", "events", "-q", "-p"])
+                .arg((batch % 6).to_string())
+                .write_stdin(lines)
+                .assert()
+                .success();
+        }
+    });
     let mut a = start_member(&broker, "events", "workers");
     let b = start_member(&broker, "events", "workers");
     let mut c = start_member(&broker, "events", "workers");
+    producer.join().expect("producer thread");
 
     // Three members, two disjoint partitions each, covering all six.
     let mut assignment = BTreeMap::new();
@@ -187,9 +207,11 @@ fn three_members_share_six_partitions_take_over_on_leave_and_consume_each_record
         produce(&broker, "events", partition, "stable", 10);
     }
     assert!(
-        wait_until(WAIT, || tally(&[&a, &b, &c]).len() == 120),
-        "not every record was consumed: {} of 120",
-        tally(&[&a, &b, &c]).len()
+        wait_until(WAIT, || tally(&[&a, &b, &c]).len()
+            == 6 * STABLE_END as usize),
+        "not every record was consumed: {} of {}",
+        tally(&[&a, &b, &c]).len(),
+        6 * STABLE_END
     );
     let owner_of = |p: u32| {
         assignment
@@ -204,7 +226,7 @@ fn three_members_share_six_partitions_take_over_on_leave_and_consume_each_record
         .map(|m| {
             consumed(m)
                 .into_iter()
-                .filter(|(_, offset)| *offset >= 10)
+                .filter(|(_, offset)| *offset >= STABLE_END - 10)
                 .map(|(p, _)| p)
                 .collect()
         })
@@ -246,16 +268,20 @@ fn three_members_share_six_partitions_take_over_on_leave_and_consume_each_record
     for partition in 0..6 {
         produce(&broker, "events", partition, "after-leave", 10);
     }
+    let total = STABLE_END + 10;
     assert!(
-        wait_until(WAIT, || tally(&[&a, &b, &c]).len() == 180),
-        "not every record was consumed after the leave: {} of 180",
-        tally(&[&a, &b, &c]).len()
+        wait_until(WAIT, || tally(&[&a, &b, &c]).len() == 6 * total as usize),
+        "not every record was consumed after the leave: {} of {}",
+        tally(&[&a, &b, &c]).len(),
+        6 * total
     );
     // A clean run: every record exactly once across the group, none lost, none repeated.
     let seen = tally(&[&a, &b, &c]);
     let repeated: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
     assert!(repeated.is_empty(), "records consumed twice: {repeated:?}");
-    let want: BTreeSet<(u32, u64)> = (0..6).flat_map(|p| (0..30).map(move |o| (p, o))).collect();
+    let want: BTreeSet<(u32, u64)> = (0..6)
+        .flat_map(|p| (0..total).map(move |o| (p, o)))
+        .collect();
     assert_eq!(seen.keys().copied().collect::<BTreeSet<_>>(), want);
 
     // A member that crashes (SIGKILL) stops heartbeating: it is expired after its session
@@ -273,7 +299,7 @@ fn three_members_share_six_partitions_take_over_on_leave_and_consume_each_record
         "expiry and reassignment took {took:?}"
     );
     produce(&broker, "events", 3, "after-crash", 5);
-    assert!(wait_until(WAIT, || { consumed(&a).contains(&(3, 34)) }));
+    assert!(wait_until(WAIT, || consumed(&a).contains(&(3, total + 4))));
     assert_eq!(a.terminate(), Some(0));
     // Everyone has left; the committed offsets stay, with no lag.
     let group = describe(&broker, "workers");
