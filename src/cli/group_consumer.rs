@@ -21,6 +21,8 @@ use super::record_format::{RecordPrinter, write_or_closed};
 
 /// Default for `--auto-commit-interval-ms`, like Kafka's `auto.commit.interval.ms`.
 pub const DEFAULT_AUTO_COMMIT_INTERVAL_MS: u64 = 5_000;
+/// How long a stop during the first join waits for the join to finish, so the member can leave.
+const STOP_JOIN_WAIT_MS: u64 = 5_000;
 /// Fetched batches per partition that may wait for stdout.
 const PENDING_BATCHES_PER_PARTITION: usize = 4;
 
@@ -146,17 +148,26 @@ pub async fn run(
         super::shutdown::shutdown_signal().await;
         let _ = stop_tx.send(true);
     });
-    // Joining waits for the group to settle; a stop meanwhile ends the command at once.
+    // Joining waits for the group to settle. A stop meanwhile still lets the join finish for a
+    // while, so the member can leave cleanly (the broker only names it in the answer); the read
+    // loop below then sees the stop at once.
     let joining = GroupMember::join(
         client.clone(),
         &options.group,
         vec![options.topic.clone()],
         options.join.clone(),
     );
+    tokio::pin!(joining);
     let mut stopped = stop.clone();
     let mut member = tokio::select! {
-        joined = joining => joined?,
-        _ = stopped.wait_for(|stop| *stop) => return Ok(()),
+        joined = &mut joining => joined?,
+        _ = stopped.wait_for(|stop| *stop) => {
+            match tokio::time::timeout(Duration::from_millis(STOP_JOIN_WAIT_MS), joining).await {
+                Ok(joined) => joined?,
+                // The broker will expire the half-joined member after its session timeout.
+                Err(_) => return Ok(()),
+            }
+        }
     };
     let mut output = Output {
         printer,
@@ -276,6 +287,9 @@ async fn read_generation(
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     let next = loop {
         tokio::select! {
+            // In this order: a stop or a rebalance wins over more records, and a busy stream
+            // never starves the commit timer.
+            biased;
             _ = stop.wait_for(|stopped| *stopped) => break Next::Stop,
             _ = member.rebalance_needed() => break Next::Rejoin,
             _ = ticker.tick(), if options.commit_interval.is_some() => {
