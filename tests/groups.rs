@@ -933,3 +933,38 @@ fn reset_policy_applies_without_committed_offsets_and_no_commit_leaves_none() {
     // A committed offset wins over the policy.
     assert_eq!(consume(&["--group", "tail", "--reset", "earliest"]), "");
 }
+
+#[test]
+fn a_following_member_joins_again_after_the_broker_crashes() {
+    let mut broker = TestBroker::start(&[]);
+    create_topic(&broker, "resilient", 2);
+    produce(&broker, "resilient", 0, "before", 5);
+    let mut member = start_member(&broker, "resilient", "survivors");
+    assert!(wait_until(WAIT, || consumed(&member).len() == 5));
+    broker.crash_and_restart_on_same_address();
+    produce(&broker, "resilient", 1, "after", 3);
+    // The member waits the outage out, joins the restarted broker's group and reads on; what it
+    // had not committed (nothing: its timer is 60 s) it reads again: at-least-once.
+    assert!(
+        wait_until(WAIT, || {
+            let seen = consumed(&member);
+            (0..3).all(|o| seen.contains(&(1, o)))
+        }),
+        "no records after the crash: {:?}",
+        member.stderr_lines()
+    );
+    assert!(wait_until(WAIT, || {
+        try_describe(&broker, "survivors")
+            .and_then(|g| stable_assignment(&g))
+            .is_some_and(|owned| owned.len() == 1)
+    }));
+    assert!(
+        member.wait_for_stderr("lost the broker", WAIT),
+        "{:?}",
+        member.stderr_lines()
+    );
+    assert_eq!(member.terminate(), Some(0));
+    let committed = offsets(&describe(&broker, "survivors"));
+    assert_eq!(committed[&0].0, Some(5));
+    assert_eq!(committed[&1].0, Some(3));
+}

@@ -6,7 +6,9 @@
 //! an interval. When the broker signals a rebalance, stop reading, commit, and join again; on
 //! SIGINT/SIGTERM, at the end (without `--follow`) or after `--max` records, commit and leave the
 //! group so the others take over at once. A record counts as read once it is written to stdout,
-//! so in a clean run every record is printed exactly once across the group.
+//! so in a clean run every record is printed exactly once across the group. When following, a
+//! broker that goes away (restart, crash) is waited out and the member joins again; records it
+//! printed after its last commit are then read again (at-least-once, as in Kafka).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -14,10 +16,13 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use crate::client::group::must_rejoin;
-use crate::client::{Client, ConsumedRecord, GroupMember, JoinOptions, Offset, OffsetToCommit};
+use crate::client::{
+    Client, ClientError, ConsumedRecord, GroupMember, JoinOptions, Offset, OffsetToCommit,
+};
 
 use super::consume::read_partition;
 use super::record_format::{RecordPrinter, write_or_closed};
+use super::subscribe::{FIRST_RECONNECT_BACKOFF_MS, MAX_RECONNECT_BACKOFF_MS, is_broker_gone};
 
 /// Default for `--auto-commit-interval-ms`, like Kafka's `auto.commit.interval.ms`.
 pub const DEFAULT_AUTO_COMMIT_INTERVAL_MS: u64 = 5_000;
@@ -177,19 +182,20 @@ pub async fn run(
     };
     let result = loop {
         match read_generation(&client, &member, &options, &mut output, stop.clone()).await {
-            Ok(Next::Rejoin) => {
-                let mut stopped = stop.clone();
-                tokio::select! {
-                    rejoined = member.rejoin() => {
-                        if let Err(e) = rejoined {
-                            break Err(e.into());
-                        }
-                    }
-                    // Leaving below also withdraws the join that was cut short.
-                    _ = stopped.wait_for(|stop| *stop) => break Ok(()),
-                }
-            }
             Ok(Next::Stop) => break Ok(()),
+            Ok(Next::Rejoin) => {}
+            // Following, the broker going away (restart, crash) is waited out: join again once
+            // it is back. Records printed since the last commit are read again then:
+            // at-least-once across broker crashes. A one-shot read fails instead, like consume.
+            Err(e) if options.source != (Source::Fetch { follow: false }) && broker_gone(&e) => {
+                tracing::warn!(group = options.group, error = %e, "lost the broker; joining again when it is back");
+            }
+            Err(e) => break Err(e),
+        }
+        match rejoin(&mut member, stop.clone()).await {
+            Ok(true) => {}
+            // Leaving below also withdraws a join that was cut short.
+            Ok(false) => break Ok(()),
             Err(e) => break Err(e),
         }
     };
@@ -197,6 +203,43 @@ pub async fn run(
     let left = member.leave().await;
     result?;
     Ok(left?)
+}
+
+/// Joins again, retrying with backoff while the broker is away; false when stopped first.
+async fn rejoin(
+    member: &mut GroupMember,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<bool> {
+    let mut backoff = Duration::from_millis(FIRST_RECONNECT_BACKOFF_MS);
+    loop {
+        let rejoined = tokio::select! {
+            rejoined = member.rejoin() => rejoined,
+            _ = stop.wait_for(|stop| *stop) => return Ok(false),
+        };
+        match rejoined {
+            Ok(_) => return Ok(true),
+            Err(e) => {
+                let e = anyhow::Error::from(e);
+                if !broker_gone(&e) {
+                    return Err(e);
+                }
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(backoff) => {}
+            _ = stop.wait_for(|stop| *stop) => return Ok(false),
+        }
+        backoff = (backoff * 2).min(Duration::from_millis(MAX_RECONNECT_BACKOFF_MS));
+    }
+}
+
+/// Whether an error means the broker went away rather than refused the request.
+fn broker_gone(error: &anyhow::Error) -> bool {
+    match error.downcast_ref::<ClientError>() {
+        Some(ClientError::Unreachable { .. }) => true,
+        Some(ClientError::Status(status)) => is_broker_gone(status),
+        _ => false,
+    }
 }
 
 /// Where records go, and how many went.

@@ -20,9 +20,9 @@ use super::start_args::StartArgs;
 use super::{CliError, Context, ExitCode};
 
 /// The first wait before reconnecting; it doubles up to [`MAX_RECONNECT_BACKOFF_MS`].
-const FIRST_RECONNECT_BACKOFF_MS: u64 = 100;
+pub(super) const FIRST_RECONNECT_BACKOFF_MS: u64 = 100;
 /// The longest wait between reconnection attempts.
-const MAX_RECONNECT_BACKOFF_MS: u64 = 2_000;
+pub(super) const MAX_RECONNECT_BACKOFF_MS: u64 = 2_000;
 
 #[derive(Debug, Args)]
 pub struct SubscribeArgs {
@@ -160,7 +160,7 @@ pub async fn run(args: SubscribeArgs, ctx: &Context) -> anyhow::Result<()> {
 }
 
 /// A status that means the broker went away (restart, crash), not that it refused us.
-fn is_broker_gone(status: &tonic::Status) -> bool {
+pub(super) fn is_broker_gone(status: &tonic::Status) -> bool {
     matches!(
         status.code(),
         tonic::Code::Unavailable | tonic::Code::Unknown | tonic::Code::Cancelled
