@@ -500,11 +500,14 @@ impl GroupCoordinator {
         request: JoinRequest,
         counts: PartitionCounts<'_>,
     ) -> Result<JoinOutcome, BrokerError> {
-        if self.shutting_down.load(Ordering::SeqCst) {
-            return Err(BrokerError::ShuttingDown);
-        }
         let (receiver, wait) = {
             let mut group = self.lock_or_create(&request.group).await?;
+            // Checked under the group's lock: either this sees the flag, or shutdown() has yet to
+            // visit this group and will drop the join registered here.
+            if self.shutting_down.load(Ordering::SeqCst) {
+                self.release(&mut group);
+                return Err(BrokerError::ShuttingDown);
+            }
             let joined = group.join(&request, Instant::now(), counts);
             self.release(&mut group);
             // The rebalance ends by its deadline (set by the slowest member's rebalance timeout,
@@ -538,16 +541,9 @@ impl GroupCoordinator {
         member_id: &str,
         generation: u64,
     ) -> Result<bool, BrokerError> {
-        let mut locked = self.lock_existing(group).await.ok_or_else(|| {
-            if self.store.offsets(group).is_some() {
-                GroupError::UnknownMember {
-                    group: group.to_string(),
-                    member_id: member_id.to_string(),
-                }
-            } else {
-                GroupError::NotFound(group.to_string())
-            }
-        })?;
+        let Some(mut locked) = self.lock_existing(group).await else {
+            return Err(self.not_found_or_unknown(group, member_id).into());
+        };
         Ok(locked.heartbeat(member_id, generation, Instant::now())?)
     }
 
@@ -566,6 +562,8 @@ impl GroupCoordinator {
         Ok(left?)
     }
 
+    /// The error for a member of a group without members: unknown when the group still has
+    /// offsets (it existed; the member must join again), else not found.
     fn not_found_or_unknown(&self, group: &str, member_id: &str) -> GroupError {
         if self.store.offsets(group).is_some() {
             GroupError::UnknownMember {
