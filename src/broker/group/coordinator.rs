@@ -885,6 +885,38 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn shutdown_answers_waiting_joins_at_once_and_refuses_new_ones() {
+        let coordinator = Arc::new(GroupCoordinator::new(Arc::new(MemoryOffsetStore::new())));
+        coordinator.join(request(None), &six).await.unwrap();
+        let joiner = coordinator.clone();
+        // The first member never rejoins, so this join would wait for the rebalance deadline.
+        let waiting = tokio::spawn(async move { joiner.join(request(None), &six).await });
+        let registered = tokio::time::timeout(Duration::from_secs(5), async {
+            while coordinator
+                .membership("g")
+                .await
+                .is_none_or(|(m, _)| m.members.len() < 2)
+            {
+                tokio::task::yield_now().await;
+            }
+        });
+        registered.await.expect("the second join registers");
+        coordinator.shutdown().await;
+        let answered = tokio::time::timeout(Duration::from_secs(1), waiting)
+            .await
+            .expect("answered at once")
+            .unwrap();
+        assert!(
+            matches!(answered, Err(BrokerError::ShuttingDown)),
+            "{answered:?}"
+        );
+        assert!(matches!(
+            coordinator.join(request(None), &six).await,
+            Err(BrokerError::ShuttingDown)
+        ));
+    }
+
+    #[tokio::test]
     async fn coordinator_fences_commits_and_keeps_deleted_groups_deleted() {
         let coordinator = GroupCoordinator::new(Arc::new(MemoryOffsetStore::new()));
         let commit = |offset| {
