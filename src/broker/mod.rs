@@ -5,6 +5,7 @@
 //! Storage calls run on blocking threads so the async runtime never waits on a disk.
 //! Consumer groups and their committed offsets live in [`group`].
 
+pub mod acl;
 pub mod group;
 pub mod names;
 pub mod partition;

@@ -92,8 +92,9 @@ impl IntervalFlusher {
     }
 }
 
-/// Encode buffers larger than this are not kept between appends.
-const ENCODE_BUFFER_KEEP_BYTES: usize = 4 * 1024 * 1024;
+/// Encode buffers larger than this are not kept between appends: the broker appends from
+/// tokio's blocking pool, which may hold many threads, each with its own buffer.
+const ENCODE_BUFFER_KEEP_BYTES: usize = 2 * 1024 * 1024;
 
 thread_local! {
     /// Each appending thread reuses one encode buffer: a fresh megabyte per batch made malloc
