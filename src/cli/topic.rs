@@ -207,7 +207,8 @@ pub async fn run(cmd: TopicCommand, ctx: &Context) -> anyhow::Result<()> {
     }
 }
 
-fn print_topic(topic: &TopicInfo, output: OutputFormat) -> anyhow::Result<()> {
+/// Prints a topic's settings and partitions, as `topic describe` does.
+pub fn print_topic(topic: &TopicInfo, output: OutputFormat) -> anyhow::Result<()> {
     let json = TopicJson::from(topic);
     if output.is_json() {
         return print_json(&json);
