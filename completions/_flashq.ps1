@@ -39,6 +39,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashq' -ScriptBlock {
             [CompletionResult]::new('consume', 'consume', [CompletionResultType]::ParameterValue, 'Read records from a topic')
             [CompletionResult]::new('subscribe', 'subscribe', [CompletionResultType]::ParameterValue, 'Stream records as they are appended, until Ctrl-C')
             [CompletionResult]::new('topic', 'topic', [CompletionResultType]::ParameterValue, 'Create, list, describe, configure and delete topics')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Measure throughput and latency of a broker or of the log alone')
             [CompletionResult]::new('inspect-log', 'inspect-log', [CompletionResultType]::ParameterValue, 'Summarise, dump and verify segment files offline (read-only)')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write the config file: interactive on a terminal, or from flags for scripts')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Explore FlashQ from a menu, on a throwaway in-memory broker')
@@ -305,6 +306,162 @@ Register-ArgumentCompleter -Native -CommandName 'flashq' -ScriptBlock {
         'flashq;topic;help;help' {
             break
         }
+        'flashq;bench' {
+            [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker address [default: http://127.0.0.1:50051]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format [default: text]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format [default: text]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: the platform config dir''s flashq/config.toml]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr: text for people, json (one object per line) for collectors')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results, no notices')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results, no notices')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('produce', 'produce', [CompletionResultType]::ParameterValue, 'Producer throughput and acknowledgement latency')
+            [CompletionResult]::new('consume', 'consume', [CompletionResultType]::ParameterValue, 'Consumer throughput (fills the topic first when it holds too few records)')
+            [CompletionResult]::new('e2e', 'e2e', [CompletionResultType]::ParameterValue, 'End-to-end latency: produce -> subscriber has the record, at --rate')
+            [CompletionResult]::new('storage', 'storage', [CompletionResultType]::ParameterValue, 'The partition log alone, no network: append then read back')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'flashq;bench;produce' {
+            [CompletionResult]::new('--records', '--records', [CompletionResultType]::ParameterName, 'Records to send (per run, across all producers)')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Run for this long instead of a record count (like 30s)')
+            [CompletionResult]::new('--record-size', '--record-size', [CompletionResultType]::ParameterName, 'Value size in bytes')
+            [CompletionResult]::new('--batch-size', '--batch-size', [CompletionResultType]::ParameterName, 'Records per produce request')
+            [CompletionResult]::new('--linger-ms', '--linger-ms', [CompletionResultType]::ParameterName, 'Longest a partial batch waits before it is sent (with --rate)')
+            [CompletionResult]::new('--partitions', '--partitions', [CompletionResultType]::ParameterName, 'Partitions of the benchmark topic')
+            [CompletionResult]::new('--producers', '--producers', [CompletionResultType]::ParameterName, 'Parallel producer connections')
+            [CompletionResult]::new('--consumers', '--consumers', [CompletionResultType]::ParameterName, 'Parallel consumer connections')
+            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'Target records per second across producers (default: as fast as possible; e2e: 10000)')
+            [CompletionResult]::new('--fsync', '--fsync', [CompletionResultType]::ParameterName, 'Fsync policy of the embedded broker or storage mode: always, interval:<ms>, never')
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topic to use [default: bench-<mode>-<pid>]')
+            [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker address [default: http://127.0.0.1:50051]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format [default: text]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format [default: text]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: the platform config dir''s flashq/config.toml]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr: text for people, json (one object per line) for collectors')
+            [CompletionResult]::new('--embedded', '--embedded', [CompletionResultType]::ParameterName, 'Start an in-process broker on a temp dir instead of using --broker')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results, no notices')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results, no notices')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'flashq;bench;consume' {
+            [CompletionResult]::new('--records', '--records', [CompletionResultType]::ParameterName, 'Records to send (per run, across all producers)')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Run for this long instead of a record count (like 30s)')
+            [CompletionResult]::new('--record-size', '--record-size', [CompletionResultType]::ParameterName, 'Value size in bytes')
+            [CompletionResult]::new('--batch-size', '--batch-size', [CompletionResultType]::ParameterName, 'Records per produce request')
+            [CompletionResult]::new('--linger-ms', '--linger-ms', [CompletionResultType]::ParameterName, 'Longest a partial batch waits before it is sent (with --rate)')
+            [CompletionResult]::new('--partitions', '--partitions', [CompletionResultType]::ParameterName, 'Partitions of the benchmark topic')
+            [CompletionResult]::new('--producers', '--producers', [CompletionResultType]::ParameterName, 'Parallel producer connections')
+            [CompletionResult]::new('--consumers', '--consumers', [CompletionResultType]::ParameterName, 'Parallel consumer connections')
+            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'Target records per second across producers (default: as fast as possible; e2e: 10000)')
+            [CompletionResult]::new('--fsync', '--fsync', [CompletionResultType]::ParameterName, 'Fsync policy of the embedded broker or storage mode: always, interval:<ms>, never')
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topic to use [default: bench-<mode>-<pid>]')
+            [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker address [default: http://127.0.0.1:50051]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format [default: text]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format [default: text]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: the platform config dir''s flashq/config.toml]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr: text for people, json (one object per line) for collectors')
+            [CompletionResult]::new('--embedded', '--embedded', [CompletionResultType]::ParameterName, 'Start an in-process broker on a temp dir instead of using --broker')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results, no notices')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results, no notices')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'flashq;bench;e2e' {
+            [CompletionResult]::new('--records', '--records', [CompletionResultType]::ParameterName, 'Records to send (per run, across all producers)')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Run for this long instead of a record count (like 30s)')
+            [CompletionResult]::new('--record-size', '--record-size', [CompletionResultType]::ParameterName, 'Value size in bytes')
+            [CompletionResult]::new('--batch-size', '--batch-size', [CompletionResultType]::ParameterName, 'Records per produce request')
+            [CompletionResult]::new('--linger-ms', '--linger-ms', [CompletionResultType]::ParameterName, 'Longest a partial batch waits before it is sent (with --rate)')
+            [CompletionResult]::new('--partitions', '--partitions', [CompletionResultType]::ParameterName, 'Partitions of the benchmark topic')
+            [CompletionResult]::new('--producers', '--producers', [CompletionResultType]::ParameterName, 'Parallel producer connections')
+            [CompletionResult]::new('--consumers', '--consumers', [CompletionResultType]::ParameterName, 'Parallel consumer connections')
+            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'Target records per second across producers (default: as fast as possible; e2e: 10000)')
+            [CompletionResult]::new('--fsync', '--fsync', [CompletionResultType]::ParameterName, 'Fsync policy of the embedded broker or storage mode: always, interval:<ms>, never')
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topic to use [default: bench-<mode>-<pid>]')
+            [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker address [default: http://127.0.0.1:50051]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format [default: text]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format [default: text]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: the platform config dir''s flashq/config.toml]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr: text for people, json (one object per line) for collectors')
+            [CompletionResult]::new('--embedded', '--embedded', [CompletionResultType]::ParameterName, 'Start an in-process broker on a temp dir instead of using --broker')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results, no notices')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results, no notices')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'flashq;bench;storage' {
+            [CompletionResult]::new('--records', '--records', [CompletionResultType]::ParameterName, 'Records to send (per run, across all producers)')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Run for this long instead of a record count (like 30s)')
+            [CompletionResult]::new('--record-size', '--record-size', [CompletionResultType]::ParameterName, 'Value size in bytes')
+            [CompletionResult]::new('--batch-size', '--batch-size', [CompletionResultType]::ParameterName, 'Records per produce request')
+            [CompletionResult]::new('--linger-ms', '--linger-ms', [CompletionResultType]::ParameterName, 'Longest a partial batch waits before it is sent (with --rate)')
+            [CompletionResult]::new('--partitions', '--partitions', [CompletionResultType]::ParameterName, 'Partitions of the benchmark topic')
+            [CompletionResult]::new('--producers', '--producers', [CompletionResultType]::ParameterName, 'Parallel producer connections')
+            [CompletionResult]::new('--consumers', '--consumers', [CompletionResultType]::ParameterName, 'Parallel consumer connections')
+            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'Target records per second across producers (default: as fast as possible; e2e: 10000)')
+            [CompletionResult]::new('--fsync', '--fsync', [CompletionResultType]::ParameterName, 'Fsync policy of the embedded broker or storage mode: always, interval:<ms>, never')
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topic to use [default: bench-<mode>-<pid>]')
+            [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker address [default: http://127.0.0.1:50051]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format [default: text]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format [default: text]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: the platform config dir''s flashq/config.toml]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr: text for people, json (one object per line) for collectors')
+            [CompletionResult]::new('--embedded', '--embedded', [CompletionResultType]::ParameterName, 'Start an in-process broker on a temp dir instead of using --broker')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results, no notices')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results, no notices')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'flashq;bench;help' {
+            [CompletionResult]::new('produce', 'produce', [CompletionResultType]::ParameterValue, 'Producer throughput and acknowledgement latency')
+            [CompletionResult]::new('consume', 'consume', [CompletionResultType]::ParameterValue, 'Consumer throughput (fills the topic first when it holds too few records)')
+            [CompletionResult]::new('e2e', 'e2e', [CompletionResultType]::ParameterValue, 'End-to-end latency: produce -> subscriber has the record, at --rate')
+            [CompletionResult]::new('storage', 'storage', [CompletionResultType]::ParameterValue, 'The partition log alone, no network: append then read back')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'flashq;bench;help;produce' {
+            break
+        }
+        'flashq;bench;help;consume' {
+            break
+        }
+        'flashq;bench;help;e2e' {
+            break
+        }
+        'flashq;bench;help;storage' {
+            break
+        }
+        'flashq;bench;help;help' {
+            break
+        }
         'flashq;inspect-log' {
             [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker address [default: http://127.0.0.1:50051]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format [default: text]')
@@ -403,6 +560,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashq' -ScriptBlock {
             [CompletionResult]::new('consume', 'consume', [CompletionResultType]::ParameterValue, 'Read records from a topic')
             [CompletionResult]::new('subscribe', 'subscribe', [CompletionResultType]::ParameterValue, 'Stream records as they are appended, until Ctrl-C')
             [CompletionResult]::new('topic', 'topic', [CompletionResultType]::ParameterValue, 'Create, list, describe, configure and delete topics')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Measure throughput and latency of a broker or of the log alone')
             [CompletionResult]::new('inspect-log', 'inspect-log', [CompletionResultType]::ParameterValue, 'Summarise, dump and verify segment files offline (read-only)')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write the config file: interactive on a terminal, or from flags for scripts')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Explore FlashQ from a menu, on a throwaway in-memory broker')
@@ -444,6 +602,25 @@ Register-ArgumentCompleter -Native -CommandName 'flashq' -ScriptBlock {
             break
         }
         'flashq;help;topic;config' {
+            break
+        }
+        'flashq;help;bench' {
+            [CompletionResult]::new('produce', 'produce', [CompletionResultType]::ParameterValue, 'Producer throughput and acknowledgement latency')
+            [CompletionResult]::new('consume', 'consume', [CompletionResultType]::ParameterValue, 'Consumer throughput (fills the topic first when it holds too few records)')
+            [CompletionResult]::new('e2e', 'e2e', [CompletionResultType]::ParameterValue, 'End-to-end latency: produce -> subscriber has the record, at --rate')
+            [CompletionResult]::new('storage', 'storage', [CompletionResultType]::ParameterValue, 'The partition log alone, no network: append then read back')
+            break
+        }
+        'flashq;help;bench;produce' {
+            break
+        }
+        'flashq;help;bench;consume' {
+            break
+        }
+        'flashq;help;bench;e2e' {
+            break
+        }
+        'flashq;help;bench;storage' {
             break
         }
         'flashq;help;inspect-log' {

@@ -36,6 +36,7 @@ set edit:completion:arg-completer[flashq] = {|@words|
             cand consume 'Read records from a topic'
             cand subscribe 'Stream records as they are appended, until Ctrl-C'
             cand topic 'Create, list, describe, configure and delete topics'
+            cand bench 'Measure throughput and latency of a broker or of the log alone'
             cand inspect-log 'Summarise, dump and verify segment files offline (read-only)'
             cand init 'Write the config file: interactive on a terminal, or from flags for scripts'
             cand demo 'Explore FlashQ from a menu, on a throwaway in-memory broker'
@@ -284,6 +285,151 @@ set edit:completion:arg-completer[flashq] = {|@words|
         }
         &'flashq;topic;help;help'= {
         }
+        &'flashq;bench'= {
+            cand --broker 'Broker address [default: http://127.0.0.1:50051]'
+            cand -o 'Output format [default: text]'
+            cand --output 'Output format [default: text]'
+            cand --config 'Config file [default: the platform config dir''s flashq/config.toml]'
+            cand --log-format 'Log line format on stderr: text for people, json (one object per line) for collectors'
+            cand -q 'Print only results, no notices'
+            cand --quiet 'Print only results, no notices'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand produce 'Producer throughput and acknowledgement latency'
+            cand consume 'Consumer throughput (fills the topic first when it holds too few records)'
+            cand e2e 'End-to-end latency: produce -> subscriber has the record, at --rate'
+            cand storage 'The partition log alone, no network: append then read back'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'flashq;bench;produce'= {
+            cand --records 'Records to send (per run, across all producers)'
+            cand --duration 'Run for this long instead of a record count (like 30s)'
+            cand --record-size 'Value size in bytes'
+            cand --batch-size 'Records per produce request'
+            cand --linger-ms 'Longest a partial batch waits before it is sent (with --rate)'
+            cand --partitions 'Partitions of the benchmark topic'
+            cand --producers 'Parallel producer connections'
+            cand --consumers 'Parallel consumer connections'
+            cand --rate 'Target records per second across producers (default: as fast as possible; e2e: 10000)'
+            cand --fsync 'Fsync policy of the embedded broker or storage mode: always, interval:<ms>, never'
+            cand --topic 'Topic to use [default: bench-<mode>-<pid>]'
+            cand --broker 'Broker address [default: http://127.0.0.1:50051]'
+            cand -o 'Output format [default: text]'
+            cand --output 'Output format [default: text]'
+            cand --config 'Config file [default: the platform config dir''s flashq/config.toml]'
+            cand --log-format 'Log line format on stderr: text for people, json (one object per line) for collectors'
+            cand --embedded 'Start an in-process broker on a temp dir instead of using --broker'
+            cand -q 'Print only results, no notices'
+            cand --quiet 'Print only results, no notices'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'flashq;bench;consume'= {
+            cand --records 'Records to send (per run, across all producers)'
+            cand --duration 'Run for this long instead of a record count (like 30s)'
+            cand --record-size 'Value size in bytes'
+            cand --batch-size 'Records per produce request'
+            cand --linger-ms 'Longest a partial batch waits before it is sent (with --rate)'
+            cand --partitions 'Partitions of the benchmark topic'
+            cand --producers 'Parallel producer connections'
+            cand --consumers 'Parallel consumer connections'
+            cand --rate 'Target records per second across producers (default: as fast as possible; e2e: 10000)'
+            cand --fsync 'Fsync policy of the embedded broker or storage mode: always, interval:<ms>, never'
+            cand --topic 'Topic to use [default: bench-<mode>-<pid>]'
+            cand --broker 'Broker address [default: http://127.0.0.1:50051]'
+            cand -o 'Output format [default: text]'
+            cand --output 'Output format [default: text]'
+            cand --config 'Config file [default: the platform config dir''s flashq/config.toml]'
+            cand --log-format 'Log line format on stderr: text for people, json (one object per line) for collectors'
+            cand --embedded 'Start an in-process broker on a temp dir instead of using --broker'
+            cand -q 'Print only results, no notices'
+            cand --quiet 'Print only results, no notices'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'flashq;bench;e2e'= {
+            cand --records 'Records to send (per run, across all producers)'
+            cand --duration 'Run for this long instead of a record count (like 30s)'
+            cand --record-size 'Value size in bytes'
+            cand --batch-size 'Records per produce request'
+            cand --linger-ms 'Longest a partial batch waits before it is sent (with --rate)'
+            cand --partitions 'Partitions of the benchmark topic'
+            cand --producers 'Parallel producer connections'
+            cand --consumers 'Parallel consumer connections'
+            cand --rate 'Target records per second across producers (default: as fast as possible; e2e: 10000)'
+            cand --fsync 'Fsync policy of the embedded broker or storage mode: always, interval:<ms>, never'
+            cand --topic 'Topic to use [default: bench-<mode>-<pid>]'
+            cand --broker 'Broker address [default: http://127.0.0.1:50051]'
+            cand -o 'Output format [default: text]'
+            cand --output 'Output format [default: text]'
+            cand --config 'Config file [default: the platform config dir''s flashq/config.toml]'
+            cand --log-format 'Log line format on stderr: text for people, json (one object per line) for collectors'
+            cand --embedded 'Start an in-process broker on a temp dir instead of using --broker'
+            cand -q 'Print only results, no notices'
+            cand --quiet 'Print only results, no notices'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'flashq;bench;storage'= {
+            cand --records 'Records to send (per run, across all producers)'
+            cand --duration 'Run for this long instead of a record count (like 30s)'
+            cand --record-size 'Value size in bytes'
+            cand --batch-size 'Records per produce request'
+            cand --linger-ms 'Longest a partial batch waits before it is sent (with --rate)'
+            cand --partitions 'Partitions of the benchmark topic'
+            cand --producers 'Parallel producer connections'
+            cand --consumers 'Parallel consumer connections'
+            cand --rate 'Target records per second across producers (default: as fast as possible; e2e: 10000)'
+            cand --fsync 'Fsync policy of the embedded broker or storage mode: always, interval:<ms>, never'
+            cand --topic 'Topic to use [default: bench-<mode>-<pid>]'
+            cand --broker 'Broker address [default: http://127.0.0.1:50051]'
+            cand -o 'Output format [default: text]'
+            cand --output 'Output format [default: text]'
+            cand --config 'Config file [default: the platform config dir''s flashq/config.toml]'
+            cand --log-format 'Log line format on stderr: text for people, json (one object per line) for collectors'
+            cand --embedded 'Start an in-process broker on a temp dir instead of using --broker'
+            cand -q 'Print only results, no notices'
+            cand --quiet 'Print only results, no notices'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'flashq;bench;help'= {
+            cand produce 'Producer throughput and acknowledgement latency'
+            cand consume 'Consumer throughput (fills the topic first when it holds too few records)'
+            cand e2e 'End-to-end latency: produce -> subscriber has the record, at --rate'
+            cand storage 'The partition log alone, no network: append then read back'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'flashq;bench;help;produce'= {
+        }
+        &'flashq;bench;help;consume'= {
+        }
+        &'flashq;bench;help;e2e'= {
+        }
+        &'flashq;bench;help;storage'= {
+        }
+        &'flashq;bench;help;help'= {
+        }
         &'flashq;inspect-log'= {
             cand --broker 'Broker address [default: http://127.0.0.1:50051]'
             cand -o 'Output format [default: text]'
@@ -377,6 +523,7 @@ set edit:completion:arg-completer[flashq] = {|@words|
             cand consume 'Read records from a topic'
             cand subscribe 'Stream records as they are appended, until Ctrl-C'
             cand topic 'Create, list, describe, configure and delete topics'
+            cand bench 'Measure throughput and latency of a broker or of the log alone'
             cand inspect-log 'Summarise, dump and verify segment files offline (read-only)'
             cand init 'Write the config file: interactive on a terminal, or from flags for scripts'
             cand demo 'Explore FlashQ from a menu, on a throwaway in-memory broker'
@@ -408,6 +555,20 @@ set edit:completion:arg-completer[flashq] = {|@words|
         &'flashq;help;topic;delete'= {
         }
         &'flashq;help;topic;config'= {
+        }
+        &'flashq;help;bench'= {
+            cand produce 'Producer throughput and acknowledgement latency'
+            cand consume 'Consumer throughput (fills the topic first when it holds too few records)'
+            cand e2e 'End-to-end latency: produce -> subscriber has the record, at --rate'
+            cand storage 'The partition log alone, no network: append then read back'
+        }
+        &'flashq;help;bench;produce'= {
+        }
+        &'flashq;help;bench;consume'= {
+        }
+        &'flashq;help;bench;e2e'= {
+        }
+        &'flashq;help;bench;storage'= {
         }
         &'flashq;help;inspect-log'= {
         }

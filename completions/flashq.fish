@@ -40,6 +40,7 @@ complete -c flashq -n "__fish_flashq_needs_command" -f -a "produce" -d 'Append r
 complete -c flashq -n "__fish_flashq_needs_command" -f -a "consume" -d 'Read records from a topic'
 complete -c flashq -n "__fish_flashq_needs_command" -f -a "subscribe" -d 'Stream records as they are appended, until Ctrl-C'
 complete -c flashq -n "__fish_flashq_needs_command" -f -a "topic" -d 'Create, list, describe, configure and delete topics'
+complete -c flashq -n "__fish_flashq_needs_command" -f -a "bench" -d 'Measure throughput and latency of a broker or of the log alone'
 complete -c flashq -n "__fish_flashq_needs_command" -f -a "inspect-log" -d 'Summarise, dump and verify segment files offline (read-only)'
 complete -c flashq -n "__fish_flashq_needs_command" -f -a "init" -d 'Write the config file: interactive on a terminal, or from flags for scripts'
 complete -c flashq -n "__fish_flashq_needs_command" -f -a "demo" -d 'Explore FlashQ from a menu, on a throwaway in-memory broker'
@@ -226,6 +227,119 @@ complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a topic and all its records'
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "config" -d 'Change a topic\'s retention, segment settings or partition count'
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
+table\t'Tables'
+json\t'JSON: one object per result, NDJSON for record streams'"
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line (timestamp, level, target, fields)'"
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -s q -l quiet -d 'Print only results, no notices'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -s V -l version -d 'Print version'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -f -a "produce" -d 'Producer throughput and acknowledgement latency'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -f -a "consume" -d 'Consumer throughput (fills the topic first when it holds too few records)'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -f -a "e2e" -d 'End-to-end latency: produce -> subscriber has the record, at --rate'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -f -a "storage" -d 'The partition log alone, no network: append then read back'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l records -d 'Records to send (per run, across all producers)' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l duration -d 'Run for this long instead of a record count (like 30s)' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l record-size -d 'Value size in bytes' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l batch-size -d 'Records per produce request' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l linger-ms -d 'Longest a partial batch waits before it is sent (with --rate)' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l partitions -d 'Partitions of the benchmark topic' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l producers -d 'Parallel producer connections' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l consumers -d 'Parallel consumer connections' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l rate -d 'Target records per second across producers (default: as fast as possible; e2e: 10000)' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l fsync -d 'Fsync policy of the embedded broker or storage mode: always, interval:<ms>, never' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l topic -d 'Topic to use [default: bench-<mode>-<pid>]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
+table\t'Tables'
+json\t'JSON: one object per result, NDJSON for record streams'"
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line (timestamp, level, target, fields)'"
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l embedded -d 'Start an in-process broker on a temp dir instead of using --broker'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -s q -l quiet -d 'Print only results, no notices'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -s V -l version -d 'Print version'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l records -d 'Records to send (per run, across all producers)' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l duration -d 'Run for this long instead of a record count (like 30s)' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l record-size -d 'Value size in bytes' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l batch-size -d 'Records per produce request' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l linger-ms -d 'Longest a partial batch waits before it is sent (with --rate)' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l partitions -d 'Partitions of the benchmark topic' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l producers -d 'Parallel producer connections' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l consumers -d 'Parallel consumer connections' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l rate -d 'Target records per second across producers (default: as fast as possible; e2e: 10000)' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l fsync -d 'Fsync policy of the embedded broker or storage mode: always, interval:<ms>, never' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l topic -d 'Topic to use [default: bench-<mode>-<pid>]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
+table\t'Tables'
+json\t'JSON: one object per result, NDJSON for record streams'"
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line (timestamp, level, target, fields)'"
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l embedded -d 'Start an in-process broker on a temp dir instead of using --broker'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -s q -l quiet -d 'Print only results, no notices'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -s V -l version -d 'Print version'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l records -d 'Records to send (per run, across all producers)' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l duration -d 'Run for this long instead of a record count (like 30s)' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l record-size -d 'Value size in bytes' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l batch-size -d 'Records per produce request' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l linger-ms -d 'Longest a partial batch waits before it is sent (with --rate)' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l partitions -d 'Partitions of the benchmark topic' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l producers -d 'Parallel producer connections' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l consumers -d 'Parallel consumer connections' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l rate -d 'Target records per second across producers (default: as fast as possible; e2e: 10000)' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l fsync -d 'Fsync policy of the embedded broker or storage mode: always, interval:<ms>, never' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l topic -d 'Topic to use [default: bench-<mode>-<pid>]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
+table\t'Tables'
+json\t'JSON: one object per result, NDJSON for record streams'"
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line (timestamp, level, target, fields)'"
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l embedded -d 'Start an in-process broker on a temp dir instead of using --broker'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -s q -l quiet -d 'Print only results, no notices'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -s V -l version -d 'Print version'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l records -d 'Records to send (per run, across all producers)' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l duration -d 'Run for this long instead of a record count (like 30s)' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l record-size -d 'Value size in bytes' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l batch-size -d 'Records per produce request' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l linger-ms -d 'Longest a partial batch waits before it is sent (with --rate)' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l partitions -d 'Partitions of the benchmark topic' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l producers -d 'Parallel producer connections' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l consumers -d 'Parallel consumer connections' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l rate -d 'Target records per second across producers (default: as fast as possible; e2e: 10000)' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l fsync -d 'Fsync policy of the embedded broker or storage mode: always, interval:<ms>, never' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l topic -d 'Topic to use [default: bench-<mode>-<pid>]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
+table\t'Tables'
+json\t'JSON: one object per result, NDJSON for record streams'"
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line (timestamp, level, target, fields)'"
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l embedded -d 'Start an in-process broker on a temp dir instead of using --broker'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -s q -l quiet -d 'Print only results, no notices'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -s V -l version -d 'Print version'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "produce" -d 'Producer throughput and acknowledgement latency'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "consume" -d 'Consumer throughput (fills the topic first when it holds too few records)'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "e2e" -d 'End-to-end latency: produce -> subscriber has the record, at --rate'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "storage" -d 'The partition log alone, no network: append then read back'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flashq -n "__fish_flashq_using_subcommand inspect-log" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand inspect-log" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
@@ -294,19 +408,24 @@ complete -c flashq -n "__fish_flashq_using_subcommand man" -s q -l quiet -d 'Pri
 complete -c flashq -n "__fish_flashq_using_subcommand man" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c flashq -n "__fish_flashq_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashq -n "__fish_flashq_using_subcommand man" -s V -l version -d 'Print version'
-complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic inspect-log init demo completions man help" -f -a "serve" -d 'Run the broker'
-complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic inspect-log init demo completions man help" -f -a "produce" -d 'Append records to a topic'
-complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic inspect-log init demo completions man help" -f -a "consume" -d 'Read records from a topic'
-complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic inspect-log init demo completions man help" -f -a "subscribe" -d 'Stream records as they are appended, until Ctrl-C'
-complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic inspect-log init demo completions man help" -f -a "topic" -d 'Create, list, describe, configure and delete topics'
-complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic inspect-log init demo completions man help" -f -a "inspect-log" -d 'Summarise, dump and verify segment files offline (read-only)'
-complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic inspect-log init demo completions man help" -f -a "init" -d 'Write the config file: interactive on a terminal, or from flags for scripts'
-complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic inspect-log init demo completions man help" -f -a "demo" -d 'Explore FlashQ from a menu, on a throwaway in-memory broker'
-complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic inspect-log init demo completions man help" -f -a "completions" -d 'Print a shell completion script, or write every shell\'s script to a dir'
-complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic inspect-log init demo completions man help" -f -a "man" -d 'Write man pages: flashq.1 and one page per subcommand'
-complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic inspect-log init demo completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic bench inspect-log init demo completions man help" -f -a "serve" -d 'Run the broker'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic bench inspect-log init demo completions man help" -f -a "produce" -d 'Append records to a topic'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic bench inspect-log init demo completions man help" -f -a "consume" -d 'Read records from a topic'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic bench inspect-log init demo completions man help" -f -a "subscribe" -d 'Stream records as they are appended, until Ctrl-C'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic bench inspect-log init demo completions man help" -f -a "topic" -d 'Create, list, describe, configure and delete topics'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic bench inspect-log init demo completions man help" -f -a "bench" -d 'Measure throughput and latency of a broker or of the log alone'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic bench inspect-log init demo completions man help" -f -a "inspect-log" -d 'Summarise, dump and verify segment files offline (read-only)'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic bench inspect-log init demo completions man help" -f -a "init" -d 'Write the config file: interactive on a terminal, or from flags for scripts'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic bench inspect-log init demo completions man help" -f -a "demo" -d 'Explore FlashQ from a menu, on a throwaway in-memory broker'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic bench inspect-log init demo completions man help" -f -a "completions" -d 'Print a shell completion script, or write every shell\'s script to a dir'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic bench inspect-log init demo completions man help" -f -a "man" -d 'Write man pages: flashq.1 and one page per subcommand'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic bench inspect-log init demo completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "create" -d 'Create a topic'
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "list" -d 'List topics'
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "describe" -d 'Show a topic\'s settings and each partition\'s offsets and size'
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "delete" -d 'Delete a topic and all its records'
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "config" -d 'Change a topic\'s retention, segment settings or partition count'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "produce" -d 'Producer throughput and acknowledgement latency'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "consume" -d 'Consumer throughput (fills the topic first when it holds too few records)'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "e2e" -d 'End-to-end latency: produce -> subscriber has the record, at --rate'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "storage" -d 'The partition log alone, no network: append then read back'

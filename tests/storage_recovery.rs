@@ -220,7 +220,8 @@ fn corruption_below_the_recovery_point_is_reported_never_served() {
         for n in 0..60 {
             log.append(&batch(n, 2)).unwrap();
         }
-        // Unclean: only the active segment is scanned on reopen.
+        // Durable but unclean (no close): only the active segment is scanned on reopen.
+        log.flush().unwrap();
     }
     let first = &files_with_ext(dir.path(), "log")[0];
     let mut bytes = std::fs::read(first).unwrap();

@@ -12,8 +12,9 @@ use clap::Args;
 use dialoguer::theme::ColorfulTheme;
 use dialoguer::{Input, Select};
 
-use crate::broker::{Broker, BrokerConfig};
+use crate::broker::BrokerConfig;
 use crate::client::{Client, Offset, ProducerRecord, TopicSettings};
+use crate::server::embedded::EmbeddedBroker;
 use crate::storage::RecordLimits;
 use crate::storage::memory::MemoryStorage;
 
@@ -47,19 +48,12 @@ pub async fn run(_args: DemoArgs, ctx: &Context) -> anyhow::Result<()> {
         .with_hint("run it in a terminal; for scripts use `flashq serve --storage memory` and the other commands")
         .into());
     }
-    let broker = Arc::new(
-        Broker::open(
-            Arc::new(MemoryStorage::new(RecordLimits::default())),
-            BrokerConfig::default(),
-        )
-        .await?,
-    );
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-    let address = format!("http://{}", listener.local_addr()?);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(crate::server::serve(broker.clone(), listener, async {
-        let _ = stopped.await;
-    }));
+    let embedded = EmbeddedBroker::start(
+        Arc::new(MemoryStorage::new(RecordLimits::default())),
+        BrokerConfig::default(),
+    )
+    .await?;
+    let address = embedded.url();
     let client = Client::connect(&address).await?;
     eprintln!(
         "FlashQ demo: an in-memory broker is running at {address}.\n\
@@ -70,9 +64,7 @@ pub async fn run(_args: DemoArgs, ctx: &Context) -> anyhow::Result<()> {
     let theme = ColorfulTheme::default();
     let result = menu(&client, &theme, ctx).await;
 
-    let _ = stop.send(());
-    let _ = server.await;
-    broker.close().await?;
+    embedded.stop().await?;
     result
 }
 

@@ -3,6 +3,7 @@
 //! Every subcommand but `serve` and `inspect-log` talks to a broker through `crate::client`.
 //! clap types stay in this module; nothing below it knows the command line exists.
 
+pub mod bench;
 pub mod completions;
 pub mod config;
 pub mod consume;
@@ -83,6 +84,9 @@ pub enum Command {
     /// Create, list, describe, configure and delete topics
     #[command(subcommand)]
     Topic(topic::TopicCommand),
+    /// Measure throughput and latency of a broker or of the log alone
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
     /// Summarise, dump and verify segment files offline (read-only)
     InspectLog(inspect_log::InspectLogArgs),
     /// Write the config file: interactive on a terminal, or from flags for scripts
@@ -152,6 +156,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Consume(args) => consume::run(args, &ctx).await,
         Command::Subscribe(args) => subscribe::run(args, &ctx).await,
         Command::Topic(cmd) => topic::run(cmd, &ctx).await,
+        Command::Bench(cmd) => bench::run(cmd, &ctx).await,
         Command::InspectLog(args) => inspect_log::run(args, &ctx),
         Command::Init(args) => init::run(args, &ctx, cli.global.config.as_deref()).await,
         Command::Demo(args) => demo::run(args, &ctx).await,

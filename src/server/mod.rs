@@ -4,6 +4,7 @@
 //! Proto types stop here; nothing below imports tonic.
 
 pub mod admin;
+pub mod embedded;
 pub mod fetch;
 pub mod metrics;
 pub mod produce;

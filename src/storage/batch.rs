@@ -64,7 +64,8 @@ impl BatchError {
     /// The byte within the batch where the problem was found.
     pub fn position(&self) -> usize {
         match self {
-            BatchError::Truncated { available, .. } => *available,
+            // The batch that is cut short starts here.
+            BatchError::Truncated { .. } => 0,
             BatchError::BadLength { .. } => POS_BATCH_LENGTH,
             BatchError::UnsupportedVersion { .. } => POS_VERSION,
             BatchError::CrcMismatch { .. } => POS_CRC,
@@ -178,10 +179,11 @@ pub struct RecordBatch {
 /// The caller checks [`super::RecordLimits`] first; records are never empty here.
 pub fn encode(base_offset: u64, records: &[Record]) -> Vec<u8> {
     debug_assert!(!records.is_empty(), "a batch holds at least one record");
+    // Enough for every varint at its largest, so the buffer never grows while encoding.
     let estimate = BATCH_HEADER_BYTES
         + records
             .iter()
-            .map(|r| r.payload_bytes() + 16 + 4 * r.headers.len())
+            .map(|r| r.payload_bytes() + 1 + 6 * 10 + 20 * r.headers.len())
             .sum::<usize>();
     let mut buf = Vec::with_capacity(estimate);
     let first_timestamp_ms = records.first().map_or(0, |r| r.timestamp_ms);
@@ -199,40 +201,49 @@ pub fn encode(base_offset: u64, records: &[Record]) -> Vec<u8> {
     buf.extend_from_slice(&(records.len() as u32).to_be_bytes());
     debug_assert_eq!(buf.len(), BATCH_HEADER_BYTES);
 
-    let mut body = Vec::with_capacity(64);
     for (delta, record) in records.iter().enumerate() {
-        body.clear();
-        body.push(0); // record attributes
-        put_varint(
-            &mut body,
-            record.timestamp_ms.wrapping_sub(first_timestamp_ms),
-        );
-        put_varint(&mut body, delta as i64);
-        match &record.key {
-            Some(key) => {
-                put_varint(&mut body, key.len() as i64);
-                body.extend_from_slice(key);
-            }
-            None => put_varint(&mut body, -1),
-        }
-        put_varint(&mut body, record.value.len() as i64);
-        // The value is copied straight into `buf` below to avoid copying large values twice.
-        let value_at = body.len();
-        put_varint(&mut body, record.headers.len() as i64);
-        let headers_len = body.len() - value_at;
-        let mut headers = Vec::new();
-        for header in &record.headers {
-            put_varint(&mut headers, header.key.len() as i64);
-            headers.extend_from_slice(header.key.as_bytes());
-            put_varint(&mut headers, header.value.len() as i64);
-            headers.extend_from_slice(&header.value);
-        }
-        let length = body.len() + record.value.len() + headers.len();
+        // The record length comes first, so it is computed from the fields' sizes; the fields
+        // are then written straight into the batch, each value copied once.
+        let timestamp_delta = record.timestamp_ms.wrapping_sub(first_timestamp_ms);
+        let key_length = record.key.as_ref().map_or(-1, |k| k.len() as i64);
+        let headers_bytes: usize = record
+            .headers
+            .iter()
+            .map(|h| {
+                varint_len(h.key.len() as i64)
+                    + h.key.len()
+                    + varint_len(h.value.len() as i64)
+                    + h.value.len()
+            })
+            .sum();
+        let length = 1
+            + varint_len(timestamp_delta)
+            + varint_len(delta as i64)
+            + varint_len(key_length)
+            + key_length.max(0) as usize
+            + varint_len(record.value.len() as i64)
+            + record.value.len()
+            + varint_len(record.headers.len() as i64)
+            + headers_bytes;
         put_varint(&mut buf, length as i64);
-        buf.extend_from_slice(&body[..value_at]);
+        let record_start = buf.len();
+        buf.push(0); // record attributes
+        put_varint(&mut buf, timestamp_delta);
+        put_varint(&mut buf, delta as i64);
+        put_varint(&mut buf, key_length);
+        if let Some(key) = &record.key {
+            buf.extend_from_slice(key);
+        }
+        put_varint(&mut buf, record.value.len() as i64);
         buf.extend_from_slice(&record.value);
-        buf.extend_from_slice(&body[value_at..value_at + headers_len]);
-        buf.extend_from_slice(&headers);
+        put_varint(&mut buf, record.headers.len() as i64);
+        for header in &record.headers {
+            put_varint(&mut buf, header.key.len() as i64);
+            buf.extend_from_slice(header.key.as_bytes());
+            put_varint(&mut buf, header.value.len() as i64);
+            buf.extend_from_slice(&header.value);
+        }
+        debug_assert_eq!(buf.len() - record_start, length);
     }
 
     let batch_length = (buf.len() - LOG_OVERHEAD_BYTES) as u32;
@@ -268,7 +279,37 @@ pub fn verify_crc(header: &BatchHeader, batch: &[u8]) -> Result<(), BatchError> 
 
 /// Decodes one whole batch (exactly its bytes), checking its length, CRC and every record.
 pub fn decode(batch: Bytes) -> Result<RecordBatch, BatchError> {
+    let mut records = Vec::new();
+    let header = decode_into(batch, None, 0, &mut records)?;
+    Ok(RecordBatch { header, records })
+}
+
+/// Decodes a batch and checks that it starts at `expected_base_offset` (offset chaining guards
+/// the base offset, which the CRC does not cover).
+pub fn decode_at(batch: Bytes, expected_base_offset: u64) -> Result<RecordBatch, BatchError> {
+    let mut records = Vec::new();
+    let header = decode_into(batch, Some(expected_base_offset), 0, &mut records)?;
+    Ok(RecordBatch { header, records })
+}
+
+/// Decodes and checks a whole batch like [`decode`], appending its records with offset >=
+/// `min_offset` to `out` (the read path's buffer, so records are not moved twice). On error
+/// `out` is left as it was.
+pub fn decode_into(
+    batch: Bytes,
+    expected_base_offset: Option<u64>,
+    min_offset: u64,
+    out: &mut Vec<StoredRecord>,
+) -> Result<BatchHeader, BatchError> {
     let header = BatchHeader::parse(&batch)?;
+    if let Some(expected) = expected_base_offset
+        && header.base_offset != expected
+    {
+        return Err(BatchError::UnexpectedBaseOffset {
+            expected,
+            found: header.base_offset,
+        });
+    }
     if batch.len() != header.total_bytes() {
         return Err(BatchError::Truncated {
             needed: header.total_bytes(),
@@ -276,13 +317,28 @@ pub fn decode(batch: Bytes) -> Result<RecordBatch, BatchError> {
         });
     }
     verify_crc(&header, &batch)?;
+    let out_len = out.len();
+    let decoded = decode_records(&header, &batch, min_offset, out);
+    if decoded.is_err() {
+        out.truncate(out_len);
+    }
+    decoded.map(|()| header)
+}
+
+/// The records of a batch whose header and CRC are checked.
+fn decode_records(
+    header: &BatchHeader,
+    batch: &Bytes,
+    min_offset: u64,
+    out: &mut Vec<StoredRecord>,
+) -> Result<(), BatchError> {
     let mut reader = Reader {
-        buf: &batch,
+        buf: batch,
         pos: BATCH_HEADER_BYTES,
     };
     let count = header.record_count as usize;
     // parse() bounded the count by the bytes there are, so this allocation is bounded too.
-    let mut records = Vec::with_capacity(count);
+    out.reserve(count);
     let mut max_timestamp_ms = i64::MIN;
     for delta in 0..count {
         let record_start = reader.pos;
@@ -298,8 +354,8 @@ pub fn decode(batch: Bytes) -> Result<RecordBatch, BatchError> {
         if reader.varint("offset delta")? != delta as i64 {
             return Err(malformed(record_start, "offset delta out of sequence"));
         }
-        let key = reader.optional_bytes(&batch, "key length")?;
-        let value = reader.bytes(&batch, "value length")?;
+        let key = reader.optional_bytes(batch, "key length")?;
+        let value = reader.bytes(batch, "value length")?;
         let header_count = reader.length("header count")?;
         if header_count > (record_end.saturating_sub(reader.pos)) / MIN_HEADER_BYTES {
             return Err(malformed(
@@ -310,10 +366,10 @@ pub fn decode(batch: Bytes) -> Result<RecordBatch, BatchError> {
         let mut headers = Vec::with_capacity(header_count);
         for _ in 0..header_count {
             let key_at = reader.pos;
-            let key = reader.bytes(&batch, "header key length")?;
+            let key = reader.bytes(batch, "header key length")?;
             let key = String::from_utf8(key.to_vec())
                 .map_err(|_| malformed(key_at, "header key is not UTF-8"))?;
-            let value = reader.bytes(&batch, "header value length")?;
+            let value = reader.bytes(batch, "header value length")?;
             headers.push(Header { key, value });
         }
         if reader.pos != record_end {
@@ -323,15 +379,18 @@ pub fn decode(batch: Bytes) -> Result<RecordBatch, BatchError> {
             ));
         }
         max_timestamp_ms = max_timestamp_ms.max(timestamp_ms);
-        records.push(StoredRecord {
-            offset: header.base_offset + delta as u64,
-            record: Record {
-                timestamp_ms,
-                key,
-                value,
-                headers,
-            },
-        });
+        let offset = header.base_offset + delta as u64;
+        if offset >= min_offset {
+            out.push(StoredRecord {
+                offset,
+                record: Record {
+                    timestamp_ms,
+                    key,
+                    value,
+                    headers,
+                },
+            });
+        }
     }
     if reader.pos != batch.len() {
         return Err(malformed(reader.pos, "bytes after the last record"));
@@ -342,20 +401,7 @@ pub fn decode(batch: Bytes) -> Result<RecordBatch, BatchError> {
             "max timestamp does not match the records",
         ));
     }
-    Ok(RecordBatch { header, records })
-}
-
-/// Decodes a batch and checks that it starts at `expected_base_offset` (offset chaining guards
-/// the base offset, which the CRC does not cover).
-pub fn decode_at(batch: Bytes, expected_base_offset: u64) -> Result<RecordBatch, BatchError> {
-    let decoded = decode(batch)?;
-    if decoded.header.base_offset != expected_base_offset {
-        return Err(BatchError::UnexpectedBaseOffset {
-            expected: expected_base_offset,
-            found: decoded.header.base_offset,
-        });
-    }
-    Ok(decoded)
+    Ok(())
 }
 
 fn malformed(position: usize, reason: &'static str) -> BatchError {
@@ -374,9 +420,19 @@ fn be_u64(buf: &[u8], at: usize) -> u64 {
     u64::from_be_bytes(bytes)
 }
 
+fn zigzag(value: i64) -> u64 {
+    ((value << 1) ^ (value >> 63)) as u64
+}
+
+/// Bytes [`put_varint`] takes for `value`.
+fn varint_len(value: i64) -> usize {
+    let significant_bits = 64 - (zigzag(value) | 1).leading_zeros() as usize;
+    significant_bits.div_ceil(7)
+}
+
 /// Appends `value` as a zigzag LEB128 varint (at most 10 bytes).
 fn put_varint(buf: &mut Vec<u8>, value: i64) {
-    let mut v = ((value << 1) ^ (value >> 63)) as u64;
+    let mut v = zigzag(value);
     while v >= 0x80 {
         buf.push((v as u8) | 0x80);
         v >>= 7;
@@ -493,6 +549,30 @@ mod tests {
     }
 
     #[test]
+    fn varint_lengths_match_the_encoding() {
+        for v in [
+            0i64,
+            1,
+            -1,
+            63,
+            -64,
+            64,
+            8191,
+            8192,
+            i64::MAX,
+            i64::MIN,
+            -1_000_000,
+        ] {
+            let mut buf = Vec::new();
+            put_varint(&mut buf, v);
+            assert_eq!(buf.len(), varint_len(v), "{v}");
+        }
+        let mut buf = Vec::new();
+        put_varint(&mut buf, 64);
+        assert_eq!(buf, [0x80, 0x01]);
+    }
+
+    #[test]
     fn header_layout_matches_the_spec() {
         let encoded = encode(7, &[record(1000, Some(b"k"), b"value")]);
         let header = BatchHeader::parse(&encoded).unwrap();
@@ -510,6 +590,24 @@ mod tests {
         let batch = decode(Bytes::from(encoded)).unwrap();
         assert_eq!(batch.records[0].offset, 41);
         assert_eq!(batch.records[1].offset, 42);
+    }
+
+    #[test]
+    fn overhead_per_small_record_is_a_few_bytes() {
+        let records: Vec<Record> = (0..1000)
+            .map(|i| Record {
+                timestamp_ms: 1_700_000_000_000 + i,
+                key: None,
+                value: Bytes::from(vec![7u8; 100]),
+                headers: vec![],
+            })
+            .collect();
+        let encoded = encode(0, &records);
+        assert!(
+            encoded.len() <= BATCH_HEADER_BYTES + 1000 * 111,
+            "{}",
+            encoded.len()
+        );
     }
 
     #[test]

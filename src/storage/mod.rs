@@ -14,6 +14,7 @@ pub mod durable;
 pub mod file;
 pub mod group_commit;
 pub mod index;
+pub mod inspect;
 pub mod memory;
 pub mod partition_log;
 pub mod record;

@@ -41,6 +41,10 @@ struct LogShared {
     segments: RwLock<Vec<Arc<Segment>>>,
     end_offset: AtomicU64,
     commit: GroupCommit,
+    /// The recovery point last written.
+    recovery_point: Arc<Mutex<u64>>,
+    /// Rolled segments being synced in the background (fsync=never only).
+    closing: Mutex<Vec<JoinHandle<()>>>,
 }
 
 #[derive(Default)]
@@ -114,6 +118,8 @@ impl FilePartitionLog {
             segments: RwLock::new(recovered.segments),
             end_offset: AtomicU64::new(recovered.next_offset),
             commit: GroupCommit::default(),
+            recovery_point: Arc::new(Mutex::new(0)),
+            closing: Mutex::new(Vec::new()),
         });
         let flusher = match fsync {
             FsyncPolicy::Interval { interval_ms } => Some(IntervalFlusher::start(
@@ -158,6 +164,8 @@ impl FilePartitionLog {
 impl Drop for FilePartitionLog {
     fn drop(&mut self) {
         self.stop_flusher();
+        // A background close must not race with whoever opens the dir next.
+        self.shared.finish_closing();
     }
 }
 
@@ -209,14 +217,57 @@ impl LogShared {
         if !(full || old || offsets_full) {
             return Ok(());
         }
-        // Everything before the new segment becomes durable and indexed on disk, which is what
-        // the recovery point written below promises.
-        active.sync()?;
-        active.store_indexes()?;
         let next = Arc::new(Segment::create(&self.dir, end, now_ms)?);
         self.segments_write().push(next);
-        write_recovery_point(&self.dir, end)
+        if self.fsync == FsyncPolicy::Never {
+            // Nothing waits for durability here, so closing the old segment (an fsync of up to
+            // segment_bytes) leaves the append path; close() and flush() wait for it.
+            let dir = self.dir.clone();
+            let recovery_point = Arc::clone(&self.recovery_point);
+            let handle = std::thread::spawn(move || {
+                if let Err(e) = close_segment(&dir, &active, &recovery_point, end) {
+                    tracing::error!(file = %active.log_path().display(), error = %e, "closing a rolled segment failed");
+                }
+            });
+            self.closing().push(handle);
+            Ok(())
+        } else {
+            // Appends acknowledged (or about to be) may still sit in the old segment: the group
+            // commit only syncs the active one, so the roll makes them durable first.
+            close_segment(&self.dir, &active, &self.recovery_point, end)
+        }
     }
+
+    fn closing(&self) -> MutexGuard<'_, Vec<JoinHandle<()>>> {
+        self.closing.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits for segments still being closed in the background.
+    fn finish_closing(&self) {
+        let handles: Vec<JoinHandle<()>> = std::mem::take(&mut *self.closing());
+        for handle in handles {
+            let _ = handle.join();
+        }
+    }
+}
+
+/// Makes a segment that no longer takes appends durable and indexed on disk, then advances the
+/// recovery point to `next_offset` (the offset after it), which promises exactly that.
+fn close_segment(
+    dir: &Path,
+    segment: &Segment,
+    recovery_point: &Mutex<u64>,
+    next_offset: u64,
+) -> Result<()> {
+    segment.sync()?;
+    segment.store_indexes()?;
+    let mut written = recovery_point.lock().unwrap_or_else(|e| e.into_inner());
+    // Background closes may finish out of order; the recovery point only moves forward.
+    if next_offset > *written {
+        write_recovery_point(dir, next_offset)?;
+        *written = next_offset;
+    }
+    Ok(())
 }
 
 impl PartitionLog for FilePartitionLog {
@@ -285,10 +336,12 @@ impl PartitionLog for FilePartitionLog {
         let mut segment = shared.segment_for(from_offset).ok_or_else(out_of_range)?;
         loop {
             let from = from_offset.max(segment.base_offset());
-            if !segment.read(from, max_bytes, &mut used_bytes, &mut out)? {
+            // Continue where this segment's read ended, not at its current end: the appender
+            // may have added (and rolled past) batches meanwhile, and skipping them would leave
+            // a gap in the result.
+            let Some(next) = segment.read(from, max_bytes, &mut used_bytes, &mut out)? else {
                 break;
-            }
-            let next = segment.next_offset();
+            };
             match shared.segment_for(next) {
                 Some(s) if s.base_offset() == next && next > segment.base_offset() => segment = s,
                 _ => break,
@@ -373,6 +426,7 @@ impl PartitionLog for FilePartitionLog {
     }
 
     fn flush(&self) -> Result<()> {
+        self.shared.finish_closing();
         self.shared.commit.sync_all_written()
     }
 
@@ -384,10 +438,9 @@ impl PartitionLog for FilePartitionLog {
             return Ok(());
         }
         appender.closed = true;
-        let active = shared.active();
-        active.sync()?;
-        active.store_indexes()?;
-        write_recovery_point(&shared.dir, shared.end_offset.load(Ordering::Acquire))?;
+        shared.finish_closing();
+        let end = shared.end_offset.load(Ordering::Acquire);
+        close_segment(&shared.dir, &shared.active(), &shared.recovery_point, end)?;
         write_clean_shutdown(&shared.dir)
     }
 }

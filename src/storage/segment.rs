@@ -31,6 +31,8 @@ pub const MAX_SEGMENT_BYTES: u64 = u32::MAX as u64;
 pub const MAX_SEGMENT_OFFSETS: u64 = u32::MAX as u64;
 /// How much a scan reads at once when it has no better size to go by.
 pub const SCAN_CHUNK_BYTES: usize = 1024 * 1024;
+/// How much a timestamp lookup reads at once: it usually ends within a few batches.
+const LOOKUP_CHUNK_BYTES: usize = 64 * 1024;
 
 /// `<20-digit base offset>.<ext>`.
 pub fn file_name(base_offset: u64, ext: &str) -> String {
@@ -350,14 +352,15 @@ impl Segment {
 
     /// Reads records with offset >= `from_offset` into `out`, whole batches while `used_bytes`
     /// stays within `max_bytes` (the first batch of the whole read is always taken).
-    /// Returns false when the budget stopped the read before the segment's end.
+    /// Returns the offset after the last batch read when the read reached the end of what the
+    /// segment held when it started, `None` when the budget stopped it first.
     pub fn read(
         &self,
         from_offset: u64,
         max_bytes: usize,
         used_bytes: &mut usize,
         out: &mut Vec<StoredRecord>,
-    ) -> Result<bool> {
+    ) -> Result<Option<u64>> {
         let size = self.size_bytes();
         let (mut expected, position) = self.floor(from_offset);
         let chunk = max_bytes.saturating_sub(*used_bytes).clamp(
@@ -381,20 +384,14 @@ impl Segment {
                 continue;
             }
             if !out.is_empty() && *used_bytes + header.total_bytes() > max_bytes {
-                return Ok(false);
+                return Ok(None);
             }
             let frame = reader.take(header).map_err(|e| self.frame_error(e))?;
-            let decoded = batch::decode_at(frame.bytes, header.base_offset)
+            batch::decode_into(frame.bytes, Some(header.base_offset), from_offset, out)
                 .map_err(|e| self.corrupt(frame.position + e.position() as u64, e))?;
             *used_bytes += header.total_bytes();
-            out.extend(
-                decoded
-                    .records
-                    .into_iter()
-                    .filter(|r| r.offset >= from_offset),
-            );
         }
-        Ok(true)
+        Ok(Some(expected))
     }
 
     /// The first offset in this segment whose record timestamp is >= `timestamp_ms`.
@@ -413,7 +410,7 @@ impl Segment {
             });
         let (mut expected, position) = self.floor(start);
         let mut reader =
-            FrameReader::new(&self.file, position, self.size_bytes(), SCAN_CHUNK_BYTES);
+            FrameReader::new(&self.file, position, self.size_bytes(), LOOKUP_CHUNK_BYTES);
         while let Some(header) = reader.peek_header().map_err(|e| self.frame_error(e))? {
             if header.base_offset != expected {
                 return Err(self.corrupt(

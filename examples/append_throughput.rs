@@ -1,0 +1,49 @@
+//! A dd-like one-shot append measurement, for comparing the log with `dd bs=1M count=1024`
+//! under the same conditions: appends `total MiB` of `value bytes` records in batches of 1000
+//! to a fresh log in `dir` and prints the payload MB/s (MB = 10^6 bytes, as dd prints).
+//!
+//! `cargo run --release --example append_throughput -- DIR [VALUE_BYTES] [TOTAL_MIB] [never|always]`
+
+use std::time::Instant;
+
+use bytes::Bytes;
+use flashq::storage::partition_log::FilePartitionLog;
+use flashq::storage::{FsyncPolicy, LogConfig, PartitionLog, Record, RecordLimits};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let dir = std::path::PathBuf::from(
+        args.next()
+            .expect("usage: DIR [VALUE_BYTES] [TOTAL_MIB] [FSYNC]"),
+    );
+    let value_bytes: usize = args
+        .next()
+        .map_or(1024, |a| a.parse().expect("VALUE_BYTES"));
+    let total_mib: usize = args.next().map_or(1024, |a| a.parse().expect("TOTAL_MIB"));
+    let fsync: FsyncPolicy = args
+        .next()
+        .map_or(FsyncPolicy::Never, |a| a.parse().expect("FSYNC"));
+    let records: Vec<Record> = (0..1000)
+        .map(|i| Record {
+            timestamp_ms: 1_700_000_000_000 + i,
+            key: None,
+            value: Bytes::from(vec![b'x'; value_bytes]),
+            headers: vec![],
+        })
+        .collect();
+    let log = FilePartitionLog::open(&dir, LogConfig::default(), RecordLimits::default(), fsync)
+        .expect("open");
+    let batches = total_mib * 1024 * 1024 / (value_bytes * 1000);
+    let start = Instant::now();
+    for _ in 0..batches {
+        log.append(&records).expect("append");
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let payload = (batches * 1000 * value_bytes) as f64;
+    println!(
+        "{} bytes of {value_bytes}-byte records ({} on disk) in {seconds:.3} s, {:.0} MB/s payload",
+        payload as u64,
+        log.size_bytes(),
+        payload / seconds / 1e6
+    );
+}

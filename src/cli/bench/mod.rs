@@ -1,0 +1,172 @@
+//! `flashq bench`: load a broker the way kafka-producer-perf-test and Iggy's bench do, with live
+//! progress on a terminal and a results table (or one JSON object with `-o json`).
+//!
+//! Modes: `produce`, `consume`, `e2e` (latency from send to subscriber) and `storage` (the log
+//! alone, no network). `--embedded` runs an in-process broker on a temp dir, so `flashq bench`
+//! works with no server running.
+
+mod consume;
+mod e2e;
+mod produce;
+mod progress;
+mod report;
+mod storage;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+
+use crate::broker::BrokerConfig;
+use crate::server::embedded::EmbeddedBroker;
+use crate::storage::file::{FileStorage, FileStorageOptions};
+use crate::storage::{FsyncPolicy, RecordLimits};
+
+use super::{CliError, Context, ExitCode};
+
+pub use report::BenchReport;
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Producer throughput and acknowledgement latency
+    Produce(BenchArgs),
+    /// Consumer throughput (fills the topic first when it holds too few records)
+    Consume(BenchArgs),
+    /// End-to-end latency: produce -> subscriber has the record, at --rate
+    E2e(BenchArgs),
+    /// The partition log alone, no network: append then read back
+    Storage(BenchArgs),
+}
+
+/// Workload options shared by every mode.
+#[derive(Debug, Args, Clone)]
+pub struct BenchArgs {
+    /// Records to send (per run, across all producers)
+    #[arg(long, default_value_t = 1_000_000)]
+    pub records: u64,
+    /// Run for this long instead of a record count (like 30s)
+    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub duration: Option<Duration>,
+    /// Value size in bytes
+    #[arg(long, default_value_t = 100, value_name = "BYTES")]
+    pub record_size: usize,
+    /// Records per produce request
+    #[arg(long, default_value_t = 1000)]
+    pub batch_size: usize,
+    /// Longest a partial batch waits before it is sent (with --rate)
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub linger_ms: u64,
+    /// Partitions of the benchmark topic
+    #[arg(long, default_value_t = 1)]
+    pub partitions: u32,
+    /// Parallel producer connections
+    #[arg(long, default_value_t = 1)]
+    pub producers: usize,
+    /// Parallel consumer connections
+    #[arg(long, default_value_t = 1)]
+    pub consumers: usize,
+    /// Target records per second across producers (default: as fast as possible; e2e: 10000)
+    #[arg(long)]
+    pub rate: Option<u64>,
+    /// Fsync policy of the embedded broker or storage mode: always, interval:<ms>, never
+    #[arg(long, default_value = "always")]
+    pub fsync: FsyncPolicy,
+    /// Start an in-process broker on a temp dir instead of using --broker
+    #[arg(long)]
+    pub embedded: bool,
+    /// Topic to use [default: bench-<mode>-<pid>]
+    #[arg(long)]
+    pub topic: Option<String>,
+}
+
+impl BenchArgs {
+    fn topic(&self, mode: &str) -> String {
+        self.topic
+            .clone()
+            .unwrap_or_else(|| format!("bench-{mode}-{}", std::process::id()))
+    }
+}
+
+impl BenchCommand {
+    fn mode_and_args(&self) -> (&'static str, &BenchArgs) {
+        match self {
+            BenchCommand::Produce(a) => ("produce", a),
+            BenchCommand::Consume(a) => ("consume", a),
+            BenchCommand::E2e(a) => ("e2e", a),
+            BenchCommand::Storage(a) => ("storage", a),
+        }
+    }
+}
+
+pub async fn run(command: BenchCommand, ctx: &Context) -> anyhow::Result<()> {
+    let (mode, args) = command.mode_and_args();
+    if args.record_size < 8 || args.batch_size == 0 || args.producers == 0 || args.consumers == 0 {
+        return Err(CliError::new(
+            ExitCode::Usage,
+            "--record-size must be at least 8 and --batch-size, --producers, --consumers at least 1",
+        )
+        .into());
+    }
+    let show_progress = !ctx.output.is_json() && !ctx.quiet;
+    // The storage mode needs no broker; the others use --broker or an embedded one.
+    let embedded = match (&command, args.embedded) {
+        (BenchCommand::Storage(_), _) | (_, false) => None,
+        (_, true) => Some(start_embedded(args.fsync).await?),
+    };
+    let address = embedded
+        .as_ref()
+        .map_or_else(|| ctx.broker.clone(), |(broker, _)| broker.url());
+    let topic = args.topic(mode);
+    let mut report = match &command {
+        BenchCommand::Produce(a) => produce::run(&address, &topic, a, show_progress).await?,
+        BenchCommand::Consume(a) => consume::run(&address, &topic, a, show_progress).await?,
+        BenchCommand::E2e(a) => e2e::run(&address, &topic, a, show_progress).await?,
+        BenchCommand::Storage(a) => storage::run(a, show_progress).await?,
+    };
+    if let Some((broker, temp)) = embedded {
+        report.notes.push(format!(
+            "embedded broker (fsync {}); peak RSS covers broker and bench client together",
+            args.fsync
+        ));
+        broker.stop().await?;
+        drop(temp);
+    }
+    report.print(ctx.output)
+}
+
+/// An in-process broker on file storage in a fresh temp dir.
+async fn start_embedded(fsync: FsyncPolicy) -> anyhow::Result<(EmbeddedBroker, tempfile::TempDir)> {
+    let temp = tempfile::tempdir()?;
+    let dir = temp.path().to_path_buf();
+    let storage = tokio::task::spawn_blocking(move || {
+        FileStorage::open(
+            &dir,
+            FileStorageOptions {
+                fsync,
+                limits: RecordLimits::default(),
+            },
+        )
+    })
+    .await??;
+    let broker = EmbeddedBroker::start(Arc::new(storage), BrokerConfig::default()).await?;
+    Ok((broker, temp))
+}
+
+/// A value of `size` bytes whose first 8 bytes carry a send time (ns), for latency.
+pub(crate) fn stamped_value(size: usize, sent_ns: u64) -> bytes::Bytes {
+    let mut value = vec![b'x'; size];
+    value[..8].copy_from_slice(&sent_ns.to_be_bytes());
+    bytes::Bytes::from(value)
+}
+
+/// This process's peak resident memory in KiB (Linux), if known.
+pub(crate) fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}

@@ -1,0 +1,107 @@
+//! `flashq bench` runs end to end on small counts and reports every field in JSON.
+
+mod common;
+
+use common::{TestBroker, flashq_cmd, stdout_of};
+
+fn report(args: &[&str]) -> serde_json::Value {
+    let out = stdout_of(
+        flashq_cmd()
+            .arg("bench")
+            .args(args)
+            .args(["-o", "json"])
+            .assert()
+            .success(),
+    );
+    serde_json::from_str(out.trim()).expect("one JSON object")
+}
+
+fn assert_throughput(report: &serde_json::Value, mode: &str, records: u64) {
+    assert_eq!(report["mode"], mode);
+    assert_eq!(report["records"], records);
+    assert_eq!(report["bytes"], records * 100);
+    assert!(report["duration_s"].as_f64().unwrap() > 0.0);
+    assert!(report["records_per_s"].as_f64().unwrap() > 0.0);
+    assert!(report["mb_per_s"].as_f64().unwrap() > 0.0);
+    assert!(report["peak_rss_kib"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn produce_embedded_reports_throughput_and_latency() {
+    let r = report(&[
+        "produce",
+        "--embedded",
+        "--records",
+        "3000",
+        "--record-size",
+        "100",
+        "--batch-size",
+        "500",
+    ]);
+    assert_throughput(&r, "produce", 3000);
+    let latency = &r["latency_us"];
+    for field in ["p50", "p90", "p99", "p999", "max"] {
+        assert!(latency[field].as_f64().unwrap() > 0.0, "{field}");
+    }
+    assert!(latency["p50"].as_f64() <= latency["max"].as_f64());
+}
+
+#[test]
+fn consume_fills_then_reads_every_record() {
+    let r = report(&[
+        "consume",
+        "--embedded",
+        "--records",
+        "2500",
+        "--partitions",
+        "2",
+        "--consumers",
+        "2",
+    ]);
+    assert_throughput(&r, "consume", 2500);
+}
+
+#[test]
+fn e2e_measures_every_record_at_a_rate() {
+    let r = report(&["e2e", "--embedded", "--records", "400", "--rate", "4000"]);
+    assert_eq!(r["records"], 400);
+    assert!(r["latency_us"]["p99"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn storage_mode_needs_no_broker() {
+    let r = report(&["storage", "--records", "5000", "--fsync", "never"]);
+    assert_throughput(&r, "storage", 5000);
+}
+
+#[test]
+fn bench_against_a_running_broker() {
+    let broker = TestBroker::start(&[]);
+    let out = stdout_of(
+        broker
+            .cmd()
+            .args([
+                "bench",
+                "produce",
+                "--records",
+                "1000",
+                "--topic",
+                "b",
+                "-o",
+                "json",
+            ])
+            .assert()
+            .success(),
+    );
+    let r: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(r["records"], 1000);
+    let described = stdout_of(
+        broker
+            .cmd()
+            .args(["topic", "describe", "b", "-o", "json"])
+            .assert()
+            .success(),
+    );
+    let d: serde_json::Value = serde_json::from_str(&described).unwrap();
+    assert_eq!(d["records"], 1000);
+}
