@@ -193,6 +193,11 @@ fn init_with_flags_and_yes_writes_without_asking() {
         ])
         .assert()
         .code(2);
+    flashq_cmd()
+        .args(["--config", path.to_str().unwrap(), "init", "--yes"])
+        .args(["--broker-address", "http://not a host:1"])
+        .assert()
+        .code(2);
     assert_eq!(read_config(&path)["fsync"].as_str(), Some("never"));
 }
 

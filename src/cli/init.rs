@@ -102,7 +102,7 @@ pub async fn run(args: InitArgs, ctx: &Context, config_flag: Option<&Path>) -> a
         eprintln!("Setting up FlashQ: answers go to {}", path.display());
         ask(current, args.no_check).await?
     } else {
-        let config = from_flags(current, &args);
+        let config = from_flags(current, &args)?;
         if !args.no_check && !ctx.quiet {
             let address = config.broker.as_deref().unwrap_or(DEFAULT_BROKER);
             eprintln!("{}", probe(address).await);
@@ -160,18 +160,23 @@ fn show(path: &Path, written: bool, config: &Config, ctx: &Context) -> anyhow::R
 
 /// The existing file's keys overridden by the flags; keys still unset get their defaults, so
 /// the file says what is in effect.
-fn from_flags(current: Config, args: &InitArgs) -> Config {
-    with_defaults(Config {
-        broker: args
-            .broker_address
-            .as_deref()
-            .map(crate::client::normalize_address)
-            .or(current.broker),
+fn from_flags(current: Config, args: &InitArgs) -> Result<Config, CliError> {
+    let broker = match args.broker_address.as_deref() {
+        Some(address) => Some(crate::client::validate_address(address).map_err(|e| {
+            CliError::new(
+                ExitCode::Usage,
+                format!("--broker-address {address:?}: {e}"),
+            )
+        })?),
+        None => current.broker,
+    };
+    Ok(with_defaults(Config {
+        broker,
         output: args.default_output.or(current.output),
         data_dir: args.data_dir.clone().or(current.data_dir),
         fsync: args.fsync.map(|f| f.to_string()).or(current.fsync),
         token: args.token.clone().or(current.token),
-    })
+    }))
 }
 
 fn with_defaults(config: Config) -> Config {
