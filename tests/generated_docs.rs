@@ -1,6 +1,8 @@
 //! The checked-in shell completions (completions/) and man pages (man/) match the clap
 //! definitions, they load in their tools, and docs/operations.md covers every flag and config key.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -170,4 +172,36 @@ fn operations_doc_covers_every_flag_and_config_key() {
             "docs/operations.md does not document config key {key}"
         );
     }
+}
+
+#[test]
+fn dynamic_completion_offers_the_brokers_topics_and_nothing_without_a_broker() {
+    let broker = common::TestBroker::start(&["--storage", "memory"]);
+    for topic in ["alpha", "beta", "gamma"] {
+        broker
+            .cmd()
+            .args(["topic", "create", topic])
+            .assert()
+            .success();
+    }
+    let complete = |address: &str, words: &[&str]| {
+        let output = common::flashq_cmd()
+            .env("FLASHQ_BROKER", address)
+            .env(flashq::cli::completions::DYNAMIC_COMPLETION_VAR, "fish")
+            .arg("--")
+            .args(words)
+            .assert()
+            .success();
+        common::stdout_of(output)
+    };
+    let offered = complete(&broker.address, &["flashq", "consume", "--topic", ""]);
+    assert_eq!(
+        offered.lines().collect::<Vec<_>>(),
+        ["alpha", "beta", "gamma"]
+    );
+    let offered = complete(&broker.address, &["flashq", "topic", "describe", "g"]);
+    assert_eq!(offered.lines().collect::<Vec<_>>(), ["gamma"]);
+    // Nothing answers there: no candidates, no error, no wait beyond the limit.
+    let offered = complete("127.0.0.1:1", &["flashq", "produce", "-t", ""]);
+    assert_eq!(offered, "");
 }

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, CommandFactory};
+use clap::{Args, CommandFactory, Parser};
 use clap_complete::{Generator, Shell};
 
 use super::{Cli, CliError, ExitCode};
@@ -18,6 +18,12 @@ pub const SHELLS: [Shell; 5] = [
     Shell::Elvish,
     Shell::PowerShell,
 ];
+
+/// How long completing a topic name may wait for the broker before offering nothing.
+pub const DYNAMIC_COMPLETION_TIMEOUT_MS: u64 = 1_000;
+/// The environment variable through which a shell asks `flashq` itself for completions
+/// (`source <(FLASHQ_COMPLETE=bash flashq)`); the static scripts do not use it.
+pub const DYNAMIC_COMPLETION_VAR: &str = "FLASHQ_COMPLETE";
 
 /// The command that regenerates `completions/` and `man/` from a checkout.
 pub const REGENERATE_COMMAND: &str = "scripts/regen-docs.sh";
@@ -43,6 +49,53 @@ pub fn script(shell: Shell) -> Vec<u8> {
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "flashq", &mut out);
     out
+}
+
+/// Answers a shell's completion request when [`DYNAMIC_COMPLETION_VAR`] is set, and exits;
+/// otherwise returns at once.
+pub fn complete_if_asked() {
+    clap_complete::CompleteEnv::with_factory(Cli::command)
+        .var(DYNAMIC_COMPLETION_VAR)
+        .complete();
+}
+
+/// The broker's topic names, for dynamic completion. The broker is the one the environment
+/// and config file name (the command line being completed is not parsed yet). Nothing is
+/// offered, silently, when no broker answers within [`DYNAMIC_COMPLETION_TIMEOUT_MS`].
+pub fn topic_names() -> Vec<clap_complete::CompletionCandidate> {
+    // Parsing a fixed command line resolves the global flags from the environment.
+    let Ok(cli) = Cli::try_parse_from(["flashq", "topic", "list"]) else {
+        return Vec::new();
+    };
+    let Ok(ctx) = super::Context::resolve(&cli.global) else {
+        return Vec::new();
+    };
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return Vec::new();
+    };
+    // The timer must be created inside the runtime, hence the async block around it.
+    let listed = runtime.block_on(async {
+        tokio::time::timeout(
+            std::time::Duration::from_millis(DYNAMIC_COMPLETION_TIMEOUT_MS),
+            async {
+                crate::client::Client::connect(&ctx.broker)
+                    .await?
+                    .list_topics()
+                    .await
+            },
+        )
+        .await
+    });
+    match listed {
+        Ok(Ok(topics)) => topics
+            .into_iter()
+            .map(|t| clap_complete::CompletionCandidate::new(t.name))
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 pub fn run(args: CompletionsArgs) -> anyhow::Result<()> {
