@@ -28,6 +28,7 @@ pub const DYNAMIC_COMPLETION_VAR: &str = "FLASHQ_COMPLETE";
 /// The command that regenerates `completions/` and `man/` from a checkout.
 pub const REGENERATE_COMMAND: &str = "scripts/regen-docs.sh";
 
+/// `flashq completions` arguments: one shell, or every shell into a dir.
 #[derive(Debug, Args)]
 #[group(id = "target", required = true, multiple = false)]
 pub struct CompletionsArgs {
@@ -98,6 +99,7 @@ pub fn topic_names() -> Vec<clap_complete::CompletionCandidate> {
     }
 }
 
+/// Runs `flashq completions`.
 pub fn run(args: CompletionsArgs) -> anyhow::Result<()> {
     use std::io::Write;
     match (args.shell, args.out_dir) {

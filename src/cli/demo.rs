@@ -27,6 +27,7 @@ const DEMO_CONSUME_MAX_RECORDS: u32 = 50;
 /// Partitions the create action offers by default.
 const DEMO_DEFAULT_PARTITIONS: u32 = 3;
 
+/// `flashq demo` takes no flags of its own.
 #[derive(Debug, Args)]
 pub struct DemoArgs {}
 
@@ -39,6 +40,7 @@ const ACTIONS: [&str; 5] = [
     "Quit",
 ];
 
+/// Runs the demo menu until the user quits.
 pub async fn run(_args: DemoArgs, ctx: &Context) -> anyhow::Result<()> {
     if !std::io::stdin().is_terminal() {
         return Err(CliError::new(

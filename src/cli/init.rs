@@ -26,6 +26,7 @@ const PROBE_TIMEOUT_MS: u64 = 5_000;
 /// The fsync interval offered when the user picks `interval`.
 const DEFAULT_FSYNC_INTERVAL_MS: u64 = 1_000;
 
+/// `flashq init` flags: any of the settings makes it non-interactive.
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// Broker address client commands use (saved as `broker`)
@@ -69,6 +70,7 @@ struct Written<'a> {
     config: Config,
 }
 
+/// Runs `flashq init`; `config_flag` is the global `--config`, where the file goes.
 pub async fn run(args: InitArgs, ctx: &Context, config_flag: Option<&Path>) -> anyhow::Result<()> {
     let path = match config_flag {
         Some(path) => path.to_path_buf(),

@@ -9,6 +9,7 @@ use clap::{Args, CommandFactory};
 
 use super::{Cli, CliError, ExitCode};
 
+/// `flashq man` arguments.
 #[derive(Debug, Args)]
 pub struct ManArgs {
     /// Dir to write the pages into (created if missing)
@@ -39,6 +40,7 @@ fn collect(command: clap::Command, pages: &mut Vec<(String, Vec<u8>)>) {
     }
 }
 
+/// Runs `flashq man`: writes every page into the dir.
 pub fn run(args: ManArgs) -> anyhow::Result<()> {
     let dir = &args.out_dir;
     std::fs::create_dir_all(dir).map_err(|e| {

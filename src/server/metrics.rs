@@ -227,6 +227,7 @@ pub struct RpcMetricsLayer {
 }
 
 impl RpcMetricsLayer {
+    /// A layer recording into `metrics`.
     pub fn new(metrics: Arc<Metrics>) -> Self {
         RpcMetricsLayer { metrics }
     }
