@@ -43,6 +43,17 @@ fn exit_code(session: &mut OsSession) -> Option<i32> {
     }
 }
 
+/// Waits until a password prompt reads: it turns echo off, and it discards (TCSAFLUSH)
+/// whatever was typed before, so answering earlier would lose the answer.
+fn wait_for_hidden_input(session: &OsSession) {
+    assert!(
+        common::wait_until(PROMPT_TIMEOUT, || {
+            session.get_process().get_echo().is_ok_and(|echo| !echo)
+        }),
+        "the password prompt never turned echo off"
+    );
+}
+
 fn read_config(path: &Path) -> toml::Table {
     let text = std::fs::read_to_string(path).expect("config written");
     toml::from_str(&text).expect("config is TOML")
@@ -75,6 +86,7 @@ fn init_on_a_terminal_asks_checks_the_broker_and_writes_the_config() {
     s.expect("Fsync interval in ms").unwrap();
     s.send_line("250").unwrap();
     s.expect("Auth token").unwrap();
+    wait_for_hidden_input(&s);
     s.send_line("s3cret").unwrap();
     s.expect("wrote").unwrap();
     assert_eq!(exit_code(&mut s), Some(0));
@@ -123,6 +135,7 @@ fn init_on_a_terminal_says_when_nothing_answers_and_keeps_an_existing_file_unles
     s.expect("Fsync policy").unwrap();
     s.send("\r").unwrap();
     s.expect("Auth token").unwrap();
+    wait_for_hidden_input(&s);
     s.send("\r").unwrap();
     s.expect("exists. Overwrite it?").unwrap();
     s.send("n").unwrap();
