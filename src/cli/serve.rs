@@ -139,6 +139,10 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
             )
         })?;
     let bound = listener.local_addr()?;
+    // Install the SIGINT/SIGTERM handlers before anyone can learn the address: a signal sent as
+    // soon as it appears must stop the broker cleanly, not kill it. One poll installs them.
+    let mut signalled = Box::pin(shutdown_signal());
+    let _ = futures::FutureExt::now_or_never(signalled.as_mut());
     // The first line of stdout is the bound address, so scripts and tests can find a port-0 broker.
     {
         let mut out = std::io::stdout().lock();
@@ -187,7 +191,7 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
         None => None,
     };
     tokio::spawn(async move {
-        shutdown_signal().await;
+        signalled.await;
         tracing::info!("shutting down: no new connections, finishing in-flight requests");
         let _ = stop_tx.send(true);
     });
