@@ -366,3 +366,55 @@ fn respond<B>(
     );
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::broker::BrokerConfig;
+    use crate::storage::RecordLimits;
+    use crate::storage::memory::MemoryStorage;
+
+    async fn empty_broker() -> Broker {
+        Broker::open(
+            Arc::new(MemoryStorage::new(RecordLimits::default())),
+            BrokerConfig::default(),
+        )
+        .await
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn rpc_method_labels_are_capped() {
+        let metrics = Metrics::new();
+        for i in 0..MAX_RPC_METHOD_LABELS + 10 {
+            metrics.observe_rpc(&format!("/made.up/Method{i}"), Duration::from_millis(1));
+        }
+        let text = metrics.encode(&empty_broker().await);
+        let series = text
+            .lines()
+            .filter(|l| l.starts_with("flashq_rpc_duration_seconds_count{"))
+            .count();
+        assert_eq!(series, MAX_RPC_METHOD_LABELS + 1, "the cap plus `other`");
+        assert!(text.contains("flashq_rpc_duration_seconds_count{method=\"other\"} 10"));
+    }
+
+    #[tokio::test]
+    async fn counters_add_up_per_topic() {
+        let metrics = Metrics::new();
+        metrics.record_in("a", 2, 10);
+        metrics.record_in("a", 1, 5);
+        metrics.record_out("b", std::iter::empty());
+        let text = metrics.encode(&empty_broker().await);
+        assert!(
+            text.contains("flashq_records_in_total{topic=\"a\"} 3"),
+            "{text}"
+        );
+        assert!(
+            text.contains("flashq_bytes_in_total{topic=\"a\"} 15"),
+            "{text}"
+        );
+        // Nothing sent makes no series.
+        assert!(!text.contains("topic=\"b\""), "{text}");
+        assert!(text.ends_with("# EOF\n"), "{text}");
+    }
+}
