@@ -10,6 +10,7 @@ use flashq::storage::partition_log::FilePartitionLog;
 use flashq::storage::{
     FsyncPolicy, LogConfig, PartitionLog, Record, RecordLimits, StorageError, StoredRecord,
 };
+use proptest::prelude::*;
 
 fn config(segment_bytes: u64) -> LogConfig {
     LogConfig {
@@ -253,4 +254,83 @@ fn a_clean_close_leaves_a_marker_that_the_next_open_consumes() {
     let log = open(dir.path(), 2_000);
     assert!(!dir.path().join("clean-shutdown").exists());
     assert_continues_at(&log, 120);
+}
+
+/// Damage done to the log file between two opens.
+#[derive(Debug, Clone)]
+enum Damage {
+    Truncate(prop::sample::Index),
+    Flip(prop::sample::Index, u8),
+    AppendGarbage(Vec<u8>),
+}
+
+fn arb_damage() -> impl Strategy<Value = Damage> {
+    prop_oneof![
+        any::<prop::sample::Index>().prop_map(Damage::Truncate),
+        (any::<prop::sample::Index>(), 1u8..=255).prop_map(|(at, bits)| Damage::Flip(at, bits)),
+        proptest::collection::vec(any::<u8>(), 1..300).prop_map(Damage::AppendGarbage),
+    ]
+}
+
+/// Records in the whole batches that end at or before byte `at`.
+fn records_before(batch_ends: &[(u64, u64)], at: u64) -> u64 {
+    batch_ends
+        .iter()
+        .rev()
+        .find(|(end, _)| *end <= at)
+        .map_or(0, |(_, records)| *records)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Whatever happens to the tail, reopening keeps exactly the whole batches before the damage,
+    /// each record intact, and appends continue after them.
+    #[test]
+    fn recovery_keeps_exactly_the_batches_before_any_damage(
+        sizes in proptest::collection::vec(1u64..6, 1..12),
+        damage in arb_damage(),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut written = Vec::new();
+        let mut batch_ends = Vec::new(); // (file position after the batch, records so far)
+        {
+            let log = open(dir.path(), 1 << 30);
+            for (n, size) in sizes.iter().enumerate() {
+                written.extend(batch(n as u64, *size));
+                log.append(&batch(n as u64, *size)).unwrap();
+                let len = std::fs::metadata(last_log(dir.path())).unwrap().len();
+                batch_ends.push((len, written.len() as u64));
+            }
+        }
+        let path = last_log(dir.path());
+        let mut bytes = std::fs::read(&path).unwrap();
+        let kept = match &damage {
+            Damage::Truncate(at) => {
+                let at = at.index(bytes.len());
+                bytes.truncate(at);
+                records_before(&batch_ends, at as u64)
+            }
+            Damage::Flip(at, bits) => {
+                let at = at.index(bytes.len());
+                bytes[at] ^= bits;
+                records_before(&batch_ends, at as u64)
+            }
+            Damage::AppendGarbage(garbage) => {
+                bytes.extend_from_slice(garbage);
+                written.len() as u64
+            }
+        };
+        std::fs::write(&path, &bytes).unwrap();
+
+        let log = open(dir.path(), 1 << 30);
+        prop_assert_eq!(log.end_offset(), kept);
+        let records = all_records(&log);
+        prop_assert_eq!(records.len() as u64, kept);
+        for (r, want) in records.iter().zip(&written) {
+            prop_assert_eq!(&r.record, want);
+        }
+        prop_assert_eq!(log.append(&batch(99, 1)).unwrap().base_offset, kept);
+        prop_assert_eq!(log.read(kept, 1).unwrap()[0].record.clone(), batch(99, 1)[0].clone());
+    }
 }

@@ -4,6 +4,7 @@
 //! It has its own plain types; gRPC (`crate::server`) translates to and from them.
 //! Storage calls run on blocking threads so the async runtime never waits on a disk.
 
+pub mod acl;
 pub mod names;
 pub mod partition;
 pub mod partitioner;

@@ -14,7 +14,7 @@ use super::BrokerError;
 pub struct Partition {
     pub id: u32,
     log: Arc<dyn PartitionLog>,
-    /// The log's end offset, published after every append.
+    /// One past the last acknowledged record, published after every append.
     end_offset: watch::Sender<u64>,
 }
 
@@ -34,22 +34,33 @@ impl Partition {
         let outcome = tokio::task::spawn_blocking(move || log.append(&records))
             .await
             .map_err(|e| BrokerError::Internal(format!("append task failed: {e}")))??;
-        self.end_offset.send_replace(outcome.last_offset + 1);
+        // Appends can finish out of order; the end only moves forward. With group commit a later
+        // batch is never durable before an earlier one, so the maximum is durable throughout.
+        let acked_end = outcome.last_offset + 1;
+        self.end_offset.send_if_modified(|end| {
+            let moved = acked_end > *end;
+            *end = (*end).max(acked_end);
+            moved
+        });
         Ok(outcome)
     }
 
-    /// Reads records from `from_offset` on a blocking thread.
+    /// Reads acknowledged records from `from_offset` on a blocking thread. Records written but
+    /// not yet acknowledged (still waiting for their fsync) are never returned: a reader must not
+    /// see what a power loss could take back.
     pub async fn read(
         &self,
         from_offset: u64,
         max_bytes: usize,
     ) -> Result<Vec<StoredRecord>, BrokerError> {
         let log = self.log.clone();
-        Ok(
-            tokio::task::spawn_blocking(move || log.read(from_offset, max_bytes))
-                .await
-                .map_err(|e| BrokerError::Internal(format!("read task failed: {e}")))??,
-        )
+        let end = self.end_offset();
+        let mut records = tokio::task::spawn_blocking(move || log.read(from_offset, max_bytes))
+            .await
+            .map_err(|e| BrokerError::Internal(format!("read task failed: {e}")))??;
+        let visible = records.partition_point(|r| r.offset < end);
+        records.truncate(visible);
+        Ok(records)
     }
 
     /// The first offset at or after `timestamp_ms`, or the end of the log when there is none.
@@ -58,7 +69,8 @@ impl Partition {
         let found = tokio::task::spawn_blocking(move || log.offset_for_timestamp(timestamp_ms))
             .await
             .map_err(|e| BrokerError::Internal(format!("lookup task failed: {e}")))??;
-        Ok(found.unwrap_or_else(|| self.log.end_offset()))
+        let end = self.end_offset();
+        Ok(found.map_or(end, |offset| offset.min(end)))
     }
 
     /// Waits until the log's end offset passes `offset`, or `max_wait` elapses.
@@ -71,8 +83,9 @@ impl Partition {
         self.log.start_offset()
     }
 
+    /// One past the last acknowledged record: what readers may see.
     pub fn end_offset(&self) -> u64 {
-        self.log.end_offset()
+        *self.end_offset.borrow()
     }
 
     pub fn size_bytes(&self) -> u64 {
@@ -82,5 +95,35 @@ impl Partition {
     /// The underlying log, for maintenance work (retention, flush, close) on blocking threads.
     pub fn log(&self) -> &Arc<dyn PartitionLog> {
         &self.log
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::RecordLimits;
+    use crate::storage::memory::MemoryLog;
+
+    fn record(value: &'static str) -> Record {
+        Record {
+            timestamp_ms: 1,
+            key: None,
+            value: bytes::Bytes::from_static(value.as_bytes()),
+            headers: Vec::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn records_not_yet_acknowledged_are_invisible() {
+        let log = Arc::new(MemoryLog::new(RecordLimits::default()));
+        let partition = Partition::new(0, log.clone());
+        partition.append(vec![record("acked")]).await.unwrap();
+        // A write whose append has not returned yet (its fsync still pending) looks like this.
+        log.append(&[record("in flight")]).unwrap();
+        let read = partition.read(0, 1 << 20).await.unwrap();
+        assert_eq!(read.len(), 1);
+        assert_eq!(partition.end_offset(), 1);
+        assert_eq!(partition.offset_for_timestamp(1).await.unwrap(), 0);
+        assert_eq!(partition.offset_for_timestamp(2).await.unwrap(), 1);
     }
 }

@@ -97,13 +97,23 @@ pub struct JsonRecord {
     pub headers: Vec<JsonHeader>,
 }
 
-/// RFC 3339 in UTC with milliseconds.
+/// RFC 3339 in UTC with milliseconds; times RFC 3339 cannot show (before 1970 or after
+/// 9999) are printed as their millisecond count instead of failing.
 pub fn rfc3339_ms(timestamp_ms: i64) -> String {
-    if timestamp_ms < 0 {
+    let Ok(ms) = u64::try_from(timestamp_ms) else {
+        return timestamp_ms.to_string();
+    };
+    let time = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms);
+    let mut text = String::new();
+    if std::fmt::Write::write_fmt(
+        &mut text,
+        format_args!("{}", humantime::format_rfc3339_millis(time)),
+    )
+    .is_err()
+    {
         return timestamp_ms.to_string();
     }
-    let time = std::time::UNIX_EPOCH + std::time::Duration::from_millis(timestamp_ms as u64);
-    humantime::format_rfc3339_millis(time).to_string()
+    text
 }
 
 /// Parses an RFC 3339 time into ms since the Unix epoch.
@@ -393,6 +403,14 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "orders 2 7 k1 hello 1700000000123 h=x 2 5 100%\n"
         );
+    }
+
+    #[test]
+    fn timestamps_rfc3339_cannot_show_do_not_panic() {
+        assert_eq!(rfc3339_ms(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339_ms(-5), "-5");
+        assert_eq!(rfc3339_ms(i64::MAX), i64::MAX.to_string());
+        assert_eq!(rfc3339_ms(253_402_300_800_000), "253402300800000");
     }
 
     #[test]

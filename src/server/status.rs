@@ -18,7 +18,8 @@ impl From<BrokerError> for Status {
                 StorageError::RecordTooLarge { .. }
                 | StorageError::BatchTooLarge { .. }
                 | StorageError::TooManyHeaders { .. }
-                | StorageError::BadRecordCount { .. } => Code::InvalidArgument,
+                | StorageError::BadRecordCount { .. }
+                | StorageError::InvalidName { .. } => Code::InvalidArgument,
                 StorageError::OffsetOutOfRange { .. } => Code::OutOfRange,
                 StorageError::NoSpace(_) => Code::ResourceExhausted,
                 StorageError::Closed => Code::Unavailable,

@@ -178,6 +178,13 @@ pub struct RecordBatch {
 ///
 /// The caller checks [`super::RecordLimits`] first; records are never empty here.
 pub fn encode(base_offset: u64, records: &[Record]) -> Vec<u8> {
+    let mut buf = Vec::new();
+    encode_into(&mut buf, base_offset, records);
+    buf
+}
+
+/// Encodes like [`encode`] into `buf` (cleared first), so a caller can reuse its allocation.
+pub fn encode_into(buf: &mut Vec<u8>, base_offset: u64, records: &[Record]) {
     debug_assert!(!records.is_empty(), "a batch holds at least one record");
     // Enough for every varint at its largest, so the buffer never grows while encoding.
     let estimate = BATCH_HEADER_BYTES
@@ -185,7 +192,8 @@ pub fn encode(base_offset: u64, records: &[Record]) -> Vec<u8> {
             .iter()
             .map(|r| r.payload_bytes() + 1 + 6 * 10 + 20 * r.headers.len())
             .sum::<usize>();
-    let mut buf = Vec::with_capacity(estimate);
+    buf.clear();
+    buf.reserve(estimate);
     let first_timestamp_ms = records.first().map_or(0, |r| r.timestamp_ms);
     let max_timestamp_ms = records.iter().map(|r| r.timestamp_ms).max().unwrap_or(0);
     let last_offset_delta = records.len().saturating_sub(1) as u32;
@@ -225,22 +233,22 @@ pub fn encode(base_offset: u64, records: &[Record]) -> Vec<u8> {
             + record.value.len()
             + varint_len(record.headers.len() as i64)
             + headers_bytes;
-        put_varint(&mut buf, length as i64);
+        put_varint(buf, length as i64);
         let record_start = buf.len();
         buf.push(0); // record attributes
-        put_varint(&mut buf, timestamp_delta);
-        put_varint(&mut buf, delta as i64);
-        put_varint(&mut buf, key_length);
+        put_varint(buf, timestamp_delta);
+        put_varint(buf, delta as i64);
+        put_varint(buf, key_length);
         if let Some(key) = &record.key {
             buf.extend_from_slice(key);
         }
-        put_varint(&mut buf, record.value.len() as i64);
+        put_varint(buf, record.value.len() as i64);
         buf.extend_from_slice(&record.value);
-        put_varint(&mut buf, record.headers.len() as i64);
+        put_varint(buf, record.headers.len() as i64);
         for header in &record.headers {
-            put_varint(&mut buf, header.key.len() as i64);
+            put_varint(buf, header.key.len() as i64);
             buf.extend_from_slice(header.key.as_bytes());
-            put_varint(&mut buf, header.value.len() as i64);
+            put_varint(buf, header.value.len() as i64);
             buf.extend_from_slice(&header.value);
         }
         debug_assert_eq!(buf.len() - record_start, length);
@@ -250,7 +258,6 @@ pub fn encode(base_offset: u64, records: &[Record]) -> Vec<u8> {
     buf[POS_BATCH_LENGTH..POS_BATCH_LENGTH + 4].copy_from_slice(&batch_length.to_be_bytes());
     let crc = crc32c::crc32c(&buf[POS_CRC_START..]);
     buf[POS_CRC..POS_CRC + 4].copy_from_slice(&crc.to_be_bytes());
-    buf
 }
 
 /// Writes a new base offset into an encoded batch; the CRC stays valid because it excludes it.

@@ -269,6 +269,25 @@ mod tests {
     }
 
     #[test]
+    fn a_corrupt_topic_json_is_an_error_not_a_missing_topic() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = FileStorage::open(dir.path(), FileStorageOptions::default()).unwrap();
+        let meta = TopicMeta {
+            name: "orders".into(),
+            partitions: 3,
+            config: LogConfig::default(),
+        };
+        storage.save_topic(&meta).unwrap();
+        assert_eq!(storage.load_topics().unwrap(), vec![meta]);
+        let path = dir.path().join("topics/orders/topic.json");
+        std::fs::write(&path, b"{\"name\": \"orders\", \"partit").unwrap();
+        match storage.load_topics() {
+            Err(StorageError::Corrupt { path: p, .. }) => assert!(p.ends_with("topic.json")),
+            other => panic!("expected Corrupt, got {other:?}"),
+        }
+    }
+
+    #[test]
     fn topic_names_cannot_escape_the_data_dir() {
         for bad in ["", "..", "../x", "a/b", ".hidden", "a\0b"] {
             assert!(validate_topic_name(bad).is_err(), "{bad:?}");

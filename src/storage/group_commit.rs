@@ -56,6 +56,13 @@ impl GroupCommit {
         }
     }
 
+    /// Marks the log failed after an fsync outside the group commit failed.
+    pub fn poison(&self, error: &StorageError) {
+        let mut state = self.lock();
+        state.failure.get_or_insert_with(|| error.to_string());
+        self.synced.notify_all();
+    }
+
     /// Returns once the write with `ticket` is durable, syncing if no one else is.
     pub fn wait_durable(&self, ticket: u64) -> Result<()> {
         let mut state = self.lock();

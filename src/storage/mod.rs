@@ -17,6 +17,7 @@ pub mod index;
 pub mod inspect;
 pub mod memory;
 pub mod partition_log;
+pub mod read_buffers;
 pub mod record;
 pub mod recovery;
 pub mod segment;

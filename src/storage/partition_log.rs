@@ -92,6 +92,16 @@ impl IntervalFlusher {
     }
 }
 
+/// Encode buffers larger than this are not kept between appends: the broker appends from
+/// tokio's blocking pool, which may hold many threads, each with its own buffer.
+const ENCODE_BUFFER_KEEP_BYTES: usize = 2 * 1024 * 1024;
+
+thread_local! {
+    /// Each appending thread reuses one encode buffer: a fresh megabyte per batch made malloc
+    /// map and fault in new pages on every append.
+    static ENCODE_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -147,6 +157,50 @@ impl FilePartitionLog {
     /// True once `close()` has run.
     pub fn is_closed(&self) -> bool {
         self.shared.appender().closed
+    }
+
+    /// Encodes `records` into `encoded` and appends them (limits already checked).
+    fn append_encoded(&self, encoded: &mut Vec<u8>, records: &[Record]) -> Result<AppendOutcome> {
+        let shared = &*self.shared;
+        // Encoding happens before the lock; the base offset is stamped under it (it is outside
+        // the CRC for exactly this).
+        batch::encode_into(encoded, 0, records);
+        if encoded.len() > MAX_BATCH_LENGTH_BYTES {
+            return Err(StorageError::BatchTooLarge {
+                size_bytes: encoded.len(),
+                limit_bytes: MAX_BATCH_LENGTH_BYTES,
+            });
+        }
+        let ticket;
+        let outcome;
+        {
+            let appender = shared.appender();
+            if appender.closed {
+                return Err(StorageError::Closed);
+            }
+            shared.commit.check_healthy()?;
+            let base_offset = shared.end_offset.load(Ordering::Acquire);
+            batch::stamp_base_offset(encoded, base_offset);
+            let header = BatchHeader::parse(encoded).map_err(|e| {
+                debug_assert!(false, "the encoder produced an invalid batch: {e}");
+                StorageError::io("encoding a batch", std::io::Error::other(e.to_string()))
+            })?;
+            shared.roll_if_needed(encoded.len(), records.len() as u64, now_ms())?;
+            let active = shared.active();
+            active.append(encoded, &header)?;
+            shared
+                .end_offset
+                .store(header.next_offset(), Ordering::Release);
+            ticket = shared.commit.record_write(&active);
+            outcome = AppendOutcome {
+                base_offset,
+                last_offset: header.last_offset(),
+            };
+        }
+        if shared.fsync == FsyncPolicy::Always {
+            shared.commit.wait_durable(ticket)?;
+        }
+        Ok(outcome)
     }
 
     fn stop_flusher(&self) {
@@ -217,9 +271,9 @@ impl LogShared {
         if !(full || old || offsets_full) {
             return Ok(());
         }
-        let next = Arc::new(Segment::create(&self.dir, end, now_ms)?);
-        self.segments_write().push(next);
         if self.fsync == FsyncPolicy::Never {
+            let next = Arc::new(Segment::create(&self.dir, end, now_ms)?);
+            self.segments_write().push(next);
             // Nothing waits for durability here, so closing the old segment (an fsync of up to
             // segment_bytes) leaves the append path; close() and flush() wait for it.
             let dir = self.dir.clone();
@@ -230,12 +284,18 @@ impl LogShared {
                 }
             });
             self.closing().push(handle);
-            Ok(())
         } else {
-            // Appends acknowledged (or about to be) may still sit in the old segment: the group
-            // commit only syncs the active one, so the roll makes them durable first.
-            close_segment(&self.dir, &active, &self.recovery_point, end)
+            // Appends acknowledged (or about to be) may still sit in the old segment and the
+            // group commit only syncs the newest one, so the old one is made durable before
+            // anything goes to the next. If that fails, nothing can prove them durable any more.
+            if let Err(e) = close_segment(&self.dir, &active, &self.recovery_point, end) {
+                self.commit.poison(&e);
+                return Err(e);
+            }
+            let next = Arc::new(Segment::create(&self.dir, end, now_ms)?);
+            self.segments_write().push(next);
         }
+        Ok(())
     }
 
     fn closing(&self) -> MutexGuard<'_, Vec<JoinHandle<()>>> {
@@ -272,47 +332,14 @@ fn close_segment(
 
 impl PartitionLog for FilePartitionLog {
     fn append(&self, records: &[Record]) -> Result<AppendOutcome> {
-        let shared = &*self.shared;
-        shared.limits.check(records)?;
-        // Encoding happens before the lock; the base offset is stamped under it (it is outside
-        // the CRC for exactly this).
-        let mut encoded = batch::encode(0, records);
-        if encoded.len() > MAX_BATCH_LENGTH_BYTES {
-            return Err(StorageError::BatchTooLarge {
-                size_bytes: encoded.len(),
-                limit_bytes: MAX_BATCH_LENGTH_BYTES,
-            });
-        }
-        let ticket;
-        let outcome;
-        {
-            let appender = shared.appender();
-            if appender.closed {
-                return Err(StorageError::Closed);
+        self.shared.limits.check(records)?;
+        ENCODE_BUFFER.with_borrow_mut(|encoded| {
+            let outcome = self.append_encoded(encoded, records);
+            if encoded.capacity() > ENCODE_BUFFER_KEEP_BYTES {
+                *encoded = Vec::new();
             }
-            shared.commit.check_healthy()?;
-            let base_offset = shared.end_offset.load(Ordering::Acquire);
-            batch::stamp_base_offset(&mut encoded, base_offset);
-            let header = BatchHeader::parse(&encoded).map_err(|e| {
-                debug_assert!(false, "the encoder produced an invalid batch: {e}");
-                StorageError::io("encoding a batch", std::io::Error::other(e.to_string()))
-            })?;
-            shared.roll_if_needed(encoded.len(), records.len() as u64, now_ms())?;
-            let active = shared.active();
-            active.append(&encoded, &header)?;
-            shared
-                .end_offset
-                .store(header.next_offset(), Ordering::Release);
-            ticket = shared.commit.record_write(&active);
-            outcome = AppendOutcome {
-                base_offset,
-                last_offset: header.last_offset(),
-            };
-        }
-        if shared.fsync == FsyncPolicy::Always {
-            shared.commit.wait_durable(ticket)?;
-        }
-        Ok(outcome)
+            outcome
+        })
     }
 
     fn read(&self, from_offset: u64, max_bytes: usize) -> Result<Vec<StoredRecord>> {
