@@ -235,6 +235,43 @@ fn metrics_endpoint_parses_and_counters_rise_with_traffic() {
         "{after:?}"
     );
 
+    // A group that committed offset 0 on partition 0: its lag is that partition's records.
+    flashq_cmd()
+        .env("FLASHQ_BROKER", &address)
+        .args([
+            "group", "commit", "readers", "-t", "m", "-p", "0", "--offset", "0",
+        ])
+        .assert()
+        .success();
+    let with_group = scrape(&metrics);
+    let partition_0 = flashq_cmd()
+        .env("FLASHQ_BROKER", &address)
+        .args(["consume", "-t", "m", "-p", "0", "--from-beginning"])
+        .assert()
+        .success();
+    let records_in_0 = common::stdout_of(partition_0).lines().count() as f64;
+    let lag_series = "flashq_group_lag{group=\"readers\",topic=\"m\",partition=\"0\"}";
+    assert_eq!(
+        with_group.get(lag_series).copied(),
+        Some(records_in_0),
+        "{with_group:?}"
+    );
+    assert!(
+        with_group.contains_key("flashq_group_members{group=\"readers\"}"),
+        "{with_group:?}"
+    );
+    // A deleted group's series go away.
+    flashq_cmd()
+        .env("FLASHQ_BROKER", &address)
+        .args(["group", "delete", "readers"])
+        .assert()
+        .success();
+    let without_group = scrape(&metrics);
+    assert!(
+        !without_group.keys().any(|k| k.contains("readers")),
+        "{without_group:?}"
+    );
+
     let (status, _, _) = http_get(&metrics, "/nothing-here");
     assert_eq!(status, 404);
 

@@ -1,8 +1,8 @@
 //! Prometheus metrics: what the broker counts, and the HTTP endpoint that serves them.
 //!
 //! The gRPC services record records and bytes in and out and append latency; a tower layer
-//! times every RPC; gauges (topics, partitions, stored bytes) are read from the engine at
-//! scrape time. Metric types stay in this module: the engine and storage know nothing of them.
+//! times every RPC; gauges (topics, partitions, stored bytes, group members and lag) are read
+//! from the engine at scrape time. Metric types stay in this module: the engine and storage know nothing of them.
 //! `GET /metrics` answers in the OpenMetrics text format, which Prometheus scrapes natively.
 
 use std::collections::HashSet;
@@ -29,6 +29,9 @@ use crate::storage::Record;
 pub const MAX_RPC_METHOD_LABELS: usize = 128;
 /// Concurrent scrapes served at once; more wait for the kernel's accept queue.
 pub const MAX_METRICS_CONNECTIONS: usize = 16;
+/// Group lag series one scrape reports at most (group x topic x partition); past it the
+/// scrape skips the rest, so thousands of groups cannot make a scrape unbounded.
+pub const MAX_GROUP_LAG_SERIES: usize = 10_000;
 /// How long a scrape connection may stay idle before it is closed.
 pub const METRICS_CONNECTION_TIMEOUT_MS: u64 = 30_000;
 /// The content type of the OpenMetrics text format.
@@ -42,6 +45,18 @@ fn latency_histogram() -> Histogram {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct TopicLabels {
     topic: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct GroupLabels {
+    group: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct GroupPartitionLabels {
+    group: String,
+    topic: String,
+    partition: u32,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -61,6 +76,10 @@ pub struct Metrics {
     topics: Gauge,
     partitions: Gauge,
     stored_bytes: Gauge,
+    group_members: Family<GroupLabels, Gauge>,
+    group_lag: Family<GroupPartitionLabels, Gauge>,
+    /// One scrape at a time: a scrape clears and refills the group series before encoding.
+    scrape: tokio::sync::Mutex<()>,
     /// RPC paths that already have a series, bounded by [`MAX_RPC_METHOD_LABELS`].
     methods: Mutex<HashSet<String>>,
 }
@@ -87,6 +106,8 @@ impl Metrics {
         let topics = Gauge::default();
         let partitions = Gauge::default();
         let stored_bytes = Gauge::default();
+        let group_members = Family::<GroupLabels, Gauge>::default();
+        let group_lag = Family::<GroupPartitionLabels, Gauge>::default();
         registry.register(
             "records_in",
             "Records appended, by topic",
@@ -129,6 +150,16 @@ impl Metrics {
             "Bytes held by all partition logs",
             stored_bytes.clone(),
         );
+        registry.register(
+            "group_members",
+            "Members of each consumer group",
+            group_members.clone(),
+        );
+        registry.register(
+            "group_lag",
+            "Records between a group's committed offset and the log end, per partition",
+            group_lag.clone(),
+        );
         Metrics {
             registry,
             records_in,
@@ -140,6 +171,9 @@ impl Metrics {
             topics,
             partitions,
             stored_bytes,
+            group_members,
+            group_lag,
+            scrape: tokio::sync::Mutex::new(()),
             methods: Mutex::new(HashSet::new()),
         }
     }
@@ -188,7 +222,8 @@ impl Metrics {
     }
 
     /// The exposition text, with the gauges read from `broker` now.
-    pub fn encode(&self, broker: &Broker) -> String {
+    pub async fn encode(&self, broker: &Broker) -> String {
+        let _one_scrape = self.scrape.lock().await;
         let topics = broker.topics();
         let mut partitions = 0i64;
         let mut stored_bytes = 0i64;
@@ -201,10 +236,45 @@ impl Metrics {
         self.topics.set(topics.len() as i64);
         self.partitions.set(partitions);
         self.stored_bytes.set(stored_bytes);
+        self.refresh_groups(broker).await;
         let mut text = String::new();
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
         text
+    }
+}
+
+impl Metrics {
+    /// Replaces the group series with the groups as they are now (deleted groups vanish).
+    async fn refresh_groups(&self, broker: &Broker) {
+        self.group_members.clear();
+        self.group_lag.clear();
+        let mut series = 0usize;
+        for summary in broker.list_groups().await {
+            self.group_members
+                .get_or_create(&GroupLabels {
+                    group: summary.group.clone(),
+                })
+                .set(i64::from(summary.members));
+            // A group deleted since the listing simply has no lag to report.
+            let Ok(description) = broker.describe_group(&summary.group).await else {
+                continue;
+            };
+            for partition in description.partitions {
+                let Some(lag) = partition.lag else { continue };
+                if series >= MAX_GROUP_LAG_SERIES {
+                    return;
+                }
+                series += 1;
+                self.group_lag
+                    .get_or_create(&GroupPartitionLabels {
+                        group: summary.group.clone(),
+                        topic: partition.topic,
+                        partition: partition.partition,
+                    })
+                    .set(i64::try_from(lag).unwrap_or(i64::MAX));
+            }
+        }
     }
 }
 
@@ -320,9 +390,14 @@ async fn serve_endpoint(
         let metrics = metrics.clone();
         let broker = broker.clone();
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |request| {
-                let response = respond(&request, &metrics, &broker);
-                async move { Ok::<_, std::convert::Infallible>(response) }
+            let service = hyper::service::service_fn(move |request: http::Request<_>| {
+                let metrics = metrics.clone();
+                let broker = broker.clone();
+                async move {
+                    let response =
+                        respond(request.method(), request.uri().path(), &metrics, &broker);
+                    Ok::<_, std::convert::Infallible>(response.await)
+                }
             });
             let connection = hyper::server::conn::http1::Builder::new()
                 .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
@@ -336,16 +411,17 @@ async fn serve_endpoint(
     }
 }
 
-fn respond<B>(
-    request: &http::Request<B>,
+async fn respond(
+    method: &http::Method,
+    path: &str,
     metrics: &Metrics,
     broker: &Broker,
 ) -> http::Response<http_body_util::Full<bytes::Bytes>> {
-    let (status, content_type, body) = match (request.method(), request.uri().path()) {
+    let (status, content_type, body) = match (method, path) {
         (&http::Method::GET, "/metrics") => (
             http::StatusCode::OK,
             OPENMETRICS_CONTENT_TYPE,
-            metrics.encode(broker),
+            metrics.encode(broker).await,
         ),
         (_, "/metrics") => (
             http::StatusCode::METHOD_NOT_ALLOWED,
@@ -389,7 +465,7 @@ mod tests {
         for i in 0..MAX_RPC_METHOD_LABELS + 10 {
             metrics.observe_rpc(&format!("/made.up/Method{i}"), Duration::from_millis(1));
         }
-        let text = metrics.encode(&empty_broker().await);
+        let text = metrics.encode(&empty_broker().await).await;
         let series = text
             .lines()
             .filter(|l| l.starts_with("flashq_rpc_duration_seconds_count{"))
@@ -404,7 +480,7 @@ mod tests {
         metrics.record_in("a", 2, 10);
         metrics.record_in("a", 1, 5);
         metrics.record_out("b", std::iter::empty());
-        let text = metrics.encode(&empty_broker().await);
+        let text = metrics.encode(&empty_broker().await).await;
         assert!(
             text.contains("flashq_records_in_total{topic=\"a\"} 3"),
             "{text}"
