@@ -294,7 +294,21 @@ fn demo_creates_produces_and_consumes_through_the_menu() {
     s.expect("1 record(s) from orders").unwrap();
 
     s.expect("What next?").unwrap();
-    s.send(format!("{DOWN}{DOWN}{DOWN}{DOWN}\r")).unwrap(); // Quit
+    s.send(format!("{DOWN}{DOWN}{DOWN}\r")).unwrap(); // Consume as consumer group
+    s.expect("Which topic?").unwrap();
+    s.send("\r").unwrap();
+    s.expect("as group demo-readers").unwrap();
+    s.expect("user-1=hello-from-the-demo").unwrap();
+    s.expect("committed: group demo-readers").unwrap();
+
+    s.expect("What next?").unwrap();
+    s.send(format!("{DOWN}{DOWN}{DOWN}{DOWN}\r")).unwrap(); // Look at consumer groups
+    s.expect("group demo-readers:").unwrap();
+    s.expect("LAG").unwrap();
+
+    s.expect("What next?").unwrap();
+    s.send(format!("{DOWN}{DOWN}{DOWN}{DOWN}{DOWN}{DOWN}\r"))
+        .unwrap(); // Quit
     assert_eq!(exit_code(&mut s), Some(0));
 }
 

@@ -2,10 +2,12 @@
 //!
 //! The demo starts the real engine on in-memory storage and the real gRPC server on a free
 //! loopback port, then drives it through the same client every other command uses, so what
-//! it shows is what `serve` does. Nothing survives the demo.
+//! it shows is what `serve` does: topics, records, and a consumer group with its offsets and
+//! lag. Nothing survives the demo.
 
 use std::io::IsTerminal;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use clap::Args;
@@ -13,13 +15,14 @@ use dialoguer::theme::ColorfulTheme;
 use dialoguer::{Input, Select};
 
 use crate::broker::BrokerConfig;
-use crate::client::{Client, Offset, ProducerRecord, TopicSettings};
+use crate::client::{Client, JoinOptions, Offset, ProducerRecord, TopicSettings};
 use crate::server::embedded::EmbeddedBroker;
 use crate::storage::RecordLimits;
 use crate::storage::memory::MemoryStorage;
 
 use super::exit::prompt_failed;
-use super::record_format::rfc3339_ms;
+use super::group_consumer::{self, GroupConsumeOptions, ResetPolicy, Source};
+use super::record_format::{Encoding, RecordPrinter, rfc3339_ms};
 use super::{CliError, Context, ExitCode};
 
 /// Records the consume action reads at most, per partition, so a big topic cannot flood the screen.
@@ -31,11 +34,18 @@ const DEMO_DEFAULT_PARTITIONS: u32 = 3;
 #[derive(Debug, Args)]
 pub struct DemoArgs {}
 
+/// The consumer group the demo reads as.
+const DEMO_GROUP: &str = "demo-readers";
+/// How often the demo's group member commits while it reads.
+const DEMO_COMMIT_INTERVAL_MS: u64 = 1_000;
+
 /// The menu, in the order it is shown.
-const ACTIONS: [&str; 5] = [
+const ACTIONS: [&str; 7] = [
     "Create a topic",
     "Produce a record",
     "Consume a topic from the beginning",
+    "Consume as consumer group demo-readers (each record once per group)",
+    "Look at consumer groups",
     "Describe topics",
     "Quit",
 ];
@@ -82,7 +92,9 @@ async fn menu(client: &Client, theme: &ColorfulTheme, ctx: &Context) -> anyhow::
             Some(0) => create(client, theme, ctx).await,
             Some(1) => produce(client, theme).await,
             Some(2) => consume(client, theme).await,
-            Some(3) => describe(client, ctx).await,
+            Some(3) => consume_as_group(client, theme).await,
+            Some(4) => groups(client, ctx).await,
+            Some(5) => describe(client, ctx).await,
             _ => return Ok(()),
         };
         // A failed action (bad name, unknown topic) is shown and the menu goes on.
@@ -193,6 +205,44 @@ async fn consume(client: &Client, theme: &ColorfulTheme) -> anyhow::Result<()> {
     } else {
         println!("{t}");
         println!("{count} record(s) from {topic}");
+    }
+    Ok(())
+}
+
+/// Reads as a member of [`DEMO_GROUP`] up to the end, committing: a second run shows only
+/// records produced since.
+async fn consume_as_group(client: &Client, theme: &ColorfulTheme) -> anyhow::Result<()> {
+    let Some(topic) = pick_topic(client, theme).await? else {
+        return Ok(());
+    };
+    let options = GroupConsumeOptions {
+        group: DEMO_GROUP.to_string(),
+        topic: topic.clone(),
+        source: Source::Fetch { follow: false },
+        max: u64::MAX,
+        reset: ResetPolicy::Earliest,
+        commit_interval: Some(Duration::from_millis(DEMO_COMMIT_INTERVAL_MS)),
+        join: JoinOptions {
+            client_id: Some("demo".to_string()),
+            ..JoinOptions::default()
+        },
+    };
+    let printer = RecordPrinter::new(Some("%p/%o %k=%v\n"), false, Encoding::Utf8)?;
+    println!("reading {topic} as group {DEMO_GROUP} (partition/offset key=value):");
+    group_consumer::run(client.clone(), options, &printer).await?;
+    println!(
+        "committed: group {DEMO_GROUP} reads only newer records next time (see Look at consumer groups)"
+    );
+    Ok(())
+}
+
+async fn groups(client: &Client, ctx: &Context) -> anyhow::Result<()> {
+    let groups = client.list_groups().await?;
+    if groups.is_empty() {
+        println!("no consumer groups yet: consume as a group first");
+    }
+    for group in &groups {
+        super::group::describe(client, &group.group, ctx.output).await?;
     }
     Ok(())
 }

@@ -11,7 +11,7 @@ use crate::client::{Client, GroupInfo, OffsetResetPlan, OffsetToCommit, ResetTo}
 
 use super::output::{print_json, table};
 use super::record_format::parse_rfc3339_ms;
-use super::{CliError, Context, ExitCode};
+use super::{CliError, Context, ExitCode, OutputFormat};
 
 /// The `flashq group` subcommands.
 #[derive(Debug, Subcommand)]
@@ -235,14 +235,7 @@ pub async fn run(cmd: GroupCommand, ctx: &Context) -> anyhow::Result<()> {
             println!("{t}");
             Ok(())
         }
-        GroupCommand::Describe { group } => {
-            let described = GroupJson::from(client.describe_group(&group).await?);
-            if ctx.output.is_json() {
-                return print_json(&described);
-            }
-            print_description(&described);
-            Ok(())
-        }
+        GroupCommand::Describe { group } => describe(&client, &group, ctx.output).await,
         GroupCommand::ResetOffsets(args) => reset_offsets(&client, args, ctx).await,
         GroupCommand::Delete { group } => {
             client.delete_group(&group).await?;
@@ -286,6 +279,17 @@ pub async fn run(cmd: GroupCommand, ctx: &Context) -> anyhow::Result<()> {
             }
         }
     }
+}
+
+/// Prints one group (members, and per partition committed offset, log end and LAG) as
+/// `group describe` does.
+pub async fn describe(client: &Client, group: &str, output: OutputFormat) -> anyhow::Result<()> {
+    let described = GroupJson::from(client.describe_group(group).await?);
+    if output.is_json() {
+        return print_json(&described);
+    }
+    print_description(&described);
+    Ok(())
 }
 
 fn print_description(g: &GroupJson) {
