@@ -175,7 +175,7 @@ fn operations_doc_covers_every_flag_and_config_key() {
 }
 
 #[test]
-fn dynamic_completion_offers_the_brokers_topics_and_nothing_without_a_broker() {
+fn dynamic_completion_offers_the_brokers_topics_and_groups_and_nothing_without_a_broker() {
     let broker = common::TestBroker::start(&["--storage", "memory"]);
     for topic in ["alpha", "beta", "gamma"] {
         broker
@@ -201,6 +201,22 @@ fn dynamic_completion_offers_the_brokers_topics_and_nothing_without_a_broker() {
     );
     let offered = complete(&broker.address, &["flashq", "topic", "describe", "g"]);
     assert_eq!(offered.lines().collect::<Vec<_>>(), ["gamma"]);
+    broker
+        .cmd()
+        .args([
+            "group", "commit", "readers", "-t", "alpha", "-p", "0", "--offset", "0",
+        ])
+        .assert()
+        .success();
+    // An empty positional word is offered flags too; the values are the groups.
+    let offered = complete(&broker.address, &["flashq", "group", "describe", ""]);
+    let values: Vec<_> = offered.lines().filter(|l| !l.starts_with('-')).collect();
+    assert_eq!(values, ["readers"]);
+    let offered = complete(
+        &broker.address,
+        &["flashq", "consume", "-t", "alpha", "--group", "r"],
+    );
+    assert_eq!(offered.lines().collect::<Vec<_>>(), ["readers"]);
     // Nothing answers there: no candidates, no error, no wait beyond the limit.
     let offered = complete("127.0.0.1:1", &["flashq", "produce", "-t", ""]);
     assert_eq!(offered, "");

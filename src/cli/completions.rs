@@ -60,10 +60,27 @@ pub fn complete_if_asked() {
         .complete();
 }
 
-/// The broker's topic names, for dynamic completion. The broker is the one the environment
+/// The broker's topic names, for dynamic completion; see [`names_from_broker`].
+pub fn topic_names() -> Vec<clap_complete::CompletionCandidate> {
+    names_from_broker(Listing::Topics)
+}
+
+/// The broker's consumer group names, for dynamic completion; see [`names_from_broker`].
+pub fn group_names() -> Vec<clap_complete::CompletionCandidate> {
+    names_from_broker(Listing::Groups)
+}
+
+/// What a completion lists.
+#[derive(Clone, Copy)]
+enum Listing {
+    Topics,
+    Groups,
+}
+
+/// Names the broker lists, as completion candidates. The broker is the one the environment
 /// and config file name (the command line being completed is not parsed yet). Nothing is
 /// offered, silently, when no broker answers within [`DYNAMIC_COMPLETION_TIMEOUT_MS`].
-pub fn topic_names() -> Vec<clap_complete::CompletionCandidate> {
+fn names_from_broker(listing: Listing) -> Vec<clap_complete::CompletionCandidate> {
     // Parsing a fixed command line resolves the global flags from the environment.
     let Ok(cli) = Cli::try_parse_from(["flashq", "topic", "list"]) else {
         return Vec::new();
@@ -77,23 +94,35 @@ pub fn topic_names() -> Vec<clap_complete::CompletionCandidate> {
     else {
         return Vec::new();
     };
+    let list = async {
+        let client = crate::client::Client::connect(&ctx.broker).await?;
+        Ok::<_, crate::client::ClientError>(match listing {
+            Listing::Topics => client
+                .list_topics()
+                .await?
+                .into_iter()
+                .map(|t| t.name)
+                .collect::<Vec<_>>(),
+            Listing::Groups => client
+                .list_groups()
+                .await?
+                .into_iter()
+                .map(|g| g.group)
+                .collect(),
+        })
+    };
     // The timer must be created inside the runtime, hence the async block around it.
     let listed = runtime.block_on(async {
         tokio::time::timeout(
             std::time::Duration::from_millis(DYNAMIC_COMPLETION_TIMEOUT_MS),
-            async {
-                crate::client::Client::connect(&ctx.broker)
-                    .await?
-                    .list_topics()
-                    .await
-            },
+            list,
         )
         .await
     });
     match listed {
-        Ok(Ok(topics)) => topics
+        Ok(Ok(names)) => names
             .into_iter()
-            .map(|t| clap_complete::CompletionCandidate::new(t.name))
+            .map(clap_complete::CompletionCandidate::new)
             .collect(),
         _ => Vec::new(),
     }

@@ -21,6 +21,7 @@ pub enum GroupCommand {
     /// Show a group's members and, per partition, committed offset, log end offset and LAG
     Describe {
         /// Group name
+        #[arg(add = clap_complete::ArgValueCandidates::new(super::completions::group_names))]
         group: String,
     },
     /// Move a group's committed offsets on a topic (a dry run unless --execute)
@@ -28,6 +29,7 @@ pub enum GroupCommand {
     /// Delete a group and its committed offsets (refused while it has active members)
     Delete {
         /// Group name
+        #[arg(add = clap_complete::ArgValueCandidates::new(super::completions::group_names))]
         group: String,
     },
     /// Commit one offset for a group: as an admin while the group is empty, or as a member
@@ -59,9 +61,10 @@ pub struct ResetTarget {
 #[derive(Debug, Args)]
 pub struct ResetArgs {
     /// Group name
+    #[arg(add = clap_complete::ArgValueCandidates::new(super::completions::group_names))]
     pub group: String,
     /// Topic whose offsets move
-    #[arg(short, long)]
+    #[arg(short, long, add = clap_complete::ArgValueCandidates::new(super::completions::topic_names))]
     pub topic: String,
     /// Only this partition (repeatable; default: all)
     #[arg(short, long)]
@@ -77,9 +80,10 @@ pub struct ResetArgs {
 #[derive(Debug, Args)]
 pub struct CommitArgs {
     /// Group name
+    #[arg(add = clap_complete::ArgValueCandidates::new(super::completions::group_names))]
     pub group: String,
     /// Topic
-    #[arg(short, long)]
+    #[arg(short, long, add = clap_complete::ArgValueCandidates::new(super::completions::topic_names))]
     pub topic: String,
     /// Partition
     #[arg(short, long)]

@@ -67,7 +67,13 @@ impl AssignorArg {
 pub struct GroupArgs {
     /// Read as a member of this consumer group: only the partitions the group assigns, from the
     /// group's committed offsets, committing as records are printed
-    #[arg(short, long, value_name = "GROUP", conflicts_with_all = ["partition", "start"])]
+    #[arg(
+        short,
+        long,
+        value_name = "GROUP",
+        conflicts_with_all = ["partition", "start"],
+        add = clap_complete::ArgValueCandidates::new(super::completions::group_names)
+    )]
     pub group: Option<String>,
     /// With --group: where to start in a partition without a committed offset (or whose
     /// committed offset is no longer in the log)
