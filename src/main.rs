@@ -4,6 +4,8 @@ use clap::Parser;
 use flashq::cli::{self, CliError, ExitCode};
 
 fn main() -> std::process::ExitCode {
+    // A shell asking for dynamic completions gets them and nothing else.
+    cli::completions::complete_if_asked();
     let cli = cli::Cli::parse();
     let json = cli.global.output.is_some_and(|o| o.is_json());
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -23,6 +23,11 @@ pub struct RoutedRequest {
 }
 
 impl RoutedRequest {
+    /// The name of the topic the records go to.
+    pub fn topic_name(&self) -> String {
+        self.topic.name()
+    }
+
     pub fn record_count(&self) -> usize {
         self.record_count
     }

@@ -22,7 +22,7 @@ const PENDING_BATCHES: usize = 4;
 #[derive(Debug, Args)]
 pub struct ConsumeArgs {
     /// Topic to read
-    #[arg(short, long)]
+    #[arg(short, long, add = clap_complete::ArgValueCandidates::new(super::completions::topic_names))]
     pub topic: String,
     /// Partition to read (repeatable; default: all)
     #[arg(short, long)]

@@ -125,3 +125,11 @@ pub fn from_client(error: ClientError) -> CliError {
 fn is_connection_failure(status: &tonic::Status) -> bool {
     std::error::Error::source(status).is_some()
 }
+
+/// A prompt that could not be shown or answered (the terminal went away).
+pub fn prompt_failed(error: dialoguer::Error) -> CliError {
+    CliError::new(
+        ExitCode::Failure,
+        format!("cannot ask on the terminal: {error}"),
+    )
+}

@@ -4,12 +4,16 @@
 //! clap types stay in this module; nothing below it knows the command line exists.
 
 pub mod bench;
+pub mod completions;
 pub mod config;
 pub mod consume;
+pub mod demo;
 pub mod exit;
 pub mod group;
 pub mod group_consumer;
+pub mod init;
 pub mod inspect_log;
+pub mod man;
 pub mod output;
 pub mod produce;
 pub mod record_format;
@@ -54,6 +58,19 @@ pub struct GlobalArgs {
     /// More log output on stderr (repeat for more)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Log line format on stderr: text for people, json (one object per line) for collectors
+    #[arg(long, global = true, env = "FLASHQ_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines on stderr are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines
+    #[default]
+    Text,
+    /// One JSON object per line (timestamp, level, target, fields)
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -77,6 +94,14 @@ pub enum Command {
     Bench(bench::BenchCommand),
     /// Summarise, dump and verify segment files offline (read-only)
     InspectLog(inspect_log::InspectLogArgs),
+    /// Write the config file: interactive on a terminal, or from flags for scripts
+    Init(init::InitArgs),
+    /// Explore FlashQ from a menu, on a throwaway in-memory broker
+    Demo(demo::DemoArgs),
+    /// Print a shell completion script, or write every shell's script to a dir
+    Completions(completions::CompletionsArgs),
+    /// Write man pages: flashq.1 and one page per subcommand
+    Man(man::ManArgs),
 }
 
 /// The settings every command resolves from flags, environment, config file and defaults.
@@ -85,6 +110,7 @@ pub struct Context {
     pub broker: String,
     pub output: OutputFormat,
     pub quiet: bool,
+    pub log_format: LogFormat,
     pub config: config::Config,
 }
 
@@ -100,14 +126,34 @@ impl Context {
                 .unwrap_or_else(|| crate::client::DEFAULT_BROKER.to_string()),
             output: global.output.or(config.output).unwrap_or_default(),
             quiet: global.quiet,
+            log_format: global.log_format,
             config,
         })
+    }
+
+    /// The settings without any config file: flags, environment and defaults only.
+    pub fn without_config(global: &GlobalArgs) -> Context {
+        Context {
+            broker: global
+                .broker
+                .clone()
+                .unwrap_or_else(|| crate::client::DEFAULT_BROKER.to_string()),
+            output: global.output.unwrap_or_default(),
+            quiet: global.quiet,
+            log_format: global.log_format,
+            config: config::Config::default(),
+        }
     }
 }
 
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let ctx = Context::resolve(&cli.global)?;
+    let ctx = match Context::resolve(&cli.global) {
+        Ok(ctx) => ctx,
+        // `init` is how a broken config file gets rewritten; completions and man never read it.
+        Err(_) if !cli.command.reads_config() => Context::without_config(&cli.global),
+        Err(e) => return Err(e.into()),
+    };
     init_logging(&cli.global, matches!(cli.command, Command::Serve(_)));
     match cli.command {
         Command::Serve(args) => serve::run(args, &ctx).await,
@@ -118,6 +164,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Group(cmd) => group::run(cmd, &ctx).await,
         Command::Bench(cmd) => bench::run(cmd, &ctx).await,
         Command::InspectLog(args) => inspect_log::run(args, &ctx),
+        Command::Init(args) => init::run(args, &ctx, cli.global.config.as_deref()).await,
+        Command::Demo(args) => demo::run(args, &ctx).await,
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
+    }
+}
+
+impl Command {
+    /// Whether the command needs a valid config file.
+    fn reads_config(&self) -> bool {
+        !matches!(
+            self,
+            Command::Init(_) | Command::Completions(_) | Command::Man(_)
+        )
     }
 }
 
@@ -133,9 +193,14 @@ fn init_logging(global: &GlobalArgs, serving: bool) {
         _ => "trace",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    // try_init: a second call (tests, embedded use) keeps the first subscriber instead of failing.
+    let _ = match global.log_format {
+        LogFormat::Text => builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init(),
+        LogFormat::Json => builder.json().with_ansi(false).try_init(),
+    };
 }

@@ -32,7 +32,7 @@ pub enum InputFormat {
 #[derive(Debug, Args)]
 pub struct ProduceArgs {
     /// Topic to produce to
-    #[arg(short, long)]
+    #[arg(short, long, add = clap_complete::ArgValueCandidates::new(super::completions::topic_names))]
     pub topic: String,
     /// Produce one record with this value instead of reading stdin
     #[arg(long)]

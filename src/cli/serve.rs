@@ -8,6 +8,7 @@ use std::sync::Arc;
 use clap::{Args, ValueEnum};
 
 use crate::broker::{Broker, BrokerConfig};
+use crate::server::metrics::{Metrics, bind_endpoint};
 use crate::storage::file::{FileStorage, FileStorageOptions};
 use crate::storage::memory::MemoryStorage;
 use crate::storage::offset_store::{
@@ -16,7 +17,7 @@ use crate::storage::offset_store::{
 use crate::storage::{FsyncPolicy, RecordLimits, Storage, StorageError};
 
 use super::shutdown::shutdown_signal;
-use super::{CliError, Context, ExitCode};
+use super::{CliError, Context, ExitCode, LogFormat};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StorageKind {
@@ -55,6 +56,19 @@ pub struct ServeArgs {
     /// How often retention deletes expired segments
     #[arg(long, default_value_t = 300_000, value_name = "MS")]
     pub retention_check_interval_ms: u64,
+    /// Serve Prometheus metrics on http://ADDR/metrics (port 0 picks a free port; its address
+    /// is printed on stderr) [default: off]
+    #[arg(long, env = "FLASHQ_METRICS_LISTEN", value_name = "ADDR")]
+    pub metrics_listen: Option<SocketAddr>,
+}
+
+/// A startup notice on stderr: a plain line, or a log event when logs are JSON so that every
+/// stderr line parses.
+fn notice(ctx: &Context, message: &str) {
+    match ctx.log_format {
+        LogFormat::Text => eprintln!("{message}"),
+        LogFormat::Json => tracing::info!("{message}"),
+    }
 }
 
 /// The platform's data dir for FlashQ (for example ~/.local/share/flashq on Linux).
@@ -151,6 +165,10 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
             )
         })?;
     let bound = listener.local_addr()?;
+    // Install the SIGINT/SIGTERM handlers before anyone can learn the address: a signal sent as
+    // soon as it appears must stop the broker cleanly, not kill it. One poll installs them.
+    let mut signalled = Box::pin(shutdown_signal());
+    let _ = futures::FutureExt::now_or_never(signalled.as_mut());
     // The first line of stdout is the bound address, so scripts and tests can find a port-0 broker.
     {
         let mut out = std::io::stdout().lock();
@@ -162,17 +180,51 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
             StorageKind::File => format!("data dir {}, fsync {fsync}", data_dir.display()),
             StorageKind::Memory => "in memory".to_string(),
         };
-        eprintln!(
-            "flashq {} serving on {bound} ({where_})",
-            env!("CARGO_PKG_VERSION")
+        notice(
+            ctx,
+            &format!(
+                "flashq {} serving on {bound} ({where_})",
+                env!("CARGO_PKG_VERSION")
+            ),
         );
     }
 
-    let stopping = async {
-        shutdown_signal().await;
-        tracing::info!("shutting down: no new connections, finishing in-flight requests");
+    // One signal stops both the gRPC server and the metrics endpoint.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = move || {
+        let mut stop_rx = stop_rx.clone();
+        async move {
+            let _ = stop_rx.wait_for(|stop| *stop).await;
+        }
     };
-    crate::server::serve(broker.clone(), listener, stopping).await?;
+    let metrics = Arc::new(Metrics::new());
+    let metrics_endpoint = match args.metrics_listen {
+        Some(address) => {
+            let (bound, endpoint) =
+                bind_endpoint(address, metrics.clone(), broker.clone(), stopped())
+                    .await
+                    .map_err(|e| {
+                        CliError::new(
+                            ExitCode::Failure,
+                            format!("cannot listen for metrics on {address}: {e}"),
+                        )
+                    })?;
+            if !ctx.quiet {
+                notice(ctx, &format!("metrics on http://{bound}/metrics"));
+            }
+            Some(tokio::spawn(endpoint))
+        }
+        None => None,
+    };
+    tokio::spawn(async move {
+        signalled.await;
+        tracing::info!("shutting down: no new connections, finishing in-flight requests");
+        let _ = stop_tx.send(true);
+    });
+    crate::server::serve_with_metrics(broker.clone(), listener, stopped(), metrics).await?;
+    if let Some(endpoint) = metrics_endpoint {
+        let _ = endpoint.await;
+    }
     retention.abort();
     broker.close().await?;
     tracing::info!("clean shutdown");

@@ -27,7 +27,7 @@ pub(super) const MAX_RECONNECT_BACKOFF_MS: u64 = 2_000;
 #[derive(Debug, Args)]
 pub struct SubscribeArgs {
     /// Topic to stream
-    #[arg(short, long)]
+    #[arg(short, long, add = clap_complete::ArgValueCandidates::new(super::completions::topic_names))]
     pub topic: String,
     /// Partition to stream (repeatable; default: all)
     #[arg(short, long)]

@@ -19,11 +19,13 @@ pub enum TopicCommand {
     /// Show a topic's settings and each partition's offsets and size
     Describe {
         /// Topic name
+        #[arg(add = clap_complete::ArgValueCandidates::new(super::completions::topic_names))]
         name: String,
     },
     /// Delete a topic and all its records
     Delete {
         /// Topic name
+        #[arg(add = clap_complete::ArgValueCandidates::new(super::completions::topic_names))]
         name: String,
     },
     /// Change a topic's retention, segment settings or partition count
@@ -82,6 +84,7 @@ pub struct CreateArgs {
 #[derive(Debug, Args)]
 pub struct ConfigArgs {
     /// Topic name
+    #[arg(add = clap_complete::ArgValueCandidates::new(super::completions::topic_names))]
     pub name: String,
     /// Raise the partition count to this
     #[arg(short, long)]
@@ -207,7 +210,8 @@ pub async fn run(cmd: TopicCommand, ctx: &Context) -> anyhow::Result<()> {
     }
 }
 
-fn print_topic(topic: &TopicInfo, output: OutputFormat) -> anyhow::Result<()> {
+/// Prints a topic's settings and partitions, as `topic describe` does.
+pub fn print_topic(topic: &TopicInfo, output: OutputFormat) -> anyhow::Result<()> {
     let json = TopicJson::from(topic);
     if output.is_json() {
         return print_json(&json);

@@ -79,6 +79,13 @@ pub fn normalize_address(address: &str) -> String {
     }
 }
 
+/// Checks that `address` (`host:port` or a URL) can name a broker; returns it as a URL.
+pub fn validate_address(address: &str) -> std::result::Result<String, String> {
+    let address = normalize_address(address.trim());
+    Endpoint::from_shared(address.clone()).map_err(|e| format!("not a broker address: {e}"))?;
+    Ok(address)
+}
+
 impl Client {
     /// Connects, failing within [`CONNECT_TIMEOUT_MS`] when no broker answers.
     pub async fn connect(address: &str) -> Result<Client> {

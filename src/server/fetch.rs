@@ -8,15 +8,17 @@ use crate::broker::{self, Broker, StartPosition};
 use crate::wire::v1 as pb;
 use crate::wire::v1::fetch_server::Fetch;
 
+use super::metrics::Metrics;
 use super::status::invalid;
 
 pub struct FetchService {
     broker: Arc<Broker>,
+    metrics: Arc<Metrics>,
 }
 
 impl FetchService {
-    pub fn new(broker: Arc<Broker>) -> Self {
-        FetchService { broker }
+    pub fn new(broker: Arc<Broker>, metrics: Arc<Metrics>) -> Self {
+        FetchService { broker, metrics }
     }
 }
 
@@ -78,6 +80,8 @@ impl Fetch for FetchService {
                 max_wait_ms: request.max_wait_ms,
             })
             .await?;
+        self.metrics
+            .record_out(&request.topic, result.records.iter().map(|r| &r.record));
         Ok(Response::new(pb::FetchResponse {
             topic: request.topic,
             partition: request.partition,

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod embedded;
 pub mod fetch;
 pub mod group;
+pub mod metrics;
 pub mod produce;
 pub mod status;
 pub mod subscribe;
@@ -23,6 +24,7 @@ use crate::wire::v1::fetch_server::FetchServer;
 use crate::wire::v1::groups_server::GroupsServer;
 use crate::wire::v1::produce_server::ProduceServer;
 use crate::wire::v1::subscribe_server::SubscribeServer;
+use metrics::{Metrics, RpcMetricsLayer};
 
 /// Room on top of the batch limit for protobuf framing (tags and lengths per record), so a
 /// request the broker would accept is never cut by the transport first.
@@ -36,6 +38,16 @@ pub async fn serve(
     broker: Arc<Broker>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    serve_with_metrics(broker, listener, shutdown, Arc::new(Metrics::new())).await
+}
+
+/// [`serve`], recording into `metrics` (which `serve --metrics-listen` exposes).
+pub async fn serve_with_metrics(
+    broker: Arc<Broker>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    metrics: Arc<Metrics>,
 ) -> anyhow::Result<()> {
     let max_request_bytes = broker.config().limits.max_batch_bytes + REQUEST_FRAMING_SLACK_BYTES;
     let max_response_bytes = MAX_FETCH_MAX_BYTES as usize + REQUEST_FRAMING_SLACK_BYTES;
@@ -52,6 +64,9 @@ pub async fn serve(
         .await;
     health
         .set_serving::<GroupsServer<group::GroupsService>>()
+        .await;
+    health
+        .set_serving::<SubscribeServer<subscribe::SubscribeService>>()
         .await;
 
     let reflection = tonic_reflection::server::Builder::configure()
@@ -75,20 +90,24 @@ pub async fn serve(
     let served = tonic::transport::Server::builder()
         .tcp_nodelay(true)
         .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION)
+        .layer(RpcMetricsLayer::new(metrics.clone()))
         .add_service(
-            ProduceServer::new(produce::ProduceService::new(broker.clone()))
-                .max_decoding_message_size(max_request_bytes)
-                .max_encoding_message_size(max_response_bytes),
+            ProduceServer::new(produce::ProduceService::new(
+                broker.clone(),
+                metrics.clone(),
+            ))
+            .max_decoding_message_size(max_request_bytes)
+            .max_encoding_message_size(max_response_bytes),
         )
         .add_service(
-            FetchServer::new(fetch::FetchService::new(broker.clone()))
+            FetchServer::new(fetch::FetchService::new(broker.clone(), metrics.clone()))
                 .max_decoding_message_size(max_request_bytes)
                 .max_encoding_message_size(max_response_bytes),
         )
         .add_service(AdminServer::new(admin::AdminService::new(broker.clone())))
         .add_service(GroupsServer::new(group::GroupsService::new(broker.clone())))
         .add_service(
-            SubscribeServer::new(subscribe::SubscribeService::new(broker.clone()))
+            SubscribeServer::new(subscribe::SubscribeService::new(broker.clone(), metrics))
                 .max_encoding_message_size(max_response_bytes),
         )
         .add_service(health_service)

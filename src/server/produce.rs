@@ -2,6 +2,7 @@
 
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Instant;
 
 use futures::FutureExt;
 use tokio_stream::{Stream, StreamExt};
@@ -13,17 +14,20 @@ use crate::storage::{Header, Record};
 use crate::wire::v1 as pb;
 use crate::wire::v1::produce_server::Produce;
 
+use super::metrics::Metrics;
+
 /// Produce responses not yet taken by a streaming client; beyond this the stream stops reading
 /// requests, so a client that does not read its acks cannot make the broker buffer them.
 const STREAM_PENDING_RESPONSES: usize = 16;
 
 pub struct ProduceService {
     broker: Arc<Broker>,
+    metrics: Arc<Metrics>,
 }
 
 impl ProduceService {
-    pub fn new(broker: Arc<Broker>) -> Self {
-        ProduceService { broker }
+    pub fn new(broker: Arc<Broker>, metrics: Arc<Metrics>) -> Self {
+        ProduceService { broker, metrics }
     }
 }
 
@@ -53,11 +57,16 @@ fn records_from_wire(records: Vec<pb::Record>) -> Vec<ProduceRecord> {
 
 async fn produce(
     broker: &Broker,
+    metrics: &Metrics,
     request: pb::ProduceRequest,
 ) -> Result<pb::ProduceResponse, Status> {
-    let positions = broker
-        .produce(&request.topic, records_from_wire(request.records))
-        .await?;
+    let records = records_from_wire(request.records);
+    let count = records.len();
+    let bytes = records.iter().map(|r| r.record.payload_bytes()).sum();
+    let started = Instant::now();
+    let positions = broker.produce(&request.topic, records).await?;
+    metrics.observe_append(started.elapsed());
+    metrics.record_in(&request.topic, count, bytes);
     Ok(response(positions))
 }
 
@@ -78,6 +87,7 @@ fn response(positions: Vec<broker::RecordPosition>) -> pb::ProduceResponse {
 /// still gets its own response, in order. The first failure ends the stream with its status.
 async fn append_stream(
     broker: Arc<Broker>,
+    metrics: Arc<Metrics>,
     mut requests: Streaming<pb::ProduceRequest>,
     responses: tokio::sync::mpsc::Sender<Result<pb::ProduceResponse, Status>>,
 ) {
@@ -111,8 +121,17 @@ async fn append_stream(
                 None => break,
             }
         }
+        let counts: Vec<(String, usize, usize)> = group
+            .iter()
+            .map(|r| (r.topic_name(), r.record_count(), r.payload_bytes()))
+            .collect();
+        let started = Instant::now();
         match broker.append_routed(group).await {
             Ok(positions) => {
+                metrics.observe_append(started.elapsed());
+                for (topic, records, bytes) in &counts {
+                    metrics.record_in(topic, *records, *bytes);
+                }
                 for positions in positions {
                     if responses.send(Ok(response(positions))).await.is_err() {
                         return;
@@ -146,7 +165,7 @@ impl Produce for ProduceService {
         request: Request<pb::ProduceRequest>,
     ) -> Result<Response<pb::ProduceResponse>, Status> {
         Ok(Response::new(
-            produce(&self.broker, request.into_inner()).await?,
+            produce(&self.broker, &self.metrics, request.into_inner()).await?,
         ))
     }
 
@@ -159,7 +178,7 @@ impl Produce for ProduceService {
         let requests = request.into_inner();
         let broker = self.broker.clone();
         let (tx, rx) = tokio::sync::mpsc::channel(STREAM_PENDING_RESPONSES);
-        tokio::spawn(append_stream(broker, requests, tx));
+        tokio::spawn(append_stream(broker, self.metrics.clone(), requests, tx));
         Ok(Response::new(Box::pin(
             tokio_stream::wrappers::ReceiverStream::new(rx),
         )))

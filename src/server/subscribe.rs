@@ -12,14 +12,16 @@ use crate::wire::v1 as pb;
 use crate::wire::v1::subscribe_server::Subscribe;
 
 use super::fetch::{record_to_wire, start_position};
+use super::metrics::Metrics;
 
 pub struct SubscribeService {
     broker: Arc<Broker>,
+    metrics: Arc<Metrics>,
 }
 
 impl SubscribeService {
-    pub fn new(broker: Arc<Broker>) -> Self {
-        SubscribeService { broker }
+    pub fn new(broker: Arc<Broker>, metrics: Arc<Metrics>) -> Self {
+        SubscribeService { broker, metrics }
     }
 }
 
@@ -60,8 +62,11 @@ impl Subscribe for SubscribeService {
                     .unwrap_or(DEFAULT_SUBSCRIPTION_BATCH_RECORDS),
             )
             .await?;
-        let stream = tokio_stream::wrappers::ReceiverStream::new(batches).map(|item| {
+        let metrics = self.metrics.clone();
+        let topic_name = request.topic.clone();
+        let stream = tokio_stream::wrappers::ReceiverStream::new(batches).map(move |item| {
             let batch = item?;
+            metrics.record_out(&topic_name, batch.records.iter().map(|r| &r.record));
             Ok(pb::SubscribeResponse {
                 partition: batch.partition,
                 records: batch.records.into_iter().map(record_to_wire).collect(),
