@@ -968,3 +968,51 @@ fn a_following_member_joins_again_after_the_broker_crashes() {
     assert_eq!(committed[&0].0, Some(5));
     assert_eq!(committed[&1].0, Some(3));
 }
+
+#[test]
+fn deleting_a_topic_deletes_its_committed_offsets_so_a_new_topic_starts_clean() {
+    let mut broker = TestBroker::start(&[]);
+    create_topic(&broker, "short-lived", 1);
+    create_topic(&broker, "long-lived", 1);
+    produce(&broker, "short-lived", 0, "old", 4);
+    produce(&broker, "long-lived", 0, "x", 2);
+    for (group, topic, offset) in [
+        ("only-short", "short-lived", "4"),
+        ("both", "short-lived", "4"),
+        ("both", "long-lived", "2"),
+    ] {
+        broker
+            .cmd()
+            .args([
+                "group", "commit", group, "-t", topic, "-p", "0", "--offset", offset,
+            ])
+            .assert()
+            .success();
+    }
+    broker
+        .cmd()
+        .args(["topic", "delete", "short-lived"])
+        .assert()
+        .success();
+    broker.restart();
+    // Offsets on the deleted topic are gone (and the group with nothing else with them).
+    broker
+        .cmd()
+        .args(["group", "describe", "only-short"])
+        .assert()
+        .code(4);
+    let both = offsets(&describe(&broker, "both"));
+    assert_eq!(both.len(), 1, "{both:?}");
+    assert_eq!(both[&0], (Some(2), Some(2), Some(0)));
+    // A topic created again under the name is read from its start, not from offset 4.
+    create_topic(&broker, "short-lived", 1);
+    produce(&broker, "short-lived", 0, "new", 2);
+    let out = stdout_of(
+        broker
+            .cmd()
+            .args(["consume", "-t", "short-lived", "--group", "only-short"])
+            .assert()
+            .success(),
+    );
+    assert_eq!(out, "new-0\nnew-1\n");
+}

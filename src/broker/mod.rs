@@ -307,11 +307,14 @@ impl Broker {
             .remove(name)
             .ok_or_else(|| BrokerError::TopicNotFound(name.to_string()))?;
         let storage = self.storage.clone();
+        let offsets = self.groups.store().clone();
         let name = name.to_string();
         tokio::task::spawn_blocking(move || -> Result<(), BrokerError> {
             topic.close()?;
             storage.delete_topic(&name)?;
             tracing::info!(topic = name, "deleted topic");
+            // A topic created later under this name must not inherit the groups' offsets.
+            offsets.delete_topic(&name)?;
             Ok(())
         })
         .await

@@ -10,7 +10,7 @@ use clap::Args;
 use crate::client::{Client, ConsumedRecord, Offset};
 
 use super::group_consumer::{self, GroupArgs, Source};
-use super::record_format::{Encoding, RecordPrinter, write_or_closed};
+use super::record_format::{PrintArgs, write_or_closed};
 use super::start_args::StartArgs;
 use super::{CliError, Context, ExitCode};
 
@@ -36,22 +36,14 @@ pub struct ConsumeArgs {
     /// Keep waiting for new records instead of stopping at the end
     #[arg(short, long)]
     pub follow: bool,
-    /// kcat-style format: %t %p %o %k %v %T %h %K %S, escapes \n \t
-    #[arg(long)]
-    pub format: Option<String>,
-    /// How keys and values are shown (JSON falls back to base64 for non-UTF-8 bytes)
-    #[arg(long, value_enum, default_value_t = Encoding::Utf8)]
-    pub value_encoding: Encoding,
+    #[command(flatten)]
+    pub print: PrintArgs,
     #[command(flatten)]
     pub group: GroupArgs,
 }
 
 pub async fn run(args: ConsumeArgs, ctx: &Context) -> anyhow::Result<()> {
-    let printer = RecordPrinter::new(
-        args.format.as_deref(),
-        ctx.output.is_json(),
-        args.value_encoding,
-    )?;
+    let printer = args.print.printer(ctx.output.is_json())?;
     let source = Source::Fetch {
         follow: args.follow,
     };

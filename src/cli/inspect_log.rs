@@ -12,7 +12,7 @@ use bytes::Bytes;
 use clap::Args;
 use serde_json::Value;
 
-use super::record_format::{Encoding, JsonHeader, JsonRecord, encode_json_bytes};
+use super::record_format::{Encoding, JsonRecord, RecordParts};
 use super::{CliError, Context, ExitCode, OutputFormat};
 use crate::storage::batch::RecordBatch;
 use crate::storage::inspect::{self, InspectError, Problem, Report, Target};
@@ -210,34 +210,21 @@ fn print_records(
         let record = &stored.record;
         if output.is_json() {
             // The same NDJSON record as `consume -o json`, so a dump can be fed to `produce`.
-            let key = record
-                .key
-                .as_ref()
-                .map(|k| encode_json_bytes(k, Encoding::Utf8));
-            let (value, value_encoding) = encode_json_bytes(&record.value, Encoding::Utf8);
-            let json = JsonRecord {
-                topic: target.topic.clone(),
-                partition: target.partition,
-                offset: Some(stored.offset),
-                timestamp: rfc3339(record.timestamp_ms),
-                timestamp_ms: Some(record.timestamp_ms),
-                key_encoding: key.as_ref().map(|(_, e)| *e),
-                key: key.map(|(k, _)| k),
-                value,
-                value_encoding,
-                headers: record
-                    .headers
-                    .iter()
-                    .map(|h| {
-                        let (value, value_encoding) = encode_json_bytes(&h.value, Encoding::Utf8);
-                        JsonHeader {
-                            key: h.key.clone(),
-                            value,
-                            value_encoding,
-                        }
-                    })
-                    .collect(),
-            };
+            let json = JsonRecord::from_parts(
+                target.topic.clone(),
+                target.partition,
+                RecordParts {
+                    offset: stored.offset,
+                    timestamp_ms: record.timestamp_ms,
+                    key: record.key.as_deref(),
+                    value: &record.value,
+                    headers: &mut record
+                        .headers
+                        .iter()
+                        .map(|h| (h.key.as_str(), &h.value[..])),
+                },
+                Encoding::Utf8,
+            );
             serde_json::to_writer(&mut *out, &json)?;
             writeln!(out)?;
         } else {

@@ -71,6 +71,15 @@ fn utf8() -> Encoding {
     Encoding::Utf8
 }
 
+/// A stored record's fields, borrowed, for [`JsonRecord::from_parts`].
+pub struct RecordParts<'a> {
+    pub offset: u64,
+    pub timestamp_ms: i64,
+    pub key: Option<&'a [u8]>,
+    pub value: &'a [u8],
+    pub headers: &'a mut dyn Iterator<Item = (&'a str, &'a [u8])>,
+}
+
 /// The NDJSON record: one per line, the same shape in and out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -129,25 +138,49 @@ pub fn parse_rfc3339_ms(text: &str) -> Result<i64, String> {
 impl JsonRecord {
     /// The JSON form of a consumed record.
     pub fn from_consumed(topic: &str, record: &ConsumedRecord, encoding: Encoding) -> JsonRecord {
-        let key = record.key.as_ref().map(|k| encode_json_bytes(k, encoding));
-        let (value, value_encoding) = encode_json_bytes(&record.value, encoding);
+        JsonRecord::from_parts(
+            Some(topic.to_string()),
+            Some(record.partition),
+            RecordParts {
+                offset: record.offset,
+                timestamp_ms: record.timestamp_ms,
+                key: record.key.as_deref(),
+                value: &record.value,
+                headers: &mut record
+                    .headers
+                    .iter()
+                    .map(|h| (h.key.as_str(), &h.value[..])),
+            },
+            encoding,
+        )
+    }
+
+    /// The JSON form of a record from its parts, for readers that are not consumers
+    /// (`inspect-log` reads segment files directly).
+    pub fn from_parts(
+        topic: Option<String>,
+        partition: Option<u32>,
+        parts: RecordParts<'_>,
+        encoding: Encoding,
+    ) -> JsonRecord {
+        let key = parts.key.map(|k| encode_json_bytes(k, encoding));
+        let (value, value_encoding) = encode_json_bytes(parts.value, encoding);
         JsonRecord {
-            topic: Some(topic.to_string()),
-            partition: Some(record.partition),
-            offset: Some(record.offset),
-            timestamp: Some(rfc3339_ms(record.timestamp_ms)),
-            timestamp_ms: Some(record.timestamp_ms),
+            topic,
+            partition,
+            offset: Some(parts.offset),
+            timestamp: Some(rfc3339_ms(parts.timestamp_ms)),
+            timestamp_ms: Some(parts.timestamp_ms),
             key_encoding: key.as_ref().map(|(_, e)| *e),
             key: key.map(|(k, _)| k),
             value,
             value_encoding,
-            headers: record
+            headers: parts
                 .headers
-                .iter()
-                .map(|h| {
-                    let (value, value_encoding) = encode_json_bytes(&h.value, encoding);
+                .map(|(key, value)| {
+                    let (value, value_encoding) = encode_json_bytes(value, encoding);
                     JsonHeader {
-                        key: h.key.clone(),
+                        key: key.to_string(),
                         value,
                         value_encoding,
                     }
@@ -315,6 +348,24 @@ impl RecordFormat {
                 }
             }
         }
+    }
+}
+
+/// How `consume` and `subscribe` show records: one set of flags for both.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PrintArgs {
+    /// kcat-style format: %t %p %o %k %v %T %h %K %S, escapes \n \t
+    #[arg(long)]
+    pub format: Option<String>,
+    /// How keys and values are shown (JSON falls back to base64 for non-UTF-8 bytes)
+    #[arg(long, value_enum, default_value_t = Encoding::Utf8)]
+    pub value_encoding: Encoding,
+}
+
+impl PrintArgs {
+    /// The printer these flags choose; `json` is `-o json`.
+    pub fn printer(&self, json: bool) -> Result<RecordPrinter, CliError> {
+        RecordPrinter::new(self.format.as_deref(), json, self.value_encoding)
     }
 }
 

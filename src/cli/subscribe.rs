@@ -14,7 +14,7 @@ use clap::Args;
 use crate::client::{Client, ClientError, Offset, Subscription};
 
 use super::group_consumer::{self, GroupArgs, Source};
-use super::record_format::{Encoding, RecordPrinter, write_or_closed};
+use super::record_format::{PrintArgs, write_or_closed};
 use super::shutdown::shutdown_signal;
 use super::start_args::StartArgs;
 use super::{CliError, Context, ExitCode};
@@ -38,12 +38,8 @@ pub struct SubscribeArgs {
     /// Exit after N records
     #[arg(short = 'n', long, value_name = "N")]
     pub max: Option<u64>,
-    /// kcat-style format: %t %p %o %k %v %T %h %K %S, escapes \n \t
-    #[arg(long)]
-    pub format: Option<String>,
-    /// How keys and values are shown (JSON falls back to base64 for non-UTF-8 bytes)
-    #[arg(long, value_enum, default_value_t = Encoding::Utf8)]
-    pub value_encoding: Encoding,
+    #[command(flatten)]
+    pub print: PrintArgs,
     /// Give up when the broker stays unreachable this long (like 30s) [default: keep trying]
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub give_up_after: Option<Duration>,
@@ -75,11 +71,7 @@ impl Resume {
 }
 
 pub async fn run(args: SubscribeArgs, ctx: &Context) -> anyhow::Result<()> {
-    let printer = RecordPrinter::new(
-        args.format.as_deref(),
-        ctx.output.is_json(),
-        args.value_encoding,
-    )?;
+    let printer = args.print.printer(ctx.output.is_json())?;
     // As a group member: the group's partitions and offsets, committed on the way out.
     if let Some(options) = args.group.options(&args.topic, Source::Subscribe, args.max) {
         let client = Client::connect(&ctx.broker).await?;

@@ -21,7 +21,8 @@
 //! (or zeros to the end) counts as torn.
 //! Payload kinds: `1` commit (`str group | u32 n | n × (str topic | u32 partition | u64 offset |
 //! i64 commit time ms)`), `2` delete group (`str group`), `3` snapshot end (`u64 entries`, only
-//! the last entry of a snapshot, so a short snapshot is detected). `str` is `u32 length | UTF-8`.
+//! the last entry of a snapshot, so a short snapshot is detected), `4` delete topic (`str topic`:
+//! its offsets in every group). `str` is `u32 length | UTF-8`.
 //!
 //! Replaying the log over a snapshot that already contains it gives the same state (a commit sets
 //! absolute offsets; a delete removes the whole group), so a crash between writing the snapshot and
@@ -53,6 +54,7 @@ pub const DEFAULT_COMPACT_LOG_BYTES: u64 = 4 * 1024 * 1024;
 const KIND_COMMIT: u8 = 1;
 const KIND_DELETE_GROUP: u8 = 2;
 const KIND_SNAPSHOT_END: u8 = 3;
+const KIND_DELETE_TOPIC: u8 = 4;
 
 const LOG_FILE: &str = "offsets.log";
 const SNAPSHOT_FILE: &str = "offsets.snapshot";
@@ -95,6 +97,11 @@ pub trait OffsetStore: Send + Sync {
     /// Deletes every committed offset of `group`; returns whether it had any.
     fn delete_group(&self, group: &str) -> Result<bool>;
 
+    /// Deletes every group's committed offsets on `topic` (the topic was deleted, and a topic
+    /// created later under its name must not inherit them); returns how many groups had some.
+    /// A group left with no offsets is gone.
+    fn delete_topic(&self, topic: &str) -> Result<usize>;
+
     /// Flushes and compacts what can be; later writes fail with [`StorageError::Closed`].
     fn close(&self) -> Result<()>;
 }
@@ -114,6 +121,9 @@ enum Entry {
     },
     DeleteGroup {
         group: String,
+    },
+    DeleteTopic {
+        topic: String,
     },
     SnapshotEnd {
         entries: u64,
@@ -138,8 +148,22 @@ impl OffsetTable {
             Entry::DeleteGroup { group } => {
                 self.groups.remove(group);
             }
+            Entry::DeleteTopic { topic } => {
+                for offsets in self.groups.values_mut() {
+                    offsets.retain(|(t, _), _| t != topic);
+                }
+                self.groups.retain(|_, offsets| !offsets.is_empty());
+            }
             Entry::SnapshotEnd { .. } => {}
         }
+    }
+
+    /// How many groups have offsets on `topic`.
+    fn groups_on_topic(&self, topic: &str) -> usize {
+        self.groups
+            .values()
+            .filter(|offsets| offsets.keys().any(|(t, _)| t == topic))
+            .count()
     }
 
     /// The table as commit entries, at most [`MAX_OFFSETS_PER_COMMIT`] offsets each.
@@ -228,6 +252,15 @@ impl OffsetStore for MemoryOffsetStore {
 
     fn delete_group(&self, group: &str) -> Result<bool> {
         Ok(lock(&self.table).groups.remove(group).is_some())
+    }
+
+    fn delete_topic(&self, topic: &str) -> Result<usize> {
+        let mut table = lock(&self.table);
+        let affected = table.groups_on_topic(topic);
+        table.apply(&Entry::DeleteTopic {
+            topic: topic.to_string(),
+        });
+        Ok(affected)
     }
 
     fn close(&self) -> Result<()> {
@@ -536,6 +569,17 @@ impl OffsetStore for FileOffsetStore {
         Ok(true)
     }
 
+    fn delete_topic(&self, topic: &str) -> Result<usize> {
+        let affected = lock(&self.inner).table.groups_on_topic(topic);
+        if affected == 0 {
+            return Ok(0);
+        }
+        self.append(Entry::DeleteTopic {
+            topic: topic.to_string(),
+        })?;
+        Ok(affected)
+    }
+
     fn close(&self) -> Result<()> {
         let mut inner = lock(&self.inner);
         let Some(log) = inner.log.clone() else {
@@ -683,7 +727,7 @@ fn load_snapshot(path: &Path, bytes: &[u8], table: &mut OffsetTable) -> Result<(
                 }
                 return Ok(());
             }
-            Entry::DeleteGroup { .. } => {
+            Entry::DeleteGroup { .. } | Entry::DeleteTopic { .. } => {
                 return Err(corrupt(path, position, "a snapshot holds no deletes"));
             }
             commit => {
@@ -753,6 +797,10 @@ fn encode_frame(entry: &Entry) -> Result<Vec<u8>> {
         Entry::DeleteGroup { group } => {
             payload.push(KIND_DELETE_GROUP);
             put_str(&mut payload, group);
+        }
+        Entry::DeleteTopic { topic } => {
+            payload.push(KIND_DELETE_TOPIC);
+            put_str(&mut payload, topic);
         }
         Entry::SnapshotEnd { entries } => {
             payload.push(KIND_SNAPSHOT_END);
@@ -851,6 +899,9 @@ fn decode_entry(payload: &[u8]) -> Result<Entry, String> {
         }
         KIND_DELETE_GROUP => Entry::DeleteGroup {
             group: reader.string()?,
+        },
+        KIND_DELETE_TOPIC => Entry::DeleteTopic {
+            topic: reader.string()?,
         },
         KIND_SNAPSHOT_END => Entry::SnapshotEnd {
             entries: reader.u64()?,
@@ -954,6 +1005,39 @@ mod tests {
         let store = open(temp.path());
         assert_eq!(store.groups(), vec!["kept".to_string()]);
         assert_eq!(store.log_bytes(), LOG_MAGIC.len() as u64);
+    }
+
+    #[test]
+    fn deleting_a_topic_removes_its_offsets_from_every_group_durably() {
+        let temp = tempfile::tempdir().unwrap();
+        {
+            let store = open(temp.path());
+            store
+                .commit("both", &[commit("gone", 0, 1), commit("kept", 0, 2)], 1)
+                .unwrap();
+            store
+                .commit("only-gone", &[commit("gone", 1, 3)], 1)
+                .unwrap();
+            store.commit("other", &[commit("kept", 0, 4)], 1).unwrap();
+            assert_eq!(store.delete_topic("gone").unwrap(), 2);
+            assert_eq!(store.delete_topic("gone").unwrap(), 0);
+        }
+        for _ in 0..2 {
+            // Once replayed from the log, once from the snapshot a clean close wrote.
+            let store = open(temp.path());
+            assert_eq!(
+                store.groups(),
+                vec!["both".to_string(), "other".to_string()]
+            );
+            let both = store.offsets("both").unwrap();
+            assert_eq!(both.len(), 1);
+            assert_eq!(both[&("kept".to_string(), 0)].offset, 2);
+            store.close().unwrap();
+        }
+        let memory = MemoryOffsetStore::new();
+        memory.commit("g", &[commit("gone", 0, 1)], 1).unwrap();
+        assert_eq!(memory.delete_topic("gone").unwrap(), 1);
+        assert!(memory.groups().is_empty());
     }
 
     #[test]
