@@ -245,7 +245,7 @@ _flashq() {
 
     case "${cmd}" in
         flashq)
-            opts="-o -q -v -h -V --broker --output --config --quiet --verbose --log-format --help --version serve produce consume subscribe topic group bench inspect-log init demo completions man help"
+            opts="-o -q -v -h -V --broker --output --config --token --quiet --verbose --log-format --help --version serve produce consume subscribe topic group bench inspect-log init demo completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -267,6 +267,10 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -279,7 +283,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__bench)
-            opts="-o -q -v -h -V --broker --output --config --quiet --verbose --log-format --help --version produce consume e2e storage help"
+            opts="-o -q -v -h -V --broker --output --config --token --quiet --verbose --log-format --help --version produce consume e2e storage help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -301,6 +305,10 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -313,7 +321,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__bench__subcmd__consume)
-            opts="-o -q -v -h -V --records --duration --record-size --batch-size --linger-ms --partitions --producers --consumers --rate --fsync --embedded --topic --broker --output --config --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --records --duration --record-size --batch-size --linger-ms --partitions --producers --consumers --rate --fsync --embedded --topic --broker --output --config --token --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -376,6 +384,10 @@ _flashq() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -391,7 +403,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__bench__subcmd__e2e)
-            opts="-o -q -v -h -V --records --duration --record-size --batch-size --linger-ms --partitions --producers --consumers --rate --fsync --embedded --topic --broker --output --config --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --records --duration --record-size --batch-size --linger-ms --partitions --producers --consumers --rate --fsync --embedded --topic --broker --output --config --token --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -454,6 +466,10 @@ _flashq() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -553,7 +569,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__bench__subcmd__produce)
-            opts="-o -q -v -h -V --records --duration --record-size --batch-size --linger-ms --partitions --producers --consumers --rate --fsync --embedded --topic --broker --output --config --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --records --duration --record-size --batch-size --linger-ms --partitions --producers --consumers --rate --fsync --embedded --topic --broker --output --config --token --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -616,6 +632,10 @@ _flashq() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -631,7 +651,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__bench__subcmd__storage)
-            opts="-o -q -v -h -V --records --duration --record-size --batch-size --linger-ms --partitions --producers --consumers --rate --fsync --embedded --topic --broker --output --config --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --records --duration --record-size --batch-size --linger-ms --partitions --producers --consumers --rate --fsync --embedded --topic --broker --output --config --token --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -697,6 +717,10 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -709,7 +733,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__completions)
-            opts="-o -q -v -h -V --out-dir --broker --output --config --quiet --verbose --log-format --help --version bash elvish fish powershell zsh"
+            opts="-o -q -v -h -V --out-dir --broker --output --config --token --quiet --verbose --log-format --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -735,6 +759,10 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -747,7 +775,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__consume)
-            opts="-t -p -n -f -g -o -q -v -h -V --topic --partition --from-beginning --offset --from-end --since --from-time --max --follow --format --value-encoding --group --reset --auto-commit-interval-ms --no-commit --session-timeout-ms --assignor --broker --output --config --quiet --verbose --log-format --help --version"
+            opts="-t -p -n -f -g -o -q -v -h -V --topic --partition --from-beginning --offset --from-end --since --from-time --max --follow --format --value-encoding --group --reset --auto-commit-interval-ms --no-commit --session-timeout-ms --assignor --broker --output --config --token --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -837,6 +865,10 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -849,7 +881,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__demo)
-            opts="-o -q -v -h -V --broker --output --config --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --broker --output --config --token --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -868,6 +900,10 @@ _flashq() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -883,7 +919,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__group)
-            opts="-o -q -v -h -V --broker --output --config --quiet --verbose --log-format --help --version list describe reset-offsets delete commit help"
+            opts="-o -q -v -h -V --broker --output --config --token --quiet --verbose --log-format --help --version list describe reset-offsets delete commit help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -905,6 +941,10 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -917,7 +957,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__group__subcmd__commit)
-            opts="-t -p -o -q -v -h -V --topic --partition --offset --member-id --generation --broker --output --config --quiet --verbose --log-format --help --version"
+            opts="-t -p -o -q -v -h -V --topic --partition --offset --member-id --generation --broker --output --config --token --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -967,6 +1007,10 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -979,7 +1023,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__group__subcmd__delete)
-            opts="-o -q -v -h -V --broker --output --config --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --broker --output --config --token --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -998,6 +1042,10 @@ _flashq() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1013,7 +1061,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__group__subcmd__describe)
-            opts="-o -q -v -h -V --broker --output --config --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --broker --output --config --token --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1032,6 +1080,10 @@ _flashq() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1145,7 +1197,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__group__subcmd__list)
-            opts="-o -q -v -h -V --broker --output --config --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --broker --output --config --token --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1167,6 +1219,10 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -1179,7 +1235,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__group__subcmd__reset__subcmd__offsets)
-            opts="-t -p -o -q -v -h -V --topic --partition --to-earliest --to-latest --to-offset --to-time --shift-by --execute --broker --output --config --quiet --verbose --log-format --help --version"
+            opts="-t -p -o -q -v -h -V --topic --partition --to-earliest --to-latest --to-offset --to-time --shift-by --execute --broker --output --config --token --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1226,6 +1282,10 @@ _flashq() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1687,7 +1747,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__inspect__subcmd__log)
-            opts="-o -q -v -h -V --records --verify --broker --output --config --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --records --verify --broker --output --config --token --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1709,6 +1769,10 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -1721,7 +1785,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__man)
-            opts="-o -q -v -h -V --out-dir --broker --output --config --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --out-dir --broker --output --config --token --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1747,6 +1811,10 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -1759,7 +1827,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__produce)
-            opts="-t -k -H -p -o -q -v -h -V --topic --value --key --header --partition --input --key-separator --batch-size --linger-ms --broker --output --config --quiet --verbose --log-format --help --version"
+            opts="-t -k -H -p -o -q -v -h -V --topic --value --key --header --partition --input --key-separator --batch-size --linger-ms --broker --output --config --token --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1833,6 +1901,10 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -1845,7 +1917,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__serve)
-            opts="-o -q -v -h -V --listen --data-dir --storage --fsync --no-auto-create-topics --default-partitions --max-record-bytes --max-batch-bytes --retention-check-interval-ms --metrics-listen --broker --output --config --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --listen --data-dir --storage --fsync --no-auto-create-topics --default-partitions --max-record-bytes --max-batch-bytes --retention-check-interval-ms --metrics-listen --auth-tokens --broker --output --config --token --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1887,6 +1959,10 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --auth-tokens)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --broker)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1903,6 +1979,10 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -1915,7 +1995,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__subscribe)
-            opts="-t -p -n -g -o -q -v -h -V --topic --partition --from-beginning --offset --from-end --since --from-time --max --format --value-encoding --give-up-after --group --reset --auto-commit-interval-ms --no-commit --session-timeout-ms --assignor --broker --output --config --quiet --verbose --log-format --help --version"
+            opts="-t -p -n -g -o -q -v -h -V --topic --partition --from-beginning --offset --from-end --since --from-time --max --format --value-encoding --give-up-after --group --reset --auto-commit-interval-ms --no-commit --session-timeout-ms --assignor --broker --output --config --token --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2009,6 +2089,10 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -2021,7 +2105,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__topic)
-            opts="-o -q -v -h -V --broker --output --config --quiet --verbose --log-format --help --version create list describe delete config help"
+            opts="-o -q -v -h -V --broker --output --config --token --quiet --verbose --log-format --help --version create list describe delete config help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2043,6 +2127,10 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -2055,7 +2143,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__topic__subcmd__config)
-            opts="-p -o -q -v -h -V --partitions --retention --retention-bytes --segment-bytes --segment-age --broker --output --config --quiet --verbose --log-format --help --version"
+            opts="-p -o -q -v -h -V --partitions --retention --retention-bytes --segment-bytes --segment-age --broker --output --config --token --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2098,6 +2186,10 @@ _flashq() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2113,7 +2205,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__topic__subcmd__create)
-            opts="-p -o -q -v -h -V --partitions --if-not-exists --retention --retention-bytes --segment-bytes --segment-age --broker --output --config --quiet --verbose --log-format --help --version"
+            opts="-p -o -q -v -h -V --partitions --if-not-exists --retention --retention-bytes --segment-bytes --segment-age --broker --output --config --token --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2159,6 +2251,10 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -2171,7 +2267,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__topic__subcmd__delete)
-            opts="-o -q -v -h -V --broker --output --config --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --broker --output --config --token --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2190,6 +2286,10 @@ _flashq() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2205,7 +2305,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__topic__subcmd__describe)
-            opts="-o -q -v -h -V --broker --output --config --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --broker --output --config --token --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2224,6 +2324,10 @@ _flashq() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2337,7 +2441,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__topic__subcmd__list)
-            opts="-o -q -v -h -V --broker --output --config --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --broker --output --config --token --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2356,6 +2460,10 @@ _flashq() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_flashq_global_optspecs
-    string join \n broker= o/output= config= q/quiet v/verbose log-format= h/help V/version
+    string join \n broker= o/output= config= token= q/quiet v/verbose log-format= h/help V/version
 end
 
 function __fish_flashq_needs_command
@@ -29,6 +29,7 @@ complete -c flashq -n "__fish_flashq_needs_command" -s o -l output -d 'Output fo
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_needs_command" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_needs_command" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
 complete -c flashq -n "__fish_flashq_needs_command" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_needs_command" -s q -l quiet -d 'Print only results, no notices'
@@ -58,11 +59,13 @@ complete -c flashq -n "__fish_flashq_using_subcommand serve" -l max-record-bytes
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l max-batch-bytes -d 'Largest produce batch accepted (sum of record sizes)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l retention-check-interval-ms -d 'How often retention deletes expired segments' -r
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l metrics-listen -d 'Serve Prometheus metrics on http://ADDR/metrics (port 0 picks a free port; its address is printed on stderr) [default: off]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand serve" -l auth-tokens -d 'Require a bearer token on every FlashQ RPC: a TOML file of principals, their tokens and their produce/consume/admin rights per topic prefix (see docs/operations.md) [default: off]' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand serve" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l no-auto-create-topics -d 'Reject produce requests to topics that do not exist instead of creating them'
@@ -85,6 +88,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand produce" -s o -l output -d
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand produce" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand produce" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand produce" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand produce" -s q -l quiet -d 'Print only results, no notices'
@@ -114,6 +118,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand consume" -s o -l output -d
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand consume" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand consume" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand consume" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand consume" -l from-beginning -d 'Start at the first record still in the log'
@@ -148,6 +153,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand subscribe" -s o -l output 
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand subscribe" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand subscribe" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand subscribe" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand subscribe" -l from-beginning -d 'Start at the first record still in the log'
@@ -162,6 +168,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -s q -l quiet -d 'Print only results, no notices'
@@ -184,6 +191,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_sub
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from create" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from create" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from create" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from create" -l if-not-exists -d 'Succeed without change when the topic exists'
@@ -196,6 +204,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_sub
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from list" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from list" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from list" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only results, no notices'
@@ -207,6 +216,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_sub
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from describe" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from describe" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from describe" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from describe" -s q -l quiet -d 'Print only results, no notices'
@@ -218,6 +228,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_sub
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from delete" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from delete" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from delete" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Print only results, no notices'
@@ -234,6 +245,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_sub
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from config" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from config" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from config" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from config" -s q -l quiet -d 'Print only results, no notices'
@@ -251,6 +263,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand group; and not __fish_seen
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete commit help" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete commit help" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete commit help" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete commit help" -s q -l quiet -d 'Print only results, no notices'
@@ -268,6 +281,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_sub
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from list" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from list" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from list" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only results, no notices'
@@ -279,6 +293,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_sub
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from describe" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from describe" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from describe" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from describe" -s q -l quiet -d 'Print only results, no notices'
@@ -295,6 +310,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_sub
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l to-earliest -d 'The first record still in each partition'
@@ -309,6 +325,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_sub
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from delete" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from delete" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from delete" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Print only results, no notices'
@@ -325,6 +342,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_sub
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from commit" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from commit" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from commit" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from commit" -s q -l quiet -d 'Print only results, no notices'
@@ -342,6 +360,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -s q -l quiet -d 'Print only results, no notices'
@@ -369,6 +388,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_sub
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l embedded -d 'Start an in-process broker on a temp dir instead of using --broker'
@@ -392,6 +412,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_sub
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l embedded -d 'Start an in-process broker on a temp dir instead of using --broker'
@@ -415,6 +436,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_sub
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l embedded -d 'Start an in-process broker on a temp dir instead of using --broker'
@@ -438,6 +460,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_sub
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l embedded -d 'Start an in-process broker on a temp dir instead of using --broker'
@@ -455,6 +478,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand inspect-log" -s o -l outpu
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand inspect-log" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand inspect-log" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand inspect-log" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand inspect-log" -l records -d 'Dump every record'
@@ -488,6 +512,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand demo" -s o -l output -d 'O
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand demo" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand demo" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand demo" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand demo" -s q -l quiet -d 'Print only results, no notices'
@@ -500,6 +525,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand completions" -s o -l outpu
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand completions" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand completions" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand completions" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand completions" -s q -l quiet -d 'Print only results, no notices'
@@ -512,6 +538,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand man" -s o -l output -d 'Ou
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand man" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand man" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand man" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand man" -s q -l quiet -d 'Print only results, no notices'

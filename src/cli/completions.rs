@@ -95,7 +95,7 @@ fn names_from_broker(listing: Listing) -> Vec<clap_complete::CompletionCandidate
         return Vec::new();
     };
     let list = async {
-        let client = crate::client::Client::connect(&ctx.broker).await?;
+        let client = ctx.connect().await?;
         Ok::<_, crate::client::ClientError>(match listing {
             Listing::Topics => client
                 .list_topics()

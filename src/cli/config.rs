@@ -18,7 +18,7 @@ pub struct Config {
     pub data_dir: Option<PathBuf>,
     /// Fsync policy used by `serve`: always, interval:<ms> or never.
     pub fsync: Option<String>,
-    /// Auth token for brokers that require one. Stored only, for now: no broker checks it yet.
+    /// Bearer token sent to brokers started with `--auth-tokens`.
     pub token: Option<String>,
 }
 

@@ -48,11 +48,11 @@ pub async fn run(args: ConsumeArgs, ctx: &Context) -> anyhow::Result<()> {
         follow: args.follow,
     };
     if let Some(options) = args.group.options(&args.topic, source, args.max) {
-        let client = Client::connect(&ctx.broker).await?;
+        let client = ctx.connect().await?;
         return group_consumer::run(client, options, &printer).await;
     }
     let start = args.start.position(Offset::Earliest)?;
-    let client = Client::connect(&ctx.broker).await?;
+    let client = ctx.connect().await?;
     let topic = client.describe_topic(&args.topic).await?;
     let partitions: Vec<u32> = if args.partition.is_empty() {
         (0..topic.partitions).collect()

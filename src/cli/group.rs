@@ -208,7 +208,7 @@ fn or_dash<T: ToString>(value: Option<T>) -> String {
 
 /// Runs one `flashq group` subcommand.
 pub async fn run(cmd: GroupCommand, ctx: &Context) -> anyhow::Result<()> {
-    let client = Client::connect(&ctx.broker).await?;
+    let client = ctx.connect().await?;
     match cmd {
         GroupCommand::List => {
             let groups: Vec<GroupSummaryJson> = client

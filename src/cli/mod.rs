@@ -52,6 +52,15 @@ pub struct GlobalArgs {
     /// Config file [default: the platform config dir's flashq/config.toml]
     #[arg(long, global = true, env = "FLASHQ_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// Bearer token for brokers that require one [default: the config file's token]
+    #[arg(
+        long,
+        global = true,
+        env = "FLASHQ_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
     /// Print only results, no notices
     #[arg(short, long, global = true)]
     pub quiet: bool,
@@ -111,6 +120,8 @@ pub struct Context {
     pub output: OutputFormat,
     pub quiet: bool,
     pub log_format: LogFormat,
+    /// Bearer token sent to the broker, if any.
+    pub token: Option<String>,
     pub config: config::Config,
 }
 
@@ -127,8 +138,22 @@ impl Context {
             output: global.output.or(config.output).unwrap_or_default(),
             quiet: global.quiet,
             log_format: global.log_format,
+            token: global.token.clone().or_else(|| config.token.clone()),
             config,
         })
+    }
+
+    /// The broker these settings name, with their token.
+    pub fn target(&self) -> crate::client::BrokerTarget {
+        crate::client::BrokerTarget {
+            address: self.broker.clone(),
+            token: self.token.clone(),
+        }
+    }
+
+    /// Connects to the broker these settings name.
+    pub async fn connect(&self) -> Result<crate::client::Client, crate::client::ClientError> {
+        self.target().connect().await
     }
 
     /// The settings without any config file: flags, environment and defaults only.
@@ -141,6 +166,7 @@ impl Context {
             output: global.output.unwrap_or_default(),
             quiet: global.quiet,
             log_format: global.log_format,
+            token: global.token.clone(),
             config: config::Config::default(),
         }
     }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use clap::{Args, ValueEnum};
 
-use crate::client::{Client, ProducedPosition, ProducerRecord, header};
+use crate::client::{ProducedPosition, ProducerRecord, header};
 
 use super::record_format::JsonRecord;
 use super::{CliError, Context, ExitCode};
@@ -77,7 +77,7 @@ pub async fn run(args: ProduceArgs, ctx: &Context) -> anyhow::Result<()> {
         )
         .into());
     }
-    let client = Client::connect(&ctx.broker).await?;
+    let client = ctx.connect().await?;
     let (records_tx, mut records_rx) = tokio::sync::mpsc::channel::<Parsed>(READ_AHEAD_RECORDS);
 
     match &args.value {

@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 
+use crate::broker::acl::AccessControl;
 use crate::broker::{Broker, BrokerConfig};
+use crate::server::auth::Authenticator;
 use crate::server::metrics::{Metrics, bind_endpoint};
 use crate::storage::file::{FileStorage, FileStorageOptions};
 use crate::storage::memory::MemoryStorage;
@@ -60,6 +62,10 @@ pub struct ServeArgs {
     /// is printed on stderr) [default: off]
     #[arg(long, env = "FLASHQ_METRICS_LISTEN", value_name = "ADDR")]
     pub metrics_listen: Option<SocketAddr>,
+    /// Require a bearer token on every FlashQ RPC: a TOML file of principals, their tokens and
+    /// their produce/consume/admin rights per topic prefix (see docs/operations.md) [default: off]
+    #[arg(long, env = "FLASHQ_AUTH_TOKENS", value_name = "PATH")]
+    pub auth_tokens: Option<PathBuf>,
 }
 
 /// A startup notice on stderr: a plain line, or a log event when logs are JSON so that every
@@ -98,6 +104,19 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
         })?,
         (None, None) => FsyncPolicy::default(),
     };
+    // Read the tokens file before touching the data dir: a bad file changes nothing.
+    let acl = match &args.auth_tokens {
+        Some(path) => Some(Arc::new(
+            AccessControl::load(path).map_err(|e| CliError::new(ExitCode::InvalidInput, e))?,
+        )),
+        None => None,
+    };
+    if acl.is_none() && !args.listen.ip().is_loopback() {
+        tracing::warn!(
+            listen = %args.listen,
+            "listening beyond loopback without --auth-tokens: anyone who can reach this port can read and write every topic"
+        );
+    }
     let data_dir = args
         .data_dir
         .clone()
@@ -221,7 +240,14 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
         tracing::info!("shutting down: no new connections, finishing in-flight requests");
         let _ = stop_tx.send(true);
     });
-    crate::server::serve_with_metrics(broker.clone(), listener, stopped(), metrics).await?;
+    crate::server::serve_with_metrics(
+        broker.clone(),
+        listener,
+        stopped(),
+        metrics,
+        Authenticator::new(acl),
+    )
+    .await?;
     if let Some(endpoint) = metrics_endpoint {
         let _ = endpoint.await;
     }

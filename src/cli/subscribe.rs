@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-use crate::client::{Client, ClientError, Offset, Subscription};
+use crate::client::{BrokerTarget, ClientError, Offset, Subscription};
 
 use super::group_consumer::{self, GroupArgs, Source};
 use super::record_format::{PrintArgs, write_or_closed};
@@ -74,7 +74,7 @@ pub async fn run(args: SubscribeArgs, ctx: &Context) -> anyhow::Result<()> {
     let printer = args.print.printer(ctx.output.is_json())?;
     // As a group member: the group's partitions and offsets, committed on the way out.
     if let Some(options) = args.group.options(&args.topic, Source::Subscribe, args.max) {
-        let client = Client::connect(&ctx.broker).await?;
+        let client = ctx.connect().await?;
         if !ctx.quiet {
             eprintln!(
                 "subscribed to {} in group {} (Ctrl-C to stop)",
@@ -89,7 +89,7 @@ pub async fn run(args: SubscribeArgs, ctx: &Context) -> anyhow::Result<()> {
         next_offsets: BTreeMap::new(),
     };
     // The first connection fails fast, so a typo in --broker or --topic is reported at once.
-    let client = Client::connect(&ctx.broker).await?;
+    let client = ctx.connect().await?;
     let subscription = client
         .subscribe(&args.topic, resume.request(), resume.start)
         .await?;
@@ -103,12 +103,13 @@ pub async fn run(args: SubscribeArgs, ctx: &Context) -> anyhow::Result<()> {
     let mut buffer = Vec::new();
     let mut printed = 0u64;
     let max = args.max.unwrap_or(u64::MAX);
+    let target = ctx.target();
     let mut current = Some(subscription);
     loop {
         let Some(subscription) = current.as_mut() else {
             tokio::select! {
                 _ = &mut stop => return Ok(()),
-                reconnected = reconnect(&ctx.broker, &args, &resume) => {
+                reconnected = reconnect(&target, &args, &resume) => {
                     current = Some(reconnected?);
                     continue;
                 }
@@ -161,7 +162,7 @@ pub(super) fn is_broker_gone(status: &tonic::Status) -> bool {
 
 /// Connects and subscribes again, with doubling backoff, until it works or `--give-up-after`.
 async fn reconnect(
-    broker: &str,
+    broker: &BrokerTarget,
     args: &SubscribeArgs,
     resume: &Resume,
 ) -> anyhow::Result<Subscription> {
@@ -170,14 +171,14 @@ async fn reconnect(
     loop {
         tokio::time::sleep(backoff).await;
         let attempt = async {
-            let client = Client::connect(broker).await?;
+            let client = broker.connect().await?;
             client
                 .subscribe(&args.topic, resume.request(), resume.start)
                 .await
         };
         match attempt.await {
             Ok(subscription) => {
-                eprintln!("reconnected to {broker}; resuming {}", args.topic);
+                eprintln!("reconnected to {}; resuming {}", broker.address, args.topic);
                 return Ok(subscription);
             }
             Err(ClientError::Unreachable { .. }) => {}
@@ -191,7 +192,8 @@ async fn reconnect(
             return Err(CliError::new(
                 ExitCode::Unreachable,
                 format!(
-                    "broker at {broker} unreachable for {:?}; giving up",
+                    "broker at {} unreachable for {:?}; giving up",
+                    broker.address,
                     started.elapsed()
                 ),
             )

@@ -5,7 +5,7 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use crate::client::{Client, TopicInfo, TopicSettings};
+use crate::client::{TopicInfo, TopicSettings};
 
 use super::output::{print_json, table};
 use super::{Context, OutputFormat};
@@ -145,7 +145,7 @@ impl From<&TopicInfo> for TopicJson {
 }
 
 pub async fn run(cmd: TopicCommand, ctx: &Context) -> anyhow::Result<()> {
-    let client = Client::connect(&ctx.broker).await?;
+    let client = ctx.connect().await?;
     match cmd {
         TopicCommand::Create(args) => {
             let created = client

@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use tokio_stream::StreamExt;
+use tonic::metadata::{Ascii, MetadataValue};
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
 
 use crate::wire::v1 as pb;
@@ -63,11 +65,63 @@ pub type Result<T, E = ClientError> = std::result::Result<T, E>;
 #[derive(Clone)]
 pub struct Client {
     address: String,
-    produce: ProduceClient<Channel>,
-    fetch: FetchClient<Channel>,
-    admin: AdminClient<Channel>,
-    groups: GroupsClient<Channel>,
-    subscribe: SubscribeClient<Channel>,
+    produce: ProduceClient<Transport>,
+    fetch: FetchClient<Transport>,
+    admin: AdminClient<Transport>,
+    groups: GroupsClient<Transport>,
+    subscribe: SubscribeClient<Transport>,
+}
+
+/// Where a broker is and the token to show it.
+#[derive(Debug, Clone)]
+pub struct BrokerTarget {
+    pub address: String,
+    pub token: Option<String>,
+}
+
+impl BrokerTarget {
+    /// Connects to the broker with the token, if any.
+    pub async fn connect(&self) -> Result<Client> {
+        Client::connect_with_token(&self.address, self.token.as_deref()).await
+    }
+}
+
+/// Every call goes through the channel with the caller's bearer token, if it has one.
+type Transport = InterceptedService<Channel, BearerToken>;
+
+/// Adds `authorization: Bearer <token>` to every request when a token is set.
+#[derive(Clone, Default)]
+pub struct BearerToken(Option<MetadataValue<Ascii>>);
+
+impl BearerToken {
+    /// A token to send; fails on characters a header cannot carry.
+    pub fn new(token: Option<&str>) -> Result<BearerToken> {
+        match token {
+            None => Ok(BearerToken(None)),
+            Some(token) => format!("Bearer {}", token.trim())
+                .parse()
+                .map(|value| BearerToken(Some(value)))
+                .map_err(|_| {
+                    ClientError::Status(tonic::Status::invalid_argument(
+                        "the token holds characters an HTTP header cannot carry",
+                    ))
+                }),
+        }
+    }
+}
+
+impl tonic::service::Interceptor for BearerToken {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(value) = &self.0 {
+            request
+                .metadata_mut()
+                .insert("authorization", value.clone());
+        }
+        Ok(request)
+    }
 }
 
 /// `host:port` or a URL; a bare address gets `http://`.
@@ -87,8 +141,14 @@ pub fn validate_address(address: &str) -> std::result::Result<String, String> {
 }
 
 impl Client {
-    /// Connects, failing within [`CONNECT_TIMEOUT_MS`] when no broker answers.
+    /// Connects without a token, failing within [`CONNECT_TIMEOUT_MS`] when no broker answers.
     pub async fn connect(address: &str) -> Result<Client> {
+        Self::connect_with_token(address, None).await
+    }
+
+    /// Connects, sending `token` as a bearer token on every call.
+    pub async fn connect_with_token(address: &str, token: Option<&str>) -> Result<Client> {
+        let bearer = BearerToken::new(token)?;
         let address = normalize_address(address);
         let endpoint = Endpoint::from_shared(address.clone())
             .map_err(|e| ClientError::InvalidAddress {
@@ -110,15 +170,16 @@ impl Client {
             }
         })?;
         Ok(Client {
-            produce: ProduceClient::new(channel.clone())
+            produce: ProduceClient::with_interceptor(channel.clone(), bearer.clone())
                 .max_decoding_message_size(MAX_MESSAGE_BYTES)
                 .max_encoding_message_size(MAX_MESSAGE_BYTES),
-            fetch: FetchClient::new(channel.clone())
+            fetch: FetchClient::with_interceptor(channel.clone(), bearer.clone())
                 .max_decoding_message_size(MAX_MESSAGE_BYTES)
                 .max_encoding_message_size(MAX_MESSAGE_BYTES),
-            groups: GroupsClient::new(channel.clone()),
-            admin: AdminClient::new(channel.clone()),
-            subscribe: SubscribeClient::new(channel).max_decoding_message_size(MAX_MESSAGE_BYTES),
+            groups: GroupsClient::with_interceptor(channel.clone(), bearer.clone()),
+            admin: AdminClient::with_interceptor(channel.clone(), bearer.clone()),
+            subscribe: SubscribeClient::with_interceptor(channel, bearer)
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
             address,
         })
     }

@@ -4,9 +4,12 @@ use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 
+use crate::broker::acl::Right;
 use crate::broker::{self, Broker, TopicConfigUpdate};
 use crate::wire::v1 as pb;
 use crate::wire::v1::admin_server::Admin;
+
+use super::auth::{self, authorize};
 
 pub struct AdminService {
     broker: Arc<Broker>,
@@ -58,6 +61,7 @@ impl Admin for AdminService {
         &self,
         request: Request<pb::CreateTopicRequest>,
     ) -> Result<Response<pb::TopicDescription>, Status> {
+        authorize(&request, Right::Admin, &request.get_ref().name)?;
         let request = request.into_inner();
         let topic = self
             .broker
@@ -72,13 +76,16 @@ impl Admin for AdminService {
 
     async fn list_topics(
         &self,
-        _request: Request<pb::ListTopicsRequest>,
+        request: Request<pb::ListTopicsRequest>,
     ) -> Result<Response<pb::ListTopicsResponse>, Status> {
+        // A principal sees the topics it holds some right on.
+        let principal = auth::principal(&request);
         let topics = self
             .broker
             .topics()
             .iter()
             .map(|t| describe(t.describe()))
+            .filter(|t| auth::may_see(principal.as_ref(), &t.name))
             .collect();
         Ok(Response::new(pb::ListTopicsResponse { topics }))
     }
@@ -87,7 +94,14 @@ impl Admin for AdminService {
         &self,
         request: Request<pb::DescribeTopicRequest>,
     ) -> Result<Response<pb::TopicDescription>, Status> {
-        let topic = self.broker.topic(&request.into_inner().name)?;
+        let principal = auth::principal(&request);
+        let name = request.into_inner().name;
+        if !auth::may_see(principal.as_ref(), &name) {
+            return Err(Status::permission_denied(format!(
+                "no right on topic {name:?}"
+            )));
+        }
+        let topic = self.broker.topic(&name)?;
         Ok(Response::new(describe(topic.describe())))
     }
 
@@ -95,6 +109,7 @@ impl Admin for AdminService {
         &self,
         request: Request<pb::DeleteTopicRequest>,
     ) -> Result<Response<pb::DeleteTopicResponse>, Status> {
+        authorize(&request, Right::Admin, &request.get_ref().name)?;
         self.broker.delete_topic(&request.into_inner().name).await?;
         Ok(Response::new(pb::DeleteTopicResponse {}))
     }
@@ -103,6 +118,7 @@ impl Admin for AdminService {
         &self,
         request: Request<pb::UpdateTopicConfigRequest>,
     ) -> Result<Response<pb::TopicDescription>, Status> {
+        authorize(&request, Right::Admin, &request.get_ref().name)?;
         let request = request.into_inner();
         let topic = self
             .broker
@@ -115,6 +131,7 @@ impl Admin for AdminService {
         &self,
         request: Request<pb::CreatePartitionsRequest>,
     ) -> Result<Response<pb::TopicDescription>, Status> {
+        authorize(&request, Right::Admin, &request.get_ref().name)?;
         let request = request.into_inner();
         let topic = self
             .broker

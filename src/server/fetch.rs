@@ -4,10 +4,12 @@ use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 
+use crate::broker::acl::Right;
 use crate::broker::{self, Broker, StartPosition};
 use crate::wire::v1 as pb;
 use crate::wire::v1::fetch_server::Fetch;
 
+use super::auth::authorize;
 use super::metrics::Metrics;
 use super::status::invalid;
 
@@ -66,6 +68,7 @@ impl Fetch for FetchService {
         &self,
         request: Request<pb::FetchRequest>,
     ) -> Result<Response<pb::FetchResponse>, Status> {
+        authorize(&request, Right::Consume, &request.get_ref().topic)?;
         let request = request.into_inner();
         let result = self
             .broker
@@ -96,6 +99,7 @@ impl Fetch for FetchService {
         &self,
         request: Request<pb::ListOffsetsRequest>,
     ) -> Result<Response<pb::ListOffsetsResponse>, Status> {
+        authorize(&request, Right::Consume, &request.get_ref().topic)?;
         let request = request.into_inner();
         let resolved = self
             .broker

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
 use crate::broker::Broker;
+use crate::broker::acl::Right;
 use crate::broker::group::{
     Assignor, GroupDescription, JoinOutcome, MemberRef, ResetTarget, TopicPartition,
 };
@@ -12,6 +13,7 @@ use crate::storage::offset_store::OffsetCommit;
 use crate::wire::v1 as pb;
 use crate::wire::v1::groups_server::Groups;
 
+use super::auth::authorize;
 use super::status::invalid;
 
 /// The Groups service over one broker's group coordinator.
@@ -111,6 +113,9 @@ impl Groups for GroupsService {
         &self,
         request: Request<pb::JoinGroupRequest>,
     ) -> Result<Response<pb::JoinGroupResponse>, Status> {
+        for topic in &request.get_ref().topics {
+            authorize(&request, Right::Consume, topic)?;
+        }
         let request = request.into_inner();
         let outcome = self
             .broker
@@ -160,6 +165,13 @@ impl Groups for GroupsService {
         &self,
         request: Request<pb::CommitOffsetsRequest>,
     ) -> Result<Response<pb::CommitOffsetsResponse>, Status> {
+        for offset in &request.get_ref().offsets {
+            authorize(&request, Right::Consume, &offset.topic)?;
+        }
+        // Without a member id this is an admin commit, which moves the whole group.
+        if request.get_ref().member_id.is_empty() {
+            authorize(&request, Right::Admin, &request.get_ref().group)?;
+        }
         let request = request.into_inner();
         let member = match (request.member_id.is_empty(), request.generation) {
             (true, None) => None,
@@ -240,6 +252,7 @@ impl Groups for GroupsService {
         &self,
         request: Request<pb::ResetOffsetsRequest>,
     ) -> Result<Response<pb::ResetOffsetsResponse>, Status> {
+        authorize(&request, Right::Admin, &request.get_ref().group)?;
         let request = request.into_inner();
         let target = reset_target(request.target)?;
         let plan = self
@@ -270,6 +283,7 @@ impl Groups for GroupsService {
         &self,
         request: Request<pb::DeleteGroupRequest>,
     ) -> Result<Response<pb::DeleteGroupResponse>, Status> {
+        authorize(&request, Right::Admin, &request.get_ref().group)?;
         self.broker
             .delete_group(&request.into_inner().group)
             .await?;

@@ -4,6 +4,7 @@
 //! Proto types stop here; nothing below imports tonic.
 
 pub mod admin;
+pub mod auth;
 pub mod embedded;
 pub mod fetch;
 pub mod group;
@@ -24,7 +25,9 @@ use crate::wire::v1::fetch_server::FetchServer;
 use crate::wire::v1::groups_server::GroupsServer;
 use crate::wire::v1::produce_server::ProduceServer;
 use crate::wire::v1::subscribe_server::SubscribeServer;
+use auth::Authenticator;
 use metrics::{Metrics, RpcMetricsLayer};
+use tonic::service::interceptor::InterceptedService;
 
 /// Room on top of the batch limit for protobuf framing (tags and lengths per record), so a
 /// request the broker would accept is never cut by the transport first.
@@ -39,7 +42,14 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    serve_with_metrics(broker, listener, shutdown, Arc::new(Metrics::new())).await
+    serve_with_metrics(
+        broker,
+        listener,
+        shutdown,
+        Arc::new(Metrics::new()),
+        Authenticator::default(),
+    )
+    .await
 }
 
 /// [`serve`], recording into `metrics` (which `serve --metrics-listen` exposes).
@@ -48,6 +58,7 @@ pub async fn serve_with_metrics(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
     metrics: Arc<Metrics>,
+    authenticator: Authenticator,
 ) -> anyhow::Result<()> {
     let max_request_bytes = broker.config().limits.max_batch_bytes + REQUEST_FRAMING_SLACK_BYTES;
     let max_response_bytes = MAX_FETCH_MAX_BYTES as usize + REQUEST_FRAMING_SLACK_BYTES;
@@ -91,25 +102,34 @@ pub async fn serve_with_metrics(
         .tcp_nodelay(true)
         .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION)
         .layer(RpcMetricsLayer::new(metrics.clone()))
-        .add_service(
+        .add_service(InterceptedService::new(
             ProduceServer::new(produce::ProduceService::new(
                 broker.clone(),
                 metrics.clone(),
             ))
             .max_decoding_message_size(max_request_bytes)
             .max_encoding_message_size(max_response_bytes),
-        )
-        .add_service(
+            authenticator.clone(),
+        ))
+        .add_service(InterceptedService::new(
             FetchServer::new(fetch::FetchService::new(broker.clone(), metrics.clone()))
                 .max_decoding_message_size(max_request_bytes)
                 .max_encoding_message_size(max_response_bytes),
-        )
-        .add_service(AdminServer::new(admin::AdminService::new(broker.clone())))
-        .add_service(GroupsServer::new(group::GroupsService::new(broker.clone())))
-        .add_service(
+            authenticator.clone(),
+        ))
+        .add_service(InterceptedService::new(
+            AdminServer::new(admin::AdminService::new(broker.clone())),
+            authenticator.clone(),
+        ))
+        .add_service(InterceptedService::new(
+            GroupsServer::new(group::GroupsService::new(broker.clone())),
+            authenticator.clone(),
+        ))
+        .add_service(InterceptedService::new(
             SubscribeServer::new(subscribe::SubscribeService::new(broker.clone(), metrics))
                 .max_encoding_message_size(max_response_bytes),
-        )
+            authenticator,
+        ))
         .add_service(health_service)
         .add_service(reflection)
         .add_service(reflection_v1alpha)

@@ -8,12 +8,14 @@ use futures::FutureExt;
 use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
 
+use crate::broker::acl::{Principal, Right};
 use crate::broker::produce::RoutedRequest;
 use crate::broker::{self, Broker, ProduceRecord};
 use crate::storage::{Header, Record};
 use crate::wire::v1 as pb;
 use crate::wire::v1::produce_server::Produce;
 
+use super::auth::{self, authorize};
 use super::metrics::Metrics;
 
 /// Produce responses not yet taken by a streaming client; beyond this the stream stops reading
@@ -88,6 +90,7 @@ fn response(positions: Vec<broker::RecordPosition>) -> pb::ProduceResponse {
 async fn append_stream(
     broker: Arc<Broker>,
     metrics: Arc<Metrics>,
+    principal: Option<Principal>,
     mut requests: Streaming<pb::ProduceRequest>,
     responses: tokio::sync::mpsc::Sender<Result<pb::ProduceResponse, Status>>,
 ) {
@@ -100,7 +103,7 @@ async fn append_stream(
         match carried.take() {
             Some(routed) => group.push(routed),
             None => match requests.next().await {
-                Some(Ok(request)) => match route(&broker, request).await {
+                Some(Ok(request)) => match route(&broker, principal.as_ref(), request).await {
                     Ok(routed) => group.push(routed),
                     Err(status) => failure = Some(status),
                 },
@@ -111,11 +114,13 @@ async fn append_stream(
         // Take the requests that have already arrived, without waiting for more.
         while failure.is_none() && carried.is_none() && !ended {
             match requests.next().now_or_never() {
-                Some(Some(Ok(request))) => match route(&broker, request).await {
-                    Ok(routed) if broker.can_coalesce(&group, &routed) => group.push(routed),
-                    Ok(routed) => carried = Some(routed),
-                    Err(status) => failure = Some(status),
-                },
+                Some(Some(Ok(request))) => {
+                    match route(&broker, principal.as_ref(), request).await {
+                        Ok(routed) if broker.can_coalesce(&group, &routed) => group.push(routed),
+                        Ok(routed) => carried = Some(routed),
+                        Err(status) => failure = Some(status),
+                    }
+                }
                 Some(Some(Err(status))) => failure = Some(status),
                 Some(None) => ended = true,
                 None => break,
@@ -150,7 +155,12 @@ async fn append_stream(
     }
 }
 
-async fn route(broker: &Broker, request: pb::ProduceRequest) -> Result<RoutedRequest, Status> {
+async fn route(
+    broker: &Broker,
+    principal: Option<&Principal>,
+    request: pb::ProduceRequest,
+) -> Result<RoutedRequest, Status> {
+    auth::check(principal, Right::Produce, &request.topic)?;
     Ok(broker
         .route(&request.topic, records_from_wire(request.records))
         .await?)
@@ -164,6 +174,7 @@ impl Produce for ProduceService {
         &self,
         request: Request<pb::ProduceRequest>,
     ) -> Result<Response<pb::ProduceResponse>, Status> {
+        authorize(&request, Right::Produce, &request.get_ref().topic)?;
         Ok(Response::new(
             produce(&self.broker, &self.metrics, request.into_inner()).await?,
         ))
@@ -175,10 +186,18 @@ impl Produce for ProduceService {
         &self,
         request: Request<Streaming<pb::ProduceRequest>>,
     ) -> Result<Response<ResponseStream>, Status> {
+        // Each request on the stream names its own topic: the caller's rights are checked per request.
+        let principal = auth::principal(&request);
         let requests = request.into_inner();
         let broker = self.broker.clone();
         let (tx, rx) = tokio::sync::mpsc::channel(STREAM_PENDING_RESPONSES);
-        tokio::spawn(append_stream(broker, self.metrics.clone(), requests, tx));
+        tokio::spawn(append_stream(
+            broker,
+            self.metrics.clone(),
+            principal,
+            requests,
+            tx,
+        ));
         Ok(Response::new(Box::pin(
             tokio_stream::wrappers::ReceiverStream::new(rx),
         )))

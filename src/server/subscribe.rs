@@ -6,11 +6,13 @@ use std::sync::Arc;
 use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status};
 
+use crate::broker::acl::Right;
 use crate::broker::subscription::DEFAULT_SUBSCRIPTION_BATCH_RECORDS;
 use crate::broker::{Broker, StartPosition};
 use crate::wire::v1 as pb;
 use crate::wire::v1::subscribe_server::Subscribe;
 
+use super::auth::authorize;
 use super::fetch::{record_to_wire, start_position};
 use super::metrics::Metrics;
 
@@ -35,6 +37,7 @@ impl Subscribe for SubscribeService {
         &self,
         request: Request<pb::SubscribeRequest>,
     ) -> Result<Response<ResponseStream>, Status> {
+        authorize(&request, Right::Consume, &request.get_ref().topic)?;
         let request = request.into_inner();
         let topic = self.broker.topic(&request.topic)?;
         let default_start = match request.default_start {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 
-use crate::client::{Client, Offset};
+use crate::client::{BrokerTarget, Offset};
 
 use super::progress::{records_bar, show_bandwidth};
 use super::report::{BenchReport, LatencyUs};
@@ -17,12 +17,12 @@ use super::{BenchArgs, produce};
 const FETCH_MAX_RECORDS: u32 = 10_000;
 
 pub async fn run(
-    address: &str,
+    target: &BrokerTarget,
     topic: &str,
     args: &BenchArgs,
     show_progress: bool,
 ) -> anyhow::Result<BenchReport> {
-    let client = Client::connect(address).await?;
+    let client = target.connect().await?;
     produce::ensure_topic(&client, topic, args.partitions).await?;
     let info = client.describe_topic(topic).await?;
     let stored: u64 = info
@@ -57,7 +57,7 @@ pub async fn run(
             .filter(|p| p.partition as usize % args.consumers == consumer)
             .map(|p| (p.partition, p.start_offset, p.end_offset))
             .collect();
-        let client = Client::connect(address).await?;
+        let client = target.connect().await?;
         let topic = topic.to_string();
         let (records, bytes) = (records.clone(), bytes.clone());
         consumers.spawn(async move {

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 
-use crate::client::{Client, Offset, ProducerRecord};
+use crate::client::{BrokerTarget, Offset, ProducerRecord};
 
 use super::progress::{records_bar, show_bandwidth};
 use super::report::{BenchReport, LatencyUs};
@@ -17,7 +17,7 @@ const DEFAULT_E2E_RATE: u64 = 10_000;
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub async fn run(
-    address: &str,
+    target: &BrokerTarget,
     topic: &str,
     args: &BenchArgs,
     show_progress: bool,
@@ -27,7 +27,7 @@ pub async fn run(
         Some(d) => (rate as f64 * d.as_secs_f64()) as u64,
         None => args.records,
     };
-    let client = Client::connect(address).await?;
+    let client = target.connect().await?;
     produce::ensure_topic(&client, topic, args.partitions).await?;
     let mut subscription = client.subscribe(topic, vec![], Offset::Latest).await?;
     let bar = records_bar(Some(total), show_progress);

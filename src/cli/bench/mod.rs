@@ -18,6 +18,7 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 
 use crate::broker::BrokerConfig;
+use crate::client::BrokerTarget;
 use crate::server::embedded::EmbeddedBroker;
 use crate::storage::file::{FileStorage, FileStorageOptions};
 use crate::storage::{FsyncPolicy, RecordLimits};
@@ -113,14 +114,17 @@ pub async fn run(command: BenchCommand, ctx: &Context) -> anyhow::Result<()> {
         (BenchCommand::Storage(_), _) | (_, false) => None,
         (_, true) => Some(start_embedded(args.fsync).await?),
     };
-    let address = embedded
-        .as_ref()
-        .map_or_else(|| ctx.broker.clone(), |(broker, _)| broker.url());
+    let target = BrokerTarget {
+        address: embedded
+            .as_ref()
+            .map_or_else(|| ctx.broker.clone(), |(broker, _)| broker.url()),
+        token: ctx.token.clone(),
+    };
     let topic = args.topic(mode);
     let mut report = match &command {
-        BenchCommand::Produce(a) => produce::run(&address, &topic, a, show_progress).await?,
-        BenchCommand::Consume(a) => consume::run(&address, &topic, a, show_progress).await?,
-        BenchCommand::E2e(a) => e2e::run(&address, &topic, a, show_progress).await?,
+        BenchCommand::Produce(a) => produce::run(&target, &topic, a, show_progress).await?,
+        BenchCommand::Consume(a) => consume::run(&target, &topic, a, show_progress).await?,
+        BenchCommand::E2e(a) => e2e::run(&target, &topic, a, show_progress).await?,
         BenchCommand::Storage(a) => storage::run(a, show_progress).await?,
     };
     if let Some((broker, temp)) = embedded {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 
-use crate::client::{Client, ClientError, ProducerRecord, TopicSettings};
+use crate::client::{BrokerTarget, Client, ClientError, ProducerRecord, TopicSettings};
 
 use super::progress::{records_bar, show_bandwidth};
 use super::report::{BenchReport, LatencyUs};
@@ -35,12 +35,12 @@ struct Progress {
 }
 
 pub async fn run(
-    address: &str,
+    target: &BrokerTarget,
     topic: &str,
     args: &BenchArgs,
     show_progress: bool,
 ) -> anyhow::Result<BenchReport> {
-    let client = Client::connect(address).await?;
+    let client = target.connect().await?;
     ensure_topic(&client, topic, args.partitions).await?;
     let total = args.duration.is_none().then_some(args.records);
     let bar = records_bar(total, show_progress);
@@ -51,7 +51,7 @@ pub async fn run(
     for producer in 0..args.producers {
         let share = args.records / args.producers as u64
             + u64::from((producer as u64) < args.records % args.producers as u64);
-        let client = Client::connect(address).await?;
+        let client = target.connect().await?;
         let args = args.clone();
         let topic = topic.to_string();
         let progress = progress.clone();
