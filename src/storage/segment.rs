@@ -377,17 +377,7 @@ impl Segment {
             READ_CHUNK_BYTES,
         );
         let mut reader = FrameReader::new(&self.file, position, size, chunk);
-        while let Some(header) = reader.peek_header().map_err(|e| self.frame_error(e))? {
-            if header.base_offset != expected {
-                return Err(self.corrupt(
-                    reader.position(),
-                    BatchError::UnexpectedBaseOffset {
-                        expected,
-                        found: header.base_offset,
-                    },
-                ));
-            }
-            expected = header.next_offset();
+        while let Some(header) = self.next_header(&mut reader, &mut expected)? {
             if header.last_offset() < from_offset {
                 reader.skip(header);
                 continue;
@@ -401,6 +391,29 @@ impl Segment {
             *used_bytes += header.total_bytes();
         }
         Ok(Some(expected))
+    }
+
+    /// The next batch header, checked to start at `expected` (offsets are dense across
+    /// batches); advances `expected` past it.
+    fn next_header(
+        &self,
+        reader: &mut FrameReader<'_>,
+        expected: &mut u64,
+    ) -> Result<Option<BatchHeader>> {
+        let Some(header) = reader.peek_header().map_err(|e| self.frame_error(e))? else {
+            return Ok(None);
+        };
+        if header.base_offset != *expected {
+            return Err(self.corrupt(
+                reader.position(),
+                BatchError::UnexpectedBaseOffset {
+                    expected: *expected,
+                    found: header.base_offset,
+                },
+            ));
+        }
+        *expected = header.next_offset();
+        Ok(Some(header))
     }
 
     /// The first offset in this segment whose record timestamp is >= `timestamp_ms`.
@@ -420,17 +433,7 @@ impl Segment {
         let (mut expected, position) = self.floor(start);
         let mut reader =
             FrameReader::new(&self.file, position, self.size_bytes(), LOOKUP_CHUNK_BYTES);
-        while let Some(header) = reader.peek_header().map_err(|e| self.frame_error(e))? {
-            if header.base_offset != expected {
-                return Err(self.corrupt(
-                    reader.position(),
-                    BatchError::UnexpectedBaseOffset {
-                        expected,
-                        found: header.base_offset,
-                    },
-                ));
-            }
-            expected = header.next_offset();
+        while let Some(header) = self.next_header(&mut reader, &mut expected)? {
             if header.max_timestamp_ms < timestamp_ms {
                 reader.skip(header);
                 continue;
