@@ -226,6 +226,33 @@ impl SegmentIndexes {
         self.max_timestamp
     }
 
+    /// The indexes of the segment's first `len` bytes (a batch boundary): the entries of batches
+    /// that start before it, with the bookkeeping restarted at the last offset entry kept, so a
+    /// scan from that entry's batch rebuilds the rest exactly as recovery does.
+    pub fn cut_back(&self, len: u64) -> SegmentIndexes {
+        let offsets: Vec<OffsetEntry> = self
+            .offsets
+            .entries()
+            .iter()
+            .take_while(|e| (e.position as u64) < len)
+            .copied()
+            .collect();
+        // Time entries are added with offset entries and hold batches up to theirs; one added
+        // later (at a close) is re-added by the scan if it still holds.
+        let last_kept = offsets.last().map(|e| e.relative_offset);
+        let times: Vec<TimeEntry> = self
+            .times
+            .entries()
+            .iter()
+            .take_while(|t| last_kept.is_some_and(|r| t.relative_offset <= r))
+            .copied()
+            .collect();
+        SegmentIndexes::from_loaded(
+            SparseIndex { entries: offsets },
+            SparseIndex { entries: times },
+        )
+    }
+
     /// Restores the bookkeeping from loaded index files. The last time entry is the segment's
     /// maximum (one is added on close); a tail scan resumes at the last offset entry's batch, so
     /// the byte count restarts there.

@@ -11,6 +11,7 @@
 
 pub mod batch;
 pub mod durable;
+pub mod faults;
 pub mod file;
 pub mod group_commit;
 pub mod index;
@@ -87,10 +88,14 @@ pub enum StorageError {
 }
 
 impl StorageError {
-    /// Wraps an I/O error with what was being done, mapping a full disk to [`StorageError::NoSpace`].
+    /// Wraps an I/O error with what was being done, mapping a full disk (or an exhausted
+    /// quota) to [`StorageError::NoSpace`].
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         let context = context.into();
-        if source.kind() == std::io::ErrorKind::StorageFull {
+        if matches!(
+            source.kind(),
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+        ) {
             return StorageError::NoSpace(format!("{context}: {source}"));
         }
         StorageError::Io { context, source }

@@ -36,6 +36,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 
 use super::durable::{TEMP_SUFFIX, write_atomically};
+use super::faults::{self, DiskOp};
 use super::{Result, StorageError};
 
 /// Magic opening an offsets log, format version 1.
@@ -305,14 +306,14 @@ struct FileInner {
     synced: u64,
     /// True while one writer fsyncs on behalf of everyone waiting.
     syncing: bool,
+    /// Writers waiting for their entry to be durable; a repair waits until there are none.
+    waiting: usize,
     /// Entries written but not yet durable, in log order, with their tickets.
     pending: VecDeque<(u64, Entry)>,
-    /// Set when a failed write may have left the log in an unknown state: writing after it could
-    /// put good entries behind garbage, so every later write fails until a restart recovers.
+    /// Set when a failed fsync (or a failed write that could not be cut) left the log in an
+    /// unknown state: writing after it could put good entries behind garbage, so writes fail
+    /// until [`FileOffsetStore::repair`] has replaced the log with the durable state.
     failed: Option<String>,
-    /// Test hook: the next log write fails as a full disk would.
-    #[cfg(test)]
-    fail_next_write: bool,
 }
 
 impl FileOffsetStore {
@@ -377,10 +378,9 @@ impl FileOffsetStore {
                 written: 0,
                 synced: 0,
                 syncing: false,
+                waiting: 0,
                 pending: VecDeque::new(),
                 failed: None,
-                #[cfg(test)]
-                fail_next_write: false,
             }),
             synced: Condvar::new(),
         };
@@ -409,8 +409,8 @@ impl FileOffsetStore {
     fn append(&self, entry: Entry) -> Result<()> {
         let frame = encode_frame(&entry)?;
         let mut inner = lock(&self.inner);
-        if let Some(reason) = &inner.failed {
-            return Err(self.refused(reason));
+        if inner.failed.is_some() {
+            self.repair(&mut inner)?;
         }
         if inner.log_bytes > self.options.compact_log_bytes
             && inner.pending.is_empty()
@@ -422,20 +422,14 @@ impl FileOffsetStore {
         }
         let log = inner.log.clone().ok_or(StorageError::Closed)?;
         let start = inner.log_bytes;
-        #[cfg(test)]
-        let injected = std::mem::take(&mut inner.fail_next_write);
-        #[cfg(not(test))]
-        let injected = false;
-        let written = if injected {
-            Err(std::io::Error::from(std::io::ErrorKind::StorageFull))
-        } else {
-            (&*log).write_all(&frame)
-        };
+        let log_path = self.dir.join(LOG_FILE);
+        let written =
+            faults::check(&log_path, DiskOp::Write).and_then(|()| (&*log).write_all(&frame));
         if let Err(e) = written {
             // Take back whatever part of the entry reached the file, so the log stays clean; the
             // lock is still held, so nobody has written after it.
-            if let Err(cut) = log
-                .set_len(start)
+            if let Err(cut) = faults::check(&log_path, DiskOp::Shrink)
+                .and_then(|()| log.set_len(start))
                 .and_then(|()| (&*log).seek(SeekFrom::Start(start)).map(drop))
             {
                 inner.failed = Some(format!("cutting a failed write: {cut}"));
@@ -449,22 +443,35 @@ impl FileOffsetStore {
         inner.written += 1;
         let ticket = inner.written;
         inner.pending.push_back((ticket, entry));
-        loop {
-            if let Some(reason) = &inner.failed {
-                return Err(self.refused(reason));
-            }
+        inner.waiting += 1;
+        self.wait_durable(inner, ticket, &log_path)
+    }
+
+    /// Waits (syncing if no one else is) until the entry with `ticket` is durable.
+    fn wait_durable<'a>(
+        &'a self,
+        mut inner: std::sync::MutexGuard<'a, FileInner>,
+        ticket: u64,
+        log_path: &Path,
+    ) -> Result<()> {
+        let outcome = loop {
             if inner.synced >= ticket {
-                return Ok(());
+                break Ok(());
+            }
+            if let Some(reason) = &inner.failed {
+                break Err(self.refused(reason));
             }
             if inner.syncing {
                 inner = self.synced.wait(inner).unwrap_or_else(|e| e.into_inner());
                 continue;
             }
+            let Some(log) = inner.log.clone() else {
+                break Err(StorageError::Closed);
+            };
             inner.syncing = true;
             let covered = inner.written;
-            let log = inner.log.clone().ok_or(StorageError::Closed)?;
             drop(inner);
-            let outcome = log.sync_data();
+            let outcome = faults::check(log_path, DiskOp::Sync).and_then(|()| log.sync_data());
             inner = lock(&self.inner);
             inner.syncing = false;
             match outcome {
@@ -480,11 +487,40 @@ impl FileOffsetStore {
                     }
                 }
                 // After a failed fsync the page cache may or may not reach the disk: nothing is
-                // known, so nothing more is written (PostgreSQL's "fsyncgate" lesson).
-                Err(e) => inner.failed = Some(format!("fsync failed: {e}")),
+                // known, so nothing more is appended to this log (PostgreSQL's "fsyncgate"
+                // lesson) until a repair replaces it.
+                Err(e) => {
+                    tracing::error!(path = %log_path.display(), error = %e, "offsets log fsync failed; failing the commits it covered");
+                    inner.failed = Some(format!("fsync failed: {e}"));
+                }
             }
             self.synced.notify_all();
+        };
+        inner.waiting -= 1;
+        self.synced.notify_all();
+        outcome
+    }
+
+    /// After a failed write or fsync: the durable state (the table holds only fsynced entries)
+    /// is written as a new snapshot and the log restarts empty, so nothing of unknown state stays
+    /// behind; entries that were not durable have failed. Refused while writers still wait (each
+    /// fails at once and leaves), so none of them can mistake the new log's fsync for theirs.
+    fn repair(&self, inner: &mut FileInner) -> Result<()> {
+        let Some(reason) = inner.failed.clone() else {
+            return Ok(());
+        };
+        if inner.waiting > 0 || inner.syncing {
+            return Err(self.refused(&reason));
         }
+        self.compact(inner).map_err(|e| {
+            tracing::error!(error = %e, "cannot replace the offsets log after a failed write yet");
+            e
+        })?;
+        inner.pending.clear();
+        inner.synced = inner.written;
+        inner.failed = None;
+        tracing::warn!(dir = %self.dir.display(), %reason, "replaced the offsets log with its durable state; commits resume");
+        Ok(())
     }
 
     /// Applies the pending entries up to `covered` to the table, in log order.
@@ -504,9 +540,7 @@ impl FileOffsetStore {
     fn refused(&self, reason: &str) -> StorageError {
         StorageError::io(
             format!("offsets log in {}", self.dir.display()),
-            std::io::Error::other(format!(
-                "an earlier write failed ({reason}); restart the broker to recover"
-            )),
+            std::io::Error::other(format!("the commit was not made durable: {reason}")),
         )
     }
 
@@ -529,12 +563,6 @@ impl FileOffsetStore {
             "compacted the offsets log"
         );
         Ok(())
-    }
-
-    /// Makes the next log write fail, to test that a failed save fails the commit.
-    #[cfg(test)]
-    fn fail_next_write(&self) {
-        lock(&self.inner).fail_next_write = true;
     }
 }
 
@@ -585,10 +613,15 @@ impl OffsetStore for FileOffsetStore {
         let Some(log) = inner.log.clone() else {
             return Ok(());
         };
+        // A failed write not yet repaired: replace the log with the durable state if possible.
+        if let Err(e) = self.repair(&mut inner) {
+            tracing::warn!(error = %e, "closing the offsets store after a failed write");
+        }
+        let log_path = self.dir.join(LOG_FILE);
         // Entries still waiting for a shared fsync (none once the server has drained) are synced
         // here, so the snapshot below holds them.
         if inner.failed.is_none() && !inner.pending.is_empty() {
-            match log.sync_data() {
+            match faults::check(&log_path, DiskOp::Sync).and_then(|()| log.sync_data()) {
                 Ok(()) => {
                     let written = inner.written;
                     self.mark_durable(&mut inner, written);
@@ -1171,8 +1204,9 @@ mod tests {
         let temp = tempfile::tempdir().unwrap();
         let store = open(temp.path());
         store.commit("g", &[commit("t", 0, 1)], 1).unwrap();
-        store.fail_next_write();
+        faults::inject(temp.path(), faults::DiskFault::NoSpace);
         let error = store.commit("g", &[commit("t", 0, 2)], 2).unwrap_err();
+        faults::clear(temp.path());
         assert!(matches!(error, StorageError::NoSpace(_)), "{error}");
         assert_eq!(store.offsets("g").unwrap()[&("t".to_string(), 0)].offset, 1);
         // The log is still clean: the next commit works and everything reads back.

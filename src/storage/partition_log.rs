@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use super::batch::{self, BatchHeader, MAX_BATCH_LENGTH_BYTES};
 use super::durable::sync_dir;
-use super::group_commit::GroupCommit;
+use super::group_commit::{GroupCommit, LogEnd};
 use super::recovery::{self, write_clean_shutdown, write_recovery_point};
 use super::segment::{MAX_SEGMENT_BYTES, MAX_SEGMENT_OFFSETS, Segment};
 use super::{
@@ -65,6 +65,8 @@ impl IntervalFlusher {
         let thread = std::thread::spawn(move || {
             let (stopped, wake) = &*signal;
             let mut guard = stopped.lock().unwrap_or_else(|e| e.into_inner());
+            // A failed fsync is reported once, not once per interval while the log refuses writes.
+            let mut failing = false;
             loop {
                 let (next, _) = wake
                     .wait_timeout(guard, interval)
@@ -76,8 +78,13 @@ impl IntervalFlusher {
                 let Some(shared) = shared.upgrade() else {
                     return;
                 };
-                if let Err(e) = shared.commit.sync_all_written() {
-                    tracing::error!(dir = %shared.dir.display(), error = %e, "interval fsync failed");
+                match shared.commit.sync_all_written() {
+                    Err(e) if !failing => {
+                        failing = true;
+                        tracing::error!(dir = %shared.dir.display(), error = %e, "interval fsync failed; the log refuses writes until it is reopened");
+                    }
+                    Err(_) => {}
+                    Ok(()) => failing = false,
                 }
             }
         });
@@ -119,6 +126,15 @@ impl FilePartitionLog {
         std::fs::create_dir_all(dir)
             .map_err(|e| StorageError::io(format!("creating {}", dir.display()), e))?;
         let recovered = recovery::recover(dir, now_ms())?;
+        // Recovery leaves at least one segment; what it kept counts as durable from here on.
+        let durable_end = recovered.segments.last().map_or(
+            LogEnd {
+                segment_base: 0,
+                bytes: 0,
+                next_offset: 0,
+            },
+            |s| LogEnd::of(s),
+        );
         let shared = Arc::new(LogShared {
             dir: dir.to_path_buf(),
             config,
@@ -127,7 +143,7 @@ impl FilePartitionLog {
             appender: Mutex::new(AppenderState::default()),
             segments: RwLock::new(recovered.segments),
             end_offset: AtomicU64::new(recovered.next_offset),
-            commit: GroupCommit::default(),
+            commit: GroupCommit::new(durable_end),
             recovery_point: Arc::new(Mutex::new(0)),
             closing: Mutex::new(Vec::new()),
         });
@@ -178,7 +194,7 @@ impl FilePartitionLog {
             if appender.closed {
                 return Err(StorageError::Closed);
             }
-            shared.commit.check_healthy()?;
+            shared.recover_from_failed_fsync()?;
             let base_offset = shared.end_offset.load(Ordering::Acquire);
             batch::stamp_base_offset(encoded, base_offset);
             let header = BatchHeader::parse(encoded).map_err(|e| {
@@ -191,14 +207,24 @@ impl FilePartitionLog {
             shared
                 .end_offset
                 .store(header.next_offset(), Ordering::Release);
-            ticket = shared.commit.record_write(&active);
+            ticket = shared
+                .commit
+                .record_write(&active, shared.fsync == FsyncPolicy::Always);
             outcome = AppendOutcome {
                 base_offset,
                 last_offset: header.last_offset(),
             };
         }
-        if shared.fsync == FsyncPolicy::Always {
-            shared.commit.wait_durable(ticket)?;
+        if shared.fsync == FsyncPolicy::Always
+            && let Err(e) = shared.commit.wait_durable(ticket)
+        {
+            // Cut the failed bytes now rather than at the next append, so the log ends at its
+            // last durable write as soon as the disk allows.
+            let _appender = shared.appender();
+            if let Err(repair) = shared.recover_from_failed_fsync() {
+                tracing::debug!(error = %repair, "the cut after a failed fsync waits for the next append");
+            }
+            return Err(e);
         }
         Ok(outcome)
     }
@@ -256,6 +282,59 @@ impl LogShared {
             .map_or(self.end_offset.load(Ordering::Acquire), |s| s.base_offset())
     }
 
+    /// After a failed fsync, cuts the log back to the end of its last durable write so appends
+    /// can go on, instead of refusing them until a restart. Called with the appender lock held.
+    ///
+    /// Only with fsync=always: every append after that end is still waiting for its fsync, so
+    /// each has failed (or will, before the cut) and none was acknowledged or shown to a reader
+    /// (the broker publishes a partition's end only after an append returns). With interval and
+    /// never, appends were acknowledged before their fsync and cannot be taken back: the log
+    /// keeps refusing writes until it is reopened (recovery then keeps what reached the disk).
+    fn recover_from_failed_fsync(&self) -> Result<()> {
+        let Some(failure) = self.commit.failure() else {
+            return Ok(());
+        };
+        if self.fsync != FsyncPolicy::Always {
+            return Err(failure);
+        }
+        let durable = self.commit.durable_end();
+        let active = self.active();
+        // A roll syncs the old segment before creating the new one, so the durable end lies in
+        // the active segment or exactly at its start.
+        let keep_bytes = if durable.segment_base == active.base_offset() {
+            durable.bytes
+        } else if durable.next_offset == active.base_offset() {
+            0
+        } else {
+            debug_assert!(
+                false,
+                "durable end {durable:?} is behind the segment before the active one"
+            );
+            return Err(failure);
+        };
+        let lost_bytes = active.size_bytes().saturating_sub(keep_bytes);
+        let lost_offsets = self
+            .end_offset
+            .load(Ordering::Acquire)
+            .saturating_sub(durable.next_offset);
+        if let Err(e) = active.cut_back(keep_bytes) {
+            tracing::error!(file = %active.log_path().display(), error = %e, "cannot cut the log back after a failed fsync yet; appends keep failing");
+            return Err(e);
+        }
+        self.end_offset
+            .store(durable.next_offset, Ordering::Release);
+        self.commit.clear_failure(LogEnd::of(&active));
+        tracing::warn!(
+            file = %active.log_path().display(),
+            kept_bytes = keep_bytes,
+            lost_bytes,
+            lost_offsets,
+            next_offset = durable.next_offset,
+            "cut the log back to its last durable write after a failed fsync; appends resume"
+        );
+        Ok(())
+    }
+
     /// Closes the active segment and starts a new one if the next batch should not go into it.
     /// Called with the appender lock held.
     fn roll_if_needed(&self, batch_bytes: usize, record_count: u64, now_ms: i64) -> Result<()> {
@@ -287,11 +366,11 @@ impl LogShared {
         } else {
             // Appends acknowledged (or about to be) may still sit in the old segment and the
             // group commit only syncs the newest one, so the old one is made durable before
-            // anything goes to the next. If that fails, nothing can prove them durable any more.
-            if let Err(e) = close_segment(&self.dir, &active, &self.recovery_point, end) {
-                self.commit.poison(&e);
-                return Err(e);
-            }
+            // anything goes to the next, through the group commit: a failed fsync there fails
+            // exactly the appends it covered. A failure after that (indexes, recovery point,
+            // the new file) loses nothing: the roll is tried again by the next append.
+            self.commit.sync_all_written()?;
+            close_segment(&self.dir, &active, &self.recovery_point, end)?;
             let next = Arc::new(Segment::create(&self.dir, end, now_ms)?);
             self.segments_write().push(next);
         }
@@ -319,6 +398,7 @@ fn close_segment(
     recovery_point: &Mutex<u64>,
     next_offset: u64,
 ) -> Result<()> {
+    segment.cut_torn_tail()?;
     segment.sync()?;
     segment.store_indexes()?;
     let mut written = recovery_point.lock().unwrap_or_else(|e| e.into_inner());
@@ -466,6 +546,9 @@ impl PartitionLog for FilePartitionLog {
         }
         appender.closed = true;
         shared.finish_closing();
+        // A failed fsync not yet repaired: cut back first, or leave no clean-shutdown marker, so
+        // the next open scans the log instead of trusting it.
+        shared.recover_from_failed_fsync()?;
         let end = shared.end_offset.load(Ordering::Acquire);
         close_segment(&shared.dir, &shared.active(), &shared.recovery_point, end)?;
         write_clean_shutdown(&shared.dir)

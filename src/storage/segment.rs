@@ -9,13 +9,14 @@
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use bytes::Bytes;
 
 use super::batch::{self, BATCH_HEADER_BYTES, BatchError, BatchHeader};
 use super::durable::sync_parent_dir;
+use super::faults::{self, DiskOp};
 use super::index::{OffsetEntry, SegmentIndexes, SparseIndex, TimeEntry};
 use super::read_buffers;
 use super::{Result, StorageError, StoredRecord};
@@ -184,6 +185,9 @@ pub struct Segment {
     file: File,
     /// Bytes readers may see; the appender writes beyond it, then publishes.
     size_bytes: AtomicU64,
+    /// Set when a failed append left bytes past `size_bytes` that could not be cut at once; the
+    /// next append (or close) cuts them first, so no batch is ever written after a torn one.
+    torn_tail: AtomicBool,
     next_offset: AtomicU64,
     /// `i64::MIN` while empty.
     max_timestamp_ms: AtomicI64,
@@ -196,18 +200,25 @@ impl Segment {
     /// Creates a new empty segment file (and makes its name durable).
     pub fn create(dir: &Path, base_offset: u64, now_ms: i64) -> Result<Segment> {
         let log_path = dir.join(file_name(base_offset, LOG_EXT));
+        let context = || format!("creating {}", log_path.display());
+        faults::check(&log_path, DiskOp::Write).map_err(|e| StorageError::io(context(), e))?;
         let file = OpenOptions::new()
             .read(true)
             .write(true)
             .create_new(true)
             .open(&log_path)
-            .map_err(|e| StorageError::io(format!("creating {}", log_path.display()), e))?;
-        sync_parent_dir(&log_path)?;
+            .map_err(|e| StorageError::io(context(), e))?;
+        if let Err(e) = sync_parent_dir(&log_path) {
+            // Leave no file behind: the next attempt creates it anew (create_new would refuse).
+            let _ = std::fs::remove_file(&log_path);
+            return Err(e);
+        }
         Ok(Segment {
             base_offset,
             log_path,
             file,
             size_bytes: AtomicU64::new(0),
+            torn_tail: AtomicBool::new(false),
             next_offset: AtomicU64::new(base_offset),
             max_timestamp_ms: AtomicI64::new(i64::MIN),
             indexes: RwLock::new(SegmentIndexes::default()),
@@ -235,6 +246,7 @@ impl Segment {
             log_path,
             file,
             size_bytes: AtomicU64::new(meta.len()),
+            torn_tail: AtomicBool::new(false),
             next_offset: AtomicU64::new(base_offset),
             max_timestamp_ms: AtomicI64::new(i64::MIN),
             indexes: RwLock::new(SegmentIndexes::default()),
@@ -318,13 +330,19 @@ impl Segment {
     }
 
     /// Appends an encoded batch. Only the partition's single appender calls this.
+    ///
+    /// A failed write (a full or read-only disk) publishes nothing and cuts whatever part of
+    /// the batch landed, so the segment still ends at its last whole batch.
     pub fn append(&self, bytes: &[u8], header: &BatchHeader) -> Result<()> {
+        self.cut_torn_tail()?;
         let position = self.size_bytes.load(Ordering::Acquire);
         debug_assert_eq!(header.base_offset, self.next_offset());
         debug_assert!(position + bytes.len() as u64 <= MAX_SEGMENT_BYTES);
-        if let Err(e) = self.file.write_all_at(bytes, position) {
-            // Drop whatever part landed so the next append starts on a clean boundary.
-            let _ = self.file.set_len(position);
+        if let Err(e) = self.write_at(bytes, position) {
+            self.torn_tail.store(true, Ordering::Release);
+            if let Err(cut) = self.cut_torn_tail() {
+                tracing::error!(file = %self.log_path.display(), error = %cut, "cannot cut a failed append yet; the next append will");
+            }
             return Err(StorageError::io(
                 format!("appending to {}", self.log_path.display()),
                 e,
@@ -342,6 +360,38 @@ impl Segment {
             .store(header.next_offset(), Ordering::Release);
         self.size_bytes
             .store(position + bytes.len() as u64, Ordering::Release);
+        Ok(())
+    }
+
+    /// Writes `bytes` at `position`. An injected fault lands half of them first, as a write
+    /// that runs out of space midway does.
+    fn write_at(&self, bytes: &[u8], position: u64) -> std::io::Result<()> {
+        if let Err(fault) = faults::check(&self.log_path, DiskOp::Write) {
+            let _ = self.file.write_all_at(&bytes[..bytes.len() / 2], position);
+            return Err(fault);
+        }
+        self.file.write_all_at(bytes, position)
+    }
+
+    /// Cuts bytes a failed append left past the published size. Called only by the appender (a
+    /// cut racing an append in flight would destroy it).
+    pub fn cut_torn_tail(&self) -> Result<()> {
+        if !self.torn_tail.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let size = self.size_bytes();
+        faults::check(&self.log_path, DiskOp::Shrink)
+            .and_then(|()| self.file.set_len(size))
+            .map_err(|e| {
+                StorageError::io(
+                    format!(
+                        "cutting a failed append from {} at byte {size}",
+                        self.log_path.display()
+                    ),
+                    e,
+                )
+            })?;
+        self.torn_tail.store(false, Ordering::Release);
         Ok(())
     }
 
@@ -599,14 +649,51 @@ impl Segment {
     /// Cuts the file at `len` bytes (a torn or corrupt tail) and makes the cut durable.
     pub fn truncate(&self, len: u64) -> Result<()> {
         let context = || format!("truncating {} to {len} bytes", self.log_path.display());
-        self.file
-            .set_len(len)
+        faults::check(&self.log_path, DiskOp::Shrink)
+            .and_then(|()| self.file.set_len(len))
             .map_err(|e| StorageError::io(context(), e))?;
-        self.file
-            .sync_all()
+        faults::check(&self.log_path, DiskOp::Sync)
+            .and_then(|()| self.file.sync_all())
             .map_err(|e| StorageError::io(context(), e))?;
         self.size_bytes.store(len, Ordering::Release);
+        self.torn_tail.store(false, Ordering::Release);
         Ok(())
+    }
+
+    /// Cuts the segment back to `len` bytes, the end of a batch that was durable, after an fsync
+    /// failed and the bytes after it can no longer be trusted. Index entries past the cut are
+    /// dropped and the bookkeeping is rebuilt from the last entry kept, as recovery would.
+    /// Called by the appender only, with every append after `len` already failed.
+    pub fn cut_back(&self, len: u64) -> Result<()> {
+        // Readers stop at the new end before the bytes go.
+        self.size_bytes.fetch_min(len, Ordering::AcqRel);
+        self.truncate(len)?;
+        let (position, offset) = {
+            let mut indexes = self.indexes_mut();
+            *indexes = indexes.cut_back(len);
+            match indexes.offsets.last() {
+                Some(e) => (
+                    e.position as u64,
+                    self.base_offset + e.relative_offset as u64,
+                ),
+                None => (0, self.base_offset),
+            }
+        };
+        let max = self
+            .indexes()
+            .times
+            .last()
+            .map_or(i64::MIN, |t| t.timestamp_ms);
+        self.max_timestamp_ms.store(max, Ordering::Release);
+        let outcome = self.scan_from(position, offset)?;
+        match outcome.problem {
+            Some((at, reason)) => Err(self.corrupt(at, reason)),
+            None if outcome.valid_bytes != len => Err(self.corrupt(
+                outcome.valid_bytes,
+                format!("the durable end {len} is not a batch boundary"),
+            )),
+            None => Ok(()),
+        }
     }
 
     /// Writes both indexes crash-safely, adding the final max timestamp entry first.
@@ -619,8 +706,8 @@ impl Segment {
 
     /// Fsyncs the log file's data.
     pub fn sync(&self) -> Result<()> {
-        self.file
-            .sync_data()
+        faults::check(&self.log_path, DiskOp::Sync)
+            .and_then(|()| self.file.sync_data())
             .map_err(|e| StorageError::io(format!("syncing {}", self.log_path.display()), e))
     }
 
