@@ -56,6 +56,14 @@ pub enum BrokerError {
     ShuttingDown,
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// A storage error while writing one partition (a full or read-only disk), naming it.
+    #[error("topic {topic:?} partition {partition}: {source}")]
+    PartitionWrite {
+        topic: String,
+        partition: u32,
+        #[source]
+        source: StorageError,
+    },
     #[error(transparent)]
     Group(#[from] group::GroupError),
     #[error("internal error: {0}")]

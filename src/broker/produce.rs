@@ -150,7 +150,19 @@ impl Broker {
         let appends = merged.into_iter().map(|(partition, (origins, records))| {
             let topic = topic.clone();
             async move {
-                let outcome = topic.partition(partition)?.append(records).await?;
+                let outcome =
+                    topic
+                        .partition(partition)?
+                        .append(records)
+                        .await
+                        .map_err(|e| match e {
+                            BrokerError::Storage(source) => BrokerError::PartitionWrite {
+                                topic: topic.name(),
+                                partition,
+                                source,
+                            },
+                            other => other,
+                        })?;
                 Ok::<_, BrokerError>((partition, origins, outcome.base_offset))
             }
         });

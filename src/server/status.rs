@@ -28,23 +28,30 @@ impl From<BrokerError> for Status {
                     Code::ResourceExhausted
                 }
             },
-            BrokerError::Storage(storage) => match storage {
-                StorageError::RecordTooLarge { .. }
-                | StorageError::BatchTooLarge { .. }
-                | StorageError::TooManyHeaders { .. }
-                | StorageError::BadRecordCount { .. }
-                | StorageError::InvalidName { .. } => Code::InvalidArgument,
-                StorageError::OffsetOutOfRange { .. } => Code::OutOfRange,
-                StorageError::NoSpace(_) => Code::ResourceExhausted,
-                StorageError::Closed => Code::Unavailable,
-                StorageError::DirLocked { .. } => Code::FailedPrecondition,
-                StorageError::Corrupt { .. } => Code::DataLoss,
-                StorageError::Io { .. } => Code::Unavailable,
-                #[allow(unreachable_patterns)]
-                _ => Code::Internal,
-            },
+            BrokerError::Storage(storage)
+            | BrokerError::PartitionWrite {
+                source: storage, ..
+            } => storage_code(storage),
         };
         Status::new(code, error.to_string())
+    }
+}
+
+/// The code of a storage error. A full disk is RESOURCE_EXHAUSTED (retry once space is freed);
+/// a read-only or failing disk is UNAVAILABLE (retry later, or elsewhere).
+fn storage_code(error: &StorageError) -> Code {
+    match error {
+        StorageError::RecordTooLarge { .. }
+        | StorageError::BatchTooLarge { .. }
+        | StorageError::TooManyHeaders { .. }
+        | StorageError::BadRecordCount { .. }
+        | StorageError::InvalidName { .. } => Code::InvalidArgument,
+        StorageError::OffsetOutOfRange { .. } => Code::OutOfRange,
+        StorageError::NoSpace(_) => Code::ResourceExhausted,
+        StorageError::Closed => Code::Unavailable,
+        StorageError::DirLocked { .. } => Code::FailedPrecondition,
+        StorageError::Corrupt { .. } => Code::DataLoss,
+        StorageError::Io { .. } => Code::Unavailable,
     }
 }
 
