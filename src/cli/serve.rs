@@ -11,6 +11,7 @@ use crate::broker::acl::AccessControl;
 use crate::broker::{Broker, BrokerConfig};
 use crate::server::auth::Authenticator;
 use crate::server::metrics::{Metrics, bind_endpoint};
+use crate::storage::faults::{self, DiskFault};
 use crate::storage::file::{FileStorage, FileStorageOptions};
 use crate::storage::memory::MemoryStorage;
 use crate::storage::offset_store::{
@@ -74,6 +75,49 @@ fn notice(ctx: &Context, message: &str) {
     match ctx.log_format {
         LogFormat::Text => eprintln!("{message}"),
         LogFormat::Json => tracing::info!("{message}"),
+    }
+}
+
+/// How often the debug fault file is read.
+const DEBUG_FAULT_POLL_MS: u64 = 50;
+
+/// The debug switch [`faults::DEBUG_FAULT_FILE_ENV`]: injects into the storage layer whatever disk
+/// fault `path` names (`none` or an empty or missing file: none), re-reading it every
+/// [`DEBUG_FAULT_POLL_MS`], so tests can fill and free a pretend disk under a running broker.
+async fn drive_disk_faults(path: PathBuf, data_dir: PathBuf) {
+    tracing::warn!(
+        file = %path.display(),
+        "{} is set: disk faults named in that file are injected (a testing switch, never for real data)",
+        faults::DEBUG_FAULT_FILE_ENV
+    );
+    let mut current: Option<DiskFault> = None;
+    let mut last_text = String::new();
+    let mut interval = tokio::time::interval(std::time::Duration::from_millis(DEBUG_FAULT_POLL_MS));
+    loop {
+        interval.tick().await;
+        let text = tokio::fs::read_to_string(&path).await.unwrap_or_default();
+        if text == last_text {
+            continue;
+        }
+        last_text = text.clone();
+        let wanted = match text.trim() {
+            "" | "none" => None,
+            name => match name.parse::<DiskFault>() {
+                Ok(fault) => Some(fault),
+                Err(e) => {
+                    tracing::warn!(file = %path.display(), error = %e, "ignoring the debug fault file");
+                    continue;
+                }
+            },
+        };
+        if wanted != current {
+            match wanted {
+                Some(fault) => faults::inject(&data_dir, fault),
+                None => faults::clear(&data_dir),
+            }
+            tracing::warn!(fault = ?wanted, "debug disk fault changed");
+            current = wanted;
+        }
     }
 }
 
@@ -173,6 +217,11 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
         ..BrokerConfig::default()
     };
     let broker = Arc::new(Broker::open_with_offsets(storage, offsets, config).await?);
+    if args.storage == StorageKind::File
+        && let Some(path) = std::env::var_os(faults::DEBUG_FAULT_FILE_ENV)
+    {
+        tokio::spawn(drive_disk_faults(PathBuf::from(path), data_dir.clone()));
+    }
     let retention = broker.spawn_retention();
 
     let listener = tokio::net::TcpListener::bind(args.listen)

@@ -45,6 +45,9 @@ struct LogShared {
     recovery_point: Arc<Mutex<u64>>,
     /// Rolled segments being synced in the background (fsync=never only).
     closing: Mutex<Vec<JoinHandle<()>>>,
+    /// Set once a cut after a failed fsync has failed and been logged, so a disk that stays
+    /// sick logs one error, not one per refused append.
+    cut_failure_logged: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Default)]
@@ -146,6 +149,7 @@ impl FilePartitionLog {
             commit: GroupCommit::new(durable_end),
             recovery_point: Arc::new(Mutex::new(0)),
             closing: Mutex::new(Vec::new()),
+            cut_failure_logged: std::sync::atomic::AtomicBool::new(false),
         });
         let flusher = match fsync {
             FsyncPolicy::Interval { interval_ms } => Some(IntervalFlusher::start(
@@ -312,15 +316,19 @@ impl LogShared {
             );
             return Err(failure);
         };
-        let lost_bytes = active.size_bytes().saturating_sub(keep_bytes);
+        let file_bytes = active.file().metadata().map_or(0, |m| m.len());
+        let lost_bytes = file_bytes.saturating_sub(keep_bytes);
         let lost_offsets = self
             .end_offset
             .load(Ordering::Acquire)
             .saturating_sub(durable.next_offset);
         if let Err(e) = active.cut_back(keep_bytes) {
-            tracing::error!(file = %active.log_path().display(), error = %e, "cannot cut the log back after a failed fsync yet; appends keep failing");
+            if !self.cut_failure_logged.swap(true, Ordering::AcqRel) {
+                tracing::error!(file = %active.log_path().display(), error = %e, "cannot cut the log back after a failed fsync yet; appends fail until it can");
+            }
             return Err(e);
         }
+        self.cut_failure_logged.store(false, Ordering::Release);
         self.end_offset
             .store(durable.next_offset, Ordering::Release);
         self.commit.clear_failure(LogEnd::of(&active));

@@ -27,6 +27,8 @@ pub struct TestBroker {
     /// Keeps the temp dir alive when the broker made its own.
     _temp: Option<tempfile::TempDir>,
     extra_args: Vec<String>,
+    /// Environment variables set for the broker process (kept for restarts).
+    env: Vec<(String, std::ffi::OsString)>,
 }
 
 impl TestBroker {
@@ -41,14 +43,28 @@ impl TestBroker {
 
     /// Starts a broker on an existing data dir (for restarts).
     pub fn start_in(data_dir: &Path, extra_args: &[&str]) -> TestBroker {
+        Self::start_in_with_env(data_dir, extra_args, &[])
+    }
+
+    /// Starts a broker on `data_dir` with extra environment variables.
+    pub fn start_in_with_env(
+        data_dir: &Path,
+        extra_args: &[&str],
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> TestBroker {
         let extra_args: Vec<String> = extra_args.iter().map(|s| s.to_string()).collect();
-        let (child, address) = spawn_serve(data_dir, &extra_args);
+        let env: Vec<(String, std::ffi::OsString)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_os_string()))
+            .collect();
+        let (child, address) = spawn_serve_on(data_dir, &extra_args, &env, "127.0.0.1:0");
         TestBroker {
             child: Some(child),
             address,
             data_dir: data_dir.to_path_buf(),
             _temp: None,
             extra_args,
+            env,
         }
     }
 
@@ -78,7 +94,8 @@ impl TestBroker {
     /// Stops (SIGTERM) and starts again on the same data dir and flags.
     pub fn restart(&mut self) {
         assert_eq!(self.stop(), Some(0), "broker did not exit cleanly");
-        let (child, address) = spawn_serve(&self.data_dir, &self.extra_args);
+        let (child, address) =
+            spawn_serve_on(&self.data_dir, &self.extra_args, &self.env, "127.0.0.1:0");
         self.child = Some(child);
         self.address = address;
     }
@@ -87,7 +104,8 @@ impl TestBroker {
     /// clients that reconnect to the old address find it.
     pub fn crash_and_restart_on_same_address(&mut self) {
         self.kill();
-        let (child, address) = spawn_serve_on(&self.data_dir, &self.extra_args, &self.address);
+        let (child, address) =
+            spawn_serve_on(&self.data_dir, &self.extra_args, &self.env, &self.address);
         self.child = Some(child);
         self.address = address;
     }
@@ -118,15 +136,17 @@ pub fn flashq_cmd() -> assert_cmd::Command {
     cmd
 }
 
-fn spawn_serve(data_dir: &Path, extra_args: &[String]) -> (Child, String) {
-    spawn_serve_on(data_dir, extra_args, "127.0.0.1:0")
-}
-
-fn spawn_serve_on(data_dir: &Path, extra_args: &[String], listen: &str) -> (Child, String) {
+fn spawn_serve_on(
+    data_dir: &Path,
+    extra_args: &[String],
+    env: &[(String, std::ffi::OsString)],
+    listen: &str,
+) -> (Child, String) {
     let mut child = Command::new(flashq_bin())
         .args(["serve", "--listen", listen, "--data-dir"])
         .arg(data_dir)
         .args(extra_args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .env("XDG_CONFIG_HOME", "/nonexistent/flashq-test-config")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
