@@ -256,6 +256,47 @@ fn a_clean_close_leaves_a_marker_that_the_next_open_consumes() {
     assert_continues_at(&log, 120);
 }
 
+/// Found by tests/fuzz.rs: after a clean stop the indexes are loaded from disk, and the last time
+/// entry (written at close) can hold a batch that a damaged tail then cuts away. Keeping it made
+/// the next append push a time entry out of order (a debug assertion; in release, a time index
+/// that binary search cannot trust).
+#[test]
+fn a_tail_cut_after_a_clean_stop_drops_index_entries_past_the_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let log = open(dir.path(), 1 << 30);
+        for n in 0..40 {
+            log.append(&batch(n, 3)).unwrap();
+        }
+        log.close().unwrap();
+    }
+    // Garbage in the middle of the last batch: the batch holding the segment's max timestamp.
+    let path = last_log(dir.path());
+    let mut bytes = std::fs::read(&path).unwrap();
+    let at = bytes.len() - 20;
+    bytes.splice(at..at, [0x5c, 0x6e, 0xe5, 0x3b]);
+    std::fs::write(&path, &bytes).unwrap();
+
+    let log = open(dir.path(), 1 << 30);
+    assert_eq!(log.end_offset(), 39 * 3);
+    let later = vec![Record {
+        timestamp_ms: 1_000_000,
+        key: None,
+        value: Bytes::from_static(b"later"),
+        headers: vec![],
+    }];
+    assert_eq!(log.append(&later).unwrap().base_offset, 117);
+    assert_eq!(log.offset_for_timestamp(1_000_000).unwrap(), Some(117));
+    assert_eq!(
+        log.offset_for_timestamp(1_000 + 38 * 10).unwrap(),
+        Some(38 * 3)
+    );
+    log.close().unwrap();
+    drop(log);
+    let log = open(dir.path(), 1 << 30);
+    assert_eq!(log.offset_for_timestamp(1_000_000).unwrap(), Some(117));
+}
+
 /// Damage done to the log file between two opens.
 #[derive(Debug, Clone)]
 enum Damage {

@@ -162,7 +162,8 @@ pub fn recover(dir: &Path, now_ms: i64) -> Result<RecoveredLog> {
     })
 }
 
-/// Truncates a segment at its first bad batch and logs what was cut.
+/// Truncates a segment at its first bad batch, drops index entries past it, and logs what was
+/// cut.
 fn cut_tail(segment: &Segment, outcome: &ScanOutcome) -> Result<()> {
     let file_len = segment
         .file()
@@ -182,7 +183,9 @@ fn cut_tail(segment: &Segment, outcome: &ScanOutcome) -> Result<()> {
         %reason,
         "truncating a torn or corrupt tail"
     );
-    segment.truncate(outcome.valid_bytes)
+    // Not just a truncate: indexes loaded from disk (a clean stop) may hold entries, and a max
+    // timestamp, of batches past the cut, which later appends would contradict.
+    segment.cut_back(outcome.valid_bytes)
 }
 
 /// Deletes a segment that follows a truncated one; its offsets can no longer be reached.
