@@ -205,6 +205,48 @@ fn verify_reports_a_flipped_byte_with_its_position() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("problem"));
 }
 
+/// Found by tests/fuzz.rs: the base offset sits outside the CRC, so a flipped bit there used to
+/// show the batch's records at offsets that were never written.
+#[test]
+fn a_batch_whose_base_offset_does_not_chain_is_reported_and_not_shown() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = make_partition(data.path());
+    let first = segments(&dir)[0].clone();
+    let mut bytes = std::fs::read(&first).unwrap();
+    bytes[0] ^= 0x01; // the high byte of the first batch's base offset
+    std::fs::write(&first, &bytes).unwrap();
+
+    let output = flashq()
+        .args(["inspect-log", "--records", "-o", "json"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let offsets: Vec<u64> = stdout
+        .lines()
+        .map(|line| {
+            serde_json::from_str::<serde_json::Value>(line).unwrap()["offset"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    // The first batch (offsets 0 and 1) is hidden; every other record is at its own offset.
+    assert_eq!(offsets, (2..RECORDS).collect::<Vec<_>>());
+
+    let output = flashq()
+        .args(["inspect-log", "--verify"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(7));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains("where 0 was expected; its 2 records are not shown"),
+        "{stdout}"
+    );
+    assert_eq!(positions(&stdout), vec![0], "{stdout}");
+}
+
 #[test]
 fn verify_reports_a_truncated_segment_and_a_bad_index() {
     let data = tempfile::tempdir().unwrap();

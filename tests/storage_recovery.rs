@@ -297,6 +297,33 @@ fn a_tail_cut_after_a_clean_stop_drops_index_entries_past_the_cut() {
     assert_eq!(log.offset_for_timestamp(1_000_000).unwrap(), Some(117));
 }
 
+/// Found by tests/fuzz.rs: a clean stop, then the active segment's log loses its content (an
+/// empty file) while its indexes stay. Trusting them kept time entries for batches that no longer
+/// exist, and the next append pushed one out of order.
+#[test]
+fn indexes_that_point_past_a_shortened_log_are_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let log = open(dir.path(), 1 << 30);
+        for n in 0..3 {
+            log.append(&batch(n, 3)).unwrap();
+        }
+        log.close().unwrap();
+    }
+    std::fs::write(last_log(dir.path()), []).unwrap();
+    let log = open(dir.path(), 1 << 30);
+    assert_eq!(log.end_offset(), 0);
+    let later = vec![Record {
+        timestamp_ms: 1_000_000,
+        key: None,
+        value: Bytes::from_static(b"later"),
+        headers: vec![],
+    }];
+    assert_eq!(log.append(&later).unwrap().base_offset, 0);
+    assert_eq!(log.offset_for_timestamp(0).unwrap(), Some(0));
+    log.close().unwrap();
+}
+
 /// Damage done to the log file between two opens.
 #[derive(Debug, Clone)]
 enum Damage {

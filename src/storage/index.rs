@@ -210,12 +210,14 @@ impl SegmentIndexes {
 
     /// Adds the current max timestamp to the time index if it grew; done with every offset
     /// entry and when a segment is closed, so the last time entry is the segment's maximum.
+    ///
+    /// An entry that would not follow the last one in both keys is not added: that only happens
+    /// when a time index loaded from disk disagrees with the log (damage), and an index is a
+    /// hint, so a missing entry costs a longer scan while an unsorted one would mislead every
+    /// lookup.
     pub fn add_time_entry(&mut self) {
         if let Some(max) = self.max_timestamp
-            && self
-                .times
-                .last()
-                .is_none_or(|last| max.timestamp_ms > last.timestamp_ms)
+            && self.times.last().is_none_or(|last| max.follows(last))
         {
             self.times.push(max);
         }

@@ -310,13 +310,20 @@ fn inspect_segment(
             }
         };
         if header.base_offset != expected {
+            // The base offset is outside the CRC: only its place in the chain vouches for it.
+            // Showing the records at offsets nobody can trust would be showing wrong records,
+            // so the batch is reported and skipped; its record count (CRC-checked) still moves
+            // the chain on, so the batches after it are read at their right offsets.
             problems.push(problem(
                 position,
                 format!(
-                    "offsets out of order: batch starts at offset {} where {expected} was expected",
-                    header.base_offset
+                    "offsets out of order: batch starts at offset {} where {expected} was expected; its {} records are not shown",
+                    header.base_offset, header.record_count
                 ),
             ));
+            report.unreadable_bytes += header.total_bytes() as u64;
+            expected = expected.saturating_add(header.record_count as u64);
+            continue;
         }
         expected = header.next_offset();
         running_max_ms = running_max_ms.max(header.max_timestamp_ms);

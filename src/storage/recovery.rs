@@ -105,6 +105,22 @@ pub fn recover(dir: &Path, now_ms: i64) -> Result<RecoveredLog> {
                     let cut = outcome.problem.is_some();
                     if cut {
                         cut_tail(&segment, &outcome)?;
+                    }
+                    let stale = !segment.indexes_within_end();
+                    if stale {
+                        // The log is shorter than its indexes say (it lost its tail since they
+                        // were written): rebuild them from what is there.
+                        tracing::warn!(
+                            file = %segment.log_path().display(),
+                            "index entries point past the end of the log; rebuilding them"
+                        );
+                        segment.reset_indexes();
+                        let outcome = segment.scan_from(0, base)?;
+                        if outcome.problem.is_some() {
+                            cut_tail(&segment, &outcome)?;
+                        }
+                    }
+                    if cut || stale {
                         segment.store_indexes()?;
                     }
                     cut

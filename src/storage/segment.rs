@@ -630,6 +630,22 @@ impl Segment {
         Ok(Ok((tail_position, tail_offset)))
     }
 
+    /// True when no index entry points at or past the segment's end offset (index files loaded
+    /// from disk may, when the log behind them was damaged or cut).
+    pub fn indexes_within_end(&self) -> bool {
+        let end = self.next_offset();
+        let indexes = self.indexes();
+        let within = |relative: u32| self.base_offset + (relative as u64) < end;
+        indexes
+            .offsets
+            .last()
+            .is_none_or(|e| within(e.relative_offset))
+            && indexes
+                .times
+                .last()
+                .is_none_or(|e| within(e.relative_offset))
+    }
+
     /// Sets the end offset of a segment whose batches are not scanned (a closed one).
     pub fn set_next_offset(&self, next_offset: u64) {
         self.next_offset.store(next_offset, Ordering::Release);
