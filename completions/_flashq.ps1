@@ -61,6 +61,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashq' -ScriptBlock {
             [CompletionResult]::new('--retention-check-interval-ms', '--retention-check-interval-ms', [CompletionResultType]::ParameterName, 'How often retention deletes expired segments')
             [CompletionResult]::new('--metrics-listen', '--metrics-listen', [CompletionResultType]::ParameterName, 'Serve Prometheus metrics on http://ADDR/metrics (port 0 picks a free port; its address is printed on stderr) [default: off]')
             [CompletionResult]::new('--auth-tokens', '--auth-tokens', [CompletionResultType]::ParameterName, 'Require a bearer token on every FlashQ RPC: a TOML file of principals, their tokens and their produce/consume/admin rights per topic prefix (see docs/operations.md) [default: off]')
+            [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Most client connections served at once; a connection over the limit is closed as soon as it is accepted (and a warning logged, at most every 10 s)')
             [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker address [default: http://127.0.0.1:50051]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format [default: text]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format [default: text]')

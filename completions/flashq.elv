@@ -57,6 +57,7 @@ set edit:completion:arg-completer[flashq] = {|@words|
             cand --retention-check-interval-ms 'How often retention deletes expired segments'
             cand --metrics-listen 'Serve Prometheus metrics on http://ADDR/metrics (port 0 picks a free port; its address is printed on stderr) [default: off]'
             cand --auth-tokens 'Require a bearer token on every FlashQ RPC: a TOML file of principals, their tokens and their produce/consume/admin rights per topic prefix (see docs/operations.md) [default: off]'
+            cand --max-connections 'Most client connections served at once; a connection over the limit is closed as soon as it is accepted (and a warning logged, at most every 10 s)'
             cand --broker 'Broker address [default: http://127.0.0.1:50051]'
             cand -o 'Output format [default: text]'
             cand --output 'Output format [default: text]'

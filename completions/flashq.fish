@@ -60,6 +60,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand serve" -l max-batch-bytes 
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l retention-check-interval-ms -d 'How often retention deletes expired segments' -r
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l metrics-listen -d 'Serve Prometheus metrics on http://ADDR/metrics (port 0 picks a free port; its address is printed on stderr) [default: off]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l auth-tokens -d 'Require a bearer token on every FlashQ RPC: a TOML file of principals, their tokens and their produce/consume/admin rights per topic prefix (see docs/operations.md) [default: off]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand serve" -l max-connections -d 'Most client connections served at once; a connection over the limit is closed as soon as it is accepted (and a warning logged, at most every 10 s)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'

@@ -67,6 +67,10 @@ pub struct ServeArgs {
     /// their produce/consume/admin rights per topic prefix (see docs/operations.md) [default: off]
     #[arg(long, env = "FLASHQ_AUTH_TOKENS", value_name = "PATH")]
     pub auth_tokens: Option<PathBuf>,
+    /// Most client connections served at once; a connection over the limit is closed as soon as
+    /// it is accepted (and a warning logged, at most every 10 s)
+    #[arg(long, default_value_t = crate::server::DEFAULT_MAX_CONNECTIONS, value_name = "N")]
+    pub max_connections: usize,
 }
 
 /// A startup notice on stderr: a plain line, or a log event when logs are JSON so that every
@@ -140,6 +144,9 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
             "--max-record-bytes must be between 1 and --max-batch-bytes",
         )
         .into());
+    }
+    if args.max_connections == 0 {
+        return Err(CliError::new(ExitCode::Usage, "--max-connections must be at least 1").into());
     }
     let fsync = match (args.fsync, &ctx.config.fsync) {
         (Some(policy), _) => policy,
@@ -295,6 +302,7 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
         stopped(),
         metrics,
         Authenticator::new(acl),
+        args.max_connections,
     )
     .await?;
     if let Some(endpoint) = metrics_endpoint {

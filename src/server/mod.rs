@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod connections;
 pub mod embedded;
 pub mod fetch;
 pub mod group;
@@ -17,7 +18,6 @@ use std::future::Future;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 
 use crate::broker::{Broker, MAX_FETCH_MAX_BYTES};
 use crate::wire::v1::admin_server::AdminServer;
@@ -34,6 +34,8 @@ use tonic::service::interceptor::InterceptedService;
 const REQUEST_FRAMING_SLACK_BYTES: usize = 8 * 1024 * 1024;
 /// Concurrent HTTP/2 streams (in-flight RPCs) one connection may open.
 pub const MAX_STREAMS_PER_CONNECTION: u32 = 1024;
+/// Concurrent client connections a broker serves by default (`serve --max-connections`).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 
 /// Serves the broker's gRPC services on `listener` until `shutdown` completes, then stops
 /// accepting and lets in-flight requests finish.
@@ -48,17 +50,20 @@ pub async fn serve(
         shutdown,
         Arc::new(Metrics::new()),
         Authenticator::default(),
+        DEFAULT_MAX_CONNECTIONS,
     )
     .await
 }
 
-/// [`serve`], recording into `metrics` (which `serve --metrics-listen` exposes).
+/// [`serve`], recording into `metrics` (which `serve --metrics-listen` exposes), serving at most
+/// `max_connections` clients at once (see [`connections`]).
 pub async fn serve_with_metrics(
     broker: Arc<Broker>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
     metrics: Arc<Metrics>,
     authenticator: Authenticator,
+    max_connections: usize,
 ) -> anyhow::Result<()> {
     let max_request_bytes = broker.config().limits.max_batch_bytes + REQUEST_FRAMING_SLACK_BYTES;
     let max_response_bytes = MAX_FETCH_MAX_BYTES as usize + REQUEST_FRAMING_SLACK_BYTES;
@@ -98,8 +103,9 @@ pub async fn serve_with_metrics(
         groups.groups().shutdown().await;
     };
 
+    // tonic ignores its own nodelay setting for an incoming stream of connections: the accept
+    // loop in `connections` sets it on each one.
     let served = tonic::transport::Server::builder()
-        .tcp_nodelay(true)
         .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION)
         .layer(RpcMetricsLayer::new(metrics.clone()))
         .add_service(InterceptedService::new(
@@ -133,7 +139,7 @@ pub async fn serve_with_metrics(
         .add_service(health_service)
         .add_service(reflection)
         .add_service(reflection_v1alpha)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .serve_with_incoming_shutdown(connections::limited(listener, max_connections), shutdown)
         .await;
     group_expiry.abort();
     served?;
