@@ -154,15 +154,41 @@ impl<'a> FrameReader<'a> {
         if self.position < self.buf_start || self.position + len as u64 > buf_end {
             let want = (self.end - self.position).min(self.chunk_bytes.max(len) as u64) as usize;
             let mut chunk = read_buffers::take(want);
-            self.file
-                .read_exact_at(&mut chunk, self.position)
-                .map_err(FrameError::Io)?;
+            // The chunk may reach past bytes a concurrent cut (after a failed fsync) just removed;
+            // only the `len` bytes asked for must be there, and they are below any cut.
+            let filled =
+                read_available_at(self.file, &mut chunk, self.position).map_err(FrameError::Io)?;
+            if filled < len {
+                return Err(FrameError::Io(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    format!(
+                        "the file ends at byte {} where {len} bytes from byte {} were expected",
+                        self.position + filled as u64,
+                        self.position
+                    ),
+                )));
+            }
+            chunk.truncate(filled);
             self.buf = read_buffers::give_back(chunk);
             self.buf_start = self.position;
         }
         let at = (self.position - self.buf_start) as usize;
         Ok(self.buf.slice(at..at + len))
     }
+}
+
+/// Reads from `position` until `buf` is full or the file ends; returns the bytes read.
+fn read_available_at(file: &File, buf: &mut [u8], position: u64) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read_at(&mut buf[filled..], position + filled as u64) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
 }
 
 /// What a scan of a segment's batches found.
@@ -427,7 +453,16 @@ impl Segment {
             READ_CHUNK_BYTES,
         );
         let mut reader = FrameReader::new(&self.file, position, size, chunk);
-        while let Some(header) = self.next_header(&mut reader, &mut expected)? {
+        // A segment cut back while this read ran (after a failed fsync) lost only bytes no one
+        // was told about: the read ends where the cut is instead of failing.
+        let cut_meanwhile = || self.size_bytes() < size;
+        loop {
+            let header = match self.next_header(&mut reader, &mut expected) {
+                Ok(Some(header)) => header,
+                Ok(None) => break,
+                Err(_) if cut_meanwhile() => return Ok(None),
+                Err(e) => return Err(e),
+            };
             if header.last_offset() < from_offset {
                 reader.skip(header);
                 continue;
@@ -435,9 +470,17 @@ impl Segment {
             if !out.is_empty() && *used_bytes + header.total_bytes() > max_bytes {
                 return Ok(None);
             }
-            let frame = reader.take(header).map_err(|e| self.frame_error(e))?;
-            batch::decode_into(frame.bytes, Some(header.base_offset), from_offset, out)
-                .map_err(|e| self.corrupt(frame.position + e.position() as u64, e))?;
+            let frame = match reader.take(header) {
+                Ok(frame) => frame,
+                Err(_) if cut_meanwhile() => return Ok(None),
+                Err(e) => return Err(self.frame_error(e)),
+            };
+            let position = frame.position;
+            match batch::decode_into(frame.bytes, Some(header.base_offset), from_offset, out) {
+                Ok(_) => {}
+                Err(_) if cut_meanwhile() => return Ok(None),
+                Err(e) => return Err(self.corrupt(position + e.position() as u64, e)),
+            }
             *used_bytes += header.total_bytes();
         }
         Ok(Some(expected))
