@@ -100,6 +100,7 @@ pub fn from_client(error: ClientError) -> CliError {
             );
         }
         ClientError::InvalidAddress { .. } => ExitCode::Usage,
+        ClientError::BadBatch(_) => ExitCode::Corrupt,
         ClientError::Status(status) => match status.code() {
             Code::NotFound => ExitCode::NotFound,
             Code::InvalidArgument | Code::OutOfRange => ExitCode::InvalidInput,

@@ -47,6 +47,8 @@ pub enum ClientError {
     InvalidAddress { address: String, reason: String },
     #[error("{}", .0.message())]
     Status(#[from] tonic::Status),
+    #[error("the broker sent a damaged record batch: {0}")]
+    BadBatch(#[from] crate::storage::batch::BatchError),
 }
 
 impl ClientError {
@@ -197,13 +199,10 @@ impl Client {
         let response = self
             .produce
             .clone()
-            .produce(pb::ProduceRequest {
-                topic: topic.to_string(),
-                records: records.into_iter().map(Into::into).collect(),
-            })
+            .produce(types::produce_request(topic, records))
             .await?
             .into_inner();
-        Ok(response.positions.into_iter().map(Into::into).collect())
+        Ok(types::positions_from_wire(response))
     }
 
     /// Opens an ordered produce stream: send batches on the [`ProduceSender`] while reading each
@@ -244,10 +243,19 @@ impl Client {
                 max_records,
                 max_bytes: None,
                 max_wait_ms,
+                record_batches: true,
             })
             .await?
             .into_inner();
-        Ok(response.into())
+        let mut fetched = types::fetch_batch_from_wire(response)?;
+        // Whole batches may carry more than asked for; the rest is read by the next fetch.
+        if let Some(max) = max_records.map(|m| m.max(1) as usize)
+            && fetched.records.len() > max
+        {
+            fetched.records.truncate(max);
+            fetched.next_offset = fetched.records[max - 1].offset + 1;
+        }
+        Ok(fetched)
     }
 
     /// Resolves a position in one partition to an offset; also returns the log's bounds.
@@ -398,10 +406,7 @@ impl ProduceSender {
     /// ends the stream once the queued batches are sent.
     pub async fn send(&self, records: Vec<ProducerRecord>) -> bool {
         self.requests
-            .send(pb::ProduceRequest {
-                topic: self.topic.clone(),
-                records: records.into_iter().map(Into::into).collect(),
-            })
+            .send(types::produce_request(&self.topic, records))
             .await
             .is_ok()
     }
@@ -416,9 +421,7 @@ impl ProduceAcks {
     /// The positions of the next acknowledged batch, `None` when the stream is complete.
     pub async fn next(&mut self) -> Result<Option<Vec<ProducedPosition>>> {
         match self.responses.next().await {
-            Some(Ok(response)) => Ok(Some(
-                response.positions.into_iter().map(Into::into).collect(),
-            )),
+            Some(Ok(response)) => Ok(Some(types::positions_from_wire(response))),
             Some(Err(status)) => Err(status.into()),
             None => Ok(None),
         }

@@ -33,7 +33,8 @@ impl From<BrokerError> for Status {
                 | StorageError::BatchTooLarge { .. }
                 | StorageError::TooManyHeaders { .. }
                 | StorageError::BadRecordCount { .. }
-                | StorageError::InvalidName { .. } => Code::InvalidArgument,
+                | StorageError::InvalidName { .. }
+                | StorageError::InvalidBatch(_) => Code::InvalidArgument,
                 StorageError::OffsetOutOfRange { .. } => Code::OutOfRange,
                 StorageError::NoSpace(_) => Code::ResourceExhausted,
                 StorageError::Closed => Code::Unavailable,

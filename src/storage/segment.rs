@@ -7,6 +7,7 @@
 //! a record.
 
 use std::fs::{File, OpenOptions};
+use std::io::{IoSlice, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -164,6 +165,74 @@ impl<'a> FrameReader<'a> {
     }
 }
 
+/// Where a read puts the batches it takes: decoded records, or the batches' bytes as stored.
+pub trait ReadSink: Default {
+    fn is_empty(&self) -> bool;
+
+    /// Takes one whole batch (`bytes`, framing and base offset already checked), keeping what
+    /// is at or after `from_offset`; fails if the batch's CRC or records are bad.
+    fn take(
+        &mut self,
+        header: &BatchHeader,
+        bytes: Bytes,
+        from_offset: u64,
+    ) -> std::result::Result<(), BatchError>;
+}
+
+impl ReadSink for Vec<StoredRecord> {
+    fn is_empty(&self) -> bool {
+        <[StoredRecord]>::is_empty(self)
+    }
+
+    fn take(
+        &mut self,
+        header: &BatchHeader,
+        bytes: Bytes,
+        from_offset: u64,
+    ) -> std::result::Result<(), BatchError> {
+        batch::decode_into(bytes, Some(header.base_offset), from_offset, self).map(|_| ())
+    }
+}
+
+/// Whole batches passed through undecoded: the CRC is checked (nothing corrupt is served), the
+/// records are the reader's to parse.
+impl ReadSink for Vec<Bytes> {
+    fn is_empty(&self) -> bool {
+        <[Bytes]>::is_empty(self)
+    }
+
+    fn take(
+        &mut self,
+        header: &BatchHeader,
+        bytes: Bytes,
+        _from_offset: u64,
+    ) -> std::result::Result<(), BatchError> {
+        batch::verify_crc(header, &bytes)?;
+        self.push(bytes);
+        Ok(())
+    }
+}
+
+/// Writes all of `slices` at `position` (the file's cursor is moved there first: only the single
+/// appender writes, and readers use positional reads that ignore the cursor).
+fn write_all_vectored_at(
+    file: &File,
+    mut slices: &mut [IoSlice<'_>],
+    position: u64,
+) -> std::io::Result<()> {
+    let mut file = file;
+    file.seek(SeekFrom::Start(position))?;
+    while !slices.is_empty() {
+        match file.write_vectored(slices) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut slices, n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 /// What a scan of a segment's batches found.
 #[derive(Debug)]
 pub struct ScanOutcome {
@@ -317,12 +386,29 @@ impl Segment {
         }
     }
 
-    /// Appends an encoded batch. Only the partition's single appender calls this.
-    pub fn append(&self, bytes: &[u8], header: &BatchHeader) -> Result<()> {
+    /// Appends whole batches with one vectored write: each is `(header, bytes)` where the header
+    /// carries the base offset to stamp and `bytes` the batch as encoded (its own base offset
+    /// field is replaced in the write, never copied). Only the partition's single appender calls
+    /// this.
+    pub fn append(&self, batches: &[(BatchHeader, &[u8])]) -> Result<()> {
         let position = self.size_bytes.load(Ordering::Acquire);
-        debug_assert_eq!(header.base_offset, self.next_offset());
-        debug_assert!(position + bytes.len() as u64 <= MAX_SEGMENT_BYTES);
-        if let Err(e) = self.file.write_all_at(bytes, position) {
+        let total_bytes: u64 = batches.iter().map(|(_, b)| b.len() as u64).sum();
+        debug_assert_eq!(
+            batches.first().map(|(h, _)| h.base_offset),
+            Some(self.next_offset())
+        );
+        debug_assert!(position + total_bytes <= MAX_SEGMENT_BYTES);
+        let base_offsets: Vec<[u8; 8]> = batches
+            .iter()
+            .map(|(h, _)| h.base_offset.to_be_bytes())
+            .collect();
+        let mut slices: Vec<IoSlice<'_>> = Vec::with_capacity(2 * batches.len());
+        for ((_, bytes), base_offset) in batches.iter().zip(&base_offsets) {
+            debug_assert!(bytes.len() >= BATCH_HEADER_BYTES);
+            slices.push(IoSlice::new(base_offset));
+            slices.push(IoSlice::new(&bytes[8..]));
+        }
+        if let Err(e) = write_all_vectored_at(&self.file, &mut slices, position) {
             // Drop whatever part landed so the next append starts on a clean boundary.
             let _ = self.file.set_len(position);
             return Err(StorageError::io(
@@ -330,18 +416,27 @@ impl Segment {
                 e,
             ));
         }
-        self.indexes_mut().on_batch(
-            (header.base_offset - self.base_offset) as u32,
-            position as u32,
-            bytes.len() as u64,
-            header.max_timestamp_ms,
-        );
+        let mut batch_position = position;
+        let mut indexes = self.indexes_mut();
+        for (header, bytes) in batches {
+            indexes.on_batch(
+                (header.base_offset - self.base_offset) as u32,
+                batch_position as u32,
+                bytes.len() as u64,
+                header.max_timestamp_ms,
+            );
+            batch_position += bytes.len() as u64;
+        }
+        drop(indexes);
+        let max_timestamp_ms = batches.iter().map(|(h, _)| h.max_timestamp_ms).max();
         self.max_timestamp_ms
-            .fetch_max(header.max_timestamp_ms, Ordering::AcqRel);
-        self.next_offset
-            .store(header.next_offset(), Ordering::Release);
+            .fetch_max(max_timestamp_ms.unwrap_or(i64::MIN), Ordering::AcqRel);
+        if let Some((last, _)) = batches.last() {
+            self.next_offset
+                .store(last.next_offset(), Ordering::Release);
+        }
         self.size_bytes
-            .store(position + bytes.len() as u64, Ordering::Release);
+            .store(position + total_bytes, Ordering::Release);
         Ok(())
     }
 
@@ -368,7 +463,7 @@ impl Segment {
         from_offset: u64,
         max_bytes: usize,
         used_bytes: &mut usize,
-        out: &mut Vec<StoredRecord>,
+        out: &mut impl ReadSink,
     ) -> Result<Option<u64>> {
         let size = self.size_bytes();
         let (mut expected, position) = self.floor(from_offset);
@@ -386,7 +481,7 @@ impl Segment {
                 return Ok(None);
             }
             let frame = reader.take(header).map_err(|e| self.frame_error(e))?;
-            batch::decode_into(frame.bytes, Some(header.base_offset), from_offset, out)
+            out.take(&header, frame.bytes, from_offset)
                 .map_err(|e| self.corrupt(frame.position + e.position() as u64, e))?;
             *used_bytes += header.total_bytes();
         }
