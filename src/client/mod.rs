@@ -35,6 +35,10 @@ pub const DEFAULT_BROKER: &str = "http://127.0.0.1:50051";
 pub const CONNECT_TIMEOUT_MS: u64 = 3_000;
 /// The largest message the client sends or accepts.
 pub const MAX_MESSAGE_BYTES: usize = 96 * 1024 * 1024;
+/// HTTP/2 flow-control windows for what the broker sends (fetch responses of several MiB). h2's
+/// default of 64 KiB made every large response wait for a dozen window updates.
+pub const HTTP2_STREAM_WINDOW_BYTES: u32 = 8 * 1024 * 1024;
+pub const HTTP2_CONNECTION_WINDOW_BYTES: u32 = 16 * 1024 * 1024;
 /// Produce requests a stream may have sent and not yet seen acknowledged.
 pub const PRODUCE_STREAM_IN_FLIGHT: usize = 8;
 
@@ -158,7 +162,9 @@ impl Client {
                 reason: e.to_string(),
             })?
             .connect_timeout(Duration::from_millis(CONNECT_TIMEOUT_MS))
-            .tcp_nodelay(true);
+            .tcp_nodelay(true)
+            .initial_stream_window_size(HTTP2_STREAM_WINDOW_BYTES)
+            .initial_connection_window_size(HTTP2_CONNECTION_WINDOW_BYTES);
         let channel = endpoint.connect().await.map_err(|e| {
             let mut reason = e.to_string();
             let mut source = std::error::Error::source(&e);
