@@ -20,6 +20,7 @@ use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 
 use crate::broker::{Broker, MAX_FETCH_MAX_BYTES};
+use crate::tls::ServerTls;
 use crate::wire::v1::admin_server::AdminServer;
 use crate::wire::v1::fetch_server::FetchServer;
 use crate::wire::v1::groups_server::GroupsServer;
@@ -48,17 +49,20 @@ pub async fn serve(
         shutdown,
         Arc::new(Metrics::new()),
         Authenticator::default(),
+        None,
     )
     .await
 }
 
-/// [`serve`], recording into `metrics` (which `serve --metrics-listen` exposes).
+/// [`serve`], recording into `metrics` (which `serve --metrics-listen` exposes), and with TLS
+/// on every connection when `tls` is set.
 pub async fn serve_with_metrics(
     broker: Arc<Broker>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
     metrics: Arc<Metrics>,
     authenticator: Authenticator,
+    tls: Option<ServerTls>,
 ) -> anyhow::Result<()> {
     let max_request_bytes = broker.config().limits.max_batch_bytes + REQUEST_FRAMING_SLACK_BYTES;
     let max_response_bytes = MAX_FETCH_MAX_BYTES as usize + REQUEST_FRAMING_SLACK_BYTES;
@@ -98,7 +102,11 @@ pub async fn serve_with_metrics(
         groups.groups().shutdown().await;
     };
 
-    let served = tonic::transport::Server::builder()
+    let mut builder = tonic::transport::Server::builder();
+    if let Some(tls) = tls {
+        builder = builder.tls_config(tls.tonic_config())?;
+    }
+    let served = builder
         .tcp_nodelay(true)
         .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION)
         .layer(RpcMetricsLayer::new(metrics.clone()))
