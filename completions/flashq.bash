@@ -245,7 +245,7 @@ _flashq() {
 
     case "${cmd}" in
         flashq)
-            opts="-o -q -v -h -V --broker --output --config --token --quiet --verbose --log-format --help --version serve produce consume subscribe topic group bench inspect-log init demo completions man help"
+            opts="-o -q -v -h -V --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version serve produce consume subscribe topic group bench inspect-log init demo completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -271,6 +271,18 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -283,7 +295,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__bench)
-            opts="-o -q -v -h -V --broker --output --config --token --quiet --verbose --log-format --help --version produce consume e2e storage help"
+            opts="-o -q -v -h -V --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version produce consume e2e storage help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -309,6 +321,18 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -321,7 +345,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__bench__subcmd__consume)
-            opts="-o -q -v -h -V --records --duration --record-size --batch-size --linger-ms --partitions --producers --consumers --rate --fsync --embedded --topic --broker --output --config --token --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --records --duration --record-size --batch-size --linger-ms --partitions --producers --consumers --rate --fsync --embedded --topic --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -388,6 +412,18 @@ _flashq() {
                     return 0
                     ;;
                 --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -403,7 +439,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__bench__subcmd__e2e)
-            opts="-o -q -v -h -V --records --duration --record-size --batch-size --linger-ms --partitions --producers --consumers --rate --fsync --embedded --topic --broker --output --config --token --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --records --duration --record-size --batch-size --linger-ms --partitions --producers --consumers --rate --fsync --embedded --topic --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -470,6 +506,18 @@ _flashq() {
                     return 0
                     ;;
                 --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -569,7 +617,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__bench__subcmd__produce)
-            opts="-o -q -v -h -V --records --duration --record-size --batch-size --linger-ms --partitions --producers --consumers --rate --fsync --embedded --topic --broker --output --config --token --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --records --duration --record-size --batch-size --linger-ms --partitions --producers --consumers --rate --fsync --embedded --topic --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -636,6 +684,18 @@ _flashq() {
                     return 0
                     ;;
                 --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -651,7 +711,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__bench__subcmd__storage)
-            opts="-o -q -v -h -V --records --duration --record-size --batch-size --linger-ms --partitions --producers --consumers --rate --fsync --embedded --topic --broker --output --config --token --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --records --duration --record-size --batch-size --linger-ms --partitions --producers --consumers --rate --fsync --embedded --topic --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -721,6 +781,18 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -733,7 +805,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__completions)
-            opts="-o -q -v -h -V --out-dir --broker --output --config --token --quiet --verbose --log-format --help --version bash elvish fish powershell zsh"
+            opts="-o -q -v -h -V --out-dir --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -763,6 +835,18 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -775,7 +859,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__consume)
-            opts="-t -p -n -f -g -o -q -v -h -V --topic --partition --from-beginning --offset --from-end --since --from-time --max --follow --format --value-encoding --group --reset --auto-commit-interval-ms --no-commit --session-timeout-ms --assignor --broker --output --config --token --quiet --verbose --log-format --help --version"
+            opts="-t -p -n -f -g -o -q -v -h -V --topic --partition --from-beginning --offset --from-end --since --from-time --max --follow --format --value-encoding --group --reset --auto-commit-interval-ms --no-commit --session-timeout-ms --assignor --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -869,6 +953,18 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -881,7 +977,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__demo)
-            opts="-o -q -v -h -V --broker --output --config --token --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -904,6 +1000,18 @@ _flashq() {
                     return 0
                     ;;
                 --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -919,7 +1027,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__group)
-            opts="-o -q -v -h -V --broker --output --config --token --quiet --verbose --log-format --help --version list describe reset-offsets delete commit help"
+            opts="-o -q -v -h -V --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version list describe reset-offsets delete commit help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -945,6 +1053,18 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -957,7 +1077,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__group__subcmd__commit)
-            opts="-t -p -o -q -v -h -V --topic --partition --offset --member-id --generation --broker --output --config --token --quiet --verbose --log-format --help --version"
+            opts="-t -p -o -q -v -h -V --topic --partition --offset --member-id --generation --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1011,6 +1131,18 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -1023,7 +1155,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__group__subcmd__delete)
-            opts="-o -q -v -h -V --broker --output --config --token --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1046,6 +1178,18 @@ _flashq() {
                     return 0
                     ;;
                 --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1061,7 +1205,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__group__subcmd__describe)
-            opts="-o -q -v -h -V --broker --output --config --token --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1084,6 +1228,18 @@ _flashq() {
                     return 0
                     ;;
                 --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1197,7 +1353,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__group__subcmd__list)
-            opts="-o -q -v -h -V --broker --output --config --token --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1223,6 +1379,18 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -1235,7 +1403,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__group__subcmd__reset__subcmd__offsets)
-            opts="-t -p -o -q -v -h -V --topic --partition --to-earliest --to-latest --to-offset --to-time --shift-by --execute --broker --output --config --token --quiet --verbose --log-format --help --version"
+            opts="-t -p -o -q -v -h -V --topic --partition --to-earliest --to-latest --to-offset --to-time --shift-by --execute --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1286,6 +1454,18 @@ _flashq() {
                     return 0
                     ;;
                 --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1693,7 +1873,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__init)
-            opts="-y -o -q -v -h -V --broker-address --default-output --data-dir --fsync --token --yes --no-check --broker --output --config --quiet --verbose --log-format --help --version"
+            opts="-y -o -q -v -h -V --broker-address --default-output --data-dir --fsync --token --yes --no-check --broker --output --config --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1735,6 +1915,18 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -1747,7 +1939,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__inspect__subcmd__log)
-            opts="-o -q -v -h -V --records --verify --broker --output --config --token --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --records --verify --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1773,6 +1965,18 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -1785,7 +1989,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__man)
-            opts="-o -q -v -h -V --out-dir --broker --output --config --token --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --out-dir --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1815,6 +2019,18 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -1827,7 +2043,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__produce)
-            opts="-t -k -H -p -o -q -v -h -V --topic --value --key --header --partition --input --key-separator --batch-size --linger-ms --broker --output --config --token --quiet --verbose --log-format --help --version"
+            opts="-t -k -H -p -o -q -v -h -V --topic --value --key --header --partition --input --key-separator --batch-size --linger-ms --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1905,6 +2121,18 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -1917,7 +2145,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__serve)
-            opts="-o -q -v -h -V --listen --data-dir --storage --fsync --no-auto-create-topics --default-partitions --max-record-bytes --max-batch-bytes --retention-check-interval-ms --metrics-listen --auth-tokens --broker --output --config --token --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --listen --data-dir --storage --fsync --no-auto-create-topics --default-partitions --max-record-bytes --max-batch-bytes --retention-check-interval-ms --metrics-listen --auth-tokens --tls-client-ca --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1963,6 +2191,10 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-client-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --broker)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1983,6 +2215,18 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -1995,7 +2239,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__subscribe)
-            opts="-t -p -n -g -o -q -v -h -V --topic --partition --from-beginning --offset --from-end --since --from-time --max --format --value-encoding --give-up-after --group --reset --auto-commit-interval-ms --no-commit --session-timeout-ms --assignor --broker --output --config --token --quiet --verbose --log-format --help --version"
+            opts="-t -p -n -g -o -q -v -h -V --topic --partition --from-beginning --offset --from-end --since --from-time --max --format --value-encoding --give-up-after --group --reset --auto-commit-interval-ms --no-commit --session-timeout-ms --assignor --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2093,6 +2337,18 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -2105,7 +2361,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__topic)
-            opts="-o -q -v -h -V --broker --output --config --token --quiet --verbose --log-format --help --version create list describe delete config help"
+            opts="-o -q -v -h -V --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version create list describe delete config help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2131,6 +2387,18 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -2143,7 +2411,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__topic__subcmd__config)
-            opts="-p -o -q -v -h -V --partitions --retention --retention-bytes --segment-bytes --segment-age --broker --output --config --token --quiet --verbose --log-format --help --version"
+            opts="-p -o -q -v -h -V --partitions --retention --retention-bytes --segment-bytes --segment-age --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2190,6 +2458,18 @@ _flashq() {
                     return 0
                     ;;
                 --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2205,7 +2485,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__topic__subcmd__create)
-            opts="-p -o -q -v -h -V --partitions --if-not-exists --retention --retention-bytes --segment-bytes --segment-age --broker --output --config --token --quiet --verbose --log-format --help --version"
+            opts="-p -o -q -v -h -V --partitions --if-not-exists --retention --retention-bytes --segment-bytes --segment-age --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2255,6 +2535,18 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -2267,7 +2559,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__topic__subcmd__delete)
-            opts="-o -q -v -h -V --broker --output --config --token --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2290,6 +2582,18 @@ _flashq() {
                     return 0
                     ;;
                 --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2305,7 +2609,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__topic__subcmd__describe)
-            opts="-o -q -v -h -V --broker --output --config --token --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2328,6 +2632,18 @@ _flashq() {
                     return 0
                     ;;
                 --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2441,7 +2757,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__topic__subcmd__list)
-            opts="-o -q -v -h -V --broker --output --config --token --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2464,6 +2780,18 @@ _flashq() {
                     return 0
                     ;;
                 --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

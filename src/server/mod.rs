@@ -19,6 +19,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 
 use crate::broker::{Broker, MAX_FETCH_MAX_BYTES};
+use crate::tls::ServerTls;
 use crate::wire::v1::admin_server::AdminServer;
 use crate::wire::v1::fetch_server::FetchServer;
 use crate::wire::v1::groups_server::GroupsServer;
@@ -52,17 +53,20 @@ pub async fn serve(
         shutdown,
         Arc::new(Metrics::new()),
         Authenticator::default(),
+        None,
     )
     .await
 }
 
-/// [`serve`], recording into `metrics` (which `serve --metrics-listen` exposes).
+/// [`serve`], recording into `metrics` (which `serve --metrics-listen` exposes), and with TLS
+/// on every connection when `tls` is set.
 pub async fn serve_with_metrics(
     broker: Arc<Broker>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
     metrics: Arc<Metrics>,
     authenticator: Authenticator,
+    tls: Option<ServerTls>,
 ) -> anyhow::Result<()> {
     let max_request_bytes = broker.config().limits.max_batch_bytes + REQUEST_FRAMING_SLACK_BYTES;
     let max_response_bytes = MAX_FETCH_MAX_BYTES as usize + REQUEST_FRAMING_SLACK_BYTES;
@@ -102,7 +106,11 @@ pub async fn serve_with_metrics(
         groups.groups().shutdown().await;
     };
 
-    let served = tonic::transport::Server::builder()
+    let mut builder = tonic::transport::Server::builder();
+    if let Some(tls) = tls {
+        builder = builder.tls_config(tls.tonic_config())?;
+    }
+    let served = builder
         .tcp_nodelay(true)
         .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION)
         .initial_stream_window_size(HTTP2_STREAM_WINDOW_BYTES)

@@ -114,11 +114,10 @@ pub async fn run(command: BenchCommand, ctx: &Context) -> anyhow::Result<()> {
         (BenchCommand::Storage(_), _) | (_, false) => None,
         (_, true) => Some(start_embedded(args.fsync).await?),
     };
-    let target = BrokerTarget {
-        address: embedded
-            .as_ref()
-            .map_or_else(|| ctx.broker.clone(), |(broker, _)| broker.url()),
-        token: ctx.token.clone(),
+    // An embedded broker is plain text on loopback and needs no token.
+    let target = match &embedded {
+        Some((broker, _)) => BrokerTarget::plain(&broker.url()),
+        None => ctx.target()?,
     };
     let topic = args.topic(mode);
     let mut report = match &command {
