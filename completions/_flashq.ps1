@@ -558,6 +558,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashq' -ScriptBlock {
             [CompletionResult]::new('produce', 'produce', [CompletionResultType]::ParameterValue, 'Producer throughput and acknowledgement latency')
             [CompletionResult]::new('consume', 'consume', [CompletionResultType]::ParameterValue, 'Consumer throughput (fills the topic first when it holds too few records)')
             [CompletionResult]::new('e2e', 'e2e', [CompletionResultType]::ParameterValue, 'End-to-end latency: produce -> subscriber has the record, at --rate')
+            [CompletionResult]::new('load', 'load', [CompletionResultType]::ParameterValue, 'Many producers and consumers at once (--producers, --consumers, --duration); fails unless every acknowledged record is delivered once, in order')
             [CompletionResult]::new('storage', 'storage', [CompletionResultType]::ParameterValue, 'The partition log alone, no network: append then read back')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -658,6 +659,38 @@ Register-ArgumentCompleter -Native -CommandName 'flashq' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'flashq;bench;load' {
+            [CompletionResult]::new('--records', '--records', [CompletionResultType]::ParameterName, 'Records to send (per run, across all producers)')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Run for this long instead of a record count (like 30s)')
+            [CompletionResult]::new('--record-size', '--record-size', [CompletionResultType]::ParameterName, 'Value size in bytes')
+            [CompletionResult]::new('--batch-size', '--batch-size', [CompletionResultType]::ParameterName, 'Records per produce request')
+            [CompletionResult]::new('--linger-ms', '--linger-ms', [CompletionResultType]::ParameterName, 'Longest a partial batch waits before it is sent (with --rate)')
+            [CompletionResult]::new('--partitions', '--partitions', [CompletionResultType]::ParameterName, 'Partitions of the benchmark topic')
+            [CompletionResult]::new('--producers', '--producers', [CompletionResultType]::ParameterName, 'Parallel producer connections')
+            [CompletionResult]::new('--consumers', '--consumers', [CompletionResultType]::ParameterName, 'Parallel consumer connections')
+            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'Target records per second across producers (default: as fast as possible; e2e: 10000)')
+            [CompletionResult]::new('--fsync', '--fsync', [CompletionResultType]::ParameterName, 'Fsync policy of the embedded broker or storage mode: always, interval:<ms>, never')
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topic to use [default: bench-<mode>-<pid>]')
+            [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format [default: text]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format [default: text]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: the platform config dir''s flashq/config.toml]')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for brokers that require one [default: the config file''s token]')
+            [CompletionResult]::new('--tls-ca', '--tls-ca', [CompletionResultType]::ParameterName, 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file''s tls_ca, else plain text]')
+            [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'PEM certificate chain: for serve, the broker''s (turns TLS on); for client commands, the client''s, for brokers that require one (mutual TLS, with --tls-ca)')
+            [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr: text for people, json (one object per line) for collectors')
+            [CompletionResult]::new('--embedded', '--embedded', [CompletionResultType]::ParameterName, 'Start an in-process broker on a temp dir instead of using --broker')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results, no notices')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results, no notices')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'flashq;bench;storage' {
             [CompletionResult]::new('--records', '--records', [CompletionResultType]::ParameterName, 'Records to send (per run, across all producers)')
             [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Run for this long instead of a record count (like 30s)')
@@ -694,6 +727,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashq' -ScriptBlock {
             [CompletionResult]::new('produce', 'produce', [CompletionResultType]::ParameterValue, 'Producer throughput and acknowledgement latency')
             [CompletionResult]::new('consume', 'consume', [CompletionResultType]::ParameterValue, 'Consumer throughput (fills the topic first when it holds too few records)')
             [CompletionResult]::new('e2e', 'e2e', [CompletionResultType]::ParameterValue, 'End-to-end latency: produce -> subscriber has the record, at --rate')
+            [CompletionResult]::new('load', 'load', [CompletionResultType]::ParameterValue, 'Many producers and consumers at once (--producers, --consumers, --duration); fails unless every acknowledged record is delivered once, in order')
             [CompletionResult]::new('storage', 'storage', [CompletionResultType]::ParameterValue, 'The partition log alone, no network: append then read back')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -705,6 +739,9 @@ Register-ArgumentCompleter -Native -CommandName 'flashq' -ScriptBlock {
             break
         }
         'flashq;bench;help;e2e' {
+            break
+        }
+        'flashq;bench;help;load' {
             break
         }
         'flashq;bench;help;storage' {
@@ -902,6 +939,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashq' -ScriptBlock {
             [CompletionResult]::new('produce', 'produce', [CompletionResultType]::ParameterValue, 'Producer throughput and acknowledgement latency')
             [CompletionResult]::new('consume', 'consume', [CompletionResultType]::ParameterValue, 'Consumer throughput (fills the topic first when it holds too few records)')
             [CompletionResult]::new('e2e', 'e2e', [CompletionResultType]::ParameterValue, 'End-to-end latency: produce -> subscriber has the record, at --rate')
+            [CompletionResult]::new('load', 'load', [CompletionResultType]::ParameterValue, 'Many producers and consumers at once (--producers, --consumers, --duration); fails unless every acknowledged record is delivered once, in order')
             [CompletionResult]::new('storage', 'storage', [CompletionResultType]::ParameterValue, 'The partition log alone, no network: append then read back')
             break
         }
@@ -912,6 +950,9 @@ Register-ArgumentCompleter -Native -CommandName 'flashq' -ScriptBlock {
             break
         }
         'flashq;help;bench;e2e' {
+            break
+        }
+        'flashq;help;bench;load' {
             break
         }
         'flashq;help;bench;storage' {

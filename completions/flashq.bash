@@ -64,6 +64,9 @@ _flashq() {
             flashq__subcmd__bench,help)
                 cmd="flashq__subcmd__bench__subcmd__help"
                 ;;
+            flashq__subcmd__bench,load)
+                cmd="flashq__subcmd__bench__subcmd__load"
+                ;;
             flashq__subcmd__bench,produce)
                 cmd="flashq__subcmd__bench__subcmd__produce"
                 ;;
@@ -78,6 +81,9 @@ _flashq() {
                 ;;
             flashq__subcmd__bench__subcmd__help,help)
                 cmd="flashq__subcmd__bench__subcmd__help__subcmd__help"
+                ;;
+            flashq__subcmd__bench__subcmd__help,load)
+                cmd="flashq__subcmd__bench__subcmd__help__subcmd__load"
                 ;;
             flashq__subcmd__bench__subcmd__help,produce)
                 cmd="flashq__subcmd__bench__subcmd__help__subcmd__produce"
@@ -165,6 +171,9 @@ _flashq() {
                 ;;
             flashq__subcmd__help__subcmd__bench,e2e)
                 cmd="flashq__subcmd__help__subcmd__bench__subcmd__e2e"
+                ;;
+            flashq__subcmd__help__subcmd__bench,load)
+                cmd="flashq__subcmd__help__subcmd__bench__subcmd__load"
                 ;;
             flashq__subcmd__help__subcmd__bench,produce)
                 cmd="flashq__subcmd__help__subcmd__bench__subcmd__produce"
@@ -295,7 +304,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__bench)
-            opts="-o -q -v -h -V --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version produce consume e2e storage help"
+            opts="-o -q -v -h -V --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version produce consume e2e load storage help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -533,7 +542,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__bench__subcmd__help)
-            opts="produce consume e2e storage help"
+            opts="produce consume e2e load storage help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -588,6 +597,20 @@ _flashq() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        flashq__subcmd__bench__subcmd__help__subcmd__load)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         flashq__subcmd__bench__subcmd__help__subcmd__produce)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -609,6 +632,100 @@ _flashq() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashq__subcmd__bench__subcmd__load)
+            opts="-o -q -v -h -V --records --duration --record-size --batch-size --linger-ms --partitions --producers --consumers --rate --fsync --embedded --topic --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --records)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --record-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --batch-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --linger-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --partitions)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --producers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --consumers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fsync)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --topic)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --broker)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1495,7 +1612,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__help__subcmd__bench)
-            opts="produce consume e2e storage"
+            opts="produce consume e2e load storage"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1523,6 +1640,20 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__help__subcmd__bench__subcmd__e2e)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashq__subcmd__help__subcmd__bench__subcmd__load)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

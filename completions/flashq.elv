@@ -524,6 +524,7 @@ set edit:completion:arg-completer[flashq] = {|@words|
             cand produce 'Producer throughput and acknowledgement latency'
             cand consume 'Consumer throughput (fills the topic first when it holds too few records)'
             cand e2e 'End-to-end latency: produce -> subscriber has the record, at --rate'
+            cand load 'Many producers and consumers at once (--producers, --consumers, --duration); fails unless every acknowledged record is delivered once, in order'
             cand storage 'The partition log alone, no network: append then read back'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -620,6 +621,37 @@ set edit:completion:arg-completer[flashq] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'flashq;bench;load'= {
+            cand --records 'Records to send (per run, across all producers)'
+            cand --duration 'Run for this long instead of a record count (like 30s)'
+            cand --record-size 'Value size in bytes'
+            cand --batch-size 'Records per produce request'
+            cand --linger-ms 'Longest a partial batch waits before it is sent (with --rate)'
+            cand --partitions 'Partitions of the benchmark topic'
+            cand --producers 'Parallel producer connections'
+            cand --consumers 'Parallel consumer connections'
+            cand --rate 'Target records per second across producers (default: as fast as possible; e2e: 10000)'
+            cand --fsync 'Fsync policy of the embedded broker or storage mode: always, interval:<ms>, never'
+            cand --topic 'Topic to use [default: bench-<mode>-<pid>]'
+            cand --broker 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]'
+            cand -o 'Output format [default: text]'
+            cand --output 'Output format [default: text]'
+            cand --config 'Config file [default: the platform config dir''s flashq/config.toml]'
+            cand --token 'Bearer token for brokers that require one [default: the config file''s token]'
+            cand --tls-ca 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file''s tls_ca, else plain text]'
+            cand --tls-cert 'PEM certificate chain: for serve, the broker''s (turns TLS on); for client commands, the client''s, for brokers that require one (mutual TLS, with --tls-ca)'
+            cand --tls-key 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)'
+            cand --log-format 'Log line format on stderr: text for people, json (one object per line) for collectors'
+            cand --embedded 'Start an in-process broker on a temp dir instead of using --broker'
+            cand -q 'Print only results, no notices'
+            cand --quiet 'Print only results, no notices'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'flashq;bench;storage'= {
             cand --records 'Records to send (per run, across all producers)'
             cand --duration 'Run for this long instead of a record count (like 30s)'
@@ -655,6 +687,7 @@ set edit:completion:arg-completer[flashq] = {|@words|
             cand produce 'Producer throughput and acknowledgement latency'
             cand consume 'Consumer throughput (fills the topic first when it holds too few records)'
             cand e2e 'End-to-end latency: produce -> subscriber has the record, at --rate'
+            cand load 'Many producers and consumers at once (--producers, --consumers, --duration); fails unless every acknowledged record is delivered once, in order'
             cand storage 'The partition log alone, no network: append then read back'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -663,6 +696,8 @@ set edit:completion:arg-completer[flashq] = {|@words|
         &'flashq;bench;help;consume'= {
         }
         &'flashq;bench;help;e2e'= {
+        }
+        &'flashq;bench;help;load'= {
         }
         &'flashq;bench;help;storage'= {
         }
@@ -835,6 +870,7 @@ set edit:completion:arg-completer[flashq] = {|@words|
             cand produce 'Producer throughput and acknowledgement latency'
             cand consume 'Consumer throughput (fills the topic first when it holds too few records)'
             cand e2e 'End-to-end latency: produce -> subscriber has the record, at --rate'
+            cand load 'Many producers and consumers at once (--producers, --consumers, --duration); fails unless every acknowledged record is delivered once, in order'
             cand storage 'The partition log alone, no network: append then read back'
         }
         &'flashq;help;bench;produce'= {
@@ -842,6 +878,8 @@ set edit:completion:arg-completer[flashq] = {|@words|
         &'flashq;help;bench;consume'= {
         }
         &'flashq;help;bench;e2e'= {
+        }
+        &'flashq;help;bench;load'= {
         }
         &'flashq;help;bench;storage'= {
         }

@@ -407,26 +407,27 @@ complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a group and its committed offsets (refused while it has active members)'
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "commit" -d 'Commit one offset for a group: as an admin while the group is empty, or as a member'
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -s q -l quiet -d 'Print only results, no notices'
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -s V -l version -d 'Print version'
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -f -a "produce" -d 'Producer throughput and acknowledgement latency'
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -f -a "consume" -d 'Consumer throughput (fills the topic first when it holds too few records)'
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -f -a "e2e" -d 'End-to-end latency: produce -> subscriber has the record, at --rate'
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -f -a "storage" -d 'The partition log alone, no network: append then read back'
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -s q -l quiet -d 'Print only results, no notices'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -s V -l version -d 'Print version'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -f -a "produce" -d 'Producer throughput and acknowledgement latency'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -f -a "consume" -d 'Consumer throughput (fills the topic first when it holds too few records)'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -f -a "e2e" -d 'End-to-end latency: produce -> subscriber has the record, at --rate'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -f -a "load" -d 'Many producers and consumers at once (--producers, --consumers, --duration); fails unless every acknowledged record is delivered once, in order'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -f -a "storage" -d 'The partition log alone, no network: append then read back'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l records -d 'Records to send (per run, across all producers)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l duration -d 'Run for this long instead of a record count (like 30s)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l record-size -d 'Value size in bytes' -r
@@ -508,6 +509,33 @@ complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -s V -l version -d 'Print version'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l records -d 'Records to send (per run, across all producers)' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l duration -d 'Run for this long instead of a record count (like 30s)' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l record-size -d 'Value size in bytes' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l batch-size -d 'Records per produce request' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l linger-ms -d 'Longest a partial batch waits before it is sent (with --rate)' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l partitions -d 'Partitions of the benchmark topic' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l producers -d 'Parallel producer connections' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l consumers -d 'Parallel consumer connections' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l rate -d 'Target records per second across producers (default: as fast as possible; e2e: 10000)' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l fsync -d 'Fsync policy of the embedded broker or storage mode: always, interval:<ms>, never' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l topic -d 'Topic to use [default: bench-<mode>-<pid>]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
+table\t'Tables'
+json\t'JSON: one object per result, NDJSON for record streams'"
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line (timestamp, level, target, fields)'"
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l embedded -d 'Start an in-process broker on a temp dir instead of using --broker'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -s q -l quiet -d 'Print only results, no notices'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -s V -l version -d 'Print version'
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l records -d 'Records to send (per run, across all producers)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l duration -d 'Run for this long instead of a record count (like 30s)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l record-size -d 'Value size in bytes' -r
@@ -538,6 +566,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "produce" -d 'Producer throughput and acknowledgement latency'
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "consume" -d 'Consumer throughput (fills the topic first when it holds too few records)'
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "e2e" -d 'End-to-end latency: produce -> subscriber has the record, at --rate'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "load" -d 'Many producers and consumers at once (--producers, --consumers, --duration); fails unless every acknowledged record is delivered once, in order'
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "storage" -d 'The partition log alone, no network: append then read back'
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flashq -n "__fish_flashq_using_subcommand inspect-log" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
@@ -653,4 +682,5 @@ complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subc
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "produce" -d 'Producer throughput and acknowledgement latency'
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "consume" -d 'Consumer throughput (fills the topic first when it holds too few records)'
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "e2e" -d 'End-to-end latency: produce -> subscriber has the record, at --rate'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "load" -d 'Many producers and consumers at once (--producers, --consumers, --duration); fails unless every acknowledged record is delivered once, in order'
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "storage" -d 'The partition log alone, no network: append then read back'
