@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use flashq::storage::batch::CheckedBatch;
 use flashq::storage::partition_log::FilePartitionLog;
 use flashq::storage::{FsyncPolicy, LogConfig, PartitionLog, Record, RecordLimits};
 
@@ -65,6 +66,43 @@ fn append(c: &mut Criterion) {
                         appending += start.elapsed();
                         // Retention runs on a background task in the broker, like dd's `rm`
                         // after it: it is kept out of the append timing.
+                        if log.size_bytes() > 2 * KEEP_BYTES {
+                            log.enforce_retention(&trim, 0).unwrap();
+                        }
+                    }
+                    appending
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+/// The broker's path for producer-encoded batches: the batch arrives encoded (and checked), and
+/// the log stamps its base offset and writes it as it is, as `dd` writes its buffer.
+fn append_encoded(c: &mut Criterion) {
+    let mut group = c.benchmark_group("append_encoded");
+    for value_bytes in [100usize, 1024] {
+        let encoded = CheckedBatch::encode(&batch(value_bytes));
+        let batches = std::slice::from_ref(&encoded);
+        group.throughput(Throughput::Bytes((value_bytes * RECORDS_PER_BATCH) as u64));
+        for (name, fsync) in [
+            ("never", FsyncPolicy::Never),
+            ("always", FsyncPolicy::Always),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let log = open(dir.path(), fsync);
+            let trim = LogConfig {
+                retention_bytes: Some(KEEP_BYTES),
+                ..config()
+            };
+            group.bench_function(format!("{value_bytes}B_x1000_fsync_{name}"), |b| {
+                b.iter_custom(|iters| {
+                    let mut appending = Duration::ZERO;
+                    for _ in 0..iters {
+                        let start = Instant::now();
+                        log.append_batches(batches).unwrap();
+                        appending += start.elapsed();
                         if log.size_bytes() > 2 * KEEP_BYTES {
                             log.enforce_retention(&trim, 0).unwrap();
                         }
@@ -150,6 +188,6 @@ criterion_group! {
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(4));
-    targets = append, append_concurrent, read
+    targets = append, append_encoded, append_concurrent, read
 }
 criterion_main!(benches);

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_flashq_global_optspecs
-    string join \n broker= o/output= config= token= q/quiet v/verbose log-format= h/help V/version
+    string join \n broker= o/output= config= token= tls-ca= tls-cert= tls-key= q/quiet v/verbose log-format= h/help V/version
 end
 
 function __fish_flashq_needs_command
@@ -24,12 +24,15 @@ function __fish_flashq_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c flashq -n "__fish_flashq_needs_command" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
+complete -c flashq -n "__fish_flashq_needs_command" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_needs_command" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_needs_command" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
 complete -c flashq -n "__fish_flashq_needs_command" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_needs_command" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_needs_command" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_needs_command" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
 complete -c flashq -n "__fish_flashq_needs_command" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_needs_command" -s q -l quiet -d 'Print only results, no notices'
@@ -60,13 +63,17 @@ complete -c flashq -n "__fish_flashq_using_subcommand serve" -l max-batch-bytes 
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l retention-check-interval-ms -d 'How often retention deletes expired segments' -r
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l metrics-listen -d 'Serve Prometheus metrics on http://ADDR/metrics (port 0 picks a free port; its address is printed on stderr) [default: off]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l auth-tokens -d 'Require a bearer token on every FlashQ RPC: a TOML file of principals, their tokens and their produce/consume/admin rights per topic prefix (see docs/operations.md) [default: off]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand serve" -l tls-client-ca -d 'Mutual TLS: accept only clients whose certificate is signed by a CA in this PEM file; needs --tls-cert and --tls-key, which turn TLS on [default: off]' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l max-connections -d 'Most client connections served at once; a connection over the limit is closed as soon as it is accepted (and a warning logged, at most every 10 s)' -r
-complete -c flashq -n "__fish_flashq_using_subcommand serve" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand serve" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand serve" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand serve" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand serve" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l no-auto-create-topics -d 'Reject produce requests to topics that do not exist instead of creating them'
@@ -84,12 +91,15 @@ json\t'One JSON object per line: value, key, headers, partition, timestamp_ms, e
 complete -c flashq -n "__fish_flashq_using_subcommand produce" -l key-separator -d 'With line input: split each line into key and value at the first SEP' -r
 complete -c flashq -n "__fish_flashq_using_subcommand produce" -l batch-size -d 'Records per produce request' -r
 complete -c flashq -n "__fish_flashq_using_subcommand produce" -l linger-ms -d 'How long a partial batch waits for more input before it is sent' -r
-complete -c flashq -n "__fish_flashq_using_subcommand produce" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand produce" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand produce" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand produce" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand produce" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand produce" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand produce" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand produce" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand produce" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand produce" -s q -l quiet -d 'Print only results, no notices'
@@ -114,12 +124,15 @@ complete -c flashq -n "__fish_flashq_using_subcommand consume" -l session-timeou
 complete -c flashq -n "__fish_flashq_using_subcommand consume" -l assignor -d 'With --group: how the group splits partitions among members' -r -f -a "range\t'Consecutive ranges of each topic\'s partitions per member'
 roundrobin\t'Partitions dealt to members in turn'
 sticky\t'Balanced like range, moving as few partitions as possible on a rebalance'"
-complete -c flashq -n "__fish_flashq_using_subcommand consume" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand consume" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand consume" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand consume" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand consume" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand consume" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand consume" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand consume" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand consume" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand consume" -l from-beginning -d 'Start at the first record still in the log'
@@ -149,12 +162,15 @@ complete -c flashq -n "__fish_flashq_using_subcommand subscribe" -l session-time
 complete -c flashq -n "__fish_flashq_using_subcommand subscribe" -l assignor -d 'With --group: how the group splits partitions among members' -r -f -a "range\t'Consecutive ranges of each topic\'s partitions per member'
 roundrobin\t'Partitions dealt to members in turn'
 sticky\t'Balanced like range, moving as few partitions as possible on a rebalance'"
-complete -c flashq -n "__fish_flashq_using_subcommand subscribe" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand subscribe" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand subscribe" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand subscribe" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand subscribe" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand subscribe" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand subscribe" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand subscribe" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand subscribe" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand subscribe" -l from-beginning -d 'Start at the first record still in the log'
@@ -164,12 +180,15 @@ complete -c flashq -n "__fish_flashq_using_subcommand subscribe" -s q -l quiet -
 complete -c flashq -n "__fish_flashq_using_subcommand subscribe" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c flashq -n "__fish_flashq_using_subcommand subscribe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashq -n "__fish_flashq_using_subcommand subscribe" -s V -l version -d 'Print version'
-complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -s q -l quiet -d 'Print only results, no notices'
@@ -187,12 +206,15 @@ complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from create" -l retention-bytes -d 'Keep at most about this many bytes per partition (0 is unbounded)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from create" -l segment-bytes -d 'Roll to a new segment at this size' -r
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from create" -l segment-age -d 'Roll to a new segment at this age (like 1d)' -r
-complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from create" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from create" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from create" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from create" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from create" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from create" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from create" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from create" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from create" -l if-not-exists -d 'Succeed without change when the topic exists'
@@ -200,36 +222,45 @@ complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from create" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
-complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from list" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from list" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from list" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from list" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from list" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from list" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from list" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from list" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only results, no notices'
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from describe" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from describe" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from describe" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from describe" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from describe" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from describe" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from describe" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from describe" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from describe" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from describe" -s q -l quiet -d 'Print only results, no notices'
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from describe" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from describe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from describe" -s V -l version -d 'Print version'
-complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from delete" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from delete" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from delete" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from delete" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from delete" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from delete" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from delete" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from delete" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Print only results, no notices'
@@ -241,12 +272,15 @@ complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from config" -l retention-bytes -d 'Keep at most about this many bytes per partition (0 is unbounded)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from config" -l segment-bytes -d 'Roll to a new segment at this size' -r
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from config" -l segment-age -d 'Roll to a new segment at this age (like 1d)' -r
-complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from config" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from config" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from config" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from config" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from config" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from config" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from config" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from config" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from config" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from config" -s q -l quiet -d 'Print only results, no notices'
@@ -259,12 +293,15 @@ complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a topic and all its records'
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "config" -d 'Change a topic\'s retention, segment settings or partition count'
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c flashq -n "__fish_flashq_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete commit help" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete commit help" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete commit help" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete commit help" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete commit help" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete commit help" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete commit help" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete commit help" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete commit help" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete commit help" -s q -l quiet -d 'Print only results, no notices'
@@ -277,24 +314,30 @@ complete -c flashq -n "__fish_flashq_using_subcommand group; and not __fish_seen
 complete -c flashq -n "__fish_flashq_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete commit help" -f -a "delete" -d 'Delete a group and its committed offsets (refused while it has active members)'
 complete -c flashq -n "__fish_flashq_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete commit help" -f -a "commit" -d 'Commit one offset for a group: as an admin while the group is empty, or as a member'
 complete -c flashq -n "__fish_flashq_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete commit help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from list" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from list" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from list" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from list" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from list" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from list" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from list" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from list" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only results, no notices'
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from describe" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from describe" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from describe" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from describe" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from describe" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from describe" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from describe" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from describe" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from describe" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from describe" -s q -l quiet -d 'Print only results, no notices'
@@ -306,12 +349,15 @@ complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l to-offset -d 'This offset (clamped to each partition\'s range)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l to-time -d 'The first record at or after this time (RFC 3339), else the end of the partition' -r
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l shift-by -d 'Move each committed offset by N (negative goes back), clamped to the partition\'s range' -r
-complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l to-earliest -d 'The first record still in each partition'
@@ -321,12 +367,15 @@ complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -s V -l version -d 'Print version'
-complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from delete" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from delete" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from delete" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from delete" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from delete" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from delete" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from delete" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from delete" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Print only results, no notices'
@@ -338,12 +387,15 @@ complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from commit" -l offset -d 'The next offset the group will read' -r
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from commit" -l member-id -d 'Commit as this member (fenced by --generation) instead of as an admin' -r
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from commit" -l generation -d 'The member\'s generation' -r
-complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from commit" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from commit" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from commit" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from commit" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from commit" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from commit" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from commit" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from commit" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from commit" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from commit" -s q -l quiet -d 'Print only results, no notices'
@@ -356,23 +408,27 @@ complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a group and its committed offsets (refused while it has active members)'
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "commit" -d 'Commit one offset for a group: as an admin while the group is empty, or as a member'
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -s q -l quiet -d 'Print only results, no notices'
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -s V -l version -d 'Print version'
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -f -a "produce" -d 'Producer throughput and acknowledgement latency'
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -f -a "consume" -d 'Consumer throughput (fills the topic first when it holds too few records)'
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -f -a "e2e" -d 'End-to-end latency: produce -> subscriber has the record, at --rate'
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -f -a "storage" -d 'The partition log alone, no network: append then read back'
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e storage help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -s q -l quiet -d 'Print only results, no notices'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -s V -l version -d 'Print version'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -f -a "produce" -d 'Producer throughput and acknowledgement latency'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -f -a "consume" -d 'Consumer throughput (fills the topic first when it holds too few records)'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -f -a "e2e" -d 'End-to-end latency: produce -> subscriber has the record, at --rate'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -f -a "load" -d 'Many producers and consumers at once (--producers, --consumers, --duration); fails unless every acknowledged record is delivered once, in order'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -f -a "storage" -d 'The partition log alone, no network: append then read back'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l records -d 'Records to send (per run, across all producers)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l duration -d 'Run for this long instead of a record count (like 30s)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l record-size -d 'Value size in bytes' -r
@@ -384,12 +440,15 @@ complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l rate -d 'Target records per second across producers (default: as fast as possible; e2e: 10000)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l fsync -d 'Fsync policy of the embedded broker or storage mode: always, interval:<ms>, never' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l topic -d 'Topic to use [default: bench-<mode>-<pid>]' -r
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l embedded -d 'Start an in-process broker on a temp dir instead of using --broker'
@@ -408,12 +467,15 @@ complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l rate -d 'Target records per second across producers (default: as fast as possible; e2e: 10000)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l fsync -d 'Fsync policy of the embedded broker or storage mode: always, interval:<ms>, never' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l topic -d 'Topic to use [default: bench-<mode>-<pid>]' -r
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l embedded -d 'Start an in-process broker on a temp dir instead of using --broker'
@@ -432,12 +494,15 @@ complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l rate -d 'Target records per second across producers (default: as fast as possible; e2e: 10000)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l fsync -d 'Fsync policy of the embedded broker or storage mode: always, interval:<ms>, never' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l topic -d 'Topic to use [default: bench-<mode>-<pid>]' -r
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l embedded -d 'Start an in-process broker on a temp dir instead of using --broker'
@@ -445,6 +510,33 @@ complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -s V -l version -d 'Print version'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l records -d 'Records to send (per run, across all producers)' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l duration -d 'Run for this long instead of a record count (like 30s)' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l record-size -d 'Value size in bytes' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l batch-size -d 'Records per produce request' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l linger-ms -d 'Longest a partial batch waits before it is sent (with --rate)' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l partitions -d 'Partitions of the benchmark topic' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l producers -d 'Parallel producer connections' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l consumers -d 'Parallel consumer connections' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l rate -d 'Target records per second across producers (default: as fast as possible; e2e: 10000)' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l fsync -d 'Fsync policy of the embedded broker or storage mode: always, interval:<ms>, never' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l topic -d 'Topic to use [default: bench-<mode>-<pid>]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
+table\t'Tables'
+json\t'JSON: one object per result, NDJSON for record streams'"
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line (timestamp, level, target, fields)'"
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l embedded -d 'Start an in-process broker on a temp dir instead of using --broker'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -s q -l quiet -d 'Print only results, no notices'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -s V -l version -d 'Print version'
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l records -d 'Records to send (per run, across all producers)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l duration -d 'Run for this long instead of a record count (like 30s)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l record-size -d 'Value size in bytes' -r
@@ -456,12 +548,15 @@ complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l rate -d 'Target records per second across producers (default: as fast as possible; e2e: 10000)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l fsync -d 'Fsync policy of the embedded broker or storage mode: always, interval:<ms>, never' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l topic -d 'Topic to use [default: bench-<mode>-<pid>]' -r
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l embedded -d 'Start an in-process broker on a temp dir instead of using --broker'
@@ -472,14 +567,18 @@ complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "produce" -d 'Producer throughput and acknowledgement latency'
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "consume" -d 'Consumer throughput (fills the topic first when it holds too few records)'
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "e2e" -d 'End-to-end latency: produce -> subscriber has the record, at --rate'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "load" -d 'Many producers and consumers at once (--producers, --consumers, --duration); fails unless every acknowledged record is delivered once, in order'
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "storage" -d 'The partition log alone, no network: append then read back'
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c flashq -n "__fish_flashq_using_subcommand inspect-log" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand inspect-log" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand inspect-log" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand inspect-log" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand inspect-log" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand inspect-log" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand inspect-log" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand inspect-log" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand inspect-log" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand inspect-log" -l records -d 'Dump every record'
@@ -495,11 +594,14 @@ json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand init" -l data-dir -d 'Data dir `flashq serve` uses (saved as `data_dir`)' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand init" -l fsync -d 'Fsync policy `flashq serve` uses: always, interval:<ms> or never (saved as `fsync`)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand init" -l token -d 'Auth token to keep for brokers that require one (saved as `token`, file mode 0600)' -r
-complete -c flashq -n "__fish_flashq_using_subcommand init" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand init" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand init" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand init" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand init" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand init" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand init" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand init" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand init" -s y -l yes -d 'Ask nothing: write from the flags (and the existing file\'s other keys), overwriting it'
@@ -508,12 +610,15 @@ complete -c flashq -n "__fish_flashq_using_subcommand init" -s q -l quiet -d 'Pr
 complete -c flashq -n "__fish_flashq_using_subcommand init" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c flashq -n "__fish_flashq_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashq -n "__fish_flashq_using_subcommand init" -s V -l version -d 'Print version'
-complete -c flashq -n "__fish_flashq_using_subcommand demo" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand demo" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand demo" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand demo" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand demo" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand demo" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand demo" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand demo" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand demo" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand demo" -s q -l quiet -d 'Print only results, no notices'
@@ -521,12 +626,15 @@ complete -c flashq -n "__fish_flashq_using_subcommand demo" -s v -l verbose -d '
 complete -c flashq -n "__fish_flashq_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashq -n "__fish_flashq_using_subcommand demo" -s V -l version -d 'Print version'
 complete -c flashq -n "__fish_flashq_using_subcommand completions" -l out-dir -d 'Write every shell\'s script into this dir instead (flashq.bash, _flashq, flashq.fish, flashq.elv, _flashq.ps1)' -r -F
-complete -c flashq -n "__fish_flashq_using_subcommand completions" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand completions" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand completions" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand completions" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand completions" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand completions" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand completions" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand completions" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand completions" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand completions" -s q -l quiet -d 'Print only results, no notices'
@@ -534,12 +642,15 @@ complete -c flashq -n "__fish_flashq_using_subcommand completions" -s v -l verbo
 complete -c flashq -n "__fish_flashq_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashq -n "__fish_flashq_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c flashq -n "__fish_flashq_using_subcommand man" -l out-dir -d 'Dir to write the pages into (created if missing)' -r -F
-complete -c flashq -n "__fish_flashq_using_subcommand man" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand man" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand man" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand man" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand man" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand man" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand man" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand man" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand man" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand man" -s q -l quiet -d 'Print only results, no notices'
@@ -572,4 +683,5 @@ complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subc
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "produce" -d 'Producer throughput and acknowledgement latency'
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "consume" -d 'Consumer throughput (fills the topic first when it holds too few records)'
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "e2e" -d 'End-to-end latency: produce -> subscriber has the record, at --rate'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "load" -d 'Many producers and consumers at once (--producers, --consumers, --duration); fails unless every acknowledged record is delivered once, in order'
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "storage" -d 'The partition log alone, no network: append then read back'

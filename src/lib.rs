@@ -8,4 +8,5 @@ pub mod cli;
 pub mod client;
 pub mod server;
 pub mod storage;
+pub mod tls;
 pub mod wire;

@@ -105,3 +105,41 @@ fn bench_against_a_running_broker() {
     let d: serde_json::Value = serde_json::from_str(&described).unwrap();
     assert_eq!(d["records"], 1000);
 }
+
+#[test]
+fn load_delivers_every_acknowledged_record_once_and_in_order() {
+    let r = report(&[
+        "load",
+        "--embedded",
+        "--records",
+        "6000",
+        "--batch-size",
+        "250",
+        "--producers",
+        "3",
+        "--consumers",
+        "2",
+        "--partitions",
+        "3",
+    ]);
+    assert_throughput(&r, "load", 6000);
+    assert!(r.get("failure").is_none(), "{r}");
+    let notes: Vec<&str> = r["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert!(
+        notes.contains(&"sent 6000, acknowledged 6000, delivered 6000, lost 0, out of order 0"),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn load_refuses_records_too_small_to_carry_its_check() {
+    flashq_cmd()
+        .args(["bench", "load", "--embedded", "--record-size", "12"])
+        .assert()
+        .code(2);
+}

@@ -163,6 +163,9 @@ fn operations_doc_covers_every_flag_and_config_key() {
         data_dir: Some(PathBuf::new()),
         fsync: Some(String::new()),
         token: Some(String::new()),
+        tls_ca: Some(PathBuf::new()),
+        tls_cert: Some(PathBuf::new()),
+        tls_key: Some(PathBuf::new()),
     };
     let text = every_key.to_toml().unwrap();
     let table: toml::Table = toml::from_str(&text).unwrap();

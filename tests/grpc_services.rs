@@ -127,6 +127,7 @@ fn errors_map_to_their_own_status_codes() {
         let request = |topic: &str, size: usize| pb::ProduceRequest {
             topic: topic.into(),
             records: vec![record(size)],
+            ..Default::default()
         };
         assert_eq!(
             code(produce.produce(request("nope", 1)).await),
@@ -138,7 +139,7 @@ fn errors_map_to_their_own_status_codes() {
         );
         let empty = pb::ProduceRequest {
             topic: "t".into(),
-            records: vec![],
+            ..Default::default()
         };
         assert_eq!(code(produce.produce(empty).await), Code::InvalidArgument);
         let fetch_at = |offset: u64| pb::FetchRequest {
@@ -150,6 +151,7 @@ fn errors_map_to_their_own_status_codes() {
             max_records: None,
             max_bytes: None,
             max_wait_ms: 0,
+            ..Default::default()
         };
         assert_eq!(code(fetch.fetch(fetch_at(5)).await), Code::OutOfRange);
         let no_start = pb::FetchRequest {
@@ -173,6 +175,7 @@ fn a_fetch_at_the_end_waits_then_returns_nothing_and_wakes_on_append() {
                 value: bytes::Bytes::from_static(value),
                 ..Default::default()
             }],
+            ..Default::default()
         };
         produce.produce(one(b"first")).await.unwrap();
         let at_end = pb::FetchRequest {
@@ -184,6 +187,7 @@ fn a_fetch_at_the_end_waits_then_returns_nothing_and_wakes_on_append() {
             max_records: None,
             max_bytes: None,
             max_wait_ms: 200,
+            ..Default::default()
         };
         let started = Instant::now();
         let response = fetch.fetch(at_end.clone()).await.unwrap().into_inner();
@@ -208,5 +212,124 @@ fn a_fetch_at_the_end_waits_then_returns_nothing_and_wakes_on_append() {
         assert!(started.elapsed() < Duration::from_secs(25));
         assert_eq!(response.records.len(), 1);
         assert_eq!(&response.records[0].value[..], b"second");
+    });
+}
+
+/// The fast path: producers send batches they encoded, consumers get the stored batches back,
+/// and a bad batch is refused whole.
+#[test]
+fn encoded_batches_are_checked_stored_as_sent_and_fetched_whole() {
+    use flashq::storage::{Record, batch};
+    use tonic::Code;
+    let broker = TestBroker::start(&["--max-record-bytes", "100"]);
+    runtime().block_on(async {
+        let ch = channel(&broker).await;
+        let mut admin = pb::admin_client::AdminClient::new(ch.clone());
+        let mut produce = pb::produce_client::ProduceClient::new(ch.clone());
+        let mut fetch = pb::fetch_client::FetchClient::new(ch);
+        admin
+            .create_topic(pb::CreateTopicRequest {
+                name: "b".into(),
+                partitions: Some(2),
+                config: None,
+            })
+            .await
+            .unwrap();
+        let records = |values: &[&str]| -> Vec<Record> {
+            values
+                .iter()
+                .map(|v| Record {
+                    timestamp_ms: 1_700_000_000_000,
+                    key: None,
+                    value: bytes::Bytes::copy_from_slice(v.as_bytes()),
+                    headers: vec![],
+                })
+                .collect()
+        };
+        let send = |partition: u32, batch: Vec<u8>| pb::ProduceRequest {
+            topic: "b".into(),
+            batches: vec![pb::PartitionBatch {
+                partition,
+                batch: batch.into(),
+            }],
+            ..Default::default()
+        };
+        let first = batch::encode(0, &records(&["a", "b", "c"]));
+        let response = produce.produce(send(1, first.clone())).await.unwrap();
+        let positions = &response.get_ref().batches;
+        assert_eq!(positions.len(), 1);
+        assert_eq!(
+            (
+                positions[0].partition,
+                positions[0].base_offset,
+                positions[0].record_count
+            ),
+            (1, 0, 3)
+        );
+        // The base offset a producer writes is ignored: the broker stamps its own.
+        let second = batch::encode(77, &records(&["d", "e"]));
+        let response = produce.produce(send(1, second)).await.unwrap();
+        assert_eq!(response.get_ref().batches[0].base_offset, 3);
+
+        // Refused whole, nothing stored: a flipped byte, an unknown partition, a record over the
+        // limit, records and batches mixed in one request.
+        let mut flipped = first.clone();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 0x40;
+        assert_eq!(
+            code(produce.produce(send(1, flipped)).await),
+            Code::InvalidArgument
+        );
+        assert_eq!(
+            code(produce.produce(send(2, first.clone())).await),
+            Code::NotFound
+        );
+        let big = "x".repeat(101);
+        let over = batch::encode(0, &records(&[big.as_str()]));
+        assert_eq!(
+            code(produce.produce(send(1, over)).await),
+            Code::InvalidArgument
+        );
+        let garbage = vec![0xff; 60];
+        assert_eq!(
+            code(produce.produce(send(1, garbage)).await),
+            Code::InvalidArgument
+        );
+        let mixed = pb::ProduceRequest {
+            records: vec![pb::Record::default()],
+            ..send(1, first.clone())
+        };
+        assert_eq!(code(produce.produce(mixed).await), Code::InvalidArgument);
+
+        // Fetching from the middle of the first batch returns both whole batches as stored.
+        let response = fetch
+            .fetch(pb::FetchRequest {
+                topic: "b".into(),
+                partition: 1,
+                start: Some(pb::StartPosition {
+                    position: Some(pb::start_position::Position::Offset(1)),
+                }),
+                record_batches: true,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(response.records.is_empty());
+        assert_eq!(response.batches.len(), 2);
+        assert_eq!((response.start_offset, response.next_offset), (1, 5));
+        assert_eq!(response.log_end_offset, 5);
+        let mut values = Vec::new();
+        for stored in response.batches {
+            for r in batch::decode(stored).unwrap().records {
+                values.push((r.offset, r.record.value));
+            }
+        }
+        let expected: Vec<(u64, bytes::Bytes)> = ["a", "b", "c", "d", "e"]
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i as u64, bytes::Bytes::copy_from_slice(v.as_bytes())))
+            .collect();
+        assert_eq!(values, expected);
     });
 }

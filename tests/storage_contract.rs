@@ -229,6 +229,60 @@ fn close_refuses_appends(storage: &dyn Storage) {
     ));
 }
 
+/// Producer-encoded batches are appended as they are, several in one call, and come back whole
+/// from `read_batches`, agreeing with `read` record for record.
+fn encoded_batches_append_together_and_read_back_whole(storage: &dyn Storage) {
+    use flashq::storage::batch::{self, CheckedBatch};
+    let log = open(storage);
+    log.append(&[record(1, "r0")]).unwrap();
+    let encoded = |values: &[&str], base: u64| {
+        let records: Vec<Record> = values.iter().map(|v| record(5, v)).collect();
+        CheckedBatch::check(Bytes::from(batch::encode(base, &records)), &limits()).unwrap()
+    };
+    let outcome = log
+        .append_batches(&[encoded(&["b0", "b1"], 0), encoded(&["c0", "c1", "c2"], 42)])
+        .unwrap();
+    assert_eq!((outcome.base_offset, outcome.last_offset), (1, 5));
+    assert_eq!(log.end_offset(), 6);
+    let decoded: Vec<flashq::storage::StoredRecord> = log
+        .read_batches(2, 1 << 20)
+        .unwrap()
+        .into_iter()
+        .flat_map(|b| batch::decode(b).unwrap().records)
+        .collect();
+    // The batch holding offset 2 starts at 1: it comes whole, for the reader to skip from.
+    assert_eq!(
+        values(&decoded),
+        vec![
+            (1, "b0".into()),
+            (2, "b1".into()),
+            (3, "c0".into()),
+            (4, "c1".into()),
+            (5, "c2".into())
+        ]
+    );
+    assert_eq!(values(&log.read(1, 1 << 20).unwrap()), values(&decoded));
+    assert_eq!(log.read_batches(6, 1 << 20).unwrap().len(), 0);
+    assert!(matches!(
+        log.read_batches(7, 1 << 20),
+        Err(StorageError::OffsetOutOfRange { .. })
+    ));
+    // One byte over a limit, or one flipped bit, and the batch is refused before any write.
+    let big = "x".repeat(2000);
+    let over = batch::encode(0, &[record(1, &big)]);
+    assert!(matches!(
+        CheckedBatch::check(Bytes::from(over), &limits()),
+        Err(StorageError::RecordTooLarge { .. })
+    ));
+    let mut flipped = batch::encode(0, &[record(1, "z")]);
+    flipped[30] ^= 1;
+    assert!(matches!(
+        CheckedBatch::check(Bytes::from(flipped), &limits()),
+        Err(StorageError::InvalidBatch(_))
+    ));
+    assert_eq!(log.end_offset(), 6);
+}
+
 macro_rules! contract {
     ($($case:ident),* $(,)?) => {
         mod memory_backend {
@@ -284,6 +338,7 @@ contract!(
     topics_are_saved_listed_and_deleted,
     the_same_partition_is_the_same_log,
     close_refuses_appends,
+    encoded_batches_append_together_and_read_back_whole,
 );
 
 /// Both backends, fed the same operations, give the same answers.

@@ -18,6 +18,9 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use bytes::Bytes;
+
+use crate::storage::batch::BatchHeader;
 use crate::storage::offset_store::{MemoryOffsetStore, OffsetStore};
 use crate::storage::{LogConfig, Record, RecordLimits, Storage, StorageError, StoredRecord};
 
@@ -115,12 +118,20 @@ pub struct FetchRequest {
     pub max_records: u32,
     pub max_bytes: u32,
     pub max_wait_ms: u32,
+    /// Return whole stored batches in [`FetchResult::batches`] instead of decoded records;
+    /// `max_records` then counts whole batches (at least one).
+    pub record_batches: bool,
 }
 
 /// What a fetch returns.
 #[derive(Debug, Clone)]
 pub struct FetchResult {
     pub records: Vec<StoredRecord>,
+    /// With [`FetchRequest::record_batches`]: whole batches as stored, the first possibly
+    /// starting before `start_offset`.
+    pub batches: Vec<Bytes>,
+    /// The resolved start position.
+    pub start_offset: u64,
     /// One past the last record returned, or the resolved start when none was.
     pub next_offset: u64,
     pub log_start_offset: u64,
@@ -379,11 +390,34 @@ impl Broker {
             partition.wait_for_records_after(offset, max_wait).await;
         }
         let max_bytes = request.max_bytes.clamp(1, MAX_FETCH_MAX_BYTES) as usize;
-        let mut records = partition.read(offset, max_bytes).await?;
-        records.truncate(request.max_records.max(1) as usize);
-        let next_offset = records.last().map_or(offset, |r| r.offset + 1);
+        let max_records = request.max_records.max(1) as u64;
+        let (records, batches, next_offset) = if request.record_batches {
+            let mut batches = partition.read_batches(offset, max_bytes).await?;
+            let mut next_offset = offset;
+            let mut taken = 0;
+            for batch in &batches {
+                // read_batches serves only batches whose headers parse.
+                let Ok(header) = BatchHeader::parse(batch) else {
+                    break;
+                };
+                if taken > 0 && header.next_offset() - offset > max_records {
+                    break;
+                }
+                next_offset = header.next_offset();
+                taken += 1;
+            }
+            batches.truncate(taken);
+            (Vec::new(), batches, next_offset)
+        } else {
+            let mut records = partition.read(offset, max_bytes).await?;
+            records.truncate(max_records as usize);
+            let next_offset = records.last().map_or(offset, |r| r.offset + 1);
+            (records, Vec::new(), next_offset)
+        };
         Ok(FetchResult {
             records,
+            batches,
+            start_offset: offset,
             next_offset,
             log_start_offset: partition.start_offset(),
             log_end_offset: partition.end_offset(),

@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use bytes::Bytes;
+
+use crate::storage::batch::{BatchHeader, CheckedBatch};
 use crate::storage::{AppendOutcome, PartitionLog, Record, StoredRecord};
 
 use super::BrokerError;
@@ -34,15 +37,54 @@ impl Partition {
         let outcome = tokio::task::spawn_blocking(move || log.append(&records))
             .await
             .map_err(|e| BrokerError::Internal(format!("append task failed: {e}")))??;
-        // Appends can finish out of order; the end only moves forward. With group commit a later
-        // batch is never durable before an earlier one, so the maximum is durable throughout.
-        let acked_end = outcome.last_offset + 1;
+        self.publish_acked(outcome.last_offset + 1);
+        Ok(outcome)
+    }
+
+    /// Moves the visible end to `acked_end` and wakes readers. Appends can finish out of order;
+    /// the end only moves forward. With group commit a later batch is never durable before an
+    /// earlier one, so the maximum is durable throughout.
+    fn publish_acked(&self, acked_end: u64) {
         self.end_offset.send_if_modified(|end| {
             let moved = acked_end > *end;
             *end = (*end).max(acked_end);
             moved
         });
+    }
+
+    /// Appends batches producers encoded (already checked), in one write, and wakes readers.
+    pub async fn append_batches(
+        &self,
+        batches: Vec<CheckedBatch>,
+    ) -> Result<AppendOutcome, BrokerError> {
+        let log = self.log.clone();
+        let outcome = tokio::task::spawn_blocking(move || log.append_batches(&batches))
+            .await
+            .map_err(|e| BrokerError::Internal(format!("append task failed: {e}")))??;
+        self.publish_acked(outcome.last_offset + 1);
         Ok(outcome)
+    }
+
+    /// Reads acknowledged whole batches from `from_offset`, as stored (see
+    /// [`PartitionLog::read_batches`]); like [`Partition::read`], nothing unacknowledged.
+    pub async fn read_batches(
+        &self,
+        from_offset: u64,
+        max_bytes: usize,
+    ) -> Result<Vec<Bytes>, BrokerError> {
+        let log = self.log.clone();
+        let end = self.end_offset();
+        let mut batches =
+            tokio::task::spawn_blocking(move || log.read_batches(from_offset, max_bytes))
+                .await
+                .map_err(|e| BrokerError::Internal(format!("read task failed: {e}")))??;
+        // Acknowledgements come whole batches at a time, so a batch is visible entirely or not
+        // at all; a header that does not parse is never served.
+        let visible = batches.partition_point(|b| {
+            BatchHeader::parse(b).is_ok_and(|header| header.next_offset() <= end)
+        });
+        batches.truncate(visible);
+        Ok(batches)
     }
 
     /// Reads acknowledged records from `from_offset` on a blocking thread. Records written but

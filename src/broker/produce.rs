@@ -9,15 +9,28 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use bytes::Bytes;
+
+use crate::storage::batch::CheckedBatch;
 use crate::storage::{MAX_RECORDS_PER_BATCH, Record};
 
 use super::{Broker, BrokerError, ProduceRecord, RecordPosition, Topic, names, partitioner};
 
-/// One request's records, routed and checked, not yet stored.
+/// What a producer sends: records for the broker to route and encode, or batches it encoded
+/// itself, one partition each (Kafka's way: the broker checks them and stores them as they are).
+pub enum ProducePayload {
+    Records(Vec<ProduceRecord>),
+    /// (partition, one batch in the storage format; its base offset is ignored).
+    Batches(Vec<(u32, Bytes)>),
+}
+
+/// One request, routed, checked and encoded, not yet stored.
 pub struct RoutedRequest {
     topic: Arc<Topic>,
-    /// Per partition: the request indexes of its records and the records, in request order.
-    partitions: BTreeMap<u32, (Vec<usize>, Vec<Record>)>,
+    /// The batches to append with their partitions, in request order.
+    batches: Vec<(u32, CheckedBatch)>,
+    /// For a request of records, per record in request order: its batch and offset delta.
+    record_slots: Option<Vec<(usize, u32)>>,
     record_count: usize,
     payload_bytes: usize,
 }
@@ -36,14 +49,60 @@ impl RoutedRequest {
         self.payload_bytes
     }
 
+    /// Whether the producer sent encoded batches (rather than records).
+    pub fn is_batches(&self) -> bool {
+        self.record_slots.is_none()
+    }
+
     /// Whether this request can share an append with `other`.
     pub fn same_topic(&self, other: &RoutedRequest) -> bool {
         Arc::ptr_eq(&self.topic, &other.topic)
     }
 }
 
-/// One partition's records from several requests, with the (request, index) each came from.
-type MergedBatch = (Vec<(usize, usize)>, Vec<Record>);
+/// One partition's batches from several requests, with the (request, batch) each came from.
+type MergedBatches = (Vec<(usize, usize)>, Vec<CheckedBatch>);
+
+/// Where one appended batch landed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BatchPosition {
+    pub partition: u32,
+    pub base_offset: u64,
+    pub record_count: u64,
+}
+
+/// Where one request's records landed.
+#[derive(Debug, Clone, Default)]
+pub struct Produced {
+    /// Per batch of the request, in request order.
+    pub batches: Vec<BatchPosition>,
+    record_slots: Option<Vec<(usize, u32)>>,
+}
+
+impl Produced {
+    /// Per record, in request order (for a request of batches: batch by batch).
+    pub fn record_positions(&self) -> Vec<RecordPosition> {
+        match &self.record_slots {
+            Some(slots) => slots
+                .iter()
+                .map(|&(batch, delta)| RecordPosition {
+                    partition: self.batches[batch].partition,
+                    offset: self.batches[batch].base_offset + delta as u64,
+                })
+                .collect(),
+            None => self
+                .batches
+                .iter()
+                .flat_map(|b| {
+                    (b.base_offset..b.base_offset + b.record_count).map(|offset| RecordPosition {
+                        partition: b.partition,
+                        offset,
+                    })
+                })
+                .collect(),
+        }
+    }
+}
 
 impl Broker {
     /// Appends records, validating all of them before storing any. Records without a
@@ -54,40 +113,53 @@ impl Broker {
         topic: &str,
         records: Vec<ProduceRecord>,
     ) -> Result<Vec<RecordPosition>, BrokerError> {
-        let routed = self.route(topic, records).await?;
-        let mut positions = self.append_routed(vec![routed]).await?;
-        Ok(positions.pop().unwrap_or_default())
+        let routed = self.route(topic, ProducePayload::Records(records)).await?;
+        let produced = self.append_routed(vec![routed]).await?;
+        Ok(produced
+            .first()
+            .map(Produced::record_positions)
+            .unwrap_or_default())
     }
 
-    /// Routes every record (explicit partition, else key hash, else one partition per request)
-    /// and checks the limits; a bad record rejects the whole request before anything is stored.
+    /// Routes and checks a request; a bad record or batch rejects the whole request before
+    /// anything is stored. Records go to their explicit partition, else by key hash, else to
+    /// one partition per request, and are encoded as one batch per partition.
     pub async fn route(
         &self,
         topic_name: &str,
-        records: Vec<ProduceRecord>,
+        payload: ProducePayload,
     ) -> Result<RoutedRequest, BrokerError> {
         names::validate_name("topic", topic_name).map_err(BrokerError::InvalidArgument)?;
-        if records.is_empty() {
+        let empty = match &payload {
+            ProducePayload::Records(records) => records.is_empty(),
+            ProducePayload::Batches(batches) => batches.is_empty(),
+        };
+        if empty {
             return Err(BrokerError::InvalidArgument(
                 "a produce request must carry at least one record".into(),
             ));
         }
         let topic = self.topic_for_produce(topic_name).await?;
+        match payload {
+            ProducePayload::Records(records) => self.route_records(topic, records),
+            ProducePayload::Batches(batches) => self.check_batches(topic, batches),
+        }
+    }
+
+    fn route_records(
+        &self,
+        topic: Arc<Topic>,
+        records: Vec<ProduceRecord>,
+    ) -> Result<RoutedRequest, BrokerError> {
         let partition_count = topic.partition_count();
         let spread = topic.spreader().next_partition(partition_count);
         let record_count = records.len();
         let mut payload_bytes = 0;
+        // Per partition: the request indexes of its records and the records, in request order.
         let mut partitions: BTreeMap<u32, (Vec<usize>, Vec<Record>)> = BTreeMap::new();
         for (index, produce) in records.into_iter().enumerate() {
             let partition = match (produce.partition, &produce.record.key) {
-                (Some(p), _) if p >= partition_count => {
-                    return Err(BrokerError::PartitionNotFound {
-                        topic: topic_name.to_string(),
-                        partition: p,
-                        partitions: partition_count,
-                    });
-                }
-                (Some(p), _) => p,
+                (Some(p), _) => check_partition(&topic, p)?,
                 (None, Some(key)) => partitioner::partition_for_key(key, partition_count),
                 (None, None) => spread,
             };
@@ -99,11 +171,39 @@ impl Broker {
         for (_, records) in partitions.values() {
             self.config.limits.check(records)?;
         }
+        let mut record_slots = vec![(0, 0); record_count];
+        let mut batches = Vec::with_capacity(partitions.len());
+        for (batch_index, (partition, (indexes, records))) in partitions.into_iter().enumerate() {
+            for (delta, index) in indexes.into_iter().enumerate() {
+                record_slots[index] = (batch_index, delta as u32);
+            }
+            batches.push((partition, CheckedBatch::encode(&records)));
+        }
         Ok(RoutedRequest {
             topic,
-            partitions,
+            batches,
+            record_slots: Some(record_slots),
             record_count,
             payload_bytes,
+        })
+    }
+
+    fn check_batches(
+        &self,
+        topic: Arc<Topic>,
+        batches: Vec<(u32, Bytes)>,
+    ) -> Result<RoutedRequest, BrokerError> {
+        let mut checked = Vec::with_capacity(batches.len());
+        for (partition, bytes) in batches {
+            let partition = check_partition(&topic, partition)?;
+            checked.push((partition, CheckedBatch::check(bytes, &self.config.limits)?));
+        }
+        Ok(RoutedRequest {
+            topic,
+            record_count: checked.iter().map(|(_, b)| b.record_count() as usize).sum(),
+            payload_bytes: checked.iter().map(|(_, b)| b.payload_bytes()).sum(),
+            batches: checked,
+            record_slots: None,
         })
     }
 
@@ -119,58 +219,75 @@ impl Broker {
             && records + next.record_count <= MAX_RECORDS_PER_BATCH
     }
 
-    /// Appends routed requests of one topic together, one batch per partition, keeping their
-    /// order; returns each request's positions. Callers check [`Broker::can_coalesce`] first.
+    /// Appends routed requests of one topic together, keeping their order: per partition, their
+    /// batches go in one write (and one fsync). Returns where each request's records landed.
+    /// Callers check [`Broker::can_coalesce`] first.
     pub async fn append_routed(
         &self,
         requests: Vec<RoutedRequest>,
-    ) -> Result<Vec<Vec<RecordPosition>>, BrokerError> {
+    ) -> Result<Vec<Produced>, BrokerError> {
         let Some(topic) = requests.first().map(|r| r.topic.clone()) else {
             return Ok(Vec::new());
         };
-        let mut merged: BTreeMap<u32, MergedBatch> = BTreeMap::new();
-        let mut positions: Vec<Vec<RecordPosition>> = Vec::with_capacity(requests.len());
+        let mut merged: BTreeMap<u32, MergedBatches> = BTreeMap::new();
+        let mut produced = Vec::with_capacity(requests.len());
         for (request_index, request) in requests.into_iter().enumerate() {
             debug_assert!(Arc::ptr_eq(&topic, &request.topic));
-            positions.push(vec![
-                RecordPosition {
-                    partition: 0,
-                    offset: 0,
-                };
-                request.record_count
-            ]);
-            for (partition, (indexes, records)) in request.partitions {
+            produced.push(Produced {
+                batches: vec![BatchPosition::default(); request.batches.len()],
+                record_slots: request.record_slots,
+            });
+            for (batch_index, (partition, batch)) in request.batches.into_iter().enumerate() {
                 let entry = merged.entry(partition).or_default();
-                entry
-                    .0
-                    .extend(indexes.into_iter().map(|index| (request_index, index)));
-                entry.1.extend(records);
+                entry.0.push((request_index, batch_index));
+                entry.1.push(batch);
             }
         }
-        let appends = merged.into_iter().map(|(partition, (origins, records))| {
+        let appends = merged.into_iter().map(|(partition, (origins, batches))| {
             let topic = topic.clone();
             async move {
-                let outcome =
-                    topic
-                        .partition(partition)?
-                        .append(records)
-                        .await
-                        .map_err(|e| match e {
-                            BrokerError::Storage(source) => BrokerError::PartitionWrite {
-                                topic: topic.name(),
-                                partition,
-                                source,
-                            },
-                            other => other,
-                        })?;
-                Ok::<_, BrokerError>((partition, origins, outcome.base_offset))
+                let counts: Vec<u64> = batches.iter().map(CheckedBatch::record_count).collect();
+                let outcome = topic
+                    .partition(partition)?
+                    .append_batches(batches)
+                    .await
+                    .map_err(|e| match e {
+                        BrokerError::Storage(source) => BrokerError::PartitionWrite {
+                            topic: topic.name(),
+                            partition,
+                            source,
+                        },
+                        other => other,
+                    })?;
+                Ok::<_, BrokerError>((partition, origins, counts, outcome.base_offset))
             }
         });
-        for (partition, origins, base_offset) in futures::future::try_join_all(appends).await? {
-            for ((request, index), offset) in origins.into_iter().zip(base_offset..) {
-                positions[request][index] = RecordPosition { partition, offset };
+        for (partition, origins, counts, base_offset) in
+            futures::future::try_join_all(appends).await?
+        {
+            let mut offset = base_offset;
+            for ((request, batch), record_count) in origins.into_iter().zip(counts) {
+                produced[request].batches[batch] = BatchPosition {
+                    partition,
+                    base_offset: offset,
+                    record_count,
+                };
+                offset += record_count;
             }
         }
-        Ok(positions)
+        Ok(produced)
     }
+}
+
+/// `partition` if the topic has it.
+fn check_partition(topic: &Topic, partition: u32) -> Result<u32, BrokerError> {
+    let partitions = topic.partition_count();
+    if partition >= partitions {
+        return Err(BrokerError::PartitionNotFound {
+            topic: topic.name(),
+            partition,
+            partitions,
+        });
+    }
+    Ok(partition)
 }

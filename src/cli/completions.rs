@@ -96,7 +96,7 @@ fn names_from_broker(listing: Listing) -> Vec<clap_complete::CompletionCandidate
     };
     let list = async {
         let client = ctx.connect().await?;
-        Ok::<_, crate::client::ClientError>(match listing {
+        Ok::<_, anyhow::Error>(match listing {
             Listing::Topics => client
                 .list_topics()
                 .await?

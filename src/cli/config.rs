@@ -20,6 +20,12 @@ pub struct Config {
     pub fsync: Option<String>,
     /// Bearer token sent to brokers started with `--auth-tokens`.
     pub token: Option<String>,
+    /// Client commands talk TLS, trusting the CA certificates in this PEM file.
+    pub tls_ca: Option<PathBuf>,
+    /// The client's certificate chain, for brokers that require one (`serve` ignores it).
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of `tls_cert` (`serve` ignores it).
+    pub tls_key: Option<PathBuf>,
 }
 
 /// The comment at the top of a file written by `flashq init`.

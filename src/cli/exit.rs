@@ -96,10 +96,16 @@ pub fn from_client(error: ClientError) -> CliError {
     let code = match &error {
         ClientError::Unreachable { .. } => {
             return CliError::new(ExitCode::Unreachable, error.to_string()).with_hint(
-                "is `flashq serve` running there? Set the address with --broker or FLASHQ_BROKER",
+                "is `flashq serve` running there? Set the address with --broker or FLASHQ_BROKER; \
+                 a broker that serves TLS needs --tls-ca, and --tls-cert and --tls-key if it requires client certificates",
             );
         }
         ClientError::InvalidAddress { .. } => ExitCode::Usage,
+        ClientError::BadBatch(_) => ExitCode::Corrupt,
+        ClientError::InvalidTls(_) => {
+            return CliError::new(ExitCode::InvalidInput, error.to_string())
+                .with_hint("check the certificates in --tls-ca, --tls-cert and --tls-key");
+        }
         ClientError::Status(status) => match status.code() {
             Code::NotFound => ExitCode::NotFound,
             Code::InvalidArgument | Code::OutOfRange => ExitCode::InvalidInput,

@@ -178,6 +178,10 @@ fn from_flags(current: Config, args: &InitArgs) -> Result<Config, CliError> {
         data_dir: args.data_dir.clone().or(current.data_dir),
         fsync: args.fsync.map(|f| f.to_string()).or(current.fsync),
         token: args.token.clone().or(current.token),
+        // Not asked for: kept as the file has them.
+        tls_ca: current.tls_ca,
+        tls_cert: current.tls_cert,
+        tls_key: current.tls_key,
     }))
 }
 
@@ -191,7 +195,7 @@ fn with_defaults(config: Config) -> Config {
         fsync: config
             .fsync
             .or_else(|| Some(FsyncPolicy::default().to_string())),
-        token: config.token,
+        ..config
     }
 }
 
@@ -266,6 +270,10 @@ async fn ask(current: Config, no_check: bool) -> anyhow::Result<Config> {
         data_dir: Some(PathBuf::from(data_dir.trim())),
         fsync: Some(fsync.to_string()),
         token,
+        // Not asked for: kept as the file has them.
+        tls_ca: current.tls_ca,
+        tls_cert: current.tls_cert,
+        tls_key: current.tls_key,
     })
 }
 

@@ -27,6 +27,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::client::BrokerTarget;
+use crate::tls::{ClientTls, read_certificates, read_identity};
+
 pub use exit::{CliError, ExitCode};
 pub use output::OutputFormat;
 
@@ -43,7 +46,7 @@ pub struct Cli {
 /// Flags every subcommand takes. Precedence: flag > environment > config file > default.
 #[derive(Debug, Args, Clone)]
 pub struct GlobalArgs {
-    /// Broker address [default: http://127.0.0.1:50051]
+    /// Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]
     #[arg(long, global = true, env = "FLASHQ_BROKER", value_name = "URL")]
     pub broker: Option<String>,
     /// Output format [default: text]
@@ -61,6 +64,17 @@ pub struct GlobalArgs {
         hide_env_values = true
     )]
     pub token: Option<String>,
+    /// Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the
+    /// config file's tls_ca, else plain text]
+    #[arg(long, global = true, env = "FLASHQ_TLS_CA", value_name = "PATH")]
+    pub tls_ca: Option<PathBuf>,
+    /// PEM certificate chain: for serve, the broker's (turns TLS on); for client commands, the
+    /// client's, for brokers that require one (mutual TLS, with --tls-ca)
+    #[arg(long, global = true, env = "FLASHQ_TLS_CERT", value_name = "PATH")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)
+    #[arg(long, global = true, env = "FLASHQ_TLS_KEY", value_name = "PATH")]
+    pub tls_key: Option<PathBuf>,
     /// Print only results, no notices
     #[arg(short, long, global = true)]
     pub quiet: bool,
@@ -113,6 +127,80 @@ pub enum Command {
     Man(man::ManArgs),
 }
 
+/// PEM file paths for TLS, as resolved; the files are read when a command uses them.
+#[derive(Debug, Clone, Default)]
+pub struct TlsFiles {
+    /// CA certificates a client trusts the broker's certificate by; set means TLS.
+    pub ca: Option<PathBuf>,
+    /// A certificate chain: the broker's for `serve`, the client's for mutual TLS.
+    pub cert: Option<PathBuf>,
+    /// The private key of `cert`.
+    pub key: Option<PathBuf>,
+}
+
+impl TlsFiles {
+    /// From flags and environment only.
+    pub fn from_flags(global: &GlobalArgs) -> TlsFiles {
+        TlsFiles {
+            ca: global.tls_ca.clone(),
+            cert: global.tls_cert.clone(),
+            key: global.tls_key.clone(),
+        }
+    }
+
+    /// Flags and environment over the config file. The certificate and key are taken as a
+    /// pair from one source, so a flag's certificate is never matched with the file's key.
+    fn resolve(global: &GlobalArgs, config: &config::Config) -> TlsFiles {
+        let flags = Self::from_flags(global);
+        let (cert, key) = if flags.cert.is_some() || flags.key.is_some() {
+            (flags.cert, flags.key)
+        } else {
+            (config.tls_cert.clone(), config.tls_key.clone())
+        };
+        TlsFiles {
+            ca: flags.ca.or_else(|| config.tls_ca.clone()),
+            cert,
+            key,
+        }
+    }
+
+    /// Reads the client's files: `None` without a CA (plain text).
+    fn client_tls(&self) -> Result<Option<ClientTls>, CliError> {
+        let identity_files = match (&self.cert, &self.key) {
+            (Some(cert), Some(key)) => Some((cert, key)),
+            (None, None) => None,
+            _ => {
+                return Err(CliError::new(
+                    ExitCode::Usage,
+                    "--tls-cert and --tls-key go together: the client's certificate and its key",
+                ));
+            }
+        };
+        let Some(ca) = &self.ca else {
+            if identity_files.is_some() {
+                return Err(CliError::new(
+                    ExitCode::Usage,
+                    "--tls-cert and --tls-key need --tls-ca: the CA to trust the broker by",
+                ));
+            }
+            return Ok(None);
+        };
+        let ca = read_certificates(ca).map_err(|e| {
+            CliError::new(ExitCode::InvalidInput, format!("cannot use --tls-ca: {e}"))
+        })?;
+        let identity = match identity_files {
+            Some((cert, key)) => Some(read_identity(cert, key).map_err(|e| {
+                CliError::new(
+                    ExitCode::InvalidInput,
+                    format!("cannot use --tls-cert/--tls-key: {e}"),
+                )
+            })?),
+            None => None,
+        };
+        Ok(Some(ClientTls::new(ca, identity)))
+    }
+}
+
 /// The settings every command resolves from flags, environment, config file and defaults.
 #[derive(Debug, Clone)]
 pub struct Context {
@@ -122,51 +210,66 @@ pub struct Context {
     pub log_format: LogFormat,
     /// Bearer token sent to the broker, if any.
     pub token: Option<String>,
+    /// TLS files for client commands.
+    pub tls: TlsFiles,
     pub config: config::Config,
+}
+
+/// The broker to use when none is named: the local one, over TLS when a CA is set.
+fn default_broker(tls: &TlsFiles) -> String {
+    match tls.ca {
+        Some(_) => crate::client::DEFAULT_TLS_BROKER.to_string(),
+        None => crate::client::DEFAULT_BROKER.to_string(),
+    }
 }
 
 impl Context {
     /// Resolves the global flags against the config file.
     pub fn resolve(global: &GlobalArgs) -> Result<Context, CliError> {
         let config = config::Config::load(global.config.as_deref())?;
+        let tls = TlsFiles::resolve(global, &config);
         Ok(Context {
             broker: global
                 .broker
                 .clone()
                 .or_else(|| config.broker.clone())
-                .unwrap_or_else(|| crate::client::DEFAULT_BROKER.to_string()),
+                .unwrap_or_else(|| default_broker(&tls)),
             output: global.output.or(config.output).unwrap_or_default(),
             quiet: global.quiet,
             log_format: global.log_format,
             token: global.token.clone().or_else(|| config.token.clone()),
+            tls,
             config,
         })
     }
 
-    /// The broker these settings name, with their token.
-    pub fn target(&self) -> crate::client::BrokerTarget {
-        crate::client::BrokerTarget {
+    /// The broker these settings name, with their token and TLS files (read here).
+    pub fn target(&self) -> Result<BrokerTarget, CliError> {
+        Ok(BrokerTarget {
             address: self.broker.clone(),
             token: self.token.clone(),
-        }
+            tls: self.tls.client_tls()?,
+        })
     }
 
     /// Connects to the broker these settings name.
-    pub async fn connect(&self) -> Result<crate::client::Client, crate::client::ClientError> {
-        self.target().connect().await
+    pub async fn connect(&self) -> anyhow::Result<crate::client::Client> {
+        Ok(self.target()?.connect().await?)
     }
 
     /// The settings without any config file: flags, environment and defaults only.
     pub fn without_config(global: &GlobalArgs) -> Context {
+        let tls = TlsFiles::from_flags(global);
         Context {
             broker: global
                 .broker
                 .clone()
-                .unwrap_or_else(|| crate::client::DEFAULT_BROKER.to_string()),
+                .unwrap_or_else(|| default_broker(&tls)),
             output: global.output.unwrap_or_default(),
             quiet: global.quiet,
             log_format: global.log_format,
             token: global.token.clone(),
+            tls,
             config: config::Config::default(),
         }
     }
@@ -182,7 +285,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     };
     init_logging(&cli.global, matches!(cli.command, Command::Serve(_)));
     match cli.command {
-        Command::Serve(args) => serve::run(args, &ctx).await,
+        Command::Serve(args) => serve::run(args, &ctx, &TlsFiles::from_flags(&cli.global)).await,
         Command::Produce(args) => produce::run(args, &ctx).await,
         Command::Consume(args) => consume::run(args, &ctx).await,
         Command::Subscribe(args) => subscribe::run(args, &ctx).await,

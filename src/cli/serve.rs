@@ -2,7 +2,7 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
@@ -19,8 +19,10 @@ use crate::storage::offset_store::{
 };
 use crate::storage::{FsyncPolicy, RecordLimits, Storage, StorageError};
 
+use crate::tls::{ServerTls, read_certificates, read_identity};
+
 use super::shutdown::shutdown_signal;
-use super::{CliError, Context, ExitCode, LogFormat};
+use super::{CliError, Context, ExitCode, LogFormat, TlsFiles};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StorageKind {
@@ -67,6 +69,10 @@ pub struct ServeArgs {
     /// their produce/consume/admin rights per topic prefix (see docs/operations.md) [default: off]
     #[arg(long, env = "FLASHQ_AUTH_TOKENS", value_name = "PATH")]
     pub auth_tokens: Option<PathBuf>,
+    /// Mutual TLS: accept only clients whose certificate is signed by a CA in this PEM file;
+    /// needs --tls-cert and --tls-key, which turn TLS on [default: off]
+    #[arg(long, env = "FLASHQ_TLS_CLIENT_CA", value_name = "PATH")]
+    pub tls_client_ca: Option<PathBuf>,
     /// Most client connections served at once; a connection over the limit is closed as soon as
     /// it is accepted (and a warning logged, at most every 10 s)
     #[arg(long, default_value_t = crate::server::DEFAULT_MAX_CONNECTIONS, value_name = "N")]
@@ -132,7 +138,52 @@ pub fn default_data_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("flashq-data"))
 }
 
-pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
+/// Reads the broker's TLS files: none means plain text. `identity` holds the global
+/// --tls-cert/--tls-key from flags or environment only: the config file's TLS keys are client
+/// settings.
+fn load_tls(identity: &TlsFiles, client_ca: Option<&Path>) -> Result<Option<ServerTls>, CliError> {
+    let (cert, key) = match (&identity.cert, &identity.key) {
+        (Some(cert), Some(key)) => (cert, key),
+        (None, None) if client_ca.is_none() => return Ok(None),
+        (None, None) => {
+            return Err(CliError::new(
+                ExitCode::Usage,
+                "--tls-client-ca needs --tls-cert and --tls-key: mutual TLS is TLS first",
+            ));
+        }
+        _ => {
+            return Err(CliError::new(
+                ExitCode::Usage,
+                "--tls-cert and --tls-key go together: the broker's certificate and its key",
+            ));
+        }
+    };
+    let identity = read_identity(cert, key).map_err(|e| {
+        CliError::new(
+            ExitCode::InvalidInput,
+            format!("cannot use --tls-cert/--tls-key: {e}"),
+        )
+    })?;
+    let client_ca = match client_ca {
+        Some(path) => Some(read_certificates(path).map_err(|e| {
+            CliError::new(
+                ExitCode::InvalidInput,
+                format!("cannot use --tls-client-ca: {e}"),
+            )
+        })?),
+        None => None,
+    };
+    let tls = ServerTls::new(identity, client_ca).map_err(|e| {
+        CliError::new(
+            ExitCode::InvalidInput,
+            format!("TLS settings rejected: {e}"),
+        )
+        .with_hint("check that --tls-key is the key of the first certificate in --tls-cert")
+    })?;
+    Ok(Some(tls))
+}
+
+pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> anyhow::Result<()> {
     let limits = RecordLimits {
         max_record_bytes: args.max_record_bytes,
         max_batch_bytes: args.max_batch_bytes,
@@ -162,11 +213,31 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
         )),
         None => None,
     };
-    if acl.is_none() && !args.listen.ip().is_loopback() {
+    let tls = load_tls(tls_identity, args.tls_client_ca.as_deref())?;
+    if tls_identity.ca.is_some() {
+        // A CA for the broker to trust clients by is --tls-client-ca; never let the client flag
+        // look as if it turned mutual TLS on.
         tracing::warn!(
-            listen = %args.listen,
-            "listening beyond loopback without --auth-tokens: anyone who can reach this port can read and write every topic"
+            "serve ignores --tls-ca (FLASHQ_TLS_CA), a client setting: mutual TLS is --tls-client-ca"
         );
+    }
+    // A client certificate signed by --tls-client-ca authenticates the client.
+    let mutual_tls = tls
+        .as_ref()
+        .is_some_and(ServerTls::requires_client_certificates);
+    if !args.listen.ip().is_loopback() {
+        if acl.is_none() && !mutual_tls {
+            tracing::warn!(
+                listen = %args.listen,
+                "listening beyond loopback without --auth-tokens or --tls-client-ca: anyone who can reach this port can read and write every topic"
+            );
+        }
+        if acl.is_some() && tls.is_none() {
+            tracing::warn!(
+                listen = %args.listen,
+                "bearer tokens cross the network in plain text: add --tls-cert and --tls-key"
+            );
+        }
     }
     let data_dir = args
         .data_dir
@@ -255,10 +326,15 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
             StorageKind::File => format!("data dir {}, fsync {fsync}", data_dir.display()),
             StorageKind::Memory => "in memory".to_string(),
         };
+        let transport = match &tls {
+            None => "plain text",
+            Some(_) if mutual_tls => "TLS, client certificates required",
+            Some(_) => "TLS",
+        };
         notice(
             ctx,
             &format!(
-                "flashq {} serving on {bound} ({where_})",
+                "flashq {} serving on {bound} ({transport}; {where_})",
                 env!("CARGO_PKG_VERSION")
             ),
         );
@@ -302,6 +378,7 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
         stopped(),
         metrics,
         Authenticator::new(acl),
+        tls,
         args.max_connections,
     )
     .await?;

@@ -103,7 +103,7 @@ pub async fn run(args: SubscribeArgs, ctx: &Context) -> anyhow::Result<()> {
     let mut buffer = Vec::new();
     let mut printed = 0u64;
     let max = args.max.unwrap_or(u64::MAX);
-    let target = ctx.target();
+    let target = ctx.target()?;
     let mut current = Some(subscription);
     loop {
         let Some(subscription) = current.as_mut() else {

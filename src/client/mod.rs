@@ -12,7 +12,10 @@ use tokio_stream::StreamExt;
 use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_client::HealthClient;
 
+use crate::tls::ClientTls;
 use crate::wire::v1 as pb;
 use crate::wire::v1::admin_client::AdminClient;
 use crate::wire::v1::fetch_client::FetchClient;
@@ -31,10 +34,16 @@ pub use types::{
 
 /// Where clients look for a broker when nothing else is configured.
 pub const DEFAULT_BROKER: &str = "http://127.0.0.1:50051";
+/// Where clients with TLS settings look for a broker when nothing else is configured.
+pub const DEFAULT_TLS_BROKER: &str = "https://127.0.0.1:50051";
 /// How long connecting to a broker may take before it counts as unreachable.
 pub const CONNECT_TIMEOUT_MS: u64 = 3_000;
 /// The largest message the client sends or accepts.
 pub const MAX_MESSAGE_BYTES: usize = 96 * 1024 * 1024;
+/// HTTP/2 flow-control windows for what the broker sends (fetch responses of several MiB). h2's
+/// default of 64 KiB made every large response wait for a dozen window updates.
+pub const HTTP2_STREAM_WINDOW_BYTES: u32 = 8 * 1024 * 1024;
+pub const HTTP2_CONNECTION_WINDOW_BYTES: u32 = 16 * 1024 * 1024;
 /// Produce requests a stream may have sent and not yet seen acknowledged.
 pub const PRODUCE_STREAM_IN_FLIGHT: usize = 8;
 
@@ -45,8 +54,13 @@ pub enum ClientError {
     Unreachable { address: String, reason: String },
     #[error("invalid broker address {address:?}: {reason}")]
     InvalidAddress { address: String, reason: String },
+    /// The TLS library refused the settings (a client certificate it cannot use, ...).
+    #[error("TLS settings rejected: {0}")]
+    InvalidTls(String),
     #[error("{}", .0.message())]
     Status(#[from] tonic::Status),
+    #[error("the broker sent a damaged record batch: {0}")]
+    BadBatch(#[from] crate::storage::batch::BatchError),
 }
 
 impl ClientError {
@@ -72,17 +86,111 @@ pub struct Client {
     subscribe: SubscribeClient<Transport>,
 }
 
-/// Where a broker is and the token to show it.
+/// Where a broker is, the token to show it and the TLS to reach it with.
 #[derive(Debug, Clone)]
 pub struct BrokerTarget {
     pub address: String,
     pub token: Option<String>,
+    /// `None` is plain text (`http://`); set, the connection is TLS (`https://`).
+    pub tls: Option<ClientTls>,
 }
 
 impl BrokerTarget {
-    /// Connects to the broker with the token, if any.
+    /// A broker reached in plain text without a token.
+    pub fn plain(address: &str) -> BrokerTarget {
+        BrokerTarget {
+            address: address.to_string(),
+            token: None,
+            tls: None,
+        }
+    }
+
+    /// Connects and checks that the broker answers, all within [`CONNECT_TIMEOUT_MS`]; every
+    /// call then carries the token, if any.
     pub async fn connect(&self) -> Result<Client> {
-        Client::connect_with_token(&self.address, self.token.as_deref()).await
+        let bearer = BearerToken::new(self.token.as_deref())?;
+        let address = url_for(&self.address, self.tls.is_some())?;
+        let mut endpoint = Endpoint::from_shared(address.clone())
+            .map_err(|e| ClientError::InvalidAddress {
+                address: address.clone(),
+                reason: e.to_string(),
+            })?
+            .connect_timeout(Duration::from_millis(CONNECT_TIMEOUT_MS))
+            .tcp_nodelay(true)
+            .initial_stream_window_size(HTTP2_STREAM_WINDOW_BYTES)
+            .initial_connection_window_size(HTTP2_CONNECTION_WINDOW_BYTES);
+        if let Some(tls) = &self.tls {
+            endpoint = endpoint
+                .tls_config(tls.tonic_config())
+                .map_err(|e| ClientError::InvalidTls(crate::tls::error_chain(&e)))?;
+        }
+        let unreachable = |reason: String| ClientError::Unreachable {
+            address: address.clone(),
+            reason,
+        };
+        let connected = tokio::time::timeout(
+            Duration::from_millis(CONNECT_TIMEOUT_MS),
+            connect_and_check(endpoint),
+        )
+        .await
+        .map_err(|_| unreachable(format!("no answer within {CONNECT_TIMEOUT_MS} ms")))?;
+        let channel = connected.map_err(unreachable)?;
+        Ok(Client::over(channel, bearer, address))
+    }
+}
+
+/// Opens the channel and makes one health check on it. A broker that refuses the connection
+/// only once it is used (a TLS broker hearing plain text, a mutual-TLS broker refusing a client
+/// without a certificate after the handshake) is then reported here, as unreachable, and not as
+/// an odd error from the first real call. The health service is open even with auth on.
+async fn connect_and_check(endpoint: Endpoint) -> std::result::Result<Channel, String> {
+    let channel = endpoint.connect().await.map_err(|e| innermost(&e))?;
+    HealthClient::new(channel.clone())
+        .check(HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .map_err(|status| {
+            let detail = std::error::Error::source(&status).map(innermost);
+            let message = match detail {
+                Some(detail) if detail != status.message() => {
+                    format!("{}: {detail}", status.message())
+                }
+                _ => status.message().to_string(),
+            };
+            format!("connected, but the first call failed: {message}")
+        })?;
+    Ok(channel)
+}
+
+/// The message of the deepest error under `error`: the one that says what went wrong.
+fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut deepest = error;
+    while let Some(inner) = deepest.source() {
+        deepest = inner;
+    }
+    deepest.to_string()
+}
+
+/// The URL to dial: `host:port` gets the scheme that matches the TLS setting, and a URL whose
+/// scheme contradicts it is refused, since tonic would silently speak plain text to an
+/// `http://` URL even with TLS settings.
+fn url_for(address: &str, tls: bool) -> Result<String> {
+    let invalid = |reason: &str| ClientError::InvalidAddress {
+        address: address.to_string(),
+        reason: reason.to_string(),
+    };
+    match (address.split_once("://"), tls) {
+        (None, false) => Ok(format!("http://{address}")),
+        (None, true) => Ok(format!("https://{address}")),
+        (Some(("http", _)), false) | (Some(("https", _)), true) => Ok(address.to_string()),
+        (Some(("http", _)), true) => Err(invalid(
+            "http:// is plain text but TLS is configured: use https:// or host:port",
+        )),
+        (Some(("https", _)), false) => Err(invalid(
+            "https:// needs TLS settings: the CA certificate to trust the broker by",
+        )),
+        (Some(_), _) => Err(invalid("the scheme must be http:// or https://")),
     }
 }
 
@@ -141,35 +249,15 @@ pub fn validate_address(address: &str) -> std::result::Result<String, String> {
 }
 
 impl Client {
-    /// Connects without a token, failing within [`CONNECT_TIMEOUT_MS`] when no broker answers.
+    /// Connects in plain text without a token, failing within [`CONNECT_TIMEOUT_MS`] when no
+    /// broker answers.
     pub async fn connect(address: &str) -> Result<Client> {
-        Self::connect_with_token(address, None).await
+        BrokerTarget::plain(address).connect().await
     }
 
-    /// Connects, sending `token` as a bearer token on every call.
-    pub async fn connect_with_token(address: &str, token: Option<&str>) -> Result<Client> {
-        let bearer = BearerToken::new(token)?;
-        let address = normalize_address(address);
-        let endpoint = Endpoint::from_shared(address.clone())
-            .map_err(|e| ClientError::InvalidAddress {
-                address: address.clone(),
-                reason: e.to_string(),
-            })?
-            .connect_timeout(Duration::from_millis(CONNECT_TIMEOUT_MS))
-            .tcp_nodelay(true);
-        let channel = endpoint.connect().await.map_err(|e| {
-            let mut reason = e.to_string();
-            let mut source = std::error::Error::source(&e);
-            while let Some(inner) = source {
-                reason = inner.to_string();
-                source = inner.source();
-            }
-            ClientError::Unreachable {
-                address: address.clone(),
-                reason,
-            }
-        })?;
-        Ok(Client {
+    /// The typed stubs over a connected channel.
+    fn over(channel: Channel, bearer: BearerToken, address: String) -> Client {
+        Client {
             produce: ProduceClient::with_interceptor(channel.clone(), bearer.clone())
                 .max_decoding_message_size(MAX_MESSAGE_BYTES)
                 .max_encoding_message_size(MAX_MESSAGE_BYTES),
@@ -181,7 +269,7 @@ impl Client {
             subscribe: SubscribeClient::with_interceptor(channel, bearer)
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),
             address,
-        })
+        }
     }
 
     pub fn address(&self) -> &str {
@@ -197,13 +285,10 @@ impl Client {
         let response = self
             .produce
             .clone()
-            .produce(pb::ProduceRequest {
-                topic: topic.to_string(),
-                records: records.into_iter().map(Into::into).collect(),
-            })
+            .produce(types::produce_request(topic, records))
             .await?
             .into_inner();
-        Ok(response.positions.into_iter().map(Into::into).collect())
+        Ok(types::positions_from_wire(response))
     }
 
     /// Opens an ordered produce stream: send batches on the [`ProduceSender`] while reading each
@@ -244,10 +329,19 @@ impl Client {
                 max_records,
                 max_bytes: None,
                 max_wait_ms,
+                record_batches: true,
             })
             .await?
             .into_inner();
-        Ok(response.into())
+        let mut fetched = types::fetch_batch_from_wire(response)?;
+        // Whole batches may carry more than asked for; the rest is read by the next fetch.
+        if let Some(max) = max_records.map(|m| m.max(1) as usize)
+            && fetched.records.len() > max
+        {
+            fetched.records.truncate(max);
+            fetched.next_offset = fetched.records[max - 1].offset + 1;
+        }
+        Ok(fetched)
     }
 
     /// Resolves a position in one partition to an offset; also returns the log's bounds.
@@ -398,10 +492,7 @@ impl ProduceSender {
     /// ends the stream once the queued batches are sent.
     pub async fn send(&self, records: Vec<ProducerRecord>) -> bool {
         self.requests
-            .send(pb::ProduceRequest {
-                topic: self.topic.clone(),
-                records: records.into_iter().map(Into::into).collect(),
-            })
+            .send(types::produce_request(&self.topic, records))
             .await
             .is_ok()
     }
@@ -416,9 +507,7 @@ impl ProduceAcks {
     /// The positions of the next acknowledged batch, `None` when the stream is complete.
     pub async fn next(&mut self) -> Result<Option<Vec<ProducedPosition>>> {
         match self.responses.next().await {
-            Some(Ok(response)) => Ok(Some(
-                response.positions.into_iter().map(Into::into).collect(),
-            )),
+            Some(Ok(response)) => Ok(Some(types::positions_from_wire(response))),
             Some(Err(status)) => Err(status.into()),
             None => Ok(None),
         }

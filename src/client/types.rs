@@ -2,6 +2,7 @@
 
 use bytes::Bytes;
 
+use crate::storage::{self, batch, batch::BatchError};
 use crate::wire::v1 as pb;
 
 /// A record header: string key, binary value.
@@ -156,21 +157,104 @@ pub fn consumed_from_wire(partition: u32, r: pb::StoredRecord) -> ConsumedRecord
     }
 }
 
-impl From<pb::FetchResponse> for FetchBatch {
-    fn from(response: pb::FetchResponse) -> Self {
-        let partition = response.partition;
-        FetchBatch {
-            partition,
-            records: response
-                .records
-                .into_iter()
-                .map(|r| consumed_from_wire(partition, r))
-                .collect(),
-            next_offset: response.next_offset,
-            log_start_offset: response.log_start_offset,
-            log_end_offset: response.log_end_offset,
-        }
+/// What one fetch returned, decoding the stored batches it may carry (records before the read's
+/// start, in its first batch, are skipped). A batch that does not decode is an error, never a
+/// record.
+pub fn fetch_batch_from_wire(response: pb::FetchResponse) -> Result<FetchBatch, BatchError> {
+    let partition = response.partition;
+    let mut records: Vec<ConsumedRecord> = response
+        .records
+        .into_iter()
+        .map(|r| consumed_from_wire(partition, r))
+        .collect();
+    let mut stored = Vec::new();
+    for bytes in response.batches {
+        stored.clear();
+        batch::decode_into(bytes, None, response.start_offset, &mut stored)?;
+        records.extend(stored.drain(..).map(|s| {
+            ConsumedRecord {
+                partition,
+                offset: s.offset,
+                timestamp_ms: s.record.timestamp_ms,
+                key: s.record.key,
+                value: s.record.value,
+                headers: s
+                    .record
+                    .headers
+                    .into_iter()
+                    .map(|h| Header {
+                        key: h.key,
+                        value: h.value,
+                    })
+                    .collect(),
+            }
+        }));
     }
+    Ok(FetchBatch {
+        partition,
+        records,
+        next_offset: response.next_offset,
+        log_start_offset: response.log_start_offset,
+        log_end_offset: response.log_end_offset,
+    })
+}
+
+/// A produce request for `records`. Records that all name the same partition are sent as one
+/// batch encoded here (the broker checks and stores it as it is, without re-encoding); others
+/// go as records for the broker to route. Records without a timestamp get this machine's clock
+/// in a batch, the broker's otherwise.
+pub fn produce_request(topic: &str, records: Vec<ProducerRecord>) -> pb::ProduceRequest {
+    let partition = records.first().and_then(|r| r.partition);
+    let one_partition = partition.is_some() && records.iter().all(|r| r.partition == partition);
+    let Some(partition) = partition.filter(|_| one_partition) else {
+        return pb::ProduceRequest {
+            topic: topic.to_string(),
+            records: records.into_iter().map(Into::into).collect(),
+            batches: Vec::new(),
+        };
+    };
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    let records: Vec<storage::Record> = records
+        .into_iter()
+        .map(|r| storage::Record {
+            timestamp_ms: r.timestamp_ms.unwrap_or(now_ms),
+            key: r.key,
+            value: r.value,
+            headers: r
+                .headers
+                .into_iter()
+                .map(|h| storage::Header {
+                    key: h.key,
+                    value: h.value,
+                })
+                .collect(),
+        })
+        .collect();
+    pb::ProduceRequest {
+        topic: topic.to_string(),
+        records: Vec::new(),
+        batches: vec![pb::PartitionBatch {
+            partition,
+            batch: Bytes::from(batch::encode(0, &records)),
+        }],
+    }
+}
+
+/// Each produced record's position, in request order, from either form of answer.
+pub fn positions_from_wire(response: pb::ProduceResponse) -> Vec<ProducedPosition> {
+    let mut positions: Vec<ProducedPosition> =
+        response.positions.into_iter().map(Into::into).collect();
+    for b in response.batches {
+        positions.extend(
+            (b.base_offset..b.base_offset + b.record_count as u64).map(|offset| ProducedPosition {
+                partition: b.partition,
+                offset,
+            }),
+        );
+    }
+    positions
 }
 
 impl From<TopicSettings> for pb::TopicConfig {

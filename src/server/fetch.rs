@@ -81,14 +81,23 @@ impl Fetch for FetchService {
                     .unwrap_or(broker::DEFAULT_FETCH_MAX_RECORDS),
                 max_bytes: request.max_bytes.unwrap_or(broker::DEFAULT_FETCH_MAX_BYTES),
                 max_wait_ms: request.max_wait_ms,
+                record_batches: request.record_batches,
             })
             .await?;
-        self.metrics
-            .record_out(&request.topic, result.records.iter().map(|r| &r.record));
+        if request.record_batches {
+            let bytes = result.batches.iter().map(|b| b.len() as u64).sum();
+            let count = result.next_offset - result.start_offset;
+            self.metrics.counted_out(&request.topic, count, bytes);
+        } else {
+            self.metrics
+                .record_out(&request.topic, result.records.iter().map(|r| &r.record));
+        }
         Ok(Response::new(pb::FetchResponse {
             topic: request.topic,
             partition: request.partition,
             records: result.records.into_iter().map(record_to_wire).collect(),
+            batches: result.batches,
+            start_offset: result.start_offset,
             next_offset: result.next_offset,
             log_start_offset: result.log_start_offset,
             log_end_offset: result.log_end_offset,

@@ -190,6 +190,11 @@ impl Metrics {
     /// Counts records sent to a consumer of `topic`.
     pub fn record_out<'a>(&self, topic: &str, records: impl IntoIterator<Item = &'a Record>) {
         let (count, bytes) = sizes(records);
+        self.counted_out(topic, count, bytes);
+    }
+
+    /// Counts records served as stored batches: `bytes` are the batches' bytes.
+    pub fn counted_out(&self, topic: &str, count: u64, bytes: u64) {
         if count == 0 {
             return;
         }

@@ -9,7 +9,7 @@ use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::broker::acl::{Principal, Right};
-use crate::broker::produce::RoutedRequest;
+use crate::broker::produce::{ProducePayload, Produced, RoutedRequest};
 use crate::broker::{self, Broker, ProduceRecord};
 use crate::storage::{Header, Record};
 use crate::wire::v1 as pb;
@@ -17,6 +17,7 @@ use crate::wire::v1::produce_server::Produce;
 
 use super::auth::{self, authorize};
 use super::metrics::Metrics;
+use super::status::invalid;
 
 /// Produce responses not yet taken by a streaming client; beyond this the stream stops reading
 /// requests, so a client that does not read its acks cannot make the broker buffer them.
@@ -33,7 +34,24 @@ impl ProduceService {
     }
 }
 
-/// Turns wire records into engine records; records without a timestamp get the broker's clock.
+/// Turns a wire request into what the broker routes: records (those without a timestamp get the
+/// broker's clock) or producer-encoded batches.
+fn payload_from_wire(request: pb::ProduceRequest) -> Result<ProducePayload, Status> {
+    match (request.records.is_empty(), request.batches.is_empty()) {
+        (false, false) => Err(invalid(
+            "a produce request carries records or batches, not both",
+        )),
+        (true, false) => Ok(ProducePayload::Batches(
+            request
+                .batches
+                .into_iter()
+                .map(|b| (b.partition, b.batch))
+                .collect(),
+        )),
+        _ => Ok(ProducePayload::Records(records_from_wire(request.records))),
+    }
+}
+
 fn records_from_wire(records: Vec<pb::Record>) -> Vec<ProduceRecord> {
     let now_ms = broker::now_ms();
     records
@@ -62,25 +80,49 @@ async fn produce(
     metrics: &Metrics,
     request: pb::ProduceRequest,
 ) -> Result<pb::ProduceResponse, Status> {
-    let records = records_from_wire(request.records);
-    let count = records.len();
-    let bytes = records.iter().map(|r| r.record.payload_bytes()).sum();
+    let topic = request.topic.clone();
+    let routed = broker.route(&topic, payload_from_wire(request)?).await?;
+    let (count, bytes, by_batch) = (
+        routed.record_count(),
+        routed.payload_bytes(),
+        routed.is_batches(),
+    );
     let started = Instant::now();
-    let positions = broker.produce(&request.topic, records).await?;
+    let produced = broker.append_routed(vec![routed]).await?;
     metrics.observe_append(started.elapsed());
-    metrics.record_in(&request.topic, count, bytes);
-    Ok(response(positions))
+    metrics.record_in(&topic, count, bytes);
+    Ok(response(produced.first(), by_batch))
 }
 
-fn response(positions: Vec<broker::RecordPosition>) -> pb::ProduceResponse {
+/// The wire answer to one request: per batch if it sent batches, else per record.
+fn response(produced: Option<&Produced>, by_batch: bool) -> pb::ProduceResponse {
+    let Some(produced) = produced else {
+        return pb::ProduceResponse::default();
+    };
+    if by_batch {
+        return pb::ProduceResponse {
+            positions: Vec::new(),
+            batches: produced
+                .batches
+                .iter()
+                .map(|b| pb::BatchPosition {
+                    partition: b.partition,
+                    base_offset: b.base_offset,
+                    record_count: b.record_count as u32,
+                })
+                .collect(),
+        };
+    }
     pb::ProduceResponse {
-        positions: positions
+        positions: produced
+            .record_positions()
             .into_iter()
             .map(|p| pb::RecordPosition {
                 partition: p.partition,
                 offset: p.offset,
             })
             .collect(),
+        batches: Vec::new(),
     }
 }
 
@@ -126,19 +168,27 @@ async fn append_stream(
                 None => break,
             }
         }
-        let counts: Vec<(String, usize, usize)> = group
+        let counts: Vec<(String, usize, usize, bool)> = group
             .iter()
-            .map(|r| (r.topic_name(), r.record_count(), r.payload_bytes()))
+            .map(|r| {
+                (
+                    r.topic_name(),
+                    r.record_count(),
+                    r.payload_bytes(),
+                    r.is_batches(),
+                )
+            })
             .collect();
         let started = Instant::now();
         match broker.append_routed(group).await {
-            Ok(positions) => {
+            Ok(produced) => {
                 metrics.observe_append(started.elapsed());
-                for (topic, records, bytes) in &counts {
+                for (topic, records, bytes, _) in &counts {
                     metrics.record_in(topic, *records, *bytes);
                 }
-                for positions in positions {
-                    if responses.send(Ok(response(positions))).await.is_err() {
+                for (produced, (_, _, _, by_batch)) in produced.iter().zip(&counts) {
+                    let response = response(Some(produced), *by_batch);
+                    if responses.send(Ok(response)).await.is_err() {
                         return;
                     }
                 }
@@ -161,9 +211,8 @@ async fn route(
     request: pb::ProduceRequest,
 ) -> Result<RoutedRequest, Status> {
     auth::check(principal, Right::Produce, &request.topic)?;
-    Ok(broker
-        .route(&request.topic, records_from_wire(request.records))
-        .await?)
+    let topic = request.topic.clone();
+    Ok(broker.route(&topic, payload_from_wire(request)?).await?)
 }
 
 type ResponseStream = Pin<Box<dyn Stream<Item = Result<pb::ProduceResponse, Status>> + Send>>;

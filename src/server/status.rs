@@ -45,7 +45,8 @@ fn storage_code(error: &StorageError) -> Code {
         | StorageError::BatchTooLarge { .. }
         | StorageError::TooManyHeaders { .. }
         | StorageError::BadRecordCount { .. }
-        | StorageError::InvalidName { .. } => Code::InvalidArgument,
+        | StorageError::InvalidName { .. }
+        | StorageError::InvalidBatch(_) => Code::InvalidArgument,
         StorageError::OffsetOutOfRange { .. } => Code::OutOfRange,
         StorageError::NoSpace(_) => Code::ResourceExhausted,
         StorageError::Closed => Code::Unavailable,

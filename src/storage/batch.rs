@@ -13,7 +13,7 @@
 
 use bytes::Bytes;
 
-use super::{Header, Record, StoredRecord};
+use super::{Header, MAX_RECORDS_PER_BATCH, Record, RecordLimits, StorageError, StoredRecord};
 
 /// The format version this code writes and reads.
 pub const FORMAT_VERSION: u8 = 1;
@@ -339,36 +339,49 @@ fn decode_records(
     min_offset: u64,
     out: &mut Vec<StoredRecord>,
 ) -> Result<(), BatchError> {
+    // parse() bounded the count by the bytes there are, so this allocation is bounded too.
+    out.reserve(header.record_count as usize);
+    visit_records(header, batch, |offset, record| {
+        if offset >= min_offset {
+            out.push(StoredRecord { offset, record });
+        }
+        Ok::<(), BatchError>(())
+    })
+}
+
+/// Parses every record of a batch whose header and CRC are checked, in order, handing each to
+/// `visit` with its offset; checks that the records fill the batch exactly and agree with the
+/// header. Keys and values are slices of `batch`.
+fn visit_records<E: From<BatchError>>(
+    header: &BatchHeader,
+    batch: &Bytes,
+    mut visit: impl FnMut(u64, Record) -> Result<(), E>,
+) -> Result<(), E> {
     let mut reader = Reader {
         buf: batch,
         pos: BATCH_HEADER_BYTES,
     };
     let count = header.record_count as usize;
-    // parse() bounded the count by the bytes there are, so this allocation is bounded too.
-    out.reserve(count);
     let mut max_timestamp_ms = i64::MIN;
     for delta in 0..count {
         let record_start = reader.pos;
         let length = reader.length("record length")?;
         let record_end = reader.pos + length;
         if reader.buf.get(reader.pos) != Some(&0) {
-            return Err(malformed(reader.pos, "bad record attributes"));
+            return Err(malformed(reader.pos, "bad record attributes").into());
         }
         reader.pos += 1;
         let timestamp_ms = header
             .first_timestamp_ms
             .wrapping_add(reader.varint("timestamp delta")?);
         if reader.varint("offset delta")? != delta as i64 {
-            return Err(malformed(record_start, "offset delta out of sequence"));
+            return Err(malformed(record_start, "offset delta out of sequence").into());
         }
         let key = reader.optional_bytes(batch, "key length")?;
         let value = reader.bytes(batch, "value length")?;
         let header_count = reader.length("header count")?;
         if header_count > (record_end.saturating_sub(reader.pos)) / MIN_HEADER_BYTES {
-            return Err(malformed(
-                reader.pos,
-                "header count too large for the record",
-            ));
+            return Err(malformed(reader.pos, "header count too large for the record").into());
         }
         let mut headers = Vec::with_capacity(header_count);
         for _ in 0..header_count {
@@ -380,35 +393,109 @@ fn decode_records(
             headers.push(Header { key, value });
         }
         if reader.pos != record_end {
-            return Err(malformed(
-                record_start,
-                "record length does not match its fields",
-            ));
+            return Err(malformed(record_start, "record length does not match its fields").into());
         }
         max_timestamp_ms = max_timestamp_ms.max(timestamp_ms);
-        let offset = header.base_offset + delta as u64;
-        if offset >= min_offset {
-            out.push(StoredRecord {
-                offset,
-                record: Record {
-                    timestamp_ms,
-                    key,
-                    value,
-                    headers,
-                },
-            });
-        }
+        visit(
+            header.base_offset + delta as u64,
+            Record {
+                timestamp_ms,
+                key,
+                value,
+                headers,
+            },
+        )?;
     }
     if reader.pos != batch.len() {
-        return Err(malformed(reader.pos, "bytes after the last record"));
+        return Err(malformed(reader.pos, "bytes after the last record").into());
     }
     if max_timestamp_ms != header.max_timestamp_ms {
         return Err(malformed(
             POS_MAX_TIMESTAMP,
             "max timestamp does not match the records",
-        ));
+        )
+        .into());
     }
     Ok(())
+}
+
+/// A whole batch whose framing, CRC and records are checked, and, when a producer sent it,
+/// checked against the record limits: the only form in which a log appends data. Its base
+/// offset is meaningless until the log stamps it.
+#[derive(Debug, Clone)]
+pub struct CheckedBatch {
+    bytes: Bytes,
+    header: BatchHeader,
+    /// Keys, values and headers of all its records: what the record limits count.
+    payload_bytes: usize,
+}
+
+impl CheckedBatch {
+    /// Encodes records that already passed [`RecordLimits::check`].
+    pub fn encode(records: &[Record]) -> CheckedBatch {
+        let mut buf = Vec::new();
+        encode_into(&mut buf, 0, records);
+        let bytes = Bytes::from(buf);
+        let header = BatchHeader::parse(&bytes)
+            .unwrap_or_else(|e| unreachable!("the encoder produced an invalid batch header: {e}"));
+        CheckedBatch {
+            bytes,
+            header,
+            payload_bytes: records.iter().map(Record::payload_bytes).sum(),
+        }
+    }
+
+    /// Checks a batch a producer encoded: framing, CRC, every record, and `limits`. Nothing is
+    /// copied; the batch is kept as it came.
+    pub fn check(bytes: Bytes, limits: &RecordLimits) -> Result<CheckedBatch, StorageError> {
+        let header = BatchHeader::parse(&bytes).map_err(StorageError::InvalidBatch)?;
+        verify_crc(&header, &bytes).map_err(StorageError::InvalidBatch)?;
+        if header.record_count as usize > MAX_RECORDS_PER_BATCH {
+            return Err(StorageError::BadRecordCount {
+                count: header.record_count as usize,
+            });
+        }
+        let mut batch_bytes = 0usize;
+        let mut index = 0usize;
+        visit_records(&header, &bytes, |_, record| {
+            batch_bytes += limits.check_record(index, &record)?;
+            index += 1;
+            Ok::<(), StorageError>(())
+        })?;
+        limits.check_batch_bytes(batch_bytes)?;
+        Ok(CheckedBatch {
+            bytes,
+            header,
+            payload_bytes: batch_bytes,
+        })
+    }
+
+    /// The whole batch as stored, base offset 0 until the log stamps its own.
+    pub fn bytes(&self) -> &Bytes {
+        &self.bytes
+    }
+
+    pub fn header(&self) -> &BatchHeader {
+        &self.header
+    }
+
+    pub fn record_count(&self) -> u64 {
+        self.header.record_count as u64
+    }
+
+    pub fn size_bytes(&self) -> usize {
+        self.bytes.len()
+    }
+
+    pub fn payload_bytes(&self) -> usize {
+        self.payload_bytes
+    }
+}
+
+impl From<BatchError> for StorageError {
+    fn from(error: BatchError) -> Self {
+        StorageError::InvalidBatch(error)
+    }
 }
 
 fn malformed(position: usize, reason: &'static str) -> BatchError {

@@ -6,6 +6,9 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};
 
+use bytes::Bytes;
+
+use super::batch::{self, CheckedBatch};
 use super::{
     AppendOutcome, LogConfig, PartitionLog, Record, RecordLimits, Result, RetentionOutcome,
     Storage, StorageError, StoredRecord, TopicMeta,
@@ -82,6 +85,66 @@ struct MemoryLogState {
     closed: bool,
 }
 
+impl MemoryLogState {
+    /// Appends records (limits checked) as one batch.
+    fn push(&mut self, records: Vec<Record>) -> AppendOutcome {
+        let base_offset = self.end_offset;
+        let size_bytes = records
+            .iter()
+            .map(|r| r.payload_bytes() as u64 + RECORD_OVERHEAD_BYTES)
+            .sum();
+        let max_timestamp_ms = records.iter().map(|r| r.timestamp_ms).max().unwrap_or(0);
+        let last_offset = base_offset + records.len() as u64 - 1;
+        let stored = records
+            .into_iter()
+            .zip(base_offset..)
+            .map(|(record, offset)| StoredRecord { offset, record })
+            .collect();
+        self.batches.push(MemoryBatch {
+            base_offset,
+            records: stored,
+            size_bytes,
+            max_timestamp_ms,
+        });
+        self.end_offset = last_offset + 1;
+        self.size_bytes += size_bytes;
+        AppendOutcome {
+            base_offset,
+            last_offset,
+        }
+    }
+
+    /// The whole batches a read from `from_offset` returns: the one holding it, then the next
+    /// ones while they fit in `max_bytes` (at least one).
+    fn batches_from(&self, from_offset: u64, max_bytes: usize) -> Result<&[MemoryBatch]> {
+        if from_offset < self.start_offset || from_offset > self.end_offset {
+            return Err(StorageError::OffsetOutOfRange {
+                offset: from_offset,
+                start_offset: self.start_offset,
+                end_offset: self.end_offset,
+            });
+        }
+        if from_offset == self.end_offset {
+            return Ok(&[]);
+        }
+        // The batch holding from_offset: the last one whose base is <= it.
+        let first = self
+            .batches
+            .partition_point(|b| b.base_offset <= from_offset)
+            .saturating_sub(1);
+        let mut bytes = 0u64;
+        let mut end = first;
+        for batch in &self.batches[first..] {
+            if end > first && bytes + batch.size_bytes > max_bytes as u64 {
+                break;
+            }
+            bytes += batch.size_bytes;
+            end += 1;
+        }
+        Ok(&self.batches[first..end])
+    }
+}
+
 /// One partition's log in memory.
 pub struct MemoryLog {
     limits: RecordLimits,
@@ -109,56 +172,36 @@ impl PartitionLog for MemoryLog {
         if state.closed {
             return Err(StorageError::Closed);
         }
-        let base_offset = state.end_offset;
-        let stored: Vec<StoredRecord> = records
+        Ok(state.push(records.to_vec()))
+    }
+
+    fn append_batches(&self, batches: &[CheckedBatch]) -> Result<AppendOutcome> {
+        if batches.is_empty() {
+            return Err(StorageError::BadRecordCount { count: 0 });
+        }
+        // Decoding cannot fail: the batches were checked.
+        let decoded = batches
             .iter()
-            .zip(base_offset..)
-            .map(|(record, offset)| StoredRecord {
-                offset,
-                record: record.clone(),
-            })
+            .map(|b| batch::decode(b.bytes().clone()))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        if state.closed {
+            return Err(StorageError::Closed);
+        }
+        let outcomes: Vec<AppendOutcome> = decoded
+            .into_iter()
+            .map(|b| state.push(b.records.into_iter().map(|r| r.record).collect()))
             .collect();
-        let size_bytes = records
-            .iter()
-            .map(|r| r.payload_bytes() as u64 + RECORD_OVERHEAD_BYTES)
-            .sum();
-        let max_timestamp_ms = records.iter().map(|r| r.timestamp_ms).max().unwrap_or(0);
-        let last_offset = base_offset + records.len() as u64 - 1;
-        state.batches.push(MemoryBatch {
-            base_offset,
-            records: stored,
-            size_bytes,
-            max_timestamp_ms,
-        });
-        state.end_offset = last_offset + 1;
-        state.size_bytes += size_bytes;
         Ok(AppendOutcome {
-            base_offset,
-            last_offset,
+            base_offset: outcomes[0].base_offset,
+            last_offset: outcomes[outcomes.len() - 1].last_offset,
         })
     }
 
     fn read(&self, from_offset: u64, max_bytes: usize) -> Result<Vec<StoredRecord>> {
         let state = self.state.read().unwrap_or_else(|e| e.into_inner());
-        if from_offset < state.start_offset || from_offset > state.end_offset {
-            return Err(StorageError::OffsetOutOfRange {
-                offset: from_offset,
-                start_offset: state.start_offset,
-                end_offset: state.end_offset,
-            });
-        }
-        // The batch holding from_offset: the last one whose base is <= it.
-        let first = state
-            .batches
-            .partition_point(|b| b.base_offset <= from_offset)
-            .saturating_sub(1);
         let mut out = Vec::new();
-        let mut bytes = 0u64;
-        for batch in &state.batches[first..] {
-            if !out.is_empty() && bytes + batch.size_bytes > max_bytes as u64 {
-                break;
-            }
-            bytes += batch.size_bytes;
+        for batch in state.batches_from(from_offset, max_bytes)? {
             out.extend(
                 batch
                     .records
@@ -168,6 +211,18 @@ impl PartitionLog for MemoryLog {
             );
         }
         Ok(out)
+    }
+
+    fn read_batches(&self, from_offset: u64, max_bytes: usize) -> Result<Vec<Bytes>> {
+        let state = self.state.read().unwrap_or_else(|e| e.into_inner());
+        Ok(state
+            .batches_from(from_offset, max_bytes)?
+            .iter()
+            .map(|b| {
+                let records: Vec<Record> = b.records.iter().map(|r| r.record.clone()).collect();
+                Bytes::from(batch::encode(b.base_offset, &records))
+            })
+            .collect())
     }
 
     fn offset_for_timestamp(&self, timestamp_ms: i64) -> Result<Option<u64>> {

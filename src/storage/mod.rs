@@ -71,6 +71,8 @@ pub enum StorageError {
         position: u64,
         reason: String,
     },
+    #[error("invalid record batch: {0}")]
+    InvalidBatch(batch::BatchError),
     #[error("no space left on the storage device: {0}")]
     NoSpace(String),
     #[error("data dir {path} is in use by another broker (lock held on {path}/.lock)")]
@@ -176,23 +178,33 @@ impl RecordLimits {
         }
         let mut batch_bytes = 0usize;
         for (index, record) in records.iter().enumerate() {
-            if record.headers.len() > self.max_headers_per_record {
-                return Err(StorageError::TooManyHeaders {
-                    index,
-                    count: record.headers.len(),
-                    limit: self.max_headers_per_record,
-                });
-            }
-            let size_bytes = record.payload_bytes();
-            if size_bytes > self.max_record_bytes {
-                return Err(StorageError::RecordTooLarge {
-                    index,
-                    size_bytes,
-                    limit_bytes: self.max_record_bytes,
-                });
-            }
-            batch_bytes += size_bytes;
+            batch_bytes += self.check_record(index, record)?;
         }
+        self.check_batch_bytes(batch_bytes)
+    }
+
+    /// Checks one record (the `index`-th of its batch); returns its payload bytes.
+    pub fn check_record(&self, index: usize, record: &Record) -> Result<usize> {
+        if record.headers.len() > self.max_headers_per_record {
+            return Err(StorageError::TooManyHeaders {
+                index,
+                count: record.headers.len(),
+                limit: self.max_headers_per_record,
+            });
+        }
+        let size_bytes = record.payload_bytes();
+        if size_bytes > self.max_record_bytes {
+            return Err(StorageError::RecordTooLarge {
+                index,
+                size_bytes,
+                limit_bytes: self.max_record_bytes,
+            });
+        }
+        Ok(size_bytes)
+    }
+
+    /// Checks the payload bytes of a whole batch.
+    pub fn check_batch_bytes(&self, batch_bytes: usize) -> Result<()> {
         if batch_bytes > self.max_batch_bytes {
             return Err(StorageError::BatchTooLarge {
                 size_bytes: batch_bytes,
@@ -266,6 +278,16 @@ pub trait PartitionLog: Send + Sync {
     /// least one batch when any exists). Reading at `end_offset` returns an empty list, never an error;
     /// an offset below `start_offset` or above `end_offset` is [`StorageError::OffsetOutOfRange`].
     fn read(&self, from_offset: u64, max_bytes: usize) -> Result<Vec<StoredRecord>>;
+
+    /// Appends batches a producer encoded (checked by [`batch::CheckedBatch::check`]) as they
+    /// are, in order, stamping their base offsets: one write and, with fsync=always, one fsync
+    /// for all of them. Returns the offsets of the first and last record appended.
+    fn append_batches(&self, batches: &[batch::CheckedBatch]) -> Result<AppendOutcome>;
+
+    /// Reads whole stored batches like [`PartitionLog::read`], as their bytes (the format of
+    /// docs/storage.md, CRCs checked), for passing through to a reader without decoding. The
+    /// first batch may start before `from_offset`: its earlier records are the reader's to skip.
+    fn read_batches(&self, from_offset: u64, max_bytes: usize) -> Result<Vec<bytes::Bytes>>;
 
     /// The first offset whose record's timestamp is >= `timestamp_ms`, or `None` if there is none.
     fn offset_for_timestamp(&self, timestamp_ms: i64) -> Result<Option<u64>>;

@@ -15,11 +15,13 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, Weak};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use super::batch::{self, BatchHeader, MAX_BATCH_LENGTH_BYTES};
+use bytes::Bytes;
+
+use super::batch::{self, BatchHeader, CheckedBatch, MAX_BATCH_LENGTH_BYTES};
 use super::durable::sync_dir;
 use super::group_commit::{GroupCommit, LogEnd};
 use super::recovery::{self, write_clean_shutdown, write_recovery_point};
-use super::segment::{MAX_SEGMENT_BYTES, MAX_SEGMENT_OFFSETS, Segment};
+use super::segment::{MAX_SEGMENT_BYTES, MAX_SEGMENT_OFFSETS, ReadSink, Segment};
 use super::{
     AppendOutcome, FsyncPolicy, LogConfig, PartitionLog, Record, RecordLimits, Result,
     RetentionOutcome, StorageError, StoredRecord,
@@ -181,13 +183,35 @@ impl FilePartitionLog {
 
     /// Encodes `records` into `encoded` and appends them (limits already checked).
     fn append_encoded(&self, encoded: &mut Vec<u8>, records: &[Record]) -> Result<AppendOutcome> {
-        let shared = &*self.shared;
         // Encoding happens before the lock; the base offset is stamped under it (it is outside
         // the CRC for exactly this).
         batch::encode_into(encoded, 0, records);
         if encoded.len() > MAX_BATCH_LENGTH_BYTES {
             return Err(StorageError::BatchTooLarge {
                 size_bytes: encoded.len(),
+                limit_bytes: MAX_BATCH_LENGTH_BYTES,
+            });
+        }
+        let header = BatchHeader::parse(encoded).map_err(|e| {
+            debug_assert!(false, "the encoder produced an invalid batch: {e}");
+            StorageError::io("encoding a batch", std::io::Error::other(e.to_string()))
+        })?;
+        self.append_whole(&[(header, encoded.as_slice())])
+    }
+
+    /// Appends whole checked batches in order under the appender lock, stamping their base
+    /// offsets, then waits for durability as the fsync policy says.
+    fn append_whole(&self, batches: &[(BatchHeader, &[u8])]) -> Result<AppendOutcome> {
+        let shared = &*self.shared;
+        let total_bytes: usize = batches.iter().map(|(_, b)| b.len()).sum();
+        let total_records: u64 = batches.iter().map(|(h, _)| h.record_count as u64).sum();
+        if batches.is_empty() {
+            return Err(StorageError::BadRecordCount { count: 0 });
+        }
+        // Bounds what one write may add to a segment, whose positions are u32.
+        if total_bytes > MAX_BATCH_LENGTH_BYTES {
+            return Err(StorageError::BatchTooLarge {
+                size_bytes: total_bytes,
                 limit_bytes: MAX_BATCH_LENGTH_BYTES,
             });
         }
@@ -200,23 +224,28 @@ impl FilePartitionLog {
             }
             shared.recover_from_failed_fsync()?;
             let base_offset = shared.end_offset.load(Ordering::Acquire);
-            batch::stamp_base_offset(encoded, base_offset);
-            let header = BatchHeader::parse(encoded).map_err(|e| {
-                debug_assert!(false, "the encoder produced an invalid batch: {e}");
-                StorageError::io("encoding a batch", std::io::Error::other(e.to_string()))
-            })?;
-            shared.roll_if_needed(encoded.len(), records.len() as u64, now_ms())?;
+            let mut next_offset = base_offset;
+            let stamped: Vec<(BatchHeader, &[u8])> = batches
+                .iter()
+                .map(|(header, bytes)| {
+                    let header = BatchHeader {
+                        base_offset: next_offset,
+                        ..*header
+                    };
+                    next_offset = header.next_offset();
+                    (header, *bytes)
+                })
+                .collect();
+            shared.roll_if_needed(total_bytes, total_records, now_ms())?;
             let active = shared.active();
-            active.append(encoded, &header)?;
-            shared
-                .end_offset
-                .store(header.next_offset(), Ordering::Release);
+            active.append(&stamped)?;
+            shared.end_offset.store(next_offset, Ordering::Release);
             ticket = shared
                 .commit
                 .record_write(&active, shared.fsync == FsyncPolicy::Always);
             outcome = AppendOutcome {
                 base_offset,
-                last_offset: header.last_offset(),
+                last_offset: next_offset - 1,
             };
         }
         if shared.fsync == FsyncPolicy::Always
@@ -231,6 +260,42 @@ impl FilePartitionLog {
             return Err(e);
         }
         Ok(outcome)
+    }
+
+    /// Reads whole batches from `from_offset` into a sink: decoded records or stored bytes.
+    fn read_into<S: ReadSink>(&self, from_offset: u64, max_bytes: usize) -> Result<S> {
+        let shared = &*self.shared;
+        let end_offset = shared.end_offset.load(Ordering::Acquire);
+        let start_offset = shared.start_offset();
+        let out_of_range = || StorageError::OffsetOutOfRange {
+            offset: from_offset,
+            start_offset,
+            end_offset,
+        };
+        if from_offset < start_offset || from_offset > end_offset {
+            return Err(out_of_range());
+        }
+        let mut out = S::default();
+        if from_offset == end_offset {
+            return Ok(out);
+        }
+        let mut used_bytes = 0usize;
+        // Retention may have removed the segment since the range check.
+        let mut segment = shared.segment_for(from_offset).ok_or_else(out_of_range)?;
+        loop {
+            let from = from_offset.max(segment.base_offset());
+            // Continue where this segment's read ended, not at its current end: the appender
+            // may have added (and rolled past) batches meanwhile, and skipping them would leave
+            // a gap in the result.
+            let Some(next) = segment.read(from, max_bytes, &mut used_bytes, &mut out)? else {
+                break;
+            };
+            match shared.segment_for(next) {
+                Some(s) if s.base_offset() == next && next > segment.base_offset() => segment = s,
+                _ => break,
+            }
+        }
+        Ok(out)
     }
 
     fn stop_flusher(&self) {
@@ -430,39 +495,20 @@ impl PartitionLog for FilePartitionLog {
         })
     }
 
+    fn append_batches(&self, batches: &[CheckedBatch]) -> Result<AppendOutcome> {
+        let parts: Vec<(BatchHeader, &[u8])> = batches
+            .iter()
+            .map(|b| (*b.header(), b.bytes().as_ref()))
+            .collect();
+        self.append_whole(&parts)
+    }
+
     fn read(&self, from_offset: u64, max_bytes: usize) -> Result<Vec<StoredRecord>> {
-        let shared = &*self.shared;
-        let end_offset = shared.end_offset.load(Ordering::Acquire);
-        let start_offset = shared.start_offset();
-        let out_of_range = || StorageError::OffsetOutOfRange {
-            offset: from_offset,
-            start_offset,
-            end_offset,
-        };
-        if from_offset < start_offset || from_offset > end_offset {
-            return Err(out_of_range());
-        }
-        let mut out = Vec::new();
-        if from_offset == end_offset {
-            return Ok(out);
-        }
-        let mut used_bytes = 0usize;
-        // Retention may have removed the segment since the range check.
-        let mut segment = shared.segment_for(from_offset).ok_or_else(out_of_range)?;
-        loop {
-            let from = from_offset.max(segment.base_offset());
-            // Continue where this segment's read ended, not at its current end: the appender
-            // may have added (and rolled past) batches meanwhile, and skipping them would leave
-            // a gap in the result.
-            let Some(next) = segment.read(from, max_bytes, &mut used_bytes, &mut out)? else {
-                break;
-            };
-            match shared.segment_for(next) {
-                Some(s) if s.base_offset() == next && next > segment.base_offset() => segment = s,
-                _ => break,
-            }
-        }
-        Ok(out)
+        self.read_into(from_offset, max_bytes)
+    }
+
+    fn read_batches(&self, from_offset: u64, max_bytes: usize) -> Result<Vec<Bytes>> {
+        self.read_into(from_offset, max_bytes)
     }
 
     fn offset_for_timestamp(&self, timestamp_ms: i64) -> Result<Option<u64>> {

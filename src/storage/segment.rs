@@ -7,6 +7,7 @@
 //! a record.
 
 use std::fs::{File, OpenOptions};
+use std::io::{IoSlice, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
@@ -175,6 +176,74 @@ impl<'a> FrameReader<'a> {
         let at = (self.position - self.buf_start) as usize;
         Ok(self.buf.slice(at..at + len))
     }
+}
+
+/// Where a read puts the batches it takes: decoded records, or the batches' bytes as stored.
+pub trait ReadSink: Default {
+    fn is_empty(&self) -> bool;
+
+    /// Takes one whole batch (`bytes`, framing and base offset already checked), keeping what
+    /// is at or after `from_offset`; fails if the batch's CRC or records are bad.
+    fn take(
+        &mut self,
+        header: &BatchHeader,
+        bytes: Bytes,
+        from_offset: u64,
+    ) -> std::result::Result<(), BatchError>;
+}
+
+impl ReadSink for Vec<StoredRecord> {
+    fn is_empty(&self) -> bool {
+        <[StoredRecord]>::is_empty(self)
+    }
+
+    fn take(
+        &mut self,
+        header: &BatchHeader,
+        bytes: Bytes,
+        from_offset: u64,
+    ) -> std::result::Result<(), BatchError> {
+        batch::decode_into(bytes, Some(header.base_offset), from_offset, self).map(|_| ())
+    }
+}
+
+/// Whole batches passed through undecoded: the CRC is checked (nothing corrupt is served), the
+/// records are the reader's to parse.
+impl ReadSink for Vec<Bytes> {
+    fn is_empty(&self) -> bool {
+        <[Bytes]>::is_empty(self)
+    }
+
+    fn take(
+        &mut self,
+        header: &BatchHeader,
+        bytes: Bytes,
+        _from_offset: u64,
+    ) -> std::result::Result<(), BatchError> {
+        batch::verify_crc(header, &bytes)?;
+        self.push(bytes);
+        Ok(())
+    }
+}
+
+/// Writes all of `slices` at `position` (the file's cursor is moved there first: only the single
+/// appender writes, and readers use positional reads that ignore the cursor).
+fn write_all_vectored_at(
+    file: &File,
+    mut slices: &mut [IoSlice<'_>],
+    position: u64,
+) -> std::io::Result<()> {
+    let mut file = file;
+    file.seek(SeekFrom::Start(position))?;
+    while !slices.is_empty() {
+        match file.write_vectored(slices) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut slices, n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// Reads from `position` until `buf` is full or the file ends; returns the bytes read.
@@ -355,16 +424,42 @@ impl Segment {
         }
     }
 
-    /// Appends an encoded batch. Only the partition's single appender calls this.
+    /// Appends whole batches with one vectored write: each is `(header, bytes)` where the header
+    /// carries the base offset to stamp and `bytes` the batch as encoded (its own base offset
+    /// field is replaced in the write, never copied). Only the partition's single appender calls
+    /// this.
     ///
     /// A failed write (a full or read-only disk) publishes nothing and cuts whatever part of
-    /// the batch landed, so the segment still ends at its last whole batch.
-    pub fn append(&self, bytes: &[u8], header: &BatchHeader) -> Result<()> {
+    /// the batches landed, so the segment still ends at its last whole batch.
+    pub fn append(&self, batches: &[(BatchHeader, &[u8])]) -> Result<()> {
         self.cut_torn_tail()?;
         let position = self.size_bytes.load(Ordering::Acquire);
-        debug_assert_eq!(header.base_offset, self.next_offset());
-        debug_assert!(position + bytes.len() as u64 <= MAX_SEGMENT_BYTES);
-        if let Err(e) = self.write_at(bytes, position) {
+        let total_bytes: u64 = batches.iter().map(|(_, b)| b.len() as u64).sum();
+        debug_assert_eq!(
+            batches.first().map(|(h, _)| h.base_offset),
+            Some(self.next_offset())
+        );
+        debug_assert!(position + total_bytes <= MAX_SEGMENT_BYTES);
+        let base_offsets: Vec<[u8; 8]> = batches
+            .iter()
+            .map(|(h, _)| h.base_offset.to_be_bytes())
+            .collect();
+        let mut slices: Vec<IoSlice<'_>> = Vec::with_capacity(2 * batches.len());
+        for ((_, bytes), base_offset) in batches.iter().zip(&base_offsets) {
+            debug_assert!(bytes.len() >= BATCH_HEADER_BYTES);
+            slices.push(IoSlice::new(base_offset));
+            slices.push(IoSlice::new(&bytes[8..]));
+        }
+        let written = match faults::check(&self.log_path, DiskOp::Write) {
+            // An injected fault lands a few bytes first, as a write that runs out of space
+            // midway does.
+            Err(fault) => {
+                let _ = self.file.write_all_at(&base_offsets[0], position);
+                Err(fault)
+            }
+            Ok(()) => write_all_vectored_at(&self.file, &mut slices, position),
+        };
+        if let Err(e) = written {
             self.torn_tail.store(true, Ordering::Release);
             if let Err(cut) = self.cut_torn_tail() {
                 tracing::error!(file = %self.log_path.display(), error = %cut, "cannot cut a failed append yet; the next append will");
@@ -374,29 +469,28 @@ impl Segment {
                 e,
             ));
         }
-        self.indexes_mut().on_batch(
-            (header.base_offset - self.base_offset) as u32,
-            position as u32,
-            bytes.len() as u64,
-            header.max_timestamp_ms,
-        );
-        self.max_timestamp_ms
-            .fetch_max(header.max_timestamp_ms, Ordering::AcqRel);
-        self.next_offset
-            .store(header.next_offset(), Ordering::Release);
-        self.size_bytes
-            .store(position + bytes.len() as u64, Ordering::Release);
-        Ok(())
-    }
-
-    /// Writes `bytes` at `position`. An injected fault lands half of them first, as a write
-    /// that runs out of space midway does.
-    fn write_at(&self, bytes: &[u8], position: u64) -> std::io::Result<()> {
-        if let Err(fault) = faults::check(&self.log_path, DiskOp::Write) {
-            let _ = self.file.write_all_at(&bytes[..bytes.len() / 2], position);
-            return Err(fault);
+        let mut batch_position = position;
+        let mut indexes = self.indexes_mut();
+        for (header, bytes) in batches {
+            indexes.on_batch(
+                (header.base_offset - self.base_offset) as u32,
+                batch_position as u32,
+                bytes.len() as u64,
+                header.max_timestamp_ms,
+            );
+            batch_position += bytes.len() as u64;
         }
-        self.file.write_all_at(bytes, position)
+        drop(indexes);
+        let max_timestamp_ms = batches.iter().map(|(h, _)| h.max_timestamp_ms).max();
+        self.max_timestamp_ms
+            .fetch_max(max_timestamp_ms.unwrap_or(i64::MIN), Ordering::AcqRel);
+        if let Some((last, _)) = batches.last() {
+            self.next_offset
+                .store(last.next_offset(), Ordering::Release);
+        }
+        self.size_bytes
+            .store(position + total_bytes, Ordering::Release);
+        Ok(())
     }
 
     /// Cuts bytes a failed append left past the published size. Called only by the appender (a
@@ -444,7 +538,7 @@ impl Segment {
         from_offset: u64,
         max_bytes: usize,
         used_bytes: &mut usize,
-        out: &mut Vec<StoredRecord>,
+        out: &mut impl ReadSink,
     ) -> Result<Option<u64>> {
         let size = self.size_bytes();
         let (mut expected, position) = self.floor(from_offset);
@@ -476,8 +570,8 @@ impl Segment {
                 Err(e) => return Err(self.frame_error(e)),
             };
             let position = frame.position;
-            match batch::decode_into(frame.bytes, Some(header.base_offset), from_offset, out) {
-                Ok(_) => {}
+            match out.take(&header, frame.bytes, from_offset) {
+                Ok(()) => {}
                 Err(_) if cut_meanwhile() => return Ok(None),
                 Err(e) => return Err(self.corrupt(position + e.position() as u64, e)),
             }

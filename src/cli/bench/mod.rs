@@ -1,12 +1,14 @@
 //! `flashq bench`: load a broker the way kafka-producer-perf-test and Iggy's bench do, with live
 //! progress on a terminal and a results table (or one JSON object with `-o json`).
 //!
-//! Modes: `produce`, `consume`, `e2e` (latency from send to subscriber) and `storage` (the log
-//! alone, no network). `--embedded` runs an in-process broker on a temp dir, so `flashq bench`
+//! Modes: `produce`, `consume`, `e2e` (latency from send to subscriber), `load` (many producers
+//! and consumers at once, every acknowledged record checked) and `storage` (the log alone, no
+//! network). `--embedded` runs an in-process broker on a temp dir, so `flashq bench`
 //! works with no server running.
 
 mod consume;
 mod e2e;
+mod load;
 mod produce;
 mod progress;
 mod report;
@@ -35,6 +37,9 @@ pub enum BenchCommand {
     Consume(BenchArgs),
     /// End-to-end latency: produce -> subscriber has the record, at --rate
     E2e(BenchArgs),
+    /// Many producers and consumers at once (--producers, --consumers, --duration); fails unless
+    /// every acknowledged record is delivered once, in order
+    Load(BenchArgs),
     /// The partition log alone, no network: append then read back
     Storage(BenchArgs),
 }
@@ -94,6 +99,7 @@ impl BenchCommand {
             BenchCommand::Produce(a) => ("produce", a),
             BenchCommand::Consume(a) => ("consume", a),
             BenchCommand::E2e(a) => ("e2e", a),
+            BenchCommand::Load(a) => ("load", a),
             BenchCommand::Storage(a) => ("storage", a),
         }
     }
@@ -114,17 +120,17 @@ pub async fn run(command: BenchCommand, ctx: &Context) -> anyhow::Result<()> {
         (BenchCommand::Storage(_), _) | (_, false) => None,
         (_, true) => Some(start_embedded(args.fsync).await?),
     };
-    let target = BrokerTarget {
-        address: embedded
-            .as_ref()
-            .map_or_else(|| ctx.broker.clone(), |(broker, _)| broker.url()),
-        token: ctx.token.clone(),
+    // An embedded broker is plain text on loopback and needs no token.
+    let target = match &embedded {
+        Some((broker, _)) => BrokerTarget::plain(&broker.url()),
+        None => ctx.target()?,
     };
     let topic = args.topic(mode);
     let mut report = match &command {
         BenchCommand::Produce(a) => produce::run(&target, &topic, a, show_progress).await?,
         BenchCommand::Consume(a) => consume::run(&target, &topic, a, show_progress).await?,
         BenchCommand::E2e(a) => e2e::run(&target, &topic, a, show_progress).await?,
+        BenchCommand::Load(a) => load::run(&target, &topic, a, show_progress).await?,
         BenchCommand::Storage(a) => storage::run(a, show_progress).await?,
     };
     if let Some((broker, temp)) = embedded {
@@ -135,7 +141,12 @@ pub async fn run(command: BenchCommand, ctx: &Context) -> anyhow::Result<()> {
         broker.stop().await?;
         drop(temp);
     }
-    report.print(ctx.output)
+    report.print(ctx.output)?;
+    match report.failure {
+        // Lost or reordered records: the data failed verification.
+        Some(failure) => Err(CliError::new(ExitCode::Corrupt, failure).into()),
+        None => Ok(()),
+    }
 }
 
 /// An in-process broker on file storage in a fresh temp dir.

@@ -50,6 +50,9 @@ pub struct BenchReport {
     pub batch_size: usize,
     pub partitions: u32,
     pub notes: Vec<String>,
+    /// Why the run failed its own check (bench load: records lost or out of order).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
 }
 
 impl BenchReport {
@@ -68,6 +71,7 @@ impl BenchReport {
             batch_size: 0,
             partitions: 0,
             notes: Vec::new(),
+            failure: None,
         }
     }
 
