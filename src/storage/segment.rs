@@ -283,6 +283,9 @@ pub struct Segment {
     /// Set when a failed append left bytes past `size_bytes` that could not be cut at once; the
     /// next append (or close) cuts them first, so no batch is ever written after a torn one.
     torn_tail: AtomicBool,
+    /// How many times the segment was cut back (after failed fsyncs), so a read that ran across
+    /// a cut can tell its failure from corruption even when appends have since refilled the file.
+    cuts: AtomicU64,
     next_offset: AtomicU64,
     /// `i64::MIN` while empty.
     max_timestamp_ms: AtomicI64,
@@ -314,6 +317,7 @@ impl Segment {
             file,
             size_bytes: AtomicU64::new(0),
             torn_tail: AtomicBool::new(false),
+            cuts: AtomicU64::new(0),
             next_offset: AtomicU64::new(base_offset),
             max_timestamp_ms: AtomicI64::new(i64::MIN),
             indexes: RwLock::new(SegmentIndexes::default()),
@@ -342,6 +346,7 @@ impl Segment {
             file,
             size_bytes: AtomicU64::new(meta.len()),
             torn_tail: AtomicBool::new(false),
+            cuts: AtomicU64::new(0),
             next_offset: AtomicU64::new(base_offset),
             max_timestamp_ms: AtomicI64::new(i64::MIN),
             indexes: RwLock::new(SegmentIndexes::default()),
@@ -540,6 +545,8 @@ impl Segment {
         used_bytes: &mut usize,
         out: &mut impl ReadSink,
     ) -> Result<Option<u64>> {
+        // The cut count first: a cut lowers the size before it counts itself.
+        let cuts = self.cuts.load(Ordering::Acquire);
         let size = self.size_bytes();
         let (mut expected, position) = self.floor(from_offset);
         let chunk = max_bytes.saturating_sub(*used_bytes).clamp(
@@ -549,7 +556,8 @@ impl Segment {
         let mut reader = FrameReader::new(&self.file, position, size, chunk);
         // A segment cut back while this read ran (after a failed fsync) lost only bytes no one
         // was told about: the read ends where the cut is instead of failing.
-        let cut_meanwhile = || self.size_bytes() < size;
+        let cut_meanwhile =
+            || self.cuts.load(Ordering::Acquire) != cuts || self.size_bytes() < size;
         loop {
             let header = match self.next_header(&mut reader, &mut expected) {
                 Ok(Some(header)) => header,
@@ -818,8 +826,9 @@ impl Segment {
     /// dropped and the bookkeeping is rebuilt from the last entry kept, as recovery would.
     /// Called by the appender only, with every append after `len` already failed.
     pub fn cut_back(&self, len: u64) -> Result<()> {
-        // Readers stop at the new end before the bytes go.
+        // Readers stop at the new end before the bytes go; readers already past it see the count.
         self.size_bytes.fetch_min(len, Ordering::AcqRel);
+        self.cuts.fetch_add(1, Ordering::AcqRel);
         self.truncate(len)?;
         let (position, offset) = {
             let mut indexes = self.indexes_mut();
