@@ -1,6 +1,7 @@
 //! Fuzzing without cargo-fuzz (it needs a nightly toolchain, which this project does not use):
-//! proptest properties over arbitrary bytes and over mutations of valid inputs, for the three
-//! readers of untrusted bytes: the batch decoder, partition recovery and inspect-log.
+//! proptest properties over arbitrary bytes and over mutations of valid inputs, for the readers
+//! of untrusted bytes: the batch decoder and the check of producer-encoded batches (bytes from
+//! the wire), partition recovery and inspect-log.
 //!
 //! Each property checks three things: no panic; nothing wrong is ever returned (a record that
 //! comes out is exactly a record that went in, at its offset); no allocation much larger than
@@ -14,7 +15,7 @@ use std::cell::Cell;
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
-use flashq::storage::batch::{self, BATCH_HEADER_BYTES};
+use flashq::storage::batch::{self, BATCH_HEADER_BYTES, CheckedBatch};
 use flashq::storage::inspect::{self, Target};
 use flashq::storage::partition_log::FilePartitionLog;
 use flashq::storage::{
@@ -204,6 +205,47 @@ fn check_decoded(decoded: &batch::RecordBatch) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// Limits no fuzzed batch reaches, so [`CheckedBatch::check`] judges only the bytes.
+const NO_LIMITS: RecordLimits = RecordLimits {
+    max_record_bytes: usize::MAX / 4,
+    max_batch_bytes: usize::MAX / 4,
+    max_headers_per_record: usize::MAX / 4,
+};
+
+/// Decodes `bytes` both ways the broker reads untrusted batches: [`batch::decode`] (stored
+/// batches) and [`CheckedBatch::check`] (batches a producer sent). Both must agree on whether the
+/// bytes are a batch, stay within the allocation bound, and return well-formed batches.
+fn decode_both_ways(bytes: Vec<u8>) -> Result<(), TestCaseError> {
+    let len = bytes.len();
+    let bytes = Bytes::from(bytes);
+    let (decoded, largest) = largest_allocation(|| batch::decode(bytes.clone()));
+    prop_assert!(
+        largest <= allocation_bound(len),
+        "decode allocated {largest} for {len} bytes"
+    );
+    let (checked, largest) = largest_allocation(|| CheckedBatch::check(bytes.clone(), &NO_LIMITS));
+    prop_assert!(
+        largest <= allocation_bound(len),
+        "check allocated {largest} for {len} bytes"
+    );
+    match (&decoded, &checked) {
+        (Ok(decoded), Ok(checked)) => {
+            check_decoded(decoded)?;
+            prop_assert_eq!(checked.record_count(), decoded.records.len() as u64);
+            prop_assert_eq!(checked.bytes(), &bytes);
+        }
+        (Err(_), Err(_)) => {}
+        (decoded, checked) => {
+            return Err(TestCaseError::fail(format!(
+                "decode and check disagree: decode {:?}, check {:?}",
+                decoded.as_ref().map(|b| b.records.len()),
+                checked.as_ref().map(|c| c.record_count()),
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// The largest allocation decoding `input_bytes` may make: the records vector is bounded by
 /// the input (each record takes at least 7 bytes), and a little more for small buffers.
 fn allocation_bound(input_bytes: usize) -> usize {
@@ -216,12 +258,7 @@ proptest! {
     /// Arbitrary bytes: an error or a well-formed batch, never a panic or a huge allocation.
     #[test]
     fn decoder_takes_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
-        let len = bytes.len();
-        let (decoded, largest) = largest_allocation(|| batch::decode(Bytes::from(bytes)));
-        prop_assert!(largest <= allocation_bound(len), "allocated {largest} for {len} bytes");
-        if let Ok(decoded) = decoded {
-            check_decoded(&decoded)?;
-        }
+        decode_both_ways(bytes)?;
     }
 
     /// Valid batches, mutated anywhere in the CRC-covered part and then re-checksummed, so the
@@ -244,12 +281,7 @@ proptest! {
         } else {
             reframe(&mut bytes);
         }
-        let len = bytes.len();
-        let (decoded, largest) = largest_allocation(|| batch::decode(Bytes::from(bytes)));
-        prop_assert!(largest <= allocation_bound(len), "allocated {largest} for {len} bytes");
-        if let Ok(decoded) = decoded {
-            check_decoded(&decoded)?;
-        }
+        decode_both_ways(bytes)?;
     }
 
     /// Garbage records behind a well-formed header and CRC (any record count the length allows).
@@ -272,12 +304,7 @@ proptest! {
         bytes.extend_from_slice(&count.to_be_bytes());
         bytes.extend_from_slice(&body);
         reframe(&mut bytes);
-        let len = bytes.len();
-        let (decoded, largest) = largest_allocation(|| batch::decode(Bytes::from(bytes)));
-        prop_assert!(largest <= allocation_bound(len), "allocated {largest} for {len} bytes");
-        if let Ok(decoded) = decoded {
-            check_decoded(&decoded)?;
-        }
+        decode_both_ways(bytes)?;
     }
 }
 
