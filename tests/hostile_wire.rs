@@ -155,6 +155,27 @@ fn produce_request(topic: &str, value: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A ProduceRequest carrying one producer-encoded batch for partition 0 (field 3,
+/// PartitionBatch.batch is field 2).
+fn produce_batch_request(topic: &str, batch: &[u8]) -> Vec<u8> {
+    let mut out = field(1, topic.as_bytes());
+    out.extend(field(3, &field(2, batch)));
+    out
+}
+
+/// A valid encoded batch of one record.
+fn encoded_batch(value: &[u8]) -> Vec<u8> {
+    flashq::storage::batch::encode(
+        0,
+        &[flashq::storage::Record {
+            timestamp_ms: 1_700_000_000_000,
+            key: None,
+            value: Bytes::copy_from_slice(value),
+            headers: vec![],
+        }],
+    )
+}
+
 /// The broker's peak resident memory (VmHWM), in bytes.
 fn peak_rss_bytes(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -261,6 +282,50 @@ fn malformed_grpc_messages_get_error_statuses_and_the_broker_keeps_serving() {
             &[RESOURCE_EXHAUSTED, OUT_OF_RANGE],
             "a 5 MiB admin request",
         );
+        // Producer-encoded batches are the broker's to check: garbage, a length of 256 MiB with
+        // a few bytes behind it, a million records claimed in a tiny batch, a flipped byte.
+        let good_batch = encoded_batch(b"encoded by the producer");
+        check(
+            call(
+                &address,
+                PRODUCE,
+                GRPC,
+                message_frame(&produce_batch_request("wire", &good_batch)),
+            )
+            .await,
+            &[OK],
+            "a good producer batch",
+        );
+        let mut huge_length = good_batch.clone();
+        huge_length[8..12].copy_from_slice(&(256u32 << 20).to_be_bytes());
+        let mut million_records = good_batch.clone();
+        million_records[19..23].copy_from_slice(&999_999u32.to_be_bytes());
+        million_records[39..43].copy_from_slice(&1_000_000u32.to_be_bytes());
+        let mut flipped = good_batch.clone();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 0x20;
+        for (what, batch) in [
+            ("a garbage producer batch", b"\x00\x01garbage".to_vec()),
+            ("a producer batch declaring 256 MiB", huge_length),
+            (
+                "a producer batch claiming a million records",
+                million_records,
+            ),
+            ("a producer batch with a flipped byte", flipped),
+            ("an empty producer batch", Vec::new()),
+        ] {
+            check(
+                call(
+                    &address,
+                    PRODUCE,
+                    GRPC,
+                    message_frame(&produce_batch_request("wire", &batch)),
+                )
+                .await,
+                &[INVALID_ARGUMENT],
+                what,
+            );
+        }
         let truncated = frame(false, 100, &[0x0a, 0x02, b'h', b'i']);
         check(
             call(&address, PRODUCE, GRPC, truncated).await,
@@ -304,7 +369,7 @@ fn malformed_grpc_messages_get_error_statuses_and_the_broker_keeps_serving() {
         // Random frames, random bodies and random truncations: any error, never a crash.
         let mut rng = Rng(0x5eed_f1a5_4a11_cafe);
         for _ in 0..300 {
-            let message = match rng.below(3) {
+            let message = match rng.below(4) {
                 0 => rng.bytes(200),
                 // A valid request with a few bytes changed.
                 1 => {
@@ -315,7 +380,16 @@ fn malformed_grpc_messages_get_error_statuses_and_the_broker_keeps_serving() {
                     }
                     m
                 }
-                _ => field(2, &rng.bytes(100)),
+                2 => field(2, &rng.bytes(100)),
+                // A producer batch with a few bytes changed (or random bytes as a batch).
+                _ => {
+                    let mut batch = encoded_batch(&rng.bytes(64));
+                    for _ in 0..=rng.below(3) {
+                        let at = rng.below(batch.len() as u64) as usize;
+                        batch[at] = rng.next() as u8;
+                    }
+                    produce_batch_request("wire", &batch)
+                }
             };
             let declared = match rng.below(4) {
                 0 => rng.next() as u32,
