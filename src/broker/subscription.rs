@@ -17,13 +17,17 @@ use super::{Broker, BrokerError, Partition, StartPosition};
 
 /// Batches a subscription may have read ahead of its subscriber.
 pub const SUBSCRIPTION_WINDOW_BATCHES: usize = 8;
-/// The byte budget of one read for a subscription.
+/// The most one read for a subscription may take.
 pub const SUBSCRIPTION_READ_BYTES: usize = 1024 * 1024;
+/// The least one read asks for (whole batches are read regardless).
+const SUBSCRIPTION_MIN_READ_BYTES: usize = 4 * 1024;
 /// Records in one batch when the subscriber sets no limit.
 pub const DEFAULT_SUBSCRIPTION_BATCH_RECORDS: u32 = 1000;
 /// The most records a subscriber may ask for in one batch.
 pub const MAX_SUBSCRIPTION_BATCH_RECORDS: u32 = 10_000;
 /// How long an idle partition task waits before checking that its subscriber is still there.
+/// What a stored record takes beyond its payload, about (varints, attributes, batch header share).
+const RECORD_FRAMING_BYTES: usize = 16;
 const IDLE_CHECK: Duration = Duration::from_secs(30);
 
 /// What a subscription delivers: a partition's next records, or its start position.
@@ -86,6 +90,7 @@ async fn stream_partition(
     if tx.send(Ok(opening)).await.is_err() {
         return;
     }
+    let mut read_bytes = SUBSCRIPTION_MIN_READ_BYTES;
     loop {
         if next_offset >= partition.end_offset() {
             tokio::select! {
@@ -94,7 +99,7 @@ async fn stream_partition(
             }
             continue;
         }
-        let mut records = match partition.read(next_offset, SUBSCRIPTION_READ_BYTES).await {
+        let mut records = match partition.read(next_offset, read_bytes).await {
             Ok(records) => records,
             Err(BrokerError::Storage(StorageError::OffsetOutOfRange { start_offset, .. }))
                 if next_offset < start_offset =>
@@ -115,6 +120,15 @@ async fn stream_partition(
                 return;
             }
         };
+        // Size the next read to about one message's worth: reading more only to drop it cost
+        // a re-read and a re-decode, and kept whole buffers alive for a few records each.
+        let bytes_per_record = records
+            .iter()
+            .map(|r| r.record.payload_bytes() + RECORD_FRAMING_BYTES)
+            .sum::<usize>()
+            / records.len().max(1);
+        read_bytes = (bytes_per_record * max_batch_records)
+            .clamp(SUBSCRIPTION_MIN_READ_BYTES, SUBSCRIPTION_READ_BYTES);
         records.truncate(max_batch_records);
         let Some(last) = records.last() else {
             // Nothing readable below the end offset yet: wait for the next append, not a spin.

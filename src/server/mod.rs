@@ -39,8 +39,8 @@ pub const MAX_STREAMS_PER_CONNECTION: u32 = 1024;
 pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 /// HTTP/2 flow-control windows for what clients send (produce requests). h2's default of 64 KiB
 /// made a 1 MiB request wait for a dozen window updates, each a round trip.
-pub const HTTP2_STREAM_WINDOW_BYTES: u32 = 4 * 1024 * 1024;
-pub const HTTP2_CONNECTION_WINDOW_BYTES: u32 = 16 * 1024 * 1024;
+pub const HTTP2_STREAM_WINDOW_BYTES: u32 = 1024 * 1024;
+pub const HTTP2_CONNECTION_WINDOW_BYTES: u32 = 2 * 1024 * 1024;
 
 /// Serves the broker's gRPC services on `listener` until `shutdown` completes, then stops
 /// accepting and lets in-flight requests finish.
