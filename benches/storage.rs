@@ -41,6 +41,25 @@ fn open(dir: &std::path::Path, fsync: FsyncPolicy) -> FilePartitionLog {
     FilePartitionLog::open(dir, config(), RecordLimits::default(), fsync).unwrap()
 }
 
+/// Runs `append` `iters` times and returns the time spent in it. Retention runs on a background
+/// task in the broker, like dd's `rm` after it: it is kept out of the timing.
+fn timed_appends(log: &FilePartitionLog, iters: u64, mut append: impl FnMut()) -> Duration {
+    let trim = LogConfig {
+        retention_bytes: Some(KEEP_BYTES),
+        ..config()
+    };
+    let mut appending = Duration::ZERO;
+    for _ in 0..iters {
+        let start = Instant::now();
+        append();
+        appending += start.elapsed();
+        if log.size_bytes() > 2 * KEEP_BYTES {
+            log.enforce_retention(&trim, 0).unwrap();
+        }
+    }
+    appending
+}
+
 fn append(c: &mut Criterion) {
     let mut group = c.benchmark_group("append");
     for value_bytes in [100usize, 1024] {
@@ -53,24 +72,11 @@ fn append(c: &mut Criterion) {
             // /tmp is on the same filesystem as /work on the benchmark machine (see performance.md).
             let dir = tempfile::tempdir().unwrap();
             let log = open(dir.path(), fsync);
-            let trim = LogConfig {
-                retention_bytes: Some(KEEP_BYTES),
-                ..config()
-            };
             group.bench_function(format!("{value_bytes}B_x1000_fsync_{name}"), |b| {
                 b.iter_custom(|iters| {
-                    let mut appending = Duration::ZERO;
-                    for _ in 0..iters {
-                        let start = Instant::now();
+                    timed_appends(&log, iters, || {
                         log.append(&records).unwrap();
-                        appending += start.elapsed();
-                        // Retention runs on a background task in the broker, like dd's `rm`
-                        // after it: it is kept out of the append timing.
-                        if log.size_bytes() > 2 * KEEP_BYTES {
-                            log.enforce_retention(&trim, 0).unwrap();
-                        }
-                    }
-                    appending
+                    })
                 })
             });
         }
@@ -92,22 +98,11 @@ fn append_encoded(c: &mut Criterion) {
         ] {
             let dir = tempfile::tempdir().unwrap();
             let log = open(dir.path(), fsync);
-            let trim = LogConfig {
-                retention_bytes: Some(KEEP_BYTES),
-                ..config()
-            };
             group.bench_function(format!("{value_bytes}B_x1000_fsync_{name}"), |b| {
                 b.iter_custom(|iters| {
-                    let mut appending = Duration::ZERO;
-                    for _ in 0..iters {
-                        let start = Instant::now();
+                    timed_appends(&log, iters, || {
                         log.append_batches(batches).unwrap();
-                        appending += start.elapsed();
-                        if log.size_bytes() > 2 * KEEP_BYTES {
-                            log.enforce_retention(&trim, 0).unwrap();
-                        }
-                    }
-                    appending
+                    })
                 })
             });
         }

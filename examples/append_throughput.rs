@@ -60,7 +60,11 @@ fn main() {
     let written = log.size_bytes() as f64;
     println!(
         "append ({}): {} bytes of {value_bytes}-byte records ({} on disk) in {seconds:.3} s, {:.0} MB/s payload, {:.0} MB/s written ({cpu_seconds:.3} s on CPU: {:.0} MB per CPU second)",
-        if encoded { "encoded batches" } else { "records" },
+        if encoded {
+            "encoded batches"
+        } else {
+            "records"
+        },
         payload as u64,
         written as u64,
         payload / seconds / 1e6,

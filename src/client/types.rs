@@ -138,6 +138,25 @@ impl From<Offset> for pb::StartPosition {
     }
 }
 
+// The engine's header type is the batch codec's; the client keeps its own plain type.
+impl From<storage::Header> for Header {
+    fn from(h: storage::Header) -> Self {
+        Header {
+            key: h.key,
+            value: h.value,
+        }
+    }
+}
+
+impl From<Header> for storage::Header {
+    fn from(h: Header) -> Self {
+        storage::Header {
+            key: h.key,
+            value: h.value,
+        }
+    }
+}
+
 /// A record read from `partition`, from its wire form.
 pub fn consumed_from_wire(partition: u32, r: pb::StoredRecord) -> ConsumedRecord {
     ConsumedRecord {
@@ -171,23 +190,13 @@ pub fn fetch_batch_from_wire(response: pb::FetchResponse) -> Result<FetchBatch, 
     for bytes in response.batches {
         stored.clear();
         batch::decode_into(bytes, None, response.start_offset, &mut stored)?;
-        records.extend(stored.drain(..).map(|s| {
-            ConsumedRecord {
-                partition,
-                offset: s.offset,
-                timestamp_ms: s.record.timestamp_ms,
-                key: s.record.key,
-                value: s.record.value,
-                headers: s
-                    .record
-                    .headers
-                    .into_iter()
-                    .map(|h| Header {
-                        key: h.key,
-                        value: h.value,
-                    })
-                    .collect(),
-            }
+        records.extend(stored.drain(..).map(|s| ConsumedRecord {
+            partition,
+            offset: s.offset,
+            timestamp_ms: s.record.timestamp_ms,
+            key: s.record.key,
+            value: s.record.value,
+            headers: s.record.headers.into_iter().map(Into::into).collect(),
         }));
     }
     Ok(FetchBatch {
@@ -222,14 +231,7 @@ pub fn produce_request(topic: &str, records: Vec<ProducerRecord>) -> pb::Produce
             timestamp_ms: r.timestamp_ms.unwrap_or(now_ms),
             key: r.key,
             value: r.value,
-            headers: r
-                .headers
-                .into_iter()
-                .map(|h| storage::Header {
-                    key: h.key,
-                    value: h.value,
-                })
-                .collect(),
+            headers: r.headers.into_iter().map(Into::into).collect(),
         })
         .collect();
     pb::ProduceRequest {

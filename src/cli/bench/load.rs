@@ -21,7 +21,7 @@ use crate::client::{BrokerTarget, Offset, ProducerRecord};
 use super::produce::ensure_topic;
 use super::progress::{records_bar, show_bandwidth};
 use super::report::{BenchReport, LatencyUs};
-use super::{BenchArgs, peak_rss_kib};
+use super::{BenchArgs, batch_ticker, next_batch_len, peak_rss_kib};
 
 /// How long the consumers may take to receive what was acknowledged once the producers stop.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(60);
@@ -106,22 +106,9 @@ pub async fn run(
                 }
                 Ok::<_, anyhow::Error>(())
             });
-            let mut ticker = args.rate.map(|rate| {
-                let batches_per_second =
-                    (rate as f64 / args.producers as f64 / args.batch_size as f64).max(0.001);
-                let mut t =
-                    tokio::time::interval(Duration::from_secs_f64(1.0 / batches_per_second));
-                t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-                t
-            });
+            let mut ticker = batch_ticker(&args);
             let mut sequence = 0u64;
-            loop {
-                let count = match deadline {
-                    Some(deadline) if Instant::now() >= deadline => break,
-                    Some(_) => args.batch_size as u64,
-                    None if sequence >= share => break,
-                    None => (share - sequence).min(args.batch_size as u64),
-                };
+            while let Some(count) = next_batch_len(&args, deadline, sequence, share) {
                 if let Some(ticker) = ticker.as_mut() {
                     ticker.tick().await;
                 }

@@ -167,6 +167,34 @@ async fn start_embedded(fsync: FsyncPolicy) -> anyhow::Result<(EmbeddedBroker, t
     Ok((broker, temp))
 }
 
+/// Paces one of `--producers` producers to its share of `--rate`, one batch per tick; `None`
+/// when there is no rate (as fast as acknowledgements allow).
+pub(crate) fn batch_ticker(args: &BenchArgs) -> Option<tokio::time::Interval> {
+    args.rate.map(|rate| {
+        let batches_per_second =
+            (rate as f64 / args.producers as f64 / args.batch_size as f64).max(0.001);
+        let mut ticker = tokio::time::interval(Duration::from_secs_f64(1.0 / batches_per_second));
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+        ticker
+    })
+}
+
+/// How many records a producer's next batch carries, having sent `sent` of its `share` (or
+/// running until `deadline`); `None` once it is done.
+pub(crate) fn next_batch_len(
+    args: &BenchArgs,
+    deadline: Option<std::time::Instant>,
+    sent: u64,
+    share: u64,
+) -> Option<u64> {
+    match deadline {
+        Some(deadline) if std::time::Instant::now() >= deadline => None,
+        Some(_) => Some(args.batch_size as u64),
+        None if sent >= share => None,
+        None => Some((share - sent).min(args.batch_size as u64)),
+    }
+}
+
 /// A value of `size` bytes whose first 8 bytes carry a send time (ns), for latency.
 pub(crate) fn stamped_value(size: usize, sent_ns: u64) -> bytes::Bytes {
     let mut value = vec![b'x'; size];

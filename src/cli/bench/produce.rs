@@ -10,7 +10,7 @@ use crate::client::{BrokerTarget, Client, ClientError, ProducerRecord, TopicSett
 
 use super::progress::{records_bar, show_bandwidth};
 use super::report::{BenchReport, LatencyUs};
-use super::{BenchArgs, stamped_value};
+use super::{BenchArgs, batch_ticker, next_batch_len, stamped_value};
 
 /// Creates the benchmark topic; an existing one is used as it is.
 pub async fn ensure_topic(
@@ -128,23 +128,10 @@ async fn produce_share(
         }
         Ok::<_, anyhow::Error>(histogram)
     });
-    let batches_per_second = args
-        .rate
-        .map(|rate| (rate as f64 / args.producers as f64 / args.batch_size as f64).max(0.001));
-    let mut ticker = batches_per_second.map(|per_second| {
-        let mut t = tokio::time::interval(Duration::from_secs_f64(1.0 / per_second));
-        t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-        t
-    });
+    let mut ticker = batch_ticker(args);
     let mut sent = 0u64;
     let mut batch_number = producer as u64;
-    loop {
-        let remaining = match deadline {
-            Some(deadline) if Instant::now() >= deadline => break,
-            Some(_) => args.batch_size as u64,
-            None if sent >= share => break,
-            None => (share - sent).min(args.batch_size as u64),
-        };
+    while let Some(remaining) = next_batch_len(args, deadline, sent, share) {
         if let Some(ticker) = ticker.as_mut() {
             ticker.tick().await;
         }
