@@ -2,6 +2,7 @@
 //!
 //! Proto types stop here: callers see the plain types of [`types`].
 
+pub mod cluster;
 pub mod group;
 pub mod types;
 
@@ -15,11 +16,13 @@ use tonic::transport::{Channel, Endpoint};
 
 use crate::wire::v1 as pb;
 use crate::wire::v1::admin_client::AdminClient;
+use crate::wire::v1::cluster_client::ClusterClient;
 use crate::wire::v1::fetch_client::FetchClient;
 use crate::wire::v1::groups_client::GroupsClient;
 use crate::wire::v1::produce_client::ProduceClient;
 use crate::wire::v1::subscribe_client::SubscribeClient;
 
+pub use cluster::{BrokerInfo, ClusterMetadata, PartitionPlacement};
 pub use group::{
     CommittedOffset, GroupAssignment, GroupInfo, GroupMember, GroupMemberInfo, GroupPartitionInfo,
     GroupSummary, JoinOptions, OffsetResetPlan, OffsetToCommit, ResetTo, TopicPartition,
@@ -70,6 +73,7 @@ pub struct Client {
     admin: AdminClient<Transport>,
     groups: GroupsClient<Transport>,
     subscribe: SubscribeClient<Transport>,
+    cluster: ClusterClient<Transport>,
 }
 
 /// Where a broker is and the token to show it.
@@ -178,6 +182,7 @@ impl Client {
                 .max_encoding_message_size(MAX_MESSAGE_BYTES),
             groups: GroupsClient::with_interceptor(channel.clone(), bearer.clone()),
             admin: AdminClient::with_interceptor(channel.clone(), bearer.clone()),
+            cluster: ClusterClient::with_interceptor(channel.clone(), bearer.clone()),
             subscribe: SubscribeClient::with_interceptor(channel, bearer)
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),
             address,

@@ -21,7 +21,9 @@ use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 
 use crate::broker::{Broker, MAX_FETCH_MAX_BYTES};
+use crate::cluster::ClusterNode;
 use crate::wire::v1::admin_server::AdminServer;
+use crate::wire::v1::cluster_server::ClusterServer;
 use crate::wire::v1::fetch_server::FetchServer;
 use crate::wire::v1::groups_server::GroupsServer;
 use crate::wire::v1::produce_server::ProduceServer;
@@ -49,17 +51,20 @@ pub async fn serve(
         shutdown,
         Arc::new(Metrics::new()),
         Authenticator::default(),
+        None,
     )
     .await
 }
 
-/// [`serve`], recording into `metrics` (which `serve --metrics-listen` exposes).
+/// [`serve`], recording into `metrics` (which `serve --metrics-listen` exposes), as a member of
+/// `cluster` when there is one.
 pub async fn serve_with_metrics(
     broker: Arc<Broker>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
     metrics: Arc<Metrics>,
     authenticator: Authenticator,
+    cluster: Option<Arc<ClusterNode>>,
 ) -> anyhow::Result<()> {
     let max_request_bytes = broker.config().limits.max_batch_bytes + REQUEST_FRAMING_SLACK_BYTES;
     let max_response_bytes = MAX_FETCH_MAX_BYTES as usize + REQUEST_FRAMING_SLACK_BYTES;
@@ -79,6 +84,9 @@ pub async fn serve_with_metrics(
         .await;
     health
         .set_serving::<SubscribeServer<subscribe::SubscribeService>>()
+        .await;
+    health
+        .set_serving::<ClusterServer<cluster::ClusterService>>()
         .await;
 
     let reflection = tonic_reflection::server::Builder::configure()
@@ -124,6 +132,10 @@ pub async fn serve_with_metrics(
         ))
         .add_service(InterceptedService::new(
             GroupsServer::new(group::GroupsService::new(broker.clone())),
+            authenticator.clone(),
+        ))
+        .add_service(InterceptedService::new(
+            ClusterServer::new(cluster::ClusterService::new(cluster)),
             authenticator.clone(),
         ))
         .add_service(InterceptedService::new(
