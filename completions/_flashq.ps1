@@ -68,6 +68,9 @@ Register-ArgumentCompleter -Native -CommandName 'flashq' -ScriptBlock {
             [CompletionResult]::new('--advertised-address', '--advertised-address', [CompletionResultType]::ParameterName, 'Where clients reach this broker, as registered with the cluster [default: the bound --listen address]')
             [CompletionResult]::new('--heartbeat-interval-ms', '--heartbeat-interval-ms', [CompletionResultType]::ParameterName, 'How often a cluster broker heartbeats to the controller')
             [CompletionResult]::new('--broker-session-timeout-ms', '--broker-session-timeout-ms', [CompletionResultType]::ParameterName, 'How long a cluster broker may go without a heartbeat before the controller fences it and moves its partition leaderships')
+            [CompletionResult]::new('--default-replication-factor', '--default-replication-factor', [CompletionResultType]::ParameterName, 'In a cluster: replicas per partition of topics created without a count (at most the live brokers)')
+            [CompletionResult]::new('--min-insync-replicas', '--min-insync-replicas', [CompletionResultType]::ParameterName, 'In a cluster: acks=all produces fail with UNAVAILABLE while fewer replicas than this are in sync (capped at the replication factor)')
+            [CompletionResult]::new('--replica-lag-max-ms', '--replica-lag-max-ms', [CompletionResultType]::ParameterName, 'In a cluster: a follower not caught up for this long leaves the ISR; an acks=all produce waits at most twice this for the ISR')
             [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker address [default: http://127.0.0.1:50051]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format [default: text]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format [default: text]')
@@ -218,6 +221,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashq' -ScriptBlock {
         'flashq;topic;create' {
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Number of partitions [default: the broker''s]')
             [CompletionResult]::new('--partitions', '--partitions', [CompletionResultType]::ParameterName, 'Number of partitions [default: the broker''s]')
+            [CompletionResult]::new('--replication-factor', '--replication-factor', [CompletionResultType]::ParameterName, 'In a cluster: replicas per partition [default: the broker''s, 3 at most the live brokers]')
             [CompletionResult]::new('--retention', '--retention', [CompletionResultType]::ParameterName, 'Delete closed segments older than this (like 7d or 12h; 0 keeps forever)')
             [CompletionResult]::new('--retention-bytes', '--retention-bytes', [CompletionResultType]::ParameterName, 'Keep at most about this many bytes per partition (0 is unbounded)')
             [CompletionResult]::new('--segment-bytes', '--segment-bytes', [CompletionResultType]::ParameterName, 'Roll to a new segment at this size')

@@ -2234,7 +2234,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__serve)
-            opts="-o -q -v -h -V --listen --data-dir --storage --fsync --no-auto-create-topics --default-partitions --max-record-bytes --max-batch-bytes --retention-check-interval-ms --metrics-listen --auth-tokens --node-id --cluster-listen --peers --advertised-address --heartbeat-interval-ms --broker-session-timeout-ms --broker --output --config --token --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --listen --data-dir --storage --fsync --no-auto-create-topics --default-partitions --max-record-bytes --max-batch-bytes --retention-check-interval-ms --metrics-listen --auth-tokens --node-id --cluster-listen --peers --advertised-address --heartbeat-interval-ms --broker-session-timeout-ms --default-replication-factor --min-insync-replicas --replica-lag-max-ms --broker --output --config --token --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2301,6 +2301,18 @@ _flashq() {
                     return 0
                     ;;
                 --broker-session-timeout-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --default-replication-factor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-insync-replicas)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replica-lag-max-ms)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2546,7 +2558,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__topic__subcmd__create)
-            opts="-p -o -q -v -h -V --partitions --if-not-exists --retention --retention-bytes --segment-bytes --segment-age --broker --output --config --token --quiet --verbose --log-format --help --version"
+            opts="-p -o -q -v -h -V --partitions --if-not-exists --replication-factor --retention --retention-bytes --segment-bytes --segment-age --broker --output --config --token --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2557,6 +2569,10 @@ _flashq() {
                     return 0
                     ;;
                 -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replication-factor)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

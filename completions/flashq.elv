@@ -64,6 +64,9 @@ set edit:completion:arg-completer[flashq] = {|@words|
             cand --advertised-address 'Where clients reach this broker, as registered with the cluster [default: the bound --listen address]'
             cand --heartbeat-interval-ms 'How often a cluster broker heartbeats to the controller'
             cand --broker-session-timeout-ms 'How long a cluster broker may go without a heartbeat before the controller fences it and moves its partition leaderships'
+            cand --default-replication-factor 'In a cluster: replicas per partition of topics created without a count (at most the live brokers)'
+            cand --min-insync-replicas 'In a cluster: acks=all produces fail with UNAVAILABLE while fewer replicas than this are in sync (capped at the replication factor)'
+            cand --replica-lag-max-ms 'In a cluster: a follower not caught up for this long leaves the ISR; an acks=all produce waits at most twice this for the ISR'
             cand --broker 'Broker address [default: http://127.0.0.1:50051]'
             cand -o 'Output format [default: text]'
             cand --output 'Output format [default: text]'
@@ -209,6 +212,7 @@ set edit:completion:arg-completer[flashq] = {|@words|
         &'flashq;topic;create'= {
             cand -p 'Number of partitions [default: the broker''s]'
             cand --partitions 'Number of partitions [default: the broker''s]'
+            cand --replication-factor 'In a cluster: replicas per partition [default: the broker''s, 3 at most the live brokers]'
             cand --retention 'Delete closed segments older than this (like 7d or 12h; 0 keeps forever)'
             cand --retention-bytes 'Keep at most about this many bytes per partition (0 is unbounded)'
             cand --segment-bytes 'Roll to a new segment at this size'

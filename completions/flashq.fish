@@ -67,6 +67,9 @@ complete -c flashq -n "__fish_flashq_using_subcommand serve" -l peers -d 'Every 
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l advertised-address -d 'Where clients reach this broker, as registered with the cluster [default: the bound --listen address]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l heartbeat-interval-ms -d 'How often a cluster broker heartbeats to the controller' -r
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l broker-session-timeout-ms -d 'How long a cluster broker may go without a heartbeat before the controller fences it and moves its partition leaderships' -r
+complete -c flashq -n "__fish_flashq_using_subcommand serve" -l default-replication-factor -d 'In a cluster: replicas per partition of topics created without a count (at most the live brokers)' -r
+complete -c flashq -n "__fish_flashq_using_subcommand serve" -l min-insync-replicas -d 'In a cluster: acks=all produces fail with UNAVAILABLE while fewer replicas than this are in sync (capped at the replication factor)' -r
+complete -c flashq -n "__fish_flashq_using_subcommand serve" -l replica-lag-max-ms -d 'In a cluster: a follower not caught up for this long leaves the ISR; an acks=all produce waits at most twice this for the ISR' -r
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l broker -d 'Broker address [default: http://127.0.0.1:50051]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
@@ -189,6 +192,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -f -a "config" -d 'Change a topic\'s retention, segment settings or partition count'
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from create" -s p -l partitions -d 'Number of partitions [default: the broker\'s]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from create" -l replication-factor -d 'In a cluster: replicas per partition [default: the broker\'s, 3 at most the live brokers]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from create" -l retention -d 'Delete closed segments older than this (like 7d or 12h; 0 keeps forever)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from create" -l retention-bytes -d 'Keep at most about this many bytes per partition (0 is unbounded)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from create" -l segment-bytes -d 'Roll to a new segment at this size' -r

@@ -228,3 +228,231 @@ fn bad_cluster_flags_are_usage_errors() {
         common::flashq_cmd().args(&all).assert().code(2);
     }
 }
+
+/// Test-speed replication: a lagging follower leaves the ISR after 1.5 s, so an acks=all
+/// produce waits at most 3 s before it fails.
+const REPLICATION_FLAGS: [&str; 2] = ["--replica-lag-max-ms", "1500"];
+
+impl TestCluster {
+    /// `cluster partitions -o json` from broker `id`: the first partition of topic `t`.
+    fn partition_from(&self, id: u64) -> Option<Value> {
+        let output = self.brokers[id as usize - 1]
+            .cmd()
+            .args(["cluster", "partitions", "-o", "json"])
+            .output()
+            .ok()?;
+        let json: Value = serde_json::from_slice(&output.stdout).ok()?;
+        json["partitions"]
+            .as_array()?
+            .iter()
+            .find(|p| p["topic"] == "t" && p["partition"] == 0)
+            .cloned()
+    }
+
+    fn wait_for_partition(&self, id: u64, what: &str, condition: impl Fn(&Value) -> bool) -> Value {
+        let mut last = None;
+        let held = wait_until(FORM_TIMEOUT, || {
+            last = self.partition_from(id);
+            last.as_ref().is_some_and(&condition)
+        });
+        assert!(
+            held,
+            "{what}: last partition state from broker {id}: {last:?}"
+        );
+        last.unwrap()
+    }
+
+    /// Forms the cluster and creates topic `t`: one partition, three replicas. Returns the
+    /// partition's leader.
+    fn with_replicated_topic(&mut self) -> u64 {
+        self.wait_for_status(1, "three live brokers", |s| s["brokers_alive"] == 3);
+        let created = wait_until(FORM_TIMEOUT, || {
+            self.brokers[0]
+                .cmd()
+                .args([
+                    "topic",
+                    "create",
+                    "t",
+                    "-p",
+                    "1",
+                    "--replication-factor",
+                    "3",
+                    "--if-not-exists",
+                ])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        });
+        assert!(created, "topic t was not created");
+        let partition = self.wait_for_partition(1, "t/0 led with a full ISR", |p| {
+            p["leader"].is_u64() && p["isr"].as_array().is_some_and(|isr| isr.len() == 3)
+        });
+        partition["leader"].as_u64().unwrap()
+    }
+
+    /// Produces one record with acks=all to broker `id`; its exit code.
+    fn produce(&self, id: u64, value: &str) -> Option<i32> {
+        self.brokers[id as usize - 1]
+            .cmd()
+            .args(["produce", "-t", "t", "--value", value])
+            .output()
+            .ok()
+            .and_then(|o| o.status.code())
+    }
+
+    /// Every value in `t/0` as broker `id` serves it.
+    fn values_on(&self, id: u64) -> Vec<String> {
+        let output = self.brokers[id as usize - 1]
+            .cmd()
+            .args([
+                "consume",
+                "-t",
+                "t",
+                "--from-beginning",
+                "--max",
+                "100000",
+                "--format",
+                "%v\n",
+            ])
+            .timeout(Duration::from_secs(30))
+            .output()
+            .expect("consume");
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn end_offset_on(&self, id: u64) -> Option<u64> {
+        let output = self.brokers[id as usize - 1]
+            .cmd()
+            .args(["topic", "describe", "t", "-o", "json"])
+            .output()
+            .ok()?;
+        let json: Value = serde_json::from_slice(&output.stdout).ok()?;
+        json["partition_details"][0]["end_offset"].as_u64()
+    }
+}
+
+fn others(of: u64) -> Vec<u64> {
+    (1..=3).filter(|id| *id != of).collect()
+}
+
+fn assert_all_present(acked: &[String], served: &[String], on: u64) {
+    let missing: Vec<&String> = acked.iter().filter(|v| !served.contains(v)).collect();
+    assert!(
+        missing.is_empty(),
+        "acknowledged records missing on broker {on}: {missing:?}"
+    );
+}
+
+#[test]
+fn acks_all_survives_the_leader_being_killed_and_the_old_leader_catches_up() {
+    let mut cluster = TestCluster::start(&REPLICATION_FLAGS);
+    let leader = cluster.with_replicated_topic();
+    let mut acked = Vec::new();
+    for i in 0..20 {
+        let value = format!("before-{i}");
+        assert_eq!(cluster.produce(leader, &value), Some(0), "produce {value}");
+        acked.push(value);
+    }
+
+    // SIGKILL the leader: another in-sync replica leads, in a new epoch, within 10 s.
+    cluster.broker(leader).kill();
+    let killed_at = std::time::Instant::now();
+    let survivor = others(leader)[0];
+    let moved = cluster.wait_for_partition(survivor, "a new leader", |p| {
+        p["leader"].as_u64().is_some_and(|l| l != leader)
+    });
+    assert!(
+        killed_at.elapsed() < Duration::from_secs(10),
+        "failover took {:?}",
+        killed_at.elapsed()
+    );
+    let new_leader = moved["leader"].as_u64().unwrap();
+    assert!(moved["leader_epoch"].as_u64().unwrap() >= 1);
+    assert!(
+        !moved["isr"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from(leader))
+    );
+    cluster.wait_for_status(new_leader, "the killed broker reported dead", |s| {
+        !alive(s, leader) && s["brokers_alive"] == 2
+    });
+
+    // Producing continues on the new leader.
+    for i in 0..20 {
+        let value = format!("after-{i}");
+        assert_eq!(
+            cluster.produce(new_leader, &value),
+            Some(0),
+            "produce {value}"
+        );
+        acked.push(value);
+    }
+    assert_all_present(&acked, &cluster.values_on(new_leader), new_leader);
+
+    // The killed broker restarts, rejoins, catches up and is back in the ISR.
+    cluster.broker(leader).start_again();
+    cluster.wait_for_partition(new_leader, "the old leader back in the ISR", |p| {
+        p["isr"]
+            .as_array()
+            .is_some_and(|isr| isr.contains(&Value::from(leader)))
+    });
+    let status = cluster.wait_for_status(new_leader, "the rejoined broker reported live", |s| {
+        alive(s, leader) && s["brokers_alive"] == 3 && s["under_replicated_partitions"] == 0
+    });
+    assert_eq!(status["offline_partitions"], 0);
+    let leader_end = cluster.end_offset_on(new_leader);
+    assert!(
+        wait_until(FORM_TIMEOUT, || cluster.end_offset_on(leader) == leader_end),
+        "the rejoined broker did not catch up to {leader_end:?}"
+    );
+    assert_all_present(&acked, &cluster.values_on(leader), leader);
+}
+
+#[test]
+fn writes_continue_without_one_follower_and_fail_unavailable_without_two() {
+    let mut cluster = TestCluster::start(&REPLICATION_FLAGS);
+    let leader = cluster.with_replicated_topic();
+    let followers = others(leader);
+    let mut acked = Vec::new();
+    for i in 0..10 {
+        let value = format!("three-{i}");
+        assert_eq!(cluster.produce(leader, &value), Some(0));
+        acked.push(value);
+    }
+
+    // One follower down: acks=all writes go on (once it has left the ISR at the latest).
+    cluster.broker(followers[0]).kill();
+    for i in 0..10 {
+        let value = format!("two-{i}");
+        assert_eq!(
+            cluster.produce(leader, &value),
+            Some(0),
+            "produce {value} with one follower down"
+        );
+        acked.push(value);
+    }
+    let partition = cluster.wait_for_partition(leader, "the dead follower out of the ISR", |p| {
+        p["isr"].as_array().is_some_and(|isr| isr.len() == 2)
+    });
+    assert_eq!(partition["leader"], leader);
+
+    // Two down: no quorum for the ISR to shrink to one, so acks=all fails with UNAVAILABLE
+    // (exit 8), named as such in JSON.
+    cluster.broker(followers[1]).kill();
+    let refused = cluster.brokers[leader as usize - 1]
+        .cmd()
+        .args(["produce", "-t", "t", "--value", "lonely", "-o", "json"])
+        .assert()
+        .code(8);
+    let stderr = String::from_utf8_lossy(&refused.get_output().stderr).to_string();
+    assert!(stderr.contains("\"unavailable\""), "{stderr}");
+    assert!(stderr.contains("in-sync replica"), "{stderr}");
+
+    // Nothing acknowledged is lost, and the refused record is not served.
+    let served = cluster.values_on(leader);
+    assert_all_present(&acked, &served, leader);
+    assert!(!served.contains(&"lonely".to_string()));
+}

@@ -39,7 +39,7 @@ impl Node {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let served = node.clone();
         let server = tokio::spawn(async move {
-            let _ = flashq::server::cluster::serve_peers(served, listener, async {
+            let _ = flashq::server::cluster::serve_peers(served, None, listener, async {
                 let _ = stopped.await;
             })
             .await;

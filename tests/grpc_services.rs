@@ -106,6 +106,7 @@ fn errors_map_to_their_own_status_codes() {
             name: name.to_string(),
             partitions: Some(1),
             config: None,
+            replication_factor: None,
         };
         admin.create_topic(create("t")).await.unwrap();
         assert_eq!(

@@ -9,6 +9,7 @@ use clap::{Args, ValueEnum};
 
 use crate::broker::acl::AccessControl;
 use crate::broker::{Broker, BrokerConfig};
+use crate::cluster::replication::{ReplicaManager, ReplicationConfig};
 use crate::cluster::{ClusterConfig, ClusterNode};
 use crate::server::auth::Authenticator;
 use crate::server::metrics::{Metrics, bind_endpoint};
@@ -88,6 +89,18 @@ pub struct ServeArgs {
     /// and moves its partition leaderships
     #[arg(long, default_value_t = crate::cluster::node::DEFAULT_SESSION_TIMEOUT_MS, value_name = "MS")]
     pub broker_session_timeout_ms: u64,
+    /// In a cluster: replicas per partition of topics created without a count (at most the
+    /// live brokers)
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub default_replication_factor: u32,
+    /// In a cluster: acks=all produces fail with UNAVAILABLE while fewer replicas than this
+    /// are in sync (capped at the replication factor)
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub min_insync_replicas: u32,
+    /// In a cluster: a follower not caught up for this long leaves the ISR; an acks=all
+    /// produce waits at most twice this for the ISR
+    #[arg(long, default_value_t = 5_000, value_name = "MS")]
+    pub replica_lag_max_ms: u64,
 }
 
 /// The voters named by `--peers`: node id to cluster address.
@@ -196,7 +209,9 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
         }
     };
     let config = BrokerConfig {
-        auto_create_topics: !args.no_auto_create_topics,
+        // In a cluster topics are created through the controller (`topic create`), never by a
+        // produce to one broker.
+        auto_create_topics: !args.no_auto_create_topics && args.node_id.is_none(),
         default_partitions: args.default_partitions.max(1),
         limits,
         retention_check_interval_ms: args.retention_check_interval_ms,
@@ -302,8 +317,19 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
                     )
                 })?;
             let node = ClusterNode::start(config).await?;
+            let replicas = ReplicaManager::start(
+                node.clone(),
+                broker.clone(),
+                ReplicationConfig {
+                    min_insync_replicas: args.min_insync_replicas.max(1),
+                    replica_lag_max_ms: args.replica_lag_max_ms.max(1),
+                    default_replication_factor: args.default_replication_factor.max(1),
+                },
+            )
+            .await?;
             let peers = tokio::spawn(crate::server::cluster::serve_peers(
                 node.clone(),
+                Some(broker.clone()),
                 peer_listener,
                 stopped(),
             ));
@@ -317,7 +343,7 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
                     ),
                 );
             }
-            Some((node, peers))
+            Some((node, replicas, peers))
         }
         _ => None,
     };
@@ -332,10 +358,13 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
         stopped(),
         metrics,
         Authenticator::new(acl),
-        cluster.as_ref().map(|(node, _)| node.clone()),
+        cluster
+            .as_ref()
+            .map(|(node, replicas, _)| (node.clone(), replicas.clone())),
     )
     .await?;
-    if let Some((node, peers)) = cluster {
+    if let Some((node, replicas, peers)) = cluster {
+        replicas.shutdown();
         node.shutdown().await;
         let _ = peers.await;
     }

@@ -315,6 +315,18 @@ impl Client {
         partitions: Option<u32>,
         settings: TopicSettings,
     ) -> Result<TopicInfo> {
+        self.create_replicated_topic(name, partitions, None, settings)
+            .await
+    }
+
+    /// Creates a topic with `replication_factor` replicas per partition (in a cluster).
+    pub async fn create_replicated_topic(
+        &self,
+        name: &str,
+        partitions: Option<u32>,
+        replication_factor: Option<u32>,
+        settings: TopicSettings,
+    ) -> Result<TopicInfo> {
         let response = self
             .admin
             .clone()
@@ -322,6 +334,7 @@ impl Client {
                 name: name.to_string(),
                 partitions,
                 config: Some(settings.into()),
+                replication_factor,
             })
             .await?;
         Ok(response.into_inner().into())

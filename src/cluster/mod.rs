@@ -5,6 +5,8 @@
 //! - [`log_store`]: the Raft log, in memory or in a crash-safe file.
 //! - [`state_machine`]: the state machine openraft drives and its snapshots.
 //! - [`network`]: Raft's RPCs to peers over gRPC (`ClusterPeer` on `--cluster-listen`).
+//! - [`replication`]: [`replication::ReplicaManager`] puts this broker's partitions in the
+//!   roles the metadata assigns and runs the followers' fetch loops.
 //! - [`node`]: [`ClusterNode`], one broker's membership: starts Raft, forms the cluster,
 //!   registers and heartbeats, forwards commands to the controller, fences silent brokers.
 //!
@@ -15,6 +17,7 @@
 pub mod log_store;
 pub mod network;
 pub mod node;
+pub mod replication;
 pub mod state;
 pub mod state_machine;
 

@@ -135,6 +135,8 @@ pub struct ClusterNode {
     raft: MetaRaft,
     view: MetadataView,
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// This process's registration epoch, once its registration is committed.
+    registered: tokio::sync::watch::Sender<Option<u64>>,
 }
 
 impl ClusterNode {
@@ -177,16 +179,23 @@ impl ClusterNode {
             .iter()
             .map(|(id, addr)| (*id, MetaNode { addr: addr.clone() }))
             .collect();
-        match raft.initialize(members).await {
-            Ok(()) => {}
-            Err(RaftError::APIError(InitializeError::NotAllowed(_))) => {}
-            Err(e) => return Err(ClusterError::Config(e.to_string())),
+        let initialized = raft
+            .is_initialized()
+            .await
+            .map_err(|e| ClusterError::Storage(e.to_string()))?;
+        if !initialized {
+            match raft.initialize(members).await {
+                Ok(()) => {}
+                Err(RaftError::APIError(InitializeError::NotAllowed(_))) => {}
+                Err(e) => return Err(ClusterError::Config(e.to_string())),
+            }
         }
         Ok(Arc::new(ClusterNode {
             config,
             raft,
             view,
             tasks: Mutex::new(Vec::new()),
+            registered: tokio::sync::watch::channel(None).0,
         }))
     }
 
@@ -222,6 +231,29 @@ impl ClusterNode {
             },
             controller: metrics.current_leader,
             applied_index: metrics.last_applied.map_or(0, |id| id.index),
+        }
+    }
+
+    /// Waits until this process's registration is applied on this broker: from then on the
+    /// local metadata is at least as new as the start of this process.
+    pub async fn wait_registered(&self) {
+        let mut registered = self.registered.subscribe();
+        let Ok(epoch) = registered
+            .wait_for(Option::is_some)
+            .await
+            .map(|e| e.unwrap_or(0))
+        else {
+            return;
+        };
+        let mut version = self.view.subscribe();
+        let me = self.config.node_id;
+        loop {
+            let current = self
+                .view
+                .with(|s| s.brokers.get(&me).map_or(0, |b| b.registration_epoch));
+            if current >= epoch || version.changed().await.is_err() {
+                return;
+            }
         }
     }
 
@@ -341,12 +373,16 @@ async fn heartbeat_loop(node: std::sync::Weak<ClusterNode>) {
             }
         };
         match this.propose(command, interval * 2).await {
-            Ok(MetaResponse::Applied) => {
-                if !registered {
-                    tracing::info!(node_id = id, "registered with the cluster");
-                }
+            Ok(MetaResponse::Registered { registration_epoch }) => {
+                tracing::info!(
+                    node_id = id,
+                    registration_epoch,
+                    "registered with the cluster"
+                );
+                this.registered.send_replace(Some(registration_epoch));
                 registered = true;
             }
+            Ok(MetaResponse::Applied) => registered = true,
             // Unknown to the metadata (for example restored from an old snapshot): register again.
             Ok(MetaResponse::Rejected(reason)) => {
                 tracing::warn!(%reason, "heartbeat refused; registering again");

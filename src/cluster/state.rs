@@ -114,6 +114,8 @@ impl MetaCommand {
 pub enum MetaResponse {
     #[default]
     Applied,
+    /// A broker registered; its new registration epoch.
+    Registered { registration_epoch: u64 },
     /// The command was valid Raft-wise but refused by the state (the reason says why).
     Rejected(String),
 }
@@ -140,8 +142,9 @@ impl ClusterState {
                 broker.cluster_address = cluster_address.clone();
                 broker.registration_epoch += 1;
                 broker.last_heartbeat_ms = *at_ms;
+                let registration_epoch = broker.registration_epoch;
                 self.unfence(*id);
-                MetaResponse::Applied
+                MetaResponse::Registered { registration_epoch }
             }
             MetaCommand::Heartbeat { id, at_ms } => match self.brokers.get_mut(id) {
                 Some(broker) => {
@@ -312,7 +315,7 @@ mod tests {
             cluster_address: format!("127.0.0.1:{}", 50060 + id),
             at_ms: 1,
         });
-        assert_eq!(applied, MetaResponse::Applied);
+        assert!(matches!(applied, MetaResponse::Registered { .. }));
     }
 
     fn three_brokers_one_topic() -> ClusterState {

@@ -10,7 +10,9 @@ use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::{Request, Response, Status};
 
-use crate::broker::now_ms;
+use super::fetch::record_to_wire;
+use crate::broker::replica::ReplicaFetch;
+use crate::broker::{Broker, now_ms};
 use crate::cluster::{ClusterError, ClusterNode, MAX_PEER_MESSAGE_BYTES, MetaCommand};
 use crate::wire::v1 as pb;
 use crate::wire::v1::cluster_peer_server::{ClusterPeer, ClusterPeerServer};
@@ -42,6 +44,8 @@ fn encode<T: Serialize>(value: &T) -> Result<Response<pb::PeerPayload>, Status> 
 /// Raft's RPCs into this broker's Raft node, and proposals forwarded to it as controller.
 pub struct ClusterPeerService {
     node: Arc<ClusterNode>,
+    /// The partitions this broker leads, for followers' fetches.
+    broker: Option<Arc<Broker>>,
 }
 
 #[tonic::async_trait]
@@ -77,18 +81,55 @@ impl ClusterPeer for ClusterPeerService {
         let command: MetaCommand = decode(request.get_ref())?;
         encode(&self.node.propose_local(command).await?)
     }
+
+    async fn replica_fetch(
+        &self,
+        request: Request<pb::ReplicaFetchRequest>,
+    ) -> Result<Response<pb::ReplicaFetchResponse>, Status> {
+        let Some(broker) = &self.broker else {
+            return Err(Status::failed_precondition("this node hosts no partitions"));
+        };
+        let r = request.into_inner();
+        let fetched = broker
+            .replica_fetch(ReplicaFetch {
+                topic: r.topic,
+                partition: r.partition,
+                replica_id: r.replica_id,
+                leader_epoch: r.leader_epoch,
+                fetch_offset: r.fetch_offset,
+                last_fetched_epoch: r.last_fetched_epoch,
+                max_bytes: r.max_bytes,
+                max_wait_ms: r.max_wait_ms,
+            })
+            .await?;
+        Ok(Response::new(pb::ReplicaFetchResponse {
+            records: fetched.records.into_iter().map(record_to_wire).collect(),
+            high_watermark: fetched.high_watermark,
+            log_end_offset: fetched.log_end_offset,
+            epochs: fetched
+                .epochs
+                .into_iter()
+                .map(|e| pb::LeaderEpochStart {
+                    epoch: e.epoch,
+                    start_offset: e.start_offset,
+                })
+                .collect(),
+            truncate_to: fetched.truncate_to,
+        }))
+    }
 }
 
 /// Serves `ClusterPeer` on the cluster listener until `shutdown` completes.
 pub async fn serve_peers(
     node: Arc<ClusterNode>,
+    broker: Option<Arc<Broker>>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), tonic::transport::Error> {
     tonic::transport::Server::builder()
         .tcp_nodelay(true)
         .add_service(
-            ClusterPeerServer::new(ClusterPeerService { node })
+            ClusterPeerServer::new(ClusterPeerService { node, broker })
                 .max_decoding_message_size(MAX_PEER_MESSAGE_BYTES)
                 .max_encoding_message_size(MAX_PEER_MESSAGE_BYTES),
         )

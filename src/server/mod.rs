@@ -22,6 +22,7 @@ use tokio_stream::wrappers::TcpListenerStream;
 
 use crate::broker::{Broker, MAX_FETCH_MAX_BYTES};
 use crate::cluster::ClusterNode;
+use crate::cluster::replication::ReplicaManager;
 use crate::wire::v1::admin_server::AdminServer;
 use crate::wire::v1::cluster_server::ClusterServer;
 use crate::wire::v1::fetch_server::FetchServer;
@@ -64,8 +65,12 @@ pub async fn serve_with_metrics(
     shutdown: impl Future<Output = ()> + Send + 'static,
     metrics: Arc<Metrics>,
     authenticator: Authenticator,
-    cluster: Option<Arc<ClusterNode>>,
+    cluster: Option<(Arc<ClusterNode>, Arc<ReplicaManager>)>,
 ) -> anyhow::Result<()> {
+    let (cluster, replicas) = match cluster {
+        Some((node, replicas)) => (Some(node), Some(replicas)),
+        None => (None, None),
+    };
     let max_request_bytes = broker.config().limits.max_batch_bytes + REQUEST_FRAMING_SLACK_BYTES;
     let max_response_bytes = MAX_FETCH_MAX_BYTES as usize + REQUEST_FRAMING_SLACK_BYTES;
 
@@ -127,7 +132,7 @@ pub async fn serve_with_metrics(
             authenticator.clone(),
         ))
         .add_service(InterceptedService::new(
-            AdminServer::new(admin::AdminService::new(broker.clone())),
+            AdminServer::new(admin::AdminService::new(broker.clone(), replicas)),
             authenticator.clone(),
         ))
         .add_service(InterceptedService::new(

@@ -13,7 +13,8 @@ impl From<BrokerError> for Status {
             BrokerError::TopicExists(_) => Code::AlreadyExists,
             BrokerError::InvalidArgument(_) => Code::InvalidArgument,
             BrokerError::FailedPrecondition(_) => Code::FailedPrecondition,
-            BrokerError::ShuttingDown => Code::Unavailable,
+            BrokerError::ShuttingDown | BrokerError::Unavailable(_) => Code::Unavailable,
+            BrokerError::NotLeader { .. } => Code::FailedPrecondition,
             BrokerError::Internal(_) => Code::Internal,
             BrokerError::Group(group) => match group {
                 GroupError::NotFound(_) => Code::NotFound,
