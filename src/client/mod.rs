@@ -53,6 +53,23 @@ pub enum ClientError {
 }
 
 impl ClientError {
+    /// The broker does not lead the partition (in a cluster): refresh metadata and go to the
+    /// leader.
+    pub fn is_not_leader(&self) -> bool {
+        matches!(self, ClientError::Status(s) if s.metadata().contains_key(cluster::NOT_LEADER_KEY))
+    }
+
+    /// The broker could not be reached or the connection broke.
+    pub fn is_connection_failure(&self) -> bool {
+        match self {
+            ClientError::Unreachable { .. } => true,
+            ClientError::Status(s) => {
+                s.code() == tonic::Code::Unavailable && std::error::Error::source(s).is_some()
+            }
+            ClientError::InvalidAddress { .. } => false,
+        }
+    }
+
     /// The gRPC status code, when the broker answered.
     pub fn code(&self) -> Option<tonic::Code> {
         match self {
@@ -68,6 +85,8 @@ pub type Result<T, E = ClientError> = std::result::Result<T, E>;
 #[derive(Clone)]
 pub struct Client {
     address: String,
+    /// The bearer token, kept to connect to other brokers of a cluster.
+    token: Option<String>,
     produce: ProduceClient<Transport>,
     fetch: FetchClient<Transport>,
     admin: AdminClient<Transport>,
@@ -183,6 +202,7 @@ impl Client {
             groups: GroupsClient::with_interceptor(channel.clone(), bearer.clone()),
             admin: AdminClient::with_interceptor(channel.clone(), bearer.clone()),
             cluster: ClusterClient::with_interceptor(channel.clone(), bearer.clone()),
+            token: token.map(str::to_string),
             subscribe: SubscribeClient::with_interceptor(channel, bearer)
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),
             address,

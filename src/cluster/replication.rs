@@ -174,6 +174,29 @@ impl ReplicaManager {
         }
     }
 
+    /// Deletes a topic through the controller; every replica deletes its copy when it applies
+    /// the deletion. Waits until this broker's copy is gone.
+    pub async fn delete_topic(&self, name: &str) -> Result<(), ClusterError> {
+        let command = MetaCommand::DeleteTopic {
+            name: name.to_string(),
+        };
+        let response = self
+            .node
+            .propose(
+                command,
+                Duration::from_millis(super::node::PROPOSE_TIMEOUT_MS),
+            )
+            .await?;
+        if let MetaResponse::Rejected(reason) = response {
+            return Err(ClusterError::Rejected(reason));
+        }
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while self.broker.topic(name).is_ok() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Ok(())
+    }
+
     /// Stops the reconcile loop and every follower.
     pub fn shutdown(&self) {
         if let Some(task) = self.task.lock().unwrap_or_else(|e| e.into_inner()).take() {
@@ -193,6 +216,27 @@ impl ReplicaManager {
     async fn reconcile(self: &Arc<Self>) {
         let me = self.node.id();
         let state = self.node.view().cluster();
+        for name in &state.deleted_topics {
+            if self.broker.topic(name).is_err() {
+                continue;
+            }
+            self.followers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .retain(|(topic, _), (_, task)| {
+                    let keep = topic != name;
+                    if !keep {
+                        task.abort();
+                    }
+                    keep
+                });
+            match self.broker.delete_topic(name).await {
+                Ok(()) | Err(BrokerError::TopicNotFound(_)) => {}
+                Err(e) => {
+                    tracing::warn!(topic = name, error = %e, "cannot delete the local replica")
+                }
+            }
+        }
         for topic in state.topics.values() {
             if !topic.partitions.iter().any(|p| p.replicas.contains(&me)) {
                 continue;

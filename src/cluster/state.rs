@@ -4,7 +4,7 @@
 //! same state on every broker. Times come inside the commands (stamped by the controller when it
 //! proposes them), never from the applying broker's clock.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -59,6 +59,9 @@ pub struct TopicRecord {
 pub struct ClusterState {
     pub brokers: BTreeMap<NodeId, BrokerRecord>,
     pub topics: BTreeMap<String, TopicRecord>,
+    /// Topics deleted and not created again since: brokers delete their local replicas.
+    #[serde(default)]
+    pub deleted_topics: BTreeSet<String>,
 }
 
 /// A change to the metadata: the payload of a Raft log entry.
@@ -162,7 +165,10 @@ impl ClusterState {
                 config,
             } => self.create_topic(name, *partitions, *replication_factor, *config),
             MetaCommand::DeleteTopic { name } => match self.topics.remove(name) {
-                Some(_) => MetaResponse::Applied,
+                Some(_) => {
+                    self.deleted_topics.insert(name.clone());
+                    MetaResponse::Applied
+                }
                 None => MetaResponse::Rejected(format!("topic {name:?} does not exist")),
             },
             MetaCommand::ChangeIsr {
@@ -240,6 +246,7 @@ impl ClusterState {
                 }
             })
             .collect();
+        self.deleted_topics.remove(name);
         self.topics.insert(
             name.to_string(),
             TopicRecord {
@@ -343,6 +350,23 @@ mod tests {
             assert_eq!(p.isr, p.replicas);
             assert_eq!(p.replicas.len(), 3);
         }
+    }
+
+    #[test]
+    fn a_deleted_topic_is_remembered_until_created_again() {
+        let mut state = three_brokers_one_topic();
+        assert_eq!(
+            state.apply(&MetaCommand::DeleteTopic { name: "t".into() }),
+            MetaResponse::Applied
+        );
+        assert!(state.deleted_topics.contains("t") && !state.topics.contains_key("t"));
+        state.apply(&MetaCommand::CreateTopic {
+            name: "t".into(),
+            partitions: 1,
+            replication_factor: 1,
+            config: LogConfig::default(),
+        });
+        assert!(!state.deleted_topics.contains("t"));
     }
 
     #[test]

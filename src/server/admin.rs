@@ -60,6 +60,17 @@ pub fn describe(topic: broker::TopicDescription) -> pb::TopicDescription {
 }
 
 impl AdminService {
+    /// Refuses changes a cluster cannot make yet: done on one broker they would leave its
+    /// replicas disagreeing.
+    fn single_broker_only(&self, what: &str) -> Result<(), Status> {
+        match self.replicas {
+            Some(_) => Err(Status::failed_precondition(format!(
+                "{what} is not supported in a cluster yet"
+            ))),
+            None => Ok(()),
+        }
+    }
+
     async fn create_in_cluster(
         &self,
         replicas: &ReplicaManager,
@@ -163,7 +174,15 @@ impl Admin for AdminService {
         request: Request<pb::DeleteTopicRequest>,
     ) -> Result<Response<pb::DeleteTopicResponse>, Status> {
         authorize(&request, Right::Admin, &request.get_ref().name)?;
-        self.broker.delete_topic(&request.into_inner().name).await?;
+        let name = request.into_inner().name;
+        match &self.replicas {
+            Some(replicas) => match replicas.delete_topic(&name).await {
+                Ok(()) => {}
+                Err(ClusterError::Rejected(reason)) => return Err(Status::not_found(reason)),
+                Err(e) => return Err(e.into()),
+            },
+            None => self.broker.delete_topic(&name).await?,
+        }
         Ok(Response::new(pb::DeleteTopicResponse {}))
     }
 
@@ -172,6 +191,7 @@ impl Admin for AdminService {
         request: Request<pb::UpdateTopicConfigRequest>,
     ) -> Result<Response<pb::TopicDescription>, Status> {
         authorize(&request, Right::Admin, &request.get_ref().name)?;
+        self.single_broker_only("changing a topic's settings")?;
         let request = request.into_inner();
         let topic = self
             .broker
@@ -185,6 +205,7 @@ impl Admin for AdminService {
         request: Request<pb::CreatePartitionsRequest>,
     ) -> Result<Response<pb::TopicDescription>, Status> {
         authorize(&request, Right::Admin, &request.get_ref().name)?;
+        self.single_broker_only("adding partitions")?;
         let request = request.into_inner();
         let topic = self
             .broker

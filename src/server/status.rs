@@ -45,7 +45,16 @@ impl From<BrokerError> for Status {
                 _ => Code::Internal,
             },
         };
-        Status::new(code, error.to_string())
+        let mut status = Status::new(code, error.to_string());
+        if let BrokerError::NotLeader { leader, .. } = &error {
+            let leader = leader.map_or("none".to_string(), |l| l.to_string());
+            if let Ok(value) = leader.parse() {
+                status
+                    .metadata_mut()
+                    .insert(crate::wire::NOT_LEADER_KEY, value);
+            }
+        }
+        status
     }
 }
 
