@@ -16,6 +16,8 @@ use crate::broker::{Broker, BrokerError, TopicConfigUpdate, now_ms};
 use crate::storage::durable::write_atomically;
 use crate::storage::{Header, LogConfig, Record, StoredRecord};
 use crate::wire::v1 as pb;
+use crate::wire::v1::cluster_peer_client::ClusterPeerClient;
+use tonic::transport::Channel;
 
 use super::ClusterError;
 use super::network::peer_client;
@@ -459,6 +461,9 @@ async fn run(manager: Weak<ReplicaManager>) {
 /// A follower's fetch loop for one partition in one leader epoch.
 async fn follow(manager: Weak<ReplicaManager>, key: PartitionKey, leader: NodeId, epoch: u64) {
     let (topic, partition_id) = key;
+    // One connection for the whole loop: a fetch per new connection would pay a TCP and
+    // HTTP/2 handshake on every round trip.
+    let mut connection: Option<(String, ClusterPeerClient<Channel>)> = None;
     loop {
         let Some(this) = manager.upgrade() else {
             return;
@@ -484,10 +489,24 @@ async fn follow(manager: Weak<ReplicaManager>, key: PartitionKey, leader: NodeId
             .view()
             .with(|s| s.brokers.get(&leader).map(|b| b.cluster_address.clone()));
         drop(this);
-        let Some(Ok(mut client)) = address.map(|a| peer_client(&a)) else {
-            tokio::time::sleep(Duration::from_millis(REPLICA_RETRY_MS)).await;
-            continue;
+        let client = match (address, &connection) {
+            (Some(address), Some((connected, client))) if *connected == address => client.clone(),
+            (Some(address), _) => match peer_client(&address) {
+                Ok(client) => {
+                    connection = Some((address, client.clone()));
+                    client
+                }
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(REPLICA_RETRY_MS)).await;
+                    continue;
+                }
+            },
+            (None, _) => {
+                tokio::time::sleep(Duration::from_millis(REPLICA_RETRY_MS)).await;
+                continue;
+            }
         };
+        let mut client = client;
         let request = pb::ReplicaFetchRequest {
             topic: topic.clone(),
             partition: partition_id,

@@ -104,12 +104,16 @@ impl AdminService {
             Err(ClusterError::Rejected(reason)) => return Err(Status::invalid_argument(reason)),
             Err(e) => return Err(e.into()),
         }
+        // A broker that holds no replica of the topic describes it without partition details.
         let description = match self.broker.topic(&request.name) {
             Ok(topic) => describe(topic.describe()),
             Err(_) => pb::TopicDescription {
-                name: request.name,
                 partitions,
-                ..Default::default()
+                ..describe(broker::TopicDescription {
+                    name: request.name,
+                    config,
+                    partitions: Vec::new(),
+                })
             },
         };
         Ok(Response::new(description))
