@@ -237,6 +237,14 @@ impl Partition {
         self.update_high_watermark();
     }
 
+    /// Hides every record until replication confirms it: a broker joining a cluster does not
+    /// know which of its records the in-sync replicas have (its log may end in a suffix that was
+    /// never acknowledged), so readers see nothing new until a leader's high watermark says so.
+    pub fn hide_unconfirmed(&self) {
+        let start = self.start_offset();
+        self.end_offset.send_modify(|end| *end = (*end).min(start));
+    }
+
     /// Follows `leader` in `epoch`.
     pub fn become_follower(&self, leader: Option<ReplicaId>, epoch: u64) {
         *self.role_mut() = ReplicaRole::Follower { leader, epoch };

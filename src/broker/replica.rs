@@ -220,6 +220,172 @@ pub fn truncate_epochs(epochs: &mut Vec<EpochStart>, offset: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::broker::{BrokerConfig, TopicConfigUpdate};
+    use crate::storage::Record;
+    use crate::storage::memory::MemoryStorage;
+    use std::sync::Arc;
+
+    fn records(values: &[&str]) -> Vec<Record> {
+        values
+            .iter()
+            .map(|v| Record {
+                timestamp_ms: 1,
+                key: None,
+                value: bytes::Bytes::copy_from_slice(v.as_bytes()),
+                headers: Vec::new(),
+            })
+            .collect()
+    }
+
+    async fn broker_with_topic() -> Broker {
+        let storage = Arc::new(MemoryStorage::new(Default::default()));
+        let broker = Broker::open(storage, BrokerConfig::default())
+            .await
+            .unwrap();
+        broker
+            .create_topic("t", Some(1), TopicConfigUpdate::default())
+            .await
+            .unwrap();
+        broker
+    }
+
+    fn fetch(
+        fetch_offset: u64,
+        last_fetched_epoch: Option<u64>,
+        leader_epoch: u64,
+    ) -> ReplicaFetch {
+        ReplicaFetch {
+            topic: "t".into(),
+            partition: 0,
+            replica_id: 2,
+            leader_epoch,
+            fetch_offset,
+            last_fetched_epoch,
+            max_bytes: 1 << 20,
+            max_wait_ms: 0,
+        }
+    }
+
+    /// A leader in epoch 1 whose log has 3 records of epoch 0 and 2 of its own.
+    async fn leader_in_epoch_one() -> Broker {
+        let broker = broker_with_topic().await;
+        let partition = broker.topic("t").unwrap().partition(0).unwrap();
+        let leader = |epoch| LeaderState {
+            me: 1,
+            epoch,
+            isr: vec![1, 2],
+            replicas: vec![1, 2],
+            min_insync: 1,
+            ack_timeout_ms: 5_000,
+            since_ms: 0,
+            followers: HashMap::new(),
+        };
+        partition.become_leader(LeaderState {
+            isr: vec![1],
+            ..leader(0)
+        });
+        partition.append(records(&["a", "b", "c"])).await.unwrap();
+        partition.become_leader(LeaderState {
+            isr: vec![1],
+            ..leader(1)
+        });
+        partition.append(records(&["d", "e"])).await.unwrap();
+        partition.set_isr(vec![1, 2]);
+        broker
+    }
+
+    #[tokio::test]
+    async fn a_follower_that_diverged_is_told_where_to_truncate() {
+        let broker = leader_in_epoch_one().await;
+        // The follower wrote offsets 3..6 in epoch 0 (an old leader's unacknowledged suffix):
+        // epoch 0 ends at 3 on this leader.
+        let answer = broker.replica_fetch(fetch(6, Some(0), 1)).await.unwrap();
+        assert_eq!(answer.truncate_to, Some(3));
+        assert!(answer.records.is_empty());
+        // Once truncated, it fetches from 3 and gets epoch 1's records with the history.
+        let answer = broker.replica_fetch(fetch(3, Some(0), 1)).await.unwrap();
+        assert_eq!(answer.truncate_to, None);
+        assert_eq!(answer.records.first().map(|r| r.offset), Some(3));
+        assert_eq!(answer.epochs.len(), 2);
+        // Its fetch from 5 tells the leader it has everything: the high watermark moves.
+        broker.replica_fetch(fetch(5, Some(1), 1)).await.unwrap();
+        let partition = broker.topic("t").unwrap().partition(0).unwrap();
+        assert_eq!(partition.end_offset(), 5);
+    }
+
+    #[tokio::test]
+    async fn fetches_in_a_stale_epoch_or_to_a_follower_are_refused() {
+        let broker = leader_in_epoch_one().await;
+        assert!(broker.replica_fetch(fetch(0, None, 0)).await.is_err());
+        let partition = broker.topic("t").unwrap().partition(0).unwrap();
+        partition.become_follower(Some(2), 2);
+        assert!(matches!(
+            broker.replica_fetch(fetch(0, None, 2)).await,
+            Err(BrokerError::NotLeader {
+                leader: Some(2),
+                ..
+            })
+        ));
+        // A follower refuses produces too, naming the leader.
+        assert!(matches!(
+            partition.append(records(&["x"])).await,
+            Err(BrokerError::NotLeader {
+                leader: Some(2),
+                ..
+            })
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_follower_truncates_and_appends_at_the_leaders_offsets() {
+        let broker = broker_with_topic().await;
+        let partition = broker.topic("t").unwrap().partition(0).unwrap();
+        partition.become_follower(Some(1), 0);
+        let stored = |offset, value: &str| StoredRecord {
+            offset,
+            record: records(&[value]).remove(0),
+        };
+        let epochs = vec![EpochStart {
+            epoch: 0,
+            start_offset: 0,
+        }];
+        partition
+            .append_replica(
+                vec![stored(0, "a"), stored(1, "b"), stored(2, "x")],
+                2,
+                epochs.clone(),
+            )
+            .await
+            .unwrap();
+        assert_eq!((partition.log_end_offset(), partition.end_offset()), (3, 2));
+        // Records it has already are skipped; a gap is refused.
+        partition
+            .append_replica(vec![stored(2, "x")], 2, epochs.clone())
+            .await
+            .unwrap();
+        assert!(
+            partition
+                .append_replica(vec![stored(5, "z")], 2, epochs.clone())
+                .await
+                .is_err()
+        );
+        partition.truncate(2).await.unwrap();
+        partition
+            .append_replica(vec![stored(2, "c")], 3, epochs)
+            .await
+            .unwrap();
+        let values: Vec<_> = partition
+            .read(0, 1 << 20)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.record.value)
+            .collect();
+        assert_eq!(values, vec!["a", "b", "c"]);
+        // A joining broker shows nothing until a leader confirms it.
+        partition.hide_unconfirmed();
+        assert_eq!(partition.end_offset(), 0);
+    }
 
     fn leader(isr: Vec<ReplicaId>) -> LeaderState {
         LeaderState {

@@ -94,6 +94,7 @@ impl ReplicaManager {
         for topic in broker.topics() {
             for partition in topic.partitions() {
                 partition.become_follower(None, 0);
+                partition.hide_unconfirmed();
                 if let Some(epochs) = saved.get(&epochs_key(&topic.name(), partition.id)) {
                     partition.set_epochs(epochs.clone());
                 }
