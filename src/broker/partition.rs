@@ -16,6 +16,16 @@ use crate::storage::{AppendOutcome, PartitionLog, Record, StoredRecord};
 use super::replica::{self, EpochStart, FollowerProgress, LeaderState, ReplicaId, ReplicaRole};
 use super::{BrokerError, now_ms};
 
+/// An appended batch still to reach the in-sync replicas.
+#[derive(Debug, Clone, Copy)]
+pub struct AckWait {
+    base_offset: u64,
+    /// The high watermark that acknowledges it.
+    end: u64,
+    deadline: tokio::time::Instant,
+    timeout: Duration,
+}
+
 /// A partition's log and its append notifications.
 pub struct Partition {
     pub id: u32,
@@ -56,6 +66,20 @@ impl Partition {
     /// A cluster leader first checks that enough replicas are in sync, and answers once the
     /// batch is on all of them (`acks=all`); a follower refuses.
     pub async fn append(&self, records: Vec<Record>) -> Result<AppendOutcome, BrokerError> {
+        let (outcome, wait) = self.append_unacked(records).await?;
+        if let Some(wait) = wait {
+            self.wait_acked(wait).await?;
+        }
+        Ok(outcome)
+    }
+
+    /// [`Partition::append`] without waiting for the in-sync replicas: returns what to wait
+    /// for, when there is anything (a cluster leader), so a stream can append its next batch
+    /// meanwhile.
+    pub async fn append_unacked(
+        &self,
+        records: Vec<Record>,
+    ) -> Result<(AppendOutcome, Option<AckWait>), BrokerError> {
         let ack_timeout = match &*self.role_mut() {
             ReplicaRole::Standalone => None,
             ReplicaRole::Follower { leader, .. } => {
@@ -90,22 +114,39 @@ impl Partition {
             moved
         });
         match ack_timeout {
-            None => self.advance_visible_end(acked_end),
+            None => {
+                self.advance_visible_end(acked_end);
+                Ok((outcome, None))
+            }
             Some(timeout) => {
                 self.update_high_watermark();
-                let mut visible = self.end_offset.subscribe();
-                let on_isr = tokio::time::timeout(timeout, visible.wait_for(|hw| *hw >= acked_end));
-                if !matches!(on_isr.await, Ok(Ok(_))) {
-                    return Err(BrokerError::Unavailable(format!(
-                        "the batch at offset {} of partition {} did not reach every in-sync replica within {} ms; it is not acknowledged",
-                        outcome.base_offset,
-                        self.id,
-                        timeout.as_millis()
-                    )));
-                }
+                Ok((
+                    outcome,
+                    Some(AckWait {
+                        base_offset: outcome.base_offset,
+                        end: acked_end,
+                        deadline: tokio::time::Instant::now() + timeout,
+                        timeout,
+                    }),
+                ))
             }
         }
-        Ok(outcome)
+    }
+
+    /// Waits until an appended batch is on every in-sync replica (below the high watermark);
+    /// UNAVAILABLE when that takes longer than the leader's ack timeout.
+    pub async fn wait_acked(&self, wait: AckWait) -> Result<(), BrokerError> {
+        let mut visible = self.end_offset.subscribe();
+        let on_isr = tokio::time::timeout_at(wait.deadline, visible.wait_for(|hw| *hw >= wait.end));
+        if !matches!(on_isr.await, Ok(Ok(_))) {
+            return Err(BrokerError::Unavailable(format!(
+                "the batch at offset {} of partition {} did not reach every in-sync replica within {} ms; it is not acknowledged",
+                wait.base_offset,
+                self.id,
+                wait.timeout.as_millis()
+            )));
+        }
+        Ok(())
     }
 
     fn advance_visible_end(&self, to: u64) {
@@ -263,15 +304,11 @@ impl Partition {
     pub fn replica_fetched(&self, follower: ReplicaId, fetch_offset: u64) {
         let log_end = self.log_end_offset();
         if let ReplicaRole::Leader(state) = &mut *self.role_mut() {
-            let now = now_ms();
-            let progress = state.followers.entry(follower).or_insert(FollowerProgress {
-                log_end: 0,
-                caught_up_ms: 0,
-            });
-            progress.log_end = fetch_offset;
-            if fetch_offset >= log_end {
-                progress.caught_up_ms = now;
-            }
+            state
+                .followers
+                .entry(follower)
+                .or_insert(FollowerProgress::default())
+                .on_fetch(fetch_offset, log_end, now_ms());
         }
         self.update_high_watermark();
     }

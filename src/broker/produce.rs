@@ -11,7 +11,10 @@ use std::sync::Arc;
 
 use crate::storage::{MAX_RECORDS_PER_BATCH, Record};
 
-use super::{Broker, BrokerError, ProduceRecord, RecordPosition, Topic, names, partitioner};
+use super::partition::AckWait;
+use super::{
+    Broker, BrokerError, Partition, ProduceRecord, RecordPosition, Topic, names, partitioner,
+};
 
 /// One request's records, routed and checked, not yet stored.
 pub struct RoutedRequest {
@@ -120,13 +123,25 @@ impl Broker {
     }
 
     /// Appends routed requests of one topic together, one batch per partition, keeping their
-    /// order; returns each request's positions. Callers check [`Broker::can_coalesce`] first.
+    /// order; returns each request's positions once they are acknowledged (in a cluster: on
+    /// every in-sync replica). Callers check [`Broker::can_coalesce`] first.
     pub async fn append_routed(
         &self,
         requests: Vec<RoutedRequest>,
     ) -> Result<Vec<Vec<RecordPosition>>, BrokerError> {
+        let (positions, acks) = self.append_routed_unacked(requests).await?;
+        acks.wait().await?;
+        Ok(positions)
+    }
+
+    /// [`Broker::append_routed`] without waiting for the in-sync replicas: the positions are not
+    /// acknowledged until the returned [`PendingAcks`] resolve.
+    pub async fn append_routed_unacked(
+        &self,
+        requests: Vec<RoutedRequest>,
+    ) -> Result<(Vec<Vec<RecordPosition>>, PendingAcks), BrokerError> {
         let Some(topic) = requests.first().map(|r| r.topic.clone()) else {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), PendingAcks::default()));
         };
         let mut merged: BTreeMap<u32, MergedBatch> = BTreeMap::new();
         let mut positions: Vec<Vec<RecordPosition>> = Vec::with_capacity(requests.len());
@@ -150,15 +165,40 @@ impl Broker {
         let appends = merged.into_iter().map(|(partition, (origins, records))| {
             let topic = topic.clone();
             async move {
-                let outcome = topic.partition(partition)?.append(records).await?;
-                Ok::<_, BrokerError>((partition, origins, outcome.base_offset))
+                let log = topic.partition(partition)?;
+                let (outcome, wait) = log.append_unacked(records).await?;
+                Ok::<_, BrokerError>((
+                    partition,
+                    origins,
+                    outcome.base_offset,
+                    wait.map(|w| (log, w)),
+                ))
             }
         });
-        for (partition, origins, base_offset) in futures::future::try_join_all(appends).await? {
+        let mut acks = PendingAcks::default();
+        for (partition, origins, base_offset, wait) in
+            futures::future::try_join_all(appends).await?
+        {
             for ((request, index), offset) in origins.into_iter().zip(base_offset..) {
                 positions[request][index] = RecordPosition { partition, offset };
             }
+            acks.0.extend(wait);
         }
-        Ok(positions)
+        Ok((positions, acks))
+    }
+}
+
+/// Appended batches still to reach their partitions' in-sync replicas; empty outside a cluster.
+#[derive(Default)]
+#[must_use = "appended records are acknowledged only once these resolve"]
+pub struct PendingAcks(Vec<(Arc<Partition>, AckWait)>);
+
+impl PendingAcks {
+    /// Waits until every batch is on its in-sync replicas; UNAVAILABLE when one is not in time.
+    pub async fn wait(self) -> Result<(), BrokerError> {
+        for (partition, wait) in self.0 {
+            partition.wait_acked(wait).await?;
+        }
+        Ok(())
     }
 }

@@ -25,12 +25,32 @@ pub struct EpochStart {
 }
 
 /// A follower's progress as its leader sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FollowerProgress {
     /// The follower has every record below this offset (it fetched from here).
     pub log_end: u64,
     /// When the follower last had everything the leader had (ms since the epoch).
     pub caught_up_ms: i64,
+    /// The leader's log end and the time at the follower's previous fetch.
+    pub previous_fetch_leader_end: u64,
+    pub previous_fetch_ms: i64,
+}
+
+impl FollowerProgress {
+    /// Records a fetch from `fetch_offset` while the leader's log ends at `leader_log_end`.
+    /// Kafka's rule: a follower is caught up when it has all the leader had, or all the leader
+    /// had at its previous fetch (then it was caught up as of that fetch). Without the second
+    /// half a follower of a leader that appends without pause would never count as caught up.
+    pub fn on_fetch(&mut self, fetch_offset: u64, leader_log_end: u64, now_ms: i64) {
+        self.log_end = fetch_offset;
+        if fetch_offset >= leader_log_end {
+            self.caught_up_ms = now_ms;
+        } else if fetch_offset >= self.previous_fetch_leader_end && self.previous_fetch_ms > 0 {
+            self.caught_up_ms = self.caught_up_ms.max(self.previous_fetch_ms);
+        }
+        self.previous_fetch_leader_end = leader_log_end;
+        self.previous_fetch_ms = now_ms;
+    }
 }
 
 /// What this broker does for a partition.
@@ -409,6 +429,7 @@ mod tests {
             FollowerProgress {
                 log_end: 7,
                 caught_up_ms: 0,
+                ..FollowerProgress::default()
             },
         );
         state.followers.insert(
@@ -416,6 +437,7 @@ mod tests {
             FollowerProgress {
                 log_end: 9,
                 caught_up_ms: 0,
+                ..FollowerProgress::default()
             },
         );
         assert_eq!(state.high_watermark(10), 7);
@@ -433,6 +455,7 @@ mod tests {
             FollowerProgress {
                 log_end: 5,
                 caught_up_ms: 1_000,
+                ..FollowerProgress::default()
             },
         );
         state.followers.insert(
@@ -440,6 +463,7 @@ mod tests {
             FollowerProgress {
                 log_end: 5,
                 caught_up_ms: 9_000,
+                ..FollowerProgress::default()
             },
         );
         assert_eq!(state.wanted_isr(10_000, 3_000), Some(vec![1, 3]));
@@ -450,9 +474,27 @@ mod tests {
             FollowerProgress {
                 log_end: 5,
                 caught_up_ms: 10_000,
+                ..FollowerProgress::default()
             },
         );
         assert_eq!(state.wanted_isr(10_000, 3_000), Some(vec![1, 3, 2]));
+    }
+
+    #[test]
+    fn a_follower_behind_a_busy_leader_is_caught_up_as_of_its_previous_fetch() {
+        let mut progress = FollowerProgress::default();
+        // The leader always has a newer batch than the follower's fetch offset...
+        progress.on_fetch(0, 10, 1_000);
+        assert_eq!(progress.caught_up_ms, 0);
+        // ...but each fetch covers what the leader had at the previous one.
+        progress.on_fetch(10, 20, 1_050);
+        assert_eq!(progress.caught_up_ms, 1_000);
+        progress.on_fetch(20, 30, 1_100);
+        assert_eq!(progress.caught_up_ms, 1_050);
+        // A follower that stops keeping up is not.
+        progress.on_fetch(21, 90, 5_000);
+        progress.on_fetch(22, 150, 9_000);
+        assert_eq!(progress.caught_up_ms, 1_050);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::broker::acl::{Principal, Right};
-use crate::broker::produce::RoutedRequest;
+use crate::broker::produce::{PendingAcks, RoutedRequest};
 use crate::broker::{self, Broker, ProduceRecord};
 use crate::storage::{Header, Record};
 use crate::wire::v1 as pb;
@@ -84,9 +84,19 @@ fn response(positions: Vec<broker::RecordPosition>) -> pb::ProduceResponse {
     }
 }
 
+/// Groups appended but not yet acknowledged that a stream may have; beyond this it stops
+/// appending until the oldest is acknowledged.
+const STREAM_UNACKED_GROUPS: usize = 8;
+
+/// One appended group on its way to its responses, or the failure that ends the stream.
+type Appended = Result<(Vec<Vec<broker::RecordPosition>>, PendingAcks), Status>;
+
 /// Appends a produce stream's requests in order. Requests that queued up while the previous
 /// append was waiting for its fsync are appended together (one batch, one fsync), and each
-/// still gets its own response, in order. The first failure ends the stream with its status.
+/// still gets its own response, in order. In a cluster, a group's wait for the in-sync
+/// replicas overlaps the next group's append: responses still go out in order, each once its
+/// records are acknowledged. The first failure ends the stream with its status; groups
+/// appended after the failing one are never acknowledged.
 async fn append_stream(
     broker: Arc<Broker>,
     metrics: Arc<Metrics>,
@@ -94,6 +104,31 @@ async fn append_stream(
     mut requests: Streaming<pb::ProduceRequest>,
     responses: tokio::sync::mpsc::Sender<Result<pb::ProduceResponse, Status>>,
 ) {
+    let (appended, mut to_acknowledge) =
+        tokio::sync::mpsc::channel::<Appended>(STREAM_UNACKED_GROUPS);
+    tokio::spawn(async move {
+        while let Some(group) = to_acknowledge.recv().await {
+            let acknowledged = match group {
+                Ok((positions, acks)) => {
+                    acks.wait().await.map(|()| positions).map_err(Status::from)
+                }
+                Err(status) => Err(status),
+            };
+            match acknowledged {
+                Ok(positions) => {
+                    for positions in positions {
+                        if responses.send(Ok(response(positions))).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+                Err(status) => {
+                    let _ = responses.send(Err(status)).await;
+                    return;
+                }
+            }
+        }
+    });
     // A request routed but left for the next group (another topic, or over the batch limits).
     let mut carried: Option<RoutedRequest> = None;
     loop {
@@ -126,27 +161,31 @@ async fn append_stream(
                 None => break,
             }
         }
+        // An earlier group failed its acknowledgement: the stream is over.
+        if appended.is_closed() {
+            return;
+        }
         let counts: Vec<(String, usize, usize)> = group
             .iter()
             .map(|r| (r.topic_name(), r.record_count(), r.payload_bytes()))
             .collect();
         let started = Instant::now();
-        match broker.append_routed(group).await {
-            Ok(positions) => {
-                metrics.observe_append(started.elapsed());
-                for (topic, records, bytes) in &counts {
-                    metrics.record_in(topic, *records, *bytes);
-                }
-                for positions in positions {
-                    if responses.send(Ok(response(positions))).await.is_err() {
+        if !group.is_empty() {
+            match broker.append_routed_unacked(group).await {
+                Ok((positions, acks)) => {
+                    metrics.observe_append(started.elapsed());
+                    for (topic, records, bytes) in &counts {
+                        metrics.record_in(topic, *records, *bytes);
+                    }
+                    if appended.send(Ok((positions, acks))).await.is_err() {
                         return;
                     }
                 }
+                Err(e) => failure = Some(e.into()),
             }
-            Err(e) => failure = Some(e.into()),
         }
         if let Some(status) = failure {
-            let _ = responses.send(Err(status)).await;
+            let _ = appended.send(Err(status)).await;
             return;
         }
         if ended {
