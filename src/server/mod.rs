@@ -18,7 +18,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::server::TcpIncoming;
 
 use crate::broker::{Broker, MAX_FETCH_MAX_BYTES};
 use crate::cluster::ClusterNode;
@@ -113,7 +113,6 @@ pub async fn serve_with_metrics(
     };
 
     let served = tonic::transport::Server::builder()
-        .tcp_nodelay(true)
         .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION)
         .layer(RpcMetricsLayer::new(metrics.clone()))
         .add_service(InterceptedService::new(
@@ -151,7 +150,11 @@ pub async fn serve_with_metrics(
         .add_service(health_service)
         .add_service(reflection)
         .add_service(reflection_v1alpha)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .serve_with_incoming_shutdown(
+            // Builder::tcp_nodelay is ignored for a listener bound here: set it per connection.
+            TcpIncoming::from(listener).with_nodelay(Some(true)),
+            shutdown,
+        )
         .await;
     group_expiry.abort();
     served?;
