@@ -8,6 +8,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "proto/flashq/v1/admin.proto",
         "proto/flashq/v1/group.proto",
         "proto/flashq/v1/subscribe.proto",
+        "proto/flashq/v1/cluster.proto",
     ];
     for file in files {
         println!("cargo:rerun-if-changed={file}");

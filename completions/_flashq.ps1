@@ -44,6 +44,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashq' -ScriptBlock {
             [CompletionResult]::new('subscribe', 'subscribe', [CompletionResultType]::ParameterValue, 'Stream records as they are appended, until Ctrl-C')
             [CompletionResult]::new('topic', 'topic', [CompletionResultType]::ParameterValue, 'Create, list, describe, configure and delete topics')
             [CompletionResult]::new('group', 'group', [CompletionResultType]::ParameterValue, 'List, describe, reset and delete consumer groups, or commit offsets for one')
+            [CompletionResult]::new('cluster', 'cluster', [CompletionResultType]::ParameterValue, 'Cluster members, liveness, partition leaders and in-sync replicas')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Measure throughput and latency of a broker or of the log alone')
             [CompletionResult]::new('inspect-log', 'inspect-log', [CompletionResultType]::ParameterValue, 'Summarise, dump and verify segment files offline (read-only)')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write the config file: interactive on a terminal, or from flags for scripts')
@@ -66,6 +67,15 @@ Register-ArgumentCompleter -Native -CommandName 'flashq' -ScriptBlock {
             [CompletionResult]::new('--auth-tokens', '--auth-tokens', [CompletionResultType]::ParameterName, 'Require a bearer token on every FlashQ RPC: a TOML file of principals, their tokens and their produce/consume/admin rights per topic prefix (see docs/operations.md) [default: off]')
             [CompletionResult]::new('--tls-client-ca', '--tls-client-ca', [CompletionResultType]::ParameterName, 'Mutual TLS: accept only clients whose certificate is signed by a CA in this PEM file; needs --tls-cert and --tls-key, which turn TLS on [default: off]')
             [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Most client connections served at once; a connection over the limit is closed as soon as it is accepted (and a warning logged, at most every 10 s)')
+            [CompletionResult]::new('--node-id', '--node-id', [CompletionResultType]::ParameterName, 'This broker''s id in a cluster; with --cluster-listen and --peers it joins the cluster [default: a single broker, no cluster]')
+            [CompletionResult]::new('--cluster-listen', '--cluster-listen', [CompletionResultType]::ParameterName, 'Address for cluster traffic (Raft, replication), on a fixed port: peers dial it')
+            [CompletionResult]::new('--peers', '--peers', [CompletionResultType]::ParameterName, 'Every voter''s cluster address, this broker''s included: ID=HOST:PORT,ID=HOST:PORT,...')
+            [CompletionResult]::new('--advertised-address', '--advertised-address', [CompletionResultType]::ParameterName, 'Where clients reach this broker, as registered with the cluster [default: the bound --listen address]')
+            [CompletionResult]::new('--heartbeat-interval-ms', '--heartbeat-interval-ms', [CompletionResultType]::ParameterName, 'How often a cluster broker heartbeats to the controller')
+            [CompletionResult]::new('--broker-session-timeout-ms', '--broker-session-timeout-ms', [CompletionResultType]::ParameterName, 'How long a cluster broker may go without a heartbeat before the controller fences it and moves its partition leaderships')
+            [CompletionResult]::new('--default-replication-factor', '--default-replication-factor', [CompletionResultType]::ParameterName, 'In a cluster: replicas per partition of topics created without a count (at most the live brokers)')
+            [CompletionResult]::new('--min-insync-replicas', '--min-insync-replicas', [CompletionResultType]::ParameterName, 'In a cluster: acks=all produces fail with UNAVAILABLE while fewer replicas than this are in sync (capped at the replication factor)')
+            [CompletionResult]::new('--replica-lag-max-ms', '--replica-lag-max-ms', [CompletionResultType]::ParameterName, 'In a cluster: a follower not caught up for this long leaves the ISR; an acks=all produce waits at most twice this for the ISR')
             [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format [default: text]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format [default: text]')
@@ -231,6 +241,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashq' -ScriptBlock {
         'flashq;topic;create' {
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Number of partitions [default: the broker''s]')
             [CompletionResult]::new('--partitions', '--partitions', [CompletionResultType]::ParameterName, 'Number of partitions [default: the broker''s]')
+            [CompletionResult]::new('--replication-factor', '--replication-factor', [CompletionResultType]::ParameterName, 'In a cluster: replicas per partition [default: the broker''s, 3 at most the live brokers]')
             [CompletionResult]::new('--retention', '--retention', [CompletionResultType]::ParameterName, 'Delete closed segments older than this (like 7d or 12h; 0 keeps forever)')
             [CompletionResult]::new('--retention-bytes', '--retention-bytes', [CompletionResultType]::ParameterName, 'Keep at most about this many bytes per partition (0 is unbounded)')
             [CompletionResult]::new('--segment-bytes', '--segment-bytes', [CompletionResultType]::ParameterName, 'Roll to a new segment at this size')
@@ -536,6 +547,110 @@ Register-ArgumentCompleter -Native -CommandName 'flashq' -ScriptBlock {
             break
         }
         'flashq;group;help;help' {
+            break
+        }
+        'flashq;cluster' {
+            [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format [default: text]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format [default: text]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: the platform config dir''s flashq/config.toml]')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for brokers that require one [default: the config file''s token]')
+            [CompletionResult]::new('--tls-ca', '--tls-ca', [CompletionResultType]::ParameterName, 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file''s tls_ca, else plain text]')
+            [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'PEM certificate chain: for serve, the broker''s (turns TLS on); for client commands, the client''s, for brokers that require one (mutual TLS, with --tls-ca)')
+            [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr: text for people, json (one object per line) for collectors')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results, no notices')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results, no notices')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The controller, this broker''s Raft role, every broker''s liveness, partition health')
+            [CompletionResult]::new('brokers', 'brokers', [CompletionResultType]::ParameterValue, 'Members: role, liveness, last heartbeat, addresses')
+            [CompletionResult]::new('partitions', 'partitions', [CompletionResultType]::ParameterValue, 'Partitions: leader, leader epoch, replicas, in-sync replicas')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'flashq;cluster;status' {
+            [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format [default: text]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format [default: text]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: the platform config dir''s flashq/config.toml]')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for brokers that require one [default: the config file''s token]')
+            [CompletionResult]::new('--tls-ca', '--tls-ca', [CompletionResultType]::ParameterName, 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file''s tls_ca, else plain text]')
+            [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'PEM certificate chain: for serve, the broker''s (turns TLS on); for client commands, the client''s, for brokers that require one (mutual TLS, with --tls-ca)')
+            [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr: text for people, json (one object per line) for collectors')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results, no notices')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results, no notices')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'flashq;cluster;brokers' {
+            [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format [default: text]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format [default: text]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: the platform config dir''s flashq/config.toml]')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for brokers that require one [default: the config file''s token]')
+            [CompletionResult]::new('--tls-ca', '--tls-ca', [CompletionResultType]::ParameterName, 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file''s tls_ca, else plain text]')
+            [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'PEM certificate chain: for serve, the broker''s (turns TLS on); for client commands, the client''s, for brokers that require one (mutual TLS, with --tls-ca)')
+            [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr: text for people, json (one object per line) for collectors')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results, no notices')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results, no notices')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'flashq;cluster;partitions' {
+            [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format [default: text]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format [default: text]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: the platform config dir''s flashq/config.toml]')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for brokers that require one [default: the config file''s token]')
+            [CompletionResult]::new('--tls-ca', '--tls-ca', [CompletionResultType]::ParameterName, 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file''s tls_ca, else plain text]')
+            [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'PEM certificate chain: for serve, the broker''s (turns TLS on); for client commands, the client''s, for brokers that require one (mutual TLS, with --tls-ca)')
+            [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr: text for people, json (one object per line) for collectors')
+            [CompletionResult]::new('--under-replicated', '--under-replicated', [CompletionResultType]::ParameterName, 'Only partitions with fewer in-sync replicas than replicas, or no leader')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results, no notices')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results, no notices')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'flashq;cluster;help' {
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The controller, this broker''s Raft role, every broker''s liveness, partition health')
+            [CompletionResult]::new('brokers', 'brokers', [CompletionResultType]::ParameterValue, 'Members: role, liveness, last heartbeat, addresses')
+            [CompletionResult]::new('partitions', 'partitions', [CompletionResultType]::ParameterValue, 'Partitions: leader, leader epoch, replicas, in-sync replicas')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'flashq;cluster;help;status' {
+            break
+        }
+        'flashq;cluster;help;brokers' {
+            break
+        }
+        'flashq;cluster;help;partitions' {
+            break
+        }
+        'flashq;cluster;help;help' {
             break
         }
         'flashq;bench' {
@@ -869,6 +984,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashq' -ScriptBlock {
             [CompletionResult]::new('subscribe', 'subscribe', [CompletionResultType]::ParameterValue, 'Stream records as they are appended, until Ctrl-C')
             [CompletionResult]::new('topic', 'topic', [CompletionResultType]::ParameterValue, 'Create, list, describe, configure and delete topics')
             [CompletionResult]::new('group', 'group', [CompletionResultType]::ParameterValue, 'List, describe, reset and delete consumer groups, or commit offsets for one')
+            [CompletionResult]::new('cluster', 'cluster', [CompletionResultType]::ParameterValue, 'Cluster members, liveness, partition leaders and in-sync replicas')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Measure throughput and latency of a broker or of the log alone')
             [CompletionResult]::new('inspect-log', 'inspect-log', [CompletionResultType]::ParameterValue, 'Summarise, dump and verify segment files offline (read-only)')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write the config file: interactive on a terminal, or from flags for scripts')
@@ -934,6 +1050,21 @@ Register-ArgumentCompleter -Native -CommandName 'flashq' -ScriptBlock {
             break
         }
         'flashq;help;group;commit' {
+            break
+        }
+        'flashq;help;cluster' {
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The controller, this broker''s Raft role, every broker''s liveness, partition health')
+            [CompletionResult]::new('brokers', 'brokers', [CompletionResultType]::ParameterValue, 'Members: role, liveness, last heartbeat, addresses')
+            [CompletionResult]::new('partitions', 'partitions', [CompletionResultType]::ParameterValue, 'Partitions: leader, leader epoch, replicas, in-sync replicas')
+            break
+        }
+        'flashq;help;cluster;status' {
+            break
+        }
+        'flashq;help;cluster;brokers' {
+            break
+        }
+        'flashq;help;cluster;partitions' {
             break
         }
         'flashq;help;bench' {

@@ -19,6 +19,9 @@ _flashq() {
             flashq,bench)
                 cmd="flashq__subcmd__bench"
                 ;;
+            flashq,cluster)
+                cmd="flashq__subcmd__cluster"
+                ;;
             flashq,completions)
                 cmd="flashq__subcmd__completions"
                 ;;
@@ -91,6 +94,30 @@ _flashq() {
             flashq__subcmd__bench__subcmd__help,storage)
                 cmd="flashq__subcmd__bench__subcmd__help__subcmd__storage"
                 ;;
+            flashq__subcmd__cluster,brokers)
+                cmd="flashq__subcmd__cluster__subcmd__brokers"
+                ;;
+            flashq__subcmd__cluster,help)
+                cmd="flashq__subcmd__cluster__subcmd__help"
+                ;;
+            flashq__subcmd__cluster,partitions)
+                cmd="flashq__subcmd__cluster__subcmd__partitions"
+                ;;
+            flashq__subcmd__cluster,status)
+                cmd="flashq__subcmd__cluster__subcmd__status"
+                ;;
+            flashq__subcmd__cluster__subcmd__help,brokers)
+                cmd="flashq__subcmd__cluster__subcmd__help__subcmd__brokers"
+                ;;
+            flashq__subcmd__cluster__subcmd__help,help)
+                cmd="flashq__subcmd__cluster__subcmd__help__subcmd__help"
+                ;;
+            flashq__subcmd__cluster__subcmd__help,partitions)
+                cmd="flashq__subcmd__cluster__subcmd__help__subcmd__partitions"
+                ;;
+            flashq__subcmd__cluster__subcmd__help,status)
+                cmd="flashq__subcmd__cluster__subcmd__help__subcmd__status"
+                ;;
             flashq__subcmd__group,commit)
                 cmd="flashq__subcmd__group__subcmd__commit"
                 ;;
@@ -129,6 +156,9 @@ _flashq() {
                 ;;
             flashq__subcmd__help,bench)
                 cmd="flashq__subcmd__help__subcmd__bench"
+                ;;
+            flashq__subcmd__help,cluster)
+                cmd="flashq__subcmd__help__subcmd__cluster"
                 ;;
             flashq__subcmd__help,completions)
                 cmd="flashq__subcmd__help__subcmd__completions"
@@ -180,6 +210,15 @@ _flashq() {
                 ;;
             flashq__subcmd__help__subcmd__bench,storage)
                 cmd="flashq__subcmd__help__subcmd__bench__subcmd__storage"
+                ;;
+            flashq__subcmd__help__subcmd__cluster,brokers)
+                cmd="flashq__subcmd__help__subcmd__cluster__subcmd__brokers"
+                ;;
+            flashq__subcmd__help__subcmd__cluster,partitions)
+                cmd="flashq__subcmd__help__subcmd__cluster__subcmd__partitions"
+                ;;
+            flashq__subcmd__help__subcmd__cluster,status)
+                cmd="flashq__subcmd__help__subcmd__cluster__subcmd__status"
                 ;;
             flashq__subcmd__help__subcmd__group,commit)
                 cmd="flashq__subcmd__help__subcmd__group__subcmd__commit"
@@ -254,7 +293,7 @@ _flashq() {
 
     case "${cmd}" in
         flashq)
-            opts="-o -q -v -h -V --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version serve produce consume subscribe topic group bench inspect-log init demo completions man help"
+            opts="-o -q -v -h -V --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version serve produce consume subscribe topic group cluster bench inspect-log init demo completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -878,6 +917,276 @@ _flashq() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --broker)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashq__subcmd__cluster)
+            opts="-o -q -v -h -V --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version status brokers partitions help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --broker)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashq__subcmd__cluster__subcmd__brokers)
+            opts="-o -q -v -h -V --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --broker)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashq__subcmd__cluster__subcmd__help)
+            opts="status brokers partitions help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashq__subcmd__cluster__subcmd__help__subcmd__brokers)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashq__subcmd__cluster__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashq__subcmd__cluster__subcmd__help__subcmd__partitions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashq__subcmd__cluster__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashq__subcmd__cluster__subcmd__partitions)
+            opts="-o -q -v -h -V --under-replicated --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --broker)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashq__subcmd__cluster__subcmd__status)
+            opts="-o -q -v -h -V --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --broker)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1598,7 +1907,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__help)
-            opts="serve produce consume subscribe topic group bench inspect-log init demo completions man help"
+            opts="serve produce consume subscribe topic group cluster bench inspect-log init demo completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1682,6 +1991,62 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__help__subcmd__bench__subcmd__storage)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashq__subcmd__help__subcmd__cluster)
+            opts="status brokers partitions"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashq__subcmd__help__subcmd__cluster__subcmd__brokers)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashq__subcmd__help__subcmd__cluster__subcmd__partitions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashq__subcmd__help__subcmd__cluster__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2276,7 +2641,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__serve)
-            opts="-o -q -v -h -V --listen --data-dir --storage --fsync --no-auto-create-topics --default-partitions --max-record-bytes --max-batch-bytes --retention-check-interval-ms --metrics-listen --auth-tokens --tls-client-ca --max-connections --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --listen --data-dir --storage --fsync --no-auto-create-topics --default-partitions --max-record-bytes --max-batch-bytes --retention-check-interval-ms --metrics-listen --auth-tokens --tls-client-ca --max-connections --node-id --cluster-listen --peers --advertised-address --heartbeat-interval-ms --broker-session-timeout-ms --default-replication-factor --min-insync-replicas --replica-lag-max-ms --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2327,6 +2692,42 @@ _flashq() {
                     return 0
                     ;;
                 --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --peers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --advertised-address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --heartbeat-interval-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --broker-session-timeout-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --default-replication-factor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-insync-replicas)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replica-lag-max-ms)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2620,7 +3021,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__topic__subcmd__create)
-            opts="-p -o -q -v -h -V --partitions --if-not-exists --retention --retention-bytes --segment-bytes --segment-age --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            opts="-p -o -q -v -h -V --partitions --if-not-exists --replication-factor --retention --retention-bytes --segment-bytes --segment-age --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2631,6 +3032,10 @@ _flashq() {
                     return 0
                     ;;
                 -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replication-factor)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

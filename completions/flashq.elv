@@ -41,6 +41,7 @@ set edit:completion:arg-completer[flashq] = {|@words|
             cand subscribe 'Stream records as they are appended, until Ctrl-C'
             cand topic 'Create, list, describe, configure and delete topics'
             cand group 'List, describe, reset and delete consumer groups, or commit offsets for one'
+            cand cluster 'Cluster members, liveness, partition leaders and in-sync replicas'
             cand bench 'Measure throughput and latency of a broker or of the log alone'
             cand inspect-log 'Summarise, dump and verify segment files offline (read-only)'
             cand init 'Write the config file: interactive on a terminal, or from flags for scripts'
@@ -62,6 +63,15 @@ set edit:completion:arg-completer[flashq] = {|@words|
             cand --auth-tokens 'Require a bearer token on every FlashQ RPC: a TOML file of principals, their tokens and their produce/consume/admin rights per topic prefix (see docs/operations.md) [default: off]'
             cand --tls-client-ca 'Mutual TLS: accept only clients whose certificate is signed by a CA in this PEM file; needs --tls-cert and --tls-key, which turn TLS on [default: off]'
             cand --max-connections 'Most client connections served at once; a connection over the limit is closed as soon as it is accepted (and a warning logged, at most every 10 s)'
+            cand --node-id 'This broker''s id in a cluster; with --cluster-listen and --peers it joins the cluster [default: a single broker, no cluster]'
+            cand --cluster-listen 'Address for cluster traffic (Raft, replication), on a fixed port: peers dial it'
+            cand --peers 'Every voter''s cluster address, this broker''s included: ID=HOST:PORT,ID=HOST:PORT,...'
+            cand --advertised-address 'Where clients reach this broker, as registered with the cluster [default: the bound --listen address]'
+            cand --heartbeat-interval-ms 'How often a cluster broker heartbeats to the controller'
+            cand --broker-session-timeout-ms 'How long a cluster broker may go without a heartbeat before the controller fences it and moves its partition leaderships'
+            cand --default-replication-factor 'In a cluster: replicas per partition of topics created without a count (at most the live brokers)'
+            cand --min-insync-replicas 'In a cluster: acks=all produces fail with UNAVAILABLE while fewer replicas than this are in sync (capped at the replication factor)'
+            cand --replica-lag-max-ms 'In a cluster: a follower not caught up for this long leaves the ISR; an acks=all produce waits at most twice this for the ISR'
             cand --broker 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]'
             cand -o 'Output format [default: text]'
             cand --output 'Output format [default: text]'
@@ -222,6 +232,7 @@ set edit:completion:arg-completer[flashq] = {|@words|
         &'flashq;topic;create'= {
             cand -p 'Number of partitions [default: the broker''s]'
             cand --partitions 'Number of partitions [default: the broker''s]'
+            cand --replication-factor 'In a cluster: replicas per partition [default: the broker''s, 3 at most the live brokers]'
             cand --retention 'Delete closed segments older than this (like 7d or 12h; 0 keeps forever)'
             cand --retention-bytes 'Keep at most about this many bytes per partition (0 is unbounded)'
             cand --segment-bytes 'Roll to a new segment at this size'
@@ -503,6 +514,101 @@ set edit:completion:arg-completer[flashq] = {|@words|
         &'flashq;group;help;commit'= {
         }
         &'flashq;group;help;help'= {
+        }
+        &'flashq;cluster'= {
+            cand --broker 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]'
+            cand -o 'Output format [default: text]'
+            cand --output 'Output format [default: text]'
+            cand --config 'Config file [default: the platform config dir''s flashq/config.toml]'
+            cand --token 'Bearer token for brokers that require one [default: the config file''s token]'
+            cand --tls-ca 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file''s tls_ca, else plain text]'
+            cand --tls-cert 'PEM certificate chain: for serve, the broker''s (turns TLS on); for client commands, the client''s, for brokers that require one (mutual TLS, with --tls-ca)'
+            cand --tls-key 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)'
+            cand --log-format 'Log line format on stderr: text for people, json (one object per line) for collectors'
+            cand -q 'Print only results, no notices'
+            cand --quiet 'Print only results, no notices'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand status 'The controller, this broker''s Raft role, every broker''s liveness, partition health'
+            cand brokers 'Members: role, liveness, last heartbeat, addresses'
+            cand partitions 'Partitions: leader, leader epoch, replicas, in-sync replicas'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'flashq;cluster;status'= {
+            cand --broker 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]'
+            cand -o 'Output format [default: text]'
+            cand --output 'Output format [default: text]'
+            cand --config 'Config file [default: the platform config dir''s flashq/config.toml]'
+            cand --token 'Bearer token for brokers that require one [default: the config file''s token]'
+            cand --tls-ca 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file''s tls_ca, else plain text]'
+            cand --tls-cert 'PEM certificate chain: for serve, the broker''s (turns TLS on); for client commands, the client''s, for brokers that require one (mutual TLS, with --tls-ca)'
+            cand --tls-key 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)'
+            cand --log-format 'Log line format on stderr: text for people, json (one object per line) for collectors'
+            cand -q 'Print only results, no notices'
+            cand --quiet 'Print only results, no notices'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'flashq;cluster;brokers'= {
+            cand --broker 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]'
+            cand -o 'Output format [default: text]'
+            cand --output 'Output format [default: text]'
+            cand --config 'Config file [default: the platform config dir''s flashq/config.toml]'
+            cand --token 'Bearer token for brokers that require one [default: the config file''s token]'
+            cand --tls-ca 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file''s tls_ca, else plain text]'
+            cand --tls-cert 'PEM certificate chain: for serve, the broker''s (turns TLS on); for client commands, the client''s, for brokers that require one (mutual TLS, with --tls-ca)'
+            cand --tls-key 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)'
+            cand --log-format 'Log line format on stderr: text for people, json (one object per line) for collectors'
+            cand -q 'Print only results, no notices'
+            cand --quiet 'Print only results, no notices'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'flashq;cluster;partitions'= {
+            cand --broker 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]'
+            cand -o 'Output format [default: text]'
+            cand --output 'Output format [default: text]'
+            cand --config 'Config file [default: the platform config dir''s flashq/config.toml]'
+            cand --token 'Bearer token for brokers that require one [default: the config file''s token]'
+            cand --tls-ca 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file''s tls_ca, else plain text]'
+            cand --tls-cert 'PEM certificate chain: for serve, the broker''s (turns TLS on); for client commands, the client''s, for brokers that require one (mutual TLS, with --tls-ca)'
+            cand --tls-key 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)'
+            cand --log-format 'Log line format on stderr: text for people, json (one object per line) for collectors'
+            cand --under-replicated 'Only partitions with fewer in-sync replicas than replicas, or no leader'
+            cand -q 'Print only results, no notices'
+            cand --quiet 'Print only results, no notices'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'flashq;cluster;help'= {
+            cand status 'The controller, this broker''s Raft role, every broker''s liveness, partition health'
+            cand brokers 'Members: role, liveness, last heartbeat, addresses'
+            cand partitions 'Partitions: leader, leader epoch, replicas, in-sync replicas'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'flashq;cluster;help;status'= {
+        }
+        &'flashq;cluster;help;brokers'= {
+        }
+        &'flashq;cluster;help;partitions'= {
+        }
+        &'flashq;cluster;help;help'= {
         }
         &'flashq;bench'= {
             cand --broker 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]'
@@ -817,6 +923,7 @@ set edit:completion:arg-completer[flashq] = {|@words|
             cand subscribe 'Stream records as they are appended, until Ctrl-C'
             cand topic 'Create, list, describe, configure and delete topics'
             cand group 'List, describe, reset and delete consumer groups, or commit offsets for one'
+            cand cluster 'Cluster members, liveness, partition leaders and in-sync replicas'
             cand bench 'Measure throughput and latency of a broker or of the log alone'
             cand inspect-log 'Summarise, dump and verify segment files offline (read-only)'
             cand init 'Write the config file: interactive on a terminal, or from flags for scripts'
@@ -866,6 +973,17 @@ set edit:completion:arg-completer[flashq] = {|@words|
         &'flashq;help;group;delete'= {
         }
         &'flashq;help;group;commit'= {
+        }
+        &'flashq;help;cluster'= {
+            cand status 'The controller, this broker''s Raft role, every broker''s liveness, partition health'
+            cand brokers 'Members: role, liveness, last heartbeat, addresses'
+            cand partitions 'Partitions: leader, leader epoch, replicas, in-sync replicas'
+        }
+        &'flashq;help;cluster;status'= {
+        }
+        &'flashq;help;cluster;brokers'= {
+        }
+        &'flashq;help;cluster;partitions'= {
         }
         &'flashq;help;bench'= {
             cand produce 'Producer throughput and acknowledgement latency'

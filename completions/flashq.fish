@@ -45,6 +45,7 @@ complete -c flashq -n "__fish_flashq_needs_command" -f -a "consume" -d 'Read rec
 complete -c flashq -n "__fish_flashq_needs_command" -f -a "subscribe" -d 'Stream records as they are appended, until Ctrl-C'
 complete -c flashq -n "__fish_flashq_needs_command" -f -a "topic" -d 'Create, list, describe, configure and delete topics'
 complete -c flashq -n "__fish_flashq_needs_command" -f -a "group" -d 'List, describe, reset and delete consumer groups, or commit offsets for one'
+complete -c flashq -n "__fish_flashq_needs_command" -f -a "cluster" -d 'Cluster members, liveness, partition leaders and in-sync replicas'
 complete -c flashq -n "__fish_flashq_needs_command" -f -a "bench" -d 'Measure throughput and latency of a broker or of the log alone'
 complete -c flashq -n "__fish_flashq_needs_command" -f -a "inspect-log" -d 'Summarise, dump and verify segment files offline (read-only)'
 complete -c flashq -n "__fish_flashq_needs_command" -f -a "init" -d 'Write the config file: interactive on a terminal, or from flags for scripts'
@@ -65,6 +66,15 @@ complete -c flashq -n "__fish_flashq_using_subcommand serve" -l metrics-listen -
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l auth-tokens -d 'Require a bearer token on every FlashQ RPC: a TOML file of principals, their tokens and their produce/consume/admin rights per topic prefix (see docs/operations.md) [default: off]' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l tls-client-ca -d 'Mutual TLS: accept only clients whose certificate is signed by a CA in this PEM file; needs --tls-cert and --tls-key, which turn TLS on [default: off]' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l max-connections -d 'Most client connections served at once; a connection over the limit is closed as soon as it is accepted (and a warning logged, at most every 10 s)' -r
+complete -c flashq -n "__fish_flashq_using_subcommand serve" -l node-id -d 'This broker\'s id in a cluster; with --cluster-listen and --peers it joins the cluster [default: a single broker, no cluster]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand serve" -l cluster-listen -d 'Address for cluster traffic (Raft, replication), on a fixed port: peers dial it' -r
+complete -c flashq -n "__fish_flashq_using_subcommand serve" -l peers -d 'Every voter\'s cluster address, this broker\'s included: ID=HOST:PORT,ID=HOST:PORT,...' -r
+complete -c flashq -n "__fish_flashq_using_subcommand serve" -l advertised-address -d 'Where clients reach this broker, as registered with the cluster [default: the bound --listen address]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand serve" -l heartbeat-interval-ms -d 'How often a cluster broker heartbeats to the controller' -r
+complete -c flashq -n "__fish_flashq_using_subcommand serve" -l broker-session-timeout-ms -d 'How long a cluster broker may go without a heartbeat before the controller fences it and moves its partition leaderships' -r
+complete -c flashq -n "__fish_flashq_using_subcommand serve" -l default-replication-factor -d 'In a cluster: replicas per partition of topics created without a count (at most the live brokers)' -r
+complete -c flashq -n "__fish_flashq_using_subcommand serve" -l min-insync-replicas -d 'In a cluster: acks=all produces fail with UNAVAILABLE while fewer replicas than this are in sync (capped at the replication factor)' -r
+complete -c flashq -n "__fish_flashq_using_subcommand serve" -l replica-lag-max-ms -d 'In a cluster: a follower not caught up for this long leaves the ISR; an acks=all produce waits at most twice this for the ISR' -r
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
@@ -202,6 +212,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -f -a "config" -d 'Change a topic\'s retention, segment settings or partition count'
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from create" -s p -l partitions -d 'Number of partitions [default: the broker\'s]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from create" -l replication-factor -d 'In a cluster: replicas per partition [default: the broker\'s, 3 at most the live brokers]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from create" -l retention -d 'Delete closed segments older than this (like 7d or 12h; 0 keeps forever)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from create" -l retention-bytes -d 'Keep at most about this many bytes per partition (0 is unbounded)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from create" -l segment-bytes -d 'Roll to a new segment at this size' -r
@@ -408,6 +419,75 @@ complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a group and its committed offsets (refused while it has active members)'
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "commit" -d 'Commit one offset for a group: as an admin while the group is empty, or as a member'
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions help" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions help" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
+table\t'Tables'
+json\t'JSON: one object per result, NDJSON for record streams'"
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions help" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions help" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions help" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions help" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions help" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions help" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line (timestamp, level, target, fields)'"
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions help" -s q -l quiet -d 'Print only results, no notices'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions help" -s V -l version -d 'Print version'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions help" -f -a "status" -d 'The controller, this broker\'s Raft role, every broker\'s liveness, partition health'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions help" -f -a "brokers" -d 'Members: role, liveness, last heartbeat, addresses'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions help" -f -a "partitions" -d 'Partitions: leader, leader epoch, replicas, in-sync replicas'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from status" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from status" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
+table\t'Tables'
+json\t'JSON: one object per result, NDJSON for record streams'"
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from status" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from status" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from status" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from status" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from status" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from status" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line (timestamp, level, target, fields)'"
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only results, no notices'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from brokers" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from brokers" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
+table\t'Tables'
+json\t'JSON: one object per result, NDJSON for record streams'"
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from brokers" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from brokers" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from brokers" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from brokers" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from brokers" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from brokers" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line (timestamp, level, target, fields)'"
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from brokers" -s q -l quiet -d 'Print only results, no notices'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from brokers" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from brokers" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from brokers" -s V -l version -d 'Print version'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from partitions" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from partitions" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
+table\t'Tables'
+json\t'JSON: one object per result, NDJSON for record streams'"
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from partitions" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from partitions" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from partitions" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from partitions" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from partitions" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from partitions" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line (timestamp, level, target, fields)'"
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from partitions" -l under-replicated -d 'Only partitions with fewer in-sync replicas than replicas, or no leader'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from partitions" -s q -l quiet -d 'Print only results, no notices'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from partitions" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from partitions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from partitions" -s V -l version -d 'Print version'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "status" -d 'The controller, this broker\'s Raft role, every broker\'s liveness, partition health'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "brokers" -d 'Members: role, liveness, last heartbeat, addresses'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "partitions" -d 'Partitions: leader, leader epoch, replicas, in-sync replicas'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
@@ -657,19 +737,20 @@ complete -c flashq -n "__fish_flashq_using_subcommand man" -s q -l quiet -d 'Pri
 complete -c flashq -n "__fish_flashq_using_subcommand man" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c flashq -n "__fish_flashq_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashq -n "__fish_flashq_using_subcommand man" -s V -l version -d 'Print version'
-complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic group bench inspect-log init demo completions man help" -f -a "serve" -d 'Run the broker'
-complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic group bench inspect-log init demo completions man help" -f -a "produce" -d 'Append records to a topic'
-complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic group bench inspect-log init demo completions man help" -f -a "consume" -d 'Read records from a topic'
-complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic group bench inspect-log init demo completions man help" -f -a "subscribe" -d 'Stream records as they are appended, until Ctrl-C'
-complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic group bench inspect-log init demo completions man help" -f -a "topic" -d 'Create, list, describe, configure and delete topics'
-complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic group bench inspect-log init demo completions man help" -f -a "group" -d 'List, describe, reset and delete consumer groups, or commit offsets for one'
-complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic group bench inspect-log init demo completions man help" -f -a "bench" -d 'Measure throughput and latency of a broker or of the log alone'
-complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic group bench inspect-log init demo completions man help" -f -a "inspect-log" -d 'Summarise, dump and verify segment files offline (read-only)'
-complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic group bench inspect-log init demo completions man help" -f -a "init" -d 'Write the config file: interactive on a terminal, or from flags for scripts'
-complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic group bench inspect-log init demo completions man help" -f -a "demo" -d 'Explore FlashQ from a menu, on a throwaway in-memory broker'
-complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic group bench inspect-log init demo completions man help" -f -a "completions" -d 'Print a shell completion script, or write every shell\'s script to a dir'
-complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic group bench inspect-log init demo completions man help" -f -a "man" -d 'Write man pages: flashq.1 and one page per subcommand'
-complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic group bench inspect-log init demo completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic group cluster bench inspect-log init demo completions man help" -f -a "serve" -d 'Run the broker'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic group cluster bench inspect-log init demo completions man help" -f -a "produce" -d 'Append records to a topic'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic group cluster bench inspect-log init demo completions man help" -f -a "consume" -d 'Read records from a topic'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic group cluster bench inspect-log init demo completions man help" -f -a "subscribe" -d 'Stream records as they are appended, until Ctrl-C'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic group cluster bench inspect-log init demo completions man help" -f -a "topic" -d 'Create, list, describe, configure and delete topics'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic group cluster bench inspect-log init demo completions man help" -f -a "group" -d 'List, describe, reset and delete consumer groups, or commit offsets for one'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic group cluster bench inspect-log init demo completions man help" -f -a "cluster" -d 'Cluster members, liveness, partition leaders and in-sync replicas'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic group cluster bench inspect-log init demo completions man help" -f -a "bench" -d 'Measure throughput and latency of a broker or of the log alone'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic group cluster bench inspect-log init demo completions man help" -f -a "inspect-log" -d 'Summarise, dump and verify segment files offline (read-only)'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic group cluster bench inspect-log init demo completions man help" -f -a "init" -d 'Write the config file: interactive on a terminal, or from flags for scripts'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic group cluster bench inspect-log init demo completions man help" -f -a "demo" -d 'Explore FlashQ from a menu, on a throwaway in-memory broker'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic group cluster bench inspect-log init demo completions man help" -f -a "completions" -d 'Print a shell completion script, or write every shell\'s script to a dir'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic group cluster bench inspect-log init demo completions man help" -f -a "man" -d 'Write man pages: flashq.1 and one page per subcommand'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and not __fish_seen_subcommand_from serve produce consume subscribe topic group cluster bench inspect-log init demo completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "create" -d 'Create a topic'
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "list" -d 'List topics'
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "describe" -d 'Show a topic\'s settings and each partition\'s offsets and size'
@@ -680,6 +761,9 @@ complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subc
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "reset-offsets" -d 'Move a group\'s committed offsets on a topic (a dry run unless --execute)'
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "delete" -d 'Delete a group and its committed offsets (refused while it has active members)'
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "commit" -d 'Commit one offset for a group: as an admin while the group is empty, or as a member'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "status" -d 'The controller, this broker\'s Raft role, every broker\'s liveness, partition health'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "brokers" -d 'Members: role, liveness, last heartbeat, addresses'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "partitions" -d 'Partitions: leader, leader epoch, replicas, in-sync replicas'
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "produce" -d 'Producer throughput and acknowledgement latency'
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "consume" -d 'Consumer throughput (fills the topic first when it holds too few records)'
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "e2e" -d 'End-to-end latency: produce -> subscriber has the record, at --rate'

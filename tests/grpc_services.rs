@@ -106,6 +106,7 @@ fn errors_map_to_their_own_status_codes() {
             name: name.to_string(),
             partitions: Some(1),
             config: None,
+            replication_factor: None,
         };
         admin.create_topic(create("t")).await.unwrap();
         assert_eq!(
@@ -231,7 +232,7 @@ fn encoded_batches_are_checked_stored_as_sent_and_fetched_whole() {
             .create_topic(pb::CreateTopicRequest {
                 name: "b".into(),
                 partitions: Some(2),
-                config: None,
+                ..Default::default()
             })
             .await
             .unwrap();

@@ -283,6 +283,37 @@ fn encoded_batches_append_together_and_read_back_whole(storage: &dyn Storage) {
     assert_eq!(log.end_offset(), 6);
 }
 
+fn truncate_cuts_a_suffix_inside_a_batch_and_across_segments(storage: &dyn Storage) {
+    let log = open(storage);
+    three_batches(log.as_ref());
+    // Mid-batch: offsets 2-3 of the batch 2-4 stay, at their offsets.
+    log.truncate(4).unwrap();
+    assert_eq!(log.end_offset(), 4);
+    let read = values(&log.read(0, 1 << 20).unwrap());
+    assert_eq!(
+        read,
+        vec![
+            (0, "a0".into()),
+            (1, "a1".into()),
+            (2, "b0".into()),
+            (3, "b1".into())
+        ]
+    );
+    // Appends carry on from the cut.
+    let next = log.append(&[record(40, "d0")]).unwrap();
+    assert_eq!(next.base_offset, 4);
+    // At a batch boundary, and past the end (nothing happens).
+    log.truncate(2).unwrap();
+    log.truncate(99).unwrap();
+    assert_eq!(log.end_offset(), 2);
+    assert_eq!(values(&log.read(0, 1 << 20).unwrap()).len(), 2);
+    assert_eq!(log.offset_for_timestamp(20).unwrap(), None);
+    log.truncate(0).unwrap();
+    assert_eq!(log.end_offset(), 0);
+    assert!(log.read(0, 1 << 20).unwrap().is_empty());
+    assert_eq!(log.append(&[record(50, "e0")]).unwrap().base_offset, 0);
+}
+
 macro_rules! contract {
     ($($case:ident),* $(,)?) => {
         mod memory_backend {
@@ -329,6 +360,7 @@ fn file_storage(dir: &std::path::Path, fsync: FsyncPolicy) -> FileStorage {
 }
 
 contract!(
+    truncate_cuts_a_suffix_inside_a_batch_and_across_segments,
     append_assigns_consecutive_offsets,
     read_by_offset_across_batches,
     max_bytes_bounds_whole_batches,

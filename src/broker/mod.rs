@@ -11,6 +11,7 @@ pub mod names;
 pub mod partition;
 pub mod partitioner;
 pub mod produce;
+pub mod replica;
 pub mod subscription;
 pub mod topic;
 
@@ -57,6 +58,12 @@ pub enum BrokerError {
     FailedPrecondition(String),
     #[error("the broker is shutting down")]
     ShuttingDown,
+    /// In a cluster: this broker does not lead the partition.
+    #[error("this broker does not lead partition {partition}; {}", match .leader { Some(l) => format!("its leader is broker {l}"), None => "it has no leader now".to_string() })]
+    NotLeader { partition: u32, leader: Option<u64> },
+    /// In a cluster: too few replicas are in sync to acknowledge a write.
+    #[error("{0}")]
+    Unavailable(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
     /// A storage error while writing one partition (a full or read-only disk), naming it.

@@ -1,7 +1,12 @@
 //! One partition as the broker sees it: its log, plus a signal that fires on every append so
 //! long-polling fetches and subscribers wake at once instead of polling.
+//!
+//! In a cluster a partition also has a replica role ([`super::replica`]): readers then see only
+//! records below the high watermark (on every in-sync replica), a leader's `acks=all` append
+//! returns once its batch is there, and a follower appends what it fetched at the leader's
+//! offsets.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -11,58 +16,194 @@ use bytes::Bytes;
 use crate::storage::batch::{BatchHeader, CheckedBatch};
 use crate::storage::{AppendOutcome, PartitionLog, Record, StoredRecord};
 
-use super::BrokerError;
+use super::replica::{self, EpochStart, FollowerProgress, LeaderState, ReplicaId, ReplicaRole};
+use super::{BrokerError, now_ms};
+
+/// What an append carries: records the log encodes, or batches already encoded and checked.
+enum Payload {
+    Records(Vec<Record>),
+    Batches(Vec<CheckedBatch>),
+}
+
+/// An appended batch still to reach the in-sync replicas.
+#[derive(Debug, Clone, Copy)]
+pub struct AckWait {
+    base_offset: u64,
+    /// The high watermark that acknowledges it.
+    end: u64,
+    deadline: tokio::time::Instant,
+    timeout: Duration,
+}
 
 /// A partition's log and its append notifications.
 pub struct Partition {
     pub id: u32,
     log: Arc<dyn PartitionLog>,
-    /// One past the last acknowledged record, published after every append.
+    /// One past the last record readers may see: the last acknowledged record alone, or the
+    /// high watermark in a cluster. Published after every change.
     end_offset: watch::Sender<u64>,
+    /// One past the last record durable in the local log (what followers fetch up to).
+    log_end: watch::Sender<u64>,
+    role: Mutex<ReplicaRole>,
+    /// The leader-epoch history of the local log.
+    epochs: Mutex<Vec<EpochStart>>,
 }
 
 impl Partition {
     pub fn new(id: u32, log: Arc<dyn PartitionLog>) -> Self {
         let (end_offset, _) = watch::channel(log.end_offset());
+        let (log_end, _) = watch::channel(log.end_offset());
         Partition {
             id,
             log,
             end_offset,
+            log_end,
+            role: Mutex::new(ReplicaRole::Standalone),
+            epochs: Mutex::new(Vec::new()),
         }
     }
 
+    fn role_mut(&self) -> MutexGuard<'_, ReplicaRole> {
+        self.role.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn epochs_mut(&self) -> MutexGuard<'_, Vec<EpochStart>> {
+        self.epochs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Appends one batch on a blocking thread (the log may fsync) and wakes waiting readers.
+    /// A cluster leader first checks that enough replicas are in sync, and answers once the
+    /// batch is on all of them (`acks=all`); a follower refuses.
     pub async fn append(&self, records: Vec<Record>) -> Result<AppendOutcome, BrokerError> {
-        let log = self.log.clone();
-        let outcome = tokio::task::spawn_blocking(move || log.append(&records))
-            .await
-            .map_err(|e| BrokerError::Internal(format!("append task failed: {e}")))??;
-        self.publish_acked(outcome.last_offset + 1);
+        let (outcome, wait) = self.append_unacked(records).await?;
+        if let Some(wait) = wait {
+            self.wait_acked(wait).await?;
+        }
         Ok(outcome)
     }
 
-    /// Moves the visible end to `acked_end` and wakes readers. Appends can finish out of order;
-    /// the end only moves forward. With group commit a later batch is never durable before an
-    /// earlier one, so the maximum is durable throughout.
-    fn publish_acked(&self, acked_end: u64) {
-        self.end_offset.send_if_modified(|end| {
-            let moved = acked_end > *end;
-            *end = (*end).max(acked_end);
-            moved
-        });
+    /// [`Partition::append`] without waiting for the in-sync replicas: returns what to wait
+    /// for, when there is anything (a cluster leader), so a stream can append its next batch
+    /// meanwhile.
+    pub async fn append_unacked(
+        &self,
+        records: Vec<Record>,
+    ) -> Result<(AppendOutcome, Option<AckWait>), BrokerError> {
+        self.append_payload_unacked(Payload::Records(records)).await
     }
 
-    /// Appends batches producers encoded (already checked), in one write, and wakes readers.
+    /// Appends batches producers encoded (already checked) in one write, and answers once
+    /// they are acknowledged, like [`Partition::append`].
     pub async fn append_batches(
         &self,
         batches: Vec<CheckedBatch>,
     ) -> Result<AppendOutcome, BrokerError> {
-        let log = self.log.clone();
-        let outcome = tokio::task::spawn_blocking(move || log.append_batches(&batches))
-            .await
-            .map_err(|e| BrokerError::Internal(format!("append task failed: {e}")))??;
-        self.publish_acked(outcome.last_offset + 1);
+        let (outcome, wait) = self.append_batches_unacked(batches).await?;
+        if let Some(wait) = wait {
+            self.wait_acked(wait).await?;
+        }
         Ok(outcome)
+    }
+
+    /// [`Partition::append_batches`] without waiting for the in-sync replicas.
+    pub async fn append_batches_unacked(
+        &self,
+        batches: Vec<CheckedBatch>,
+    ) -> Result<(AppendOutcome, Option<AckWait>), BrokerError> {
+        self.append_payload_unacked(Payload::Batches(batches)).await
+    }
+
+    async fn append_payload_unacked(
+        &self,
+        payload: Payload,
+    ) -> Result<(AppendOutcome, Option<AckWait>), BrokerError> {
+        let ack_timeout = match &*self.role_mut() {
+            ReplicaRole::Standalone => None,
+            ReplicaRole::Follower { leader, .. } => {
+                return Err(BrokerError::NotLeader {
+                    partition: self.id,
+                    leader: *leader,
+                });
+            }
+            ReplicaRole::Leader(state) => {
+                if state.isr.len() < state.min_insync {
+                    return Err(BrokerError::Unavailable(format!(
+                        "partition {} has {} in-sync replicas ({:?}), fewer than the {} acks=all needs",
+                        self.id,
+                        state.isr.len(),
+                        state.isr,
+                        state.min_insync
+                    )));
+                }
+                Some(Duration::from_millis(state.ack_timeout_ms))
+            }
+        };
+        let log = self.log.clone();
+        let outcome = tokio::task::spawn_blocking(move || match payload {
+            Payload::Records(records) => log.append(&records),
+            Payload::Batches(batches) => log.append_batches(&batches),
+        })
+        .await
+        .map_err(|e| BrokerError::Internal(format!("append task failed: {e}")))??;
+        // Appends can finish out of order; the end only moves forward. With group commit a later
+        // batch is never durable before an earlier one, so the maximum is durable throughout.
+        let acked_end = outcome.last_offset + 1;
+        self.log_end.send_if_modified(|end| {
+            let moved = acked_end > *end;
+            *end = (*end).max(acked_end);
+            moved
+        });
+        match ack_timeout {
+            None => {
+                self.advance_visible_end(acked_end);
+                Ok((outcome, None))
+            }
+            Some(timeout) => {
+                self.update_high_watermark();
+                Ok((
+                    outcome,
+                    Some(AckWait {
+                        base_offset: outcome.base_offset,
+                        end: acked_end,
+                        deadline: tokio::time::Instant::now() + timeout,
+                        timeout,
+                    }),
+                ))
+            }
+        }
+    }
+
+    /// Waits until an appended batch is on every in-sync replica (below the high watermark);
+    /// UNAVAILABLE when that takes longer than the leader's ack timeout.
+    pub async fn wait_acked(&self, wait: AckWait) -> Result<(), BrokerError> {
+        let mut visible = self.end_offset.subscribe();
+        let on_isr = tokio::time::timeout_at(wait.deadline, visible.wait_for(|hw| *hw >= wait.end));
+        if !matches!(on_isr.await, Ok(Ok(_))) {
+            return Err(BrokerError::Unavailable(format!(
+                "the batch at offset {} of partition {} did not reach every in-sync replica within {} ms; it is not acknowledged",
+                wait.base_offset,
+                self.id,
+                wait.timeout.as_millis()
+            )));
+        }
+        Ok(())
+    }
+
+    fn advance_visible_end(&self, to: u64) {
+        self.end_offset.send_if_modified(|end| {
+            let moved = to > *end;
+            *end = (*end).max(to);
+            moved
+        });
+    }
+
+    /// Recomputes a leader's high watermark from its followers' progress.
+    fn update_high_watermark(&self) {
+        let log_end = self.log_end_offset();
+        if let ReplicaRole::Leader(state) = &*self.role_mut() {
+            let hw = state.high_watermark(log_end);
+            self.advance_visible_end(hw);
+        }
     }
 
     /// Reads acknowledged whole batches from `from_offset`, as stored (see
@@ -88,15 +229,34 @@ impl Partition {
     }
 
     /// Reads acknowledged records from `from_offset` on a blocking thread. Records written but
-    /// not yet acknowledged (still waiting for their fsync) are never returned: a reader must not
-    /// see what a power loss could take back.
+    /// not yet acknowledged (still waiting for their fsync, or not yet on every in-sync
+    /// replica) are never returned: a reader must not see what a failure could take back.
     pub async fn read(
         &self,
         from_offset: u64,
         max_bytes: usize,
     ) -> Result<Vec<StoredRecord>, BrokerError> {
+        self.read_below(from_offset, max_bytes, self.end_offset())
+            .await
+    }
+
+    /// Reads durable records past the high watermark too: what a follower replicates.
+    pub async fn read_replica(
+        &self,
+        from_offset: u64,
+        max_bytes: usize,
+    ) -> Result<Vec<StoredRecord>, BrokerError> {
+        self.read_below(from_offset, max_bytes, self.log_end_offset())
+            .await
+    }
+
+    async fn read_below(
+        &self,
+        from_offset: u64,
+        max_bytes: usize,
+        end: u64,
+    ) -> Result<Vec<StoredRecord>, BrokerError> {
         let log = self.log.clone();
-        let end = self.end_offset();
         let mut records = tokio::task::spawn_blocking(move || log.read(from_offset, max_bytes))
             .await
             .map_err(|e| BrokerError::Internal(format!("read task failed: {e}")))??;
@@ -121,6 +281,12 @@ impl Partition {
         let _ = tokio::time::timeout(max_wait, end.wait_for(|end| *end > offset)).await;
     }
 
+    /// Waits until the local log's end passes `offset`, or `max_wait` elapses.
+    pub async fn wait_for_log_after(&self, offset: u64, max_wait: Duration) {
+        let mut end = self.log_end.subscribe();
+        let _ = tokio::time::timeout(max_wait, end.wait_for(|end| *end > offset)).await;
+    }
+
     pub fn start_offset(&self) -> u64 {
         self.log.start_offset()
     }
@@ -130,6 +296,11 @@ impl Partition {
         *self.end_offset.borrow()
     }
 
+    /// One past the last durable record of the local log.
+    pub fn log_end_offset(&self) -> u64 {
+        *self.log_end.borrow()
+    }
+
     pub fn size_bytes(&self) -> u64 {
         self.log.size_bytes()
     }
@@ -137,6 +308,130 @@ impl Partition {
     /// The underlying log, for maintenance work (retention, flush, close) on blocking threads.
     pub fn log(&self) -> &Arc<dyn PartitionLog> {
         &self.log
+    }
+
+    /// This broker's replica role.
+    pub fn role(&self) -> ReplicaRole {
+        self.role_mut().clone()
+    }
+
+    /// The leader-epoch history of the local log.
+    pub fn epochs(&self) -> Vec<EpochStart> {
+        self.epochs_mut().clone()
+    }
+
+    /// Restores the leader-epoch history kept across restarts.
+    pub fn set_epochs(&self, epochs: Vec<EpochStart>) {
+        *self.epochs_mut() = epochs;
+    }
+
+    /// Leads the partition in `epoch`: records where the epoch starts in the log. The high
+    /// watermark starts where it was; followers move it on as they fetch.
+    pub fn become_leader(&self, mut state: LeaderState) {
+        replica::begin_epoch(&mut self.epochs_mut(), state.epoch, self.log_end_offset());
+        let mut role = self.role_mut();
+        if let ReplicaRole::Leader(old) = &*role
+            && old.epoch == state.epoch
+        {
+            state.followers = old.followers.clone();
+        }
+        *role = ReplicaRole::Leader(state);
+        drop(role);
+        self.update_high_watermark();
+    }
+
+    /// Hides every record until replication confirms it: a broker joining a cluster does not
+    /// know which of its records the in-sync replicas have (its log may end in a suffix that was
+    /// never acknowledged), so readers see nothing new until a leader's high watermark says so.
+    pub fn hide_unconfirmed(&self) {
+        let start = self.start_offset();
+        self.end_offset.send_modify(|end| *end = (*end).min(start));
+    }
+
+    /// Follows `leader` in `epoch`.
+    pub fn become_follower(&self, leader: Option<ReplicaId>, epoch: u64) {
+        *self.role_mut() = ReplicaRole::Follower { leader, epoch };
+    }
+
+    /// A leader's ISR as the metadata now has it.
+    pub fn set_isr(&self, isr: Vec<ReplicaId>) {
+        if let ReplicaRole::Leader(state) = &mut *self.role_mut() {
+            state.isr = isr;
+        }
+        self.update_high_watermark();
+    }
+
+    /// A leader learns that `follower` fetched from `fetch_offset` (so it has every record
+    /// below it), moving the high watermark.
+    pub fn replica_fetched(&self, follower: ReplicaId, fetch_offset: u64) {
+        let log_end = self.log_end_offset();
+        if let ReplicaRole::Leader(state) = &mut *self.role_mut() {
+            state
+                .followers
+                .entry(follower)
+                .or_insert(FollowerProgress::default())
+                .on_fetch(fetch_offset, log_end, now_ms());
+        }
+        self.update_high_watermark();
+    }
+
+    /// A follower appends records fetched from its leader, at the leader's offsets, then moves
+    /// its visible end to the leader's high watermark and takes the leader's epoch history.
+    pub async fn append_replica(
+        &self,
+        records: Vec<StoredRecord>,
+        leader_high_watermark: u64,
+        leader_epochs: Vec<EpochStart>,
+    ) -> Result<(), BrokerError> {
+        let log_end = self.log_end_offset();
+        let records: Vec<StoredRecord> = records
+            .into_iter()
+            .filter(|r| r.offset >= log_end)
+            .collect();
+        if let Some(first) = records.first() {
+            if first.offset != log_end || records.windows(2).any(|w| w[1].offset != w[0].offset + 1)
+            {
+                return Err(BrokerError::Internal(format!(
+                    "replicated records of partition {} are not contiguous from the log end {log_end}",
+                    self.id
+                )));
+            }
+            let base = first.offset;
+            let log = self.log.clone();
+            let batch: Vec<Record> = records.into_iter().map(|r| r.record).collect();
+            let outcome = tokio::task::spawn_blocking(move || log.append(&batch))
+                .await
+                .map_err(|e| BrokerError::Internal(format!("append task failed: {e}")))??;
+            if outcome.base_offset != base {
+                return Err(BrokerError::Internal(format!(
+                    "partition {}: replicated batch landed at {}, expected {base}",
+                    self.id, outcome.base_offset
+                )));
+            }
+            self.log_end.send_replace(outcome.last_offset + 1);
+        }
+        let log_end = self.log_end_offset();
+        let mut epochs = leader_epochs;
+        epochs.retain(|e| e.start_offset < log_end || e.start_offset == 0);
+        *self.epochs_mut() = epochs;
+        self.advance_visible_end(leader_high_watermark.min(log_end));
+        Ok(())
+    }
+
+    /// Removes every record at or after `offset` (a follower's unacknowledged suffix that its
+    /// new leader does not have).
+    pub async fn truncate(&self, offset: u64) -> Result<(), BrokerError> {
+        if offset >= self.log_end_offset() {
+            return Ok(());
+        }
+        let log = self.log.clone();
+        tokio::task::spawn_blocking(move || log.truncate(offset))
+            .await
+            .map_err(|e| BrokerError::Internal(format!("truncate task failed: {e}")))??;
+        self.log_end.send_replace(offset);
+        self.end_offset.send_modify(|end| *end = (*end).min(offset));
+        replica::truncate_epochs(&mut self.epochs_mut(), offset);
+        Ok(())
     }
 }
 

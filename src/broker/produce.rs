@@ -14,7 +14,10 @@ use bytes::Bytes;
 use crate::storage::batch::CheckedBatch;
 use crate::storage::{MAX_RECORDS_PER_BATCH, Record};
 
-use super::{Broker, BrokerError, ProduceRecord, RecordPosition, Topic, names, partitioner};
+use super::partition::AckWait;
+use super::{
+    Broker, BrokerError, Partition, ProduceRecord, RecordPosition, Topic, names, partitioner,
+};
 
 /// The most payload a produce stream gathers into one append. A stream reads ahead only while
 /// it gathers, so this bounds what one stream makes the broker hold (with 50 streams at full
@@ -228,14 +231,26 @@ impl Broker {
     }
 
     /// Appends routed requests of one topic together, keeping their order: per partition, their
-    /// batches go in one write (and one fsync). Returns where each request's records landed.
-    /// Callers check [`Broker::can_coalesce`] first.
+    /// batches go in one write (and one fsync). Returns where each request's records landed,
+    /// once they are acknowledged (in a cluster: on every in-sync replica). Callers check
+    /// [`Broker::can_coalesce`] first.
     pub async fn append_routed(
         &self,
         requests: Vec<RoutedRequest>,
     ) -> Result<Vec<Produced>, BrokerError> {
+        let (produced, acks) = self.append_routed_unacked(requests).await?;
+        acks.wait().await?;
+        Ok(produced)
+    }
+
+    /// [`Broker::append_routed`] without waiting for the in-sync replicas: the positions are not
+    /// acknowledged until the returned [`PendingAcks`] resolve.
+    pub async fn append_routed_unacked(
+        &self,
+        requests: Vec<RoutedRequest>,
+    ) -> Result<(Vec<Produced>, PendingAcks), BrokerError> {
         let Some(topic) = requests.first().map(|r| r.topic.clone()) else {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), PendingAcks::default()));
         };
         let mut merged: BTreeMap<u32, MergedBatches> = BTreeMap::new();
         let mut produced = Vec::with_capacity(requests.len());
@@ -255,22 +270,29 @@ impl Broker {
             let topic = topic.clone();
             async move {
                 let counts: Vec<u64> = batches.iter().map(CheckedBatch::record_count).collect();
-                let outcome = topic
-                    .partition(partition)?
-                    .append_batches(batches)
-                    .await
-                    .map_err(|e| match e {
-                        BrokerError::Storage(source) => BrokerError::PartitionWrite {
-                            topic: topic.name(),
-                            partition,
-                            source,
-                        },
-                        other => other,
-                    })?;
-                Ok::<_, BrokerError>((partition, origins, counts, outcome.base_offset))
+                let log = topic.partition(partition)?;
+                let (outcome, wait) =
+                    log.append_batches_unacked(batches)
+                        .await
+                        .map_err(|e| match e {
+                            BrokerError::Storage(source) => BrokerError::PartitionWrite {
+                                topic: topic.name(),
+                                partition,
+                                source,
+                            },
+                            other => other,
+                        })?;
+                Ok::<_, BrokerError>((
+                    partition,
+                    origins,
+                    counts,
+                    outcome.base_offset,
+                    wait.map(|w| (log, w)),
+                ))
             }
         });
-        for (partition, origins, counts, base_offset) in
+        let mut acks = PendingAcks::default();
+        for (partition, origins, counts, base_offset, wait) in
             futures::future::try_join_all(appends).await?
         {
             let mut offset = base_offset;
@@ -282,8 +304,24 @@ impl Broker {
                 };
                 offset += record_count;
             }
+            acks.0.extend(wait);
         }
-        Ok(produced)
+        Ok((produced, acks))
+    }
+}
+
+/// Appended batches still to reach their partitions' in-sync replicas; empty outside a cluster.
+#[derive(Default)]
+#[must_use = "appended records are acknowledged only once these resolve"]
+pub struct PendingAcks(Vec<(Arc<Partition>, AckWait)>);
+
+impl PendingAcks {
+    /// Waits until every batch is on its in-sync replicas; UNAVAILABLE when one is not in time.
+    pub async fn wait(self) -> Result<(), BrokerError> {
+        for (partition, wait) in self.0 {
+            partition.wait_acked(wait).await?;
+        }
+        Ok(())
     }
 }
 

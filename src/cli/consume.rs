@@ -76,7 +76,12 @@ pub async fn run(args: ConsumeArgs, ctx: &Context) -> anyhow::Result<()> {
         tokio::sync::mpsc::channel(PENDING_BATCHES * partitions.len().max(1));
     let mut readers = tokio::task::JoinSet::new();
     for partition in partitions {
-        let client = client.clone();
+        // In a cluster each partition is read from its leader, whose high watermark is the
+        // newest (a follower would serve the same records, a little later).
+        let client = client
+            .for_leader_of(&args.topic, &[partition])
+            .await
+            .unwrap_or_else(|_| client.clone());
         let topic = args.topic.clone();
         let tx = batches_tx.clone();
         let follow = args.follow;

@@ -4,6 +4,7 @@
 //! clap types stay in this module; nothing below it knows the command line exists.
 
 pub mod bench;
+pub mod cluster;
 pub mod completions;
 pub mod config;
 pub mod consume;
@@ -112,6 +113,9 @@ pub enum Command {
     /// List, describe, reset and delete consumer groups, or commit offsets for one
     #[command(subcommand)]
     Group(group::GroupCommand),
+    /// Cluster members, liveness, partition leaders and in-sync replicas
+    #[command(subcommand)]
+    Cluster(cluster::ClusterCommand),
     /// Measure throughput and latency of a broker or of the log alone
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -291,6 +295,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Subscribe(args) => subscribe::run(args, &ctx).await,
         Command::Topic(cmd) => topic::run(cmd, &ctx).await,
         Command::Group(cmd) => group::run(cmd, &ctx).await,
+        Command::Cluster(cmd) => cluster::run(cmd, &ctx).await,
         Command::Bench(cmd) => bench::run(cmd, &ctx).await,
         Command::InspectLog(args) => inspect_log::run(args, &ctx),
         Command::Init(args) => init::run(args, &ctx, cli.global.config.as_deref()).await,

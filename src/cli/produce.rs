@@ -78,31 +78,45 @@ pub async fn run(args: ProduceArgs, ctx: &Context) -> anyhow::Result<()> {
         .into());
     }
     let client = ctx.connect().await?;
-    let (records_tx, mut records_rx) = tokio::sync::mpsc::channel::<Parsed>(READ_AHEAD_RECORDS);
-
-    match &args.value {
-        Some(value) => {
-            let record = ProducerRecord {
-                key: args.key.clone().map(Bytes::from),
-                value: Bytes::from(value.clone()),
-                headers: args
-                    .headers
-                    .iter()
-                    .map(|(k, v)| header(k.clone(), v.clone()))
-                    .collect(),
-                timestamp_ms: None,
-                partition: args.partition,
-            };
-            records_tx.send(Ok(record)).await?;
-            drop(records_tx);
+    if let Some(value) = &args.value {
+        // One record: sent to its partition's leader, retried through a leader change.
+        let record = ProducerRecord {
+            key: args.key.clone().map(Bytes::from),
+            value: Bytes::from(value.clone()),
+            headers: args
+                .headers
+                .iter()
+                .map(|(k, v)| header(k.clone(), v.clone()))
+                .collect(),
+            timestamp_ms: None,
+            partition: args.partition,
+        };
+        let positions = client
+            .produce_routed(&args.topic, args.partition, vec![record])
+            .await?;
+        if !ctx.quiet {
+            let mut out = std::io::stdout().lock();
+            print_positions(&mut out, &args.topic, &positions, ctx.output.is_json())?;
+            out.flush()?;
         }
-        None => {
-            let input = args.input;
-            let separator = args.key_separator.clone();
-            let partition = args.partition;
-            std::thread::spawn(move || read_stdin(input, separator, partition, records_tx));
-        }
+        return Ok(());
     }
+    // A stream goes to the leader of the partitions it writes to, when they share one.
+    let (records_tx, mut records_rx) = tokio::sync::mpsc::channel::<Parsed>(READ_AHEAD_RECORDS);
+    let client = match args.partition {
+        Some(p) => client.for_leader_of(&args.topic, &[p]).await?,
+        None => match client.describe_topic(&args.topic).await {
+            Ok(topic) => {
+                let all: Vec<u32> = (0..topic.partitions).collect();
+                client.for_leader_of(&args.topic, &all).await?
+            }
+            Err(_) => client,
+        },
+    };
+    let input = args.input;
+    let separator = args.key_separator.clone();
+    let partition = args.partition;
+    std::thread::spawn(move || read_stdin(input, separator, partition, records_tx));
 
     let (sender, mut acks) = client.produce_stream(&args.topic).await?;
     let json = ctx.output.is_json();

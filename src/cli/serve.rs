@@ -9,6 +9,8 @@ use clap::{Args, ValueEnum};
 
 use crate::broker::acl::AccessControl;
 use crate::broker::{Broker, BrokerConfig};
+use crate::cluster::replication::{ReplicaManager, ReplicationConfig};
+use crate::cluster::{ClusterConfig, ClusterNode};
 use crate::server::auth::Authenticator;
 use crate::server::metrics::{Metrics, bind_endpoint};
 use crate::storage::faults::{self, DiskFault};
@@ -77,6 +79,47 @@ pub struct ServeArgs {
     /// it is accepted (and a warning logged, at most every 10 s)
     #[arg(long, default_value_t = crate::server::DEFAULT_MAX_CONNECTIONS, value_name = "N")]
     pub max_connections: usize,
+    /// This broker's id in a cluster; with --cluster-listen and --peers it joins the cluster
+    /// [default: a single broker, no cluster]
+    #[arg(long, value_name = "N", requires_all = ["cluster_listen", "peers"])]
+    pub node_id: Option<u64>,
+    /// Address for cluster traffic (Raft, replication), on a fixed port: peers dial it
+    #[arg(long, value_name = "ADDR", requires = "node_id")]
+    pub cluster_listen: Option<SocketAddr>,
+    /// Every voter's cluster address, this broker's included: ID=HOST:PORT,ID=HOST:PORT,...
+    #[arg(long, value_name = "LIST", requires = "node_id", value_parser = parse_peers_arg)]
+    pub peers: Option<Peers>,
+    /// Where clients reach this broker, as registered with the cluster [default: the bound
+    /// --listen address]
+    #[arg(long, value_name = "URL", requires = "node_id")]
+    pub advertised_address: Option<String>,
+    /// How often a cluster broker heartbeats to the controller
+    #[arg(long, default_value_t = crate::cluster::node::DEFAULT_HEARTBEAT_INTERVAL_MS, value_name = "MS")]
+    pub heartbeat_interval_ms: u64,
+    /// How long a cluster broker may go without a heartbeat before the controller fences it
+    /// and moves its partition leaderships
+    #[arg(long, default_value_t = crate::cluster::node::DEFAULT_SESSION_TIMEOUT_MS, value_name = "MS")]
+    pub broker_session_timeout_ms: u64,
+    /// In a cluster: replicas per partition of topics created without a count (at most the
+    /// live brokers)
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub default_replication_factor: u32,
+    /// In a cluster: acks=all produces fail with UNAVAILABLE while fewer replicas than this
+    /// are in sync (capped at the replication factor)
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub min_insync_replicas: u32,
+    /// In a cluster: a follower not caught up for this long leaves the ISR; an acks=all
+    /// produce waits at most twice this for the ISR
+    #[arg(long, default_value_t = 5_000, value_name = "MS")]
+    pub replica_lag_max_ms: u64,
+}
+
+/// The voters named by `--peers`: node id to cluster address.
+#[derive(Debug, Clone)]
+pub struct Peers(pub std::collections::BTreeMap<u64, String>);
+
+fn parse_peers_arg(text: &str) -> Result<Peers, String> {
+    crate::cluster::node::parse_peers(text).map(Peers)
 }
 
 /// A startup notice on stderr: a plain line, or a log event when logs are JSON so that every
@@ -288,7 +331,9 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
         }
     };
     let config = BrokerConfig {
-        auto_create_topics: !args.no_auto_create_topics,
+        // In a cluster topics are created through the controller (`topic create`), never by a
+        // produce to one broker.
+        auto_create_topics: !args.no_auto_create_topics && args.node_id.is_none(),
         default_partitions: args.default_partitions.max(1),
         limits,
         retention_check_interval_ms: args.retention_check_interval_ms,
@@ -302,6 +347,13 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
     }
     let retention = broker.spawn_retention();
 
+    if args.cluster_listen.is_some_and(|a| a.port() == 0) {
+        return Err(CliError::new(
+            ExitCode::Usage,
+            "--cluster-listen needs a fixed port: peers dial the addresses in --peers",
+        )
+        .into());
+    }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| {
@@ -367,6 +419,66 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
         }
         None => None,
     };
+    let cluster = match (args.node_id, args.cluster_listen, &args.peers) {
+        (Some(node_id), Some(cluster_listen), Some(peers)) => {
+            let config = ClusterConfig {
+                node_id,
+                client_address: match &args.advertised_address {
+                    Some(address) => crate::client::validate_address(address).map_err(|e| {
+                        CliError::new(ExitCode::Usage, format!("--advertised-address: {e}"))
+                    })?,
+                    None => format!("http://{bound}"),
+                },
+                peers: peers.0.clone(),
+                heartbeat_interval_ms: args.heartbeat_interval_ms,
+                session_timeout_ms: args.broker_session_timeout_ms,
+                dir: match args.storage {
+                    StorageKind::File => Some(data_dir.join("cluster")),
+                    StorageKind::Memory => None,
+                },
+            };
+            config
+                .validate()
+                .map_err(|e| CliError::new(ExitCode::Usage, e.to_string()))?;
+            let peer_listener = tokio::net::TcpListener::bind(cluster_listen)
+                .await
+                .map_err(|e| {
+                    CliError::new(
+                        ExitCode::Failure,
+                        format!("cannot listen for the cluster on {cluster_listen}: {e}"),
+                    )
+                })?;
+            let node = ClusterNode::start(config).await?;
+            let replicas = ReplicaManager::start(
+                node.clone(),
+                broker.clone(),
+                ReplicationConfig {
+                    min_insync_replicas: args.min_insync_replicas.max(1),
+                    replica_lag_max_ms: args.replica_lag_max_ms.max(1),
+                    default_replication_factor: args.default_replication_factor.max(1),
+                },
+            )
+            .await?;
+            let peers = tokio::spawn(crate::server::cluster::serve_peers(
+                node.clone(),
+                Some(broker.clone()),
+                peer_listener,
+                stopped(),
+            ));
+            node.spawn_membership();
+            if !ctx.quiet {
+                notice(
+                    ctx,
+                    &format!(
+                        "cluster node {node_id} on {cluster_listen}, {} voters",
+                        node.config().peers.len()
+                    ),
+                );
+            }
+            Some((node, replicas, peers))
+        }
+        _ => None,
+    };
     tokio::spawn(async move {
         signalled.await;
         tracing::info!("shutting down: no new connections, finishing in-flight requests");
@@ -378,10 +490,20 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
         stopped(),
         metrics,
         Authenticator::new(acl),
-        tls,
-        args.max_connections,
+        crate::server::ServeOptions {
+            tls,
+            max_connections: args.max_connections,
+            cluster: cluster
+                .as_ref()
+                .map(|(node, replicas, _)| (node.clone(), replicas.clone())),
+        },
     )
     .await?;
+    if let Some((node, replicas, peers)) = cluster {
+        replicas.shutdown();
+        node.shutdown().await;
+        let _ = peers.await;
+    }
     if let Some(endpoint) = metrics_endpoint {
         let _ = endpoint.await;
     }

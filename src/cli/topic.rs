@@ -77,6 +77,9 @@ pub struct CreateArgs {
     /// Succeed without change when the topic exists
     #[arg(long)]
     pub if_not_exists: bool,
+    /// In a cluster: replicas per partition [default: the broker's, 3 at most the live brokers]
+    #[arg(long, value_name = "N")]
+    pub replication_factor: Option<u32>,
     #[command(flatten)]
     pub settings: SettingsArgs,
 }
@@ -149,7 +152,12 @@ pub async fn run(cmd: TopicCommand, ctx: &Context) -> anyhow::Result<()> {
     match cmd {
         TopicCommand::Create(args) => {
             let created = client
-                .create_topic(&args.name, args.partitions, args.settings.settings())
+                .create_replicated_topic(
+                    &args.name,
+                    args.partitions,
+                    args.replication_factor,
+                    args.settings.settings(),
+                )
                 .await;
             let topic = match created {
                 Err(e) if args.if_not_exists && e.code() == Some(tonic::Code::AlreadyExists) => {

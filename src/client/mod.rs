@@ -2,6 +2,7 @@
 //!
 //! Proto types stop here: callers see the plain types of [`types`].
 
+pub mod cluster;
 pub mod group;
 pub mod types;
 
@@ -18,11 +19,13 @@ use tonic_health::pb::health_client::HealthClient;
 use crate::tls::ClientTls;
 use crate::wire::v1 as pb;
 use crate::wire::v1::admin_client::AdminClient;
+use crate::wire::v1::cluster_client::ClusterClient;
 use crate::wire::v1::fetch_client::FetchClient;
 use crate::wire::v1::groups_client::GroupsClient;
 use crate::wire::v1::produce_client::ProduceClient;
 use crate::wire::v1::subscribe_client::SubscribeClient;
 
+pub use cluster::{BrokerInfo, ClusterMetadata, PartitionPlacement};
 pub use group::{
     CommittedOffset, GroupAssignment, GroupInfo, GroupMember, GroupMemberInfo, GroupPartitionInfo,
     GroupSummary, JoinOptions, OffsetResetPlan, OffsetToCommit, ResetTo, TopicPartition,
@@ -64,6 +67,25 @@ pub enum ClientError {
 }
 
 impl ClientError {
+    /// The broker does not lead the partition (in a cluster): refresh metadata and go to the
+    /// leader.
+    pub fn is_not_leader(&self) -> bool {
+        matches!(self, ClientError::Status(s) if s.metadata().contains_key(cluster::NOT_LEADER_KEY))
+    }
+
+    /// The broker could not be reached or the connection broke.
+    pub fn is_connection_failure(&self) -> bool {
+        match self {
+            ClientError::Unreachable { .. } => true,
+            ClientError::Status(s) => {
+                s.code() == tonic::Code::Unavailable && std::error::Error::source(s).is_some()
+            }
+            ClientError::InvalidAddress { .. }
+            | ClientError::InvalidTls(_)
+            | ClientError::BadBatch(_) => false,
+        }
+    }
+
     /// The gRPC status code, when the broker answered.
     pub fn code(&self) -> Option<tonic::Code> {
         match self {
@@ -79,11 +101,14 @@ pub type Result<T, E = ClientError> = std::result::Result<T, E>;
 #[derive(Clone)]
 pub struct Client {
     address: String,
+    /// How this client connected (token, TLS), to reach the other brokers of a cluster alike.
+    target: BrokerTarget,
     produce: ProduceClient<Transport>,
     fetch: FetchClient<Transport>,
     admin: AdminClient<Transport>,
     groups: GroupsClient<Transport>,
     subscribe: SubscribeClient<Transport>,
+    cluster: ClusterClient<Transport>,
 }
 
 /// Where a broker is, the token to show it and the TLS to reach it with.
@@ -96,6 +121,14 @@ pub struct BrokerTarget {
 }
 
 impl BrokerTarget {
+    /// Another broker, reached with the same token and TLS settings.
+    pub fn at(&self, address: &str) -> BrokerTarget {
+        BrokerTarget {
+            address: address.to_string(),
+            ..self.clone()
+        }
+    }
+
     /// A broker reached in plain text without a token.
     pub fn plain(address: &str) -> BrokerTarget {
         BrokerTarget {
@@ -135,7 +168,7 @@ impl BrokerTarget {
         .await
         .map_err(|_| unreachable(format!("no answer within {CONNECT_TIMEOUT_MS} ms")))?;
         let channel = connected.map_err(unreachable)?;
-        Ok(Client::over(channel, bearer, address))
+        Ok(Client::over(channel, bearer, address, self.clone()))
     }
 }
 
@@ -256,7 +289,12 @@ impl Client {
     }
 
     /// The typed stubs over a connected channel.
-    fn over(channel: Channel, bearer: BearerToken, address: String) -> Client {
+    fn over(
+        channel: Channel,
+        bearer: BearerToken,
+        address: String,
+        target: BrokerTarget,
+    ) -> Client {
         Client {
             produce: ProduceClient::with_interceptor(channel.clone(), bearer.clone())
                 .max_decoding_message_size(MAX_MESSAGE_BYTES)
@@ -266,6 +304,8 @@ impl Client {
                 .max_encoding_message_size(MAX_MESSAGE_BYTES),
             groups: GroupsClient::with_interceptor(channel.clone(), bearer.clone()),
             admin: AdminClient::with_interceptor(channel.clone(), bearer.clone()),
+            cluster: ClusterClient::with_interceptor(channel.clone(), bearer.clone()),
+            target,
             subscribe: SubscribeClient::with_interceptor(channel, bearer)
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),
             address,
@@ -404,6 +444,18 @@ impl Client {
         partitions: Option<u32>,
         settings: TopicSettings,
     ) -> Result<TopicInfo> {
+        self.create_replicated_topic(name, partitions, None, settings)
+            .await
+    }
+
+    /// Creates a topic with `replication_factor` replicas per partition (in a cluster).
+    pub async fn create_replicated_topic(
+        &self,
+        name: &str,
+        partitions: Option<u32>,
+        replication_factor: Option<u32>,
+        settings: TopicSettings,
+    ) -> Result<TopicInfo> {
         let response = self
             .admin
             .clone()
@@ -411,6 +463,7 @@ impl Client {
                 name: name.to_string(),
                 partitions,
                 config: Some(settings.into()),
+                replication_factor,
             })
             .await?;
         Ok(response.into_inner().into())

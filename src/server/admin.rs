@@ -6,6 +6,8 @@ use tonic::{Request, Response, Status};
 
 use crate::broker::acl::Right;
 use crate::broker::{self, Broker, TopicConfigUpdate};
+use crate::cluster::ClusterError;
+use crate::cluster::replication::ReplicaManager;
 use crate::wire::v1 as pb;
 use crate::wire::v1::admin_server::Admin;
 
@@ -13,11 +15,13 @@ use super::auth::{self, authorize};
 
 pub struct AdminService {
     broker: Arc<Broker>,
+    /// In a cluster, topics are created through the controller.
+    replicas: Option<Arc<ReplicaManager>>,
 }
 
 impl AdminService {
-    pub fn new(broker: Arc<Broker>) -> Self {
-        AdminService { broker }
+    pub fn new(broker: Arc<Broker>, replicas: Option<Arc<ReplicaManager>>) -> Self {
+        AdminService { broker, replicas }
     }
 }
 
@@ -55,6 +59,67 @@ pub fn describe(topic: broker::TopicDescription) -> pb::TopicDescription {
     }
 }
 
+impl AdminService {
+    /// Refuses changes a cluster cannot make yet: done on one broker they would leave its
+    /// replicas disagreeing.
+    fn single_broker_only(&self, what: &str) -> Result<(), Status> {
+        match self.replicas {
+            Some(_) => Err(Status::failed_precondition(format!(
+                "{what} is not supported in a cluster yet"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    async fn create_in_cluster(
+        &self,
+        replicas: &ReplicaManager,
+        request: pb::CreateTopicRequest,
+    ) -> Result<Response<pb::TopicDescription>, Status> {
+        broker::names::validate_name("topic", &request.name).map_err(Status::invalid_argument)?;
+        let partitions = request
+            .partitions
+            .unwrap_or(self.broker.config().default_partitions);
+        if partitions == 0 || partitions > broker::MAX_PARTITIONS_PER_TOPIC {
+            return Err(Status::invalid_argument(format!(
+                "partitions must be between 1 and {}, got {partitions}",
+                broker::MAX_PARTITIONS_PER_TOPIC
+            )));
+        }
+        let config =
+            config_update(request.config).apply_to(self.broker.config().default_log_config)?;
+        match replicas
+            .create_topic(
+                &request.name,
+                partitions,
+                request.replication_factor,
+                config,
+            )
+            .await
+        {
+            Ok(()) => {}
+            Err(ClusterError::Rejected(reason)) if reason.contains("already exists") => {
+                return Err(Status::already_exists(reason));
+            }
+            Err(ClusterError::Rejected(reason)) => return Err(Status::invalid_argument(reason)),
+            Err(e) => return Err(e.into()),
+        }
+        // A broker that holds no replica of the topic describes it without partition details.
+        let description = match self.broker.topic(&request.name) {
+            Ok(topic) => describe(topic.describe()),
+            Err(_) => pb::TopicDescription {
+                partitions,
+                ..describe(broker::TopicDescription {
+                    name: request.name,
+                    config,
+                    partitions: Vec::new(),
+                })
+            },
+        };
+        Ok(Response::new(description))
+    }
+}
+
 #[tonic::async_trait]
 impl Admin for AdminService {
     async fn create_topic(
@@ -63,6 +128,9 @@ impl Admin for AdminService {
     ) -> Result<Response<pb::TopicDescription>, Status> {
         authorize(&request, Right::Admin, &request.get_ref().name)?;
         let request = request.into_inner();
+        if let Some(replicas) = &self.replicas {
+            return self.create_in_cluster(replicas, request).await;
+        }
         let topic = self
             .broker
             .create_topic(
@@ -110,7 +178,15 @@ impl Admin for AdminService {
         request: Request<pb::DeleteTopicRequest>,
     ) -> Result<Response<pb::DeleteTopicResponse>, Status> {
         authorize(&request, Right::Admin, &request.get_ref().name)?;
-        self.broker.delete_topic(&request.into_inner().name).await?;
+        let name = request.into_inner().name;
+        match &self.replicas {
+            Some(replicas) => match replicas.delete_topic(&name).await {
+                Ok(()) => {}
+                Err(ClusterError::Rejected(reason)) => return Err(Status::not_found(reason)),
+                Err(e) => return Err(e.into()),
+            },
+            None => self.broker.delete_topic(&name).await?,
+        }
         Ok(Response::new(pb::DeleteTopicResponse {}))
     }
 
@@ -119,6 +195,7 @@ impl Admin for AdminService {
         request: Request<pb::UpdateTopicConfigRequest>,
     ) -> Result<Response<pb::TopicDescription>, Status> {
         authorize(&request, Right::Admin, &request.get_ref().name)?;
+        self.single_broker_only("changing a topic's settings")?;
         let request = request.into_inner();
         let topic = self
             .broker
@@ -132,6 +209,7 @@ impl Admin for AdminService {
         request: Request<pb::CreatePartitionsRequest>,
     ) -> Result<Response<pb::TopicDescription>, Status> {
         authorize(&request, Right::Admin, &request.get_ref().name)?;
+        self.single_broker_only("adding partitions")?;
         let request = request.into_inner();
         let topic = self
             .broker

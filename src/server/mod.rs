@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod cluster;
 pub mod connections;
 pub mod embedded;
 pub mod fetch;
@@ -20,8 +21,11 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 
 use crate::broker::{Broker, MAX_FETCH_MAX_BYTES};
+use crate::cluster::ClusterNode;
+use crate::cluster::replication::ReplicaManager;
 use crate::tls::ServerTls;
 use crate::wire::v1::admin_server::AdminServer;
+use crate::wire::v1::cluster_server::ClusterServer;
 use crate::wire::v1::fetch_server::FetchServer;
 use crate::wire::v1::groups_server::GroupsServer;
 use crate::wire::v1::produce_server::ProduceServer;
@@ -55,24 +59,50 @@ pub async fn serve(
         shutdown,
         Arc::new(Metrics::new()),
         Authenticator::default(),
-        None,
-        DEFAULT_MAX_CONNECTIONS,
+        ServeOptions::default(),
     )
     .await
 }
 
-/// [`serve`], recording into `metrics` (which `serve --metrics-listen` exposes), with TLS on
-/// every connection when `tls` is set, serving at most `max_connections` clients at once (see
-/// [`connections`]).
+/// How a broker's listener is run beyond its defaults.
+pub struct ServeOptions {
+    /// TLS on every connection when set.
+    pub tls: Option<ServerTls>,
+    /// Most clients served at once (see [`connections`]).
+    pub max_connections: usize,
+    /// This broker's cluster membership, when it is one of several.
+    pub cluster: Option<(Arc<ClusterNode>, Arc<ReplicaManager>)>,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            tls: None,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            cluster: None,
+        }
+    }
+}
+
+/// [`serve`], recording into `metrics` (which `serve --metrics-listen` exposes), checking
+/// callers with `authenticator`, with the listener run as `options` say.
 pub async fn serve_with_metrics(
     broker: Arc<Broker>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
     metrics: Arc<Metrics>,
     authenticator: Authenticator,
-    tls: Option<ServerTls>,
-    max_connections: usize,
+    options: ServeOptions,
 ) -> anyhow::Result<()> {
+    let ServeOptions {
+        tls,
+        max_connections,
+        cluster,
+    } = options;
+    let (cluster, replicas) = match cluster {
+        Some((node, replicas)) => (Some(node), Some(replicas)),
+        None => (None, None),
+    };
     let max_request_bytes = broker.config().limits.max_batch_bytes + REQUEST_FRAMING_SLACK_BYTES;
     let max_response_bytes = MAX_FETCH_MAX_BYTES as usize + REQUEST_FRAMING_SLACK_BYTES;
 
@@ -91,6 +121,9 @@ pub async fn serve_with_metrics(
         .await;
     health
         .set_serving::<SubscribeServer<subscribe::SubscribeService>>()
+        .await;
+    health
+        .set_serving::<ClusterServer<cluster::ClusterService>>()
         .await;
 
     let reflection = tonic_reflection::server::Builder::configure()
@@ -139,11 +172,15 @@ pub async fn serve_with_metrics(
             authenticator.clone(),
         ))
         .add_service(InterceptedService::new(
-            AdminServer::new(admin::AdminService::new(broker.clone())),
+            AdminServer::new(admin::AdminService::new(broker.clone(), replicas)),
             authenticator.clone(),
         ))
         .add_service(InterceptedService::new(
             GroupsServer::new(group::GroupsService::new(broker.clone())),
+            authenticator.clone(),
+        ))
+        .add_service(InterceptedService::new(
+            ClusterServer::new(cluster::ClusterService::new(cluster)),
             authenticator.clone(),
         ))
         .add_service(InterceptedService::new(

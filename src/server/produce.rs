@@ -9,7 +9,7 @@ use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::broker::acl::{Principal, Right};
-use crate::broker::produce::{ProducePayload, Produced, RoutedRequest};
+use crate::broker::produce::{PendingAcks, ProducePayload, Produced, RoutedRequest};
 use crate::broker::{self, Broker, ProduceRecord};
 use crate::storage::{Header, Record};
 use crate::wire::v1 as pb;
@@ -126,9 +126,20 @@ fn response(produced: Option<&Produced>, by_batch: bool) -> pb::ProduceResponse 
     }
 }
 
+/// Groups appended but not yet acknowledged that a stream may have; beyond this it stops
+/// appending until the oldest is acknowledged.
+const STREAM_UNACKED_GROUPS: usize = 8;
+
+/// One appended group on its way to its responses, or the failure that ends the stream.
+/// Each request's positions come with whether it sent batches (how it is answered).
+type Appended = Result<(Vec<(Produced, bool)>, PendingAcks), Status>;
+
 /// Appends a produce stream's requests in order. Requests that queued up while the previous
 /// append was waiting for its fsync are appended together (one batch, one fsync), and each
-/// still gets its own response, in order. The first failure ends the stream with its status.
+/// still gets its own response, in order. In a cluster, a group's wait for the in-sync
+/// replicas overlaps the next group's append: responses still go out in order, each once its
+/// records are acknowledged. The first failure ends the stream with its status; groups
+/// appended after the failing one are never acknowledged.
 async fn append_stream(
     broker: Arc<Broker>,
     metrics: Arc<Metrics>,
@@ -136,6 +147,32 @@ async fn append_stream(
     mut requests: Streaming<pb::ProduceRequest>,
     responses: tokio::sync::mpsc::Sender<Result<pb::ProduceResponse, Status>>,
 ) {
+    let (appended, mut to_acknowledge) =
+        tokio::sync::mpsc::channel::<Appended>(STREAM_UNACKED_GROUPS);
+    tokio::spawn(async move {
+        while let Some(group) = to_acknowledge.recv().await {
+            let acknowledged = match group {
+                Ok((positions, acks)) => {
+                    acks.wait().await.map(|()| positions).map_err(Status::from)
+                }
+                Err(status) => Err(status),
+            };
+            match acknowledged {
+                Ok(answers) => {
+                    for (produced, by_batch) in answers {
+                        let response = response(Some(&produced), by_batch);
+                        if responses.send(Ok(response)).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+                Err(status) => {
+                    let _ = responses.send(Err(status)).await;
+                    return;
+                }
+            }
+        }
+    });
     // A request routed but left for the next group (another topic, or over the batch limits).
     let mut carried: Option<RoutedRequest> = None;
     loop {
@@ -168,6 +205,10 @@ async fn append_stream(
                 None => break,
             }
         }
+        // An earlier group failed its acknowledgement: the stream is over.
+        if appended.is_closed() {
+            return;
+        }
         let counts: Vec<(String, usize, usize, bool)> = group
             .iter()
             .map(|r| {
@@ -180,23 +221,26 @@ async fn append_stream(
             })
             .collect();
         let started = Instant::now();
-        match broker.append_routed(group).await {
-            Ok(produced) => {
-                metrics.observe_append(started.elapsed());
-                for (topic, records, bytes, _) in &counts {
-                    metrics.record_in(topic, *records, *bytes);
-                }
-                for (produced, (_, _, _, by_batch)) in produced.iter().zip(&counts) {
-                    let response = response(Some(produced), *by_batch);
-                    if responses.send(Ok(response)).await.is_err() {
+        if !group.is_empty() {
+            match broker.append_routed_unacked(group).await {
+                Ok((produced, acks)) => {
+                    metrics.observe_append(started.elapsed());
+                    for (topic, records, bytes, _) in &counts {
+                        metrics.record_in(topic, *records, *bytes);
+                    }
+                    let answers: Vec<(Produced, bool)> = produced
+                        .into_iter()
+                        .zip(counts.iter().map(|c| c.3))
+                        .collect();
+                    if appended.send(Ok((answers, acks))).await.is_err() {
                         return;
                     }
                 }
+                Err(e) => failure = Some(e.into()),
             }
-            Err(e) => failure = Some(e.into()),
         }
         if let Some(status) = failure {
-            let _ = responses.send(Err(status)).await;
+            let _ = appended.send(Err(status)).await;
             return;
         }
         if ended {

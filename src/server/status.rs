@@ -13,7 +13,8 @@ impl From<BrokerError> for Status {
             BrokerError::TopicExists(_) => Code::AlreadyExists,
             BrokerError::InvalidArgument(_) => Code::InvalidArgument,
             BrokerError::FailedPrecondition(_) => Code::FailedPrecondition,
-            BrokerError::ShuttingDown => Code::Unavailable,
+            BrokerError::ShuttingDown | BrokerError::Unavailable(_) => Code::Unavailable,
+            BrokerError::NotLeader { .. } => Code::FailedPrecondition,
             BrokerError::Internal(_) => Code::Internal,
             BrokerError::Group(group) => match group {
                 GroupError::NotFound(_) => Code::NotFound,
@@ -33,7 +34,16 @@ impl From<BrokerError> for Status {
                 source: storage, ..
             } => storage_code(storage),
         };
-        Status::new(code, error.to_string())
+        let mut status = Status::new(code, error.to_string());
+        if let BrokerError::NotLeader { leader, .. } = &error {
+            let leader = leader.map_or("none".to_string(), |l| l.to_string());
+            if let Ok(value) = leader.parse() {
+                status
+                    .metadata_mut()
+                    .insert(crate::wire::NOT_LEADER_KEY, value);
+            }
+        }
+        status
     }
 }
 

@@ -290,6 +290,49 @@ impl PartitionLog for MemoryLog {
         Ok(outcome)
     }
 
+    fn truncate(&self, offset: u64) -> Result<()> {
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        if state.closed {
+            return Err(StorageError::Closed);
+        }
+        if offset >= state.end_offset {
+            return Ok(());
+        }
+        if offset < state.start_offset {
+            return Err(StorageError::OffsetOutOfRange {
+                offset,
+                start_offset: state.start_offset,
+                end_offset: state.end_offset,
+            });
+        }
+        while let Some(batch) = state.batches.last_mut() {
+            if batch.base_offset >= offset {
+                let removed = batch.size_bytes;
+                state.batches.pop();
+                state.size_bytes -= removed;
+                continue;
+            }
+            batch.records.retain(|r| r.offset < offset);
+            let kept: u64 = batch
+                .records
+                .iter()
+                .map(|r| r.record.payload_bytes() as u64 + RECORD_OVERHEAD_BYTES)
+                .sum();
+            let removed = batch.size_bytes - kept;
+            batch.size_bytes = kept;
+            batch.max_timestamp_ms = batch
+                .records
+                .iter()
+                .map(|r| r.record.timestamp_ms)
+                .max()
+                .unwrap_or(0);
+            state.size_bytes -= removed;
+            break;
+        }
+        state.end_offset = offset;
+        Ok(())
+    }
+
     fn flush(&self) -> Result<()> {
         Ok(())
     }

@@ -304,6 +304,11 @@ pub trait PartitionLog: Send + Sync {
     /// Deletes whole closed segments beyond the retention limits; the active segment is never deleted.
     fn enforce_retention(&self, config: &LogConfig, now_ms: i64) -> Result<RetentionOutcome>;
 
+    /// Removes every record at or after `offset`, durably (a replica dropping a suffix its
+    /// leader does not have). A cut inside a batch keeps the batch's records before `offset`.
+    /// An offset at or past the end changes nothing; one below the start is out of range.
+    fn truncate(&self, offset: u64) -> Result<()>;
+
     /// Flushes everything to durable storage.
     fn flush(&self) -> Result<()>;
 

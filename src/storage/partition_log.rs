@@ -21,7 +21,10 @@ use super::batch::{self, BatchHeader, CheckedBatch, MAX_BATCH_LENGTH_BYTES};
 use super::durable::sync_dir;
 use super::group_commit::{GroupCommit, LogEnd};
 use super::recovery::{self, write_clean_shutdown, write_recovery_point};
-use super::segment::{MAX_SEGMENT_BYTES, MAX_SEGMENT_OFFSETS, ReadSink, Segment};
+use super::segment::{
+    FrameError, FrameReader, MAX_SEGMENT_BYTES, MAX_SEGMENT_OFFSETS, ReadSink, SCAN_CHUNK_BYTES,
+    Segment,
+};
 use super::{
     AppendOutcome, FsyncPolicy, LogConfig, PartitionLog, Record, RecordLimits, Result,
     RetentionOutcome, StorageError, StoredRecord,
@@ -483,6 +486,19 @@ fn close_segment(
     Ok(())
 }
 
+fn corrupt_at(segment: &Segment, error: FrameError) -> StorageError {
+    match error {
+        FrameError::Io(e) => {
+            StorageError::io(format!("reading {}", segment.log_path().display()), e)
+        }
+        FrameError::Invalid { position, error } => StorageError::Corrupt {
+            path: segment.log_path().display().to_string(),
+            position,
+            reason: error.to_string(),
+        },
+    }
+}
+
 impl PartitionLog for FilePartitionLog {
     fn append(&self, records: &[Record]) -> Result<AppendOutcome> {
         self.shared.limits.check(records)?;
@@ -584,6 +600,100 @@ impl PartitionLog for FilePartitionLog {
         }
         outcome.start_offset = shared.start_offset();
         Ok(outcome)
+    }
+
+    fn truncate(&self, offset: u64) -> Result<()> {
+        // Nothing written may still be waiting for its fsync when the file is cut.
+        self.flush()?;
+        let shared = &*self.shared;
+        let kept = {
+            let appender = shared.appender();
+            if appender.closed {
+                return Err(StorageError::Closed);
+            }
+            let end = shared.end_offset.load(Ordering::Acquire);
+            if offset >= end {
+                return Ok(());
+            }
+            let start = shared.start_offset();
+            if offset < start {
+                return Err(StorageError::OffsetOutOfRange {
+                    offset,
+                    start_offset: start,
+                    end_offset: end,
+                });
+            }
+            // Whole segments past the cut go; the segment holding it stays, even if emptied.
+            loop {
+                let segments = shared.segments_read();
+                let last = Arc::clone(&segments[segments.len() - 1]);
+                let more = segments.len() > 1;
+                drop(segments);
+                if more && last.base_offset() >= offset {
+                    shared.segments_write().pop();
+                    last.delete_files()?;
+                } else {
+                    break;
+                }
+            }
+            let active = shared.active();
+            let mut reader =
+                FrameReader::new(active.file(), 0, active.size_bytes(), SCAN_CHUNK_BYTES);
+            let mut cut_position = active.size_bytes();
+            let mut cut_offset = offset;
+            let mut kept = Vec::new();
+            loop {
+                let header = match reader.peek_header() {
+                    Ok(Some(header)) => header,
+                    Ok(None) => break,
+                    Err(e) => return Err(corrupt_at(&active, e)),
+                };
+                if header.next_offset() <= offset {
+                    reader.skip(header);
+                    continue;
+                }
+                cut_position = reader.position();
+                cut_offset = header.base_offset;
+                if header.base_offset < offset {
+                    let frame = reader.take(header).map_err(|e| corrupt_at(&active, e))?;
+                    let decoded =
+                        batch::decode_at(frame.bytes, header.base_offset).map_err(|e| {
+                            StorageError::Corrupt {
+                                path: active.log_path().display().to_string(),
+                                position: frame.position,
+                                reason: e.to_string(),
+                            }
+                        })?;
+                    kept = decoded
+                        .records
+                        .into_iter()
+                        .filter(|r| r.offset < offset)
+                        .map(|r| r.record)
+                        .collect();
+                }
+                break;
+            }
+            active.truncate(cut_position)?;
+            active.reset_indexes();
+            active.scan_from(0, active.base_offset())?;
+            shared.end_offset.store(cut_offset, Ordering::Release);
+            let mut recovery_point = shared
+                .recovery_point
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if *recovery_point > cut_offset {
+                write_recovery_point(&shared.dir, cut_offset)?;
+                *recovery_point = cut_offset;
+            }
+            sync_dir(&shared.dir)?;
+            tracing::info!(dir = %shared.dir.display(), offset, "truncated the log");
+            kept
+        };
+        // The records of a cut batch that come before the cut go back, at the same offsets.
+        if !kept.is_empty() {
+            self.append(&kept)?;
+        }
+        Ok(())
     }
 
     fn flush(&self) -> Result<()> {

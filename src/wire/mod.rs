@@ -7,3 +7,8 @@ pub mod v1 {
     /// The encoded descriptor set, for server reflection.
     pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("flashq_descriptor");
 }
+
+/// The gRPC metadata key of a NOT_LEADER answer (FAILED_PRECONDITION) in a cluster: the
+/// partition leader's broker id, or `none` while the partition has no leader. Clients refresh
+/// their metadata and go to the leader.
+pub const NOT_LEADER_KEY: &str = "flashq-not-leader";

@@ -110,6 +110,20 @@ impl TestBroker {
         self.address = address;
     }
 
+    /// Starts a broker that was killed or stopped again, on the same data dir, flags and address.
+    pub fn start_again(&mut self) {
+        assert!(self.child.is_none(), "the broker is still running");
+        let (child, address) =
+            spawn_serve_on(&self.data_dir, &self.extra_args, &self.env, &self.address);
+        self.child = Some(child);
+        self.address = address;
+    }
+
+    /// Whether the broker process is running (started and not killed or stopped).
+    pub fn is_running(&self) -> bool {
+        self.child.is_some()
+    }
+
     /// The broker's process id.
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)

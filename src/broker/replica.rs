@@ -1,0 +1,519 @@
+//! A partition's part in replication, in plain engine terms (no networking): whether this
+//! broker leads it, follows it or keeps it alone, the followers' progress, the high watermark
+//! and the leader-epoch history of the log.
+//!
+//! The cluster layer (`crate::cluster::replication`) moves partitions between roles as the
+//! metadata says and runs the followers' fetch loops; everything it needs from a partition is
+//! here. A partition outside a cluster stays [`ReplicaRole::Standalone`] and nothing here runs.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::storage::StoredRecord;
+
+use super::{Broker, BrokerError, MAX_FETCH_MAX_BYTES, MAX_FETCH_WAIT_MS};
+
+/// A broker's id, as the cluster names it.
+pub type ReplicaId = u64;
+
+/// Where a leader epoch starts in the log: records from `start_offset` on (until the next
+/// entry) were written by the leader of `epoch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EpochStart {
+    pub epoch: u64,
+    pub start_offset: u64,
+}
+
+/// A follower's progress as its leader sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FollowerProgress {
+    /// The follower has every record below this offset (it fetched from here).
+    pub log_end: u64,
+    /// When the follower last had everything the leader had (ms since the epoch).
+    pub caught_up_ms: i64,
+    /// The leader's log end and the time at the follower's previous fetch.
+    pub previous_fetch_leader_end: u64,
+    pub previous_fetch_ms: i64,
+}
+
+impl FollowerProgress {
+    /// Records a fetch from `fetch_offset` while the leader's log ends at `leader_log_end`.
+    /// Kafka's rule: a follower is caught up when it has all the leader had, or all the leader
+    /// had at its previous fetch (then it was caught up as of that fetch). Without the second
+    /// half a follower of a leader that appends without pause would never count as caught up.
+    pub fn on_fetch(&mut self, fetch_offset: u64, leader_log_end: u64, now_ms: i64) {
+        self.log_end = fetch_offset;
+        if fetch_offset >= leader_log_end {
+            self.caught_up_ms = now_ms;
+        } else if fetch_offset >= self.previous_fetch_leader_end && self.previous_fetch_ms > 0 {
+            self.caught_up_ms = self.caught_up_ms.max(self.previous_fetch_ms);
+        }
+        self.previous_fetch_leader_end = leader_log_end;
+        self.previous_fetch_ms = now_ms;
+    }
+}
+
+/// What this broker does for a partition.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ReplicaRole {
+    /// No cluster: every acknowledged append is visible at once.
+    #[default]
+    Standalone,
+    Leader(LeaderState),
+    Follower {
+        leader: Option<ReplicaId>,
+        epoch: u64,
+    },
+}
+
+/// A leader's view of its followers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaderState {
+    pub me: ReplicaId,
+    pub epoch: u64,
+    /// The in-sync replicas, this broker included.
+    pub isr: Vec<ReplicaId>,
+    pub replicas: Vec<ReplicaId>,
+    /// `acks=all` produces fail while the ISR is smaller than this.
+    pub min_insync: usize,
+    /// How long an `acks=all` append waits for the ISR before it fails as unavailable.
+    pub ack_timeout_ms: u64,
+    /// When this leadership began (ms since the epoch): followers not heard from yet are
+    /// counted in sync until the lag limit has passed since then.
+    pub since_ms: i64,
+    pub followers: HashMap<ReplicaId, FollowerProgress>,
+}
+
+impl LeaderState {
+    /// The high watermark: the smallest log end among the in-sync replicas.
+    pub fn high_watermark(&self, leader_log_end: u64) -> u64 {
+        self.isr
+            .iter()
+            .filter(|r| **r != self.me)
+            .map(|r| self.followers.get(r).map_or(0, |f| f.log_end))
+            .fold(leader_log_end, u64::min)
+    }
+
+    /// The ISR this leader should ask for: without followers behind for longer than
+    /// `lag_max_ms`, with followers that have caught up. `None` when it is right as it is.
+    pub fn wanted_isr(&self, now_ms: i64, lag_max_ms: i64) -> Option<Vec<ReplicaId>> {
+        let started_ms = self.since_ms;
+        let mut isr: Vec<ReplicaId> = self
+            .isr
+            .iter()
+            .copied()
+            .filter(|r| {
+                *r == self.me || {
+                    // A follower not heard from since this leadership began gets the same grace.
+                    let since = self.followers.get(r).map_or(started_ms, |f| f.caught_up_ms);
+                    now_ms - since <= lag_max_ms
+                }
+            })
+            .collect();
+        for replica in &self.replicas {
+            if !isr.contains(replica)
+                && self
+                    .followers
+                    .get(replica)
+                    .is_some_and(|f| now_ms - f.caught_up_ms <= lag_max_ms / 2)
+            {
+                isr.push(*replica);
+            }
+        }
+        (isr != self.isr).then_some(isr)
+    }
+}
+
+/// A follower's fetch from its leader.
+#[derive(Debug, Clone)]
+pub struct ReplicaFetch {
+    pub topic: String,
+    pub partition: u32,
+    pub replica_id: ReplicaId,
+    pub leader_epoch: u64,
+    pub fetch_offset: u64,
+    pub last_fetched_epoch: Option<u64>,
+    pub max_bytes: u32,
+    pub max_wait_ms: u32,
+}
+
+/// What the leader answers a follower.
+#[derive(Debug, Clone)]
+pub struct ReplicaFetched {
+    pub records: Vec<StoredRecord>,
+    pub high_watermark: u64,
+    pub log_end_offset: u64,
+    pub epochs: Vec<EpochStart>,
+    /// The follower's log diverged: it must drop every record from here on first.
+    pub truncate_to: Option<u64>,
+}
+
+impl Broker {
+    /// Serves a follower's fetch as the partition's leader: records its progress (moving the
+    /// high watermark), detects a diverged follower log by its last epoch, and otherwise
+    /// returns records past the high watermark too, waiting up to `max_wait_ms` at the end.
+    pub async fn replica_fetch(
+        &self,
+        request: ReplicaFetch,
+    ) -> Result<ReplicaFetched, BrokerError> {
+        let partition = self.topic(&request.topic)?.partition(request.partition)?;
+        match partition.role() {
+            ReplicaRole::Leader(state) if state.epoch == request.leader_epoch => {}
+            ReplicaRole::Leader(state) => {
+                return Err(BrokerError::FailedPrecondition(format!(
+                    "{}/{} is led in epoch {}, not {}",
+                    request.topic, request.partition, state.epoch, request.leader_epoch
+                )));
+            }
+            ReplicaRole::Follower { leader, .. } => {
+                return Err(BrokerError::NotLeader {
+                    partition: request.partition,
+                    leader,
+                });
+            }
+            ReplicaRole::Standalone => {
+                return Err(BrokerError::FailedPrecondition(
+                    "this broker is not in a cluster".into(),
+                ));
+            }
+        }
+        let epochs = partition.epochs();
+        let log_end = partition.log_end_offset();
+        let diverged_at = match request.last_fetched_epoch {
+            Some(epoch) => end_offset_for_epoch(&epochs, epoch, log_end),
+            None => log_end,
+        };
+        if diverged_at < request.fetch_offset {
+            return Ok(ReplicaFetched {
+                records: Vec::new(),
+                high_watermark: partition.end_offset(),
+                log_end_offset: log_end,
+                epochs,
+                truncate_to: Some(diverged_at),
+            });
+        }
+        partition.replica_fetched(request.replica_id, request.fetch_offset);
+        let max_wait = Duration::from_millis(request.max_wait_ms.min(MAX_FETCH_WAIT_MS) as u64);
+        if request.fetch_offset >= log_end && !max_wait.is_zero() {
+            partition
+                .wait_for_log_after(request.fetch_offset, max_wait)
+                .await;
+        }
+        let max_bytes = request.max_bytes.clamp(1, MAX_FETCH_MAX_BYTES) as usize;
+        let records = partition
+            .read_replica(request.fetch_offset, max_bytes)
+            .await?;
+        Ok(ReplicaFetched {
+            records,
+            high_watermark: partition.end_offset(),
+            log_end_offset: partition.log_end_offset(),
+            epochs: partition.epochs(),
+            truncate_to: None,
+        })
+    }
+}
+
+/// The end of `epoch` in a log with history `epochs`: where the first later epoch starts, or
+/// `log_end` when none does. A follower whose last epoch is `epoch` truncates there.
+pub fn end_offset_for_epoch(epochs: &[EpochStart], epoch: u64, log_end: u64) -> u64 {
+    epochs
+        .iter()
+        .find(|e| e.epoch > epoch)
+        .map_or(log_end, |e| e.start_offset)
+}
+
+/// Records that a leader in `epoch` starts writing at `log_end`.
+pub fn begin_epoch(epochs: &mut Vec<EpochStart>, epoch: u64, log_end: u64) {
+    if epochs.last().is_none_or(|last| last.epoch < epoch) {
+        epochs.push(EpochStart {
+            epoch,
+            start_offset: log_end,
+        });
+    }
+}
+
+/// Drops history past a truncation at `offset`.
+pub fn truncate_epochs(epochs: &mut Vec<EpochStart>, offset: u64) {
+    epochs.retain(|e| e.start_offset < offset || e.start_offset == 0 && offset == 0);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::broker::{BrokerConfig, TopicConfigUpdate};
+    use crate::storage::Record;
+    use crate::storage::memory::MemoryStorage;
+    use std::sync::Arc;
+
+    fn records(values: &[&str]) -> Vec<Record> {
+        values
+            .iter()
+            .map(|v| Record {
+                timestamp_ms: 1,
+                key: None,
+                value: bytes::Bytes::copy_from_slice(v.as_bytes()),
+                headers: Vec::new(),
+            })
+            .collect()
+    }
+
+    async fn broker_with_topic() -> Broker {
+        let storage = Arc::new(MemoryStorage::new(Default::default()));
+        let broker = Broker::open(storage, BrokerConfig::default())
+            .await
+            .unwrap();
+        broker
+            .create_topic("t", Some(1), TopicConfigUpdate::default())
+            .await
+            .unwrap();
+        broker
+    }
+
+    fn fetch(
+        fetch_offset: u64,
+        last_fetched_epoch: Option<u64>,
+        leader_epoch: u64,
+    ) -> ReplicaFetch {
+        ReplicaFetch {
+            topic: "t".into(),
+            partition: 0,
+            replica_id: 2,
+            leader_epoch,
+            fetch_offset,
+            last_fetched_epoch,
+            max_bytes: 1 << 20,
+            max_wait_ms: 0,
+        }
+    }
+
+    /// A leader in epoch 1 whose log has 3 records of epoch 0 and 2 of its own.
+    async fn leader_in_epoch_one() -> Broker {
+        let broker = broker_with_topic().await;
+        let partition = broker.topic("t").unwrap().partition(0).unwrap();
+        let leader = |epoch| LeaderState {
+            me: 1,
+            epoch,
+            isr: vec![1, 2],
+            replicas: vec![1, 2],
+            min_insync: 1,
+            ack_timeout_ms: 5_000,
+            since_ms: 0,
+            followers: HashMap::new(),
+        };
+        partition.become_leader(LeaderState {
+            isr: vec![1],
+            ..leader(0)
+        });
+        partition.append(records(&["a", "b", "c"])).await.unwrap();
+        partition.become_leader(LeaderState {
+            isr: vec![1],
+            ..leader(1)
+        });
+        partition.append(records(&["d", "e"])).await.unwrap();
+        partition.set_isr(vec![1, 2]);
+        broker
+    }
+
+    #[tokio::test]
+    async fn a_follower_that_diverged_is_told_where_to_truncate() {
+        let broker = leader_in_epoch_one().await;
+        // The follower wrote offsets 3..6 in epoch 0 (an old leader's unacknowledged suffix):
+        // epoch 0 ends at 3 on this leader.
+        let answer = broker.replica_fetch(fetch(6, Some(0), 1)).await.unwrap();
+        assert_eq!(answer.truncate_to, Some(3));
+        assert!(answer.records.is_empty());
+        // Once truncated, it fetches from 3 and gets epoch 1's records with the history.
+        let answer = broker.replica_fetch(fetch(3, Some(0), 1)).await.unwrap();
+        assert_eq!(answer.truncate_to, None);
+        assert_eq!(answer.records.first().map(|r| r.offset), Some(3));
+        assert_eq!(answer.epochs.len(), 2);
+        // Its fetch from 5 tells the leader it has everything: the high watermark moves.
+        broker.replica_fetch(fetch(5, Some(1), 1)).await.unwrap();
+        let partition = broker.topic("t").unwrap().partition(0).unwrap();
+        assert_eq!(partition.end_offset(), 5);
+    }
+
+    #[tokio::test]
+    async fn fetches_in_a_stale_epoch_or_to_a_follower_are_refused() {
+        let broker = leader_in_epoch_one().await;
+        assert!(broker.replica_fetch(fetch(0, None, 0)).await.is_err());
+        let partition = broker.topic("t").unwrap().partition(0).unwrap();
+        partition.become_follower(Some(2), 2);
+        assert!(matches!(
+            broker.replica_fetch(fetch(0, None, 2)).await,
+            Err(BrokerError::NotLeader {
+                leader: Some(2),
+                ..
+            })
+        ));
+        // A follower refuses produces too, naming the leader.
+        assert!(matches!(
+            partition.append(records(&["x"])).await,
+            Err(BrokerError::NotLeader {
+                leader: Some(2),
+                ..
+            })
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_follower_truncates_and_appends_at_the_leaders_offsets() {
+        let broker = broker_with_topic().await;
+        let partition = broker.topic("t").unwrap().partition(0).unwrap();
+        partition.become_follower(Some(1), 0);
+        let stored = |offset, value: &str| StoredRecord {
+            offset,
+            record: records(&[value]).remove(0),
+        };
+        let epochs = vec![EpochStart {
+            epoch: 0,
+            start_offset: 0,
+        }];
+        partition
+            .append_replica(
+                vec![stored(0, "a"), stored(1, "b"), stored(2, "x")],
+                2,
+                epochs.clone(),
+            )
+            .await
+            .unwrap();
+        assert_eq!((partition.log_end_offset(), partition.end_offset()), (3, 2));
+        // Records it has already are skipped; a gap is refused.
+        partition
+            .append_replica(vec![stored(2, "x")], 2, epochs.clone())
+            .await
+            .unwrap();
+        assert!(
+            partition
+                .append_replica(vec![stored(5, "z")], 2, epochs.clone())
+                .await
+                .is_err()
+        );
+        partition.truncate(2).await.unwrap();
+        partition
+            .append_replica(vec![stored(2, "c")], 3, epochs)
+            .await
+            .unwrap();
+        let values: Vec<_> = partition
+            .read(0, 1 << 20)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.record.value)
+            .collect();
+        assert_eq!(values, vec!["a", "b", "c"]);
+        // A joining broker shows nothing until a leader confirms it.
+        partition.hide_unconfirmed();
+        assert_eq!(partition.end_offset(), 0);
+    }
+
+    fn leader(isr: Vec<ReplicaId>) -> LeaderState {
+        LeaderState {
+            me: 1,
+            epoch: 0,
+            isr,
+            replicas: vec![1, 2, 3],
+            min_insync: 2,
+            ack_timeout_ms: 1_000,
+            since_ms: 0,
+            followers: HashMap::new(),
+        }
+    }
+
+    #[test]
+    fn the_high_watermark_is_the_slowest_in_sync_replica() {
+        let mut state = leader(vec![1, 2, 3]);
+        assert_eq!(state.high_watermark(10), 0);
+        state.followers.insert(
+            2,
+            FollowerProgress {
+                log_end: 7,
+                caught_up_ms: 0,
+                ..FollowerProgress::default()
+            },
+        );
+        state.followers.insert(
+            3,
+            FollowerProgress {
+                log_end: 9,
+                caught_up_ms: 0,
+                ..FollowerProgress::default()
+            },
+        );
+        assert_eq!(state.high_watermark(10), 7);
+        state.isr = vec![1, 3];
+        assert_eq!(state.high_watermark(10), 9);
+        state.isr = vec![1];
+        assert_eq!(state.high_watermark(10), 10);
+    }
+
+    #[test]
+    fn laggards_leave_the_isr_and_caught_up_followers_return() {
+        let mut state = leader(vec![1, 2, 3]);
+        state.followers.insert(
+            2,
+            FollowerProgress {
+                log_end: 5,
+                caught_up_ms: 1_000,
+                ..FollowerProgress::default()
+            },
+        );
+        state.followers.insert(
+            3,
+            FollowerProgress {
+                log_end: 5,
+                caught_up_ms: 9_000,
+                ..FollowerProgress::default()
+            },
+        );
+        assert_eq!(state.wanted_isr(10_000, 3_000), Some(vec![1, 3]));
+        state.isr = vec![1, 3];
+        assert_eq!(state.wanted_isr(10_000, 3_000), None);
+        state.followers.insert(
+            2,
+            FollowerProgress {
+                log_end: 5,
+                caught_up_ms: 10_000,
+                ..FollowerProgress::default()
+            },
+        );
+        assert_eq!(state.wanted_isr(10_000, 3_000), Some(vec![1, 3, 2]));
+    }
+
+    #[test]
+    fn a_follower_behind_a_busy_leader_is_caught_up_as_of_its_previous_fetch() {
+        let mut progress = FollowerProgress::default();
+        // The leader always has a newer batch than the follower's fetch offset...
+        progress.on_fetch(0, 10, 1_000);
+        assert_eq!(progress.caught_up_ms, 0);
+        // ...but each fetch covers what the leader had at the previous one.
+        progress.on_fetch(10, 20, 1_050);
+        assert_eq!(progress.caught_up_ms, 1_000);
+        progress.on_fetch(20, 30, 1_100);
+        assert_eq!(progress.caught_up_ms, 1_050);
+        // A follower that stops keeping up is not.
+        progress.on_fetch(21, 90, 5_000);
+        progress.on_fetch(22, 150, 9_000);
+        assert_eq!(progress.caught_up_ms, 1_050);
+    }
+
+    #[test]
+    fn epoch_ends_mark_where_a_follower_diverges() {
+        let mut epochs = Vec::new();
+        begin_epoch(&mut epochs, 0, 0);
+        begin_epoch(&mut epochs, 2, 40);
+        begin_epoch(&mut epochs, 2, 50);
+        assert_eq!(epochs.len(), 2);
+        assert_eq!(end_offset_for_epoch(&epochs, 0, 60), 40);
+        assert_eq!(end_offset_for_epoch(&epochs, 1, 60), 40);
+        assert_eq!(end_offset_for_epoch(&epochs, 2, 60), 60);
+        truncate_epochs(&mut epochs, 40);
+        assert_eq!(
+            epochs,
+            vec![EpochStart {
+                epoch: 0,
+                start_offset: 0
+            }]
+        );
+    }
+}

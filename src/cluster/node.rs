@@ -1,0 +1,452 @@
+//! One broker's membership in the cluster: its Raft node, registration and heartbeats, and,
+//! while it is the controller (the Raft leader), the fencing of brokers that went silent.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use openraft::error::{ClientWriteError, InitializeError, RaftError};
+use openraft::{Config, ServerState, SnapshotPolicy};
+
+use super::log_store::LogStore;
+use super::network::{PeerNetworkFactory, peer_client};
+use super::state::{MetaCommand, MetaResponse, NodeId};
+use super::state_machine::{MetadataView, StateMachineStore};
+use super::{MetaNode, MetaRaft};
+use crate::broker::now_ms;
+use crate::wire::v1::PeerPayload;
+
+/// How often each broker heartbeats by default.
+pub const DEFAULT_HEARTBEAT_INTERVAL_MS: u64 = 500;
+/// How long a broker may go without a heartbeat before the controller fences it, by default.
+pub const DEFAULT_SESSION_TIMEOUT_MS: u64 = 3_000;
+/// How long a proposal may look for a controller before it fails as unavailable.
+pub const PROPOSE_TIMEOUT_MS: u64 = 5_000;
+/// Raft's own heartbeat from the leader to its followers.
+const RAFT_HEARTBEAT_MS: u64 = 150;
+/// Raft's election timeout range: a follower that hears no leader for this long stands.
+const RAFT_ELECTION_TIMEOUT_MS: (u64, u64) = (800, 1_600);
+/// Entries between metadata snapshots.
+const SNAPSHOT_EVERY_ENTRIES: u64 = 1_000;
+/// The most voters a cluster may name.
+pub const MAX_VOTERS: usize = 9;
+
+/// Errors of cluster operations.
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    /// No controller could be reached, or it could not commit (no quorum).
+    #[error("the cluster is unavailable: {0}")]
+    Unavailable(String),
+    /// The receiver is not the controller (only returned to forwarded proposals).
+    #[error("broker is not the controller; the controller is {0:?}")]
+    NotController(Option<NodeId>),
+    /// The metadata refused the command.
+    #[error("{0}")]
+    Rejected(String),
+    #[error("invalid cluster configuration: {0}")]
+    Config(String),
+    #[error("cluster storage: {0}")]
+    Storage(String),
+}
+
+/// How a broker takes part in the cluster.
+#[derive(Debug, Clone)]
+pub struct ClusterConfig {
+    pub node_id: NodeId,
+    /// Where clients reach this broker (a URL).
+    pub client_address: String,
+    /// Every voter's cluster address, this broker's included.
+    pub peers: BTreeMap<NodeId, String>,
+    pub heartbeat_interval_ms: u64,
+    pub session_timeout_ms: u64,
+    /// Where the Raft log, vote and snapshot are kept; `None` keeps them in memory.
+    pub dir: Option<PathBuf>,
+}
+
+impl ClusterConfig {
+    /// Checks the voter set: this broker is in it, ids and addresses are sane.
+    pub fn validate(&self) -> Result<(), ClusterError> {
+        if self.peers.is_empty() || self.peers.len() > MAX_VOTERS {
+            return Err(ClusterError::Config(format!(
+                "a cluster has between 1 and {MAX_VOTERS} voters, got {}",
+                self.peers.len()
+            )));
+        }
+        if !self.peers.contains_key(&self.node_id) {
+            return Err(ClusterError::Config(format!(
+                "--peers must name this broker's own id {}",
+                self.node_id
+            )));
+        }
+        let addresses: BTreeSet<&String> = self.peers.values().collect();
+        if addresses.len() != self.peers.len() {
+            return Err(ClusterError::Config(
+                "two peers share one cluster address".into(),
+            ));
+        }
+        if self.heartbeat_interval_ms == 0 || self.session_timeout_ms <= self.heartbeat_interval_ms
+        {
+            return Err(ClusterError::Config(
+                "the session timeout must be longer than the heartbeat interval (both > 0)".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Parses `--peers`: `ID=HOST:PORT` pairs separated by commas.
+pub fn parse_peers(text: &str) -> Result<BTreeMap<NodeId, String>, String> {
+    let mut peers = BTreeMap::new();
+    for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (id, address) = pair
+            .split_once('=')
+            .ok_or_else(|| format!("{pair:?} is not ID=HOST:PORT"))?;
+        let id: NodeId = id
+            .trim()
+            .parse()
+            .map_err(|_| format!("{id:?} in {pair:?} is not a node id (a number)"))?;
+        let address = address.trim();
+        crate::client::validate_address(address).map_err(|e| format!("{pair:?}: {e}"))?;
+        if peers.insert(id, address.to_string()).is_some() {
+            return Err(format!("node id {id} is named twice"));
+        }
+    }
+    if peers.is_empty() {
+        return Err("expected ID=HOST:PORT pairs, for example 1=127.0.0.1:50061".into());
+    }
+    Ok(peers)
+}
+
+/// The answering broker's Raft view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RaftStatus {
+    pub node_id: NodeId,
+    pub term: u64,
+    /// leader, follower, candidate or learner.
+    pub role: &'static str,
+    pub controller: Option<NodeId>,
+    pub applied_index: u64,
+}
+
+/// One broker's membership in the cluster.
+pub struct ClusterNode {
+    config: ClusterConfig,
+    raft: MetaRaft,
+    view: MetadataView,
+    tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// This process's registration epoch, once its registration is committed.
+    registered: tokio::sync::watch::Sender<Option<u64>>,
+}
+
+impl ClusterNode {
+    /// Opens the metadata log and state, starts Raft and forms the cluster from the voter set
+    /// (every voter proposes the same membership; openraft accepts that as one).
+    pub async fn start(config: ClusterConfig) -> Result<Arc<ClusterNode>, ClusterError> {
+        config.validate()?;
+        let (log, machine) = match config.dir.clone() {
+            Some(dir) => tokio::task::spawn_blocking(move || {
+                Ok::<_, std::io::Error>((LogStore::open(&dir)?, StateMachineStore::open(&dir)?))
+            })
+            .await
+            .map_err(|e| ClusterError::Storage(e.to_string()))?
+            .map_err(|e| ClusterError::Storage(e.to_string()))?,
+            None => (LogStore::in_memory(), StateMachineStore::in_memory()),
+        };
+        let view = machine.view();
+        let raft_config = Config {
+            cluster_name: "flashq".into(),
+            heartbeat_interval: RAFT_HEARTBEAT_MS,
+            election_timeout_min: RAFT_ELECTION_TIMEOUT_MS.0,
+            election_timeout_max: RAFT_ELECTION_TIMEOUT_MS.1,
+            snapshot_policy: SnapshotPolicy::LogsSinceLast(SNAPSHOT_EVERY_ENTRIES),
+            max_in_snapshot_log_to_keep: SNAPSHOT_EVERY_ENTRIES / 4,
+            ..Config::default()
+        }
+        .validate()
+        .map_err(|e| ClusterError::Config(e.to_string()))?;
+        let raft = MetaRaft::new(
+            config.node_id,
+            Arc::new(raft_config),
+            PeerNetworkFactory,
+            log,
+            machine,
+        )
+        .await
+        .map_err(|e| ClusterError::Storage(e.to_string()))?;
+        let members: BTreeMap<NodeId, MetaNode> = config
+            .peers
+            .iter()
+            .map(|(id, addr)| (*id, MetaNode { addr: addr.clone() }))
+            .collect();
+        let initialized = raft
+            .is_initialized()
+            .await
+            .map_err(|e| ClusterError::Storage(e.to_string()))?;
+        if !initialized {
+            match raft.initialize(members).await {
+                Ok(()) => {}
+                Err(RaftError::APIError(InitializeError::NotAllowed(_))) => {}
+                Err(e) => return Err(ClusterError::Config(e.to_string())),
+            }
+        }
+        Ok(Arc::new(ClusterNode {
+            config,
+            raft,
+            view,
+            tasks: Mutex::new(Vec::new()),
+            registered: tokio::sync::watch::channel(None).0,
+        }))
+    }
+
+    pub fn config(&self) -> &ClusterConfig {
+        &self.config
+    }
+
+    pub fn id(&self) -> NodeId {
+        self.config.node_id
+    }
+
+    pub fn raft(&self) -> &MetaRaft {
+        &self.raft
+    }
+
+    /// The metadata as applied on this broker.
+    pub fn view(&self) -> &MetadataView {
+        &self.view
+    }
+
+    /// This broker's Raft view.
+    pub fn status(&self) -> RaftStatus {
+        let metrics = self.raft.metrics().borrow().clone();
+        RaftStatus {
+            node_id: self.config.node_id,
+            term: metrics.current_term,
+            role: match metrics.state {
+                ServerState::Leader => "leader",
+                ServerState::Follower => "follower",
+                ServerState::Candidate => "candidate",
+                ServerState::Learner => "learner",
+                ServerState::Shutdown => "shutdown",
+            },
+            controller: metrics.current_leader,
+            applied_index: metrics.last_applied.map_or(0, |id| id.index),
+        }
+    }
+
+    /// Waits until this process's registration is applied on this broker: from then on the
+    /// local metadata is at least as new as the start of this process.
+    pub async fn wait_registered(&self) {
+        let mut registered = self.registered.subscribe();
+        let Ok(epoch) = registered
+            .wait_for(Option::is_some)
+            .await
+            .map(|e| e.unwrap_or(0))
+        else {
+            return;
+        };
+        let mut version = self.view.subscribe();
+        let me = self.config.node_id;
+        loop {
+            let current = self
+                .view
+                .with(|s| s.brokers.get(&me).map_or(0, |b| b.registration_epoch));
+            if current >= epoch || version.changed().await.is_err() {
+                return;
+            }
+        }
+    }
+
+    /// Whether a broker counts as alive: not fenced and heard from within the session timeout.
+    pub fn is_alive(&self, last_heartbeat_ms: i64, fenced: bool) -> bool {
+        !fenced && now_ms() - last_heartbeat_ms <= self.config.session_timeout_ms as i64
+    }
+
+    /// Commits `command` through the controller, wherever it is: locally when this broker is the
+    /// controller, else forwarded over the cluster listener. Retries while no controller is
+    /// known, for up to `timeout`.
+    pub async fn propose(
+        &self,
+        command: MetaCommand,
+        timeout: Duration,
+    ) -> Result<MetaResponse, ClusterError> {
+        let deadline = Instant::now() + timeout;
+        let mut last_error = String::from("no controller elected yet");
+        loop {
+            let controller = self.raft.metrics().borrow().current_leader;
+            let attempt = match controller {
+                Some(id) if id == self.config.node_id => self.propose_local(command.clone()).await,
+                Some(id) => self.forward(id, &command).await,
+                None => Err(ClusterError::NotController(None)),
+            };
+            match attempt {
+                Ok(response) => return Ok(response),
+                Err(ClusterError::NotController(_)) => {}
+                Err(ClusterError::Unavailable(reason)) => last_error = reason,
+                Err(e) => return Err(e),
+            }
+            if Instant::now() >= deadline {
+                return Err(ClusterError::Unavailable(last_error));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Commits `command` if this broker is the controller, stamping it with its clock.
+    pub async fn propose_local(&self, command: MetaCommand) -> Result<MetaResponse, ClusterError> {
+        match self.raft.client_write(command.stamped(now_ms())).await {
+            Ok(response) => Ok(response.data),
+            Err(RaftError::APIError(ClientWriteError::ForwardToLeader(forward))) => {
+                Err(ClusterError::NotController(forward.leader_id))
+            }
+            Err(e) => Err(ClusterError::Unavailable(e.to_string())),
+        }
+    }
+
+    async fn forward(
+        &self,
+        controller: NodeId,
+        command: &MetaCommand,
+    ) -> Result<MetaResponse, ClusterError> {
+        let address = self
+            .config
+            .peers
+            .get(&controller)
+            .ok_or(ClusterError::NotController(None))?;
+        let mut client = peer_client(address).map_err(ClusterError::Unavailable)?;
+        let json = serde_json::to_vec(command).map_err(|e| ClusterError::Storage(e.to_string()))?;
+        match client.propose(PeerPayload { json: json.into() }).await {
+            Ok(answer) => serde_json::from_slice(&answer.into_inner().json).map_err(|e| {
+                ClusterError::Unavailable(format!("the controller's answer does not parse: {e}"))
+            }),
+            Err(status) if status.code() == tonic::Code::FailedPrecondition => {
+                Err(ClusterError::NotController(None))
+            }
+            Err(status) => Err(ClusterError::Unavailable(format!(
+                "controller {controller}: {}",
+                status.message()
+            ))),
+        }
+    }
+
+    /// Starts the background work: registration and heartbeats, and the controller's fencing.
+    pub fn spawn_membership(self: &Arc<Self>) {
+        let heartbeats = tokio::spawn(heartbeat_loop(Arc::downgrade(self)));
+        let fencing = tokio::spawn(fencing_loop(Arc::downgrade(self)));
+        self.tasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend([heartbeats, fencing]);
+    }
+
+    /// Stops the background work and Raft.
+    pub async fn shutdown(&self) {
+        for task in self
+            .tasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+        {
+            task.abort();
+        }
+        if let Err(e) = self.raft.shutdown().await {
+            tracing::warn!(error = %e, "raft did not shut down cleanly");
+        }
+    }
+}
+
+/// Registers once per process start, then heartbeats every interval.
+async fn heartbeat_loop(node: std::sync::Weak<ClusterNode>) {
+    let mut registered = false;
+    loop {
+        let Some(this) = node.upgrade() else { return };
+        let interval = Duration::from_millis(this.config.heartbeat_interval_ms);
+        let id = this.config.node_id;
+        let command = if registered {
+            MetaCommand::Heartbeat { id, at_ms: 0 }
+        } else {
+            MetaCommand::RegisterBroker {
+                id,
+                address: this.config.client_address.clone(),
+                cluster_address: this.config.peers.get(&id).cloned().unwrap_or_default(),
+                at_ms: 0,
+            }
+        };
+        match this.propose(command, interval * 2).await {
+            Ok(MetaResponse::Registered { registration_epoch }) => {
+                tracing::info!(
+                    node_id = id,
+                    registration_epoch,
+                    "registered with the cluster"
+                );
+                this.registered.send_replace(Some(registration_epoch));
+                registered = true;
+            }
+            Ok(MetaResponse::Applied) => registered = true,
+            // Unknown to the metadata (for example restored from an old snapshot): register again.
+            Ok(MetaResponse::Rejected(reason)) => {
+                tracing::warn!(%reason, "heartbeat refused; registering again");
+                registered = false;
+            }
+            Err(e) => tracing::debug!(error = %e, "heartbeat not committed"),
+        }
+        drop(this);
+        tokio::time::sleep(interval).await;
+    }
+}
+
+/// While this broker is the controller, fences brokers whose last heartbeat is older than the
+/// session timeout. A new controller first waits one session timeout, so brokers that
+/// heartbeated into the election gap are not fenced for it.
+async fn fencing_loop(node: std::sync::Weak<ClusterNode>) {
+    let mut controller_since: Option<Instant> = None;
+    loop {
+        let Some(this) = node.upgrade() else { return };
+        let interval = Duration::from_millis(this.config.heartbeat_interval_ms);
+        let session = Duration::from_millis(this.config.session_timeout_ms);
+        let leading = this.raft.metrics().borrow().state == ServerState::Leader;
+        controller_since = match (leading, controller_since) {
+            (true, Some(since)) => Some(since),
+            (true, None) => Some(Instant::now()),
+            (false, _) => None,
+        };
+        if controller_since.is_some_and(|since| since.elapsed() >= session) {
+            let silent: Vec<NodeId> = this.view.with(|state| {
+                state
+                    .brokers
+                    .values()
+                    .filter(|b| {
+                        !b.fenced && now_ms() - b.last_heartbeat_ms > session.as_millis() as i64
+                    })
+                    .map(|b| b.id)
+                    .collect()
+            });
+            for id in silent {
+                tracing::warn!(
+                    node_id = id,
+                    "no heartbeat within the session timeout: fencing"
+                );
+                if let Err(e) = this.propose_local(MetaCommand::FenceBroker { id }).await {
+                    tracing::debug!(error = %e, "fencing not committed");
+                }
+            }
+        }
+        drop(this);
+        tokio::time::sleep(interval).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peers_parse_and_bad_peers_are_explained() {
+        let peers = parse_peers("1=127.0.0.1:50061, 2=127.0.0.1:50062,3=host:1").unwrap();
+        assert_eq!(peers.len(), 3);
+        assert_eq!(peers[&2], "127.0.0.1:50062");
+        for bad in ["", "1", "x=127.0.0.1:1", "1=a:1,1=b:2", "1=::bad::"] {
+            assert!(parse_peers(bad).is_err(), "{bad:?} should not parse");
+        }
+    }
+}

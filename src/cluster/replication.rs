@@ -1,0 +1,578 @@
+//! Partition replication: this broker's partitions follow the metadata's assignments.
+//!
+//! [`ReplicaManager`] watches the applied metadata and, for every partition this broker holds,
+//! makes it the leader (in the assigned leader epoch) or a follower; each follower runs a fetch
+//! loop against its leader's cluster listener, truncating first when its log diverged. Leaders
+//! ask the controller to shrink the ISR when a follower lags and to expand it when one catches
+//! up. Leader-epoch histories are kept across restarts in `<cluster dir>/leader-epochs.json`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use crate::broker::replica::{EpochStart, LeaderState, ReplicaRole};
+use crate::broker::{Broker, BrokerError, TopicConfigUpdate, now_ms};
+use crate::storage::durable::write_atomically;
+use crate::storage::{Header, LogConfig, Record, StoredRecord};
+use crate::wire::v1 as pb;
+use crate::wire::v1::cluster_peer_client::ClusterPeerClient;
+use tonic::transport::Channel;
+
+use super::ClusterError;
+use super::network::peer_client;
+use super::node::ClusterNode;
+use super::state::{MetaCommand, MetaResponse, NodeId, TopicRecord};
+
+/// The leader-epoch histories file in the cluster dir.
+pub const EPOCHS_FILE: &str = "leader-epochs.json";
+/// Bytes a follower asks for per fetch.
+const REPLICA_FETCH_MAX_BYTES: u32 = 4 * 1024 * 1024;
+/// How long a follower's fetch waits at the leader's log end.
+const REPLICA_FETCH_WAIT_MS: u32 = 500;
+/// How long a follower waits before fetching again after a failed fetch.
+const REPLICA_RETRY_MS: u64 = 200;
+
+/// Replication settings.
+#[derive(Debug, Clone, Copy)]
+pub struct ReplicationConfig {
+    /// `acks=all` needs this many in-sync replicas (capped at the replication factor).
+    pub min_insync_replicas: u32,
+    /// A follower not caught up for this long leaves the ISR.
+    pub replica_lag_max_ms: u64,
+    /// Replicas of topics created without a replication factor (capped at the live brokers).
+    pub default_replication_factor: u32,
+}
+
+impl Default for ReplicationConfig {
+    fn default() -> Self {
+        ReplicationConfig {
+            min_insync_replicas: 2,
+            replica_lag_max_ms: 5_000,
+            default_replication_factor: 3,
+        }
+    }
+}
+
+type PartitionKey = (String, u32);
+
+/// Moves this broker's partitions into the roles the metadata assigns.
+pub struct ReplicaManager {
+    node: Arc<ClusterNode>,
+    broker: Arc<Broker>,
+    config: ReplicationConfig,
+    /// Running follower fetch loops, by partition, with the epoch each follows.
+    followers: Mutex<HashMap<PartitionKey, (u64, tokio::task::JoinHandle<()>)>>,
+    epochs_path: Option<PathBuf>,
+    saved_epochs: Mutex<BTreeMap<String, Vec<EpochStart>>>,
+    task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+fn epochs_key(topic: &str, partition: u32) -> String {
+    format!("{topic}/{partition}")
+}
+
+impl ReplicaManager {
+    /// Makes every local partition a follower with no known leader (so nothing is written
+    /// before the metadata says who leads), restores the epoch histories, and starts following
+    /// the metadata once this broker's registration is applied.
+    pub async fn start(
+        node: Arc<ClusterNode>,
+        broker: Arc<Broker>,
+        config: ReplicationConfig,
+    ) -> Result<Arc<ReplicaManager>, ClusterError> {
+        let epochs_path = node.config().dir.as_ref().map(|d| d.join(EPOCHS_FILE));
+        let saved: BTreeMap<String, Vec<EpochStart>> = match &epochs_path {
+            Some(path) => match std::fs::read(path) {
+                Ok(bytes) => serde_json::from_slice(&bytes)
+                    .map_err(|e| ClusterError::Storage(format!("{}: {e}", path.display())))?,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
+                Err(e) => return Err(ClusterError::Storage(format!("{}: {e}", path.display()))),
+            },
+            None => BTreeMap::new(),
+        };
+        for topic in broker.topics() {
+            for partition in topic.partitions() {
+                partition.become_follower(None, 0);
+                partition.hide_unconfirmed();
+                if let Some(epochs) = saved.get(&epochs_key(&topic.name(), partition.id)) {
+                    partition.set_epochs(epochs.clone());
+                }
+            }
+        }
+        let manager = Arc::new(ReplicaManager {
+            node,
+            broker,
+            config,
+            followers: Mutex::new(HashMap::new()),
+            epochs_path,
+            saved_epochs: Mutex::new(saved),
+            task: Mutex::new(None),
+        });
+        let task = tokio::spawn(run(Arc::downgrade(&manager)));
+        *manager.task.lock().unwrap_or_else(|e| e.into_inner()) = Some(task);
+        Ok(manager)
+    }
+
+    pub fn config(&self) -> &ReplicationConfig {
+        &self.config
+    }
+
+    /// Creates a topic through the controller, then waits until this broker holds it (when it
+    /// is one of its replicas).
+    pub async fn create_topic(
+        &self,
+        name: &str,
+        partitions: u32,
+        replication_factor: Option<u32>,
+        config: LogConfig,
+    ) -> Result<(), ClusterError> {
+        let live = self
+            .node
+            .view()
+            .with(|s| s.brokers.values().filter(|b| !b.fenced).count() as u32);
+        let replication_factor = replication_factor
+            .unwrap_or_else(|| self.config.default_replication_factor.min(live.max(1)));
+        let command = MetaCommand::CreateTopic {
+            name: name.to_string(),
+            partitions,
+            replication_factor,
+            config,
+        };
+        let response = self
+            .node
+            .propose(
+                command,
+                Duration::from_millis(super::node::PROPOSE_TIMEOUT_MS),
+            )
+            .await?;
+        if let MetaResponse::Rejected(reason) = response {
+            return Err(ClusterError::Rejected(reason));
+        }
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        let mut version = self.node.view().subscribe();
+        loop {
+            let hosted = self
+                .broker
+                .topic(name)
+                .is_ok_and(|t| t.partition_count() >= partitions);
+            let replica_here = self.node.view().with(|s| {
+                s.topics.get(name).map(|t| {
+                    t.partitions
+                        .iter()
+                        .any(|p| p.replicas.contains(&self.node.id()))
+                })
+            });
+            if hosted || replica_here == Some(false) {
+                return Ok(());
+            }
+            if tokio::time::timeout_at(deadline, version.changed())
+                .await
+                .is_err()
+            {
+                return Ok(());
+            }
+            // The reconcile loop creates the local topic right after the change; give it a turn.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Deletes a topic through the controller; every replica deletes its copy when it applies
+    /// the deletion. Waits until this broker's copy is gone.
+    pub async fn delete_topic(&self, name: &str) -> Result<(), ClusterError> {
+        let command = MetaCommand::DeleteTopic {
+            name: name.to_string(),
+        };
+        let response = self
+            .node
+            .propose(
+                command,
+                Duration::from_millis(super::node::PROPOSE_TIMEOUT_MS),
+            )
+            .await?;
+        if let MetaResponse::Rejected(reason) = response {
+            return Err(ClusterError::Rejected(reason));
+        }
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while self.broker.topic(name).is_ok() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Ok(())
+    }
+
+    /// Stops the reconcile loop and every follower.
+    pub fn shutdown(&self) {
+        if let Some(task) = self.task.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            task.abort();
+        }
+        for (_, (_, task)) in self
+            .followers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain()
+        {
+            task.abort();
+        }
+    }
+
+    /// One pass: local topics and roles as the metadata says.
+    async fn reconcile(self: &Arc<Self>) {
+        let me = self.node.id();
+        let state = self.node.view().cluster();
+        for name in &state.deleted_topics {
+            if self.broker.topic(name).is_err() {
+                continue;
+            }
+            self.followers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .retain(|(topic, _), (_, task)| {
+                    let keep = topic != name;
+                    if !keep {
+                        task.abort();
+                    }
+                    keep
+                });
+            match self.broker.delete_topic(name).await {
+                Ok(()) | Err(BrokerError::TopicNotFound(_)) => {}
+                Err(e) => {
+                    tracing::warn!(topic = name, error = %e, "cannot delete the local replica")
+                }
+            }
+        }
+        for topic in state.topics.values() {
+            if !topic.partitions.iter().any(|p| p.replicas.contains(&me)) {
+                continue;
+            }
+            if let Err(e) = self.ensure_local_topic(topic).await {
+                tracing::warn!(topic = topic.name, error = %e, "cannot create the local replica");
+                continue;
+            }
+            let Ok(local) = self.broker.topic(&topic.name) else {
+                continue;
+            };
+            for (index, assignment) in topic.partitions.iter().enumerate() {
+                let Ok(partition) = local.partition(index as u32) else {
+                    continue;
+                };
+                let key = (topic.name.clone(), index as u32);
+                let replica_here = assignment.replicas.contains(&me);
+                if assignment.leader == Some(me) {
+                    self.stop_follower(&key);
+                    match partition.role() {
+                        ReplicaRole::Leader(current)
+                            if current.epoch == assignment.leader_epoch =>
+                        {
+                            if current.isr != assignment.isr {
+                                partition.set_isr(assignment.isr.clone());
+                            }
+                        }
+                        _ => {
+                            tracing::info!(
+                                topic = topic.name,
+                                partition = index,
+                                epoch = assignment.leader_epoch,
+                                "leading"
+                            );
+                            partition.become_leader(LeaderState {
+                                me,
+                                epoch: assignment.leader_epoch,
+                                isr: assignment.isr.clone(),
+                                replicas: assignment.replicas.clone(),
+                                min_insync: (self.config.min_insync_replicas as usize)
+                                    .min(assignment.replicas.len())
+                                    .max(1),
+                                ack_timeout_ms: self.config.replica_lag_max_ms * 2,
+                                since_ms: now_ms(),
+                                followers: HashMap::new(),
+                            });
+                        }
+                    }
+                } else {
+                    let wanted = ReplicaRole::Follower {
+                        leader: assignment.leader,
+                        epoch: assignment.leader_epoch,
+                    };
+                    if partition.role() != wanted {
+                        partition.become_follower(assignment.leader, assignment.leader_epoch);
+                    }
+                    match assignment.leader {
+                        Some(leader) if replica_here => {
+                            self.ensure_follower(key, leader, assignment.leader_epoch)
+                        }
+                        _ => self.stop_follower(&key),
+                    }
+                }
+            }
+        }
+    }
+
+    async fn ensure_local_topic(&self, topic: &TopicRecord) -> Result<(), BrokerError> {
+        let wanted = topic.partitions.len() as u32;
+        match self.broker.topic(&topic.name) {
+            Ok(local) if local.partition_count() >= wanted => Ok(()),
+            Ok(_) => self
+                .broker
+                .create_partitions(&topic.name, wanted)
+                .await
+                .map(|_| ()),
+            Err(BrokerError::TopicNotFound(_)) => {
+                let config = TopicConfigUpdate {
+                    retention_ms: Some(topic.config.retention_ms.unwrap_or(0)),
+                    retention_bytes: Some(topic.config.retention_bytes.unwrap_or(0)),
+                    segment_bytes: Some(topic.config.segment_bytes),
+                    segment_ms: Some(topic.config.segment_ms),
+                };
+                let created = self
+                    .broker
+                    .create_topic(&topic.name, Some(wanted), config)
+                    .await?;
+                // Nothing is written until the metadata says who leads.
+                for partition in created.partitions() {
+                    partition.become_follower(None, 0);
+                }
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn ensure_follower(self: &Arc<Self>, key: PartitionKey, leader: NodeId, epoch: u64) {
+        let mut followers = self.followers.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((running, task)) = followers.get(&key)
+            && *running == epoch
+            && !task.is_finished()
+        {
+            return;
+        }
+        if let Some((_, old)) = followers.remove(&key) {
+            old.abort();
+        }
+        let task = tokio::spawn(follow(Arc::downgrade(self), key.clone(), leader, epoch));
+        followers.insert(key, (epoch, task));
+    }
+
+    fn stop_follower(&self, key: &PartitionKey) {
+        if let Some((_, task)) = self
+            .followers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key)
+        {
+            task.abort();
+        }
+    }
+
+    /// As a leader: asks the controller to drop lagging followers from the ISR and to take back
+    /// caught-up ones.
+    async fn maintain_isr(&self) {
+        let me = self.node.id();
+        let lag = self.config.replica_lag_max_ms as i64;
+        for topic in self.broker.topics() {
+            for partition in topic.partitions() {
+                let ReplicaRole::Leader(state) = partition.role() else {
+                    continue;
+                };
+                let Some(isr) = state.wanted_isr(now_ms(), lag) else {
+                    continue;
+                };
+                tracing::info!(
+                    topic = topic.name(),
+                    partition = partition.id,
+                    from = ?state.isr,
+                    to = ?isr,
+                    "changing the ISR"
+                );
+                let command = MetaCommand::ChangeIsr {
+                    topic: topic.name(),
+                    partition: partition.id,
+                    leader: me,
+                    leader_epoch: state.epoch,
+                    isr,
+                };
+                let timeout = Duration::from_millis(self.node.config().heartbeat_interval_ms);
+                if let Err(e) = self.node.propose(command, timeout).await {
+                    tracing::debug!(error = %e, "ISR change not committed");
+                }
+            }
+        }
+    }
+
+    /// Writes the epoch histories when they changed.
+    async fn save_epochs(&self) {
+        let mut current = BTreeMap::new();
+        for topic in self.broker.topics() {
+            for partition in topic.partitions() {
+                let epochs = partition.epochs();
+                if !epochs.is_empty() {
+                    current.insert(epochs_key(&topic.name(), partition.id), epochs);
+                }
+            }
+        }
+        let mut saved = self
+            .saved_epochs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if saved == current {
+            return;
+        }
+        if let Some(path) = self.epochs_path.clone() {
+            let bytes = match serde_json::to_vec(&current) {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot encode leader epochs");
+                    return;
+                }
+            };
+            let written =
+                tokio::task::spawn_blocking(move || write_atomically(&path, &bytes)).await;
+            if !matches!(written, Ok(Ok(()))) {
+                tracing::warn!("cannot save leader epochs; will retry");
+                return;
+            }
+        }
+        saved = current;
+        *self.saved_epochs.lock().unwrap_or_else(|e| e.into_inner()) = saved;
+    }
+}
+
+/// The reconcile loop: after this broker's registration is applied, on every metadata change
+/// and every heartbeat interval.
+async fn run(manager: Weak<ReplicaManager>) {
+    let Some(this) = manager.upgrade() else {
+        return;
+    };
+    this.node.wait_registered().await;
+    let mut version = this.node.view().subscribe();
+    let interval = Duration::from_millis(this.node.config().heartbeat_interval_ms);
+    drop(this);
+    loop {
+        let Some(this) = manager.upgrade() else {
+            return;
+        };
+        this.reconcile().await;
+        this.maintain_isr().await;
+        this.save_epochs().await;
+        drop(this);
+        let _ = tokio::time::timeout(interval, version.changed()).await;
+    }
+}
+
+/// A follower's fetch loop for one partition in one leader epoch.
+async fn follow(manager: Weak<ReplicaManager>, key: PartitionKey, leader: NodeId, epoch: u64) {
+    let (topic, partition_id) = key;
+    // One connection for the whole loop: a fetch per new connection would pay a TCP and
+    // HTTP/2 handshake on every round trip.
+    let mut connection: Option<(String, ClusterPeerClient<Channel>)> = None;
+    loop {
+        let Some(this) = manager.upgrade() else {
+            return;
+        };
+        let me = this.node.id();
+        let Ok(partition) = this
+            .broker
+            .topic(&topic)
+            .and_then(|t| t.partition(partition_id))
+        else {
+            return;
+        };
+        if partition.role()
+            != (ReplicaRole::Follower {
+                leader: Some(leader),
+                epoch,
+            })
+        {
+            return;
+        }
+        let address = this
+            .node
+            .view()
+            .with(|s| s.brokers.get(&leader).map(|b| b.cluster_address.clone()));
+        drop(this);
+        let client = match (address, &connection) {
+            (Some(address), Some((connected, client))) if *connected == address => client.clone(),
+            (Some(address), _) => match peer_client(&address) {
+                Ok(client) => {
+                    connection = Some((address, client.clone()));
+                    client
+                }
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(REPLICA_RETRY_MS)).await;
+                    continue;
+                }
+            },
+            (None, _) => {
+                tokio::time::sleep(Duration::from_millis(REPLICA_RETRY_MS)).await;
+                continue;
+            }
+        };
+        let mut client = client;
+        let request = pb::ReplicaFetchRequest {
+            topic: topic.clone(),
+            partition: partition_id,
+            replica_id: me,
+            leader_epoch: epoch,
+            fetch_offset: partition.log_end_offset(),
+            last_fetched_epoch: partition.epochs().last().map(|e| e.epoch),
+            max_bytes: REPLICA_FETCH_MAX_BYTES,
+            max_wait_ms: REPLICA_FETCH_WAIT_MS,
+        };
+        let response = match client.replica_fetch(request).await {
+            Ok(response) => response.into_inner(),
+            Err(status) => {
+                tracing::debug!(topic, partition = partition_id, leader, %status, "replica fetch failed");
+                tokio::time::sleep(Duration::from_millis(REPLICA_RETRY_MS)).await;
+                continue;
+            }
+        };
+        let applied = match response.truncate_to {
+            Some(offset) => {
+                tracing::info!(
+                    topic,
+                    partition = partition_id,
+                    offset,
+                    "truncating a diverged log"
+                );
+                partition.truncate(offset).await
+            }
+            None => {
+                let epochs = response
+                    .epochs
+                    .iter()
+                    .map(|e| EpochStart {
+                        epoch: e.epoch,
+                        start_offset: e.start_offset,
+                    })
+                    .collect();
+                let records = response.records.into_iter().map(record_from_wire).collect();
+                partition
+                    .append_replica(records, response.high_watermark, epochs)
+                    .await
+            }
+        };
+        if let Err(e) = applied {
+            tracing::warn!(topic, partition = partition_id, error = %e, "cannot apply replicated records");
+            tokio::time::sleep(Duration::from_millis(REPLICA_RETRY_MS)).await;
+        }
+    }
+}
+
+fn record_from_wire(record: pb::StoredRecord) -> StoredRecord {
+    StoredRecord {
+        offset: record.offset,
+        record: Record {
+            timestamp_ms: record.timestamp_ms,
+            key: record.key,
+            value: record.value,
+            headers: record
+                .headers
+                .into_iter()
+                .map(|h| Header {
+                    key: h.key,
+                    value: h.value,
+                })
+                .collect(),
+        },
+    }
+}

@@ -1,0 +1,451 @@
+//! The cluster's metadata and the commands that change it, applied in Raft log order.
+//!
+//! Everything here is deterministic: applying the same commands to the same state gives the
+//! same state on every broker. Times come inside the commands (stamped by the controller when it
+//! proposes them), never from the applying broker's clock.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::storage::LogConfig;
+
+/// A broker's id in the cluster (`serve --node-id`).
+pub type NodeId = u64;
+
+/// The most replicas a partition may have.
+pub const MAX_REPLICATION_FACTOR: u32 = 7;
+
+/// A registered broker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokerRecord {
+    pub id: NodeId,
+    /// Where clients reach it (its `--listen` address, as a URL).
+    pub address: String,
+    /// Where peers reach it (`--cluster-listen`).
+    pub cluster_address: String,
+    /// Bumped on every registration, that is on every start of the broker process.
+    pub registration_epoch: u64,
+    /// The controller's clock at the broker's last heartbeat (ms since the Unix epoch).
+    pub last_heartbeat_ms: i64,
+    /// Set by the controller when heartbeats stopped for longer than the session timeout;
+    /// a fenced broker leads nothing and is in no ISR, until it heartbeats again.
+    pub fenced: bool,
+}
+
+/// One partition's replicas, its leader and its in-sync replicas.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionAssignment {
+    pub replicas: Vec<NodeId>,
+    /// `None` while no in-sync replica is alive (the partition is offline).
+    pub leader: Option<NodeId>,
+    /// Bumped on every leadership change.
+    pub leader_epoch: u64,
+    /// The in-sync replicas; the leader is always one of them.
+    pub isr: Vec<NodeId>,
+}
+
+/// A topic as the cluster knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopicRecord {
+    pub name: String,
+    pub replication_factor: u32,
+    pub config: LogConfig,
+    pub partitions: Vec<PartitionAssignment>,
+}
+
+/// The replicated metadata: brokers and topics with their partition assignments.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterState {
+    pub brokers: BTreeMap<NodeId, BrokerRecord>,
+    pub topics: BTreeMap<String, TopicRecord>,
+    /// Topics deleted and not created again since: brokers delete their local replicas.
+    #[serde(default)]
+    pub deleted_topics: BTreeSet<String>,
+}
+
+/// A change to the metadata: the payload of a Raft log entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MetaCommand {
+    /// A broker process started: records its addresses and bumps its registration epoch.
+    RegisterBroker {
+        id: NodeId,
+        address: String,
+        cluster_address: String,
+        at_ms: i64,
+    },
+    /// A broker is alive.
+    Heartbeat { id: NodeId, at_ms: i64 },
+    /// The controller saw no heartbeat within the session timeout: move leadership and ISR
+    /// membership away from the broker.
+    FenceBroker { id: NodeId },
+    /// Creates a topic, placing its replicas on the live brokers.
+    CreateTopic {
+        name: String,
+        partitions: u32,
+        replication_factor: u32,
+        config: LogConfig,
+    },
+    /// Deletes a topic.
+    DeleteTopic { name: String },
+    /// A partition leader changes its ISR (a follower fell behind or caught up); rejected
+    /// unless `leader` still leads in `leader_epoch`.
+    ChangeIsr {
+        topic: String,
+        partition: u32,
+        leader: NodeId,
+        leader_epoch: u64,
+        isr: Vec<NodeId>,
+    },
+}
+
+impl MetaCommand {
+    /// The command with its time set to the controller's clock.
+    pub fn stamped(mut self, now_ms: i64) -> MetaCommand {
+        match &mut self {
+            MetaCommand::RegisterBroker { at_ms, .. } | MetaCommand::Heartbeat { at_ms, .. } => {
+                *at_ms = now_ms
+            }
+            _ => {}
+        }
+        self
+    }
+}
+
+/// What applying a command did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MetaResponse {
+    #[default]
+    Applied,
+    /// A broker registered; its new registration epoch.
+    Registered { registration_epoch: u64 },
+    /// The command was valid Raft-wise but refused by the state (the reason says why).
+    Rejected(String),
+}
+
+impl ClusterState {
+    /// Applies one command.
+    pub fn apply(&mut self, command: &MetaCommand) -> MetaResponse {
+        match command {
+            MetaCommand::RegisterBroker {
+                id,
+                address,
+                cluster_address,
+                at_ms,
+            } => {
+                let broker = self.brokers.entry(*id).or_insert_with(|| BrokerRecord {
+                    id: *id,
+                    address: String::new(),
+                    cluster_address: String::new(),
+                    registration_epoch: 0,
+                    last_heartbeat_ms: 0,
+                    fenced: false,
+                });
+                broker.address = address.clone();
+                broker.cluster_address = cluster_address.clone();
+                broker.registration_epoch += 1;
+                broker.last_heartbeat_ms = *at_ms;
+                let registration_epoch = broker.registration_epoch;
+                self.unfence(*id);
+                MetaResponse::Registered { registration_epoch }
+            }
+            MetaCommand::Heartbeat { id, at_ms } => match self.brokers.get_mut(id) {
+                Some(broker) => {
+                    broker.last_heartbeat_ms = broker.last_heartbeat_ms.max(*at_ms);
+                    self.unfence(*id);
+                    MetaResponse::Applied
+                }
+                None => MetaResponse::Rejected(format!("broker {id} is not registered")),
+            },
+            MetaCommand::FenceBroker { id } => self.fence(*id),
+            MetaCommand::CreateTopic {
+                name,
+                partitions,
+                replication_factor,
+                config,
+            } => self.create_topic(name, *partitions, *replication_factor, *config),
+            MetaCommand::DeleteTopic { name } => match self.topics.remove(name) {
+                Some(_) => {
+                    self.deleted_topics.insert(name.clone());
+                    MetaResponse::Applied
+                }
+                None => MetaResponse::Rejected(format!("topic {name:?} does not exist")),
+            },
+            MetaCommand::ChangeIsr {
+                topic,
+                partition,
+                leader,
+                leader_epoch,
+                isr,
+            } => {
+                let Some(assignment) = self
+                    .topics
+                    .get_mut(topic)
+                    .and_then(|t| t.partitions.get_mut(*partition as usize))
+                else {
+                    return MetaResponse::Rejected(format!("no partition {topic}/{partition}"));
+                };
+                if assignment.leader != Some(*leader) || assignment.leader_epoch != *leader_epoch {
+                    return MetaResponse::Rejected(format!(
+                        "{topic}/{partition}: broker {leader} does not lead in epoch {leader_epoch}"
+                    ));
+                }
+                if !isr.contains(leader) || isr.iter().any(|r| !assignment.replicas.contains(r)) {
+                    return MetaResponse::Rejected(format!(
+                        "{topic}/{partition}: ISR {isr:?} must hold the leader and only replicas"
+                    ));
+                }
+                assignment.isr = isr.clone();
+                MetaResponse::Applied
+            }
+        }
+    }
+
+    fn live_brokers(&self) -> Vec<NodeId> {
+        self.brokers
+            .values()
+            .filter(|b| !b.fenced)
+            .map(|b| b.id)
+            .collect()
+    }
+
+    fn create_topic(
+        &mut self,
+        name: &str,
+        partitions: u32,
+        replication_factor: u32,
+        config: LogConfig,
+    ) -> MetaResponse {
+        if self.topics.contains_key(name) {
+            return MetaResponse::Rejected(format!("topic {name:?} already exists"));
+        }
+        let live = self.live_brokers();
+        if replication_factor == 0 || replication_factor > MAX_REPLICATION_FACTOR {
+            return MetaResponse::Rejected(format!(
+                "replication factor must be between 1 and {MAX_REPLICATION_FACTOR}, got {replication_factor}"
+            ));
+        }
+        if replication_factor as usize > live.len() {
+            return MetaResponse::Rejected(format!(
+                "replication factor {replication_factor} is more than the {} live brokers",
+                live.len()
+            ));
+        }
+        // Spread leaders: each topic starts at the next broker, each partition one further on.
+        let start = self.topics.len();
+        let partitions = (0..partitions as usize)
+            .map(|p| {
+                let replicas: Vec<NodeId> = (0..replication_factor as usize)
+                    .map(|i| live[(start + p + i) % live.len()])
+                    .collect();
+                PartitionAssignment {
+                    leader: replicas.first().copied(),
+                    leader_epoch: 0,
+                    isr: replicas.clone(),
+                    replicas,
+                }
+            })
+            .collect();
+        self.deleted_topics.remove(name);
+        self.topics.insert(
+            name.to_string(),
+            TopicRecord {
+                name: name.to_string(),
+                replication_factor,
+                config,
+                partitions,
+            },
+        );
+        MetaResponse::Applied
+    }
+
+    /// Removes a broker from every ISR it can leave and moves its leaderships to another
+    /// in-sync replica (a new leader epoch); with no live ISR member left the partition is
+    /// offline, keeping the broker as its last ISR member so it can lead again when it returns.
+    fn fence(&mut self, id: NodeId) -> MetaResponse {
+        let Some(broker) = self.brokers.get_mut(&id) else {
+            return MetaResponse::Rejected(format!("broker {id} is not registered"));
+        };
+        broker.fenced = true;
+        let live = self.live_brokers();
+        for topic in self.topics.values_mut() {
+            for assignment in &mut topic.partitions {
+                if assignment.isr.contains(&id) && assignment.isr.len() > 1 {
+                    assignment.isr.retain(|r| *r != id);
+                }
+                if assignment.leader == Some(id) {
+                    assignment.leader = assignment
+                        .isr
+                        .iter()
+                        .copied()
+                        .find(|r| *r != id && live.contains(r));
+                    assignment.leader_epoch += 1;
+                }
+            }
+        }
+        MetaResponse::Applied
+    }
+
+    /// A broker that heartbeats again is live; offline partitions whose ISR holds it get it as
+    /// their leader.
+    fn unfence(&mut self, id: NodeId) {
+        let Some(broker) = self.brokers.get_mut(&id) else {
+            return;
+        };
+        broker.fenced = false;
+        for topic in self.topics.values_mut() {
+            for assignment in &mut topic.partitions {
+                if assignment.leader.is_none() && assignment.isr.contains(&id) {
+                    assignment.leader = Some(id);
+                    assignment.leader_epoch += 1;
+                }
+            }
+        }
+    }
+
+    /// A topic's partition assignment.
+    pub fn assignment(&self, topic: &str, partition: u32) -> Option<&PartitionAssignment> {
+        self.topics
+            .get(topic)
+            .and_then(|t| t.partitions.get(partition as usize))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn register(state: &mut ClusterState, id: NodeId) {
+        let applied = state.apply(&MetaCommand::RegisterBroker {
+            id,
+            address: format!("http://127.0.0.1:{}", 50050 + id),
+            cluster_address: format!("127.0.0.1:{}", 50060 + id),
+            at_ms: 1,
+        });
+        assert!(matches!(applied, MetaResponse::Registered { .. }));
+    }
+
+    fn three_brokers_one_topic() -> ClusterState {
+        let mut state = ClusterState::default();
+        for id in 1..=3 {
+            register(&mut state, id);
+        }
+        let created = state.apply(&MetaCommand::CreateTopic {
+            name: "t".into(),
+            partitions: 3,
+            replication_factor: 3,
+            config: LogConfig::default(),
+        });
+        assert_eq!(created, MetaResponse::Applied);
+        state
+    }
+
+    #[test]
+    fn placement_spreads_leaders_and_keeps_every_replica_in_sync() {
+        let state = three_brokers_one_topic();
+        let topic = &state.topics["t"];
+        let leaders: Vec<_> = topic.partitions.iter().map(|p| p.leader).collect();
+        assert_eq!(leaders, vec![Some(1), Some(2), Some(3)]);
+        for p in &topic.partitions {
+            assert_eq!(p.isr, p.replicas);
+            assert_eq!(p.replicas.len(), 3);
+        }
+    }
+
+    #[test]
+    fn a_deleted_topic_is_remembered_until_created_again() {
+        let mut state = three_brokers_one_topic();
+        assert_eq!(
+            state.apply(&MetaCommand::DeleteTopic { name: "t".into() }),
+            MetaResponse::Applied
+        );
+        assert!(state.deleted_topics.contains("t") && !state.topics.contains_key("t"));
+        state.apply(&MetaCommand::CreateTopic {
+            name: "t".into(),
+            partitions: 1,
+            replication_factor: 1,
+            config: LogConfig::default(),
+        });
+        assert!(!state.deleted_topics.contains("t"));
+    }
+
+    #[test]
+    fn replication_factor_beyond_live_brokers_is_rejected() {
+        let mut state = three_brokers_one_topic();
+        let refused = state.apply(&MetaCommand::CreateTopic {
+            name: "u".into(),
+            partitions: 1,
+            replication_factor: 4,
+            config: LogConfig::default(),
+        });
+        assert!(matches!(refused, MetaResponse::Rejected(_)));
+        assert!(!state.topics.contains_key("u"));
+    }
+
+    #[test]
+    fn fencing_moves_leadership_within_the_isr_and_bumps_the_epoch() {
+        let mut state = three_brokers_one_topic();
+        state.apply(&MetaCommand::FenceBroker { id: 1 });
+        let p0 = state.assignment("t", 0).unwrap();
+        assert_eq!(p0.leader, Some(2));
+        assert_eq!(p0.leader_epoch, 1);
+        assert_eq!(p0.isr, vec![2, 3]);
+        // A partition 1 did not lead keeps its leader and epoch, losing 1 from its ISR.
+        let p1 = state.assignment("t", 1).unwrap();
+        assert_eq!((p1.leader, p1.leader_epoch), (Some(2), 0));
+        assert!(!p1.isr.contains(&1));
+    }
+
+    #[test]
+    fn a_partition_with_no_live_isr_goes_offline_and_returns_with_its_last_replica() {
+        let mut state = three_brokers_one_topic();
+        for id in [1, 2, 3] {
+            state.apply(&MetaCommand::FenceBroker { id });
+        }
+        let p0 = state.assignment("t", 0).unwrap().clone();
+        assert_eq!(p0.leader, None);
+        assert_eq!(p0.isr, vec![3]);
+        state.apply(&MetaCommand::Heartbeat { id: 3, at_ms: 5 });
+        let p0 = state.assignment("t", 0).unwrap();
+        assert_eq!(p0.leader, Some(3));
+        assert_eq!(p0.leader_epoch, 4);
+    }
+
+    #[test]
+    fn isr_changes_from_a_stale_leader_are_rejected() {
+        let mut state = three_brokers_one_topic();
+        state.apply(&MetaCommand::FenceBroker { id: 1 });
+        let stale = state.apply(&MetaCommand::ChangeIsr {
+            topic: "t".into(),
+            partition: 0,
+            leader: 1,
+            leader_epoch: 0,
+            isr: vec![1],
+        });
+        assert!(matches!(stale, MetaResponse::Rejected(_)));
+        let current = state.apply(&MetaCommand::ChangeIsr {
+            topic: "t".into(),
+            partition: 0,
+            leader: 2,
+            leader_epoch: 1,
+            isr: vec![2, 3, 1],
+        });
+        assert_eq!(current, MetaResponse::Applied);
+    }
+
+    #[test]
+    fn registration_bumps_the_epoch_and_heartbeats_never_go_back_in_time() {
+        let mut state = ClusterState::default();
+        register(&mut state, 1);
+        register(&mut state, 1);
+        state.apply(&MetaCommand::Heartbeat { id: 1, at_ms: 10 });
+        state.apply(&MetaCommand::Heartbeat { id: 1, at_ms: 5 });
+        let broker = &state.brokers[&1];
+        assert_eq!(broker.registration_epoch, 2);
+        assert_eq!(broker.last_heartbeat_ms, 10);
+        assert!(matches!(
+            state.apply(&MetaCommand::Heartbeat { id: 9, at_ms: 1 }),
+            MetaResponse::Rejected(_)
+        ));
+    }
+}

@@ -1,0 +1,219 @@
+//! The cluster's gRPC services: `ClusterPeer` (Raft's RPCs and forwarded proposals, on the
+//! cluster listener) and `Cluster` (the metadata clients route by, on the client listener).
+
+use std::future::Future;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::net::TcpListener;
+use tonic::transport::server::TcpIncoming;
+use tonic::{Request, Response, Status};
+
+use super::fetch::record_to_wire;
+use crate::broker::replica::ReplicaFetch;
+use crate::broker::{Broker, now_ms};
+use crate::cluster::{ClusterError, ClusterNode, MAX_PEER_MESSAGE_BYTES, MetaCommand};
+use crate::wire::v1 as pb;
+use crate::wire::v1::cluster_peer_server::{ClusterPeer, ClusterPeerServer};
+
+impl From<ClusterError> for Status {
+    fn from(error: ClusterError) -> Status {
+        match &error {
+            ClusterError::Unavailable(_) => Status::unavailable(error.to_string()),
+            ClusterError::NotController(_) => Status::failed_precondition(error.to_string()),
+            ClusterError::Rejected(_) | ClusterError::Config(_) => {
+                Status::failed_precondition(error.to_string())
+            }
+            ClusterError::Storage(_) => Status::internal(error.to_string()),
+        }
+    }
+}
+
+fn decode<T: DeserializeOwned>(payload: &pb::PeerPayload) -> Result<T, Status> {
+    serde_json::from_slice(&payload.json)
+        .map_err(|e| Status::invalid_argument(format!("peer payload does not parse: {e}")))
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<Response<pb::PeerPayload>, Status> {
+    serde_json::to_vec(value)
+        .map(|json| Response::new(pb::PeerPayload { json: json.into() }))
+        .map_err(|e| Status::internal(format!("encoding a peer answer: {e}")))
+}
+
+/// Raft's RPCs into this broker's Raft node, and proposals forwarded to it as controller.
+pub struct ClusterPeerService {
+    node: Arc<ClusterNode>,
+    /// The partitions this broker leads, for followers' fetches.
+    broker: Option<Arc<Broker>>,
+}
+
+#[tonic::async_trait]
+impl ClusterPeer for ClusterPeerService {
+    async fn append_entries(
+        &self,
+        request: Request<pb::PeerPayload>,
+    ) -> Result<Response<pb::PeerPayload>, Status> {
+        let rpc = decode(request.get_ref())?;
+        encode(&self.node.raft().append_entries(rpc).await)
+    }
+
+    async fn vote(
+        &self,
+        request: Request<pb::PeerPayload>,
+    ) -> Result<Response<pb::PeerPayload>, Status> {
+        let rpc = decode(request.get_ref())?;
+        encode(&self.node.raft().vote(rpc).await)
+    }
+
+    async fn install_snapshot(
+        &self,
+        request: Request<pb::PeerPayload>,
+    ) -> Result<Response<pb::PeerPayload>, Status> {
+        let rpc = decode(request.get_ref())?;
+        encode(&self.node.raft().install_snapshot(rpc).await)
+    }
+
+    async fn propose(
+        &self,
+        request: Request<pb::PeerPayload>,
+    ) -> Result<Response<pb::PeerPayload>, Status> {
+        let command: MetaCommand = decode(request.get_ref())?;
+        encode(&self.node.propose_local(command).await?)
+    }
+
+    async fn replica_fetch(
+        &self,
+        request: Request<pb::ReplicaFetchRequest>,
+    ) -> Result<Response<pb::ReplicaFetchResponse>, Status> {
+        let Some(broker) = &self.broker else {
+            return Err(Status::failed_precondition("this node hosts no partitions"));
+        };
+        let r = request.into_inner();
+        let fetched = broker
+            .replica_fetch(ReplicaFetch {
+                topic: r.topic,
+                partition: r.partition,
+                replica_id: r.replica_id,
+                leader_epoch: r.leader_epoch,
+                fetch_offset: r.fetch_offset,
+                last_fetched_epoch: r.last_fetched_epoch,
+                max_bytes: r.max_bytes,
+                max_wait_ms: r.max_wait_ms,
+            })
+            .await?;
+        Ok(Response::new(pb::ReplicaFetchResponse {
+            records: fetched.records.into_iter().map(record_to_wire).collect(),
+            high_watermark: fetched.high_watermark,
+            log_end_offset: fetched.log_end_offset,
+            epochs: fetched
+                .epochs
+                .into_iter()
+                .map(|e| pb::LeaderEpochStart {
+                    epoch: e.epoch,
+                    start_offset: e.start_offset,
+                })
+                .collect(),
+            truncate_to: fetched.truncate_to,
+        }))
+    }
+}
+
+/// Serves `ClusterPeer` on the cluster listener until `shutdown` completes.
+pub async fn serve_peers(
+    node: Arc<ClusterNode>,
+    broker: Option<Arc<Broker>>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), tonic::transport::Error> {
+    // Builder::tcp_nodelay is ignored for a listener we bind ourselves: set it per connection,
+    // or Nagle holds small replies (a follower's fetch answer) behind unacknowledged ones.
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    tonic::transport::Server::builder()
+        .add_service(
+            ClusterPeerServer::new(ClusterPeerService { node, broker })
+                .max_decoding_message_size(MAX_PEER_MESSAGE_BYTES)
+                .max_encoding_message_size(MAX_PEER_MESSAGE_BYTES),
+        )
+        .serve_with_incoming_shutdown(incoming, shutdown)
+        .await
+}
+
+/// The client-facing `Cluster` service; without a cluster node the broker is a single broker.
+pub struct ClusterService {
+    node: Option<Arc<ClusterNode>>,
+}
+
+impl ClusterService {
+    pub fn new(node: Option<Arc<ClusterNode>>) -> Self {
+        ClusterService { node }
+    }
+}
+
+/// The metadata as `node` sees it, in wire form.
+pub fn metadata(node: &ClusterNode) -> pb::MetadataResponse {
+    let status = node.status();
+    let state = node.view().cluster();
+    let now = now_ms();
+    pb::MetadataResponse {
+        clustered: true,
+        node_id: status.node_id,
+        controller: status.controller,
+        raft_term: status.term,
+        raft_role: status.role.to_string(),
+        applied_index: status.applied_index,
+        brokers: state
+            .brokers
+            .values()
+            .map(|b| pb::BrokerMetadata {
+                id: b.id,
+                address: b.address.clone(),
+                cluster_address: b.cluster_address.clone(),
+                alive: node.is_alive(b.last_heartbeat_ms, b.fenced),
+                fenced: b.fenced,
+                last_heartbeat_ms: b.last_heartbeat_ms,
+                last_heartbeat_age_ms: (now - b.last_heartbeat_ms).max(0) as u64,
+                registration_epoch: b.registration_epoch,
+                role: match status.controller {
+                    Some(c) if c == b.id => "controller",
+                    Some(_) => "voter",
+                    None => "unknown",
+                }
+                .to_string(),
+            })
+            .collect(),
+        topics: state
+            .topics
+            .values()
+            .map(|t| pb::TopicMetadata {
+                name: t.name.clone(),
+                replication_factor: t.replication_factor,
+                partitions: t
+                    .partitions
+                    .iter()
+                    .enumerate()
+                    .map(|(p, a)| pb::PartitionMetadata {
+                        partition: p as u32,
+                        leader: a.leader,
+                        leader_epoch: a.leader_epoch,
+                        replicas: a.replicas.clone(),
+                        isr: a.isr.clone(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+#[tonic::async_trait]
+impl pb::cluster_server::Cluster for ClusterService {
+    async fn metadata(
+        &self,
+        _request: Request<pb::MetadataRequest>,
+    ) -> Result<Response<pb::MetadataResponse>, Status> {
+        Ok(Response::new(match &self.node {
+            Some(node) => metadata(node),
+            None => pb::MetadataResponse::default(),
+        }))
+    }
+}

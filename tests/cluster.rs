@@ -1,0 +1,501 @@
+//! Three real `flashq serve` processes on loopback ports forming a cluster: membership,
+//! liveness and `flashq cluster` reporting deaths and rejoins.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{TestBroker, stdout_of, wait_until};
+use serde_json::Value;
+
+/// How long a cluster may take to elect a controller and register every broker.
+const FORM_TIMEOUT: Duration = Duration::from_secs(20);
+/// Heartbeats and the session timeout the tests run with: a dead broker is fenced within ~1.5 s.
+const CLUSTER_FLAGS: [&str; 4] = [
+    "--heartbeat-interval-ms",
+    "250",
+    "--broker-session-timeout-ms",
+    "1500",
+];
+
+/// Three brokers that name each other as voters, each in its own temp data dir.
+struct TestCluster {
+    brokers: Vec<TestBroker>,
+    _temp: tempfile::TempDir,
+}
+
+impl TestCluster {
+    fn start(extra_args: &[&str]) -> TestCluster {
+        // Peers must know each other's cluster addresses before any starts: take free ports.
+        let ports: Vec<u16> = (0..3)
+            .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+            .collect::<Vec<_>>()
+            .iter()
+            .map(|l| l.local_addr().unwrap().port())
+            .collect();
+        let peers = ports
+            .iter()
+            .enumerate()
+            .map(|(i, port)| format!("{}=127.0.0.1:{port}", i + 1))
+            .collect::<Vec<_>>()
+            .join(",");
+        let temp = tempfile::tempdir().unwrap();
+        let brokers = ports
+            .iter()
+            .enumerate()
+            .map(|(i, port)| {
+                let id = (i + 1).to_string();
+                let cluster_listen = format!("127.0.0.1:{port}");
+                let mut args = vec![
+                    "--node-id",
+                    &id,
+                    "--cluster-listen",
+                    &cluster_listen,
+                    "--peers",
+                    &peers,
+                ];
+                args.extend(CLUSTER_FLAGS);
+                args.extend(extra_args);
+                TestBroker::start_in(&temp.path().join(format!("n{id}")), &args)
+            })
+            .collect();
+        TestCluster {
+            brokers,
+            _temp: temp,
+        }
+    }
+
+    /// The broker with `id` (1-based).
+    fn broker(&mut self, id: u64) -> &mut TestBroker {
+        &mut self.brokers[id as usize - 1]
+    }
+
+    /// `flashq cluster status -o json` from the first running broker other than `not`.
+    fn status_from(&self, id: u64) -> Option<Value> {
+        let broker = &self.brokers[id as usize - 1];
+        let output = broker
+            .cmd()
+            .args(["cluster", "status", "-o", "json"])
+            .output()
+            .ok()?;
+        if !output.status.success() {
+            return None;
+        }
+        serde_json::from_slice(&output.stdout).ok()
+    }
+
+    /// Polls broker `id`'s status until `condition` holds on it.
+    fn wait_for_status(&self, id: u64, what: &str, condition: impl Fn(&Value) -> bool) -> Value {
+        let mut last = None;
+        let held = wait_until(FORM_TIMEOUT, || {
+            last = self.status_from(id);
+            last.as_ref().is_some_and(&condition)
+        });
+        assert!(held, "{what}: last status from broker {id}: {last:?}");
+        last.unwrap()
+    }
+}
+
+fn broker_in(status: &Value, id: u64) -> Value {
+    status["brokers"]
+        .as_array()
+        .and_then(|bs| bs.iter().find(|b| b["id"] == id).cloned())
+        .unwrap_or(Value::Null)
+}
+
+fn alive(status: &Value, id: u64) -> bool {
+    broker_in(status, id)["alive"] == true
+}
+
+#[test]
+fn status_shows_three_live_brokers_then_a_death_and_a_rejoin() {
+    let mut cluster = TestCluster::start(&[]);
+    let formed = cluster.wait_for_status(1, "three live brokers and a controller", |s| {
+        s["clustered"] == true && s["brokers_alive"] == 3 && s["controller"].is_u64()
+    });
+    let controller = formed["controller"].as_u64().unwrap();
+    let controllers = formed["brokers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["role"] == "controller")
+        .count();
+    assert_eq!(controllers, 1);
+
+    // Kill the controller itself: the others elect another and mark it dead.
+    cluster.broker(controller).kill();
+    let survivor = if controller == 1 { 2 } else { 1 };
+    let after = cluster.wait_for_status(survivor, "the killed broker marked dead", |s| {
+        !alive(s, controller)
+            && broker_in(s, controller)["fenced"] == true
+            && s["brokers_alive"] == 2
+            && s["controller"].as_u64().is_some_and(|c| c != controller)
+    });
+    let epoch = broker_in(&after, controller)["registration_epoch"]
+        .as_u64()
+        .unwrap();
+
+    // It restarts on its data dir, registers again (a new registration epoch) and is live.
+    cluster.broker(controller).start_again();
+    let rejoined = cluster.wait_for_status(survivor, "the restarted broker live again", |s| {
+        alive(s, controller) && s["brokers_alive"] == 3
+    });
+    assert_eq!(
+        broker_in(&rejoined, controller)["registration_epoch"],
+        epoch + 1
+    );
+    // And it answers with the same view, from its restored metadata log.
+    cluster.wait_for_status(controller, "the rejoined broker's own view", |s| {
+        s["brokers_alive"] == 3
+    });
+}
+
+#[test]
+fn tables_and_single_broker_answers() {
+    let mut cluster = TestCluster::start(&[]);
+    cluster.wait_for_status(2, "three live brokers", |s| s["brokers_alive"] == 3);
+    let brokers = stdout_of(
+        cluster
+            .broker(2)
+            .cmd()
+            .args(["cluster", "brokers"])
+            .assert()
+            .success(),
+    );
+    for id in ["1", "2", "3"] {
+        assert!(brokers.contains(&format!("│ {id} ")), "{brokers}");
+    }
+    assert!(brokers.contains("controller"), "{brokers}");
+    let status = stdout_of(
+        cluster
+            .broker(2)
+            .cmd()
+            .args(["cluster", "status"])
+            .assert()
+            .success(),
+    );
+    assert!(status.contains("3/3 brokers alive"), "{status}");
+
+    // A single broker says so, in text and JSON.
+    let single = TestBroker::start(&[]);
+    let text = stdout_of(single.cmd().args(["cluster", "status"]).assert().success());
+    assert!(text.contains("not in a cluster"), "{text}");
+    let json: Value = serde_json::from_str(&stdout_of(
+        single
+            .cmd()
+            .args(["cluster", "status", "-o", "json"])
+            .assert()
+            .success(),
+    ))
+    .unwrap();
+    assert_eq!(json["clustered"], false);
+}
+
+#[test]
+fn bad_cluster_flags_are_usage_errors() {
+    let temp = tempfile::tempdir().unwrap();
+    let data = temp.path().to_str().unwrap();
+    for args in [
+        vec!["--node-id", "1"],
+        vec![
+            "--node-id",
+            "1",
+            "--cluster-listen",
+            "127.0.0.1:1",
+            "--peers",
+            "nonsense",
+        ],
+        vec![
+            "--node-id",
+            "4",
+            "--cluster-listen",
+            "127.0.0.1:1",
+            "--peers",
+            "1=127.0.0.1:1",
+        ],
+        vec![
+            "--node-id",
+            "1",
+            "--cluster-listen",
+            "127.0.0.1:0",
+            "--peers",
+            "1=127.0.0.1:1",
+        ],
+        vec!["--peers", "1=127.0.0.1:1"],
+    ] {
+        let mut all = vec!["serve", "--listen", "127.0.0.1:0", "--data-dir", data];
+        all.extend(&args);
+        common::flashq_cmd().args(&all).assert().code(2);
+    }
+}
+
+/// Test-speed replication: a lagging follower leaves the ISR after 1.5 s, so an acks=all
+/// produce waits at most 3 s before it fails.
+const REPLICATION_FLAGS: [&str; 2] = ["--replica-lag-max-ms", "1500"];
+
+impl TestCluster {
+    /// `cluster partitions -o json` from broker `id`: the first partition of topic `t`.
+    fn partition_from(&self, id: u64) -> Option<Value> {
+        let output = self.brokers[id as usize - 1]
+            .cmd()
+            .args(["cluster", "partitions", "-o", "json"])
+            .output()
+            .ok()?;
+        let json: Value = serde_json::from_slice(&output.stdout).ok()?;
+        json["partitions"]
+            .as_array()?
+            .iter()
+            .find(|p| p["topic"] == "t" && p["partition"] == 0)
+            .cloned()
+    }
+
+    fn wait_for_partition(&self, id: u64, what: &str, condition: impl Fn(&Value) -> bool) -> Value {
+        let mut last = None;
+        let held = wait_until(FORM_TIMEOUT, || {
+            last = self.partition_from(id);
+            last.as_ref().is_some_and(&condition)
+        });
+        assert!(
+            held,
+            "{what}: last partition state from broker {id}: {last:?}"
+        );
+        last.unwrap()
+    }
+
+    /// Forms the cluster and creates topic `t`: one partition, three replicas. Returns the
+    /// partition's leader.
+    fn with_replicated_topic(&mut self) -> u64 {
+        self.wait_for_status(1, "three live brokers", |s| s["brokers_alive"] == 3);
+        let created = wait_until(FORM_TIMEOUT, || {
+            self.brokers[0]
+                .cmd()
+                .args([
+                    "topic",
+                    "create",
+                    "t",
+                    "-p",
+                    "1",
+                    "--replication-factor",
+                    "3",
+                    "--if-not-exists",
+                ])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        });
+        assert!(created, "topic t was not created");
+        let partition = self.wait_for_partition(1, "t/0 led with a full ISR", |p| {
+            p["leader"].is_u64() && p["isr"].as_array().is_some_and(|isr| isr.len() == 3)
+        });
+        partition["leader"].as_u64().unwrap()
+    }
+
+    /// Produces one record with acks=all to broker `id`; its exit code.
+    fn produce(&self, id: u64, value: &str) -> Option<i32> {
+        self.brokers[id as usize - 1]
+            .cmd()
+            .args(["produce", "-t", "t", "--value", value])
+            .output()
+            .ok()
+            .and_then(|o| o.status.code())
+    }
+
+    /// Every value in `t/0` as broker `id` serves it.
+    fn values_on(&self, id: u64) -> Vec<String> {
+        let output = self.brokers[id as usize - 1]
+            .cmd()
+            .args([
+                "consume",
+                "-t",
+                "t",
+                "--from-beginning",
+                "--max",
+                "100000",
+                "--format",
+                "%v\n",
+            ])
+            .timeout(Duration::from_secs(30))
+            .output()
+            .expect("consume");
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Every value in broker `id`'s own copy of `t/0`, read from its segment files.
+    fn values_stored_on(&self, id: u64) -> Vec<String> {
+        let dir = self.brokers[id as usize - 1].data_dir.join("topics/t/0");
+        let output = common::flashq_cmd()
+            .args(["inspect-log", "--records", "-o", "json"])
+            .arg(&dir)
+            .output()
+            .expect("inspect-log");
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter_map(|r| r["value"].as_str().map(str::to_string))
+            .collect()
+    }
+
+    fn end_offset_on(&self, id: u64) -> Option<u64> {
+        let output = self.brokers[id as usize - 1]
+            .cmd()
+            .args(["topic", "describe", "t", "-o", "json"])
+            .output()
+            .ok()?;
+        let json: Value = serde_json::from_slice(&output.stdout).ok()?;
+        json["partition_details"][0]["end_offset"].as_u64()
+    }
+}
+
+fn others(of: u64) -> Vec<u64> {
+    (1..=3).filter(|id| *id != of).collect()
+}
+
+fn assert_all_present(acked: &[String], served: &[String], on: u64) {
+    let missing: Vec<&String> = acked.iter().filter(|v| !served.contains(v)).collect();
+    assert!(
+        missing.is_empty(),
+        "acknowledged records missing on broker {on}: {missing:?}"
+    );
+}
+
+#[test]
+fn acks_all_survives_the_leader_being_killed_and_the_old_leader_catches_up() {
+    let mut cluster = TestCluster::start(&REPLICATION_FLAGS);
+    let leader = cluster.with_replicated_topic();
+    let mut acked = Vec::new();
+    for i in 0..20 {
+        let value = format!("before-{i}");
+        assert_eq!(cluster.produce(leader, &value), Some(0), "produce {value}");
+        acked.push(value);
+    }
+
+    // SIGKILL the leader: another in-sync replica leads, in a new epoch, within 10 s.
+    cluster.broker(leader).kill();
+    let killed_at = std::time::Instant::now();
+    let survivor = others(leader)[0];
+    let moved = cluster.wait_for_partition(survivor, "a new leader", |p| {
+        p["leader"].as_u64().is_some_and(|l| l != leader)
+    });
+    assert!(
+        killed_at.elapsed() < Duration::from_secs(10),
+        "failover took {:?}",
+        killed_at.elapsed()
+    );
+    let new_leader = moved["leader"].as_u64().unwrap();
+    assert!(moved["leader_epoch"].as_u64().unwrap() >= 1);
+    assert!(
+        !moved["isr"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from(leader))
+    );
+    cluster.wait_for_status(new_leader, "the killed broker reported dead", |s| {
+        !alive(s, leader) && s["brokers_alive"] == 2
+    });
+
+    // Producing continues on the new leader.
+    for i in 0..20 {
+        let value = format!("after-{i}");
+        assert_eq!(
+            cluster.produce(new_leader, &value),
+            Some(0),
+            "produce {value}"
+        );
+        acked.push(value);
+    }
+    assert_all_present(&acked, &cluster.values_on(new_leader), new_leader);
+
+    // The killed broker restarts, rejoins, catches up and is back in the ISR.
+    cluster.broker(leader).start_again();
+    cluster.wait_for_partition(new_leader, "the old leader back in the ISR", |p| {
+        p["isr"]
+            .as_array()
+            .is_some_and(|isr| isr.contains(&Value::from(leader)))
+    });
+    let status = cluster.wait_for_status(new_leader, "the rejoined broker reported live", |s| {
+        alive(s, leader) && s["brokers_alive"] == 3 && s["under_replicated_partitions"] == 0
+    });
+    assert_eq!(status["offline_partitions"], 0);
+    let leader_end = cluster.end_offset_on(new_leader);
+    assert!(
+        wait_until(FORM_TIMEOUT, || cluster.end_offset_on(leader) == leader_end),
+        "the rejoined broker did not catch up to {leader_end:?}"
+    );
+    assert_all_present(&acked, &cluster.values_stored_on(leader), leader);
+}
+
+#[test]
+fn writes_continue_without_one_follower_and_fail_unavailable_without_two() {
+    let mut cluster = TestCluster::start(&REPLICATION_FLAGS);
+    let leader = cluster.with_replicated_topic();
+    let followers = others(leader);
+    let mut acked = Vec::new();
+    for i in 0..10 {
+        let value = format!("three-{i}");
+        assert_eq!(cluster.produce(leader, &value), Some(0));
+        acked.push(value);
+    }
+
+    // One follower down: acks=all writes go on (once it has left the ISR at the latest).
+    cluster.broker(followers[0]).kill();
+    for i in 0..10 {
+        let value = format!("two-{i}");
+        assert_eq!(
+            cluster.produce(leader, &value),
+            Some(0),
+            "produce {value} with one follower down"
+        );
+        acked.push(value);
+    }
+    let partition = cluster.wait_for_partition(leader, "the dead follower out of the ISR", |p| {
+        p["isr"].as_array().is_some_and(|isr| isr.len() == 2)
+    });
+    assert_eq!(partition["leader"], leader);
+
+    // Two down: no quorum for the ISR to shrink to one, so acks=all fails with UNAVAILABLE
+    // (exit 8), named as such in JSON.
+    cluster.broker(followers[1]).kill();
+    let refused = cluster.brokers[leader as usize - 1]
+        .cmd()
+        .args(["produce", "-t", "t", "--value", "lonely", "-o", "json"])
+        .assert()
+        .code(8);
+    let stderr = String::from_utf8_lossy(&refused.get_output().stderr).to_string();
+    assert!(stderr.contains("\"unavailable\""), "{stderr}");
+    assert!(stderr.contains("in-sync replica"), "{stderr}");
+
+    // Nothing acknowledged is lost, and the refused record is not served.
+    let served = cluster.values_on(leader);
+    assert_all_present(&acked, &served, leader);
+    assert!(!served.contains(&"lonely".to_string()));
+}
+
+#[test]
+fn produce_goes_to_the_leader_and_retries_through_a_failover() {
+    let mut cluster = TestCluster::start(&REPLICATION_FLAGS);
+    let leader = cluster.with_replicated_topic();
+    let followers = others(leader);
+    // Sent to a follower, the record is routed to the leader.
+    assert_eq!(cluster.produce(followers[0], "routed"), Some(0));
+    // A stream from stdin is routed too.
+    cluster.brokers[followers[1] as usize - 1]
+        .cmd()
+        .args(["produce", "-t", "t"])
+        .write_stdin("streamed-1\nstreamed-2\n")
+        .assert()
+        .success();
+
+    // The leader dies; a produce to a survivor retries with fresh metadata until the new
+    // leader takes it.
+    cluster.broker(leader).kill();
+    assert_eq!(cluster.produce(followers[0], "through-failover"), Some(0));
+    let served = cluster.values_on(followers[1]);
+    for value in ["routed", "streamed-1", "streamed-2", "through-failover"] {
+        assert!(
+            served.contains(&value.to_string()),
+            "{value} missing: {served:?}"
+        );
+    }
+}
