@@ -344,22 +344,19 @@ fn inspect_segment(
         on_batch(path, &decoded).map_err(io_error("writing output"))?;
     }
     if check_indexes {
-        check_offset_index(
+        let log = IndexedLog {
             path,
             base_offset,
             size_bytes,
             indexes_required,
-            &boundaries,
-            problems,
-        )?;
-        check_time_index(
-            path,
-            base_offset,
-            size_bytes,
-            indexes_required,
-            &boundaries,
-            problems,
-        )?;
+            boundaries: &boundaries,
+        };
+        check_index(&log, INDEX_EXT, problems, |i, e| {
+            offset_entry_mismatch(&log, i, e)
+        })?;
+        check_index(&log, TIME_INDEX_EXT, problems, |i, e| {
+            time_entry_mismatch(&log, i, e)
+        })?;
     }
     Ok((report, expected))
 }
@@ -415,87 +412,81 @@ fn load_index<E: IndexEntry>(
     Ok(Some(entries))
 }
 
-fn check_offset_index(
-    log_path: &Path,
+/// The log file whose index is checked, and where its readable batches start.
+struct IndexedLog<'a> {
+    path: &'a Path,
     base_offset: u64,
-    log_bytes: u64,
-    required: bool,
-    boundaries: &[Boundary],
+    size_bytes: u64,
+    /// A missing index is a problem (it is optional only for the active segment).
+    indexes_required: bool,
+    boundaries: &'a [Boundary],
+}
+
+/// Checks the index next to `log` with extension `ext`: every entry must follow the one before
+/// it, and `mismatch` says what is wrong with an entry against the log's batches, if anything.
+fn check_index<E: IndexEntry>(
+    log: &IndexedLog<'_>,
+    ext: &str,
     problems: &mut Vec<Problem>,
+    mismatch: impl Fn(usize, &E) -> Option<String>,
 ) -> Result<(), InspectError> {
-    let path = log_path.with_extension(INDEX_EXT);
-    let Some(entries) = load_index::<OffsetEntry>(&path, log_bytes, required, problems)? else {
+    let path = log.path.with_extension(ext);
+    let Some(entries) = load_index::<E>(&path, log.size_bytes, log.indexes_required, problems)?
+    else {
         return Ok(());
     };
-    let mut previous: Option<OffsetEntry> = None;
+    let mut previous: Option<E> = None;
     for (i, entry) in entries.iter().enumerate() {
-        let at = (i * OffsetEntry::BYTES) as u64;
-        let mut report = |message: String| {
+        let out_of_order = previous
+            .is_some_and(|p| !entry.follows(&p))
+            .then(|| format!("entry {i} is out of order"));
+        previous = Some(*entry);
+        for message in out_of_order.into_iter().chain(mismatch(i, entry)) {
             problems.push(Problem {
                 file: path.display().to_string(),
-                position: at,
+                position: (i * E::BYTES) as u64,
                 message,
-            })
-        };
-        if previous.is_some_and(|p| !entry.follows(&p)) {
-            report(format!("entry {i} is out of order"));
-        }
-        previous = Some(*entry);
-        let offset = base_offset + entry.relative_offset as u64;
-        match boundaries.binary_search_by_key(&(entry.position as u64), |b| b.position) {
-            Ok(b) if boundaries[b].base_offset == offset => {}
-            Ok(b) => report(format!(
-                "entry {i} maps offset {offset} to byte {}, where the batch of offset {} starts",
-                entry.position, boundaries[b].base_offset
-            )),
-            Err(_) => report(format!(
-                "entry {i} maps offset {offset} to byte {}, which is not the start of a readable batch in {}",
-                entry.position,
-                log_path.display()
-            )),
+            });
         }
     }
     Ok(())
 }
 
-fn check_time_index(
-    log_path: &Path,
-    base_offset: u64,
-    log_bytes: u64,
-    required: bool,
-    boundaries: &[Boundary],
-    problems: &mut Vec<Problem>,
-) -> Result<(), InspectError> {
-    let path = log_path.with_extension(TIME_INDEX_EXT);
-    let Some(entries) = load_index::<TimeEntry>(&path, log_bytes, required, problems)? else {
-        return Ok(());
-    };
-    let mut previous: Option<TimeEntry> = None;
-    for (i, entry) in entries.iter().enumerate() {
-        let at = (i * TimeEntry::BYTES) as u64;
-        let mut report = |message: String| {
-            problems.push(Problem {
-                file: path.display().to_string(),
-                position: at,
-                message,
-            })
-        };
-        if previous.is_some_and(|p| !entry.follows(&p)) {
-            report(format!("entry {i} is out of order"));
-        }
-        previous = Some(*entry);
-        let offset = base_offset + entry.relative_offset as u64;
-        match boundaries.binary_search_by_key(&offset, |b| b.base_offset) {
-            Ok(b) if boundaries[b].running_max_ms == entry.timestamp_ms => {}
-            Ok(b) => report(format!(
-                "entry {i} says timestamp {} at offset {offset}, but the largest timestamp up to that batch is {}",
-                entry.timestamp_ms, boundaries[b].running_max_ms
-            )),
-            Err(_) => report(format!(
-                "entry {i} points at offset {offset}, which starts no readable batch in {}",
-                log_path.display()
-            )),
-        }
+/// An offset index entry must point at the start of the batch holding its offset.
+fn offset_entry_mismatch(log: &IndexedLog<'_>, i: usize, entry: &OffsetEntry) -> Option<String> {
+    let offset = log.base_offset + entry.relative_offset as u64;
+    match log
+        .boundaries
+        .binary_search_by_key(&(entry.position as u64), |b| b.position)
+    {
+        Ok(b) if log.boundaries[b].base_offset == offset => None,
+        Ok(b) => Some(format!(
+            "entry {i} maps offset {offset} to byte {}, where the batch of offset {} starts",
+            entry.position, log.boundaries[b].base_offset
+        )),
+        Err(_) => Some(format!(
+            "entry {i} maps offset {offset} to byte {}, which is not the start of a readable batch in {}",
+            entry.position,
+            log.path.display()
+        )),
     }
-    Ok(())
+}
+
+/// A time index entry must name a batch start and the largest timestamp up to that batch.
+fn time_entry_mismatch(log: &IndexedLog<'_>, i: usize, entry: &TimeEntry) -> Option<String> {
+    let offset = log.base_offset + entry.relative_offset as u64;
+    match log
+        .boundaries
+        .binary_search_by_key(&offset, |b| b.base_offset)
+    {
+        Ok(b) if log.boundaries[b].running_max_ms == entry.timestamp_ms => None,
+        Ok(b) => Some(format!(
+            "entry {i} says timestamp {} at offset {offset}, but the largest timestamp up to that batch is {}",
+            entry.timestamp_ms, log.boundaries[b].running_max_ms
+        )),
+        Err(_) => Some(format!(
+            "entry {i} points at offset {offset}, which starts no readable batch in {}",
+            log.path.display()
+        )),
+    }
 }
