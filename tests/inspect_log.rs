@@ -247,18 +247,25 @@ fn a_batch_whose_base_offset_does_not_chain_is_reported_and_not_shown() {
     assert_eq!(positions(&stdout), vec![0], "{stdout}");
 }
 
-#[test]
-fn verify_reports_a_truncated_segment_and_a_bad_index() {
-    let data = tempfile::tempdir().unwrap();
-    let dir = make_partition(data.path());
-    let last = segments(&dir).pop().unwrap();
+/// Cuts `bytes` off the end of the partition's last segment, as a torn write would; returns
+/// the segment and its length before the cut.
+fn cut_last_segment(dir: &Path, bytes: u64) -> (PathBuf, u64) {
+    let last = segments(dir).pop().unwrap();
     let len = std::fs::metadata(&last).unwrap().len();
     std::fs::OpenOptions::new()
         .write(true)
         .open(&last)
         .unwrap()
-        .set_len(len - 10)
+        .set_len(len - bytes)
         .unwrap();
+    (last, len)
+}
+
+#[test]
+fn verify_reports_a_truncated_segment_and_a_bad_index() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = make_partition(data.path());
+    let (last, len) = cut_last_segment(&dir, 10);
     let index = segments(&dir)[0].with_extension("index");
     let mut entry = 1u32.to_be_bytes().to_vec();
     entry.extend_from_slice(&7u32.to_be_bytes());
@@ -372,14 +379,7 @@ fn missing_paths_and_non_segments_are_clear_errors() {
 fn inspecting_never_modifies_anything() {
     let data = tempfile::tempdir().unwrap();
     let dir = make_partition(data.path());
-    let last = segments(&dir).pop().unwrap();
-    let len = std::fs::metadata(&last).unwrap().len();
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(&last)
-        .unwrap()
-        .set_len(len - 3)
-        .unwrap();
+    cut_last_segment(&dir, 3);
     let before: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| {
