@@ -248,7 +248,7 @@ fn encoded_batches_append_together_and_read_back_whole(storage: &dyn Storage) {
         .read_batches(2, 1 << 20)
         .unwrap()
         .into_iter()
-        .flat_map(|b| batch::decode(b).unwrap().records)
+        .flat_map(|b| batch::decode(b.bytes).unwrap().records)
         .collect();
     // The batch holding offset 2 starts at 1: it comes whole, for the reader to skip from.
     assert_eq!(

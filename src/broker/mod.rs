@@ -19,9 +19,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use bytes::Bytes;
-
-use crate::storage::batch::BatchHeader;
+use crate::storage::batch::StoredBatch;
 use crate::storage::offset_store::{MemoryOffsetStore, OffsetStore};
 use crate::storage::{LogConfig, Record, RecordLimits, Storage, StorageError, StoredRecord};
 
@@ -136,7 +134,7 @@ pub struct FetchResult {
     pub records: Vec<StoredRecord>,
     /// With [`FetchRequest::record_batches`]: whole batches as stored, the first possibly
     /// starting before `start_offset`.
-    pub batches: Vec<Bytes>,
+    pub batches: Vec<StoredBatch>,
     /// The resolved start position.
     pub start_offset: u64,
     /// One past the last record returned, or the resolved start when none was.
@@ -402,11 +400,7 @@ impl Broker {
             let mut batches = partition.read_batches(offset, max_bytes).await?;
             let mut next_offset = offset;
             let mut taken = 0;
-            for batch in &batches {
-                // read_batches serves only batches whose headers parse.
-                let Ok(header) = BatchHeader::parse(batch) else {
-                    break;
-                };
+            for StoredBatch { header, .. } in &batches {
                 if taken > 0 && header.next_offset() - offset > max_records {
                     break;
                 }

@@ -11,9 +11,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use bytes::Bytes;
-
-use crate::storage::batch::{BatchHeader, CheckedBatch};
+use crate::storage::batch::{CheckedBatch, StoredBatch};
 use crate::storage::{AppendOutcome, PartitionLog, Record, StoredRecord};
 
 use super::replica::{self, EpochStart, FollowerProgress, LeaderState, ReplicaId, ReplicaRole};
@@ -212,18 +210,16 @@ impl Partition {
         &self,
         from_offset: u64,
         max_bytes: usize,
-    ) -> Result<Vec<Bytes>, BrokerError> {
+    ) -> Result<Vec<StoredBatch>, BrokerError> {
         let log = self.log.clone();
         let end = self.end_offset();
         let mut batches =
             tokio::task::spawn_blocking(move || log.read_batches(from_offset, max_bytes))
                 .await
                 .map_err(|e| BrokerError::Internal(format!("read task failed: {e}")))??;
-        // Acknowledgements come whole batches at a time, so a batch is visible entirely or not
-        // at all; a header that does not parse is never served.
-        let visible = batches.partition_point(|b| {
-            BatchHeader::parse(b).is_ok_and(|header| header.next_offset() <= end)
-        });
+        // A batch is served only once all of it is visible (acknowledged, or below the high
+        // watermark in a cluster).
+        let visible = batches.partition_point(|b| b.header.next_offset() <= end);
         batches.truncate(visible);
         Ok(batches)
     }

@@ -85,7 +85,7 @@ impl Fetch for FetchService {
             })
             .await?;
         if request.record_batches {
-            let bytes = result.batches.iter().map(|b| b.len() as u64).sum();
+            let bytes = result.batches.iter().map(|b| b.bytes.len() as u64).sum();
             let count = result.next_offset - result.start_offset;
             self.metrics.counted_out(&request.topic, count, bytes);
         } else {
@@ -96,7 +96,7 @@ impl Fetch for FetchService {
             topic: request.topic,
             partition: request.partition,
             records: result.records.into_iter().map(record_to_wire).collect(),
-            batches: result.batches,
+            batches: result.batches.into_iter().map(|b| b.bytes).collect(),
             start_offset: result.start_offset,
             next_offset: result.next_offset,
             log_start_offset: result.log_start_offset,

@@ -419,6 +419,14 @@ fn visit_records<E: From<BatchError>>(
     Ok(())
 }
 
+/// A whole batch as the log stores it, read back with its framing, CRC and offset chain
+/// checked: what a fetch passes through to a reader undecoded.
+#[derive(Debug, Clone)]
+pub struct StoredBatch {
+    pub header: BatchHeader,
+    pub bytes: Bytes,
+}
+
 /// A whole batch whose framing, CRC and records are checked, and, when a producer sent it,
 /// checked against the record limits: the only form in which a log appends data. Its base
 /// offset is meaningless until the log stamps it.

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use bytes::Bytes;
 
-use super::batch::{self, CheckedBatch};
+use super::batch::{self, BatchHeader, CheckedBatch, StoredBatch};
 use super::{
     AppendOutcome, LogConfig, PartitionLog, Record, RecordLimits, Result, RetentionOutcome,
     Storage, StorageError, StoredRecord, TopicMeta,
@@ -213,14 +213,18 @@ impl PartitionLog for MemoryLog {
         Ok(out)
     }
 
-    fn read_batches(&self, from_offset: u64, max_bytes: usize) -> Result<Vec<Bytes>> {
+    fn read_batches(&self, from_offset: u64, max_bytes: usize) -> Result<Vec<StoredBatch>> {
         let state = self.state.read().unwrap_or_else(|e| e.into_inner());
         Ok(state
             .batches_from(from_offset, max_bytes)?
             .iter()
             .map(|b| {
                 let records: Vec<Record> = b.records.iter().map(|r| r.record.clone()).collect();
-                Bytes::from(batch::encode(b.base_offset, &records))
+                let bytes = Bytes::from(batch::encode(b.base_offset, &records));
+                let header = BatchHeader::parse(&bytes).unwrap_or_else(|e| {
+                    unreachable!("the encoder produced an invalid batch header: {e}")
+                });
+                StoredBatch { header, bytes }
             })
             .collect())
     }

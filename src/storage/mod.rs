@@ -287,7 +287,7 @@ pub trait PartitionLog: Send + Sync {
     /// Reads whole stored batches like [`PartitionLog::read`], as their bytes (the format of
     /// docs/storage.md, CRCs checked), for passing through to a reader without decoding. The
     /// first batch may start before `from_offset`: its earlier records are the reader's to skip.
-    fn read_batches(&self, from_offset: u64, max_bytes: usize) -> Result<Vec<bytes::Bytes>>;
+    fn read_batches(&self, from_offset: u64, max_bytes: usize) -> Result<Vec<batch::StoredBatch>>;
 
     /// The first offset whose record's timestamp is >= `timestamp_ms`, or `None` if there is none.
     fn offset_for_timestamp(&self, timestamp_ms: i64) -> Result<Option<u64>>;

@@ -15,9 +15,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, Weak};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use bytes::Bytes;
-
-use super::batch::{self, BatchHeader, CheckedBatch, MAX_BATCH_LENGTH_BYTES};
+use super::batch::{self, BatchHeader, CheckedBatch, MAX_BATCH_LENGTH_BYTES, StoredBatch};
 use super::durable::sync_dir;
 use super::group_commit::{GroupCommit, LogEnd};
 use super::recovery::{self, write_clean_shutdown, write_recovery_point};
@@ -523,7 +521,7 @@ impl PartitionLog for FilePartitionLog {
         self.read_into(from_offset, max_bytes)
     }
 
-    fn read_batches(&self, from_offset: u64, max_bytes: usize) -> Result<Vec<Bytes>> {
+    fn read_batches(&self, from_offset: u64, max_bytes: usize) -> Result<Vec<StoredBatch>> {
         self.read_into(from_offset, max_bytes)
     }
 

@@ -15,7 +15,7 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use bytes::Bytes;
 
-use super::batch::{self, BATCH_HEADER_BYTES, BatchError, BatchHeader};
+use super::batch::{self, BATCH_HEADER_BYTES, BatchError, BatchHeader, StoredBatch};
 use super::durable::sync_parent_dir;
 use super::faults::{self, DiskOp};
 use super::index::{OffsetEntry, SegmentIndexes, SparseIndex, TimeEntry};
@@ -209,9 +209,9 @@ impl ReadSink for Vec<StoredRecord> {
 
 /// Whole batches passed through undecoded: the CRC is checked (nothing corrupt is served), the
 /// records are the reader's to parse.
-impl ReadSink for Vec<Bytes> {
+impl ReadSink for Vec<StoredBatch> {
     fn is_empty(&self) -> bool {
-        <[Bytes]>::is_empty(self)
+        <[StoredBatch]>::is_empty(self)
     }
 
     fn take(
@@ -221,7 +221,10 @@ impl ReadSink for Vec<Bytes> {
         _from_offset: u64,
     ) -> std::result::Result<(), BatchError> {
         batch::verify_crc(header, &bytes)?;
-        self.push(bytes);
+        self.push(StoredBatch {
+            header: *header,
+            bytes,
+        });
         Ok(())
     }
 }
