@@ -427,6 +427,16 @@ pub struct StoredBatch {
     pub bytes: Bytes,
 }
 
+impl StoredBatch {
+    /// Encodes `records` (never empty) as one batch starting at `base_offset`.
+    pub fn encode(base_offset: u64, records: &[Record]) -> StoredBatch {
+        let bytes = Bytes::from(encode(base_offset, records));
+        let header = BatchHeader::parse(&bytes)
+            .unwrap_or_else(|e| unreachable!("the encoder produced an invalid batch header: {e}"));
+        StoredBatch { header, bytes }
+    }
+}
+
 /// A whole batch whose framing, CRC and records are checked, and, when a producer sent it,
 /// checked against the record limits: the only form in which a log appends data. Its base
 /// offset is meaningless until the log stamps it.
@@ -441,11 +451,7 @@ pub struct CheckedBatch {
 impl CheckedBatch {
     /// Encodes records that already passed [`RecordLimits::check`].
     pub fn encode(records: &[Record]) -> CheckedBatch {
-        let mut buf = Vec::new();
-        encode_into(&mut buf, 0, records);
-        let bytes = Bytes::from(buf);
-        let header = BatchHeader::parse(&bytes)
-            .unwrap_or_else(|e| unreachable!("the encoder produced an invalid batch header: {e}"));
+        let StoredBatch { header, bytes } = StoredBatch::encode(0, records);
         CheckedBatch {
             bytes,
             header,

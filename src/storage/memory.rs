@@ -6,9 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};
 
-use bytes::Bytes;
-
-use super::batch::{self, BatchHeader, CheckedBatch, StoredBatch};
+use super::batch::{self, CheckedBatch, StoredBatch};
 use super::{
     AppendOutcome, LogConfig, PartitionLog, Record, RecordLimits, Result, RetentionOutcome,
     Storage, StorageError, StoredRecord, TopicMeta,
@@ -220,11 +218,7 @@ impl PartitionLog for MemoryLog {
             .iter()
             .map(|b| {
                 let records: Vec<Record> = b.records.iter().map(|r| r.record.clone()).collect();
-                let bytes = Bytes::from(batch::encode(b.base_offset, &records));
-                let header = BatchHeader::parse(&bytes).unwrap_or_else(|e| {
-                    unreachable!("the encoder produced an invalid batch header: {e}")
-                });
-                StoredBatch { header, bytes }
+                StoredBatch::encode(b.base_offset, &records)
             })
             .collect())
     }
