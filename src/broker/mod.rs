@@ -191,6 +191,8 @@ pub struct Broker {
     admin_lock: tokio::sync::Mutex<()>,
     /// Consumer groups and their committed offsets.
     groups: group::GroupCoordinator,
+    /// In a cluster: which groups this broker coordinates, and every topic's partition count.
+    group_placement: Option<Arc<dyn group::GroupPlacement>>,
 }
 
 /// Milliseconds since the Unix epoch by the broker's clock.
@@ -233,7 +235,14 @@ impl Broker {
             topics: RwLock::new(topics),
             admin_lock: tokio::sync::Mutex::new(()),
             groups: group::GroupCoordinator::new(offsets),
+            group_placement: None,
         })
+    }
+
+    /// The broker as a member of a cluster, coordinating the groups `placement` gives it.
+    pub fn with_group_placement(mut self, placement: Arc<dyn group::GroupPlacement>) -> Broker {
+        self.group_placement = Some(placement);
+        self
     }
 
     pub fn config(&self) -> &BrokerConfig {

@@ -141,6 +141,9 @@ struct GroupJson {
     state: String,
     generation: u64,
     assignor: Option<String>,
+    /// In a cluster: the id of the broker that coordinates the group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    coordinator: Option<u64>,
     members: Vec<MemberJson>,
     partitions: Vec<PartitionJson>,
 }
@@ -152,6 +155,7 @@ impl From<GroupInfo> for GroupJson {
             state: g.state,
             generation: g.generation,
             assignor: Some(g.assignor).filter(|a| !a.is_empty()),
+            coordinator: None,
             members: g
                 .members
                 .into_iter()
@@ -212,7 +216,7 @@ pub async fn run(cmd: GroupCommand, ctx: &Context) -> anyhow::Result<()> {
     match cmd {
         GroupCommand::List => {
             let groups: Vec<GroupSummaryJson> = client
-                .list_groups()
+                .list_all_groups()
                 .await?
                 .into_iter()
                 .map(|g| GroupSummaryJson {
@@ -239,10 +243,23 @@ pub async fn run(cmd: GroupCommand, ctx: &Context) -> anyhow::Result<()> {
             println!("{t}");
             Ok(())
         }
-        GroupCommand::Describe { group } => describe(&client, &group, ctx.output).await,
-        GroupCommand::ResetOffsets(args) => reset_offsets(&client, args, ctx).await,
+        GroupCommand::Describe { group } => {
+            let coordinator = client.find_coordinator(&group).await?.map(|c| c.id);
+            let client = client.for_coordinator_of(&group).await?;
+            let mut described = GroupJson::from(client.describe_group(&group).await?);
+            described.coordinator = coordinator;
+            print_group(&described, ctx.output)
+        }
+        GroupCommand::ResetOffsets(args) => {
+            let coordinator = client.for_coordinator_of(&args.group).await?;
+            reset_offsets(&coordinator, args, ctx).await
+        }
         GroupCommand::Delete { group } => {
-            client.delete_group(&group).await?;
+            client
+                .for_coordinator_of(&group)
+                .await?
+                .delete_group(&group)
+                .await?;
             if ctx.output.is_json() {
                 print_json(&serde_json::json!({ "deleted": group }))
             } else {
@@ -255,6 +272,8 @@ pub async fn run(cmd: GroupCommand, ctx: &Context) -> anyhow::Result<()> {
         GroupCommand::Commit(args) => {
             let member = args.member_id.as_deref().zip(args.generation);
             client
+                .for_coordinator_of(&args.group)
+                .await?
                 .commit_offsets(
                     &args.group,
                     member,
@@ -288,17 +307,27 @@ pub async fn run(cmd: GroupCommand, ctx: &Context) -> anyhow::Result<()> {
 /// Prints one group (members, and per partition committed offset, log end and LAG) as
 /// `group describe` does.
 pub async fn describe(client: &Client, group: &str, output: OutputFormat) -> anyhow::Result<()> {
-    let described = GroupJson::from(client.describe_group(group).await?);
+    print_group(
+        &GroupJson::from(client.describe_group(group).await?),
+        output,
+    )
+}
+
+fn print_group(described: &GroupJson, output: OutputFormat) -> anyhow::Result<()> {
     if output.is_json() {
-        return print_json(&described);
+        return print_json(described);
     }
-    print_description(&described);
+    print_description(described);
     Ok(())
 }
 
 fn print_description(g: &GroupJson) {
+    let coordinator = g
+        .coordinator
+        .map(|id| format!(", coordinator broker {id}"))
+        .unwrap_or_default();
     println!(
-        "group {}: {}, generation {}, assignor {}, {} member(s)",
+        "group {}: {}, generation {}, assignor {}, {} member(s){coordinator}",
         g.group,
         g.state,
         g.generation,

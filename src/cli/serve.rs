@@ -9,6 +9,7 @@ use clap::{Args, ValueEnum};
 
 use crate::broker::acl::AccessControl;
 use crate::broker::{Broker, BrokerConfig};
+use crate::cluster::groups::{MetadataPlacement, ReplicatedOffsets};
 use crate::cluster::replication::{ReplicaManager, ReplicationConfig};
 use crate::cluster::{ClusterConfig, ClusterNode};
 use crate::server::auth::Authenticator;
@@ -307,10 +308,64 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
             }
         }
     };
-    // Committed group offsets live beside the topics, in `<data-dir>/groups/`.
-    let offsets: Arc<dyn OffsetStore> = match args.storage {
-        StorageKind::Memory => Arc::new(MemoryOffsetStore::new()),
-        StorageKind::File => {
+    if args.cluster_listen.is_some_and(|a| a.port() == 0) {
+        return Err(CliError::new(
+            ExitCode::Usage,
+            "--cluster-listen needs a fixed port: peers dial the addresses in --peers",
+        )
+        .into());
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| {
+            CliError::new(
+                ExitCode::Failure,
+                format!("cannot listen on {}: {e}", args.listen),
+            )
+        })?;
+    let bound = listener.local_addr()?;
+    // In a cluster the Raft node starts before the broker opens: committed group offsets live in
+    // its metadata.
+    let cluster_node = match (args.node_id, args.cluster_listen, &args.peers) {
+        (Some(node_id), Some(cluster_listen), Some(peers)) => {
+            let config = ClusterConfig {
+                node_id,
+                client_address: match &args.advertised_address {
+                    Some(address) => crate::client::validate_address(address).map_err(|e| {
+                        CliError::new(ExitCode::Usage, format!("--advertised-address: {e}"))
+                    })?,
+                    None => format!("http://{bound}"),
+                },
+                peers: peers.0.clone(),
+                heartbeat_interval_ms: args.heartbeat_interval_ms,
+                session_timeout_ms: args.broker_session_timeout_ms,
+                dir: match args.storage {
+                    StorageKind::File => Some(data_dir.join("cluster")),
+                    StorageKind::Memory => None,
+                },
+            };
+            config
+                .validate()
+                .map_err(|e| CliError::new(ExitCode::Usage, e.to_string()))?;
+            let peer_listener = tokio::net::TcpListener::bind(cluster_listen)
+                .await
+                .map_err(|e| {
+                    CliError::new(
+                        ExitCode::Failure,
+                        format!("cannot listen for the cluster on {cluster_listen}: {e}"),
+                    )
+                })?;
+            let node = ClusterNode::start(config).await?;
+            Some((node, peer_listener, cluster_listen))
+        }
+        _ => None,
+    };
+    // Committed group offsets live beside the topics, in `<data-dir>/groups/`, or in a cluster in
+    // its metadata.
+    let offsets: Arc<dyn OffsetStore> = match (&cluster_node, args.storage) {
+        (Some((node, ..)), _) => Arc::new(ReplicatedOffsets::new(node.clone())),
+        (None, StorageKind::Memory) => Arc::new(MemoryOffsetStore::new()),
+        (None, StorageKind::File) => {
             let dir = data_dir.join("groups");
             let opened = tokio::task::spawn_blocking(move || {
                 FileOffsetStore::open(&dir, FileOffsetStoreOptions::default())
@@ -339,7 +394,11 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
         retention_check_interval_ms: args.retention_check_interval_ms,
         ..BrokerConfig::default()
     };
-    let broker = Arc::new(Broker::open_with_offsets(storage, offsets, config).await?);
+    let mut broker = Broker::open_with_offsets(storage, offsets, config).await?;
+    if let Some((node, ..)) = &cluster_node {
+        broker = broker.with_group_placement(Arc::new(MetadataPlacement::new(node.clone())));
+    }
+    let broker = Arc::new(broker);
     if args.storage == StorageKind::File
         && let Some(path) = std::env::var_os(faults::DEBUG_FAULT_FILE_ENV)
     {
@@ -347,22 +406,6 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
     }
     let retention = broker.spawn_retention();
 
-    if args.cluster_listen.is_some_and(|a| a.port() == 0) {
-        return Err(CliError::new(
-            ExitCode::Usage,
-            "--cluster-listen needs a fixed port: peers dial the addresses in --peers",
-        )
-        .into());
-    }
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .map_err(|e| {
-            CliError::new(
-                ExitCode::Failure,
-                format!("cannot listen on {}: {e}", args.listen),
-            )
-        })?;
-    let bound = listener.local_addr()?;
     // Install the SIGINT/SIGTERM handlers before anyone can learn the address: a signal sent as
     // soon as it appears must stop the broker cleanly, not kill it. One poll installs them.
     let mut signalled = Box::pin(shutdown_signal());
@@ -419,36 +462,8 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
         }
         None => None,
     };
-    let cluster = match (args.node_id, args.cluster_listen, &args.peers) {
-        (Some(node_id), Some(cluster_listen), Some(peers)) => {
-            let config = ClusterConfig {
-                node_id,
-                client_address: match &args.advertised_address {
-                    Some(address) => crate::client::validate_address(address).map_err(|e| {
-                        CliError::new(ExitCode::Usage, format!("--advertised-address: {e}"))
-                    })?,
-                    None => format!("http://{bound}"),
-                },
-                peers: peers.0.clone(),
-                heartbeat_interval_ms: args.heartbeat_interval_ms,
-                session_timeout_ms: args.broker_session_timeout_ms,
-                dir: match args.storage {
-                    StorageKind::File => Some(data_dir.join("cluster")),
-                    StorageKind::Memory => None,
-                },
-            };
-            config
-                .validate()
-                .map_err(|e| CliError::new(ExitCode::Usage, e.to_string()))?;
-            let peer_listener = tokio::net::TcpListener::bind(cluster_listen)
-                .await
-                .map_err(|e| {
-                    CliError::new(
-                        ExitCode::Failure,
-                        format!("cannot listen for the cluster on {cluster_listen}: {e}"),
-                    )
-                })?;
-            let node = ClusterNode::start(config).await?;
+    let cluster = match cluster_node {
+        Some((node, peer_listener, cluster_listen)) => {
             let replicas = ReplicaManager::start(
                 node.clone(),
                 broker.clone(),
@@ -470,14 +485,15 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
                 notice(
                     ctx,
                     &format!(
-                        "cluster node {node_id} on {cluster_listen}, {} voters",
+                        "cluster node {} on {cluster_listen}, {} voters",
+                        node.id(),
                         node.config().peers.len()
                     ),
                 );
             }
             Some((node, replicas, peers))
         }
-        _ => None,
+        None => None,
     };
     tokio::spawn(async move {
         signalled.await;

@@ -16,6 +16,14 @@ use super::{Client, ClientError, Result};
 /// How often a member heartbeats when the broker gave no interval.
 const DEFAULT_HEARTBEAT_INTERVAL_MS: u64 = 1_000;
 
+/// The broker that coordinates a group in a cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoordinatorInfo {
+    pub id: u64,
+    /// Where clients reach it (a URL).
+    pub address: String,
+}
+
 /// One partition of one topic.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TopicPartition {
@@ -368,6 +376,202 @@ impl Client {
     }
 }
 
+impl Client {
+    /// Which broker coordinates `group`, as this broker knows it: `None` outside a cluster, where
+    /// every broker coordinates its own groups.
+    pub async fn find_coordinator(&self, group: &str) -> Result<Option<CoordinatorInfo>> {
+        let answer = self
+            .cluster
+            .clone()
+            .find_coordinator(pb::FindCoordinatorRequest {
+                group: group.to_string(),
+            })
+            .await;
+        let answer = match answer {
+            Ok(answer) => answer.into_inner(),
+            // A broker from before clusters coordinates its own groups.
+            Err(status) if status.code() == tonic::Code::Unimplemented => return Ok(None),
+            Err(status) => return Err(status.into()),
+        };
+        if !answer.clustered {
+            return Ok(None);
+        }
+        match answer.coordinator {
+            Some(id) if !answer.address.is_empty() => Ok(Some(CoordinatorInfo {
+                id,
+                address: answer.address,
+            })),
+            _ => Err(tonic::Status::unavailable(format!(
+                "no broker coordinates group {group:?} now (no live broker); retry shortly"
+            ))
+            .into()),
+        }
+    }
+
+    /// Every group of the cluster: each broker lists the groups it coordinates (with their
+    /// members) and every group with committed offsets, so the brokers' lists are merged, the
+    /// coordinator's entry winning. Outside a cluster, [`Client::list_groups`].
+    pub async fn list_all_groups(&self) -> Result<Vec<GroupSummary>> {
+        let metadata = match self.metadata().await {
+            Ok(metadata) if metadata.clustered => metadata,
+            _ => return self.list_groups().await,
+        };
+        let mut merged: std::collections::BTreeMap<String, GroupSummary> = Default::default();
+        for broker in metadata.brokers.iter().filter(|b| b.alive) {
+            let listed = match broker.address == self.address {
+                true => self.list_groups().await,
+                false => match self.target.at(&broker.address).connect().await {
+                    Ok(other) => other.list_groups().await,
+                    Err(e) => Err(e),
+                },
+            };
+            let groups = match listed {
+                Ok(groups) => groups,
+                // One broker gone since the metadata was read: the others still answer.
+                Err(e) if e.is_connection_failure() => continue,
+                Err(e) => return Err(e),
+            };
+            for group in groups {
+                let wins = merged.get(&group.group).is_none_or(|known| {
+                    (group.members, group.generation) > (known.members, known.generation)
+                });
+                if wins {
+                    merged.insert(group.group.clone(), group);
+                }
+            }
+        }
+        Ok(merged.into_values().collect())
+    }
+
+    /// A client for the broker that coordinates `group`: this client outside a cluster, or when
+    /// it is connected to the coordinator.
+    pub async fn for_coordinator_of(&self, group: &str) -> Result<Client> {
+        match self.find_coordinator(group).await? {
+            Some(coordinator) if coordinator.address != self.address => {
+                self.target.at(&coordinator.address).connect().await
+            }
+            _ => Ok(self.clone()),
+        }
+    }
+}
+
+/// Whether the broker does not coordinate the group (in a cluster): look the coordinator up
+/// again and go there.
+pub fn is_not_coordinator(error: &ClientError) -> bool {
+    matches!(error, ClientError::Status(s) if s.metadata().contains_key(crate::wire::NOT_COORDINATOR_KEY))
+}
+
+/// The status a member's call ends with when its group's coordinator moved: like a fenced call,
+/// it means "join again" (at the new coordinator, which does not know this member yet).
+fn coordinator_moved(group: &str, error: &ClientError) -> ClientError {
+    tonic::Status::aborted(format!(
+        "the coordinator of group {group:?} moved ({error}); join again"
+    ))
+    .into()
+}
+
+/// A "not the coordinator" answer while the cluster has not yet settled on a new coordinator
+/// becomes UNAVAILABLE: retry shortly, as for a broker that is away.
+fn not_settled(group: &str, error: ClientError) -> ClientError {
+    if !is_not_coordinator(&error) {
+        return error;
+    }
+    tonic::Status::unavailable(format!(
+        "group {group:?} has no settled coordinator yet ({error}); retry shortly"
+    ))
+    .into()
+}
+
+/// The broker a member talks to: its group's coordinator, looked up again when it moves.
+struct CoordinatorLink {
+    group: String,
+    /// The broker the member was created with; asked first where the coordinator is.
+    bootstrap: Client,
+    /// Every broker the cluster named at the last lookup, asked when the bootstrap broker is
+    /// gone.
+    brokers: Mutex<Vec<String>>,
+    current: Mutex<Client>,
+}
+
+impl CoordinatorLink {
+    /// Finds `group`'s coordinator through `bootstrap`.
+    async fn open(bootstrap: Client, group: &str) -> Result<CoordinatorLink> {
+        let current = bootstrap.for_coordinator_of(group).await?;
+        let link = CoordinatorLink {
+            group: group.to_string(),
+            bootstrap,
+            brokers: Mutex::new(Vec::new()),
+            current: Mutex::new(current),
+        };
+        link.learn_brokers().await;
+        Ok(link)
+    }
+
+    /// Remembers the cluster's brokers, to ask them when the bootstrap broker is gone.
+    async fn learn_brokers(&self) {
+        if let Ok(metadata) = self.bootstrap.metadata().await
+            && metadata.clustered
+        {
+            *self.brokers.lock().unwrap_or_else(|e| e.into_inner()) =
+                metadata.brokers.into_iter().map(|b| b.address).collect();
+        }
+    }
+
+    fn client(&self) -> Client {
+        self.current
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Looks the coordinator up again, asking the bootstrap broker and then every other broker
+    /// known; returns whether it moved. Outside a cluster it never moves.
+    async fn relocate(&self) -> bool {
+        let before = self.client().address().to_string();
+        let others = self
+            .brokers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let mut found = self.bootstrap.for_coordinator_of(&self.group).await;
+        for address in others.iter().filter(|a| **a != self.bootstrap.address) {
+            if found.is_ok() {
+                break;
+            }
+            if let Ok(broker) = self.bootstrap.target.at(address).connect().await {
+                found = broker.for_coordinator_of(&self.group).await;
+            }
+        }
+        let Ok(coordinator) = found else {
+            return false;
+        };
+        let moved = coordinator.address() != before;
+        if moved {
+            tracing::info!(
+                group = self.group,
+                from = before,
+                to = coordinator.address(),
+                "the group's coordinator moved"
+            );
+            *self.current.lock().unwrap_or_else(|e| e.into_inner()) = coordinator;
+        }
+        moved
+    }
+
+    /// After a failed call: looks the coordinator up again when the error says it is not (or
+    /// may not be) where it was; a "not the coordinator" answer becomes "join again".
+    async fn after_error(&self, error: ClientError) -> ClientError {
+        if is_not_coordinator(&error) {
+            self.relocate().await;
+            return coordinator_moved(&self.group, &error);
+        }
+        if error.is_connection_failure() && self.relocate().await {
+            return coordinator_moved(&self.group, &error);
+        }
+        error
+    }
+}
+
 /// Whether an error means the member's view of the group is out of date and it must join again.
 pub fn must_rejoin(error: &ClientError) -> bool {
     error.code() == Some(tonic::Code::Aborted)
@@ -414,8 +618,11 @@ impl Drop for Joining<'_> {
 /// A member of a consumer group: joined on creation, heartbeating in the background until it
 /// leaves or is dropped. When [`GroupMember::rebalance_needed`] fires, stop reading the current
 /// partitions, commit, and call [`GroupMember::rejoin`] for the new assignment.
+///
+/// In a cluster the member talks to its group's coordinator, wherever it is; when the coordinator
+/// moves, calls fail as fenced ones do ([`must_rejoin`]) and the member joins the new one.
 pub struct GroupMember {
-    client: Client,
+    coordinator: Arc<CoordinatorLink>,
     group: String,
     topics: Vec<String>,
     options: JoinOptions,
@@ -424,27 +631,40 @@ pub struct GroupMember {
 }
 
 impl GroupMember {
-    /// Joins `group` as a new member reading `topics`; returns once the group is stable.
+    /// Joins `group` as a new member reading `topics`, through the group's coordinator (found by
+    /// asking `client`); returns once the group is stable.
     pub async fn join(
         client: Client,
         group: &str,
         topics: Vec<String>,
         options: JoinOptions,
     ) -> Result<GroupMember> {
-        let assignment = client.join_group(group, None, &topics, &options).await?;
+        let coordinator = Arc::new(CoordinatorLink::open(client, group).await?);
+        let joined = coordinator
+            .client()
+            .join_group(group, None, &topics, &options)
+            .await;
+        let assignment = match joined {
+            Ok(assignment) => assignment,
+            // Moved between the lookup and the join: once more, at the new coordinator.
+            Err(e) if is_not_coordinator(&e) => {
+                coordinator.relocate().await;
+                coordinator
+                    .client()
+                    .join_group(group, None, &topics, &options)
+                    .await?
+            }
+            Err(e) => return Err(e),
+        };
         let (rejoin, _) = watch::channel(false);
         let shared = Arc::new(Shared {
             assignment: Mutex::new(assignment),
             joining: AtomicBool::new(false),
             rejoin,
         });
-        let heartbeat = tokio::spawn(heartbeat_loop(
-            client.clone(),
-            group.to_string(),
-            shared.clone(),
-        ));
+        let heartbeat = tokio::spawn(heartbeat_loop(coordinator.clone(), shared.clone()));
         Ok(GroupMember {
-            client,
+            coordinator,
             group: group.to_string(),
             topics,
             options,
@@ -476,46 +696,79 @@ impl GroupMember {
             return Ok(());
         }
         let assignment = self.assignment();
-        self.client
+        let committed = self
+            .coordinator
+            .client()
             .commit_offsets(
                 &self.group,
                 Some((&assignment.member_id, assignment.generation)),
                 offsets,
             )
-            .await
+            .await;
+        match committed {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.coordinator.after_error(e).await),
+        }
     }
 
     /// The group's committed offsets for the member's topics.
     pub async fn committed(&self) -> Result<Vec<CommittedOffset>> {
-        match self.client.fetch_offsets(&self.group, &self.topics).await {
+        let mut fetched = self
+            .coordinator
+            .client()
+            .fetch_offsets(&self.group, &self.topics)
+            .await;
+        if let Err(e) = &fetched
+            && is_not_coordinator(e)
+            && self.coordinator.relocate().await
+        {
+            fetched = self
+                .coordinator
+                .client()
+                .fetch_offsets(&self.group, &self.topics)
+                .await;
+        }
+        match fetched {
             Err(e) if e.code() == Some(tonic::Code::NotFound) => Ok(Vec::new()),
             other => other,
         }
     }
 
     /// Joins again after a rebalance signal (commit first!); returns the new assignment. A member
-    /// the broker no longer knows (its session expired) joins as a new member.
+    /// the broker no longer knows (its session expired, or its coordinator moved) joins as a new
+    /// member.
     pub async fn rejoin(&mut self) -> Result<GroupAssignment> {
         let previous = self.assignment();
         let _joining = Joining::start(&self.shared);
-        let mut joined = self
-            .client
-            .join_group(
-                &self.group,
-                Some(&previous.member_id),
-                &self.topics,
-                &self.options,
-            )
-            .await;
-        if let Err(e) = &joined
-            && must_rejoin(e)
-        {
-            joined = self
-                .client
-                .join_group(&self.group, None, &self.topics, &self.options)
+        let mut member_id = Some(previous.member_id.clone());
+        // A join may meet a moved coordinator, then a member it does not know: three attempts
+        // cover both.
+        let mut attempts_left = 3;
+        let assignment = loop {
+            attempts_left -= 1;
+            let joined = self
+                .coordinator
+                .client()
+                .join_group(
+                    &self.group,
+                    member_id.as_deref(),
+                    &self.topics,
+                    &self.options,
+                )
                 .await;
-        }
-        let assignment = joined?;
+            match joined {
+                Ok(assignment) => break assignment,
+                Err(e) if attempts_left == 0 => return Err(not_settled(&self.group, e)),
+                Err(e) if must_rejoin(&e) => member_id = None,
+                Err(e) if is_not_coordinator(&e) || e.is_connection_failure() => {
+                    if !self.coordinator.relocate().await {
+                        return Err(not_settled(&self.group, e));
+                    }
+                    member_id = None;
+                }
+                Err(e) => return Err(e),
+            }
+        };
         self.shared.set(assignment.clone());
         self.shared.rejoin.send_replace(false);
         Ok(assignment)
@@ -526,12 +779,19 @@ impl GroupMember {
         self.heartbeat.abort();
         let assignment = self.assignment();
         match self
-            .client
+            .coordinator
+            .client()
             .leave_group(&self.group, &assignment.member_id)
             .await
         {
-            // Already gone (expired): nothing to leave.
-            Err(e) if must_rejoin(&e) || e.code() == Some(tonic::Code::NotFound) => Ok(()),
+            // Already gone (expired, or its coordinator moved): nothing to leave.
+            Err(e)
+                if must_rejoin(&e)
+                    || is_not_coordinator(&e)
+                    || e.code() == Some(tonic::Code::NotFound) =>
+            {
+                Ok(())
+            }
             other => other,
         }
     }
@@ -544,8 +804,10 @@ impl Drop for GroupMember {
 }
 
 /// Heartbeats every interval the broker asked for; raises the rejoin flag when the broker says
-/// so or has fenced the member. Answers about a generation that is no longer current are ignored.
-async fn heartbeat_loop(client: Client, group: String, shared: Arc<Shared>) {
+/// so, has fenced the member, or the group's coordinator moved. Answers about a generation that
+/// is no longer current are ignored.
+async fn heartbeat_loop(coordinator: Arc<CoordinatorLink>, shared: Arc<Shared>) {
+    let group = coordinator.group.clone();
     loop {
         // The interval the broker gave with the current assignment (a third of the session).
         let interval_ms = shared.current().heartbeat_interval_ms;
@@ -559,9 +821,14 @@ async fn heartbeat_loop(client: Client, group: String, shared: Arc<Shared>) {
             continue;
         }
         let sent = shared.current();
-        let answer = client
+        let answer = coordinator
+            .client()
             .heartbeat(&group, &sent.member_id, sent.generation)
             .await;
+        let answer = match answer {
+            Err(e) => Err(coordinator.after_error(e).await),
+            ok => ok,
+        };
         let now = shared.current();
         let still_current = !shared.joining.load(Ordering::SeqCst)
             && now.member_id == sent.member_id

@@ -1,12 +1,15 @@
 //! Clusters: the metadata quorum (one openraft group), membership and liveness.
 //!
 //! - [`state`]: the replicated metadata (brokers, topics, partition assignments, leader epochs,
-//!   ISRs) and the commands that change it, applied deterministically in log order.
+//!   ISRs, group coordinators and committed offsets) and the commands that change it, applied
+//!   deterministically in log order.
 //! - [`log_store`]: the Raft log, in memory or in a crash-safe file.
 //! - [`state_machine`]: the state machine openraft drives and its snapshots.
 //! - [`network`]: Raft's RPCs to peers over gRPC (`ClusterPeer` on `--cluster-listen`).
 //! - [`replication`]: [`replication::ReplicaManager`] puts this broker's partitions in the
 //!   roles the metadata assigns and runs the followers' fetch loops.
+//! - [`groups`]: which groups this broker coordinates, and committed offsets kept in the
+//!   metadata so a group outlives its coordinator.
 //! - [`node`]: [`ClusterNode`], one broker's membership: starts Raft, forms the cluster,
 //!   registers and heartbeats, forwards commands to the controller, fences silent brokers.
 //!
@@ -14,6 +17,7 @@
 //! `broker`: it may use `broker`, `storage` and the generated `wire` stubs (to call peers);
 //! never `server`, `client` or `cli`.
 
+pub mod groups;
 pub mod log_store;
 pub mod network;
 pub mod node;

@@ -118,6 +118,13 @@ pub fn parse_peers(text: &str) -> Result<BTreeMap<NodeId, String>, String> {
     Ok(peers)
 }
 
+/// A committed command: the metadata's answer and the command's index in the Raft log.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Committed {
+    pub response: MetaResponse,
+    pub log_index: u64,
+}
+
 /// The answering broker's Raft view.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RaftStatus {
@@ -270,6 +277,36 @@ impl ClusterNode {
         command: MetaCommand,
         timeout: Duration,
     ) -> Result<MetaResponse, ClusterError> {
+        Ok(self.propose_committed(command, timeout).await?.response)
+    }
+
+    /// Like [`ClusterNode::propose`], and returns once this broker has applied the command too,
+    /// so what it reads next from its own metadata includes it (read-your-writes).
+    pub async fn propose_applied(
+        &self,
+        command: MetaCommand,
+        timeout: Duration,
+    ) -> Result<MetaResponse, ClusterError> {
+        let started = Instant::now();
+        let committed = self.propose_committed(command, timeout).await?;
+        let remaining = timeout.saturating_sub(started.elapsed());
+        self.raft
+            .wait(Some(remaining))
+            .applied_index_at_least(Some(committed.log_index), "proposal applied here")
+            .await
+            .map_err(|e| {
+                ClusterError::Unavailable(format!(
+                    "committed, but not yet applied on this broker: {e}"
+                ))
+            })?;
+        Ok(committed.response)
+    }
+
+    async fn propose_committed(
+        &self,
+        command: MetaCommand,
+        timeout: Duration,
+    ) -> Result<Committed, ClusterError> {
         let deadline = Instant::now() + timeout;
         let mut last_error = String::from("no controller elected yet");
         loop {
@@ -280,7 +317,7 @@ impl ClusterNode {
                 None => Err(ClusterError::NotController(None)),
             };
             match attempt {
-                Ok(response) => return Ok(response),
+                Ok(committed) => return Ok(committed),
                 Err(ClusterError::NotController(_)) => {}
                 Err(ClusterError::Unavailable(reason)) => last_error = reason,
                 Err(e) => return Err(e),
@@ -293,9 +330,12 @@ impl ClusterNode {
     }
 
     /// Commits `command` if this broker is the controller, stamping it with its clock.
-    pub async fn propose_local(&self, command: MetaCommand) -> Result<MetaResponse, ClusterError> {
+    pub async fn propose_local(&self, command: MetaCommand) -> Result<Committed, ClusterError> {
         match self.raft.client_write(command.stamped(now_ms())).await {
-            Ok(response) => Ok(response.data),
+            Ok(written) => Ok(Committed {
+                response: written.data,
+                log_index: written.log_id.index,
+            }),
             Err(RaftError::APIError(ClientWriteError::ForwardToLeader(forward))) => {
                 Err(ClusterError::NotController(forward.leader_id))
             }
@@ -307,7 +347,7 @@ impl ClusterNode {
         &self,
         controller: NodeId,
         command: &MetaCommand,
-    ) -> Result<MetaResponse, ClusterError> {
+    ) -> Result<Committed, ClusterError> {
         let address = self
             .config
             .peers

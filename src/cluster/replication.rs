@@ -218,8 +218,12 @@ impl ReplicaManager {
     /// One pass: local topics and roles as the metadata says.
     async fn reconcile(self: &Arc<Self>) {
         let me = self.node.id();
-        let state = self.node.view().cluster();
-        for name in &state.deleted_topics {
+        // Only topics: cloning the groups' offsets on every commit would be waste.
+        let (deleted_topics, topics) = self
+            .node
+            .view()
+            .with(|s| (s.deleted_topics.clone(), s.topics.clone()));
+        for name in &deleted_topics {
             if self.broker.topic(name).is_err() {
                 continue;
             }
@@ -240,7 +244,7 @@ impl ReplicaManager {
                 }
             }
         }
-        for topic in state.topics.values() {
+        for topic in topics.values() {
             if !topic.partitions.iter().any(|p| p.replicas.contains(&me)) {
                 continue;
             }

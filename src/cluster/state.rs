@@ -15,6 +15,9 @@ pub type NodeId = u64;
 
 /// The most replicas a partition may have.
 pub const MAX_REPLICATION_FACTOR: u32 = 7;
+/// Groups are spread over this many coordinator slots by a hash of their name, and each slot is
+/// coordinated by one live broker (Kafka spreads them over its offsets topic's partitions).
+pub const GROUP_COORDINATOR_SLOTS: u32 = 16;
 
 /// A registered broker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,7 +57,46 @@ pub struct TopicRecord {
     pub partitions: Vec<PartitionAssignment>,
 }
 
-/// The replicated metadata: brokers and topics with their partition assignments.
+/// Which broker coordinates the groups of one coordinator slot.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoordinatorSlot {
+    /// `None` while no broker is live.
+    pub broker: Option<NodeId>,
+    /// Bumped whenever the slot changes hands, so a commit from a former coordinator (one that
+    /// has not yet seen the change) is refused.
+    pub epoch: u64,
+}
+
+/// A committed offset as the metadata keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredOffset {
+    pub offset: u64,
+    /// The coordinator's clock at the commit (ms since the Unix epoch).
+    pub commit_timestamp_ms: i64,
+}
+
+/// One group's committed offsets: topic, then partition.
+pub type StoredGroupOffsets = BTreeMap<String, BTreeMap<u32, StoredOffset>>;
+
+/// One offset in a [`MetaCommand::CommitOffsets`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OffsetEntry {
+    pub topic: String,
+    pub partition: u32,
+    pub offset: u64,
+}
+
+/// Consumer groups as the cluster knows them: who coordinates which, and committed offsets
+/// (replicated here so that a group outlives its coordinator). Membership and generations are
+/// not replicated: they live on the coordinator, and members join again when it moves.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupsState {
+    /// [`GROUP_COORDINATOR_SLOTS`] slots once a broker has registered.
+    pub coordinators: Vec<CoordinatorSlot>,
+    pub offsets: BTreeMap<String, StoredGroupOffsets>,
+}
+
+/// The replicated metadata: brokers and topics with their partition assignments, and groups.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClusterState {
     pub brokers: BTreeMap<NodeId, BrokerRecord>,
@@ -62,6 +104,8 @@ pub struct ClusterState {
     /// Topics deleted and not created again since: brokers delete their local replicas.
     #[serde(default)]
     pub deleted_topics: BTreeSet<String>,
+    #[serde(default)]
+    pub groups: GroupsState,
 }
 
 /// A change to the metadata: the payload of a Raft log entry.
@@ -96,6 +140,21 @@ pub enum MetaCommand {
         leader: NodeId,
         leader_epoch: u64,
         isr: Vec<NodeId>,
+    },
+    /// A group's coordinator commits offsets; rejected unless `coordinator` still coordinates
+    /// the group's slot in `coordinator_epoch`.
+    CommitOffsets {
+        group: String,
+        coordinator: NodeId,
+        coordinator_epoch: u64,
+        offsets: Vec<OffsetEntry>,
+        at_ms: i64,
+    },
+    /// A group's coordinator deletes its committed offsets (fenced like a commit).
+    DeleteGroupOffsets {
+        group: String,
+        coordinator: NodeId,
+        coordinator_epoch: u64,
     },
 }
 
@@ -147,17 +206,23 @@ impl ClusterState {
                 broker.last_heartbeat_ms = *at_ms;
                 let registration_epoch = broker.registration_epoch;
                 self.unfence(*id);
+                self.place_coordinators();
                 MetaResponse::Registered { registration_epoch }
             }
             MetaCommand::Heartbeat { id, at_ms } => match self.brokers.get_mut(id) {
                 Some(broker) => {
                     broker.last_heartbeat_ms = broker.last_heartbeat_ms.max(*at_ms);
                     self.unfence(*id);
+                    self.place_coordinators();
                     MetaResponse::Applied
                 }
                 None => MetaResponse::Rejected(format!("broker {id} is not registered")),
             },
-            MetaCommand::FenceBroker { id } => self.fence(*id),
+            MetaCommand::FenceBroker { id } => {
+                let fenced = self.fence(*id);
+                self.place_coordinators();
+                fenced
+            }
             MetaCommand::CreateTopic {
                 name,
                 partitions,
@@ -167,6 +232,12 @@ impl ClusterState {
             MetaCommand::DeleteTopic { name } => match self.topics.remove(name) {
                 Some(_) => {
                     self.deleted_topics.insert(name.clone());
+                    // A topic created later under this name must not inherit the offsets.
+                    let offsets = &mut self.groups.offsets;
+                    offsets.values_mut().for_each(|group| {
+                        group.remove(name);
+                    });
+                    offsets.retain(|_, group| !group.is_empty());
                     MetaResponse::Applied
                 }
                 None => MetaResponse::Rejected(format!("topic {name:?} does not exist")),
@@ -197,6 +268,85 @@ impl ClusterState {
                 }
                 assignment.isr = isr.clone();
                 MetaResponse::Applied
+            }
+            MetaCommand::CommitOffsets {
+                group,
+                coordinator,
+                coordinator_epoch,
+                offsets,
+                at_ms,
+            } => {
+                if let Err(reason) = self.check_coordinator(group, *coordinator, *coordinator_epoch)
+                {
+                    return MetaResponse::Rejected(reason);
+                }
+                let stored = self.groups.offsets.entry(group.clone()).or_default();
+                for entry in offsets {
+                    stored.entry(entry.topic.clone()).or_default().insert(
+                        entry.partition,
+                        StoredOffset {
+                            offset: entry.offset,
+                            commit_timestamp_ms: *at_ms,
+                        },
+                    );
+                }
+                MetaResponse::Applied
+            }
+            MetaCommand::DeleteGroupOffsets {
+                group,
+                coordinator,
+                coordinator_epoch,
+            } => {
+                if let Err(reason) = self.check_coordinator(group, *coordinator, *coordinator_epoch)
+                {
+                    return MetaResponse::Rejected(reason);
+                }
+                match self.groups.offsets.remove(group) {
+                    Some(_) => MetaResponse::Applied,
+                    None => MetaResponse::Rejected(format!("group {group:?} has no offsets")),
+                }
+            }
+        }
+    }
+
+    /// The coordinator slot of a group: a hash of its name, as Kafka picks its offsets partition.
+    pub fn coordinator_slot(group: &str) -> u32 {
+        crate::broker::partitioner::partition_for_key(group.as_bytes(), GROUP_COORDINATOR_SLOTS)
+    }
+
+    /// Who coordinates `group`, and in which epoch; `None` before any broker registered.
+    pub fn coordinator_of(&self, group: &str) -> Option<&CoordinatorSlot> {
+        self.groups
+            .coordinators
+            .get(Self::coordinator_slot(group) as usize)
+    }
+
+    fn check_coordinator(&self, group: &str, broker: NodeId, epoch: u64) -> Result<(), String> {
+        match self.coordinator_of(group) {
+            Some(slot) if slot.broker == Some(broker) && slot.epoch == epoch => Ok(()),
+            _ => Err(format!(
+                "broker {broker} does not coordinate group {group:?} in epoch {epoch}"
+            )),
+        }
+    }
+
+    /// Gives every coordinator slot a live broker: its preferred broker (slots spread round-robin
+    /// over the registered brokers by id) when that one is live, else the next live one after it.
+    /// A returning broker takes its slots back, so coordinators stay spread.
+    fn place_coordinators(&mut self) {
+        let registered: Vec<NodeId> = self.brokers.keys().copied().collect();
+        if registered.is_empty() {
+            return;
+        }
+        let slots = &mut self.groups.coordinators;
+        slots.resize(GROUP_COORDINATOR_SLOTS as usize, CoordinatorSlot::default());
+        for (index, slot) in slots.iter_mut().enumerate() {
+            let owner = (0..registered.len())
+                .map(|step| registered[(index + step) % registered.len()])
+                .find(|id| self.brokers.get(id).is_some_and(|b| !b.fenced));
+            if slot.broker != owner {
+                slot.broker = owner;
+                slot.epoch += 1;
             }
         }
     }
@@ -447,5 +597,92 @@ mod tests {
             state.apply(&MetaCommand::Heartbeat { id: 9, at_ms: 1 }),
             MetaResponse::Rejected(_)
         ));
+    }
+
+    fn commit(state: &mut ClusterState, group: &str, offset: u64) -> MetaResponse {
+        let slot = state.coordinator_of(group).cloned().unwrap_or_default();
+        state.apply(&MetaCommand::CommitOffsets {
+            group: group.into(),
+            coordinator: slot.broker.unwrap_or(0),
+            coordinator_epoch: slot.epoch,
+            offsets: vec![OffsetEntry {
+                topic: "t".into(),
+                partition: 0,
+                offset,
+            }],
+            at_ms: 7,
+        })
+    }
+
+    #[test]
+    fn coordinator_slots_spread_over_live_brokers_and_follow_fencing() {
+        let mut state = three_brokers_one_topic();
+        let owners = |s: &ClusterState| -> Vec<Option<NodeId>> {
+            s.groups.coordinators.iter().map(|c| c.broker).collect()
+        };
+        let spread = owners(&state);
+        let epochs: Vec<u64> = state.groups.coordinators.iter().map(|c| c.epoch).collect();
+        assert_eq!(spread.len(), GROUP_COORDINATOR_SLOTS as usize);
+        for id in 1..=3 {
+            assert!(spread.iter().filter(|o| **o == Some(id)).count() >= 5);
+        }
+        state.apply(&MetaCommand::FenceBroker { id: 2 });
+        let moved = owners(&state);
+        assert!(!moved.contains(&Some(2)));
+        for (slot, (before, after)) in spread.iter().zip(&moved).enumerate() {
+            if *before != Some(2) {
+                assert_eq!(before, after, "slot {slot} moved without cause");
+            } else {
+                assert_eq!(state.groups.coordinators[slot].epoch, epochs[slot] + 1);
+            }
+        }
+        // Back: it takes its slots again, in yet another epoch.
+        state.apply(&MetaCommand::Heartbeat { id: 2, at_ms: 9 });
+        assert_eq!(owners(&state), spread);
+    }
+
+    #[test]
+    fn offsets_are_committed_only_by_the_current_coordinator() {
+        let mut state = three_brokers_one_topic();
+        assert_eq!(commit(&mut state, "g", 5), MetaResponse::Applied);
+        assert_eq!(
+            state.groups.offsets["g"]["t"][&0],
+            StoredOffset {
+                offset: 5,
+                commit_timestamp_ms: 7
+            }
+        );
+        let old = state.coordinator_of("g").cloned().unwrap();
+        let old_id = old.broker.unwrap();
+        state.apply(&MetaCommand::FenceBroker { id: old_id });
+        let stale = state.apply(&MetaCommand::CommitOffsets {
+            group: "g".into(),
+            coordinator: old_id,
+            coordinator_epoch: old.epoch,
+            offsets: vec![],
+            at_ms: 8,
+        });
+        assert!(matches!(stale, MetaResponse::Rejected(_)));
+        // The new coordinator sees the offsets committed through the old one.
+        assert_ne!(state.coordinator_of("g").unwrap().broker, Some(old_id));
+        assert_eq!(commit(&mut state, "g", 6), MetaResponse::Applied);
+        assert_eq!(state.groups.offsets["g"]["t"][&0].offset, 6);
+    }
+
+    #[test]
+    fn deleting_a_topic_or_a_group_removes_their_offsets() {
+        let mut state = three_brokers_one_topic();
+        commit(&mut state, "g", 1);
+        commit(&mut state, "h", 2);
+        let slot = state.coordinator_of("h").cloned().unwrap();
+        let delete_h = MetaCommand::DeleteGroupOffsets {
+            group: "h".into(),
+            coordinator: slot.broker.unwrap(),
+            coordinator_epoch: slot.epoch,
+        };
+        assert_eq!(state.apply(&delete_h), MetaResponse::Applied);
+        assert!(matches!(state.apply(&delete_h), MetaResponse::Rejected(_)));
+        state.apply(&MetaCommand::DeleteTopic { name: "t".into() });
+        assert!(state.groups.offsets.is_empty());
     }
 }

@@ -13,7 +13,9 @@ use tonic::{Request, Response, Status};
 use super::fetch::record_to_wire;
 use crate::broker::replica::ReplicaFetch;
 use crate::broker::{Broker, now_ms};
-use crate::cluster::{ClusterError, ClusterNode, MAX_PEER_MESSAGE_BYTES, MetaCommand};
+use crate::cluster::{
+    ClusterError, ClusterNode, ClusterState, MAX_PEER_MESSAGE_BYTES, MetaCommand,
+};
 use crate::wire::v1 as pb;
 use crate::wire::v1::cluster_peer_server::{ClusterPeer, ClusterPeerServer};
 
@@ -153,7 +155,14 @@ impl ClusterService {
 /// The metadata as `node` sees it, in wire form.
 pub fn metadata(node: &ClusterNode) -> pb::MetadataResponse {
     let status = node.status();
-    let state = node.view().cluster();
+    // Brokers, topics and coordinators: not the groups' offsets, which the answer does not carry.
+    let (brokers, topics, coordinators) = node.view().with(|s| {
+        (
+            s.brokers.clone(),
+            s.topics.clone(),
+            s.groups.coordinators.clone(),
+        )
+    });
     let now = now_ms();
     pb::MetadataResponse {
         clustered: true,
@@ -162,8 +171,7 @@ pub fn metadata(node: &ClusterNode) -> pb::MetadataResponse {
         raft_term: status.term,
         raft_role: status.role.to_string(),
         applied_index: status.applied_index,
-        brokers: state
-            .brokers
+        brokers: brokers
             .values()
             .map(|b| pb::BrokerMetadata {
                 id: b.id,
@@ -182,8 +190,7 @@ pub fn metadata(node: &ClusterNode) -> pb::MetadataResponse {
                 .to_string(),
             })
             .collect(),
-        topics: state
-            .topics
+        topics: topics
             .values()
             .map(|t| pb::TopicMetadata {
                 name: t.name.clone(),
@@ -202,6 +209,15 @@ pub fn metadata(node: &ClusterNode) -> pb::MetadataResponse {
                     .collect(),
             })
             .collect(),
+        group_coordinators: coordinators
+            .iter()
+            .enumerate()
+            .map(|(slot, c)| pb::CoordinatorSlotMetadata {
+                slot: slot as u32,
+                broker: c.broker,
+                epoch: c.epoch,
+            })
+            .collect(),
     }
 }
 
@@ -215,5 +231,32 @@ impl pb::cluster_server::Cluster for ClusterService {
             Some(node) => metadata(node),
             None => pb::MetadataResponse::default(),
         }))
+    }
+
+    async fn find_coordinator(
+        &self,
+        request: Request<pb::FindCoordinatorRequest>,
+    ) -> Result<Response<pb::FindCoordinatorResponse>, Status> {
+        let group = request.into_inner().group;
+        crate::broker::names::validate_name("group", &group).map_err(Status::invalid_argument)?;
+        let Some(node) = &self.node else {
+            return Ok(Response::new(pb::FindCoordinatorResponse::default()));
+        };
+        let slot = ClusterState::coordinator_slot(&group);
+        let answer = node.view().with(|s| {
+            let coordinator = s.coordinator_of(&group).cloned().unwrap_or_default();
+            pb::FindCoordinatorResponse {
+                clustered: true,
+                coordinator: coordinator.broker,
+                address: coordinator
+                    .broker
+                    .and_then(|id| s.brokers.get(&id))
+                    .map(|b| b.address.clone())
+                    .unwrap_or_default(),
+                slot,
+                epoch: coordinator.epoch,
+            }
+        });
+        Ok(Response::new(answer))
     }
 }

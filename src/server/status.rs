@@ -22,9 +22,9 @@ impl From<BrokerError> for Status {
                 GroupError::UnknownMember { .. }
                 | GroupError::StaleGeneration { .. }
                 | GroupError::JoinSuperseded { .. } => Code::Aborted,
-                GroupError::NotEmpty { .. } | GroupError::InconsistentAssignor { .. } => {
-                    Code::FailedPrecondition
-                }
+                GroupError::NotEmpty { .. }
+                | GroupError::InconsistentAssignor { .. }
+                | GroupError::NotCoordinator { .. } => Code::FailedPrecondition,
                 GroupError::TooManyMembers { .. } | GroupError::TooManyGroups => {
                     Code::ResourceExhausted
                 }
@@ -35,12 +35,18 @@ impl From<BrokerError> for Status {
             } => storage_code(storage),
         };
         let mut status = Status::new(code, error.to_string());
-        if let BrokerError::NotLeader { leader, .. } = &error {
-            let leader = leader.map_or("none".to_string(), |l| l.to_string());
-            if let Ok(value) = leader.parse() {
-                status
-                    .metadata_mut()
-                    .insert(crate::wire::NOT_LEADER_KEY, value);
+        // Which broker to go to instead, for clients to follow.
+        let redirect = match &error {
+            BrokerError::NotLeader { leader, .. } => Some((crate::wire::NOT_LEADER_KEY, *leader)),
+            BrokerError::Group(GroupError::NotCoordinator { coordinator, .. }) => {
+                Some((crate::wire::NOT_COORDINATOR_KEY, *coordinator))
+            }
+            _ => None,
+        };
+        if let Some((key, broker)) = redirect {
+            let broker = broker.map_or("none".to_string(), |b| b.to_string());
+            if let Ok(value) = broker.parse() {
+                status.metadata_mut().insert(key, value);
             }
         }
         status

@@ -12,3 +12,8 @@ pub mod v1 {
 /// partition leader's broker id, or `none` while the partition has no leader. Clients refresh
 /// their metadata and go to the leader.
 pub const NOT_LEADER_KEY: &str = "flashq-not-leader";
+
+/// The gRPC metadata key of a NOT_COORDINATOR answer (FAILED_PRECONDITION) in a cluster: the
+/// id of the broker that coordinates the group, or `none` while no broker does. Clients look the
+/// coordinator up again (`Cluster.FindCoordinator`) and go there.
+pub const NOT_COORDINATOR_KEY: &str = "flashq-not-coordinator";

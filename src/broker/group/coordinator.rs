@@ -695,6 +695,30 @@ impl GroupCoordinator {
         }
     }
 
+    /// Forgets every group `keep` refuses, members and all (in a cluster: groups whose coordinator
+    /// moved to another broker, where their members join again). Waiting joins are dropped, which
+    /// answers them "join again". Committed offsets stay in the store.
+    pub async fn forget_unless(&self, keep: impl Fn(&str) -> bool) {
+        let gone: Vec<Arc<AsyncMutex<Group>>> = self
+            .map()
+            .iter()
+            .filter(|(name, _)| !keep(name))
+            .map(|(_, group)| group.clone())
+            .collect();
+        for group in gone {
+            let mut locked = group.lock_owned().await;
+            if locked.dead {
+                continue;
+            }
+            locked.members.clear();
+            tracing::info!(
+                group = locked.name,
+                "group coordinator moved away; forgetting the group"
+            );
+            self.release(&mut locked);
+        }
+    }
+
     /// Expires members past their session and ends overdue rebalances, in every group.
     pub async fn expire(&self, counts: PartitionCounts<'_>) {
         let groups: Vec<Arc<AsyncMutex<Group>>> = self.map().values().cloned().collect();

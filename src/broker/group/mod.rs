@@ -44,6 +44,18 @@ pub const DEFAULT_CLIENT_ID: &str = "flashq";
 /// A topic's partition count by name, `None` for a topic that does not exist.
 pub type PartitionCounts<'a> = &'a (dyn Fn(&str) -> Option<u32> + Sync);
 
+/// Where groups sit in a cluster (implemented over the cluster's metadata); a broker without one
+/// coordinates every group itself and knows topics from its own logs.
+pub trait GroupPlacement: Send + Sync {
+    /// `Ok` when this broker coordinates `group` now; else the coordinator's broker id, `None`
+    /// while no broker does.
+    fn check_coordinator(&self, group: &str) -> Result<(), Option<u64>>;
+
+    /// A topic's partition count in the whole cluster, `None` when it does not exist: the
+    /// coordinator of a group may hold no replica of the topics the group reads.
+    fn partition_count(&self, topic: &str) -> Option<u32>;
+}
+
 /// One partition of one topic.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TopicPartition {
@@ -121,6 +133,12 @@ pub enum GroupError {
     TooManyMembers { group: String },
     #[error("the broker holds {MAX_GROUPS} active groups, the most it may")]
     TooManyGroups,
+    /// In a cluster: another broker coordinates the group.
+    #[error("this broker does not coordinate group {group:?}; {}", match .coordinator { Some(c) => format!("broker {c} does"), None => "no broker does now".to_string() })]
+    NotCoordinator {
+        group: String,
+        coordinator: Option<u64>,
+    },
 }
 
 /// A member's request to join a group.
@@ -247,8 +265,59 @@ impl Broker {
         &self.groups
     }
 
+    /// A topic's partition count: the cluster's when there is one, else this broker's own.
     fn partition_count(&self, topic: &str) -> Option<u32> {
-        self.topic(topic).ok().map(|t| t.partition_count())
+        match &self.group_placement {
+            Some(placement) => placement.partition_count(topic),
+            None => self.topic(topic).ok().map(|t| t.partition_count()),
+        }
+    }
+
+    /// Checks the group's name and, in a cluster, that this broker coordinates it.
+    fn check_group(&self, group: &str) -> Result<(), BrokerError> {
+        check_group_name(group)?;
+        match &self.group_placement {
+            Some(placement) => placement.check_coordinator(group).map_err(|coordinator| {
+                GroupError::NotCoordinator {
+                    group: group.to_string(),
+                    coordinator,
+                }
+                .into()
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Checks that a commit names an existing partition and, where this broker holds the
+    /// partition, that the offset is not past its log end.
+    fn check_commit(&self, commit: &OffsetCommit) -> Result<(), BrokerError> {
+        match self.topic(&commit.topic) {
+            Ok(topic) => {
+                let end = topic.partition(commit.partition)?.end_offset();
+                if commit.offset > end {
+                    return Err(invalid(format!(
+                        "offset {} of {}/{} is past the log end offset {end}",
+                        commit.offset, commit.topic, commit.partition
+                    )));
+                }
+                Ok(())
+            }
+            // A coordinator without a replica of the topic checks the partition exists.
+            Err(BrokerError::TopicNotFound(_)) => {
+                let partitions = self
+                    .partition_count(&commit.topic)
+                    .ok_or_else(|| BrokerError::TopicNotFound(commit.topic.clone()))?;
+                if commit.partition >= partitions {
+                    return Err(BrokerError::PartitionNotFound {
+                        topic: commit.topic.clone(),
+                        partition: commit.partition,
+                        partitions,
+                    });
+                }
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Joins a group and waits until it is stable; returns the member's id, generation and
@@ -264,7 +333,7 @@ impl Broker {
         rebalance_timeout_ms: Option<u32>,
         assignor: Assignor,
     ) -> Result<JoinOutcome, BrokerError> {
-        check_group_name(group)?;
+        self.check_group(group)?;
         if topics.is_empty() || topics.len() > MAX_SUBSCRIBED_TOPICS {
             return Err(invalid(format!(
                 "a member must subscribe to between 1 and {MAX_SUBSCRIBED_TOPICS} topics, got {}",
@@ -278,7 +347,9 @@ impl Broker {
             .collect();
         for topic in &topics {
             names::validate_name("topic", topic).map_err(BrokerError::InvalidArgument)?;
-            self.topic(topic)?;
+            if self.partition_count(topic).is_none() {
+                return Err(BrokerError::TopicNotFound(topic.clone()));
+            }
         }
         let client_id = client_id
             .filter(|c| !c.is_empty())
@@ -313,7 +384,7 @@ impl Broker {
 
     /// Keeps a member's session alive; returns whether it must join again (a rebalance is on).
     pub async fn heartbeat(&self, group: &str, member: &MemberRef) -> Result<bool, BrokerError> {
-        check_group_name(group)?;
+        self.check_group(group)?;
         self.groups
             .heartbeat(group, &member.member_id, member.generation)
             .await
@@ -321,7 +392,7 @@ impl Broker {
 
     /// Removes a member at once; the others rebalance.
     pub async fn leave_group(&self, group: &str, member_id: &str) -> Result<(), BrokerError> {
-        check_group_name(group)?;
+        self.check_group(group)?;
         self.groups
             .leave(group, member_id, &|topic| self.partition_count(topic))
             .await
@@ -335,7 +406,7 @@ impl Broker {
         member: Option<MemberRef>,
         offsets: Vec<OffsetCommit>,
     ) -> Result<(), BrokerError> {
-        check_group_name(group)?;
+        self.check_group(group)?;
         if offsets.is_empty() || offsets.len() > MAX_OFFSETS_PER_COMMIT {
             return Err(invalid(format!(
                 "a commit must carry between 1 and {MAX_OFFSETS_PER_COMMIT} offsets, got {}",
@@ -343,14 +414,7 @@ impl Broker {
             )));
         }
         for commit in &offsets {
-            let partition = self.topic(&commit.topic)?.partition(commit.partition)?;
-            let end = partition.end_offset();
-            if commit.offset > end {
-                return Err(invalid(format!(
-                    "offset {} of {}/{} is past the log end offset {end}",
-                    commit.offset, commit.topic, commit.partition
-                )));
-            }
+            self.check_commit(commit)?;
         }
         self.groups
             .commit(
@@ -368,7 +432,7 @@ impl Broker {
         group: &str,
         topics: &[String],
     ) -> Result<Vec<(TopicPartition, CommittedOffset)>, BrokerError> {
-        check_group_name(group)?;
+        self.check_group(group)?;
         let Some((_, offsets)) = self.groups.membership(group).await else {
             return Err(GroupError::NotFound(group.to_string()).into());
         };
@@ -390,7 +454,7 @@ impl Broker {
     /// A group's members, and per partition of every topic it subscribes to or has committed
     /// offsets on: committed offset, log end offset, LAG and owner.
     pub async fn describe_group(&self, group: &str) -> Result<GroupDescription, BrokerError> {
-        check_group_name(group)?;
+        self.check_group(group)?;
         let Some((membership, offsets)) = self.groups.membership(group).await else {
             return Err(GroupError::NotFound(group.to_string()).into());
         };
@@ -405,6 +469,7 @@ impl Broker {
         }
         let mut partitions = Vec::new();
         for topic_name in topics {
+            // Log ends (and so LAG) are known for the partitions this broker holds.
             let ends: BTreeMap<u32, u64> = match self.topic(&topic_name) {
                 Ok(topic) => topic
                     .partitions()
@@ -414,6 +479,7 @@ impl Broker {
                 Err(_) => BTreeMap::new(),
             };
             let mut numbers: BTreeSet<u32> = ends.keys().copied().collect();
+            numbers.extend(0..self.partition_count(&topic_name).unwrap_or(0));
             numbers.extend(
                 offsets
                     .keys()
@@ -458,8 +524,15 @@ impl Broker {
         target: ResetTarget,
         execute: bool,
     ) -> Result<Vec<ResetPlan>, BrokerError> {
-        check_group_name(group)?;
-        let topic = self.topic(topic_name)?;
+        self.check_group(group)?;
+        let topic = match self.topic(topic_name) {
+            Err(BrokerError::TopicNotFound(_)) if self.partition_count(topic_name).is_some() => {
+                return Err(BrokerError::FailedPrecondition(format!(
+                    "group {group:?} is coordinated by a broker without a replica of topic {topic_name:?}, whose log a reset reads; in a cluster, reset offsets on topics with a replica on every broker"
+                )));
+            }
+            other => other?,
+        };
         let chosen: Vec<u32> = if partitions.is_empty() {
             (0..topic.partition_count()).collect()
         } else {
@@ -515,7 +588,7 @@ impl Broker {
 
     /// Deletes a group and its committed offsets; refused while it has members.
     pub async fn delete_group(&self, group: &str) -> Result<(), BrokerError> {
-        check_group_name(group)?;
+        self.check_group(group)?;
         self.groups.delete(group).await
     }
 
@@ -534,6 +607,12 @@ impl Broker {
                     .groups
                     .expire(&|topic| broker.partition_count(topic))
                     .await;
+                if let Some(placement) = &broker.group_placement {
+                    broker
+                        .groups
+                        .forget_unless(|group| placement.check_coordinator(group).is_ok())
+                        .await;
+                }
             }
         })
     }
