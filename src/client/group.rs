@@ -707,6 +707,12 @@ impl GroupMember {
             .await;
         match committed {
             Ok(()) => Ok(()),
+            // The coordinator does not know the group: it moved here, or restarted, since this
+            // member joined. For the member that is being fenced: join again.
+            Err(e) if e.code() == Some(tonic::Code::NotFound) => Err(tonic::Status::aborted(
+                format!("{e}: the coordinator no longer knows this member; join again"),
+            )
+            .into()),
             Err(e) => Err(self.coordinator.after_error(e).await),
         }
     }

@@ -288,12 +288,21 @@ impl Broker {
         }
     }
 
-    /// Checks that a commit names an existing partition and, where this broker holds the
-    /// partition, that the offset is not past its log end.
+    /// Checks that a commit names an existing partition and, where this broker leads the
+    /// partition (or is a single broker), that the offset is not past its log end.
     fn check_commit(&self, commit: &OffsetCommit) -> Result<(), BrokerError> {
         match self.topic(&commit.topic) {
             Ok(topic) => {
-                let end = topic.partition(commit.partition)?.end_offset();
+                let partition = topic.partition(commit.partition)?;
+                // A follower learns its leader's high watermark a fetch later than the reader
+                // that commits does: only a leader (or a single broker) can check the end.
+                if matches!(
+                    partition.role(),
+                    crate::broker::replica::ReplicaRole::Follower { .. }
+                ) {
+                    return Ok(());
+                }
+                let end = partition.end_offset();
                 if commit.offset > end {
                     return Err(invalid(format!(
                         "offset {} of {}/{} is past the log end offset {end}",

@@ -1,0 +1,241 @@
+//! Consumer groups in a three-broker cluster: a coordinator per group, committed offsets that
+//! survive the coordinator's death, and members that follow the group to its new coordinator.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use common::cluster::{FORM_TIMEOUT, REPLICATION_FLAGS, TestCluster, others};
+use common::{RunningCommand, wait_until};
+use serde_json::Value;
+
+const TOPIC: &str = "events";
+const PARTITIONS: u32 = 3;
+const RECORDS_PER_PARTITION: u32 = 10;
+
+/// Forms the cluster, creates `events` (3 partitions, 3 replicas, every ISR full) and writes
+/// `p<partition>-<n>` records to each partition. Returns every value written.
+fn cluster_with_events() -> (TestCluster, Vec<String>) {
+    let cluster = TestCluster::start(&REPLICATION_FLAGS);
+    cluster.wait_for_status(1, "three live brokers", |s| s["brokers_alive"] == 3);
+    let created = wait_until(FORM_TIMEOUT, || {
+        cluster.brokers[0]
+            .cmd()
+            .args(["topic", "create", TOPIC, "-p", "3"])
+            .args(["--replication-factor", "3", "--if-not-exists"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    assert!(created, "topic {TOPIC} was not created");
+    let settled = wait_until(FORM_TIMEOUT, || {
+        let Ok(output) = cluster.brokers[0]
+            .cmd()
+            .args(["cluster", "partitions", "-o", "json"])
+            .output()
+        else {
+            return false;
+        };
+        let json: Value = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+        let ready = json["partitions"].as_array().map_or(0, |ps| {
+            ps.iter()
+                .filter(|p| p["topic"] == TOPIC && p["leader"].is_u64())
+                .filter(|p| p["isr"].as_array().is_some_and(|isr| isr.len() == 3))
+                .count()
+        });
+        ready == PARTITIONS as usize
+    });
+    assert!(
+        settled,
+        "{TOPIC} never had three led, fully in-sync partitions"
+    );
+    let mut written = Vec::new();
+    for partition in 0..PARTITIONS {
+        let values: Vec<String> = (0..RECORDS_PER_PARTITION)
+            .map(|n| format!("p{partition}-{n}"))
+            .collect();
+        cluster.brokers[0]
+            .cmd()
+            .args(["produce", "-t", TOPIC, "-p", &partition.to_string()])
+            .write_stdin(values.join("\n") + "\n")
+            .assert()
+            .success();
+        written.extend(values);
+    }
+    (cluster, written)
+}
+
+/// `group describe GROUP -o json` as broker `id` answers it (routed to the coordinator).
+fn describe_from(cluster: &TestCluster, id: u64, group: &str) -> Option<Value> {
+    let output = cluster.brokers[id as usize - 1]
+        .cmd()
+        .args(["group", "describe", group, "-o", "json"])
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    serde_json::from_slice(&output.stdout).ok()
+}
+
+/// The sum of a group's committed offsets on `events`.
+fn committed_total(described: &Value) -> u64 {
+    described["partitions"].as_array().map_or(0, |ps| {
+        ps.iter()
+            .filter(|p| p["topic"] == TOPIC)
+            .filter_map(|p| p["committed_offset"].as_u64())
+            .sum()
+    })
+}
+
+/// Reads up to `max` records as a member of `group` through broker `id`; the values printed.
+fn consume_in_group(cluster: &TestCluster, id: u64, group: &str, max: u32) -> Vec<String> {
+    let output = cluster.brokers[id as usize - 1]
+        .cmd()
+        // --follow: a broker that follows a partition learns how far it may serve a moment after
+        // the leader; following, the member waits for that instead of stopping at the end.
+        .args(["consume", "-t", TOPIC, "--group", group, "--follow"])
+        .args(["--max", &max.to_string(), "--format", "%v\n"])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("consume");
+    assert!(
+        output.status.success(),
+        "consume --group {group} through broker {id} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// A group name whose coordinator slot prefers another broker than `broker`: slots are spread
+/// over brokers 1, 2, 3 by slot number, and groups hash to slots as Kafka's partitioner does.
+fn group_not_coordinated_by(broker: u64) -> String {
+    (0..)
+        .map(|n| format!("live-{n}"))
+        .find(|name| {
+            let slot = flashq::broker::partitioner::partition_for_key(name.as_bytes(), 16);
+            u64::from(slot % 3) + 1 != broker
+        })
+        .unwrap()
+}
+
+#[test]
+fn committed_offsets_outlive_the_group_coordinator() {
+    let (mut cluster, written) = cluster_with_events();
+    let half = PARTITIONS * RECORDS_PER_PARTITION / 2;
+    let first = consume_in_group(&cluster, 1, "readers", half);
+    assert_eq!(first.len(), half as usize, "{first:?}");
+
+    // Every broker routes `group describe` to the one coordinator, which has the commit.
+    let described = describe_from(&cluster, 2, "readers").expect("describe readers");
+    let coordinator = described["coordinator"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no coordinator in {described}"));
+    assert_eq!(committed_total(&described), u64::from(half), "{described}");
+    for id in 1..=3 {
+        let seen = describe_from(&cluster, id, "readers").expect("describe");
+        assert_eq!(seen["coordinator"], coordinator, "from broker {id}: {seen}");
+    }
+
+    // The coordinator dies: another broker takes the group over, with its offsets.
+    cluster.broker(coordinator).kill();
+    let survivor = others(coordinator)[0];
+    let mut last = None;
+    let moved = wait_until(FORM_TIMEOUT, || {
+        last = describe_from(&cluster, survivor, "readers");
+        last.as_ref()
+            .is_some_and(|d| d["coordinator"].as_u64().is_some_and(|c| c != coordinator))
+    });
+    assert!(
+        moved,
+        "the group never moved off broker {coordinator}: {last:?}"
+    );
+    let described = last.unwrap();
+    assert_eq!(committed_total(&described), u64::from(half), "{described}");
+
+    // The group goes on from its committed offsets: the rest, nothing twice.
+    let rest = consume_in_group(&cluster, survivor, "readers", half);
+    let read: Vec<String> = first.iter().chain(&rest).cloned().collect();
+    let distinct: BTreeSet<&String> = read.iter().collect();
+    assert_eq!(distinct.len(), read.len(), "read twice: {read:?}");
+    assert_eq!(
+        distinct,
+        written.iter().collect::<BTreeSet<_>>(),
+        "not every record was read once"
+    );
+
+    // The old coordinator returns, takes its groups back, and serves the same offsets.
+    cluster.broker(coordinator).start_again();
+    let mut last = None;
+    let back = wait_until(FORM_TIMEOUT, || {
+        last = describe_from(&cluster, survivor, "readers");
+        last.as_ref().is_some_and(|d| {
+            d["coordinator"] == coordinator && committed_total(d) == u64::from(2 * half)
+        })
+    });
+    assert!(
+        back,
+        "broker {coordinator} did not take the group back: {last:?}"
+    );
+}
+
+#[test]
+fn a_following_member_moves_with_its_group_to_the_new_coordinator() {
+    let (mut cluster, written) = cluster_with_events();
+    // A member that stays up, reading through broker 1, in a group another broker coordinates
+    // (killing broker 1 would test the loss of the member's own broker, not a coordinator move).
+    let group = group_not_coordinated_by(1);
+    let member = RunningCommand::start(
+        &cluster.brokers[0].address,
+        &[
+            "consume", "-t", TOPIC, "--group", &group, "--follow", "--format", "%v\n",
+        ],
+    );
+    let all_read = |member: &RunningCommand, values: &[String]| {
+        let lines = member.stdout_lines();
+        values.iter().all(|v| lines.contains(v))
+    };
+    assert!(
+        wait_until(FORM_TIMEOUT, || all_read(&member, &written)),
+        "the member did not read the first records: {:?}",
+        member.stderr_lines()
+    );
+    let described = describe_from(&cluster, 1, &group).expect("describe the group");
+    let coordinator = described["coordinator"].as_u64().expect("coordinator");
+    assert_ne!(coordinator, 1, "{described}");
+    assert_eq!(described["members"].as_array().map(Vec::len), Some(1));
+
+    // Kill the coordinator; the member finds the new one, joins it and reads what comes next.
+    cluster.broker(coordinator).kill();
+    let survivor = 1;
+    let mut last = None;
+    let rejoined = wait_until(FORM_TIMEOUT, || {
+        last = describe_from(&cluster, survivor, &group);
+        last.as_ref().is_some_and(|d| {
+            d["coordinator"].as_u64().is_some_and(|c| c != coordinator)
+                && d["members"].as_array().map(Vec::len) == Some(1)
+                && d["state"] == "Stable"
+        })
+    });
+    assert!(
+        rejoined,
+        "the member never joined the new coordinator: {last:?}; member stderr: {:?}",
+        member.stderr_lines()
+    );
+    let later: Vec<String> = (0..5).map(|n| format!("later-{n}")).collect();
+    cluster.brokers[survivor as usize - 1]
+        .cmd()
+        .args(["produce", "-t", TOPIC, "-p", "0"])
+        .write_stdin(later.join("\n") + "\n")
+        .assert()
+        .success();
+    assert!(
+        wait_until(FORM_TIMEOUT, || all_read(&member, &later)),
+        "the member stopped reading after the move: {:?}; stderr: {:?}",
+        member.stdout_lines(),
+        member.stderr_lines()
+    );
+}
