@@ -38,6 +38,17 @@ fn status_shows_three_live_brokers_then_a_death_and_a_rejoin() {
     let epoch = broker_in(&after, controller)["registration_epoch"]
         .as_u64()
         .unwrap();
+    // Its group coordinator slots moved to the living.
+    let slots_of = |status: &Value, id: u64| {
+        status["group_coordinators"].as_array().map_or(0, |slots| {
+            slots.iter().filter(|c| c["broker"] == id).count()
+        })
+    };
+    assert_eq!(slots_of(&after, controller), 0, "{after}");
+    assert_eq!(
+        slots_of(&after, 1) + slots_of(&after, 2) + slots_of(&after, 3),
+        16
+    );
 
     // It restarts on its data dir, registers again (a new registration epoch) and is live.
     cluster.broker(controller).start_again();
@@ -48,6 +59,7 @@ fn status_shows_three_live_brokers_then_a_death_and_a_rejoin() {
         broker_in(&rejoined, controller)["registration_epoch"],
         epoch + 1
     );
+    assert!(slots_of(&rejoined, controller) > 0, "{rejoined}");
     // And it answers with the same view, from its restored metadata log.
     cluster.wait_for_status(controller, "the rejoined broker's own view", |s| {
         s["brokers_alive"] == 3

@@ -5,6 +5,7 @@ use std::time::Duration;
 use clap::Subcommand;
 use serde::Serialize;
 
+use crate::client::cluster::CoordinatorSlotInfo;
 use crate::client::{BrokerInfo, ClusterMetadata, PartitionPlacement};
 
 use super::Context;
@@ -38,6 +39,8 @@ struct StatusJson<'a> {
     partitions: usize,
     under_replicated_partitions: usize,
     offline_partitions: usize,
+    /// Group coordinator slots: groups hash to slots, each coordinated by one broker.
+    group_coordinators: &'a [CoordinatorSlotInfo],
 }
 
 pub async fn run(cmd: ClusterCommand, ctx: &Context) -> anyhow::Result<()> {
@@ -53,7 +56,7 @@ pub async fn run(cmd: ClusterCommand, ctx: &Context) -> anyhow::Result<()> {
                 println!("single broker: not in a cluster");
                 return Ok(());
             }
-            println!("{}", brokers_table(&metadata.brokers));
+            println!("{}", brokers_table(&metadata));
             Ok(())
         }
         ClusterCommand::Partitions { under_replicated } => {
@@ -124,6 +127,7 @@ fn print_status(metadata: &ClusterMetadata, ctx: &Context) -> anyhow::Result<()>
             partitions: metadata.partitions.len(),
             under_replicated_partitions: under_replicated,
             offline_partitions: offline,
+            group_coordinators: &metadata.group_coordinators,
         });
     }
     if !metadata.clustered {
@@ -141,20 +145,26 @@ fn print_status(metadata: &ClusterMetadata, ctx: &Context) -> anyhow::Result<()>
         metadata.brokers.len(),
         metadata.partitions.len(),
     );
-    println!("{}", brokers_table(&metadata.brokers));
+    println!("{}", brokers_table(metadata));
     Ok(())
 }
 
-fn brokers_table(brokers: &[BrokerInfo]) -> comfy_table::Table {
+fn brokers_table(metadata: &ClusterMetadata) -> comfy_table::Table {
     let mut t = table(&[
         "ID",
         "ROLE",
         "ALIVE",
         "LAST HEARTBEAT",
+        "GROUP SLOTS",
         "ADDRESS",
         "CLUSTER ADDRESS",
     ]);
-    for b in brokers {
+    for b in &metadata.brokers {
+        let slots = metadata
+            .group_coordinators
+            .iter()
+            .filter(|c| c.broker == Some(b.id))
+            .count();
         t.add_row(vec![
             b.id.to_string(),
             b.role.clone(),
@@ -165,6 +175,7 @@ fn brokers_table(brokers: &[BrokerInfo]) -> comfy_table::Table {
                     b.last_heartbeat_age_ms / 100 * 100
                 ))
             ),
+            format!("{slots}/{}", metadata.group_coordinators.len()),
             b.address.clone(),
             b.cluster_address.clone(),
         ]);

@@ -48,6 +48,15 @@ impl PartitionPlacement {
     }
 }
 
+/// One group coordinator slot: the groups that hash to it are coordinated by `broker`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CoordinatorSlotInfo {
+    pub slot: u32,
+    /// `None` while no broker is live.
+    pub broker: Option<u64>,
+    pub epoch: u64,
+}
+
 /// The cluster as one broker sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ClusterMetadata {
@@ -61,6 +70,7 @@ pub struct ClusterMetadata {
     pub applied_index: u64,
     pub brokers: Vec<BrokerInfo>,
     pub partitions: Vec<PartitionPlacement>,
+    pub group_coordinators: Vec<CoordinatorSlotInfo>,
 }
 
 impl ClusterMetadata {
@@ -112,6 +122,15 @@ impl From<pb::MetadataResponse> for ClusterMetadata {
                         replicas: p.replicas,
                         isr: p.isr,
                     })
+                })
+                .collect(),
+            group_coordinators: m
+                .group_coordinators
+                .into_iter()
+                .map(|c| CoordinatorSlotInfo {
+                    slot: c.slot,
+                    broker: c.broker,
+                    epoch: c.epoch,
                 })
                 .collect(),
         }
