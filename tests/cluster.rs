@@ -288,3 +288,77 @@ fn produce_goes_to_the_leader_and_retries_through_a_failover() {
         );
     }
 }
+
+/// `topic describe NAME -o json` from broker `id`.
+fn describe_topic_on(cluster: &TestCluster, id: u64, name: &str) -> Option<Value> {
+    let output = cluster.brokers[id as usize - 1]
+        .cmd()
+        .args(["topic", "describe", name, "-o", "json"])
+        .output()
+        .ok()?;
+    output
+        .status
+        .success()
+        .then(|| serde_json::from_slice(&output.stdout).ok())
+        .flatten()
+}
+
+#[test]
+fn topics_are_auto_created_configured_and_grown_through_the_controller() {
+    let cluster = TestCluster::start(&REPLICATION_FLAGS);
+    cluster.wait_for_status(1, "three live brokers", |s| s["brokers_alive"] == 3);
+
+    // A produce to a topic nobody created creates it cluster-wide (three replicas by default).
+    assert_eq!(cluster.produce_to(2, "auto", "first"), Some(0));
+    for id in 1..=3 {
+        let described = describe_topic_on(&cluster, id, "auto");
+        assert_eq!(
+            described.as_ref().map(|d| d["partitions"].clone()),
+            Some(1.into()),
+            "from broker {id}: {described:?}"
+        );
+    }
+
+    // Settings and partition count change through the controller, on every replica.
+    cluster.brokers[2]
+        .cmd()
+        .args(["topic", "config", "auto", "--retention", "1h", "-p", "3"])
+        .assert()
+        .success();
+    for id in 1..=3 {
+        let mut last = None;
+        let applied = wait_until(FORM_TIMEOUT, || {
+            last = describe_topic_on(&cluster, id, "auto");
+            last.as_ref().is_some_and(|d| {
+                d["retention_ms"] == 3_600_000
+                    && d["partitions"] == 3
+                    && d["partition_details"].as_array().map(Vec::len) == Some(3)
+            })
+        });
+        assert!(applied, "broker {id} did not apply the change: {last:?}");
+    }
+    // The new partitions have leaders and take writes.
+    let led = wait_until(FORM_TIMEOUT, || {
+        cluster.brokers[0]
+            .cmd()
+            .args(["produce", "-t", "auto", "-p", "2", "--value", "grown"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    assert!(led, "partition 2 of the grown topic never took a write");
+    // Shrinking is refused, as on a single broker.
+    cluster.brokers[0]
+        .cmd()
+        .args(["topic", "config", "auto", "-p", "2"])
+        .assert()
+        .failure();
+    // Every broker lists every topic of the cluster.
+    let listed = stdout_of(
+        cluster.brokers[0]
+            .cmd()
+            .args(["topic", "list", "-o", "json"])
+            .assert()
+            .success(),
+    );
+    assert!(listed.contains("\"auto\""), "{listed}");
+}

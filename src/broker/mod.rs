@@ -193,6 +193,21 @@ pub struct Broker {
     groups: group::GroupCoordinator,
     /// In a cluster: which groups this broker coordinates, and every topic's partition count.
     group_placement: Option<Arc<dyn group::GroupPlacement>>,
+    /// In a cluster: where a produce to a topic this broker does not hold goes (set once the
+    /// cluster's replica manager exists, which holds the broker: hence weak).
+    cluster_topics: std::sync::OnceLock<std::sync::Weak<dyn ClusterTopics>>,
+}
+
+/// What a broker in a cluster asks the cluster about a topic it holds no copy of (implemented
+/// by `crate::cluster`, which `broker` never imports).
+pub trait ClusterTopics: Send + Sync {
+    /// Makes sure topic `name` exists in the cluster, creating it with the defaults when
+    /// auto-creation is on, and that this broker holds a replica of it; a broker without one
+    /// answers [`BrokerError::NotLeader`], so clients go to a broker that has it.
+    fn ensure_for_produce<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> futures::future::BoxFuture<'a, Result<(), BrokerError>>;
 }
 
 /// Milliseconds since the Unix epoch by the broker's clock.
@@ -236,7 +251,14 @@ impl Broker {
             admin_lock: tokio::sync::Mutex::new(()),
             groups: group::GroupCoordinator::new(offsets),
             group_placement: None,
+            cluster_topics: std::sync::OnceLock::new(),
         })
+    }
+
+    /// In a cluster: asks `topics` about topics this broker does not hold when they are produced
+    /// to. Set once; later calls are ignored.
+    pub fn set_cluster_topics(&self, topics: std::sync::Weak<dyn ClusterTopics>) {
+        let _ = self.cluster_topics.set(topics);
     }
 
     /// The broker as a member of a cluster, coordinating the groups `placement` gives it.
@@ -313,10 +335,19 @@ impl Broker {
         Ok(topic)
     }
 
-    /// The topic to produce to, created with defaults when auto-creation is on.
+    /// The topic to produce to, created with defaults when auto-creation is on (in a cluster,
+    /// through the controller).
     pub(crate) async fn topic_for_produce(&self, name: &str) -> Result<Arc<Topic>, BrokerError> {
         match self.topic(name) {
             Ok(topic) => Ok(topic),
+            Err(BrokerError::TopicNotFound(_)) if self.cluster_topics.get().is_some() => {
+                let cluster = self.cluster_topics.get().and_then(std::sync::Weak::upgrade);
+                let Some(cluster) = cluster else {
+                    return Err(BrokerError::ShuttingDown);
+                };
+                cluster.ensure_for_produce(name).await?;
+                self.topic(name)
+            }
             Err(BrokerError::TopicNotFound(_)) if self.config.auto_create_topics => {
                 match self
                     .create_topic(name, None, TopicConfigUpdate::default())

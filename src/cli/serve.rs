@@ -386,8 +386,8 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
         }
     };
     let config = BrokerConfig {
-        // In a cluster topics are created through the controller (`topic create`), never by a
-        // produce to one broker.
+        // In a cluster a produce creates a topic through the controller (ReplicaManager), never
+        // on one broker alone.
         auto_create_topics: !args.no_auto_create_topics && args.node_id.is_none(),
         default_partitions: args.default_partitions.max(1),
         limits,
@@ -471,6 +471,7 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
                     min_insync_replicas: args.min_insync_replicas.max(1),
                     replica_lag_max_ms: args.replica_lag_max_ms.max(1),
                     default_replication_factor: args.default_replication_factor.max(1),
+                    auto_create_topics: !args.no_auto_create_topics,
                 },
             )
             .await?;

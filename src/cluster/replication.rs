@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use crate::broker::replica::{EpochStart, LeaderState, ReplicaRole};
-use crate::broker::{Broker, BrokerError, TopicConfigUpdate, now_ms};
+use crate::broker::{Broker, BrokerError, ClusterTopics, TopicConfigUpdate, now_ms};
 use crate::storage::durable::write_atomically;
 use crate::storage::{Header, LogConfig, Record, StoredRecord};
 use crate::wire::v1 as pb;
@@ -42,6 +42,8 @@ pub struct ReplicationConfig {
     pub replica_lag_max_ms: u64,
     /// Replicas of topics created without a replication factor (capped at the live brokers).
     pub default_replication_factor: u32,
+    /// Create a topic (with the broker's defaults) on the first produce to it.
+    pub auto_create_topics: bool,
 }
 
 impl Default for ReplicationConfig {
@@ -50,6 +52,7 @@ impl Default for ReplicationConfig {
             min_insync_replicas: 2,
             replica_lag_max_ms: 5_000,
             default_replication_factor: 3,
+            auto_create_topics: true,
         }
     }
 }
@@ -109,6 +112,8 @@ impl ReplicaManager {
             saved_epochs: Mutex::new(saved),
             task: Mutex::new(None),
         });
+        let weak: std::sync::Weak<dyn ClusterTopics> = Arc::downgrade(&manager) as _;
+        manager.broker.set_cluster_topics(weak);
         let task = tokio::spawn(run(Arc::downgrade(&manager)));
         *manager.task.lock().unwrap_or_else(|e| e.into_inner()) = Some(task);
         Ok(manager)
@@ -175,6 +180,66 @@ impl ReplicaManager {
             // The reconcile loop creates the local topic right after the change; give it a turn.
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// Every topic of the cluster, by name.
+    pub fn topic_names(&self) -> Vec<String> {
+        self.node
+            .view()
+            .with(|s| s.topics.keys().cloned().collect())
+    }
+
+    /// A topic as the metadata applied here knows it.
+    pub fn topic_record(&self, name: &str) -> Option<TopicRecord> {
+        self.node.view().with(|s| s.topics.get(name).cloned())
+    }
+
+    /// Changes a topic's settings through the controller, then waits until this broker's copy
+    /// (if it holds one) has them.
+    pub async fn update_topic_config(
+        &self,
+        name: &str,
+        config: LogConfig,
+    ) -> Result<(), ClusterError> {
+        let command = MetaCommand::UpdateTopicConfig {
+            name: name.to_string(),
+            config,
+        };
+        self.propose_topic_change(command, name, |local| local.config() == config)
+            .await
+    }
+
+    /// Grows a topic to `total` partitions through the controller, then waits until this
+    /// broker's copy (if it holds one) has them.
+    pub async fn create_partitions(&self, name: &str, total: u32) -> Result<(), ClusterError> {
+        let command = MetaCommand::CreatePartitions {
+            name: name.to_string(),
+            total,
+        };
+        self.propose_topic_change(command, name, |local| local.partition_count() >= total)
+            .await
+    }
+
+    /// Proposes a change to topic `name` and waits (up to a few seconds) until this broker's
+    /// copy shows it (`done`), when it holds one.
+    async fn propose_topic_change(
+        &self,
+        command: MetaCommand,
+        name: &str,
+        done: impl Fn(&crate::broker::Topic) -> bool,
+    ) -> Result<(), ClusterError> {
+        let timeout = Duration::from_millis(super::node::PROPOSE_TIMEOUT_MS);
+        if let MetaResponse::Rejected(reason) = self.node.propose(command, timeout).await? {
+            return Err(ClusterError::Rejected(reason));
+        }
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while let Ok(local) = self.broker.topic(name) {
+            if done(&local) || tokio::time::Instant::now() >= deadline {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Ok(())
     }
 
     /// Deletes a topic through the controller; every replica deletes its copy when it applies
@@ -314,22 +379,27 @@ impl ReplicaManager {
     async fn ensure_local_topic(&self, topic: &TopicRecord) -> Result<(), BrokerError> {
         let wanted = topic.partitions.len() as u32;
         match self.broker.topic(&topic.name) {
-            Ok(local) if local.partition_count() >= wanted => Ok(()),
-            Ok(_) => self
-                .broker
-                .create_partitions(&topic.name, wanted)
-                .await
-                .map(|_| ()),
+            Ok(local) if local.partition_count() >= wanted => {
+                if local.config() != topic.config {
+                    self.broker
+                        .update_topic_config(&topic.name, replacing(topic.config))
+                        .await?;
+                }
+                Ok(())
+            }
+            Ok(local) => {
+                let before = local.partition_count();
+                self.broker.create_partitions(&topic.name, wanted).await?;
+                // As for a new topic: nothing is written until the metadata says who leads.
+                for partition in local.partitions().iter().skip(before as usize) {
+                    partition.become_follower(None, 0);
+                }
+                Ok(())
+            }
             Err(BrokerError::TopicNotFound(_)) => {
-                let config = TopicConfigUpdate {
-                    retention_ms: Some(topic.config.retention_ms.unwrap_or(0)),
-                    retention_bytes: Some(topic.config.retention_bytes.unwrap_or(0)),
-                    segment_bytes: Some(topic.config.segment_bytes),
-                    segment_ms: Some(topic.config.segment_ms),
-                };
                 let created = self
                     .broker
-                    .create_topic(&topic.name, Some(wanted), config)
+                    .create_topic(&topic.name, Some(wanted), replacing(topic.config))
                     .await?;
                 // Nothing is written until the metadata says who leads.
                 for partition in created.partitions() {
@@ -578,5 +648,62 @@ fn record_from_wire(record: pb::StoredRecord) -> StoredRecord {
                 })
                 .collect(),
         },
+    }
+}
+
+/// An update that sets every setting to `config`'s.
+fn replacing(config: LogConfig) -> TopicConfigUpdate {
+    TopicConfigUpdate {
+        retention_ms: Some(config.retention_ms.unwrap_or(0)),
+        retention_bytes: Some(config.retention_bytes.unwrap_or(0)),
+        segment_bytes: Some(config.segment_bytes),
+        segment_ms: Some(config.segment_ms),
+    }
+}
+
+impl ClusterTopics for ReplicaManager {
+    fn ensure_for_produce<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> futures::future::BoxFuture<'a, Result<(), BrokerError>> {
+        Box::pin(async move {
+            if self.topic_record(name).is_none() {
+                if !self.config.auto_create_topics {
+                    return Err(BrokerError::TopicNotFound(name.to_string()));
+                }
+                crate::broker::names::validate_name("topic", name)
+                    .map_err(BrokerError::InvalidArgument)?;
+                let defaults = self.broker.config();
+                let created = self
+                    .create_topic(
+                        name,
+                        defaults.default_partitions,
+                        None,
+                        defaults.default_log_config,
+                    )
+                    .await;
+                match created {
+                    Ok(()) => tracing::info!(topic = name, "created topic on first produce"),
+                    Err(ClusterError::Rejected(reason)) if reason.contains("already exists") => {}
+                    Err(ClusterError::Rejected(reason)) => {
+                        return Err(BrokerError::InvalidArgument(reason));
+                    }
+                    Err(e) => return Err(BrokerError::Unavailable(e.to_string())),
+                }
+            }
+            if self.broker.topic(name).is_ok() {
+                return Ok(());
+            }
+            // The topic lives on other brokers: send the client to partition 0's leader, and it
+            // refreshes its metadata from there.
+            let leader = self
+                .node
+                .view()
+                .with(|s| s.assignment(name, 0).and_then(|a| a.leader));
+            Err(BrokerError::NotLeader {
+                partition: 0,
+                leader,
+            })
+        })
     }
 }

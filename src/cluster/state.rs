@@ -108,6 +108,20 @@ pub struct ClusterState {
     pub groups: GroupsState,
 }
 
+/// A new partition's replicas: `replication_factor` live brokers from position `start` on, the
+/// first leading in epoch 0, every replica in sync (the partition is empty).
+fn place_partition(live: &[NodeId], start: usize, replication_factor: u32) -> PartitionAssignment {
+    let replicas: Vec<NodeId> = (0..replication_factor as usize)
+        .map(|i| live[(start + i) % live.len()])
+        .collect();
+    PartitionAssignment {
+        leader: replicas.first().copied(),
+        leader_epoch: 0,
+        isr: replicas.clone(),
+        replicas,
+    }
+}
+
 /// A change to the metadata: the payload of a Raft log entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MetaCommand {
@@ -132,6 +146,12 @@ pub enum MetaCommand {
     },
     /// Deletes a topic.
     DeleteTopic { name: String },
+    /// Replaces a topic's settings (already validated by the proposer); every replica applies
+    /// them to its copy.
+    UpdateTopicConfig { name: String, config: LogConfig },
+    /// Grows a topic to `total` partitions, placing the new ones like a new topic's; a topic
+    /// never shrinks.
+    CreatePartitions { name: String, total: u32 },
     /// A partition leader changes its ISR (a follower fell behind or caught up); rejected
     /// unless `leader` still leads in `leader_epoch`.
     ChangeIsr {
@@ -242,6 +262,14 @@ impl ClusterState {
                 }
                 None => MetaResponse::Rejected(format!("topic {name:?} does not exist")),
             },
+            MetaCommand::UpdateTopicConfig { name, config } => match self.topics.get_mut(name) {
+                Some(topic) => {
+                    topic.config = *config;
+                    MetaResponse::Applied
+                }
+                None => MetaResponse::Rejected(format!("topic {name:?} does not exist")),
+            },
+            MetaCommand::CreatePartitions { name, total } => self.create_partitions(name, *total),
             MetaCommand::ChangeIsr {
                 topic,
                 partition,
@@ -384,17 +412,7 @@ impl ClusterState {
         // Spread leaders: each topic starts at the next broker, each partition one further on.
         let start = self.topics.len();
         let partitions = (0..partitions as usize)
-            .map(|p| {
-                let replicas: Vec<NodeId> = (0..replication_factor as usize)
-                    .map(|i| live[(start + p + i) % live.len()])
-                    .collect();
-                PartitionAssignment {
-                    leader: replicas.first().copied(),
-                    leader_epoch: 0,
-                    isr: replicas.clone(),
-                    replicas,
-                }
-            })
+            .map(|p| place_partition(&live, start + p, replication_factor))
             .collect();
         self.deleted_topics.remove(name);
         self.topics.insert(
@@ -406,6 +424,31 @@ impl ClusterState {
                 partitions,
             },
         );
+        MetaResponse::Applied
+    }
+
+    fn create_partitions(&mut self, name: &str, total: u32) -> MetaResponse {
+        let live = self.live_brokers();
+        let Some(topic) = self.topics.get_mut(name) else {
+            return MetaResponse::Rejected(format!("topic {name:?} does not exist"));
+        };
+        let current = topic.partitions.len() as u32;
+        if total <= current {
+            return MetaResponse::Rejected(format!(
+                "topic {name:?} has {current} partitions; a topic can only grow, so ask for more than {current}"
+            ));
+        }
+        if topic.replication_factor as usize > live.len() {
+            return MetaResponse::Rejected(format!(
+                "replication factor {} is more than the {} live brokers",
+                topic.replication_factor,
+                live.len()
+            ));
+        }
+        for p in current..total {
+            let placed = place_partition(&live, p as usize, topic.replication_factor);
+            topic.partitions.push(placed);
+        }
         MetaResponse::Applied
     }
 
@@ -684,5 +727,32 @@ mod tests {
         assert!(matches!(state.apply(&delete_h), MetaResponse::Rejected(_)));
         state.apply(&MetaCommand::DeleteTopic { name: "t".into() });
         assert!(state.groups.offsets.is_empty());
+    }
+
+    #[test]
+    fn a_topic_grows_with_placed_partitions_and_takes_new_settings() {
+        let mut state = three_brokers_one_topic();
+        let grow = |total| MetaCommand::CreatePartitions {
+            name: "t".into(),
+            total,
+        };
+        assert_eq!(state.apply(&grow(5)), MetaResponse::Applied);
+        let topic = &state.topics["t"];
+        assert_eq!(topic.partitions.len(), 5);
+        for p in &topic.partitions[3..] {
+            assert_eq!((p.replicas.len(), p.leader_epoch), (3, 0));
+            assert_eq!(p.isr, p.replicas);
+        }
+        assert!(matches!(state.apply(&grow(5)), MetaResponse::Rejected(_)));
+        let config = LogConfig {
+            retention_ms: Some(1_000),
+            ..LogConfig::default()
+        };
+        let update = MetaCommand::UpdateTopicConfig {
+            name: "t".into(),
+            config,
+        };
+        assert_eq!(state.apply(&update), MetaResponse::Applied);
+        assert_eq!(state.topics["t"].config, config);
     }
 }

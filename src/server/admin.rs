@@ -5,7 +5,7 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
 use crate::broker::acl::Right;
-use crate::broker::{self, Broker, TopicConfigUpdate};
+use crate::broker::{self, Broker, BrokerError, TopicConfigUpdate};
 use crate::cluster::ClusterError;
 use crate::cluster::replication::ReplicaManager;
 use crate::wire::v1 as pb;
@@ -59,16 +59,40 @@ pub fn describe(topic: broker::TopicDescription) -> pb::TopicDescription {
     }
 }
 
-impl AdminService {
-    /// Refuses changes a cluster cannot make yet: done on one broker they would leave its
-    /// replicas disagreeing.
-    fn single_broker_only(&self, what: &str) -> Result<(), Status> {
-        match self.replicas {
-            Some(_) => Err(Status::failed_precondition(format!(
-                "{what} is not supported in a cluster yet"
-            ))),
-            None => Ok(()),
+/// A topic change the metadata refused: the request did not fit the topic (INVALID_ARGUMENT),
+/// or the topic is gone (NOT_FOUND).
+fn cluster_change_error(error: ClusterError) -> Status {
+    match error {
+        ClusterError::Rejected(reason) if reason.contains("does not exist") => {
+            Status::not_found(reason)
         }
+        ClusterError::Rejected(reason) => Status::invalid_argument(reason),
+        other => other.into(),
+    }
+}
+
+impl AdminService {
+    /// A topic as this broker describes it: its own copy when it holds one, else the metadata's
+    /// partition count and settings without per-partition details.
+    fn describe_in_cluster(
+        &self,
+        replicas: &ReplicaManager,
+        name: &str,
+    ) -> Result<Response<pb::TopicDescription>, Status> {
+        if let Ok(topic) = self.broker.topic(name) {
+            return Ok(Response::new(describe(topic.describe())));
+        }
+        let record = replicas
+            .topic_record(name)
+            .ok_or_else(|| BrokerError::TopicNotFound(name.to_string()))?;
+        Ok(Response::new(pb::TopicDescription {
+            partitions: record.partitions.len() as u32,
+            ..describe(broker::TopicDescription {
+                name: record.name,
+                config: record.config,
+                partitions: Vec::new(),
+            })
+        }))
     }
 
     async fn create_in_cluster(
@@ -104,19 +128,7 @@ impl AdminService {
             Err(ClusterError::Rejected(reason)) => return Err(Status::invalid_argument(reason)),
             Err(e) => return Err(e.into()),
         }
-        // A broker that holds no replica of the topic describes it without partition details.
-        let description = match self.broker.topic(&request.name) {
-            Ok(topic) => describe(topic.describe()),
-            Err(_) => pb::TopicDescription {
-                partitions,
-                ..describe(broker::TopicDescription {
-                    name: request.name,
-                    config,
-                    partitions: Vec::new(),
-                })
-            },
-        };
-        Ok(Response::new(description))
+        self.describe_in_cluster(replicas, &request.name)
     }
 }
 
@@ -148,13 +160,23 @@ impl Admin for AdminService {
     ) -> Result<Response<pb::ListTopicsResponse>, Status> {
         // A principal sees the topics it holds some right on.
         let principal = auth::principal(&request);
-        let topics = self
-            .broker
-            .topics()
-            .iter()
-            .map(|t| describe(t.describe()))
-            .filter(|t| auth::may_see(principal.as_ref(), &t.name))
-            .collect();
+        let topics = match &self.replicas {
+            // Every topic of the cluster, whether or not this broker holds a replica of it.
+            Some(replicas) => replicas
+                .topic_names()
+                .iter()
+                .filter_map(|name| self.describe_in_cluster(replicas, name).ok())
+                .map(Response::into_inner)
+                .filter(|t| auth::may_see(principal.as_ref(), &t.name))
+                .collect(),
+            None => self
+                .broker
+                .topics()
+                .iter()
+                .map(|t| describe(t.describe()))
+                .filter(|t| auth::may_see(principal.as_ref(), &t.name))
+                .collect(),
+        };
         Ok(Response::new(pb::ListTopicsResponse { topics }))
     }
 
@@ -169,8 +191,12 @@ impl Admin for AdminService {
                 "no right on topic {name:?}"
             )));
         }
-        let topic = self.broker.topic(&name)?;
-        Ok(Response::new(describe(topic.describe())))
+        match &self.replicas {
+            Some(replicas) => self.describe_in_cluster(replicas, &name),
+            None => Ok(Response::new(describe(
+                self.broker.topic(&name)?.describe(),
+            ))),
+        }
     }
 
     async fn delete_topic(
@@ -195,13 +221,25 @@ impl Admin for AdminService {
         request: Request<pb::UpdateTopicConfigRequest>,
     ) -> Result<Response<pb::TopicDescription>, Status> {
         authorize(&request, Right::Admin, &request.get_ref().name)?;
-        self.single_broker_only("changing a topic's settings")?;
         let request = request.into_inner();
-        let topic = self
-            .broker
-            .update_topic_config(&request.name, config_update(request.config))
-            .await?;
-        Ok(Response::new(describe(topic)))
+        let Some(replicas) = &self.replicas else {
+            let topic = self
+                .broker
+                .update_topic_config(&request.name, config_update(request.config))
+                .await?;
+            return Ok(Response::new(describe(topic)));
+        };
+        // In a cluster the change goes through the controller, from the metadata's settings, so
+        // every replica ends with the same ones.
+        let current = replicas
+            .topic_record(&request.name)
+            .ok_or_else(|| BrokerError::TopicNotFound(request.name.clone()))?;
+        let config = config_update(request.config).apply_to(current.config)?;
+        replicas
+            .update_topic_config(&request.name, config)
+            .await
+            .map_err(cluster_change_error)?;
+        self.describe_in_cluster(replicas, &request.name)
     }
 
     async fn create_partitions(
@@ -209,12 +247,28 @@ impl Admin for AdminService {
         request: Request<pb::CreatePartitionsRequest>,
     ) -> Result<Response<pb::TopicDescription>, Status> {
         authorize(&request, Right::Admin, &request.get_ref().name)?;
-        self.single_broker_only("adding partitions")?;
         let request = request.into_inner();
-        let topic = self
-            .broker
+        let Some(replicas) = &self.replicas else {
+            let topic = self
+                .broker
+                .create_partitions(&request.name, request.total_partitions)
+                .await?;
+            return Ok(Response::new(describe(topic)));
+        };
+        if request.total_partitions > broker::MAX_PARTITIONS_PER_TOPIC {
+            return Err(Status::invalid_argument(format!(
+                "partitions must be at most {}, got {}",
+                broker::MAX_PARTITIONS_PER_TOPIC,
+                request.total_partitions
+            )));
+        }
+        if replicas.topic_record(&request.name).is_none() {
+            return Err(BrokerError::TopicNotFound(request.name).into());
+        }
+        replicas
             .create_partitions(&request.name, request.total_partitions)
-            .await?;
-        Ok(Response::new(describe(topic)))
+            .await
+            .map_err(cluster_change_error)?;
+        self.describe_in_cluster(replicas, &request.name)
     }
 }

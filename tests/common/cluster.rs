@@ -178,9 +178,14 @@ impl TestCluster {
 
     /// Produces one record with acks=all to broker `id`; its exit code.
     pub fn produce(&self, id: u64, value: &str) -> Option<i32> {
+        self.produce_to(id, "t", value)
+    }
+
+    /// Produces one record to `topic` through broker `id`; its exit code.
+    pub fn produce_to(&self, id: u64, topic: &str, value: &str) -> Option<i32> {
         self.brokers[id as usize - 1]
             .cmd()
-            .args(["produce", "-t", "t", "--value", value])
+            .args(["produce", "-t", topic, "--value", value])
             .output()
             .ok()
             .and_then(|o| o.status.code())
