@@ -14,6 +14,7 @@ use tokio::sync::watch;
 use crate::storage::batch::{CheckedBatch, StoredBatch};
 use crate::storage::{AppendOutcome, PartitionLog, Record, StoredRecord};
 
+use super::produce::Acks;
 use super::replica::{self, EpochStart, FollowerProgress, LeaderState, ReplicaId, ReplicaRole};
 use super::{BrokerError, now_ms};
 
@@ -87,7 +88,8 @@ impl Partition {
         &self,
         records: Vec<Record>,
     ) -> Result<(AppendOutcome, Option<AckWait>), BrokerError> {
-        self.append_payload_unacked(Payload::Records(records)).await
+        self.append_payload_unacked(Payload::Records(records), Acks::All)
+            .await
     }
 
     /// Appends batches producers encoded (already checked) in one write, and answers once
@@ -96,24 +98,28 @@ impl Partition {
         &self,
         batches: Vec<CheckedBatch>,
     ) -> Result<AppendOutcome, BrokerError> {
-        let (outcome, wait) = self.append_batches_unacked(batches).await?;
+        let (outcome, wait) = self.append_batches_unacked(batches, Acks::All).await?;
         if let Some(wait) = wait {
             self.wait_acked(wait).await?;
         }
         Ok(outcome)
     }
 
-    /// [`Partition::append_batches`] without waiting for the in-sync replicas.
+    /// [`Partition::append_batches`] without waiting for the in-sync replicas; with
+    /// [`Acks::Leader`] there is nothing to wait for.
     pub async fn append_batches_unacked(
         &self,
         batches: Vec<CheckedBatch>,
+        acks: Acks,
     ) -> Result<(AppendOutcome, Option<AckWait>), BrokerError> {
-        self.append_payload_unacked(Payload::Batches(batches)).await
+        self.append_payload_unacked(Payload::Batches(batches), acks)
+            .await
     }
 
     async fn append_payload_unacked(
         &self,
         payload: Payload,
+        acks: Acks,
     ) -> Result<(AppendOutcome, Option<AckWait>), BrokerError> {
         let ack_timeout = match &*self.role_mut() {
             ReplicaRole::Standalone => None,
@@ -124,7 +130,8 @@ impl Partition {
                 });
             }
             ReplicaRole::Leader(state) => {
-                if state.isr.len() < state.min_insync {
+                // Like Kafka's min.insync.replicas, the floor holds for acks=all only.
+                if acks == Acks::All && state.isr.len() < state.min_insync {
                     return Err(BrokerError::Unavailable(format!(
                         "partition {} has {} in-sync replicas ({:?}), fewer than the {} acks=all needs",
                         self.id,
@@ -158,15 +165,13 @@ impl Partition {
             }
             Some(timeout) => {
                 self.update_high_watermark();
-                Ok((
-                    outcome,
-                    Some(AckWait {
-                        base_offset: outcome.base_offset,
-                        end: acked_end,
-                        deadline: tokio::time::Instant::now() + timeout,
-                        timeout,
-                    }),
-                ))
+                let wait = (acks == Acks::All).then(|| AckWait {
+                    base_offset: outcome.base_offset,
+                    end: acked_end,
+                    deadline: tokio::time::Instant::now() + timeout,
+                    timeout,
+                });
+                Ok((outcome, wait))
             }
         }
     }

@@ -36,6 +36,8 @@ pub enum ProducePayload {
 /// One request, routed, checked and encoded, not yet stored.
 pub struct RoutedRequest {
     topic: Arc<Topic>,
+    /// When the producer hears Ok.
+    acks: Acks,
     /// The batches to append with their partitions, in request order.
     batches: Vec<(u32, CheckedBatch)>,
     /// For a request of records, per record in request order: its batch and offset delta.
@@ -44,7 +46,26 @@ pub struct RoutedRequest {
     payload_bytes: usize,
 }
 
+/// When a produce is acknowledged, in a cluster (a single broker acknowledges once the batch is
+/// written by its fsync policy, either way).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Acks {
+    /// Once the batch is on every in-sync replica, and only while at least
+    /// `--min-insync-replicas` are in sync (Kafka's `acks=all`).
+    #[default]
+    All,
+    /// Once the leader has written it (Kafka's `acks=1`): faster, and lost if the leader dies
+    /// before its followers copy it. Readers still see it only once it is on the ISR.
+    Leader,
+}
+
 impl RoutedRequest {
+    /// The request, acknowledged as `acks` says.
+    pub fn with_acks(mut self, acks: Acks) -> RoutedRequest {
+        self.acks = acks;
+        self
+    }
+
     /// The name of the topic the records go to.
     pub fn topic_name(&self) -> String {
         self.topic.name()
@@ -190,6 +211,7 @@ impl Broker {
         }
         Ok(RoutedRequest {
             topic,
+            acks: Acks::default(),
             batches,
             record_slots: Some(record_slots),
             record_count,
@@ -209,6 +231,7 @@ impl Broker {
         }
         Ok(RoutedRequest {
             topic,
+            acks: Acks::default(),
             record_count: checked.iter().map(|(_, b)| b.record_count() as usize).sum(),
             payload_bytes: checked.iter().map(|(_, b)| b.payload_bytes()).sum(),
             batches: checked,
@@ -225,6 +248,7 @@ impl Broker {
         let bytes: usize = requests.iter().map(|r| r.payload_bytes).sum();
         let records: usize = requests.iter().map(|r| r.record_count).sum();
         first.same_topic(next)
+            && first.acks == next.acks
             && bytes + next.payload_bytes
                 <= self.config.limits.max_batch_bytes.min(MAX_COALESCED_BYTES)
             && records + next.record_count <= MAX_RECORDS_PER_BATCH
@@ -249,7 +273,7 @@ impl Broker {
         &self,
         requests: Vec<RoutedRequest>,
     ) -> Result<(Vec<Produced>, PendingAcks), BrokerError> {
-        let Some(topic) = requests.first().map(|r| r.topic.clone()) else {
+        let Some((topic, acks)) = requests.first().map(|r| (r.topic.clone(), r.acks)) else {
             return Ok((Vec::new(), PendingAcks::default()));
         };
         let mut merged: BTreeMap<u32, MergedBatches> = BTreeMap::new();
@@ -272,7 +296,7 @@ impl Broker {
                 let counts: Vec<u64> = batches.iter().map(CheckedBatch::record_count).collect();
                 let log = topic.partition(partition)?;
                 let (outcome, wait) =
-                    log.append_batches_unacked(batches)
+                    log.append_batches_unacked(batches, acks)
                         .await
                         .map_err(|e| match e {
                             BrokerError::Storage(source) => BrokerError::PartitionWrite {

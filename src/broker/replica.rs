@@ -240,8 +240,10 @@ pub fn truncate_epochs(epochs: &mut Vec<EpochStart>, offset: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::broker::produce::Acks;
     use crate::broker::{BrokerConfig, TopicConfigUpdate};
     use crate::storage::Record;
+    use crate::storage::batch::CheckedBatch;
     use crate::storage::memory::MemoryStorage;
     use std::sync::Arc;
 
@@ -354,6 +356,38 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[tokio::test]
+    async fn acks_leader_answers_at_once_but_readers_wait_for_the_isr() {
+        let broker = broker_with_topic().await;
+        let partition = broker.topic("t").unwrap().partition(0).unwrap();
+        // Three replicas, two in sync, and acks=all needs three.
+        partition.become_leader(LeaderState {
+            me: 1,
+            epoch: 0,
+            isr: vec![1, 2],
+            replicas: vec![1, 2, 3],
+            min_insync: 3,
+            ack_timeout_ms: 5_000,
+            since_ms: 0,
+            followers: HashMap::new(),
+        });
+        let batch = || vec![CheckedBatch::encode(&records(&["x"]))];
+        assert!(matches!(
+            partition.append_batches_unacked(batch(), Acks::All).await,
+            Err(BrokerError::Unavailable(_))
+        ));
+        let (outcome, wait) = partition
+            .append_batches_unacked(batch(), Acks::Leader)
+            .await
+            .unwrap();
+        assert_eq!((outcome.base_offset, wait.is_none()), (0, true));
+        // Stored on the leader, not yet visible: the in-sync follower has not copied it.
+        assert_eq!(partition.log_end_offset(), 1);
+        assert_eq!(partition.end_offset(), 0);
+        broker.replica_fetch(fetch(1, Some(0), 0)).await.unwrap();
+        assert_eq!(partition.end_offset(), 1);
     }
 
     #[tokio::test]

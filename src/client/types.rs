@@ -220,6 +220,7 @@ pub fn produce_request(topic: &str, records: Vec<ProducerRecord>) -> pb::Produce
             topic: topic.to_string(),
             records: records.into_iter().map(Into::into).collect(),
             batches: Vec::new(),
+            acks: pb::Acks::All.into(),
         };
     };
     let now_ms = std::time::SystemTime::now()
@@ -241,6 +242,7 @@ pub fn produce_request(topic: &str, records: Vec<ProducerRecord>) -> pb::Produce
             partition,
             batch: Bytes::from(batch::encode(0, &records)),
         }],
+        acks: pb::Acks::All.into(),
     }
 }
 

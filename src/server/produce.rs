@@ -9,7 +9,7 @@ use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::broker::acl::{Principal, Right};
-use crate::broker::produce::{PendingAcks, ProducePayload, Produced, RoutedRequest};
+use crate::broker::produce::{Acks, PendingAcks, ProducePayload, Produced, RoutedRequest};
 use crate::broker::{self, Broker, ProduceRecord};
 use crate::storage::{Header, Record};
 use crate::wire::v1 as pb;
@@ -52,6 +52,14 @@ fn payload_from_wire(request: pb::ProduceRequest) -> Result<ProducePayload, Stat
     }
 }
 
+/// The request's acks; an unknown value is taken as the safest, `acks=all`.
+fn acks_from_wire(acks: i32) -> Acks {
+    match pb::Acks::try_from(acks) {
+        Ok(pb::Acks::Leader) => Acks::Leader,
+        _ => Acks::All,
+    }
+}
+
 fn records_from_wire(records: Vec<pb::Record>) -> Vec<ProduceRecord> {
     let now_ms = broker::now_ms();
     records
@@ -81,7 +89,11 @@ async fn produce(
     request: pb::ProduceRequest,
 ) -> Result<pb::ProduceResponse, Status> {
     let topic = request.topic.clone();
-    let routed = broker.route(&topic, payload_from_wire(request)?).await?;
+    let acks = acks_from_wire(request.acks);
+    let routed = broker
+        .route(&topic, payload_from_wire(request)?)
+        .await?
+        .with_acks(acks);
     let (count, bytes, by_batch) = (
         routed.record_count(),
         routed.payload_bytes(),
@@ -256,7 +268,11 @@ async fn route(
 ) -> Result<RoutedRequest, Status> {
     auth::check(principal, Right::Produce, &request.topic)?;
     let topic = request.topic.clone();
-    Ok(broker.route(&topic, payload_from_wire(request)?).await?)
+    let acks = acks_from_wire(request.acks);
+    Ok(broker
+        .route(&topic, payload_from_wire(request)?)
+        .await?
+        .with_acks(acks))
 }
 
 type ResponseStream = Pin<Box<dyn Stream<Item = Result<pb::ProduceResponse, Status>> + Send>>;
