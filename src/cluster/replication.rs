@@ -59,6 +59,9 @@ impl Default for ReplicationConfig {
 
 type PartitionKey = (String, u32);
 
+/// How long a topic change waits for this broker's own copy to show it.
+const TOPIC_CHANGE_WAIT_MS: u64 = 5_000;
+
 /// Moves this broker's partitions into the roles the metadata assigns.
 pub struct ReplicaManager {
     node: Arc<ClusterNode>,
@@ -123,6 +126,18 @@ impl ReplicaManager {
         &self.config
     }
 
+    /// Every topic of the cluster, by name.
+    pub fn topic_names(&self) -> Vec<String> {
+        self.node
+            .view()
+            .with(|s| s.topics.keys().cloned().collect())
+    }
+
+    /// A topic as the metadata applied here knows it.
+    pub fn topic_record(&self, name: &str) -> Option<TopicRecord> {
+        self.node.view().with(|s| s.topics.get(name).cloned())
+    }
+
     /// Creates a topic through the controller, then waits until this broker holds it (when it
     /// is one of its replicas).
     pub async fn create_topic(
@@ -144,54 +159,20 @@ impl ReplicaManager {
             replication_factor,
             config,
         };
-        let response = self
-            .node
-            .propose(
-                command,
-                Duration::from_millis(super::node::PROPOSE_TIMEOUT_MS),
-            )
-            .await?;
-        if let MetaResponse::Rejected(reason) = response {
-            return Err(ClusterError::Rejected(reason));
-        }
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-        let mut version = self.node.view().subscribe();
-        loop {
+        let me = self.node.id();
+        self.propose_topic_change(command, || {
             let hosted = self
                 .broker
                 .topic(name)
                 .is_ok_and(|t| t.partition_count() >= partitions);
             let replica_here = self.node.view().with(|s| {
-                s.topics.get(name).map(|t| {
-                    t.partitions
-                        .iter()
-                        .any(|p| p.replicas.contains(&self.node.id()))
-                })
+                s.topics
+                    .get(name)
+                    .map(|t| t.partitions.iter().any(|p| p.replicas.contains(&me)))
             });
-            if hosted || replica_here == Some(false) {
-                return Ok(());
-            }
-            if tokio::time::timeout_at(deadline, version.changed())
-                .await
-                .is_err()
-            {
-                return Ok(());
-            }
-            // The reconcile loop creates the local topic right after the change; give it a turn.
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    /// Every topic of the cluster, by name.
-    pub fn topic_names(&self) -> Vec<String> {
-        self.node
-            .view()
-            .with(|s| s.topics.keys().cloned().collect())
-    }
-
-    /// A topic as the metadata applied here knows it.
-    pub fn topic_record(&self, name: &str) -> Option<TopicRecord> {
-        self.node.view().with(|s| s.topics.get(name).cloned())
+            hosted || replica_here == Some(false)
+        })
+        .await
     }
 
     /// Changes a topic's settings through the controller, then waits until this broker's copy
@@ -205,8 +186,12 @@ impl ReplicaManager {
             name: name.to_string(),
             config,
         };
-        self.propose_topic_change(command, name, |local| local.config() == config)
-            .await
+        self.propose_topic_change(command, || {
+            self.broker
+                .topic(name)
+                .map_or(true, |t| t.config() == config)
+        })
+        .await
     }
 
     /// Grows a topic to `total` partitions through the controller, then waits until this
@@ -216,30 +201,12 @@ impl ReplicaManager {
             name: name.to_string(),
             total,
         };
-        self.propose_topic_change(command, name, |local| local.partition_count() >= total)
-            .await
-    }
-
-    /// Proposes a change to topic `name` and waits (up to a few seconds) until this broker's
-    /// copy shows it (`done`), when it holds one.
-    async fn propose_topic_change(
-        &self,
-        command: MetaCommand,
-        name: &str,
-        done: impl Fn(&crate::broker::Topic) -> bool,
-    ) -> Result<(), ClusterError> {
-        let timeout = Duration::from_millis(super::node::PROPOSE_TIMEOUT_MS);
-        if let MetaResponse::Rejected(reason) = self.node.propose(command, timeout).await? {
-            return Err(ClusterError::Rejected(reason));
-        }
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-        while let Ok(local) = self.broker.topic(name) {
-            if done(&local) || tokio::time::Instant::now() >= deadline {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        Ok(())
+        self.propose_topic_change(command, || {
+            self.broker
+                .topic(name)
+                .map_or(true, |t| t.partition_count() >= total)
+        })
+        .await
     }
 
     /// Deletes a topic through the controller; every replica deletes its copy when it applies
@@ -248,18 +215,24 @@ impl ReplicaManager {
         let command = MetaCommand::DeleteTopic {
             name: name.to_string(),
         };
-        let response = self
-            .node
-            .propose(
-                command,
-                Duration::from_millis(super::node::PROPOSE_TIMEOUT_MS),
-            )
-            .await?;
-        if let MetaResponse::Rejected(reason) = response {
+        self.propose_topic_change(command, || self.broker.topic(name).is_err())
+            .await
+    }
+
+    /// Proposes a topic change, then waits until `applied_here` says this broker's copy shows
+    /// it (the reconcile loop applies it right after the metadata changes), for at most
+    /// [`TOPIC_CHANGE_WAIT_MS`]: a slow local apply does not fail a change the cluster made.
+    async fn propose_topic_change(
+        &self,
+        command: MetaCommand,
+        applied_here: impl Fn() -> bool,
+    ) -> Result<(), ClusterError> {
+        let timeout = Duration::from_millis(super::node::PROPOSE_TIMEOUT_MS);
+        if let MetaResponse::Rejected(reason) = self.node.propose(command, timeout).await? {
             return Err(ClusterError::Rejected(reason));
         }
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-        while self.broker.topic(name).is_ok() && tokio::time::Instant::now() < deadline {
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(TOPIC_CHANGE_WAIT_MS);
+        while !applied_here() && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         Ok(())
