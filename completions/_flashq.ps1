@@ -76,6 +76,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashq' -ScriptBlock {
             [CompletionResult]::new('--default-replication-factor', '--default-replication-factor', [CompletionResultType]::ParameterName, 'In a cluster: replicas per partition of topics created without a count (at most the live brokers)')
             [CompletionResult]::new('--min-insync-replicas', '--min-insync-replicas', [CompletionResultType]::ParameterName, 'In a cluster: acks=all produces fail with UNAVAILABLE while fewer replicas than this are in sync (capped at the replication factor)')
             [CompletionResult]::new('--replica-lag-max-ms', '--replica-lag-max-ms', [CompletionResultType]::ParameterName, 'In a cluster: a follower not caught up for this long leaves the ISR; an acks=all produce waits at most twice this for the ISR')
+            [CompletionResult]::new('--cluster-secret-file', '--cluster-secret-file', [CompletionResultType]::ParameterName, 'In a cluster: a file holding the secret (16 to 1024 printable characters) every broker shows on the cluster listener; calls without it are refused [default: off, any caller]')
             [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format [default: text]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format [default: text]')

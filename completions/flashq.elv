@@ -72,6 +72,7 @@ set edit:completion:arg-completer[flashq] = {|@words|
             cand --default-replication-factor 'In a cluster: replicas per partition of topics created without a count (at most the live brokers)'
             cand --min-insync-replicas 'In a cluster: acks=all produces fail with UNAVAILABLE while fewer replicas than this are in sync (capped at the replication factor)'
             cand --replica-lag-max-ms 'In a cluster: a follower not caught up for this long leaves the ISR; an acks=all produce waits at most twice this for the ISR'
+            cand --cluster-secret-file 'In a cluster: a file holding the secret (16 to 1024 printable characters) every broker shows on the cluster listener; calls without it are refused [default: off, any caller]'
             cand --broker 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]'
             cand -o 'Output format [default: text]'
             cand --output 'Output format [default: text]'

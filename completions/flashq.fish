@@ -75,6 +75,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand serve" -l broker-session-t
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l default-replication-factor -d 'In a cluster: replicas per partition of topics created without a count (at most the live brokers)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l min-insync-replicas -d 'In a cluster: acks=all produces fail with UNAVAILABLE while fewer replicas than this are in sync (capped at the replication factor)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l replica-lag-max-ms -d 'In a cluster: a follower not caught up for this long leaves the ISR; an acks=all produce waits at most twice this for the ISR' -r
+complete -c flashq -n "__fish_flashq_using_subcommand serve" -l cluster-secret-file -d 'In a cluster: a file holding the secret (16 to 1024 printable characters) every broker shows on the cluster listener; calls without it are refused [default: off, any caller]' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'

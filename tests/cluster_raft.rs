@@ -25,6 +25,7 @@ impl Node {
         listener: TcpListener,
         peers: &BTreeMap<NodeId, String>,
         dir: Option<PathBuf>,
+        secret: Option<&str>,
     ) -> Node {
         let node = ClusterNode::start(ClusterConfig {
             node_id: id,
@@ -33,6 +34,7 @@ impl Node {
             heartbeat_interval_ms: 200,
             session_timeout_ms: 1_500,
             dir,
+            secret: secret.map(str::to_string),
         })
         .await
         .expect("start node");
@@ -96,10 +98,17 @@ fn create(name: &str) -> MetaCommand {
 }
 
 async fn start_three(dirs: [Option<PathBuf>; 3]) -> (Vec<Node>, BTreeMap<NodeId, String>) {
+    start_three_with_secret(dirs, None).await
+}
+
+async fn start_three_with_secret(
+    dirs: [Option<PathBuf>; 3],
+    secret: Option<&str>,
+) -> (Vec<Node>, BTreeMap<NodeId, String>) {
     let (listeners, peers) = listeners(3).await;
     let mut nodes = Vec::new();
     for ((id, listener), dir) in (1..).zip(listeners).zip(dirs) {
-        nodes.push(Node::start(id, listener, &peers, dir).await);
+        nodes.push(Node::start(id, listener, &peers, dir, secret).await);
     }
     for node in &nodes {
         node.node.spawn_membership();
@@ -213,7 +222,7 @@ async fn file_stores_bring_a_restarted_node_back_with_its_state() {
     assert!(dirs[2].as_ref().unwrap().join("raft.log").exists());
     let address = peers[&3].clone();
     let listener = TcpListener::bind(&address).await.unwrap();
-    let restarted = Node::start(3, listener, &peers, dirs[2].clone()).await;
+    let restarted = Node::start(3, listener, &peers, dirs[2].clone(), None).await;
     restarted.node.spawn_membership();
     // The log replays on start; the topic comes back once the entries are committed again.
     wait_for("the restarted node has the topic", || {
@@ -238,6 +247,54 @@ async fn file_stores_bring_a_restarted_node_back_with_its_state() {
     })
     .await;
     nodes.push(restarted);
+    for node in nodes {
+        node.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_cluster_secret_peers_form_a_quorum_and_strangers_are_refused() {
+    const SECRET: &str = "correct-horse-battery-staple";
+    let (nodes, peers) = start_three_with_secret([None, None, None], Some(SECRET)).await;
+    let refs: Vec<&Node> = nodes.iter().collect();
+    wait_for("a leader", || leader_of(&refs).is_some()).await;
+    all_registered(&refs).await;
+
+    // A caller without the secret, or with another, cannot propose (here: delete a topic).
+    let command = serde_json::to_vec(&MetaCommand::DeleteTopic { name: "t".into() }).unwrap();
+    for shown in [None, Some("Bearer wrong-secret-of-good-length")] {
+        let channel = tonic::transport::Endpoint::from_shared(format!("http://{}", peers[&1]))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        let mut request = tonic::Request::new(flashq::wire::v1::PeerPayload {
+            json: command.clone().into(),
+        });
+        if let Some(bearer) = shown {
+            request
+                .metadata_mut()
+                .insert("authorization", bearer.parse().unwrap());
+        }
+        let refused = flashq::wire::v1::cluster_peer_client::ClusterPeerClient::new(channel)
+            .propose(request)
+            .await
+            .expect_err("a stranger's proposal must be refused");
+        assert_eq!(refused.code(), tonic::Code::Unauthenticated, "{refused:?}");
+    }
+    // A too-short secret is refused before anything starts.
+    let (_listener, peers) = listeners(1).await;
+    let refused = ClusterNode::start(ClusterConfig {
+        node_id: 1,
+        client_address: "http://127.0.0.1:40001".into(),
+        peers,
+        heartbeat_interval_ms: 200,
+        session_timeout_ms: 1_500,
+        dir: None,
+        secret: Some("short".into()),
+    })
+    .await;
+    assert!(refused.is_err());
     for node in nodes {
         node.stop().await;
     }

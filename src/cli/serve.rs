@@ -113,6 +113,31 @@ pub struct ServeArgs {
     /// produce waits at most twice this for the ISR
     #[arg(long, default_value_t = 5_000, value_name = "MS")]
     pub replica_lag_max_ms: u64,
+    /// In a cluster: a file holding the secret (16 to 1024 printable characters) every broker
+    /// shows on the cluster listener; calls without it are refused [default: off, any caller]
+    #[arg(long, env = "FLASHQ_CLUSTER_SECRET_FILE", value_name = "PATH")]
+    pub cluster_secret_file: Option<PathBuf>,
+}
+
+/// Reads `--cluster-secret-file`: the secret is the file's content without surrounding
+/// whitespace, checked when the cluster starts.
+fn read_cluster_secret(path: &Path) -> Result<String, CliError> {
+    use std::io::Read;
+    let bad = |reason: String| {
+        CliError::new(
+            ExitCode::InvalidInput,
+            format!("--cluster-secret-file {}: {reason}", path.display()),
+        )
+    };
+    let file = std::fs::File::open(path).map_err(|e| bad(e.to_string()))?;
+    // Read at most a little past the longest secret: a huge file is refused, not loaded.
+    let mut text = String::new();
+    file.take(crate::cluster::network::MAX_CLUSTER_SECRET_BYTES as u64 * 2)
+        .read_to_string(&mut text)
+        .map_err(|e| bad(e.to_string()))?;
+    let secret = text.trim().to_string();
+    crate::cluster::network::PeerAuth::new(Some(&secret)).map_err(bad)?;
+    Ok(secret)
 }
 
 /// The voters named by `--peers`: node id to cluster address.
@@ -257,6 +282,10 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
         )),
         None => None,
     };
+    let cluster_secret = match &args.cluster_secret_file {
+        Some(path) => Some(read_cluster_secret(path)?),
+        None => None,
+    };
     let tls = load_tls(tls_identity, args.tls_client_ca.as_deref())?;
     if tls_identity.ca.is_some() {
         // A CA for the broker to trust clients by is --tls-client-ca; never let the client flag
@@ -343,6 +372,7 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
                     StorageKind::File => Some(data_dir.join("cluster")),
                     StorageKind::Memory => None,
                 },
+                secret: cluster_secret.clone(),
             };
             config
                 .validate()

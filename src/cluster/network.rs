@@ -16,7 +16,10 @@ use openraft::raft::{
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tonic::metadata::{Ascii, MetadataValue};
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
+use tonic::{Request, Status};
 
 use super::{MetaNode, MetaTypeConfig, NodeId};
 use crate::wire::v1::PeerPayload;
@@ -24,22 +27,109 @@ use crate::wire::v1::cluster_peer_client::ClusterPeerClient;
 
 /// How long connecting to a peer may take.
 pub const PEER_CONNECT_TIMEOUT_MS: u64 = 1_000;
+/// The shortest cluster secret accepted: long enough not to be guessed.
+pub const MIN_CLUSTER_SECRET_BYTES: usize = 16;
+/// The longest cluster secret accepted.
+pub const MAX_CLUSTER_SECRET_BYTES: usize = 1_024;
+
+/// The shared secret brokers show each other on the cluster listener (`serve
+/// --cluster-secret-file`): outgoing peer calls carry it as a bearer token and the listener
+/// refuses calls without it. Without a secret, the listener takes any caller (keep it on a
+/// private network then).
+#[derive(Clone, Default)]
+pub struct PeerAuth {
+    bearer: Option<MetadataValue<Ascii>>,
+}
+
+impl PeerAuth {
+    /// Checks the secret: printable ASCII without spaces, of a sane length.
+    pub fn new(secret: Option<&str>) -> Result<PeerAuth, String> {
+        let Some(secret) = secret else {
+            return Ok(PeerAuth::default());
+        };
+        if !(MIN_CLUSTER_SECRET_BYTES..=MAX_CLUSTER_SECRET_BYTES).contains(&secret.len()) {
+            return Err(format!(
+                "the cluster secret must be {MIN_CLUSTER_SECRET_BYTES} to {MAX_CLUSTER_SECRET_BYTES} bytes, got {}",
+                secret.len()
+            ));
+        }
+        if !secret.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err("the cluster secret must be printable ASCII without spaces".into());
+        }
+        let bearer = format!("Bearer {secret}")
+            .parse()
+            .map_err(|_| "the cluster secret is not a valid header value".to_string())?;
+        Ok(PeerAuth {
+            bearer: Some(bearer),
+        })
+    }
+
+    /// Whether an incoming peer call shows the secret (any call does, without one). The
+    /// comparison takes the same time wherever the first difference is.
+    pub fn admits<T>(&self, request: &Request<T>) -> bool {
+        let Some(expected) = &self.bearer else {
+            return true;
+        };
+        let Some(shown) = request.metadata().get("authorization") else {
+            return false;
+        };
+        let (expected, shown) = (expected.as_bytes(), shown.as_bytes());
+        expected.len() == shown.len()
+            && expected
+                .iter()
+                .zip(shown)
+                .fold(0u8, |diff, (a, b)| diff | (a ^ b))
+                == 0
+    }
+
+    /// The listener's check, as a tonic interceptor.
+    pub fn check(&self) -> impl tonic::service::Interceptor + Clone + use<> {
+        let auth = self.clone();
+        move |request: Request<()>| {
+            if auth.admits(&request) {
+                Ok(request)
+            } else {
+                Err(Status::unauthenticated(
+                    "this cluster listener requires the cluster secret (serve --cluster-secret-file)",
+                ))
+            }
+        }
+    }
+}
+
+impl tonic::service::Interceptor for PeerAuth {
+    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
+        if let Some(bearer) = &self.bearer {
+            request
+                .metadata_mut()
+                .insert("authorization", bearer.clone());
+        }
+        Ok(request)
+    }
+}
+
+/// A client of a peer's `ClusterPeer` service, showing the cluster secret.
+pub type PeerClient = ClusterPeerClient<InterceptedService<Channel, PeerAuth>>;
 
 /// A lazily connecting client for a peer's cluster address (`host:port` or a URL).
-pub fn peer_client(address: &str) -> Result<ClusterPeerClient<Channel>, String> {
+pub fn peer_client(address: &str, auth: &PeerAuth) -> Result<PeerClient, String> {
     let url = crate::client::normalize_address(address);
     let endpoint = Endpoint::from_shared(url)
         .map_err(|e| format!("bad peer address {address:?}: {e}"))?
         .connect_timeout(Duration::from_millis(PEER_CONNECT_TIMEOUT_MS))
         .tcp_nodelay(true);
-    Ok(ClusterPeerClient::new(endpoint.connect_lazy())
-        .max_decoding_message_size(super::MAX_PEER_MESSAGE_BYTES)
-        .max_encoding_message_size(super::MAX_PEER_MESSAGE_BYTES))
+    Ok(
+        ClusterPeerClient::with_interceptor(endpoint.connect_lazy(), auth.clone())
+            .max_decoding_message_size(super::MAX_PEER_MESSAGE_BYTES)
+            .max_encoding_message_size(super::MAX_PEER_MESSAGE_BYTES),
+    )
 }
 
 /// Makes one connection per peer.
 #[derive(Clone, Default)]
-pub struct PeerNetworkFactory;
+pub struct PeerNetworkFactory {
+    pub auth: PeerAuth,
+}
 
 impl RaftNetworkFactory<MetaTypeConfig> for PeerNetworkFactory {
     type Network = PeerConnection;
@@ -47,7 +137,7 @@ impl RaftNetworkFactory<MetaTypeConfig> for PeerNetworkFactory {
     async fn new_client(&mut self, target: NodeId, node: &MetaNode) -> PeerConnection {
         PeerConnection {
             target,
-            client: peer_client(&node.addr),
+            client: peer_client(&node.addr, &self.auth),
         }
     }
 }
@@ -55,7 +145,7 @@ impl RaftNetworkFactory<MetaTypeConfig> for PeerNetworkFactory {
 /// Raft's connection to one peer.
 pub struct PeerConnection {
     target: NodeId,
-    client: Result<ClusterPeerClient<Channel>, String>,
+    client: Result<PeerClient, String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -89,7 +179,7 @@ impl PeerConnection {
         Req: Serialize,
         Resp: DeserializeOwned,
         Err: DeserializeOwned,
-        F: FnOnce(ClusterPeerClient<Channel>, PeerPayload) -> Fut,
+        F: FnOnce(PeerClient, PeerPayload) -> Fut,
         Fut: std::future::Future<Output = Result<tonic::Response<PeerPayload>, tonic::Status>>,
     {
         let client = self

@@ -10,7 +10,7 @@ use openraft::error::{ClientWriteError, InitializeError, RaftError};
 use openraft::{Config, ServerState, SnapshotPolicy};
 
 use super::log_store::LogStore;
-use super::network::{PeerNetworkFactory, peer_client};
+use super::network::{PeerAuth, PeerNetworkFactory, peer_client};
 use super::state::{MetaCommand, MetaResponse, NodeId};
 use super::state_machine::{MetadataView, StateMachineStore};
 use super::{MetaNode, MetaRaft};
@@ -62,6 +62,8 @@ pub struct ClusterConfig {
     pub session_timeout_ms: u64,
     /// Where the Raft log, vote and snapshot are kept; `None` keeps them in memory.
     pub dir: Option<PathBuf>,
+    /// The secret peers show each other on the cluster listener; `None` admits any caller.
+    pub secret: Option<String>,
 }
 
 impl ClusterConfig {
@@ -85,6 +87,7 @@ impl ClusterConfig {
                 "two peers share one cluster address".into(),
             ));
         }
+        PeerAuth::new(self.secret.as_deref()).map_err(ClusterError::Config)?;
         if self.heartbeat_interval_ms == 0 || self.session_timeout_ms <= self.heartbeat_interval_ms
         {
             return Err(ClusterError::Config(
@@ -141,6 +144,8 @@ pub struct ClusterNode {
     config: ClusterConfig,
     raft: MetaRaft,
     view: MetadataView,
+    /// What this broker shows peers, and checks they show it.
+    auth: PeerAuth,
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     /// This process's registration epoch, once its registration is committed.
     registered: tokio::sync::watch::Sender<Option<u64>>,
@@ -161,6 +166,7 @@ impl ClusterNode {
             None => (LogStore::in_memory(), StateMachineStore::in_memory()),
         };
         let view = machine.view();
+        let auth = PeerAuth::new(config.secret.as_deref()).map_err(ClusterError::Config)?;
         let raft_config = Config {
             cluster_name: "flashq".into(),
             heartbeat_interval: RAFT_HEARTBEAT_MS,
@@ -175,7 +181,7 @@ impl ClusterNode {
         let raft = MetaRaft::new(
             config.node_id,
             Arc::new(raft_config),
-            PeerNetworkFactory,
+            PeerNetworkFactory { auth: auth.clone() },
             log,
             machine,
         )
@@ -201,6 +207,7 @@ impl ClusterNode {
             config,
             raft,
             view,
+            auth,
             tasks: Mutex::new(Vec::new()),
             registered: tokio::sync::watch::channel(None).0,
         }))
@@ -221,6 +228,11 @@ impl ClusterNode {
     /// The metadata as applied on this broker.
     pub fn view(&self) -> &MetadataView {
         &self.view
+    }
+
+    /// The cluster secret, to show peers and to check on the cluster listener.
+    pub fn peer_auth(&self) -> &PeerAuth {
+        &self.auth
     }
 
     /// This broker's Raft view.
@@ -353,7 +365,7 @@ impl ClusterNode {
             .peers
             .get(&controller)
             .ok_or(ClusterError::NotController(None))?;
-        let mut client = peer_client(address).map_err(ClusterError::Unavailable)?;
+        let mut client = peer_client(address, &self.auth).map_err(ClusterError::Unavailable)?;
         let json = serde_json::to_vec(command).map_err(|e| ClusterError::Storage(e.to_string()))?;
         match client.propose(PeerPayload { json: json.into() }).await {
             Ok(answer) => serde_json::from_slice(&answer.into_inner().json).map_err(|e| {

@@ -16,11 +16,9 @@ use crate::broker::{Broker, BrokerError, ClusterTopics, TopicConfigUpdate, now_m
 use crate::storage::durable::write_atomically;
 use crate::storage::{Header, LogConfig, Record, StoredRecord};
 use crate::wire::v1 as pb;
-use crate::wire::v1::cluster_peer_client::ClusterPeerClient;
-use tonic::transport::Channel;
 
 use super::ClusterError;
-use super::network::peer_client;
+use super::network::{PeerClient, peer_client};
 use super::node::ClusterNode;
 use super::state::{MetaCommand, MetaResponse, NodeId, TopicRecord};
 
@@ -511,7 +509,7 @@ async fn follow(manager: Weak<ReplicaManager>, key: PartitionKey, leader: NodeId
     let (topic, partition_id) = key;
     // One connection for the whole loop: a fetch per new connection would pay a TCP and
     // HTTP/2 handshake on every round trip.
-    let mut connection: Option<(String, ClusterPeerClient<Channel>)> = None;
+    let mut connection: Option<(String, PeerClient)> = None;
     loop {
         let Some(this) = manager.upgrade() else {
             return;
@@ -536,10 +534,11 @@ async fn follow(manager: Weak<ReplicaManager>, key: PartitionKey, leader: NodeId
             .node
             .view()
             .with(|s| s.brokers.get(&leader).map(|b| b.cluster_address.clone()));
+        let auth = this.node.peer_auth().clone();
         drop(this);
         let client = match (address, &connection) {
             (Some(address), Some((connected, client))) if *connected == address => client.clone(),
-            (Some(address), _) => match peer_client(&address) {
+            (Some(address), _) => match peer_client(&address, &auth) {
                 Ok(client) => {
                     connection = Some((address, client.clone()));
                     client

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::net::TcpListener;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::server::TcpIncoming;
 use tonic::{Request, Response, Status};
 
@@ -131,12 +132,12 @@ pub async fn serve_peers(
     // Builder::tcp_nodelay is ignored for a listener we bind ourselves: set it per connection,
     // or Nagle holds small replies (a follower's fetch answer) behind unacknowledged ones.
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    let check = node.peer_auth().check();
+    let peers = ClusterPeerServer::new(ClusterPeerService { node, broker })
+        .max_decoding_message_size(MAX_PEER_MESSAGE_BYTES)
+        .max_encoding_message_size(MAX_PEER_MESSAGE_BYTES);
     tonic::transport::Server::builder()
-        .add_service(
-            ClusterPeerServer::new(ClusterPeerService { node, broker })
-                .max_decoding_message_size(MAX_PEER_MESSAGE_BYTES)
-                .max_encoding_message_size(MAX_PEER_MESSAGE_BYTES),
-        )
+        .add_service(InterceptedService::new(peers, check))
         .serve_with_incoming_shutdown(incoming, shutdown)
         .await
 }
