@@ -291,16 +291,11 @@ fn produce_goes_to_the_leader_and_retries_through_a_failover() {
 
 /// `topic describe NAME -o json` from broker `id`.
 fn describe_topic_on(cluster: &TestCluster, id: u64, name: &str) -> Option<Value> {
-    let output = cluster.brokers[id as usize - 1]
-        .cmd()
-        .args(["topic", "describe", name, "-o", "json"])
-        .output()
-        .ok()?;
-    output
-        .status
-        .success()
-        .then(|| serde_json::from_slice(&output.stdout).ok())
-        .flatten()
+    common::json_of(
+        cluster.brokers[id as usize - 1]
+            .cmd()
+            .args(["topic", "describe", name, "-o", "json"]),
+    )
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use common::cluster::{FORM_TIMEOUT, REPLICATION_FLAGS, TestCluster, others};
-use common::{RunningCommand, wait_until};
+use common::{RunningCommand, json_of, wait_until};
 use serde_json::Value;
 
 const TOPIC: &str = "events";
@@ -67,15 +67,11 @@ fn cluster_with_events() -> (TestCluster, Vec<String>) {
 
 /// `group describe GROUP -o json` as broker `id` answers it (routed to the coordinator).
 fn describe_from(cluster: &TestCluster, id: u64, group: &str) -> Option<Value> {
-    let output = cluster.brokers[id as usize - 1]
-        .cmd()
-        .args(["group", "describe", group, "-o", "json"])
-        .output()
-        .ok()?;
-    if !output.status.success() {
-        return None;
-    }
-    serde_json::from_slice(&output.stdout).ok()
+    json_of(
+        cluster.brokers[id as usize - 1]
+            .cmd()
+            .args(["group", "describe", group, "-o", "json"]),
+    )
 }
 
 /// The sum of a group's committed offsets on `events`.

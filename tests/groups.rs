@@ -45,15 +45,11 @@ fn describe(broker: &TestBroker, group: &str) -> Value {
 
 /// describe, or None while the group does not exist or the call fails.
 fn try_describe(broker: &TestBroker, group: &str) -> Option<Value> {
-    let output = broker
-        .cmd()
-        .args(["group", "describe", group, "-o", "json"])
-        .output()
-        .ok()?;
-    if !output.status.success() {
-        return None;
-    }
-    serde_json::from_slice(&output.stdout).ok()
+    common::json_of(
+        broker
+            .cmd()
+            .args(["group", "describe", group, "-o", "json"]),
+    )
 }
 
 /// Per member id, the partitions it owns; only when the group is stable.

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{TestBroker, wait_until};
+use super::{TestBroker, json_of, wait_for_json, wait_until};
 
 /// How long a cluster may take to elect a controller and register every broker.
 pub const FORM_TIMEOUT: Duration = Duration::from_secs(20);
@@ -69,18 +69,13 @@ impl TestCluster {
         &mut self.brokers[id as usize - 1]
     }
 
-    /// `flashq cluster status -o json` from the first running broker other than `not`.
+    /// `flashq cluster status -o json` from broker `id`.
     pub fn status_from(&self, id: u64) -> Option<Value> {
-        let broker = &self.brokers[id as usize - 1];
-        let output = broker
-            .cmd()
-            .args(["cluster", "status", "-o", "json"])
-            .output()
-            .ok()?;
-        if !output.status.success() {
-            return None;
-        }
-        serde_json::from_slice(&output.stdout).ok()
+        json_of(
+            self.brokers[id as usize - 1]
+                .cmd()
+                .args(["cluster", "status", "-o", "json"]),
+        )
     }
 
     /// Polls broker `id`'s status until `condition` holds on it.
@@ -90,13 +85,8 @@ impl TestCluster {
         what: &str,
         condition: impl Fn(&Value) -> bool,
     ) -> Value {
-        let mut last = None;
-        let held = wait_until(FORM_TIMEOUT, || {
-            last = self.status_from(id);
-            last.as_ref().is_some_and(&condition)
-        });
-        assert!(held, "{what}: last status from broker {id}: {last:?}");
-        last.unwrap()
+        let what = format!("{what} (status from broker {id})");
+        wait_for_json(FORM_TIMEOUT, &what, || self.status_from(id), condition)
     }
 }
 
@@ -137,16 +127,8 @@ impl TestCluster {
         what: &str,
         condition: impl Fn(&Value) -> bool,
     ) -> Value {
-        let mut last = None;
-        let held = wait_until(FORM_TIMEOUT, || {
-            last = self.partition_from(id);
-            last.as_ref().is_some_and(&condition)
-        });
-        assert!(
-            held,
-            "{what}: last partition state from broker {id}: {last:?}"
-        );
-        last.unwrap()
+        let what = format!("{what} (partition state from broker {id})");
+        wait_for_json(FORM_TIMEOUT, &what, || self.partition_from(id), condition)
     }
 
     /// Forms the cluster and creates topic `t`: one partition, three replicas. Returns the

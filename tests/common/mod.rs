@@ -219,6 +219,32 @@ pub fn wait_until(timeout: Duration, mut condition: impl FnMut() -> bool) -> boo
     condition()
 }
 
+/// A command's stdout as JSON; `None` when it fails or prints something else.
+pub fn json_of(cmd: &mut assert_cmd::Command) -> Option<serde_json::Value> {
+    let output = cmd.output().ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    serde_json::from_slice(&output.stdout).ok()
+}
+
+/// Polls `read` until what it returns meets `condition` (within `timeout`); fails the test with
+/// `what` and the last answer otherwise.
+pub fn wait_for_json(
+    timeout: Duration,
+    what: &str,
+    mut read: impl FnMut() -> Option<serde_json::Value>,
+    condition: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let mut last = None;
+    let held = wait_until(timeout, || {
+        last = read();
+        last.as_ref().is_some_and(&condition)
+    });
+    assert!(held, "{what}: last answer: {last:?}");
+    last.unwrap()
+}
+
 /// stdout of a successful command as a string.
 pub fn stdout_of(assert: assert_cmd::assert::Assert) -> String {
     String::from_utf8(assert.get_output().stdout.clone()).expect("utf-8 stdout")
