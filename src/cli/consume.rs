@@ -5,9 +5,11 @@
 //! With `--group` the group decides which partitions are read and from where: see
 //! [`super::group_consumer`].
 
+use std::sync::Arc;
+
 use clap::Args;
 
-use crate::client::{Client, ConsumedRecord, Offset};
+use crate::client::{ClusterRouter, ConsumedRecord, LeaderReader, Offset};
 
 use super::group_consumer::{self, GroupArgs, Source};
 use super::record_format::{PrintArgs, write_or_closed};
@@ -53,17 +55,20 @@ pub async fn run(args: ConsumeArgs, ctx: &Context) -> anyhow::Result<()> {
     }
     let start = args.start.position(Offset::Earliest)?;
     let client = ctx.connect().await?;
-    let topic = client.describe_topic(&args.topic).await?;
+    // In a cluster each partition is read from its current leader, whose high watermark is the
+    // newest (a follower would serve the same records, a little later).
+    let router = Arc::new(ClusterRouter::new(client).await?);
+    let partition_count = router.partition_count(&args.topic).await?;
     let partitions: Vec<u32> = if args.partition.is_empty() {
-        (0..topic.partitions).collect()
+        (0..partition_count).collect()
     } else {
         for &p in &args.partition {
-            if p >= topic.partitions {
+            if p >= partition_count {
                 return Err(CliError::new(
                     ExitCode::NotFound,
                     format!(
-                        "topic {:?} has no partition {p} (it has {})",
-                        args.topic, topic.partitions
+                        "topic {:?} has no partition {p} (it has {partition_count})",
+                        args.topic
                     ),
                 )
                 .into());
@@ -76,18 +81,13 @@ pub async fn run(args: ConsumeArgs, ctx: &Context) -> anyhow::Result<()> {
         tokio::sync::mpsc::channel(PENDING_BATCHES * partitions.len().max(1));
     let mut readers = tokio::task::JoinSet::new();
     for partition in partitions {
-        // In a cluster each partition is read from its leader, whose high watermark is the
-        // newest (a follower would serve the same records, a little later).
-        let client = client
-            .for_leader_of(&args.topic, &[partition])
-            .await
-            .unwrap_or_else(|_| client.clone());
-        let topic = args.topic.clone();
-        let tx = batches_tx.clone();
-        let follow = args.follow;
-        readers.spawn(
-            async move { read_partition(client, topic, partition, start, follow, tx).await },
-        );
+        let reader = LeaderReader::new(router.clone(), &args.topic, partition);
+        readers.spawn(read_partition(
+            reader,
+            start,
+            args.follow,
+            batches_tx.clone(),
+        ));
     }
     drop(batches_tx);
 
@@ -113,21 +113,17 @@ pub async fn run(args: ConsumeArgs, ctx: &Context) -> anyhow::Result<()> {
 /// Reads one partition from `start` and sends its batches, in order, until the end offset seen
 /// at start (or forever when following).
 pub(super) async fn read_partition(
-    client: Client,
-    topic: String,
-    partition: u32,
+    mut reader: LeaderReader,
     start: Offset,
     follow: bool,
     batches: tokio::sync::mpsc::Sender<anyhow::Result<Vec<ConsumedRecord>>>,
 ) {
     let result: anyhow::Result<()> = async {
-        let bounds = client
-            .list_offset(&topic, partition, Offset::Earliest)
-            .await?;
+        let bounds = reader.list_offset(Offset::Earliest).await?;
         let mut next = match start {
             Offset::At(offset) => offset.clamp(bounds.start_offset, bounds.end_offset),
-            other => client
-                .list_offset(&topic, partition, other)
+            other => reader
+                .list_offset(other)
                 .await?
                 .resolved_offset
                 .unwrap_or(bounds.start_offset),
@@ -138,9 +134,7 @@ pub(super) async fn read_partition(
                 return Ok(());
             }
             let wait_ms = if follow { FOLLOW_WAIT_MS } else { 0 };
-            let batch = client
-                .fetch(&topic, partition, Offset::At(next), None, wait_ms)
-                .await?;
+            let batch = reader.fetch(next, None, wait_ms).await?;
             next = batch.next_offset;
             let mut records = batch.records;
             if !follow {

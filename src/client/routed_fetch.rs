@@ -1,0 +1,205 @@
+//! Reading one partition from its current leader, following leader changes.
+//!
+//! A follower serves reads too (below its own high watermark), so a read does not fail on a
+//! follower; it goes to the leader because the leader's high watermark is the newest. When the
+//! leader answers NOT_LEADER or its connection breaks, the reader refreshes the metadata and
+//! goes on from the same offset at the new leader, so nothing is skipped or read twice. A new
+//! leader's high watermark can briefly trail the offset a reader reached at the old one (it
+//! moves on as followers fetch): right after a leader change such an OUT_OF_RANGE answer is
+//! retried too.
+
+use std::sync::Arc;
+
+use super::routing::{ClusterRouter, LeaderRetry, MetadataView, must_reroute};
+use super::{Client, ClientError, FetchBatch, Offset, PartitionInfo, Result, Subscription};
+
+/// Reads one partition at its leader; see the module docs.
+pub struct LeaderReader {
+    router: Arc<ClusterRouter>,
+    topic: String,
+    partition: u32,
+    view: MetadataView,
+    retry: LeaderRetry,
+    /// The leader changed since the last answer: OUT_OF_RANGE may be its lagging high watermark.
+    rerouted: bool,
+}
+
+impl LeaderReader {
+    pub fn new(router: Arc<ClusterRouter>, topic: &str, partition: u32) -> LeaderReader {
+        LeaderReader {
+            view: router.view(),
+            router,
+            topic: topic.to_string(),
+            partition,
+            retry: LeaderRetry::new(),
+            rerouted: false,
+        }
+    }
+
+    pub fn partition(&self) -> u32 {
+        self.partition
+    }
+
+    /// Reads from `start`, waiting up to `max_wait_ms` at the end of the log.
+    pub async fn fetch(
+        &mut self,
+        start: u64,
+        max_records: Option<u32>,
+        max_wait_ms: u32,
+    ) -> Result<FetchBatch> {
+        let (topic, partition) = (self.topic.clone(), self.partition);
+        self.at_leader(|client| {
+            let topic = topic.clone();
+            async move {
+                client
+                    .fetch(
+                        &topic,
+                        partition,
+                        Offset::At(start),
+                        max_records,
+                        max_wait_ms,
+                    )
+                    .await
+            }
+        })
+        .await
+    }
+
+    /// Resolves a position to an offset at the leader; also returns the log's bounds.
+    pub async fn list_offset(&mut self, position: Offset) -> Result<PartitionInfo> {
+        let (topic, partition) = (self.topic.clone(), self.partition);
+        self.at_leader(|client| {
+            let topic = topic.clone();
+            async move { client.list_offset(&topic, partition, position).await }
+        })
+        .await
+    }
+
+    /// Opens a subscription to this partition from `start` at its leader.
+    pub async fn subscribe(&mut self, start: Offset) -> Result<Subscription> {
+        let (topic, partition) = (self.topic.clone(), self.partition);
+        self.at_leader(|client| {
+            let topic = topic.clone();
+            async move {
+                client
+                    .subscribe(&topic, vec![(partition, start)], start)
+                    .await
+            }
+        })
+        .await
+    }
+
+    /// Runs `request` at the partition's leader, retrying through leader changes.
+    async fn at_leader<T, F, Fut>(&mut self, mut request: F) -> Result<T>
+    where
+        F: FnMut(Client) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        if !self.router.clustered() {
+            return request(self.router.seed().clone()).await;
+        }
+        loop {
+            let answer = match self
+                .router
+                .leader_client(&self.view, &self.topic, self.partition)
+                .await
+            {
+                Ok(client) => {
+                    let answer = request(client.clone()).await;
+                    if answer
+                        .as_ref()
+                        .is_err_and(ClientError::is_connection_failure)
+                    {
+                        self.router.forget(client.address());
+                    }
+                    answer
+                }
+                Err(e) => Err(e),
+            };
+            match answer {
+                Ok(value) => {
+                    self.retry.succeeded();
+                    self.rerouted = false;
+                    return Ok(value);
+                }
+                Err(e) => {
+                    if !self.should_retry(&e).await {
+                        return Err(e);
+                    }
+                }
+            }
+        }
+    }
+
+    /// After `error`: whether to retry at the leader fresh metadata names.
+    async fn should_retry(&mut self, error: &ClientError) -> bool {
+        let lagging_new_leader = self.rerouted && error.code() == Some(tonic::Code::OutOfRange);
+        if !(must_reroute(error) || lagging_new_leader) {
+            return false;
+        }
+        self.reroute().await
+    }
+
+    /// Refreshes the metadata to find the leader again; false once the retry window has passed.
+    async fn reroute(&mut self) -> bool {
+        self.rerouted = true;
+        self.retry.should_retry(&self.router, &mut self.view).await
+    }
+}
+
+/// Streams one partition from its leader, opening the subscription again at the new leader,
+/// from the offset after the last record it delivered, when the stream breaks or ends. An open
+/// subscription stays where it was opened until then: a broker that stops leading keeps serving
+/// what it has replicated, below its own high watermark.
+pub struct LeaderSubscription {
+    reader: LeaderReader,
+    /// Where a new subscription starts: after the last delivered record, once there is one.
+    next: Offset,
+    current: Option<Subscription>,
+}
+
+impl LeaderSubscription {
+    pub fn new(reader: LeaderReader, start: Offset) -> LeaderSubscription {
+        LeaderSubscription {
+            reader,
+            next: start,
+            current: None,
+        }
+    }
+
+    /// The next batch of records, in order; an error once the leader cannot be found again.
+    pub async fn next(&mut self) -> Result<FetchBatch> {
+        loop {
+            let subscription = match &mut self.current {
+                Some(subscription) => subscription,
+                None => self.current.insert(self.reader.subscribe(self.next).await?),
+            };
+            match subscription.next().await {
+                Ok(Some(batch)) => {
+                    self.reader.retry.succeeded();
+                    self.reader.rerouted = false;
+                    if let Some(last) = batch.records.last() {
+                        self.next = Offset::At(last.offset + 1);
+                    }
+                    return Ok(batch);
+                }
+                // The broker ended the stream (shutting down): find the leader again.
+                Ok(None) => {
+                    self.current = None;
+                    if !self.reader.reroute().await {
+                        return Err(ClientError::Status(tonic::Status::unavailable(format!(
+                            "the broker ended the subscription to partition {} and no leader took it over",
+                            self.reader.partition
+                        ))));
+                    }
+                }
+                Err(e) => {
+                    self.current = None;
+                    if !self.reader.should_retry(&e).await {
+                        return Err(e);
+                    }
+                }
+            }
+        }
+    }
+}
