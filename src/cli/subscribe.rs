@@ -165,7 +165,8 @@ pub async fn run(args: SubscribeArgs, ctx: &Context) -> anyhow::Result<()> {
 }
 
 /// In a cluster: each partition streamed from its own leader, following leader changes, and
-/// printed as batches arrive (in order per partition).
+/// printed as batches arrive (in order per partition). A partition without a reachable leader
+/// for `--give-up-after` ends the command with the last error.
 async fn subscribe_at_leaders(
     router: Arc<ClusterRouter>,
     args: &SubscribeArgs,
@@ -182,7 +183,9 @@ async fn subscribe_at_leaders(
         tokio::sync::mpsc::channel(PENDING_BATCHES_PER_PARTITION * partitions.len().max(1));
     let mut readers = tokio::task::JoinSet::new();
     for partition in partitions {
-        let mut reader = LeaderReader::new(router.clone(), &args.topic, partition);
+        // Like the single-broker path: keep looking for a leader unless --give-up-after says.
+        let mut reader = LeaderReader::new(router.clone(), &args.topic, partition)
+            .retrying_within(args.give_up_after);
         // Resolved now, so a partition that does not exist fails at once and a new leader
         // resumes from an offset, not from "the end" as it sees it.
         let start = reader.list_offset(start).await?;

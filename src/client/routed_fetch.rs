@@ -36,8 +36,11 @@ impl LeaderReader {
         }
     }
 
-    pub fn partition(&self) -> u32 {
-        self.partition
+    /// Retries through leader changes for up to `window` after a failure (`None`: until a leader
+    /// answers) instead of [`ROUTED_RETRY_MS`](super::routing::ROUTED_RETRY_MS).
+    pub fn retrying_within(mut self, window: Option<std::time::Duration>) -> LeaderReader {
+        self.retry = LeaderRetry::within(window);
+        self
     }
 
     /// Reads from `start`, waiting up to `max_wait_ms` at the end of the log.

@@ -194,7 +194,10 @@ impl ClusterRouter {
             }
         }
         cache.fetched_at = Instant::now();
-        Err(last_error.unwrap_or_else(|| no_leader("", 0)))
+        Err(last_error.unwrap_or_else(|| ClientError::Unreachable {
+            address: "the cluster".to_string(),
+            reason: "no broker address known to ask for metadata".to_string(),
+        }))
     }
 
     /// The client for the leader of `partition` as `view` names it. A topic or partition the
@@ -270,25 +273,37 @@ pub fn partition_count(metadata: &ClusterMetadata, topic: &str) -> Option<u32> {
 /// Retries an operation on a partition's leader through leader changes: see
 /// [`ClusterRouter`]. One per partition being read or written.
 pub struct LeaderRetry {
+    /// How long after the first failure retrying goes on; `None`: for as long as it takes.
+    window: Option<Duration>,
     deadline: Option<Instant>,
 }
 
 impl LeaderRetry {
+    /// Retries for up to [`ROUTED_RETRY_MS`] after a failure.
     pub fn new() -> LeaderRetry {
-        LeaderRetry { deadline: None }
+        LeaderRetry::within(Some(Duration::from_millis(ROUTED_RETRY_MS)))
+    }
+
+    /// Retries for up to `window` after a failure; `None` retries until a leader answers.
+    pub fn within(window: Option<Duration>) -> LeaderRetry {
+        LeaderRetry {
+            window,
+            deadline: None,
+        }
     }
 
     /// After a failed request: whether to retry, with `view` refreshed, once the backoff has
-    /// passed. The retry window of [`ROUTED_RETRY_MS`] opens at the first failure since the last
-    /// success.
+    /// passed. The retry window opens at the first failure since the last success.
     pub async fn should_retry(&mut self, router: &ClusterRouter, view: &mut MetadataView) -> bool {
         if !router.clustered() {
             return false;
         }
+        let now = Instant::now();
+        let window = self.window;
         let deadline = *self
             .deadline
-            .get_or_insert_with(|| Instant::now() + Duration::from_millis(ROUTED_RETRY_MS));
-        if Instant::now() >= deadline {
+            .get_or_insert_with(|| window.map(|w| now + w).unwrap_or(now));
+        if window.is_some() && now >= deadline {
             return false;
         }
         tokio::time::sleep(Duration::from_millis(ROUTED_BACKOFF_MS)).await;
