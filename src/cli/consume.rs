@@ -12,7 +12,7 @@ use clap::Args;
 use crate::client::{ClusterRouter, ConsumedRecord, LeaderReader, Offset};
 
 use super::group_consumer::{self, GroupArgs, Source};
-use super::record_format::{PrintArgs, write_or_closed};
+use super::record_format::{PrintArgs, RecordPrinter, write_or_closed};
 use super::start_args::StartArgs;
 use super::{CliError, Context, ExitCode};
 
@@ -91,23 +91,51 @@ pub async fn run(args: ConsumeArgs, ctx: &Context) -> anyhow::Result<()> {
     }
     drop(batches_tx);
 
+    let printed = print_batches(
+        &mut batches_rx,
+        &printer,
+        &args.topic,
+        args.max,
+        std::future::pending(),
+    )
+    .await;
+    readers.abort_all();
+    printed
+}
+
+/// Prints the readers' batches as they come, in order per partition, until every reader is
+/// done, stdout is closed, `max` records are printed or `stop` resolves; a reader's error ends
+/// the printing with that error.
+pub(super) async fn print_batches(
+    batches: &mut tokio::sync::mpsc::Receiver<anyhow::Result<Vec<ConsumedRecord>>>,
+    printer: &RecordPrinter,
+    topic: &str,
+    max: Option<u64>,
+    stop: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    tokio::pin!(stop);
     let mut out = std::io::stdout().lock();
     let mut buffer = Vec::new();
     let mut printed = 0u64;
-    let max = args.max.unwrap_or(u64::MAX);
-    while let Some(batch) = batches_rx.recv().await {
+    let max = max.unwrap_or(u64::MAX);
+    loop {
+        let records = tokio::select! {
+            _ = &mut stop => return Ok(()),
+            batch = batches.recv() => match batch {
+                Some(records) => records?,
+                None => return Ok(()),
+            },
+        };
         buffer.clear();
-        for record in batch?.iter().take((max - printed) as usize) {
-            printer.write(&mut buffer, &args.topic, record);
+        for record in records.iter().take((max - printed) as usize) {
+            printer.write(&mut buffer, topic, record);
             printed += 1;
         }
         // One write per batch: records reach a pipe promptly when following.
         if !write_or_closed(&mut out, &buffer)? || printed >= max {
-            break;
+            return Ok(());
         }
     }
-    readers.abort_all();
-    Ok(())
 }
 
 /// Reads one partition from `start` and sends its batches, in order, until the end offset seen

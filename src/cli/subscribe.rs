@@ -19,6 +19,7 @@ use crate::client::{
     BrokerTarget, ClientError, ClusterRouter, ConsumedRecord, LeaderReader, Offset, Subscription,
 };
 
+use super::consume::print_batches;
 use super::group_consumer::{self, GroupArgs, Source};
 use super::record_format::{PrintArgs, RecordPrinter, write_or_closed};
 use super::shutdown::shutdown_signal;
@@ -197,31 +198,16 @@ async fn subscribe_at_leaders(
     if !quiet {
         eprintln!("subscribed to {} (Ctrl-C to stop)", args.topic);
     }
-    let stop = shutdown_signal();
-    tokio::pin!(stop);
-    let mut out = std::io::stdout().lock();
-    let mut buffer = Vec::new();
-    let mut printed = 0u64;
-    let max = args.max.unwrap_or(u64::MAX);
-    loop {
-        let records = tokio::select! {
-            _ = &mut stop => break,
-            batch = batches.recv() => match batch {
-                Some(records) => records?,
-                None => break,
-            },
-        };
-        buffer.clear();
-        for record in records.iter().take((max - printed) as usize) {
-            printer.write(&mut buffer, &args.topic, record);
-            printed += 1;
-        }
-        if !write_or_closed(&mut out, &buffer)? || printed >= max {
-            break;
-        }
-    }
+    let printed = print_batches(
+        &mut batches,
+        printer,
+        &args.topic,
+        args.max,
+        shutdown_signal(),
+    )
+    .await;
     readers.abort_all();
-    Ok(())
+    printed
 }
 
 /// Forwards one partition's batches from its leader, in order, until the receiver is gone or
