@@ -205,8 +205,13 @@ fn a_stdin_produce_stream_survives_its_leader_being_killed() {
         "no acknowledgements before the kill: {:?}",
         producer.acked().len()
     );
+    let acked_before_kill = producer.acked().len();
     cluster.broker(leader).kill();
     feeder.join().unwrap();
+    assert!(
+        acked_before_kill < total,
+        "the stream ended before the kill"
+    );
     assert_eq!(producer.wait(FAILOVER_TIMEOUT), Some(0));
 
     // Every line acknowledged, each at the position printed for it.
@@ -253,14 +258,17 @@ fn consumers_keep_reading_across_a_leader_kill() {
     };
     produce(&cluster, "before");
     let format = ["--format", "%v\n"];
+    // Connected to the broker about to be killed: they find the new leader through the others.
+    let leader_address = cluster.broker(leader).address.clone();
     let follow = RunningCommand::start(
-        &address,
+        &leader_address,
         &[
             &["consume", "-t", "t", "--from-beginning", "--follow"][..],
             &format,
         ]
         .concat(),
     );
+    // The group's coordinator is the broker its members connect to: one that stays up.
     let group = RunningCommand::start(
         &address,
         &[
@@ -270,7 +278,7 @@ fn consumers_keep_reading_across_a_leader_kill() {
         .concat(),
     );
     let subscribe = RunningCommand::start(
-        &address,
+        &leader_address,
         &[&["subscribe", "-t", "t", "--from-beginning"][..], &format].concat(),
     );
     let readers = [
