@@ -1,6 +1,6 @@
 //! Clients in a three-broker cluster: produce partitions records as a single broker would and
 //! sends each to its partition's leader, and producers and consumers carry on through the
-//! SIGKILL of a partition leader.
+//! SIGKILL of a partition leader; and the client router's metadata refreshes, in process.
 
 mod common;
 
@@ -310,4 +310,38 @@ fn consumers_keep_reading_across_a_leader_kill() {
             reader.stderr_lines()
         );
     }
+}
+
+#[tokio::test]
+async fn the_router_shares_refreshes_and_spaces_them_out() {
+    use flashq::broker::BrokerConfig;
+    use flashq::client::routing::METADATA_REFRESH_MIN_INTERVAL_MS;
+    use flashq::client::{Client, ClusterRouter};
+    use flashq::server::embedded::EmbeddedBroker;
+    use flashq::storage::RecordLimits;
+    use flashq::storage::memory::MemoryStorage;
+
+    let storage = Arc::new(MemoryStorage::new(RecordLimits::default()));
+    let broker = EmbeddedBroker::start(storage, BrokerConfig::default())
+        .await
+        .unwrap();
+    let created = std::time::Instant::now();
+    let seed = Client::connect(&broker.url()).await.unwrap();
+    let router = ClusterRouter::new(seed).await.unwrap();
+    // A single broker: nothing to route.
+    assert!(!router.clustered());
+    let stale = router.view();
+    let first = router.refresh(&stale).await.unwrap();
+    assert_eq!(first.generation, stale.generation + 1);
+    // Another holder of the stale view gets the same refresh, without a fetch of its own.
+    assert_eq!(
+        router.refresh(&stale).await.unwrap().generation,
+        first.generation
+    );
+    let second = router.refresh(&first).await.unwrap();
+    assert_eq!(second.generation, first.generation + 1);
+    // Two refreshes after the first fetch: at least two intervals apart from it.
+    let interval = Duration::from_millis(METADATA_REFRESH_MIN_INTERVAL_MS);
+    assert!(created.elapsed() >= 2 * interval, "{:?}", created.elapsed());
+    broker.stop().await.unwrap();
 }

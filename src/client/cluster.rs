@@ -77,15 +77,30 @@ impl ClusterMetadata {
         }
     }
 
-    /// The leader of a partition, if the metadata knows one.
-    pub fn leader_of(&self, topic: &str, partition: u32) -> Option<&BrokerInfo> {
-        let leader = self
+    /// Where the metadata says `partition` of `topic` is led.
+    pub fn leader_of(&self, topic: &str, partition: u32) -> LeaderLookup<'_> {
+        let Some(placement) = self
             .partitions
             .iter()
-            .find(|p| p.topic == topic && p.partition == partition)?
-            .leader?;
-        self.brokers.iter().find(|b| b.id == leader)
+            .find(|p| p.topic == topic && p.partition == partition)
+        else {
+            return LeaderLookup::UnknownPartition;
+        };
+        placement
+            .leader
+            .and_then(|id| self.brokers.iter().find(|b| b.id == id))
+            .map_or(LeaderLookup::NoLeader, LeaderLookup::Leader)
     }
+}
+
+/// A partition's leader as the metadata names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeaderLookup<'a> {
+    /// The metadata has no such topic or partition.
+    UnknownPartition,
+    /// The partition is offline, or led by a broker the metadata does not list.
+    NoLeader,
+    Leader(&'a BrokerInfo),
 }
 
 impl From<pb::MetadataResponse> for ClusterMetadata {

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::cluster::LeaderLookup;
 use super::{BrokerTarget, Client, ClientError, ClusterMetadata, NOT_LEADER_KEY, Result};
 
 /// Metadata is fetched at most this often, however many requests find it stale.
@@ -212,19 +213,11 @@ impl ClusterRouter {
         if !self.clustered {
             return Ok(self.seed.clone());
         }
-        let metadata = &view.metadata;
-        let Some(placement) = metadata
-            .partitions
-            .iter()
-            .find(|p| p.topic == topic && p.partition == partition)
-        else {
-            return Ok(self.seed.clone());
-        };
-        let leader = placement
-            .leader
-            .and_then(|id| metadata.brokers.iter().find(|b| b.id == id))
-            .ok_or_else(|| no_leader(topic, partition))?;
-        self.pool.client(&leader.address).await
+        match view.metadata.leader_of(topic, partition) {
+            LeaderLookup::Leader(leader) => self.pool.client(&leader.address).await,
+            LeaderLookup::UnknownPartition => Ok(self.seed.clone()),
+            LeaderLookup::NoLeader => Err(no_leader(topic, partition)),
+        }
     }
 
     /// How many partitions `topic` has: from the metadata in a cluster (refreshed once when the
@@ -329,6 +322,74 @@ impl Default for LeaderRetry {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::client::{BrokerInfo, PartitionPlacement};
+
+    fn broker(id: u64, alive: bool) -> BrokerInfo {
+        BrokerInfo {
+            id,
+            address: format!("http://127.0.0.1:{}", 50050 + id),
+            cluster_address: String::new(),
+            role: "voter".to_string(),
+            alive,
+            fenced: !alive,
+            last_heartbeat_ms: 0,
+            last_heartbeat_age_ms: 0,
+            registration_epoch: 1,
+        }
+    }
+
+    fn three_partitions() -> ClusterMetadata {
+        let placement = |partition, leader| PartitionPlacement {
+            topic: "t".to_string(),
+            partition,
+            leader,
+            leader_epoch: 0,
+            replicas: vec![1, 2, 3],
+            isr: vec![1, 2, 3],
+        };
+        ClusterMetadata {
+            clustered: true,
+            brokers: vec![broker(1, true), broker(2, false), broker(3, true)],
+            partitions: vec![
+                placement(0, Some(3)),
+                placement(1, None),
+                placement(2, Some(9)),
+            ],
+            ..ClusterMetadata::single_broker()
+        }
+    }
+
+    #[test]
+    fn each_partition_goes_to_the_leader_the_metadata_names() {
+        let metadata = three_partitions();
+        match metadata.leader_of("t", 0) {
+            LeaderLookup::Leader(leader) => assert_eq!(leader.id, 3),
+            other => panic!("{other:?}"),
+        }
+        // Offline, or led by a broker not listed: retry after a refresh.
+        assert_eq!(metadata.leader_of("t", 1), LeaderLookup::NoLeader);
+        assert_eq!(metadata.leader_of("t", 2), LeaderLookup::NoLeader);
+        // Unknown: the seed broker answers for it.
+        assert_eq!(metadata.leader_of("t", 3), LeaderLookup::UnknownPartition);
+        assert_eq!(metadata.leader_of("u", 0), LeaderLookup::UnknownPartition);
+        assert_eq!(partition_count(&metadata, "t"), Some(3));
+        assert_eq!(partition_count(&metadata, "u"), None);
+    }
+
+    #[test]
+    fn metadata_is_asked_of_live_brokers_before_dead_ones() {
+        let mut ask_order = vec!["http://seed:1".to_string()];
+        extend_ask_order(&mut ask_order, &three_partitions());
+        assert_eq!(
+            ask_order,
+            [
+                "http://seed:1",
+                "http://127.0.0.1:50051",
+                "http://127.0.0.1:50053",
+                "http://127.0.0.1:50052"
+            ]
+        );
+    }
 
     #[test]
     fn the_no_leader_error_is_a_not_leader_error() {
