@@ -47,8 +47,8 @@ impl PartitionPlacement {
     }
 }
 
-/// The cluster as one broker sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// The cluster as one broker sees it. The default is what a single broker says.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ClusterMetadata {
     /// False for a single broker outside any cluster.
     pub clustered: bool,
@@ -63,20 +63,6 @@ pub struct ClusterMetadata {
 }
 
 impl ClusterMetadata {
-    /// What a broker that cannot answer the metadata RPC is taken for: one broker, no cluster.
-    pub fn single_broker() -> ClusterMetadata {
-        ClusterMetadata {
-            clustered: false,
-            node_id: 0,
-            controller: None,
-            raft_term: 0,
-            raft_role: String::new(),
-            applied_index: 0,
-            brokers: Vec::new(),
-            partitions: Vec::new(),
-        }
-    }
-
     /// Where the metadata says `partition` of `topic` is led.
     pub fn leader_of(&self, topic: &str, partition: u32) -> LeaderLookup<'_> {
         let Some(placement) = self

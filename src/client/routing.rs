@@ -119,7 +119,8 @@ impl ClusterRouter {
         let metadata = match seed.metadata().await {
             Ok(metadata) => metadata,
             Err(e) if e.is_connection_failure() => return Err(e),
-            Err(_) => ClusterMetadata::single_broker(),
+            // What a broker that cannot answer the metadata RPC is taken for.
+            Err(_) => ClusterMetadata::default(),
         };
         let view = MetadataView {
             metadata: Arc::new(metadata),
@@ -355,7 +356,7 @@ mod tests {
                 placement(1, None),
                 placement(2, Some(9)),
             ],
-            ..ClusterMetadata::single_broker()
+            ..ClusterMetadata::default()
         }
     }
 
