@@ -47,8 +47,8 @@ impl PartitionPlacement {
     }
 }
 
-/// The cluster as one broker sees it. The default is what a single broker says.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+/// The cluster as one broker sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ClusterMetadata {
     /// False for a single broker outside any cluster.
     pub clustered: bool,
@@ -63,6 +63,11 @@ pub struct ClusterMetadata {
 }
 
 impl ClusterMetadata {
+    /// What a single broker says: not clustered, no brokers, no placements.
+    pub fn single_broker() -> ClusterMetadata {
+        pb::MetadataResponse::default().into()
+    }
+
     /// Where the metadata says `partition` of `topic` is led.
     pub fn leader_of(&self, topic: &str, partition: u32) -> LeaderLookup<'_> {
         let Some(placement) = self

@@ -119,8 +119,7 @@ impl ClusterRouter {
         let metadata = match seed.metadata().await {
             Ok(metadata) => metadata,
             Err(e) if e.is_connection_failure() => return Err(e),
-            // What a broker that cannot answer the metadata RPC is taken for.
-            Err(_) => ClusterMetadata::default(),
+            Err(_) => ClusterMetadata::single_broker(),
         };
         let view = MetadataView {
             metadata: Arc::new(metadata),
@@ -356,7 +355,7 @@ mod tests {
                 placement(1, None),
                 placement(2, Some(9)),
             ],
-            ..ClusterMetadata::default()
+            ..ClusterMetadata::single_broker()
         }
     }
 
