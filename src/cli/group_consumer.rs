@@ -299,7 +299,11 @@ async fn read_generation(
     let mut partition_readers = Vec::with_capacity(partitions.len());
     for &partition in &partitions {
         let mut reader = LeaderReader::new(router.clone(), &options.topic, partition);
-        let bounds = reader.list_offset(Offset::Earliest).await?;
+        // A committed offset past the end may be a new leader's high watermark catching up.
+        let bounds = match committed.get(&partition) {
+            Some(&offset) => reader.bounds_reaching(offset).await?,
+            None => reader.list_offset(Offset::Earliest).await?,
+        };
         let start = match committed.get(&partition) {
             Some(&offset) if (bounds.start_offset..=bounds.end_offset).contains(&offset) => offset,
             _ => match options.reset {
@@ -329,7 +333,7 @@ async fn read_generation(
         // In a cluster each partition is streamed from its own leader.
         Source::Subscribe if router.clustered() => {
             for (reader, start) in partition_readers {
-                let subscription = LeaderSubscription::new(reader, Offset::At(start));
+                let subscription = LeaderSubscription::new(reader, start);
                 readers.spawn(forward_subscription(subscription, batches_tx.clone()));
             }
         }

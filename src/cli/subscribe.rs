@@ -190,7 +190,7 @@ async fn subscribe_at_leaders(
         // Resolved now, so a partition that does not exist fails at once and a new leader
         // resumes from an offset, not from "the end" as it sees it.
         let start = reader.list_offset(start).await?;
-        let start = Offset::At(start.resolved_offset.unwrap_or(start.end_offset));
+        let start = start.resolved_offset.unwrap_or(start.end_offset);
         let subscription = LeaderSubscription::new(reader, start);
         readers.spawn(forward_subscription(subscription, batches_tx.clone()));
     }

@@ -5,8 +5,9 @@
 //! leader answers NOT_LEADER or its connection breaks, the reader refreshes the metadata and
 //! goes on from the same offset at the new leader, so nothing is skipped or read twice. A new
 //! leader's high watermark can briefly trail the offset a reader reached at the old one (it
-//! moves on as followers fetch): right after a leader change such an OUT_OF_RANGE answer is
-//! retried too.
+//! moves on as followers fetch): a read past the leader's end that is not before its start
+//! waits for the end to catch up, for up to
+//! [`ROUTED_RETRY_MS`](super::routing::ROUTED_RETRY_MS), rather than fail OUT_OF_RANGE.
 
 use std::sync::Arc;
 
@@ -19,9 +20,10 @@ pub struct LeaderReader {
     topic: String,
     partition: u32,
     view: MetadataView,
+    /// Through leader changes (NOT_LEADER, lost connections).
     retry: LeaderRetry,
-    /// The leader changed since the last answer: OUT_OF_RANGE may be its lagging high watermark.
-    rerouted: bool,
+    /// While the leader's readable end trails an offset this reader has already reached.
+    catch_up: LeaderRetry,
 }
 
 impl LeaderReader {
@@ -32,7 +34,7 @@ impl LeaderReader {
             topic: topic.to_string(),
             partition,
             retry: LeaderRetry::new(),
-            rerouted: false,
+            catch_up: LeaderRetry::new(),
         }
     }
 
@@ -51,7 +53,7 @@ impl LeaderReader {
         max_wait_ms: u32,
     ) -> Result<FetchBatch> {
         let (topic, partition) = (self.topic.clone(), self.partition);
-        self.at_leader(|client| {
+        self.at_leader_from(start, |client| {
             let topic = topic.clone();
             async move {
                 client
@@ -78,18 +80,65 @@ impl LeaderReader {
         .await
     }
 
+    /// The log's bounds at the leader once its readable end reaches `offset` (or once `offset`
+    /// is before its start): in a cluster a new leader's high watermark trails the old one's
+    /// until its followers fetch, so an offset reached at the old leader, or committed by a
+    /// group, may briefly lie past it. Waits up to
+    /// [`ROUTED_RETRY_MS`](super::routing::ROUTED_RETRY_MS); on a single broker not at all.
+    pub async fn bounds_reaching(&mut self, offset: u64) -> Result<PartitionInfo> {
+        loop {
+            let bounds = self.list_offset(Offset::Earliest).await?;
+            let readable = (bounds.start_offset..=bounds.end_offset).contains(&offset);
+            if readable
+                || bounds.start_offset > offset
+                || !self
+                    .catch_up
+                    .should_retry(&self.router, &mut self.view)
+                    .await
+            {
+                self.catch_up.succeeded();
+                return Ok(bounds);
+            }
+        }
+    }
+
     /// Opens a subscription to this partition from `start` at its leader.
-    pub async fn subscribe(&mut self, start: Offset) -> Result<Subscription> {
+    pub async fn subscribe(&mut self, start: u64) -> Result<Subscription> {
         let (topic, partition) = (self.topic.clone(), self.partition);
-        self.at_leader(|client| {
+        self.at_leader_from(start, |client| {
             let topic = topic.clone();
             async move {
                 client
-                    .subscribe(&topic, vec![(partition, start)], start)
+                    .subscribe(
+                        &topic,
+                        vec![(partition, Offset::At(start))],
+                        Offset::At(start),
+                    )
                     .await
             }
         })
         .await
+    }
+
+    /// Runs `request`, which reads from `offset`, at the leader: when the leader answers
+    /// OUT_OF_RANGE because its readable end has not reached `offset` yet, waits for it to
+    /// catch up ([`Self::bounds_reaching`]) and asks again.
+    async fn at_leader_from<T, F, Fut>(&mut self, offset: u64, mut request: F) -> Result<T>
+    where
+        F: FnMut(Client) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        loop {
+            match self.at_leader(&mut request).await {
+                Err(e) if e.code() == Some(tonic::Code::OutOfRange) && self.router.clustered() => {
+                    let bounds = self.bounds_reaching(offset).await?;
+                    if !(bounds.start_offset..=bounds.end_offset).contains(&offset) {
+                        return Err(e);
+                    }
+                }
+                answer => return answer,
+            }
+        }
     }
 
     /// Runs `request` at the partition's leader, retrying through leader changes.
@@ -122,7 +171,6 @@ impl LeaderReader {
             match answer {
                 Ok(value) => {
                     self.retry.succeeded();
-                    self.rerouted = false;
                     return Ok(value);
                 }
                 Err(e) => {
@@ -136,16 +184,11 @@ impl LeaderReader {
 
     /// After `error`: whether to retry at the leader fresh metadata names.
     async fn should_retry(&mut self, error: &ClientError) -> bool {
-        let lagging_new_leader = self.rerouted && error.code() == Some(tonic::Code::OutOfRange);
-        if !(must_reroute(error) || lagging_new_leader) {
-            return false;
-        }
-        self.reroute().await
+        must_reroute(error) && self.reroute().await
     }
 
     /// Refreshes the metadata to find the leader again; false once the retry window has passed.
     async fn reroute(&mut self) -> bool {
-        self.rerouted = true;
         self.retry.should_retry(&self.router, &mut self.view).await
     }
 }
@@ -156,13 +199,13 @@ impl LeaderReader {
 /// what it has replicated, below its own high watermark.
 pub struct LeaderSubscription {
     reader: LeaderReader,
-    /// Where a new subscription starts: after the last delivered record, once there is one.
-    next: Offset,
+    /// Where a new subscription starts: after the last delivered record.
+    next: u64,
     current: Option<Subscription>,
 }
 
 impl LeaderSubscription {
-    pub fn new(reader: LeaderReader, start: Offset) -> LeaderSubscription {
+    pub fn new(reader: LeaderReader, start: u64) -> LeaderSubscription {
         LeaderSubscription {
             reader,
             next: start,
@@ -180,9 +223,8 @@ impl LeaderSubscription {
             match subscription.next().await {
                 Ok(Some(batch)) => {
                     self.reader.retry.succeeded();
-                    self.reader.rerouted = false;
                     if let Some(last) = batch.records.last() {
-                        self.next = Offset::At(last.offset + 1);
+                        self.next = last.offset + 1;
                     }
                     return Ok(batch);
                 }
