@@ -53,9 +53,22 @@ impl RoutedProducer {
         if partition_count(&view.metadata, &self.topic).is_none() {
             view = router.refresh(&view).await?;
         }
-        let Some(partitions) = partition_count(&view.metadata, &self.topic) else {
-            // Unknown to the cluster: the broker's answer (NOT_FOUND) says so.
-            return router.seed().produce(&self.topic, records).await;
+        let mut retry = LeaderRetry::new();
+        let partitions = loop {
+            if let Some(count) = partition_count(&view.metadata, &self.topic) {
+                break count;
+            }
+            // Unknown to the cluster: the connected broker answers for it. It says NOT_FOUND, or
+            // creates the topic where a cluster auto-creates topics; then, should it not lead
+            // where the records go, they are sent again once the metadata shows the topic.
+            match router.seed().produce(&self.topic, records.clone()).await {
+                Err(e) if must_reroute(&e) => {
+                    if !retry.should_retry(router, &mut view).await {
+                        return Err(e);
+                    }
+                }
+                answer => return answer,
+            }
         };
         assign_partitions(
             &mut records,
@@ -64,7 +77,6 @@ impl RoutedProducer {
         );
         let mut pending = split_by_partition(&records);
         let mut positions: Vec<Option<ProducedPosition>> = vec![None; records.len()];
-        let mut retry = LeaderRetry::new();
         loop {
             let sends = pending.iter().map(|(&partition, indexes)| {
                 let share: Vec<ProducerRecord> =
