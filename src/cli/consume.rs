@@ -5,12 +5,14 @@
 //! With `--group` the group decides which partitions are read and from where: see
 //! [`super::group_consumer`].
 
+use std::sync::Arc;
+
 use clap::Args;
 
-use crate::client::{Client, ConsumedRecord, Offset};
+use crate::client::{ClusterRouter, ConsumedRecord, LeaderReader, Offset};
 
 use super::group_consumer::{self, GroupArgs, Source};
-use super::record_format::{PrintArgs, write_or_closed};
+use super::record_format::{PrintArgs, RecordPrinter, write_or_closed};
 use super::start_args::StartArgs;
 use super::{CliError, Context, ExitCode};
 
@@ -53,17 +55,20 @@ pub async fn run(args: ConsumeArgs, ctx: &Context) -> anyhow::Result<()> {
     }
     let start = args.start.position(Offset::Earliest)?;
     let client = ctx.connect().await?;
-    let topic = client.describe_topic(&args.topic).await?;
+    // In a cluster each partition is read from its current leader, whose high watermark is the
+    // newest (a follower would serve the same records, a little later).
+    let router = Arc::new(ClusterRouter::new(client).await?);
+    let partition_count = router.partition_count(&args.topic).await?;
     let partitions: Vec<u32> = if args.partition.is_empty() {
-        (0..topic.partitions).collect()
+        (0..partition_count).collect()
     } else {
         for &p in &args.partition {
-            if p >= topic.partitions {
+            if p >= partition_count {
                 return Err(CliError::new(
                     ExitCode::NotFound,
                     format!(
-                        "topic {:?} has no partition {p} (it has {})",
-                        args.topic, topic.partitions
+                        "topic {:?} has no partition {p} (it has {partition_count})",
+                        args.topic
                     ),
                 )
                 .into());
@@ -76,58 +81,77 @@ pub async fn run(args: ConsumeArgs, ctx: &Context) -> anyhow::Result<()> {
         tokio::sync::mpsc::channel(PENDING_BATCHES * partitions.len().max(1));
     let mut readers = tokio::task::JoinSet::new();
     for partition in partitions {
-        // In a cluster each partition is read from its leader, whose high watermark is the
-        // newest (a follower would serve the same records, a little later).
-        let client = client
-            .for_leader_of(&args.topic, &[partition])
-            .await
-            .unwrap_or_else(|_| client.clone());
-        let topic = args.topic.clone();
-        let tx = batches_tx.clone();
-        let follow = args.follow;
-        readers.spawn(
-            async move { read_partition(client, topic, partition, start, follow, tx).await },
-        );
+        let reader = LeaderReader::new(router.clone(), &args.topic, partition);
+        readers.spawn(read_partition(
+            reader,
+            start,
+            args.follow,
+            batches_tx.clone(),
+        ));
     }
     drop(batches_tx);
 
+    let printed = print_batches(
+        &mut batches_rx,
+        &printer,
+        &args.topic,
+        args.max,
+        std::future::pending(),
+    )
+    .await;
+    readers.abort_all();
+    printed
+}
+
+/// Prints the readers' batches as they come, in order per partition, until every reader is
+/// done, stdout is closed, `max` records are printed or `stop` resolves; a reader's error ends
+/// the printing with that error.
+pub(super) async fn print_batches(
+    batches: &mut tokio::sync::mpsc::Receiver<anyhow::Result<Vec<ConsumedRecord>>>,
+    printer: &RecordPrinter,
+    topic: &str,
+    max: Option<u64>,
+    stop: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    tokio::pin!(stop);
     let mut out = std::io::stdout().lock();
     let mut buffer = Vec::new();
     let mut printed = 0u64;
-    let max = args.max.unwrap_or(u64::MAX);
-    while let Some(batch) = batches_rx.recv().await {
+    let max = max.unwrap_or(u64::MAX);
+    loop {
+        let records = tokio::select! {
+            _ = &mut stop => return Ok(()),
+            batch = batches.recv() => match batch {
+                Some(records) => records?,
+                None => return Ok(()),
+            },
+        };
         buffer.clear();
-        for record in batch?.iter().take((max - printed) as usize) {
-            printer.write(&mut buffer, &args.topic, record);
+        for record in records.iter().take((max - printed) as usize) {
+            printer.write(&mut buffer, topic, record);
             printed += 1;
         }
         // One write per batch: records reach a pipe promptly when following.
         if !write_or_closed(&mut out, &buffer)? || printed >= max {
-            break;
+            return Ok(());
         }
     }
-    readers.abort_all();
-    Ok(())
 }
 
 /// Reads one partition from `start` and sends its batches, in order, until the end offset seen
 /// at start (or forever when following).
 pub(super) async fn read_partition(
-    client: Client,
-    topic: String,
-    partition: u32,
+    mut reader: LeaderReader,
     start: Offset,
     follow: bool,
     batches: tokio::sync::mpsc::Sender<anyhow::Result<Vec<ConsumedRecord>>>,
 ) {
     let result: anyhow::Result<()> = async {
-        let bounds = client
-            .list_offset(&topic, partition, Offset::Earliest)
-            .await?;
+        let bounds = reader.list_offset(Offset::Earliest).await?;
         let mut next = match start {
             Offset::At(offset) => offset.clamp(bounds.start_offset, bounds.end_offset),
-            other => client
-                .list_offset(&topic, partition, other)
+            other => reader
+                .list_offset(other)
                 .await?
                 .resolved_offset
                 .unwrap_or(bounds.start_offset),
@@ -138,9 +162,7 @@ pub(super) async fn read_partition(
                 return Ok(());
             }
             let wait_ms = if follow { FOLLOW_WAIT_MS } else { 0 };
-            let batch = client
-                .fetch(&topic, partition, Offset::At(next), None, wait_ms)
-                .await?;
+            let batch = reader.fetch(next, None, wait_ms).await?;
             next = batch.next_offset;
             let mut records = batch.records;
             if !follow {

@@ -11,18 +11,23 @@
 //! printed after its last commit are then read again (at-least-once, as in Kafka).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
 use crate::client::group::must_rejoin;
+use crate::client::routed_fetch::LeaderSubscription;
 use crate::client::{
-    Client, ClientError, ConsumedRecord, GroupMember, JoinOptions, Offset, OffsetToCommit,
+    Client, ClientError, ClusterRouter, ConsumedRecord, GroupMember, JoinOptions, LeaderReader,
+    Offset, OffsetToCommit,
 };
 
 use super::consume::read_partition;
 use super::record_format::{RecordPrinter, write_or_closed};
-use super::subscribe::{FIRST_RECONNECT_BACKOFF_MS, MAX_RECONNECT_BACKOFF_MS, is_broker_gone};
+use super::subscribe::{
+    FIRST_RECONNECT_BACKOFF_MS, MAX_RECONNECT_BACKOFF_MS, forward_subscription, is_broker_gone,
+};
 
 /// Default for `--auto-commit-interval-ms`, like Kafka's `auto.commit.interval.ms`.
 pub const DEFAULT_AUTO_COMMIT_INTERVAL_MS: u64 = 5_000;
@@ -154,6 +159,11 @@ pub async fn run(
     options: GroupConsumeOptions,
     printer: &RecordPrinter,
 ) -> anyhow::Result<()> {
+    // Records are read from each partition's leader; the group's own calls (join, heartbeat,
+    // commit) go wherever `GroupMember` sends them.
+    // TODO(group coordinators in a cluster): when `GroupMember` finds its coordinator itself,
+    // the router and the member can share one metadata cache.
+    let router = Arc::new(ClusterRouter::new(client.clone()).await?);
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
     let signals = tokio::spawn(async move {
         super::shutdown::shutdown_signal().await;
@@ -187,7 +197,7 @@ pub async fn run(
         printed: 0,
     };
     let result = loop {
-        match read_generation(&client, &member, &options, &mut output, stop.clone()).await {
+        match read_generation(&router, &member, &options, &mut output, stop.clone()).await {
             Ok(Next::Stop) => break Ok(()),
             Ok(Next::Rejoin) => {}
             // Following, the broker going away (restart, crash) is waited out: join again once
@@ -258,7 +268,7 @@ struct Output<'a> {
 
 /// Reads one generation's partitions until a rebalance or a stop, then commits.
 async fn read_generation(
-    client: &Client,
+    router: &Arc<ClusterRouter>,
     member: &GroupMember,
     options: &GroupConsumeOptions,
     output: &mut Output<'_>,
@@ -286,10 +296,14 @@ async fn read_generation(
         .map(|c| (c.partition, c.offset))
         .collect();
     let mut positions = BTreeMap::new();
+    let mut partition_readers = Vec::with_capacity(partitions.len());
     for &partition in &partitions {
-        let bounds = client
-            .list_offset(&options.topic, partition, Offset::Earliest)
-            .await?;
+        let mut reader = LeaderReader::new(router.clone(), &options.topic, partition);
+        // A committed offset past the end may be a new leader's high watermark catching up.
+        let bounds = match committed.get(&partition) {
+            Some(&offset) => reader.bounds_reaching(offset).await?,
+            None => reader.list_offset(Offset::Earliest).await?,
+        };
         let start = match committed.get(&partition) {
             Some(&offset) if (bounds.start_offset..=bounds.end_offset).contains(&offset) => offset,
             _ => match options.reset {
@@ -298,6 +312,7 @@ async fn read_generation(
             },
         };
         positions.insert(partition, start);
+        partition_readers.push((reader, start));
     }
     let mut last_committed = committed;
 
@@ -306,21 +321,26 @@ async fn read_generation(
     let mut readers = tokio::task::JoinSet::new();
     match options.source {
         Source::Fetch { follow } => {
-            for (&partition, &start) in &positions {
+            for (reader, start) in partition_readers {
                 readers.spawn(read_partition(
-                    client.clone(),
-                    options.topic.clone(),
-                    partition,
+                    reader,
                     Offset::At(start),
                     follow,
                     batches_tx.clone(),
                 ));
             }
         }
+        // In a cluster each partition is streamed from its own leader.
+        Source::Subscribe if router.clustered() => {
+            for (reader, start) in partition_readers {
+                let subscription = LeaderSubscription::new(reader, start);
+                readers.spawn(forward_subscription(subscription, batches_tx.clone()));
+            }
+        }
         // An empty partition list would subscribe to every partition: only subscribe to some.
         Source::Subscribe if !positions.is_empty() => {
             readers.spawn(read_subscription(
-                client.clone(),
+                router.seed().clone(),
                 options.topic.clone(),
                 positions.clone(),
                 batches_tx.clone(),

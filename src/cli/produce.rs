@@ -1,8 +1,9 @@
 //! `flashq produce`: records from flags, stdin lines or NDJSON, batched and streamed in order.
 //!
 //! A reader thread parses stdin; the batcher groups records by `--batch-size` and
-//! `--linger-ms`; batches go out on one ordered produce stream while acknowledgements are
-//! printed as they come back. A malformed line stops input there: records before it are sent
+//! `--linger-ms`. On a single broker, batches go out on one ordered produce stream while
+//! acknowledgements are printed as they come back; in a cluster, each batch goes to the leaders
+//! of its partitions and is retried through leader changes (at-least-once). A malformed line stops input there: records before it are sent
 //! and reported, and the command exits 5 naming the line.
 
 use std::io::{BufRead, Read, Write};
@@ -11,7 +12,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use clap::{Args, ValueEnum};
 
-use crate::client::{ProducedPosition, ProducerRecord, header};
+use std::sync::Arc;
+
+use crate::client::{
+    Client, ClusterRouter, ProducedPosition, ProducerRecord, RoutedProducer, header,
+};
 
 use super::record_format::JsonRecord;
 use super::{CliError, Context, ExitCode};
@@ -78,8 +83,15 @@ pub async fn run(args: ProduceArgs, ctx: &Context) -> anyhow::Result<()> {
         .into());
     }
     let client = ctx.connect().await?;
+    // In a cluster every record goes to its partition's leader (partitioned here as the broker
+    // would), retried through leader changes; a single broker takes the plain paths below.
+    let producer = RoutedProducer::new(
+        Arc::new(ClusterRouter::new(client.clone()).await?),
+        &args.topic,
+    );
+    let json = ctx.output.is_json();
+    let quiet = ctx.quiet;
     if let Some(value) = &args.value {
-        // One record: sent to its partition's leader, retried through a leader change.
         let record = ProducerRecord {
             key: args.key.clone().map(Bytes::from),
             value: Bytes::from(value.clone()),
@@ -91,37 +103,110 @@ pub async fn run(args: ProduceArgs, ctx: &Context) -> anyhow::Result<()> {
             timestamp_ms: None,
             partition: args.partition,
         };
-        let positions = client
-            .produce_routed(&args.topic, args.partition, vec![record])
-            .await?;
-        if !ctx.quiet {
+        let positions = producer.send(vec![record]).await?;
+        if !quiet {
             let mut out = std::io::stdout().lock();
-            print_positions(&mut out, &args.topic, &positions, ctx.output.is_json())?;
+            print_positions(&mut out, &args.topic, &positions, json)?;
             out.flush()?;
         }
         return Ok(());
     }
-    // A stream goes to the leader of the partitions it writes to, when they share one.
     let (records_tx, mut records_rx) = tokio::sync::mpsc::channel::<Parsed>(READ_AHEAD_RECORDS);
-    let client = match args.partition {
-        Some(p) => client.for_leader_of(&args.topic, &[p]).await?,
-        None => match client.describe_topic(&args.topic).await {
-            Ok(topic) => {
-                let all: Vec<u32> = (0..topic.partitions).collect();
-                client.for_leader_of(&args.topic, &all).await?
-            }
-            Err(_) => client,
-        },
-    };
     let input = args.input;
     let separator = args.key_separator.clone();
     let partition = args.partition;
     std::thread::spawn(move || read_stdin(input, separator, partition, records_tx));
+    let batching = Batching {
+        batch_size: args.batch_size as usize,
+        linger: Duration::from_millis(args.linger_ms),
+    };
+    let (acked, input_error) = if producer.clustered() {
+        produce_routed_stream(&producer, &mut records_rx, batching, quiet, json).await?
+    } else {
+        produce_stream(&client, &args.topic, &mut records_rx, batching, quiet, json).await?
+    };
+    if let Some(error) = input_error {
+        return Err(error.into());
+    }
+    if !quiet && !json {
+        tracing::info!(records = acked, topic = %args.topic, "produced");
+    }
+    Ok(())
+}
 
-    let (sender, mut acks) = client.produce_stream(&args.topic).await?;
-    let json = ctx.output.is_json();
-    let quiet = ctx.quiet;
-    let topic = args.topic.clone();
+/// How stdin records are grouped into produce requests.
+#[derive(Debug, Clone, Copy)]
+struct Batching {
+    batch_size: usize,
+    linger: Duration,
+}
+
+/// One produce request's worth of input.
+struct InputBatch {
+    records: Vec<ProducerRecord>,
+    /// The malformed input that stopped reading after these records.
+    input_error: Option<CliError>,
+    /// Input is over (end of stdin or an input error): no batch follows.
+    last: bool,
+}
+
+/// Waits for the first record of a batch, then lingers for the rest, up to the batch size.
+async fn next_batch(
+    records_rx: &mut tokio::sync::mpsc::Receiver<Parsed>,
+    batching: Batching,
+) -> InputBatch {
+    let mut pending = Vec::with_capacity(batching.batch_size);
+    if records_rx
+        .recv_many(&mut pending, batching.batch_size)
+        .await
+        == 0
+    {
+        return InputBatch {
+            records: Vec::new(),
+            input_error: None,
+            last: true,
+        };
+    }
+    let deadline = tokio::time::Instant::now() + batching.linger;
+    while pending.len() < batching.batch_size {
+        let room = batching.batch_size - pending.len();
+        match tokio::time::timeout_at(deadline, records_rx.recv_many(&mut pending, room)).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    let mut records = Vec::with_capacity(pending.len());
+    for parsed in pending {
+        match parsed {
+            Ok(record) => records.push(record),
+            Err(e) => {
+                return InputBatch {
+                    records,
+                    input_error: Some(e),
+                    last: true,
+                };
+            }
+        }
+    }
+    InputBatch {
+        records,
+        input_error: None,
+        last: false,
+    }
+}
+
+/// A single broker: batches go out on one ordered produce stream while acknowledgements are
+/// printed as they come back. Returns the records acknowledged and the input error, if any.
+async fn produce_stream(
+    client: &Client,
+    topic: &str,
+    records_rx: &mut tokio::sync::mpsc::Receiver<Parsed>,
+    batching: Batching,
+    quiet: bool,
+    json: bool,
+) -> anyhow::Result<(u64, Option<CliError>)> {
+    let (sender, mut acks) = client.produce_stream(topic).await?;
+    let topic = topic.to_string();
     let printer = tokio::spawn(async move {
         let mut out = std::io::BufWriter::new(std::io::stdout());
         let mut acked = 0u64;
@@ -134,51 +219,48 @@ pub async fn run(args: ProduceArgs, ctx: &Context) -> anyhow::Result<()> {
         out.flush()?;
         Ok::<u64, anyhow::Error>(acked)
     });
-
-    let batch_size = args.batch_size as usize;
-    let linger = Duration::from_millis(args.linger_ms);
     let mut input_error = None;
-    let mut batch = Vec::with_capacity(batch_size);
-    'input: loop {
-        let mut pending = Vec::with_capacity(batch_size);
-        // Wait for the first record of a batch, then linger for the rest.
-        if records_rx.recv_many(&mut pending, batch_size).await == 0 {
+    loop {
+        let batch = next_batch(records_rx, batching).await;
+        if !batch.records.is_empty() && !sender.send(batch.records).await {
             break;
         }
-        let deadline = tokio::time::Instant::now() + linger;
-        while pending.len() < batch_size {
-            let room = batch_size - pending.len();
-            match tokio::time::timeout_at(deadline, records_rx.recv_many(&mut pending, room)).await
-            {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {}
-            }
-        }
-        for parsed in pending {
-            match parsed {
-                Ok(record) => batch.push(record),
-                Err(e) => {
-                    input_error = Some(e);
-                    break;
-                }
-            }
-        }
-        if !batch.is_empty() && !sender.send(std::mem::take(&mut batch)).await {
-            break 'input;
-        }
-        if input_error.is_some() {
+        if batch.last {
+            input_error = batch.input_error;
             break;
         }
     }
     drop(sender);
     let acked = printer.await??;
-    if let Some(error) = input_error {
-        return Err(error.into());
+    Ok((acked, input_error))
+}
+
+/// A cluster: each batch is split per partition leader and sent with [`RoutedProducer::send`],
+/// one batch at a time so that retries through a leader change keep each partition's order; a
+/// batch's positions are printed (and flushed) once all of it is acknowledged.
+async fn produce_routed_stream(
+    producer: &RoutedProducer,
+    records_rx: &mut tokio::sync::mpsc::Receiver<Parsed>,
+    batching: Batching,
+    quiet: bool,
+    json: bool,
+) -> anyhow::Result<(u64, Option<CliError>)> {
+    let mut out = std::io::BufWriter::new(std::io::stdout());
+    let mut acked = 0u64;
+    loop {
+        let batch = next_batch(records_rx, batching).await;
+        if !batch.records.is_empty() {
+            let positions = producer.send(batch.records).await?;
+            acked += positions.len() as u64;
+            if !quiet {
+                print_positions(&mut out, producer.topic(), &positions, json)?;
+                out.flush()?;
+            }
+        }
+        if batch.last {
+            return Ok((acked, batch.input_error));
+        }
     }
-    if !quiet && !json {
-        tracing::info!(records = acked, topic = %args.topic, "produced");
-    }
-    Ok(())
 }
 
 fn print_positions(

@@ -4,17 +4,24 @@
 //! Delivery is at-least-once across broker restarts: the command remembers, per partition, the
 //! offset after the last record it printed, and when the stream breaks it reconnects with
 //! backoff and resumes exactly there. Within one run nothing is printed twice; a record can only
-//! be repeated when the subscriber itself restarts from an older position.
+//! be repeated when the subscriber itself restarts from an older position. In a cluster each
+//! partition is streamed from its own leader and, when that stream breaks, from the new leader
+//! at the next offset.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
 
-use crate::client::{BrokerTarget, ClientError, Offset, Subscription};
+use crate::client::routed_fetch::LeaderSubscription;
+use crate::client::{
+    BrokerTarget, ClientError, ClusterRouter, ConsumedRecord, LeaderReader, Offset, Subscription,
+};
 
+use super::consume::print_batches;
 use super::group_consumer::{self, GroupArgs, Source};
-use super::record_format::{PrintArgs, write_or_closed};
+use super::record_format::{PrintArgs, RecordPrinter, write_or_closed};
 use super::shutdown::shutdown_signal;
 use super::start_args::StartArgs;
 use super::{CliError, Context, ExitCode};
@@ -23,6 +30,8 @@ use super::{CliError, Context, ExitCode};
 pub(super) const FIRST_RECONNECT_BACKOFF_MS: u64 = 100;
 /// The longest wait between reconnection attempts.
 pub(super) const MAX_RECONNECT_BACKOFF_MS: u64 = 2_000;
+/// In a cluster, batches per partition that may wait for stdout.
+const PENDING_BATCHES_PER_PARTITION: usize = 4;
 
 #[derive(Debug, Args)]
 pub struct SubscribeArgs {
@@ -90,6 +99,10 @@ pub async fn run(args: SubscribeArgs, ctx: &Context) -> anyhow::Result<()> {
     };
     // The first connection fails fast, so a typo in --broker or --topic is reported at once.
     let client = ctx.connect().await?;
+    let router = Arc::new(ClusterRouter::new(client.clone()).await?);
+    if router.clustered() {
+        return subscribe_at_leaders(router, &args, resume.start, &printer, ctx.quiet).await;
+    }
     let subscription = client
         .subscribe(&args.topic, resume.request(), resume.start)
         .await?;
@@ -148,6 +161,71 @@ pub async fn run(args: SubscribeArgs, ctx: &Context) -> anyhow::Result<()> {
         }
         if !write_or_closed(&mut out, &buffer)? || printed >= max {
             return Ok(());
+        }
+    }
+}
+
+/// In a cluster: each partition streamed from its own leader, following leader changes, and
+/// printed as batches arrive (in order per partition). A partition without a reachable leader
+/// for `--give-up-after` ends the command with the last error.
+async fn subscribe_at_leaders(
+    router: Arc<ClusterRouter>,
+    args: &SubscribeArgs,
+    start: Offset,
+    printer: &RecordPrinter,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    let partitions: Vec<u32> = if args.partition.is_empty() {
+        (0..router.partition_count(&args.topic).await?).collect()
+    } else {
+        args.partition.clone()
+    };
+    let (batches_tx, mut batches) =
+        tokio::sync::mpsc::channel(PENDING_BATCHES_PER_PARTITION * partitions.len().max(1));
+    let mut readers = tokio::task::JoinSet::new();
+    for partition in partitions {
+        // Like the single-broker path: keep looking for a leader unless --give-up-after says.
+        let mut reader = LeaderReader::new(router.clone(), &args.topic, partition)
+            .retrying_within(args.give_up_after);
+        // Resolved now, so a partition that does not exist fails at once and a new leader
+        // resumes from an offset, not from "the end" as it sees it.
+        let start = reader.list_offset(start).await?;
+        let start = start.resolved_offset.unwrap_or(start.end_offset);
+        let subscription = LeaderSubscription::new(reader, start);
+        readers.spawn(forward_subscription(subscription, batches_tx.clone()));
+    }
+    drop(batches_tx);
+    if !quiet {
+        eprintln!("subscribed to {} (Ctrl-C to stop)", args.topic);
+    }
+    let printed = print_batches(
+        &mut batches,
+        printer,
+        &args.topic,
+        args.max,
+        shutdown_signal(),
+    )
+    .await;
+    readers.abort_all();
+    printed
+}
+
+/// Forwards one partition's batches from its leader, in order, until the receiver is gone or
+/// the leader cannot be found again (that error is forwarded).
+pub(super) async fn forward_subscription(
+    mut subscription: LeaderSubscription,
+    batches: tokio::sync::mpsc::Sender<anyhow::Result<Vec<ConsumedRecord>>>,
+) {
+    loop {
+        let records = match subscription.next().await {
+            Ok(batch) => batch.records,
+            Err(e) => {
+                let _ = batches.send(Err(e.into())).await;
+                return;
+            }
+        };
+        if !records.is_empty() && batches.send(Ok(records)).await.is_err() {
+            return;
         }
     }
 }

@@ -1,18 +1,17 @@
 //! Cluster metadata as clients see it: brokers, their liveness, and partition placement.
 
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::wire::v1 as pb;
 
+use super::routed_producer::RoutedProducer;
+use super::routing::ClusterRouter;
 use super::{Client, ProducedPosition, ProducerRecord, Result};
 
+pub use super::routing::ROUTED_RETRY_MS;
 pub use crate::wire::NOT_LEADER_KEY;
-/// How long a routed produce keeps retrying through a leader change.
-pub const ROUTED_RETRY_MS: u64 = 15_000;
-/// Pause between retries of a routed produce.
-const ROUTED_BACKOFF_MS: u64 = 200;
 
 /// A broker of the cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -74,15 +73,35 @@ pub struct ClusterMetadata {
 }
 
 impl ClusterMetadata {
-    /// The leader of a partition, if the metadata knows one.
-    pub fn leader_of(&self, topic: &str, partition: u32) -> Option<&BrokerInfo> {
-        let leader = self
+    /// What a single broker says: not clustered, no brokers, no placements.
+    pub fn single_broker() -> ClusterMetadata {
+        pb::MetadataResponse::default().into()
+    }
+
+    /// Where the metadata says `partition` of `topic` is led.
+    pub fn leader_of(&self, topic: &str, partition: u32) -> LeaderLookup<'_> {
+        let Some(placement) = self
             .partitions
             .iter()
-            .find(|p| p.topic == topic && p.partition == partition)?
-            .leader?;
-        self.brokers.iter().find(|b| b.id == leader)
+            .find(|p| p.topic == topic && p.partition == partition)
+        else {
+            return LeaderLookup::UnknownPartition;
+        };
+        placement
+            .leader
+            .and_then(|id| self.brokers.iter().find(|b| b.id == id))
+            .map_or(LeaderLookup::NoLeader, LeaderLookup::Leader)
     }
+}
+
+/// A partition's leader as the metadata names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeaderLookup<'a> {
+    /// The metadata has no such topic or partition.
+    UnknownPartition,
+    /// The partition is offline, or led by a broker the metadata does not list.
+    NoLeader,
+    Leader(&'a BrokerInfo),
 }
 
 impl From<pb::MetadataResponse> for ClusterMetadata {
@@ -138,82 +157,24 @@ impl From<pb::MetadataResponse> for ClusterMetadata {
 }
 
 impl Client {
-    /// In a cluster, a client for the leader of every one of `partitions` of `topic` when
-    /// they share one (this client itself when it is connected to it); outside a cluster, or
-    /// when the partitions have no common leader, this client.
-    pub async fn for_leader_of(&self, topic: &str, partitions: &[u32]) -> Result<Client> {
-        // A broker that cannot say (an older one) is treated as a single broker.
-        let Ok(metadata) = self.metadata().await else {
-            return Ok(self.clone());
-        };
-        if !metadata.clustered {
-            return Ok(self.clone());
-        }
-        let mut leaders = partitions
-            .iter()
-            .map(|p| metadata.leader_of(topic, *p).map(|b| b.address.clone()));
-        let Some(Some(first)) = leaders.next() else {
-            return Ok(self.clone());
-        };
-        if leaders.any(|l| l.as_ref() != Some(&first)) || first == self.address {
-            return Ok(self.clone());
-        }
-        self.target.at(&first).connect().await
-    }
-
-    /// Produces to `partition`'s leader (or, without a partition, to the leader all of the
-    /// topic's partitions share), retrying for up to [`ROUTED_RETRY_MS`] with fresh metadata
-    /// when the broker answers NOT_LEADER or the leader is lost: the way through a failover.
-    /// A retried request may have been stored before its answer was lost (at-least-once).
+    /// Produces `records` to their partitions' leaders (partitioned here as the broker would,
+    /// `partition` overriding), retrying the partitions whose leader changed for up to
+    /// [`ROUTED_RETRY_MS`] with fresh metadata: the way through a failover. A retried request may
+    /// have been stored before its answer was lost (at-least-once). One-shot: a caller producing
+    /// more than once keeps a [`RoutedProducer`] instead, which keeps the metadata.
     pub async fn produce_routed(
         &self,
         topic: &str,
         partition: Option<u32>,
-        records: Vec<ProducerRecord>,
+        mut records: Vec<ProducerRecord>,
     ) -> Result<Vec<ProducedPosition>> {
-        let deadline = Instant::now() + Duration::from_millis(ROUTED_RETRY_MS);
-        let mut brokers = vec![self.address.clone()];
-        let mut target = self.clone();
-        let mut clustered = true;
-        loop {
-            let attempt = async {
-                let metadata = target.metadata().await?;
-                clustered = metadata.clustered;
-                if !clustered {
-                    return target.produce(topic, records.clone()).await;
-                }
-                for broker in &metadata.brokers {
-                    if !brokers.contains(&broker.address) {
-                        brokers.push(broker.address.clone());
-                    }
-                }
-                let partitions: Vec<u32> = match partition {
-                    Some(p) => vec![p],
-                    None => metadata
-                        .partitions
-                        .iter()
-                        .filter(|p| p.topic == topic)
-                        .map(|p| p.partition)
-                        .collect(),
-                };
-                let leader = target.for_leader_of(topic, &partitions).await?;
-                leader.produce(topic, records.clone()).await
-            };
-            let error = match attempt.await {
-                Ok(positions) => return Ok(positions),
-                Err(e) if e.is_not_leader() || e.is_connection_failure() => e,
-                Err(e) => return Err(e),
-            };
-            if !clustered || Instant::now() >= deadline {
-                return Err(error);
-            }
-            tokio::time::sleep(Duration::from_millis(ROUTED_BACKOFF_MS)).await;
-            // Ask the next broker we know of: the one asked last may be the one that died.
-            brokers.rotate_left(1);
-            if let Ok(next) = self.target.at(&brokers[0]).connect().await {
-                target = next;
+        if partition.is_some() {
+            for record in &mut records {
+                record.partition = partition;
             }
         }
+        let router = Arc::new(ClusterRouter::new(self.clone()).await?);
+        RoutedProducer::new(router, topic).send(records).await
     }
 
     /// The cluster's metadata as the connected broker sees it.

@@ -4,6 +4,9 @@
 
 pub mod cluster;
 pub mod group;
+pub mod routed_fetch;
+pub mod routed_producer;
+pub mod routing;
 pub mod types;
 
 use std::time::Duration;
@@ -25,11 +28,14 @@ use crate::wire::v1::groups_client::GroupsClient;
 use crate::wire::v1::produce_client::ProduceClient;
 use crate::wire::v1::subscribe_client::SubscribeClient;
 
-pub use cluster::{BrokerInfo, ClusterMetadata, PartitionPlacement};
+pub use cluster::{BrokerInfo, ClusterMetadata, NOT_LEADER_KEY, PartitionPlacement};
 pub use group::{
     CommittedOffset, GroupAssignment, GroupInfo, GroupMember, GroupMemberInfo, GroupPartitionInfo,
     GroupSummary, JoinOptions, OffsetResetPlan, OffsetToCommit, ResetTo, TopicPartition,
 };
+pub use routed_fetch::LeaderReader;
+pub use routed_producer::RoutedProducer;
+pub use routing::ClusterRouter;
 pub use types::{
     ConsumedRecord, FetchBatch, Header, Offset, PartitionInfo, ProducedPosition, ProducerRecord,
     TopicInfo, TopicSettings,
@@ -73,12 +79,17 @@ impl ClientError {
         matches!(self, ClientError::Status(s) if s.metadata().contains_key(cluster::NOT_LEADER_KEY))
     }
 
-    /// The broker could not be reached or the connection broke.
+    /// The broker could not be reached or the connection broke. A broken connection comes from
+    /// the transport (the status has a source error), never from the broker's own answers; a
+    /// broker killed mid-call shows as UNAVAILABLE, UNKNOWN or CANCELLED depending on when.
     pub fn is_connection_failure(&self) -> bool {
         match self {
             ClientError::Unreachable { .. } => true,
             ClientError::Status(s) => {
-                s.code() == tonic::Code::Unavailable && std::error::Error::source(s).is_some()
+                matches!(
+                    s.code(),
+                    tonic::Code::Unavailable | tonic::Code::Unknown | tonic::Code::Cancelled
+                ) && std::error::Error::source(s).is_some()
             }
             ClientError::InvalidAddress { .. }
             | ClientError::InvalidTls(_)

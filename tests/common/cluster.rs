@@ -233,3 +233,71 @@ pub fn assert_all_present(acked: &[String], served: &[String], on: u64) {
         "acknowledged records missing on broker {on}: {missing:?}"
     );
 }
+
+impl TestCluster {
+    /// Every partition of `topic` as `cluster partitions -o json` from broker `id` shows it.
+    pub fn partitions_of(&self, id: u64, topic: &str) -> Option<Vec<Value>> {
+        let output = self.brokers[id as usize - 1]
+            .cmd()
+            .args(["cluster", "partitions", "-o", "json"])
+            .output()
+            .ok()?;
+        let json: Value = serde_json::from_slice(&output.stdout).ok()?;
+        Some(
+            json["partitions"]
+                .as_array()?
+                .iter()
+                .filter(|p| p["topic"] == topic)
+                .cloned()
+                .collect(),
+        )
+    }
+
+    /// Forms the cluster and creates `topic` with `partitions` partitions of three replicas,
+    /// each led with a full ISR. Returns each partition's leader, by partition.
+    pub fn with_topic(&mut self, topic: &str, partitions: u32) -> Vec<u64> {
+        self.wait_for_status(1, "three live brokers", |s| s["brokers_alive"] == 3);
+        let count = partitions.to_string();
+        let created = wait_until(FORM_TIMEOUT, || {
+            self.brokers[0]
+                .cmd()
+                .args(["topic", "create", topic, "-p", &count])
+                .args(["--replication-factor", "3", "--if-not-exists"])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        });
+        assert!(created, "topic {topic} was not created");
+        let mut last = None;
+        let led = wait_until(FORM_TIMEOUT, || {
+            last = self.partitions_of(1, topic);
+            last.as_ref().is_some_and(|ps| {
+                ps.len() == partitions as usize
+                    && ps.iter().all(|p| {
+                        p["leader"].is_u64() && p["isr"].as_array().is_some_and(|i| i.len() == 3)
+                    })
+            })
+        });
+        assert!(led, "{topic} not led with full ISRs: {last:?}");
+        let mut placements = last.unwrap();
+        placements.sort_by_key(|p| p["partition"].as_u64());
+        placements
+            .iter()
+            .map(|p| p["leader"].as_u64().unwrap())
+            .collect()
+    }
+
+    /// Waits until broker `id` names a leader for `topic`/`partition` other than `not`.
+    pub fn wait_for_new_leader(&self, id: u64, topic: &str, partition: u64, not: u64) -> u64 {
+        let mut leader = None;
+        let moved = wait_until(FORM_TIMEOUT, || {
+            leader = self.partitions_of(id, topic).and_then(|ps| {
+                ps.iter()
+                    .find(|p| p["partition"] == partition)
+                    .and_then(|p| p["leader"].as_u64())
+            });
+            leader.is_some_and(|l| l != not)
+        });
+        assert!(moved, "{topic}/{partition} still led by {not}: {leader:?}");
+        leader.unwrap()
+    }
+}

@@ -1,0 +1,298 @@
+//! Producing to a cluster: records are partitioned here, exactly as the broker would, and each
+//! partition's share goes to its leader, all partitions at once.
+//!
+//! Only the partitions that failed with NOT_LEADER or a lost connection are retried, with fresh
+//! metadata, for up to [`ROUTED_RETRY_MS`](super::routing::ROUTED_RETRY_MS). A retried request
+//! may have been stored before its answer was lost, so routed producing is at-least-once; within
+//! a partition, what is acknowledged keeps the input's order (one request per partition is in
+//! flight at a time, and [`RoutedProducer::send`] returns before the next call starts).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::broker::partitioner::{StickySpreader, partition_for_key};
+
+use super::routing::{ClusterRouter, LeaderRetry, MetadataView, must_reroute, partition_count};
+use super::{ClientError, ProducedPosition, ProducerRecord, Result};
+
+/// Sends records to the leaders of their partitions; see the module docs.
+pub struct RoutedProducer {
+    router: Arc<ClusterRouter>,
+    topic: String,
+    /// Where keyless records go: one partition per [`RoutedProducer::send`], like the broker's
+    /// sticky spreading per request.
+    spreader: StickySpreader,
+}
+
+impl RoutedProducer {
+    pub fn new(router: Arc<ClusterRouter>, topic: &str) -> RoutedProducer {
+        RoutedProducer {
+            router,
+            topic: topic.to_string(),
+            spreader: StickySpreader::default(),
+        }
+    }
+
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    /// Whether the brokers form a cluster (otherwise [`Self::send`] is a plain produce).
+    pub fn clustered(&self) -> bool {
+        self.router.clustered()
+    }
+
+    /// Produces `records`; returns each one's position, in input order. Outside a cluster this
+    /// is one plain produce to the connected broker.
+    pub async fn send(&self, mut records: Vec<ProducerRecord>) -> Result<Vec<ProducedPosition>> {
+        let router = &self.router;
+        if !router.clustered() {
+            return router.seed().produce(&self.topic, records).await;
+        }
+        let mut view = router.view();
+        if partition_count(&view.metadata, &self.topic).is_none() {
+            view = router.refresh(&view).await?;
+        }
+        let mut retry = LeaderRetry::new();
+        let partitions = loop {
+            if let Some(count) = partition_count(&view.metadata, &self.topic) {
+                break count;
+            }
+            // Unknown to the cluster: the connected broker answers for it. It says NOT_FOUND, or
+            // creates the topic where a cluster auto-creates topics; then, should it not lead
+            // where the records go, they are sent again once the metadata shows the topic.
+            match router.seed().produce(&self.topic, records.clone()).await {
+                Err(e) if must_reroute(&e) => {
+                    if !retry.should_retry(router, &mut view).await {
+                        return Err(e);
+                    }
+                }
+                answer => return answer,
+            }
+        };
+        assign_partitions(
+            &mut records,
+            partitions,
+            self.spreader.next_partition(partitions),
+        );
+        let mut pending = split_by_partition(&records);
+        let mut positions: Vec<Option<ProducedPosition>> = vec![None; records.len()];
+        loop {
+            let sends = pending.iter().map(|(&partition, indexes)| {
+                let share: Vec<ProducerRecord> =
+                    indexes.iter().map(|&i| records[i].clone()).collect();
+                self.send_share(&view, partition, share)
+            });
+            let results = futures::future::join_all(sends).await;
+            let failed = settle(std::mem::take(&mut pending), results, &mut positions)?;
+            let Some((retry_set, error)) = failed else {
+                return collect_positions(positions);
+            };
+            if !retry.should_retry(router, &mut view).await {
+                return Err(error);
+            }
+            pending = retry_set;
+        }
+    }
+
+    /// Sends one partition's records to its leader; a leader whose connection broke is
+    /// forgotten, so the retry connects afresh.
+    async fn send_share(
+        &self,
+        view: &MetadataView,
+        partition: u32,
+        records: Vec<ProducerRecord>,
+    ) -> Result<Vec<ProducedPosition>> {
+        let client = self
+            .router
+            .leader_client(view, &self.topic, partition)
+            .await?;
+        let count = records.len();
+        let acked = client
+            .produce(&self.topic, records)
+            .await
+            .inspect_err(|e| {
+                if e.is_connection_failure() {
+                    self.router.forget(client.address());
+                }
+            })?;
+        if acked.len() != count {
+            return Err(ClientError::Status(tonic::Status::internal(format!(
+                "the broker acknowledged {} of {count} records",
+                acked.len()
+            ))));
+        }
+        Ok(acked)
+    }
+}
+
+/// The partitions still to send, each with its record indexes.
+type PartitionShares = BTreeMap<u32, Vec<usize>>;
+
+/// Files each partition's answer: acknowledged positions go to `positions`. Returns the
+/// partitions to retry (NOT_LEADER, lost connection) with the last such error, or `None` when
+/// every partition is acknowledged; any other error ends the produce.
+fn settle(
+    sent: PartitionShares,
+    results: Vec<Result<Vec<ProducedPosition>>>,
+    positions: &mut [Option<ProducedPosition>],
+) -> Result<Option<(PartitionShares, ClientError)>> {
+    let mut retry_set = BTreeMap::new();
+    let mut retry_error = None;
+    for ((partition, indexes), result) in sent.into_iter().zip(results) {
+        match result {
+            Ok(acked) => {
+                for (&index, position) in indexes.iter().zip(acked) {
+                    positions[index] = Some(position);
+                }
+            }
+            Err(e) if must_reroute(&e) => {
+                retry_set.insert(partition, indexes);
+                retry_error = Some(e);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(retry_error.map(|error| (retry_set, error)))
+}
+
+/// Gives every record its partition as the broker would: the one it names, else the key's hash
+/// over `partitions`, else `spread` (one partition for a request's keyless records).
+pub fn assign_partitions(records: &mut [ProducerRecord], partitions: u32, spread: u32) {
+    for record in records {
+        if record.partition.is_none() {
+            record.partition = Some(match &record.key {
+                Some(key) => partition_for_key(key, partitions),
+                None => spread,
+            });
+        }
+    }
+}
+
+/// The indexes of the records bound for each partition, in input order. Every record must have
+/// its partition ([`assign_partitions`]).
+pub fn split_by_partition(records: &[ProducerRecord]) -> PartitionShares {
+    let mut split: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+    for (index, record) in records.iter().enumerate() {
+        let partition = record.partition.unwrap_or_default();
+        split.entry(partition).or_default().push(index);
+    }
+    split
+}
+
+fn collect_positions(positions: Vec<Option<ProducedPosition>>) -> Result<Vec<ProducedPosition>> {
+    positions
+        .into_iter()
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| {
+            ClientError::Status(tonic::Status::internal(
+                "a routed produce finished without a position for every record",
+            ))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use super::*;
+
+    fn record(key: Option<&str>, partition: Option<u32>) -> ProducerRecord {
+        ProducerRecord {
+            key: key.map(|k| Bytes::copy_from_slice(k.as_bytes())),
+            value: Bytes::from_static(b"v"),
+            partition,
+            ..ProducerRecord::default()
+        }
+    }
+
+    #[test]
+    fn records_are_partitioned_as_the_broker_would() {
+        let mut records = vec![
+            record(Some("user-1"), None),
+            record(None, None),
+            record(Some("user-2"), Some(4)),
+            record(None, Some(0)),
+            record(Some("user-3"), None),
+        ];
+        assign_partitions(&mut records, 5, 2);
+        let partitions: Vec<u32> = records.iter().map(|r| r.partition.unwrap()).collect();
+        assert_eq!(
+            partitions,
+            vec![
+                partition_for_key(b"user-1", 5),
+                2,
+                4,
+                0,
+                partition_for_key(b"user-3", 5),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_split_keeps_input_order_per_partition() {
+        let records: Vec<ProducerRecord> = [1, 0, 1, 2, 0, 1]
+            .into_iter()
+            .map(|p| record(None, Some(p)))
+            .collect();
+        let split = split_by_partition(&records);
+        assert_eq!(split[&0], vec![1, 4]);
+        assert_eq!(split[&1], vec![0, 2, 5]);
+        assert_eq!(split[&2], vec![3]);
+    }
+
+    #[test]
+    fn positions_come_back_in_input_order_or_not_at_all() {
+        let at = |partition, offset| ProducedPosition { partition, offset };
+        assert_eq!(
+            collect_positions(vec![Some(at(1, 7)), Some(at(0, 3))]).unwrap(),
+            vec![at(1, 7), at(0, 3)]
+        );
+        assert!(collect_positions(vec![Some(at(1, 7)), None]).is_err());
+    }
+
+    fn not_leader() -> ClientError {
+        let mut status = tonic::Status::failed_precondition("not the leader");
+        status
+            .metadata_mut()
+            .insert(crate::wire::NOT_LEADER_KEY, "2".parse().unwrap());
+        ClientError::Status(status)
+    }
+
+    #[test]
+    fn only_partitions_that_lost_their_leader_are_retried() {
+        let at = |partition, offset| ProducedPosition { partition, offset };
+        let sent: PartitionShares = [(0, vec![0, 2]), (1, vec![1]), (2, vec![3])].into();
+        let results = vec![
+            Ok(vec![at(0, 10), at(0, 11)]),
+            Err(not_leader()),
+            Ok(vec![at(2, 5)]),
+        ];
+        let mut positions = vec![None; 4];
+        let (retry_set, error) = settle(sent, results, &mut positions).unwrap().unwrap();
+        assert_eq!(retry_set, [(1, vec![1])].into());
+        assert!(error.is_not_leader());
+        assert_eq!(
+            positions,
+            vec![Some(at(0, 10)), None, Some(at(0, 11)), Some(at(2, 5))]
+        );
+    }
+
+    #[test]
+    fn other_errors_end_the_produce_and_full_success_retries_nothing() {
+        let sent: PartitionShares = [(0, vec![0]), (1, vec![1])].into();
+        let results = vec![
+            Err(not_leader()),
+            Err(ClientError::Status(tonic::Status::invalid_argument(
+                "too big",
+            ))),
+        ];
+        assert!(settle(sent, results, &mut [None, None]).is_err());
+        let sent: PartitionShares = [(0, vec![0])].into();
+        let ok = vec![Ok(vec![ProducedPosition {
+            partition: 0,
+            offset: 0,
+        }])];
+        assert!(settle(sent, ok, &mut [None]).unwrap().is_none());
+    }
+}
