@@ -102,6 +102,8 @@ json\t'One JSON object per line: value, key, headers, partition, timestamp_ms, e
 complete -c flashq -n "__fish_flashq_using_subcommand produce" -l key-separator -d 'With line input: split each line into key and value at the first SEP' -r
 complete -c flashq -n "__fish_flashq_using_subcommand produce" -l batch-size -d 'Records per produce request' -r
 complete -c flashq -n "__fish_flashq_using_subcommand produce" -l linger-ms -d 'How long a partial batch waits for more input before it is sent' -r
+complete -c flashq -n "__fish_flashq_using_subcommand produce" -l acks -d 'In a cluster: when a produce is acknowledged' -r -f -a "all\t'Once on every in-sync replica, and only while at least --min-insync-replicas are'
+1\t'Once the partition leader has written it: faster, lost if the leader dies first'"
 complete -c flashq -n "__fish_flashq_using_subcommand produce" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand produce" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
@@ -521,6 +523,8 @@ complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l rate -d 'Target records per second across producers (default: as fast as possible; e2e: 10000)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l fsync -d 'Fsync policy of the embedded broker or storage mode: always, interval:<ms>, never' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l topic -d 'Topic to use [default: bench-<mode>-<pid>]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l acks -d 'In a cluster: when a produce is acknowledged' -r -f -a "all\t'Once on every in-sync replica, and only while at least --min-insync-replicas are'
+1\t'Once the partition leader has written it: faster, lost if the leader dies first'"
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
@@ -548,6 +552,8 @@ complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l rate -d 'Target records per second across producers (default: as fast as possible; e2e: 10000)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l fsync -d 'Fsync policy of the embedded broker or storage mode: always, interval:<ms>, never' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l topic -d 'Topic to use [default: bench-<mode>-<pid>]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l acks -d 'In a cluster: when a produce is acknowledged' -r -f -a "all\t'Once on every in-sync replica, and only while at least --min-insync-replicas are'
+1\t'Once the partition leader has written it: faster, lost if the leader dies first'"
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
@@ -575,6 +581,8 @@ complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l rate -d 'Target records per second across producers (default: as fast as possible; e2e: 10000)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l fsync -d 'Fsync policy of the embedded broker or storage mode: always, interval:<ms>, never' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l topic -d 'Topic to use [default: bench-<mode>-<pid>]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l acks -d 'In a cluster: when a produce is acknowledged' -r -f -a "all\t'Once on every in-sync replica, and only while at least --min-insync-replicas are'
+1\t'Once the partition leader has written it: faster, lost if the leader dies first'"
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
@@ -602,6 +610,8 @@ complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l rate -d 'Target records per second across producers (default: as fast as possible; e2e: 10000)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l fsync -d 'Fsync policy of the embedded broker or storage mode: always, interval:<ms>, never' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l topic -d 'Topic to use [default: bench-<mode>-<pid>]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l acks -d 'In a cluster: when a produce is acknowledged' -r -f -a "all\t'Once on every in-sync replica, and only while at least --min-insync-replicas are'
+1\t'Once the partition leader has written it: faster, lost if the leader dies first'"
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
@@ -629,6 +639,8 @@ complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l rate -d 'Target records per second across producers (default: as fast as possible; e2e: 10000)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l fsync -d 'Fsync policy of the embedded broker or storage mode: always, interval:<ms>, never' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l topic -d 'Topic to use [default: bench-<mode>-<pid>]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l acks -d 'In a cluster: when a produce is acknowledged' -r -f -a "all\t'Once on every in-sync replica, and only while at least --min-insync-replicas are'
+1\t'Once the partition leader has written it: faster, lost if the leader dies first'"
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'

@@ -255,10 +255,28 @@ fn writes_continue_without_one_follower_and_fail_unavailable_without_two() {
     assert!(stderr.contains("\"unavailable\""), "{stderr}");
     assert!(stderr.contains("in-sync replica"), "{stderr}");
 
-    // Nothing acknowledged is lost, and the refused record is not served.
+    // acks=1 asks only the leader: acknowledged at once, but not served while no in-sync
+    // follower has it (and lost if the leader died now).
+    cluster.brokers[leader as usize - 1]
+        .cmd()
+        .args([
+            "produce",
+            "-t",
+            "t",
+            "--value",
+            "leader-only",
+            "--acks",
+            "1",
+        ])
+        .assert()
+        .success();
+
+    // Nothing acknowledged with acks=all is lost, and neither the refused record nor the
+    // leader-only one is served.
     let served = cluster.values_on(leader);
     assert_all_present(&acked, &served, leader);
     assert!(!served.contains(&"lonely".to_string()));
+    assert!(!served.contains(&"leader-only".to_string()));
 }
 
 #[test]

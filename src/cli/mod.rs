@@ -253,6 +253,7 @@ impl Context {
             address: self.broker.clone(),
             token: self.token.clone(),
             tls: self.tls.client_tls()?,
+            acks: crate::client::Acks::default(),
         })
     }
 

@@ -63,6 +63,29 @@ pub struct ProduceArgs {
     /// How long a partial batch waits for more input before it is sent
     #[arg(long, default_value_t = 5, value_name = "MS")]
     pub linger_ms: u64,
+    /// In a cluster: when a produce is acknowledged
+    #[arg(long, value_enum, default_value_t = AcksArg::All)]
+    pub acks: AcksArg,
+}
+
+/// `--acks`: Kafka's producer setting, spelled as rpk and kcat take it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AcksArg {
+    /// Once on every in-sync replica, and only while at least --min-insync-replicas are
+    #[value(name = "all", alias = "-1")]
+    All,
+    /// Once the partition leader has written it: faster, lost if the leader dies first
+    #[value(name = "1", alias = "leader")]
+    Leader,
+}
+
+impl From<AcksArg> for crate::client::Acks {
+    fn from(acks: AcksArg) -> Self {
+        match acks {
+            AcksArg::All => crate::client::Acks::All,
+            AcksArg::Leader => crate::client::Acks::Leader,
+        }
+    }
 }
 
 fn parse_header(text: &str) -> Result<(String, String), String> {
@@ -82,7 +105,7 @@ pub async fn run(args: ProduceArgs, ctx: &Context) -> anyhow::Result<()> {
         )
         .into());
     }
-    let client = ctx.connect().await?;
+    let client = ctx.connect().await?.with_acks(args.acks.into());
     // In a cluster every record goes to its partition's leader (partitioned here as the broker
     // would), retried through leader changes; a single broker takes the plain paths below.
     let producer = RoutedProducer::new(

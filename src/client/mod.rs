@@ -37,8 +37,8 @@ pub use routed_fetch::LeaderReader;
 pub use routed_producer::RoutedProducer;
 pub use routing::ClusterRouter;
 pub use types::{
-    ConsumedRecord, FetchBatch, Header, Offset, PartitionInfo, ProducedPosition, ProducerRecord,
-    TopicInfo, TopicSettings,
+    Acks, ConsumedRecord, FetchBatch, Header, Offset, PartitionInfo, ProducedPosition,
+    ProducerRecord, TopicInfo, TopicSettings,
 };
 
 /// Where clients look for a broker when nothing else is configured.
@@ -129,6 +129,8 @@ pub struct BrokerTarget {
     pub token: Option<String>,
     /// `None` is plain text (`http://`); set, the connection is TLS (`https://`).
     pub tls: Option<ClientTls>,
+    /// When produces are acknowledged in a cluster (every broker of it is reached alike).
+    pub acks: Acks,
 }
 
 impl BrokerTarget {
@@ -146,6 +148,7 @@ impl BrokerTarget {
             address: address.to_string(),
             token: None,
             tls: None,
+            acks: Acks::default(),
         }
     }
 
@@ -327,6 +330,13 @@ impl Client {
         &self.address
     }
 
+    /// This client, with its produces (and those of the clients it makes for the other brokers
+    /// of a cluster) acknowledged as `acks` says.
+    pub fn with_acks(mut self, acks: Acks) -> Client {
+        self.target.acks = acks;
+        self
+    }
+
     /// Appends records; returns each one's partition and offset, in order.
     pub async fn produce(
         &self,
@@ -336,7 +346,7 @@ impl Client {
         let response = self
             .produce
             .clone()
-            .produce(types::produce_request(topic, records))
+            .produce(types::produce_request(topic, records, self.target.acks))
             .await?
             .into_inner();
         Ok(types::positions_from_wire(response))
@@ -355,6 +365,7 @@ impl Client {
         Ok((
             ProduceSender {
                 topic: topic.to_string(),
+                acks: self.target.acks,
                 requests: tx,
             },
             ProduceAcks { responses },
@@ -547,6 +558,7 @@ impl Client {
 /// The sending half of a produce stream: batches go out in the order they are sent.
 pub struct ProduceSender {
     topic: String,
+    acks: Acks,
     requests: tokio::sync::mpsc::Sender<pb::ProduceRequest>,
 }
 
@@ -556,7 +568,7 @@ impl ProduceSender {
     /// ends the stream once the queued batches are sent.
     pub async fn send(&self, records: Vec<ProducerRecord>) -> bool {
         self.requests
-            .send(types::produce_request(&self.topic, records))
+            .send(types::produce_request(&self.topic, records, self.acks))
             .await
             .is_ok()
     }

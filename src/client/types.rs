@@ -208,11 +208,35 @@ pub fn fetch_batch_from_wire(response: pb::FetchResponse) -> Result<FetchBatch, 
     })
 }
 
+/// When a produce is acknowledged in a cluster (Kafka's `acks`); a single broker acknowledges
+/// once the batch is written as its fsync policy says, either way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Acks {
+    /// Once on every in-sync replica (`acks=all`), and only while enough are in sync.
+    #[default]
+    All,
+    /// Once the partition leader has written it (`acks=1`): lost if the leader dies first.
+    Leader,
+}
+
+impl From<Acks> for pb::Acks {
+    fn from(acks: Acks) -> pb::Acks {
+        match acks {
+            Acks::All => pb::Acks::All,
+            Acks::Leader => pb::Acks::Leader,
+        }
+    }
+}
+
 /// A produce request for `records`. Records that all name the same partition are sent as one
 /// batch encoded here (the broker checks and stores it as it is, without re-encoding); others
 /// go as records for the broker to route. Records without a timestamp get this machine's clock
 /// in a batch, the broker's otherwise.
-pub fn produce_request(topic: &str, records: Vec<ProducerRecord>) -> pb::ProduceRequest {
+pub fn produce_request(
+    topic: &str,
+    records: Vec<ProducerRecord>,
+    acks: Acks,
+) -> pb::ProduceRequest {
     let partition = records.first().and_then(|r| r.partition);
     let one_partition = partition.is_some() && records.iter().all(|r| r.partition == partition);
     let Some(partition) = partition.filter(|_| one_partition) else {
@@ -220,7 +244,7 @@ pub fn produce_request(topic: &str, records: Vec<ProducerRecord>) -> pb::Produce
             topic: topic.to_string(),
             records: records.into_iter().map(Into::into).collect(),
             batches: Vec::new(),
-            acks: pb::Acks::All.into(),
+            acks: pb::Acks::from(acks).into(),
         };
     };
     let now_ms = std::time::SystemTime::now()
@@ -242,7 +266,7 @@ pub fn produce_request(topic: &str, records: Vec<ProducerRecord>) -> pb::Produce
             partition,
             batch: Bytes::from(batch::encode(0, &records)),
         }],
-        acks: pb::Acks::All.into(),
+        acks: pb::Acks::from(acks).into(),
     }
 }
 

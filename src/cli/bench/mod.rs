@@ -25,6 +25,7 @@ use crate::server::embedded::EmbeddedBroker;
 use crate::storage::file::{FileStorage, FileStorageOptions};
 use crate::storage::{FsyncPolicy, RecordLimits};
 
+use super::produce::AcksArg;
 use super::{CliError, Context, ExitCode};
 
 pub use report::BenchReport;
@@ -83,6 +84,9 @@ pub struct BenchArgs {
     /// Topic to use [default: bench-<mode>-<pid>]
     #[arg(long)]
     pub topic: Option<String>,
+    /// In a cluster: when a produce is acknowledged
+    #[arg(long, value_enum, default_value_t = AcksArg::All)]
+    pub acks: AcksArg,
 }
 
 impl BenchArgs {
@@ -121,9 +125,12 @@ pub async fn run(command: BenchCommand, ctx: &Context) -> anyhow::Result<()> {
         (_, true) => Some(start_embedded(args.fsync).await?),
     };
     // An embedded broker is plain text on loopback and needs no token.
-    let target = match &embedded {
-        Some((broker, _)) => BrokerTarget::plain(&broker.url()),
-        None => ctx.target()?,
+    let target = BrokerTarget {
+        acks: args.acks.into(),
+        ..match &embedded {
+            Some((broker, _)) => BrokerTarget::plain(&broker.url()),
+            None => ctx.target()?,
+        }
     };
     let topic = args.topic(mode);
     let mut report = match &command {
