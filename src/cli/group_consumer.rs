@@ -159,10 +159,9 @@ pub async fn run(
     options: GroupConsumeOptions,
     printer: &RecordPrinter,
 ) -> anyhow::Result<()> {
-    // Records are read from each partition's leader; the group's own calls (join, heartbeat,
-    // commit) go wherever `GroupMember` sends them.
-    // TODO(group coordinators in a cluster): when `GroupMember` finds its coordinator itself,
-    // the router and the member can share one metadata cache.
+    // Records are read from each partition's leader (the router's metadata); the group's own
+    // calls (join, heartbeat, commit) go to its coordinator, which `GroupMember` looks up
+    // (`Cluster.FindCoordinator`) and follows when it moves.
     let router = Arc::new(ClusterRouter::new(client.clone()).await?);
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
     let signals = tokio::spawn(async move {
