@@ -17,38 +17,8 @@ const RECORDS_PER_PARTITION: u32 = 10;
 /// Forms the cluster, creates `events` (3 partitions, 3 replicas, every ISR full) and writes
 /// `p<partition>-<n>` records to each partition. Returns every value written.
 fn cluster_with_events() -> (TestCluster, Vec<String>) {
-    let cluster = TestCluster::start(&REPLICATION_FLAGS);
-    cluster.wait_for_status(1, "three live brokers", |s| s["brokers_alive"] == 3);
-    let created = wait_until(FORM_TIMEOUT, || {
-        cluster.brokers[0]
-            .cmd()
-            .args(["topic", "create", TOPIC, "-p", "3"])
-            .args(["--replication-factor", "3", "--if-not-exists"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    assert!(created, "topic {TOPIC} was not created");
-    let settled = wait_until(FORM_TIMEOUT, || {
-        let Ok(output) = cluster.brokers[0]
-            .cmd()
-            .args(["cluster", "partitions", "-o", "json"])
-            .output()
-        else {
-            return false;
-        };
-        let json: Value = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
-        let ready = json["partitions"].as_array().map_or(0, |ps| {
-            ps.iter()
-                .filter(|p| p["topic"] == TOPIC && p["leader"].is_u64())
-                .filter(|p| p["isr"].as_array().is_some_and(|isr| isr.len() == 3))
-                .count()
-        });
-        ready == PARTITIONS as usize
-    });
-    assert!(
-        settled,
-        "{TOPIC} never had three led, fully in-sync partitions"
-    );
+    let mut cluster = TestCluster::start(&REPLICATION_FLAGS);
+    cluster.with_topic(TOPIC, PARTITIONS);
     let mut written = Vec::new();
     for partition in 0..PARTITIONS {
         let values: Vec<String> = (0..RECORDS_PER_PARTITION)

@@ -108,17 +108,9 @@ pub const REPLICATION_FLAGS: [&str; 2] = ["--replica-lag-max-ms", "1500"];
 impl TestCluster {
     /// `cluster partitions -o json` from broker `id`: the first partition of topic `t`.
     pub fn partition_from(&self, id: u64) -> Option<Value> {
-        let output = self.brokers[id as usize - 1]
-            .cmd()
-            .args(["cluster", "partitions", "-o", "json"])
-            .output()
-            .ok()?;
-        let json: Value = serde_json::from_slice(&output.stdout).ok()?;
-        json["partitions"]
-            .as_array()?
-            .iter()
-            .find(|p| p["topic"] == "t" && p["partition"] == 0)
-            .cloned()
+        self.partitions_of(id, "t")?
+            .into_iter()
+            .find(|p| p["partition"] == 0)
     }
 
     pub fn wait_for_partition(
