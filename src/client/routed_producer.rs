@@ -1,8 +1,10 @@
 //! Producing to a cluster: records are partitioned here, exactly as the broker would, and each
 //! partition's share goes to its leader, all partitions at once.
 //!
-//! Only the partitions that failed with NOT_LEADER or a lost connection are retried, with fresh
-//! metadata, for up to [`ROUTED_RETRY_MS`](super::routing::ROUTED_RETRY_MS). A retried request
+//! Only the partitions that failed with NOT_LEADER, a lost connection or UNAVAILABLE (too few
+//! in-sync replicas, or not on them in time: the ISR is shrinking after a follower's death) are
+//! retried, with fresh metadata, for up to [`ROUTED_RETRY_MS`](super::routing::ROUTED_RETRY_MS),
+//! as Kafka's producer retries NOT_ENOUGH_REPLICAS and timeouts. A retried request
 //! may have been stored before its answer was lost, so routed producing is at-least-once; within
 //! a partition, what is acknowledged keeps the input's order (one request per partition is in
 //! flight at a time, and [`RoutedProducer::send`] returns before the next call starts).
@@ -130,8 +132,8 @@ impl RoutedProducer {
 type PartitionShares = BTreeMap<u32, Vec<usize>>;
 
 /// Files each partition's answer: acknowledged positions go to `positions`. Returns the
-/// partitions to retry (NOT_LEADER, lost connection) with the last such error, or `None` when
-/// every partition is acknowledged; any other error ends the produce.
+/// partitions to retry ([`worth_retrying`]) with the last such error, or `None` when every
+/// partition is acknowledged; any other error ends the produce.
 fn settle(
     sent: PartitionShares,
     results: Vec<Result<Vec<ProducedPosition>>>,
@@ -146,7 +148,7 @@ fn settle(
                     positions[index] = Some(position);
                 }
             }
-            Err(e) if must_reroute(&e) => {
+            Err(e) if worth_retrying(&e) => {
                 retry_set.insert(partition, indexes);
                 retry_error = Some(e);
             }
@@ -154,6 +156,14 @@ fn settle(
         }
     }
     Ok(retry_error.map(|error| (retry_set, error)))
+}
+
+/// Whether a partition's failure may pass if sent again: its leader moved or the connection broke
+/// (send to the leader fresh metadata names), or the leader answered UNAVAILABLE (too few
+/// in-sync replicas for acks=all, a batch not on the ISR in time, a broker shutting down): the
+/// cluster heals those by itself, shrinking the ISR or electing a leader.
+fn worth_retrying(error: &ClientError) -> bool {
+    must_reroute(error) || error.code() == Some(tonic::Code::Unavailable)
 }
 
 /// Gives every record its partition as the broker would: the one it names, else the key's hash
@@ -276,6 +286,16 @@ mod tests {
             positions,
             vec![Some(at(0, 10)), None, Some(at(0, 11)), Some(at(2, 5))]
         );
+    }
+
+    #[test]
+    fn unavailable_partitions_are_retried_too() {
+        let sent: PartitionShares = [(0, vec![0])].into();
+        let results = vec![Err(ClientError::Status(tonic::Status::unavailable(
+            "partition 0 has 1 in-sync replicas, fewer than the 2 acks=all needs",
+        )))];
+        let (retry_set, _) = settle(sent, results, &mut [None]).unwrap().unwrap();
+        assert_eq!(retry_set, [(0, vec![0])].into());
     }
 
     #[test]
