@@ -40,6 +40,7 @@ fn start_cluster(runtime: &tokio::runtime::Runtime) -> (Vec<Arc<ClusterNode>>, t
                 session_timeout_ms: 3_000,
                 dir: Some(dir.path().join(format!("n{id}"))),
                 secret: None,
+                tls: None,
             })
             .await
             .expect("start node");

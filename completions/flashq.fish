@@ -76,6 +76,9 @@ complete -c flashq -n "__fish_flashq_using_subcommand serve" -l default-replicat
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l min-insync-replicas -d 'In a cluster: acks=all produces fail with UNAVAILABLE while fewer replicas than this are in sync (capped at the replication factor)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l replica-lag-max-ms -d 'In a cluster: a follower not caught up for this long leaves the ISR; an acks=all produce waits at most twice this for the ISR' -r
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l cluster-secret-file -d 'In a cluster: a file holding the secret (16 to 1024 printable characters) every broker shows on the cluster listener; calls without it are refused [default: off, any caller]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand serve" -l cluster-tls-cert -d 'In a cluster: this broker\'s certificate (PEM) for mutual TLS on the cluster listener, allowing server and client authentication and naming its host in --peers; needs --cluster-tls-key and --cluster-tls-ca [default: off, plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand serve" -l cluster-tls-key -d 'In a cluster: the private key (PEM) of --cluster-tls-cert' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand serve" -l cluster-tls-ca -d 'In a cluster: the CA (PEM) that signed every broker\'s --cluster-tls-cert; peers with a certificate from elsewhere are refused during the handshake' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'

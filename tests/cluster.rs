@@ -138,6 +138,17 @@ fn bad_cluster_flags_are_usage_errors() {
             "1=127.0.0.1:1",
         ],
         vec!["--peers", "1=127.0.0.1:1"],
+        // Mutual TLS between brokers needs the certificate, its key and the CA together.
+        vec![
+            "--node-id",
+            "1",
+            "--cluster-listen",
+            "127.0.0.1:1",
+            "--peers",
+            "1=127.0.0.1:1",
+            "--cluster-tls-cert",
+            "cert.pem",
+        ],
     ] {
         let mut all = vec!["serve", "--listen", "127.0.0.1:0", "--data-dir", data];
         all.extend(&args);
@@ -372,4 +383,22 @@ fn topics_are_auto_created_configured_and_grown_through_the_controller() {
             .success(),
     );
     assert!(listed.contains("\"auto\""), "{listed}");
+}
+
+#[test]
+fn a_cluster_over_mutual_tls_forms_replicates_and_serves() {
+    let pki = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = common::pki::broker_pki_files(pki.path());
+    let mut cluster = TestCluster::start(&[
+        "--cluster-tls-cert",
+        cert.to_str().unwrap(),
+        "--cluster-tls-key",
+        key.to_str().unwrap(),
+        "--cluster-tls-ca",
+        ca.to_str().unwrap(),
+    ]);
+    // Forming, creating a replicated topic and a full ISR all go over the TLS peer links.
+    let leader = cluster.with_replicated_topic();
+    assert_eq!(cluster.produce(others(leader)[0], "over-tls"), Some(0));
+    assert!(cluster.values_on(leader).contains(&"over-tls".to_string()));
 }

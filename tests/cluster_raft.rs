@@ -7,6 +7,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod common;
+
+use flashq::cluster::network::PeerTls;
 use flashq::cluster::{ClusterConfig, ClusterNode, MetaCommand, MetaResponse, NodeId};
 use flashq::storage::LogConfig;
 use tokio::net::TcpListener;
@@ -26,6 +29,7 @@ impl Node {
         peers: &BTreeMap<NodeId, String>,
         dir: Option<PathBuf>,
         secret: Option<&str>,
+        tls: Option<&PeerTls>,
     ) -> Node {
         let node = ClusterNode::start(ClusterConfig {
             node_id: id,
@@ -35,6 +39,7 @@ impl Node {
             session_timeout_ms: 1_500,
             dir,
             secret: secret.map(str::to_string),
+            tls: tls.cloned(),
         })
         .await
         .expect("start node");
@@ -98,17 +103,19 @@ fn create(name: &str) -> MetaCommand {
 }
 
 async fn start_three(dirs: [Option<PathBuf>; 3]) -> (Vec<Node>, BTreeMap<NodeId, String>) {
-    start_three_with_secret(dirs, None).await
+    start_three_secured(dirs, None, None).await
 }
 
-async fn start_three_with_secret(
+/// Three nodes showing each other `secret` and, with `tls`, talking mutual TLS.
+async fn start_three_secured(
     dirs: [Option<PathBuf>; 3],
     secret: Option<&str>,
+    tls: Option<&PeerTls>,
 ) -> (Vec<Node>, BTreeMap<NodeId, String>) {
     let (listeners, peers) = listeners(3).await;
     let mut nodes = Vec::new();
     for ((id, listener), dir) in (1..).zip(listeners).zip(dirs) {
-        nodes.push(Node::start(id, listener, &peers, dir, secret).await);
+        nodes.push(Node::start(id, listener, &peers, dir, secret, tls).await);
     }
     for node in &nodes {
         node.node.spawn_membership();
@@ -222,7 +229,7 @@ async fn file_stores_bring_a_restarted_node_back_with_its_state() {
     assert!(dirs[2].as_ref().unwrap().join("raft.log").exists());
     let address = peers[&3].clone();
     let listener = TcpListener::bind(&address).await.unwrap();
-    let restarted = Node::start(3, listener, &peers, dirs[2].clone(), None).await;
+    let restarted = Node::start(3, listener, &peers, dirs[2].clone(), None, None).await;
     restarted.node.spawn_membership();
     // The log replays on start; the topic comes back once the entries are committed again.
     wait_for("the restarted node has the topic", || {
@@ -255,7 +262,7 @@ async fn file_stores_bring_a_restarted_node_back_with_its_state() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_a_cluster_secret_peers_form_a_quorum_and_strangers_are_refused() {
     const SECRET: &str = "correct-horse-battery-staple";
-    let (nodes, peers) = start_three_with_secret([None, None, None], Some(SECRET)).await;
+    let (nodes, peers) = start_three_secured([None, None, None], Some(SECRET), None).await;
     let refs: Vec<&Node> = nodes.iter().collect();
     wait_for("a leader", || leader_of(&refs).is_some()).await;
     all_registered(&refs).await;
@@ -292,9 +299,80 @@ async fn with_a_cluster_secret_peers_form_a_quorum_and_strangers_are_refused() {
         session_timeout_ms: 1_500,
         dir: None,
         secret: Some("short".into()),
+        tls: None,
     })
     .await;
     assert!(refused.is_err());
+    for node in nodes {
+        node.stop().await;
+    }
+}
+
+fn peer_tls(ca: &str, cert: &str, key: &str) -> PeerTls {
+    PeerTls::new(
+        tonic::transport::Identity::from_pem(cert, key),
+        tonic::transport::Certificate::from_pem(ca),
+    )
+    .expect("peer TLS")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_mutual_tls_peers_form_a_quorum_and_others_cannot_connect() {
+    let (ca, cert, key) = common::pki::broker_pki("cluster CA");
+    let tls = peer_tls(&ca, &cert, &key);
+    let (nodes, peers) = start_three_secured([None, None, None], None, Some(&tls)).await;
+    let refs: Vec<&Node> = nodes.iter().collect();
+    wait_for("a leader", || leader_of(&refs).is_some()).await;
+    all_registered(&refs).await;
+
+    // Plain text, TLS without a client certificate, and a certificate from another CA: none
+    // gets an answer. A broker's own certificate does (its garbage request is refused as such).
+    let (_, other_cert, other_key) = common::pki::broker_pki("someone else's CA");
+    let trusting = || {
+        tonic::transport::ClientTlsConfig::new()
+            .ca_certificate(tonic::transport::Certificate::from_pem(&ca))
+    };
+    let callers = [
+        ("plain text", None, false),
+        ("TLS without a certificate", Some(trusting()), false),
+        (
+            "a certificate from another CA",
+            Some(trusting().identity(tonic::transport::Identity::from_pem(
+                &other_cert,
+                &other_key,
+            ))),
+            false,
+        ),
+        (
+            "a broker certificate",
+            Some(trusting().identity(tonic::transport::Identity::from_pem(&cert, &key))),
+            true,
+        ),
+    ];
+    for (who, tls, admitted) in callers {
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let mut endpoint =
+            tonic::transport::Endpoint::from_shared(format!("{scheme}://{}", peers[&1]))
+                .unwrap()
+                .connect_timeout(Duration::from_secs(5))
+                .timeout(Duration::from_secs(5));
+        if let Some(config) = tls {
+            endpoint = endpoint.tls_config(config).unwrap();
+        }
+        let answer = match endpoint.connect().await {
+            Err(_) => None,
+            Ok(channel) => Some(
+                flashq::wire::v1::cluster_peer_client::ClusterPeerClient::new(channel)
+                    .vote(flashq::wire::v1::PeerPayload {
+                        json: b"not a vote".to_vec().into(),
+                    })
+                    .await,
+            ),
+        };
+        let answered =
+            matches!(&answer, Some(Err(status)) if status.code() == tonic::Code::InvalidArgument);
+        assert_eq!(answered, admitted, "{who}: {answer:?}");
+    }
     for node in nodes {
         node.stop().await;
     }

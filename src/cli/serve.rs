@@ -10,6 +10,7 @@ use clap::{Args, ValueEnum};
 use crate::broker::acl::AccessControl;
 use crate::broker::{Broker, BrokerConfig};
 use crate::cluster::groups::{MetadataPlacement, ReplicatedOffsets};
+use crate::cluster::network::PeerTls;
 use crate::cluster::replication::{ReplicaManager, ReplicationConfig};
 use crate::cluster::{ClusterConfig, ClusterNode};
 use crate::server::auth::Authenticator;
@@ -117,6 +118,47 @@ pub struct ServeArgs {
     /// shows on the cluster listener; calls without it are refused [default: off, any caller]
     #[arg(long, env = "FLASHQ_CLUSTER_SECRET_FILE", value_name = "PATH")]
     pub cluster_secret_file: Option<PathBuf>,
+    /// In a cluster: this broker's certificate (PEM) for mutual TLS on the cluster listener,
+    /// allowing server and client authentication and naming its host in --peers; needs
+    /// --cluster-tls-key and --cluster-tls-ca [default: off, plain text]
+    #[arg(long, env = "FLASHQ_CLUSTER_TLS_CERT", value_name = "PATH")]
+    pub cluster_tls_cert: Option<PathBuf>,
+    /// In a cluster: the private key (PEM) of --cluster-tls-cert
+    #[arg(long, env = "FLASHQ_CLUSTER_TLS_KEY", value_name = "PATH")]
+    pub cluster_tls_key: Option<PathBuf>,
+    /// In a cluster: the CA (PEM) that signed every broker's --cluster-tls-cert; peers with a
+    /// certificate from elsewhere are refused during the handshake
+    #[arg(long, env = "FLASHQ_CLUSTER_TLS_CA", value_name = "PATH")]
+    pub cluster_tls_ca: Option<PathBuf>,
+}
+
+/// Reads `--cluster-tls-cert`, `--cluster-tls-key` and `--cluster-tls-ca`: all three, or none.
+fn load_peer_tls(args: &ServeArgs) -> Result<Option<PeerTls>, CliError> {
+    let (cert, key, ca) = match (
+        &args.cluster_tls_cert,
+        &args.cluster_tls_key,
+        &args.cluster_tls_ca,
+    ) {
+        (None, None, None) => return Ok(None),
+        (Some(cert), Some(key), Some(ca)) => (cert, key, ca),
+        _ => {
+            return Err(CliError::new(
+                ExitCode::Usage,
+                "--cluster-tls-cert, --cluster-tls-key and --cluster-tls-ca go together: mutual TLS between brokers needs each broker's certificate, its key and the CA that signed them all",
+            ));
+        }
+    };
+    let unusable = |e: &dyn std::fmt::Display| {
+        CliError::new(
+            ExitCode::InvalidInput,
+            format!("cannot use the cluster TLS files: {e}"),
+        )
+    };
+    let identity = read_identity(cert, key).map_err(|e| unusable(&e))?;
+    let ca = read_certificates(ca).map_err(|e| unusable(&e))?;
+    PeerTls::new(identity, ca)
+        .map(Some)
+        .map_err(|e| unusable(&e))
 }
 
 /// Reads `--cluster-secret-file`: the secret is the file's content without surrounding
@@ -286,6 +328,7 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
         Some(path) => Some(read_cluster_secret(path)?),
         None => None,
     };
+    let peer_tls = load_peer_tls(&args)?;
     let tls = load_tls(tls_identity, args.tls_client_ca.as_deref())?;
     if tls_identity.ca.is_some() {
         // A CA for the broker to trust clients by is --tls-client-ca; never let the client flag
@@ -373,6 +416,7 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
                     StorageKind::Memory => None,
                 },
                 secret: cluster_secret.clone(),
+                tls: peer_tls.clone(),
             };
             config
                 .validate()

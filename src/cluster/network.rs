@@ -18,8 +18,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Certificate, Identity};
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Request, Status};
+
+use crate::tls::{ClientTls, ServerTls, TlsConfigError};
 
 use super::{MetaNode, MetaTypeConfig, NodeId};
 use crate::wire::v1::PeerPayload;
@@ -39,6 +42,30 @@ pub const MAX_CLUSTER_SECRET_BYTES: usize = 1_024;
 #[derive(Clone, Default)]
 pub struct PeerAuth {
     bearer: Option<MetadataValue<Ascii>>,
+    /// With mutual TLS between brokers: how to dial peers.
+    tls: Option<ClientTls>,
+}
+
+/// Mutual TLS between brokers on the cluster listener (`serve --cluster-tls-cert --cluster-tls-key
+/// --cluster-tls-ca`): each broker serves its certificate and dials peers showing the same one,
+/// and both sides accept only certificates signed by the cluster CA. A broker certificate must
+/// therefore allow both server and client authentication and name the host its peers dial (the
+/// host of its `--peers` entry).
+#[derive(Clone, Debug)]
+pub struct PeerTls {
+    pub listener: ServerTls,
+    pub dialer: ClientTls,
+}
+
+impl PeerTls {
+    /// Checks the settings as a whole now (a key that does not match its certificate stops the
+    /// broker at startup).
+    pub fn new(identity: Identity, ca: Certificate) -> Result<PeerTls, TlsConfigError> {
+        Ok(PeerTls {
+            listener: ServerTls::new(identity.clone(), Some(ca.clone()))?,
+            dialer: ClientTls::new(ca, Some(identity)),
+        })
+    }
 }
 
 impl PeerAuth {
@@ -61,7 +88,14 @@ impl PeerAuth {
             .map_err(|_| "the cluster secret is not a valid header value".to_string())?;
         Ok(PeerAuth {
             bearer: Some(bearer),
+            tls: None,
         })
+    }
+
+    /// These credentials, dialing peers over mutual TLS when `tls` is set.
+    pub fn with_tls(mut self, tls: Option<&PeerTls>) -> PeerAuth {
+        self.tls = tls.map(|t| t.dialer.clone());
+        self
     }
 
     /// Whether an incoming peer call shows the secret (any call does, without one). The
@@ -113,11 +147,19 @@ pub type PeerClient = ClusterPeerClient<InterceptedService<Channel, PeerAuth>>;
 
 /// A lazily connecting client for a peer's cluster address (`host:port` or a URL).
 pub fn peer_client(address: &str, auth: &PeerAuth) -> Result<PeerClient, String> {
-    let url = crate::client::normalize_address(address);
-    let endpoint = Endpoint::from_shared(url)
+    let url = match &auth.tls {
+        Some(_) if !address.contains("://") => format!("https://{address}"),
+        _ => crate::client::normalize_address(address),
+    };
+    let mut endpoint = Endpoint::from_shared(url)
         .map_err(|e| format!("bad peer address {address:?}: {e}"))?
         .connect_timeout(Duration::from_millis(PEER_CONNECT_TIMEOUT_MS))
         .tcp_nodelay(true);
+    if let Some(tls) = &auth.tls {
+        endpoint = endpoint
+            .tls_config(tls.tonic_config())
+            .map_err(|e| format!("TLS to peer {address:?}: {}", crate::tls::error_chain(&e)))?;
+    }
     Ok(
         ClusterPeerClient::with_interceptor(endpoint.connect_lazy(), auth.clone())
             .max_decoding_message_size(super::MAX_PEER_MESSAGE_BYTES)

@@ -10,7 +10,7 @@ use openraft::error::{ClientWriteError, InitializeError, RaftError};
 use openraft::{Config, ServerState, SnapshotPolicy};
 
 use super::log_store::LogStore;
-use super::network::{PeerAuth, PeerNetworkFactory, peer_client};
+use super::network::{PeerAuth, PeerNetworkFactory, PeerTls, peer_client};
 use super::state::{MetaCommand, MetaResponse, NodeId};
 use super::state_machine::{MetadataView, StateMachineStore};
 use super::{MetaNode, MetaRaft};
@@ -64,6 +64,8 @@ pub struct ClusterConfig {
     pub dir: Option<PathBuf>,
     /// The secret peers show each other on the cluster listener; `None` admits any caller.
     pub secret: Option<String>,
+    /// Mutual TLS between brokers on the cluster listener; `None` is plain text.
+    pub tls: Option<PeerTls>,
 }
 
 impl ClusterConfig {
@@ -166,7 +168,9 @@ impl ClusterNode {
             None => (LogStore::in_memory(), StateMachineStore::in_memory()),
         };
         let view = machine.view();
-        let auth = PeerAuth::new(config.secret.as_deref()).map_err(ClusterError::Config)?;
+        let auth = PeerAuth::new(config.secret.as_deref())
+            .map_err(ClusterError::Config)?
+            .with_tls(config.tls.as_ref());
         let raft_config = Config {
             cluster_name: "flashq".into(),
             heartbeat_interval: RAFT_HEARTBEAT_MS,

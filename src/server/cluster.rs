@@ -133,10 +133,14 @@ pub async fn serve_peers(
     // or Nagle holds small replies (a follower's fetch answer) behind unacknowledged ones.
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     let check = node.peer_auth().check();
+    let mut builder = tonic::transport::Server::builder();
+    if let Some(tls) = &node.config().tls {
+        builder = builder.tls_config(tls.listener.tonic_config())?;
+    }
     let peers = ClusterPeerServer::new(ClusterPeerService { node, broker })
         .max_decoding_message_size(MAX_PEER_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_PEER_MESSAGE_BYTES);
-    tonic::transport::Server::builder()
+    builder
         .add_service(InterceptedService::new(peers, check))
         .serve_with_incoming_shutdown(incoming, shutdown)
         .await
