@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod common;
+
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use flashq::cluster::groups::ReplicatedOffsets;
 use flashq::cluster::{ClusterConfig, ClusterNode, NodeId};
@@ -129,28 +131,8 @@ fn bench_cluster_commits(c: &mut Criterion) {
             BenchmarkId::new("replicated", committers),
             &committers,
             |b, &committers| {
-                // `iters` commits in all, spread over the committers; the wall time is what counts.
-                b.iter_custom(|iters| {
-                    let per_thread = iters.div_ceil(committers);
-                    let started = Instant::now();
-                    let threads: Vec<_> = (0..committers as usize)
-                        .map(|t| {
-                            let store = store.clone();
-                            let group = groups[t].clone();
-                            std::thread::spawn(move || {
-                                for offset in 0..per_thread {
-                                    store.commit(&group, &commit(offset), 0).expect("commit");
-                                }
-                            })
-                        })
-                        .collect();
-                    for thread in threads {
-                        thread.join().expect("committer thread");
-                    }
-                    started
-                        .elapsed()
-                        .mul_f64(iters as f64 / (per_thread * committers) as f64)
-                })
+                let groups = &groups[..committers as usize];
+                b.iter_custom(|iters| common::timed_concurrent_commits(&store, groups, iters))
             },
         );
     }

@@ -4,7 +4,9 @@
 //! `cargo bench --bench group_commits`. Figures go to docs/performance.md, "Consumer groups".
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+mod common;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use flashq::storage::offset_store::{
@@ -80,30 +82,10 @@ fn bench_concurrent_commits(c: &mut Criterion) {
             BenchmarkId::new("file_fsync", committers),
             &committers,
             |b, &committers| {
-                // `iters` commits in all, spread over the committers; the wall time is what counts.
-                b.iter_custom(|iters| {
-                    let per_thread = iters.div_ceil(committers);
-                    let started = Instant::now();
-                    let threads: Vec<_> = (0..committers)
-                        .map(|t| {
-                            let store = store.clone();
-                            std::thread::spawn(move || {
-                                let group = format!("bench-group-{t}");
-                                for offset in 0..per_thread {
-                                    store
-                                        .commit(&group, &commits(1, offset), 0)
-                                        .expect("commit");
-                                }
-                            })
-                        })
-                        .collect();
-                    for thread in threads {
-                        thread.join().expect("committer thread");
-                    }
-                    started
-                        .elapsed()
-                        .mul_f64(iters as f64 / (per_thread * committers) as f64)
-                })
+                let groups: Vec<String> = (0..committers)
+                    .map(|t| format!("bench-group-{t}"))
+                    .collect();
+                b.iter_custom(|iters| common::timed_concurrent_commits(&store, &groups, iters))
             },
         );
     }
