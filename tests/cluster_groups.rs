@@ -205,3 +205,49 @@ fn a_following_member_moves_with_its_group_to_the_new_coordinator() {
         member.stderr_lines()
     );
 }
+
+#[test]
+fn describe_shows_lag_for_partitions_the_coordinator_holds_no_replica_of() {
+    let cluster = TestCluster::start(&REPLICATION_FLAGS);
+    cluster.wait_for_status(1, "three live brokers", |s| s["brokers_alive"] == 3);
+    // One replica per partition, each on another broker: the coordinator holds at most one.
+    cluster.brokers[0]
+        .cmd()
+        .args([
+            "topic",
+            "create",
+            "solo",
+            "-p",
+            "3",
+            "--replication-factor",
+            "1",
+        ])
+        .assert()
+        .success();
+    for partition in 0..3 {
+        cluster.brokers[0]
+            .cmd()
+            .args(["produce", "-t", "solo", "-p", &partition.to_string()])
+            .write_stdin("a\nb\nc\nd\ne\n")
+            .assert()
+            .success();
+    }
+    cluster.brokers[0]
+        .cmd()
+        .args(["consume", "-t", "solo", "--group", "lagging", "--max", "15"])
+        .assert()
+        .success();
+    cluster.brokers[0]
+        .cmd()
+        .args(["produce", "-t", "solo", "-p", "1", "--value", "late"])
+        .assert()
+        .success();
+    let described = describe_from(&cluster, 2, "lagging").expect("describe lagging");
+    let partitions = described["partitions"].as_array().expect("partitions");
+    assert_eq!(partitions.len(), 3, "{described}");
+    for p in partitions {
+        let late = u64::from(p["partition"] == 1);
+        assert_eq!(p["log_end_offset"], 5 + late, "{p}");
+        assert_eq!(p["lag"], late, "{p}");
+    }
+}

@@ -245,8 +245,13 @@ pub async fn run(cmd: GroupCommand, ctx: &Context) -> anyhow::Result<()> {
         }
         GroupCommand::Describe { group } => {
             let coordinator = client.find_coordinator(&group).await?.map(|c| c.id);
-            let client = client.for_coordinator_of(&group).await?;
-            let mut described = GroupJson::from(client.describe_group(&group).await?);
+            let mut info = client
+                .for_coordinator_of(&group)
+                .await?
+                .describe_group(&group)
+                .await?;
+            client.fill_log_ends(&mut info).await?;
+            let mut described = GroupJson::from(info);
             described.coordinator = coordinator;
             print_group(&described, ctx.output)
         }

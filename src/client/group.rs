@@ -408,6 +408,35 @@ impl Client {
         }
     }
 
+    /// In a cluster: fills in the log end offset and LAG of the partitions the group's
+    /// coordinator holds no replica of (it leaves them empty), asking each partition's leader.
+    /// A partition whose leader cannot be asked keeps them empty. Outside a cluster, nothing.
+    pub async fn fill_log_ends(&self, info: &mut GroupInfo) -> Result<()> {
+        if info.partitions.iter().all(|p| p.log_end_offset.is_some()) {
+            return Ok(());
+        }
+        let router = std::sync::Arc::new(super::ClusterRouter::new(self.clone()).await?);
+        if !router.clustered() {
+            return Ok(());
+        }
+        for partition in info
+            .partitions
+            .iter_mut()
+            .filter(|p| p.log_end_offset.is_none())
+        {
+            let mut reader =
+                super::LeaderReader::new(router.clone(), &partition.topic, partition.partition)
+                    .retrying_within(Some(Duration::ZERO));
+            if let Ok(bounds) = reader.list_offset(super::Offset::Latest).await {
+                partition.log_end_offset = Some(bounds.end_offset);
+                partition.lag = partition
+                    .committed_offset
+                    .map(|committed| bounds.end_offset.saturating_sub(committed));
+            }
+        }
+        Ok(())
+    }
+
     /// Every group of the cluster: each broker lists the groups it coordinates (with their
     /// members) and every group with committed offsets, so the brokers' lists are merged, the
     /// coordinator's entry winning. Outside a cluster, [`Client::list_groups`].

@@ -246,6 +246,16 @@ fn invalid(message: impl Into<String>) -> BrokerError {
     BrokerError::InvalidArgument(message.into())
 }
 
+/// A partition's readable end as consumers see it, when this broker knows it: as a single broker
+/// or the partition's leader. A follower learns its leader's high watermark a fetch late, and a
+/// broker without a replica keeps an empty placeholder, so neither says.
+fn readable_end(partition: &crate::broker::Partition) -> Option<u64> {
+    match partition.role() {
+        crate::broker::replica::ReplicaRole::Follower { .. } => None,
+        _ => Some(partition.end_offset()),
+    }
+}
+
 fn check_group_name(group: &str) -> Result<(), BrokerError> {
     names::validate_name("group", group).map_err(BrokerError::InvalidArgument)
 }
@@ -293,16 +303,9 @@ impl Broker {
     fn check_commit(&self, commit: &OffsetCommit) -> Result<(), BrokerError> {
         match self.topic(&commit.topic) {
             Ok(topic) => {
-                let partition = topic.partition(commit.partition)?;
-                // A follower learns its leader's high watermark a fetch later than the reader
-                // that commits does: only a leader (or a single broker) can check the end.
-                if matches!(
-                    partition.role(),
-                    crate::broker::replica::ReplicaRole::Follower { .. }
-                ) {
+                let Some(end) = readable_end(&*topic.partition(commit.partition)?) else {
                     return Ok(());
-                }
-                let end = partition.end_offset();
+                };
                 if commit.offset > end {
                     return Err(invalid(format!(
                         "offset {} of {}/{} is past the log end offset {end}",
@@ -478,12 +481,13 @@ impl Broker {
         }
         let mut partitions = Vec::new();
         for topic_name in topics {
-            // Log ends (and so LAG) are known for the partitions this broker holds.
+            // Log ends (and so LAG) are known for the partitions this broker leads (or, alone,
+            // holds); a client asks the other partitions' leaders.
             let ends: BTreeMap<u32, u64> = match self.topic(&topic_name) {
                 Ok(topic) => topic
                     .partitions()
                     .iter()
-                    .map(|p| (p.id, p.end_offset()))
+                    .filter_map(|p| readable_end(p).map(|end| (p.id, end)))
                     .collect(),
                 Err(_) => BTreeMap::new(),
             };
