@@ -207,7 +207,7 @@ fn a_following_member_moves_with_its_group_to_the_new_coordinator() {
 }
 
 #[test]
-fn describe_shows_lag_for_partitions_the_coordinator_holds_no_replica_of() {
+fn describe_and_reset_work_for_partitions_the_coordinator_holds_no_replica_of() {
     let cluster = TestCluster::start(&REPLICATION_FLAGS);
     cluster.wait_for_status(1, "three live brokers", |s| s["brokers_alive"] == 3);
     // One replica per partition, each on another broker: the coordinator holds at most one.
@@ -249,5 +249,32 @@ fn describe_shows_lag_for_partitions_the_coordinator_holds_no_replica_of() {
         let late = u64::from(p["partition"] == 1);
         assert_eq!(p["log_end_offset"], 5 + late, "{p}");
         assert_eq!(p["lag"], late, "{p}");
+    }
+
+    // Resets read each partition's bounds at its leader, wherever the coordinator is.
+    for (flag, expected) in [("--to-earliest", [0, 0, 0]), ("--to-latest", [5, 6, 5])] {
+        let plan: Value = serde_json::from_slice(
+            &cluster.brokers[2]
+                .cmd()
+                .args(["group", "reset-offsets", "lagging", "-t", "solo", flag])
+                .args(["--execute", "-o", "json"])
+                .output()
+                .unwrap()
+                .stdout,
+        )
+        .unwrap_or(Value::Null);
+        let planned: Vec<u64> = plan["plan"]
+            .as_array()
+            .map(|ps| ps.iter().filter_map(|p| p["new_offset"].as_u64()).collect())
+            .unwrap_or_default();
+        assert_eq!(planned, expected, "{flag}: {plan}");
+        let committed: Vec<u64> =
+            describe_from(&cluster, 1, "lagging").expect("describe")["partitions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|p| p["committed_offset"].as_u64())
+                .collect();
+        assert_eq!(committed, expected, "{flag} committed");
     }
 }

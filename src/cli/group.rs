@@ -255,10 +255,7 @@ pub async fn run(cmd: GroupCommand, ctx: &Context) -> anyhow::Result<()> {
             described.coordinator = coordinator;
             print_group(&described, ctx.output)
         }
-        GroupCommand::ResetOffsets(args) => {
-            let coordinator = client.for_coordinator_of(&args.group).await?;
-            reset_offsets(&coordinator, args, ctx).await
-        }
+        GroupCommand::ResetOffsets(args) => reset_offsets(&client, args, ctx).await,
         GroupCommand::Delete { group } => {
             client
                 .for_coordinator_of(&group)
@@ -403,7 +400,7 @@ async fn reset_offsets(client: &Client, args: ResetArgs, ctx: &Context) -> anyho
         return Err(CliError::new(ExitCode::Usage, "choose where to reset: --to-earliest, --to-latest, --to-offset, --to-time or --shift-by").into());
     };
     let plan: Vec<OffsetResetPlan> = client
-        .reset_offsets(&args.group, &args.topic, &args.partition, to, args.execute)
+        .reset_offsets_anywhere(&args.group, &args.topic, &args.partition, to, args.execute)
         .await?;
     let json = ResetJson {
         group: args.group.clone(),

@@ -437,6 +437,93 @@ impl Client {
         Ok(())
     }
 
+    /// Plans (and with `execute`, applies) new offsets for a topic's partitions (all when
+    /// `partitions` is empty), wherever the group's coordinator is. Outside a cluster it is
+    /// [`Client::reset_offsets`]. In a cluster the coordinator may lead none of the partitions
+    /// whose bounds a plan needs, so the plan is made here from each partition's leader, and
+    /// executed as an admin commit at the coordinator, which, like a reset, is refused while
+    /// the group has members.
+    pub async fn reset_offsets_anywhere(
+        &self,
+        group: &str,
+        topic: &str,
+        partitions: &[u32],
+        to: ResetTo,
+        execute: bool,
+    ) -> Result<Vec<OffsetResetPlan>> {
+        let coordinator = self.for_coordinator_of(group).await?;
+        let router = std::sync::Arc::new(super::ClusterRouter::new(self.clone()).await?);
+        if !router.clustered() {
+            return coordinator
+                .reset_offsets(group, topic, partitions, to, execute)
+                .await;
+        }
+        let count = router.partition_count(topic).await?;
+        let chosen: Vec<u32> = if partitions.is_empty() {
+            (0..count).collect()
+        } else {
+            partitions
+                .iter()
+                .copied()
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect()
+        };
+        if let Some(missing) = chosen.iter().find(|p| **p >= count) {
+            return Err(tonic::Status::not_found(format!(
+                "topic {topic:?} has no partition {missing} (it has {count})"
+            ))
+            .into());
+        }
+        let committed = match coordinator.fetch_offsets(group, &[topic.to_string()]).await {
+            Ok(offsets) => offsets,
+            Err(e) if e.code() == Some(tonic::Code::NotFound) => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        let mut plan = Vec::with_capacity(chosen.len());
+        for partition in chosen {
+            let mut leader = super::LeaderReader::new(router.clone(), topic, partition);
+            let bounds = leader.list_offset(super::Offset::Earliest).await?;
+            let (start, end) = (bounds.start_offset, bounds.end_offset);
+            let current = committed
+                .iter()
+                .find(|c| c.partition == partition)
+                .map(|c| c.offset);
+            let new_offset = match to {
+                ResetTo::Earliest => start,
+                ResetTo::Latest => end,
+                ResetTo::Offset(offset) => offset.clamp(start, end),
+                ResetTo::Timestamp(ms) => leader
+                    .list_offset(super::Offset::Timestamp(ms))
+                    .await?
+                    .resolved_offset
+                    .unwrap_or(end),
+                ResetTo::ShiftBy(delta) => current
+                    .unwrap_or(start)
+                    .saturating_add_signed(delta)
+                    .clamp(start, end),
+            };
+            plan.push(OffsetResetPlan {
+                topic: topic.to_string(),
+                partition,
+                current_offset: current,
+                new_offset,
+            });
+        }
+        if execute && !plan.is_empty() {
+            let offsets: Vec<OffsetToCommit> = plan
+                .iter()
+                .map(|p| OffsetToCommit {
+                    topic: p.topic.clone(),
+                    partition: p.partition,
+                    offset: p.new_offset,
+                })
+                .collect();
+            coordinator.commit_offsets(group, None, &offsets).await?;
+        }
+        Ok(plan)
+    }
+
     /// Every group of the cluster: each broker lists the groups it coordinates (with their
     /// members) and every group with committed offsets, so the brokers' lists are merged, the
     /// coordinator's entry winning. Outside a cluster, [`Client::list_groups`].

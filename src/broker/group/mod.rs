@@ -538,11 +538,15 @@ impl Broker {
         execute: bool,
     ) -> Result<Vec<ResetPlan>, BrokerError> {
         self.check_group(group)?;
+        // In a cluster the plan reads each partition's bounds, which only its leader knows.
+        let not_led_here = |partition: u32| {
+            BrokerError::FailedPrecondition(format!(
+                "this broker coordinates group {group:?} but does not lead partition {partition} of topic {topic_name:?}, whose bounds a reset reads: plan the reset from the partition leaders and commit it (flashq group reset-offsets does)"
+            ))
+        };
         let topic = match self.topic(topic_name) {
             Err(BrokerError::TopicNotFound(_)) if self.partition_count(topic_name).is_some() => {
-                return Err(BrokerError::FailedPrecondition(format!(
-                    "group {group:?} is coordinated by a broker without a replica of topic {topic_name:?}, whose log a reset reads; in a cluster, reset offsets on topics with a replica on every broker"
-                )));
+                return Err(not_led_here(partitions.first().copied().unwrap_or(0)));
             }
             other => other?,
         };
@@ -563,7 +567,10 @@ impl Broker {
         let mut plan = Vec::with_capacity(chosen.len());
         for number in chosen {
             let partition = topic.partition(number)?;
-            let (start, end) = (partition.start_offset(), partition.end_offset());
+            let Some(end) = readable_end(&partition) else {
+                return Err(not_led_here(number));
+            };
+            let start = partition.start_offset();
             let current = committed
                 .get(&(topic_name.to_string(), number))
                 .map(|c| c.offset);
