@@ -161,7 +161,7 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     // Records are read from each partition's leader (the router's metadata); the group's own
     // calls (join, heartbeat, commit) go to its coordinator, which `GroupMember` looks up
-    // (`Cluster.FindCoordinator`) and follows when it moves.
+    // (`Cluster.FindCoordinator`, through the same router's brokers) and follows when it moves.
     let router = Arc::new(ClusterRouter::new(client.clone()).await?);
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
     let signals = tokio::spawn(async move {
@@ -172,7 +172,7 @@ pub async fn run(
     // while, so the member can leave cleanly (the broker only names it in the answer); the read
     // loop below then sees the stop at once.
     let joining = GroupMember::join(
-        client.clone(),
+        router.clone(),
         &options.group,
         vec![options.topic.clone()],
         options.join.clone(),

@@ -11,7 +11,7 @@ use tokio::sync::watch;
 
 use crate::wire::v1 as pb;
 
-use super::{Client, ClientError, Result};
+use super::{Client, ClientError, ClusterRouter, Result};
 
 /// How often a member heartbeats when the broker gave no interval.
 const DEFAULT_HEARTBEAT_INTERVAL_MS: u64 = 1_000;
@@ -601,35 +601,31 @@ fn not_settled(group: &str, error: ClientError) -> ClientError {
 /// The broker a member talks to: its group's coordinator, looked up again when it moves.
 struct CoordinatorLink {
     group: String,
-    /// The broker the member was created with; asked first where the coordinator is.
-    bootstrap: Client,
-    /// Every broker the cluster named at the last lookup, asked when the bootstrap broker is
-    /// gone.
-    brokers: Mutex<Vec<String>>,
+    /// Asks the brokers where the coordinator is, and pools the connections.
+    router: Arc<ClusterRouter>,
     current: Mutex<Client>,
 }
 
 impl CoordinatorLink {
-    /// Finds `group`'s coordinator through `bootstrap`.
-    async fn open(bootstrap: Client, group: &str) -> Result<CoordinatorLink> {
-        let current = bootstrap.for_coordinator_of(group).await?;
-        let link = CoordinatorLink {
+    /// Finds `group`'s coordinator through `router`'s brokers.
+    async fn open(router: Arc<ClusterRouter>, group: &str) -> Result<CoordinatorLink> {
+        let current = Self::find(&router, group).await?;
+        Ok(CoordinatorLink {
             group: group.to_string(),
-            bootstrap,
-            brokers: Mutex::new(Vec::new()),
+            router,
             current: Mutex::new(current),
-        };
-        link.learn_brokers().await;
-        Ok(link)
+        })
     }
 
-    /// Remembers the cluster's brokers, to ask them when the bootstrap broker is gone.
-    async fn learn_brokers(&self) {
-        if let Ok(metadata) = self.bootstrap.metadata().await
-            && metadata.clustered
-        {
-            *self.brokers.lock().unwrap_or_else(|e| e.into_inner()) =
-                metadata.brokers.into_iter().map(|b| b.address).collect();
+    /// A client for `group`'s coordinator, as the first broker that answers names it; outside a
+    /// cluster the connected broker, which coordinates its own groups.
+    async fn find(router: &ClusterRouter, group: &str) -> Result<Client> {
+        let coordinator = router
+            .ask_any(|broker| async move { broker.find_coordinator(group).await })
+            .await?;
+        match coordinator {
+            Some(coordinator) => router.client_at(&coordinator.address).await,
+            None => Ok(router.seed().clone()),
         }
     }
 
@@ -640,25 +636,11 @@ impl CoordinatorLink {
             .clone()
     }
 
-    /// Looks the coordinator up again, asking the bootstrap broker and then every other broker
-    /// known; returns whether it moved. Outside a cluster it never moves.
+    /// Looks the coordinator up again; returns whether it moved. Outside a cluster it never
+    /// moves.
     async fn relocate(&self) -> bool {
         let before = self.client().address().to_string();
-        let others = self
-            .brokers
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        let mut found = self.bootstrap.for_coordinator_of(&self.group).await;
-        for address in others.iter().filter(|a| **a != self.bootstrap.address) {
-            if found.is_ok() {
-                break;
-            }
-            if let Ok(broker) = self.bootstrap.target.at(address).connect().await {
-                found = broker.for_coordinator_of(&self.group).await;
-            }
-        }
-        let Ok(coordinator) = found else {
+        let Ok(coordinator) = Self::find(&self.router, &self.group).await else {
             return false;
         };
         let moved = coordinator.address() != before;
@@ -748,14 +730,14 @@ pub struct GroupMember {
 
 impl GroupMember {
     /// Joins `group` as a new member reading `topics`, through the group's coordinator (found by
-    /// asking `client`); returns once the group is stable.
+    /// asking `router`'s brokers); returns once the group is stable.
     pub async fn join(
-        client: Client,
+        router: Arc<ClusterRouter>,
         group: &str,
         topics: Vec<String>,
         options: JoinOptions,
     ) -> Result<GroupMember> {
-        let coordinator = Arc::new(CoordinatorLink::open(client, group).await?);
+        let coordinator = Arc::new(CoordinatorLink::open(router, group).await?);
         let joined = coordinator
             .client()
             .join_group(group, None, &topics, &options)

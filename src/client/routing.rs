@@ -168,37 +168,76 @@ impl ClusterRouter {
         }
         let due = cache.fetched_at + Duration::from_millis(METADATA_REFRESH_MIN_INTERVAL_MS);
         tokio::time::sleep_until(due).await;
+        let ask_order = cache.ask_order.clone();
+        match self
+            .first_answer(&ask_order, |client| async move { client.metadata().await })
+            .await
+        {
+            Ok((answered, metadata)) => {
+                cache.ask_order.rotate_left(answered);
+                extend_ask_order(&mut cache.ask_order, &metadata);
+                cache.view = MetadataView {
+                    metadata: Arc::new(metadata),
+                    generation: cache.view.generation + 1,
+                };
+                cache.fetched_at = Instant::now();
+                *self.current.lock().unwrap_or_else(|e| e.into_inner()) = cache.view.clone();
+                Ok(cache.view.clone())
+            }
+            Err(e) => {
+                if e.is_connection_failure() {
+                    cache.fetched_at = Instant::now();
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Puts `ask` to the brokers in the order metadata is asked (the one that answered last,
+    /// then every other known broker, live ones first) until one answers.
+    pub async fn ask_any<T, Fut>(&self, ask: impl Fn(Client) -> Fut) -> Result<T>
+    where
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        let ask_order = self.cache.lock().await.ask_order.clone();
+        Ok(self.first_answer(&ask_order, ask).await?.1)
+    }
+
+    /// The first answer to `ask` from the brokers at `ask_order`, with the answering broker's
+    /// index. A broker that cannot be reached is skipped (and its pooled client forgotten); any
+    /// other error is the answer.
+    async fn first_answer<T, Fut>(
+        &self,
+        ask_order: &[String],
+        ask: impl Fn(Client) -> Fut,
+    ) -> Result<(usize, T)>
+    where
+        Fut: std::future::Future<Output = Result<T>>,
+    {
         let mut last_error = None;
-        for attempt in 0..cache.ask_order.len() {
-            let address = cache.ask_order[attempt].clone();
-            let answer = match self.pool.client(&address).await {
-                Ok(client) => client.metadata().await,
+        for (index, address) in ask_order.iter().enumerate() {
+            let answer = match self.pool.client(address).await {
+                Ok(client) => ask(client).await,
                 Err(e) => Err(e),
             };
             match answer {
-                Ok(metadata) => {
-                    cache.ask_order.rotate_left(attempt);
-                    extend_ask_order(&mut cache.ask_order, &metadata);
-                    cache.view = MetadataView {
-                        metadata: Arc::new(metadata),
-                        generation: cache.view.generation + 1,
-                    };
-                    cache.fetched_at = Instant::now();
-                    *self.current.lock().unwrap_or_else(|e| e.into_inner()) = cache.view.clone();
-                    return Ok(cache.view.clone());
-                }
+                Ok(answer) => return Ok((index, answer)),
                 Err(e) if e.is_connection_failure() => {
-                    self.pool.forget(&address);
+                    self.pool.forget(address);
                     last_error = Some(e);
                 }
                 Err(e) => return Err(e),
             }
         }
-        cache.fetched_at = Instant::now();
         Err(last_error.unwrap_or_else(|| ClientError::Unreachable {
             address: "the cluster".to_string(),
             reason: "no broker address known to ask for metadata".to_string(),
         }))
+    }
+
+    /// The pooled client for the broker at `address`.
+    pub async fn client_at(&self, address: &str) -> Result<Client> {
+        self.pool.client(address).await
     }
 
     /// The client for the leader of `partition` as `view` names it. A topic or partition the
