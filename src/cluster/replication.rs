@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use crate::broker::replica::{EpochStart, LeaderState, ReplicaRole};
 use crate::broker::{Broker, BrokerError, ClusterTopics, TopicConfigUpdate, now_ms};
+use crate::storage::LogConfig;
 use crate::storage::durable::write_atomically;
-use crate::storage::{Header, LogConfig, Record, StoredRecord};
 use crate::wire::v1 as pb;
 
 use super::ClusterError;
@@ -591,7 +591,7 @@ async fn follow(manager: Weak<ReplicaManager>, key: PartitionKey, leader: NodeId
                         start_offset: e.start_offset,
                     })
                     .collect();
-                let records = response.records.into_iter().map(record_from_wire).collect();
+                let records = response.records.into_iter().map(Into::into).collect();
                 partition
                     .append_replica(records, response.high_watermark, epochs)
                     .await
@@ -601,25 +601,6 @@ async fn follow(manager: Weak<ReplicaManager>, key: PartitionKey, leader: NodeId
             tracing::warn!(topic, partition = partition_id, error = %e, "cannot apply replicated records");
             tokio::time::sleep(Duration::from_millis(REPLICA_RETRY_MS)).await;
         }
-    }
-}
-
-fn record_from_wire(record: pb::StoredRecord) -> StoredRecord {
-    StoredRecord {
-        offset: record.offset,
-        record: Record {
-            timestamp_ms: record.timestamp_ms,
-            key: record.key,
-            value: record.value,
-            headers: record
-                .headers
-                .into_iter()
-                .map(|h| Header {
-                    key: h.key,
-                    value: h.value,
-                })
-                .collect(),
-        },
     }
 }
 

@@ -11,7 +11,6 @@ use tonic::service::interceptor::InterceptedService;
 use tonic::transport::server::TcpIncoming;
 use tonic::{Request, Response, Status};
 
-use super::fetch::record_to_wire;
 use crate::broker::replica::ReplicaFetch;
 use crate::broker::{Broker, now_ms};
 use crate::cluster::{
@@ -106,7 +105,7 @@ impl ClusterPeer for ClusterPeerService {
             })
             .await?;
         Ok(Response::new(pb::ReplicaFetchResponse {
-            records: fetched.records.into_iter().map(record_to_wire).collect(),
+            records: fetched.records.into_iter().map(Into::into).collect(),
             high_watermark: fetched.high_watermark,
             log_end_offset: fetched.log_end_offset,
             epochs: fetched

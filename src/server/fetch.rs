@@ -43,25 +43,6 @@ pub fn start_position(start: Option<pb::StartPosition>) -> Result<StartPosition,
     }
 }
 
-/// The wire form of a stored record.
-pub fn record_to_wire(stored: crate::storage::StoredRecord) -> pb::StoredRecord {
-    let record = stored.record;
-    pb::StoredRecord {
-        offset: stored.offset,
-        timestamp_ms: record.timestamp_ms,
-        key: record.key,
-        value: record.value,
-        headers: record
-            .headers
-            .into_iter()
-            .map(|h| pb::Header {
-                key: h.key,
-                value: h.value,
-            })
-            .collect(),
-    }
-}
-
 #[tonic::async_trait]
 impl Fetch for FetchService {
     async fn fetch(
@@ -95,7 +76,7 @@ impl Fetch for FetchService {
         Ok(Response::new(pb::FetchResponse {
             topic: request.topic,
             partition: request.partition,
-            records: result.records.into_iter().map(record_to_wire).collect(),
+            records: result.records.into_iter().map(Into::into).collect(),
             batches: result.batches.into_iter().map(|b| b.bytes).collect(),
             start_offset: result.start_offset,
             next_offset: result.next_offset,

@@ -11,7 +11,7 @@ use tonic::{Request, Response, Status, Streaming};
 use crate::broker::acl::{Principal, Right};
 use crate::broker::produce::{Acks, PendingAcks, ProducePayload, Produced, RoutedRequest};
 use crate::broker::{self, Broker, ProduceRecord};
-use crate::storage::{Header, Record};
+use crate::storage::Record;
 use crate::wire::v1 as pb;
 use crate::wire::v1::produce_server::Produce;
 
@@ -70,14 +70,7 @@ fn records_from_wire(records: Vec<pb::Record>) -> Vec<ProduceRecord> {
                 timestamp_ms: r.timestamp_ms.unwrap_or(now_ms),
                 key: r.key,
                 value: r.value,
-                headers: r
-                    .headers
-                    .into_iter()
-                    .map(|h| Header {
-                        key: h.key,
-                        value: h.value,
-                    })
-                    .collect(),
+                headers: r.headers.into_iter().map(Into::into).collect(),
             },
         })
         .collect()

@@ -13,7 +13,7 @@ use crate::wire::v1 as pb;
 use crate::wire::v1::subscribe_server::Subscribe;
 
 use super::auth::authorize;
-use super::fetch::{record_to_wire, start_position};
+use super::fetch::start_position;
 use super::metrics::Metrics;
 
 pub struct SubscribeService {
@@ -72,7 +72,7 @@ impl Subscribe for SubscribeService {
             metrics.record_out(&topic_name, batch.records.iter().map(|r| &r.record));
             Ok(pb::SubscribeResponse {
                 partition: batch.partition,
-                records: batch.records.into_iter().map(record_to_wire).collect(),
+                records: batch.records.into_iter().map(Into::into).collect(),
                 next_offset: batch.next_offset,
                 log_end_offset: batch.log_end_offset,
             })

@@ -1,4 +1,7 @@
-//! The gRPC contract generated from `proto/flashq/v1`. Only `server` and `client` use it.
+//! The gRPC contract generated from `proto/flashq/v1`. Only `server`, `client` and, to call
+//! peers, `cluster` use it.
+
+mod records;
 
 #[allow(clippy::all, missing_docs)]
 pub mod v1 {
