@@ -297,6 +297,16 @@ impl Partition {
         *self.end_offset.borrow()
     }
 
+    /// [`Partition::end_offset`] when this broker is the one to say it: a single broker or the
+    /// partition's leader. A follower learns its leader's high watermark a fetch late, and a
+    /// broker without a replica keeps an empty placeholder, so neither says.
+    pub fn leader_end_offset(&self) -> Option<u64> {
+        match &*self.role_mut() {
+            ReplicaRole::Follower { .. } => None,
+            _ => Some(self.end_offset()),
+        }
+    }
+
     /// One past the last durable record of the local log.
     pub fn log_end_offset(&self) -> u64 {
         *self.log_end.borrow()

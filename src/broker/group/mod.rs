@@ -246,16 +246,6 @@ fn invalid(message: impl Into<String>) -> BrokerError {
     BrokerError::InvalidArgument(message.into())
 }
 
-/// A partition's readable end as consumers see it, when this broker knows it: as a single broker
-/// or the partition's leader. A follower learns its leader's high watermark a fetch late, and a
-/// broker without a replica keeps an empty placeholder, so neither says.
-fn readable_end(partition: &crate::broker::Partition) -> Option<u64> {
-    match partition.role() {
-        crate::broker::replica::ReplicaRole::Follower { .. } => None,
-        _ => Some(partition.end_offset()),
-    }
-}
-
 fn check_group_name(group: &str) -> Result<(), BrokerError> {
     names::validate_name("group", group).map_err(BrokerError::InvalidArgument)
 }
@@ -303,7 +293,7 @@ impl Broker {
     fn check_commit(&self, commit: &OffsetCommit) -> Result<(), BrokerError> {
         match self.topic(&commit.topic) {
             Ok(topic) => {
-                let Some(end) = readable_end(&*topic.partition(commit.partition)?) else {
+                let Some(end) = topic.partition(commit.partition)?.leader_end_offset() else {
                     return Ok(());
                 };
                 if commit.offset > end {
@@ -487,7 +477,7 @@ impl Broker {
                 Ok(topic) => topic
                     .partitions()
                     .iter()
-                    .filter_map(|p| readable_end(p).map(|end| (p.id, end)))
+                    .filter_map(|p| p.leader_end_offset().map(|end| (p.id, end)))
                     .collect(),
                 Err(_) => BTreeMap::new(),
             };
@@ -567,7 +557,7 @@ impl Broker {
         let mut plan = Vec::with_capacity(chosen.len());
         for number in chosen {
             let partition = topic.partition(number)?;
-            let Some(end) = readable_end(&partition) else {
+            let Some(end) = partition.leader_end_offset() else {
                 return Err(not_led_here(number));
             };
             let start = partition.start_offset();
