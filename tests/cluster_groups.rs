@@ -105,6 +105,20 @@ fn committed_offsets_outlive_the_group_coordinator() {
         let seen = describe_from(&cluster, id, "readers").expect("describe");
         assert_eq!(seen["coordinator"], coordinator, "from broker {id}: {seen}");
     }
+    // Every broker's `group list` (which asks them all) names it.
+    for id in 1..=3 {
+        let listed = json_of(
+            cluster.brokers[id as usize - 1]
+                .cmd()
+                .args(["group", "list", "-o", "json"]),
+        );
+        let names: Vec<&str> = listed
+            .as_ref()
+            .and_then(Value::as_array)
+            .map(|gs| gs.iter().filter_map(|g| g["group"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(names, ["readers"], "from broker {id}: {listed:?}");
+    }
 
     // The coordinator dies: another broker takes the group over, with its offsets.
     cluster.broker(coordinator).kill();
@@ -173,6 +187,18 @@ fn a_following_member_moves_with_its_group_to_the_new_coordinator() {
     let coordinator = described["coordinator"].as_u64().expect("coordinator");
     assert_ne!(coordinator, 1, "{described}");
     assert_eq!(described["members"].as_array().map(Vec::len), Some(1));
+    // Only the coordinator knows the member; `group list` through broker 1 asks every broker.
+    let listed = json_of(
+        cluster.brokers[0]
+            .cmd()
+            .args(["group", "list", "-o", "json"]),
+    );
+    let members = listed.as_ref().and_then(Value::as_array).and_then(|gs| {
+        gs.iter()
+            .find(|g| g["group"] == group.as_str())
+            .map(|g| g["members"].clone())
+    });
+    assert_eq!(members, Some(1.into()), "{listed:?}");
 
     // Kill the coordinator; the member finds the new one, joins it and reads what comes next.
     cluster.broker(coordinator).kill();

@@ -415,7 +415,7 @@ impl Client {
         if info.partitions.iter().all(|p| p.log_end_offset.is_some()) {
             return Ok(());
         }
-        let router = std::sync::Arc::new(super::ClusterRouter::new(self.clone()).await?);
+        let router = Arc::new(ClusterRouter::new(self.clone()).await?);
         if !router.clustered() {
             return Ok(());
         }
@@ -452,7 +452,7 @@ impl Client {
         execute: bool,
     ) -> Result<Vec<OffsetResetPlan>> {
         let coordinator = self.for_coordinator_of(group).await?;
-        let router = std::sync::Arc::new(super::ClusterRouter::new(self.clone()).await?);
+        let router = Arc::new(ClusterRouter::new(self.clone()).await?);
         if !router.clustered() {
             return coordinator
                 .reset_offsets(group, topic, partitions, to, execute)
@@ -528,18 +528,15 @@ impl Client {
     /// members) and every group with committed offsets, so the brokers' lists are merged, the
     /// coordinator's entry winning. Outside a cluster, [`Client::list_groups`].
     pub async fn list_all_groups(&self) -> Result<Vec<GroupSummary>> {
-        let metadata = match self.metadata().await {
-            Ok(metadata) if metadata.clustered => metadata,
-            _ => return self.list_groups().await,
-        };
+        let router = ClusterRouter::new(self.clone()).await?;
+        if !router.clustered() {
+            return self.list_groups().await;
+        }
         let mut merged: std::collections::BTreeMap<String, GroupSummary> = Default::default();
-        for broker in metadata.brokers.iter().filter(|b| b.alive) {
-            let listed = match broker.address == self.address {
-                true => self.list_groups().await,
-                false => match self.target.at(&broker.address).connect().await {
-                    Ok(other) => other.list_groups().await,
-                    Err(e) => Err(e),
-                },
+        for broker in router.view().metadata.brokers.iter().filter(|b| b.alive) {
+            let listed = match router.client_at(&broker.address).await {
+                Ok(client) => client.list_groups().await,
+                Err(e) => Err(e),
             };
             let groups = match listed {
                 Ok(groups) => groups,
