@@ -244,15 +244,11 @@ pub async fn run(cmd: GroupCommand, ctx: &Context) -> anyhow::Result<()> {
             Ok(())
         }
         GroupCommand::Describe { group } => {
-            let coordinator = client.find_coordinator(&group).await?.map(|c| c.id);
-            let mut info = client
-                .for_coordinator_of(&group)
-                .await?
-                .describe_group(&group)
-                .await?;
+            let (coordinator, found) = client.coordinator_of(&group).await?;
+            let mut info = coordinator.describe_group(&group).await?;
             client.fill_log_ends(&mut info).await?;
             let mut described = GroupJson::from(info);
-            described.coordinator = coordinator;
+            described.coordinator = found.map(|c| c.id);
             print_group(&described, ctx.output)
         }
         GroupCommand::ResetOffsets(args) => reset_offsets(&client, args, ctx).await,

@@ -559,12 +559,19 @@ impl Client {
     /// A client for the broker that coordinates `group`: this client outside a cluster, or when
     /// it is connected to the coordinator.
     pub async fn for_coordinator_of(&self, group: &str) -> Result<Client> {
-        match self.find_coordinator(group).await? {
+        Ok(self.coordinator_of(group).await?.0)
+    }
+
+    /// [`Client::for_coordinator_of`], with which broker that is (`None` outside a cluster).
+    pub async fn coordinator_of(&self, group: &str) -> Result<(Client, Option<CoordinatorInfo>)> {
+        let found = self.find_coordinator(group).await?;
+        let client = match &found {
             Some(coordinator) if coordinator.address != self.address => {
-                self.target.at(&coordinator.address).connect().await
+                self.target.at(&coordinator.address).connect().await?
             }
-            _ => Ok(self.clone()),
-        }
+            _ => self.clone(),
+        };
+        Ok((client, found))
     }
 }
 
