@@ -59,16 +59,6 @@ pub struct MetadataView {
 }
 
 impl MetadataView {
-    /// A copy of the cluster metadata as applied on this broker.
-    pub fn cluster(&self) -> ClusterState {
-        self.shared
-            .state
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .cluster
-            .clone()
-    }
-
     /// Reads the metadata in place.
     pub fn with<T>(&self, read: impl FnOnce(&ClusterState) -> T) -> T {
         read(
