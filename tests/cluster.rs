@@ -160,12 +160,7 @@ fn bad_cluster_flags_are_usage_errors() {
 fn acks_all_survives_the_leader_being_killed_and_the_old_leader_catches_up() {
     let mut cluster = TestCluster::start(&REPLICATION_FLAGS);
     let leader = cluster.with_replicated_topic();
-    let mut acked = Vec::new();
-    for i in 0..20 {
-        let value = format!("before-{i}");
-        assert_eq!(cluster.produce(leader, &value), Some(0), "produce {value}");
-        acked.push(value);
-    }
+    let mut acked = cluster.produce_acked(leader, "before", 20);
 
     // SIGKILL the leader: another in-sync replica leads, in a new epoch, within 10 s.
     cluster.broker(leader).kill();
@@ -192,15 +187,7 @@ fn acks_all_survives_the_leader_being_killed_and_the_old_leader_catches_up() {
     });
 
     // Producing continues on the new leader.
-    for i in 0..20 {
-        let value = format!("after-{i}");
-        assert_eq!(
-            cluster.produce(new_leader, &value),
-            Some(0),
-            "produce {value}"
-        );
-        acked.push(value);
-    }
+    acked.extend(cluster.produce_acked(new_leader, "after", 20));
     assert_all_present(&acked, &cluster.values_on(new_leader), new_leader);
 
     // The killed broker restarts, rejoins, catches up and is back in the ISR.
@@ -227,26 +214,13 @@ fn writes_continue_without_one_follower_and_fail_unavailable_without_two() {
     let mut cluster = TestCluster::start(&REPLICATION_FLAGS);
     let leader = cluster.with_replicated_topic();
     let followers = others(leader);
-    let mut acked = Vec::new();
-    for i in 0..10 {
-        let value = format!("three-{i}");
-        assert_eq!(cluster.produce(leader, &value), Some(0));
-        acked.push(value);
-    }
+    let mut acked = cluster.produce_acked(leader, "three", 10);
 
     // One follower down: acks=all writes go on once it has left the ISR. Until then a write
     // may time out waiting for it (UNAVAILABLE, as a Kafka producer would see NOT_ENOUGH_REPLICAS
     // or a timeout); the CLI's producer sends it again, as Kafka's does, until the ISR has shrunk.
     cluster.broker(followers[0]).kill();
-    for i in 0..10 {
-        let value = format!("two-{i}");
-        assert_eq!(
-            cluster.produce(leader, &value),
-            Some(0),
-            "produce {value} with one follower down"
-        );
-        acked.push(value);
-    }
+    acked.extend(cluster.produce_acked(leader, "two", 10));
     let partition = cluster.wait_for_partition(leader, "the dead follower out of the ISR", |p| {
         p["isr"].as_array().is_some_and(|isr| isr.len() == 2)
     });

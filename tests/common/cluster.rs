@@ -155,6 +155,22 @@ impl TestCluster {
         self.produce_to(id, "t", value)
     }
 
+    /// Produces `count` records `<prefix>-<n>` to `t` one at a time through broker `id`, each
+    /// of which must be acknowledged; returns them.
+    pub fn produce_acked(&self, id: u64, prefix: &str, count: usize) -> Vec<String> {
+        (0..count)
+            .map(|n| {
+                let value = format!("{prefix}-{n}");
+                assert_eq!(
+                    self.produce(id, &value),
+                    Some(0),
+                    "produce {value} through broker {id}"
+                );
+                value
+            })
+            .collect()
+    }
+
     /// Produces one record to `topic` through broker `id`; its exit code.
     pub fn produce_to(&self, id: u64, topic: &str, value: &str) -> Option<i32> {
         self.brokers[id as usize - 1]
