@@ -81,6 +81,20 @@ fn stdout_of(cmd: &mut Command) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
+/// `inspect-log --verify PATH`, which must find problems (exit 7): its stdout and stderr.
+fn verify_finding_problems(path: &Path) -> (String, String) {
+    let output = flashq()
+        .args(["inspect-log", "--verify"])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(7));
+    (
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8_lossy(&output.stderr).to_string(),
+    )
+}
+
 /// The byte positions reported as "at byte N" in some output.
 fn positions(text: &str) -> Vec<u64> {
     text.split("at byte ")
@@ -188,13 +202,7 @@ fn verify_reports_a_flipped_byte_with_its_position() {
     bytes[at] ^= 0x40;
     std::fs::write(&first, &bytes).unwrap();
 
-    let output = flashq()
-        .args(["inspect-log", "--verify"])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(7));
-    let stdout = String::from_utf8(output.stdout).unwrap();
+    let (stdout, stderr) = verify_finding_problems(&dir);
     assert!(stdout.contains(first.to_str().unwrap()), "{stdout}");
     assert!(stdout.contains("CRC mismatch"), "{stdout}");
     let reported = positions(&stdout)[0];
@@ -202,7 +210,7 @@ fn verify_reports_a_flipped_byte_with_its_position() {
         reported <= at as u64 && at as u64 - reported < 300,
         "{stdout}"
     );
-    assert!(String::from_utf8_lossy(&output.stderr).contains("problem"));
+    assert!(stderr.contains("problem"));
 }
 
 /// Found by tests/fuzz.rs: the base offset sits outside the CRC, so a flipped bit there used to
@@ -233,13 +241,7 @@ fn a_batch_whose_base_offset_does_not_chain_is_reported_and_not_shown() {
     // The first batch (offsets 0 and 1) is hidden; every other record is at its own offset.
     assert_eq!(offsets, (2..RECORDS).collect::<Vec<_>>());
 
-    let output = flashq()
-        .args(["inspect-log", "--verify"])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(7));
-    let stdout = String::from_utf8(output.stdout).unwrap();
+    let (stdout, _) = verify_finding_problems(&dir);
     assert!(
         stdout.contains("where 0 was expected; its 2 records are not shown"),
         "{stdout}"
@@ -313,13 +315,7 @@ fn garbage_empty_and_huge_files_get_clear_reports() {
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
     std::fs::write(&garbage, bytes).unwrap();
-    let output = flashq()
-        .args(["inspect-log", "--verify"])
-        .arg(&garbage)
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(7));
-    let stdout = String::from_utf8(output.stdout).unwrap();
+    let (stdout, _) = verify_finding_problems(&garbage);
     assert_eq!(positions(&stdout), vec![8], "{stdout}");
     assert!(stdout.contains("cannot be read as batches"), "{stdout}");
 
@@ -340,13 +336,8 @@ fn garbage_empty_and_huge_files_get_clear_reports() {
         .unwrap()
         .set_len(3 << 30)
         .unwrap();
-    let output = flashq()
-        .args(["inspect-log", "--verify"])
-        .arg(&huge)
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(7));
-    assert!(String::from_utf8_lossy(&output.stdout).contains("bad batch length 0"));
+    let (stdout, _) = verify_finding_problems(&huge);
+    assert!(stdout.contains("bad batch length 0"));
 }
 
 #[test]
