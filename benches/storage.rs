@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 use flashq::storage::batch::CheckedBatch;
 use flashq::storage::partition_log::FilePartitionLog;
 use flashq::storage::{FsyncPolicy, LogConfig, PartitionLog, Record, RecordLimits};
@@ -64,22 +65,9 @@ fn append(c: &mut Criterion) {
     let mut group = c.benchmark_group("append");
     for value_bytes in [100usize, 1024] {
         let records = batch(value_bytes);
-        group.throughput(Throughput::Bytes((value_bytes * RECORDS_PER_BATCH) as u64));
-        for (name, fsync) in [
-            ("never", FsyncPolicy::Never),
-            ("always", FsyncPolicy::Always),
-        ] {
-            // /tmp is on the same filesystem as /work on the benchmark machine (see performance.md).
-            let dir = tempfile::tempdir().unwrap();
-            let log = open(dir.path(), fsync);
-            group.bench_function(format!("{value_bytes}B_x1000_fsync_{name}"), |b| {
-                b.iter_custom(|iters| {
-                    timed_appends(&log, iters, || {
-                        log.append(&records).unwrap();
-                    })
-                })
-            });
-        }
+        bench_each_fsync(&mut group, value_bytes, |log| {
+            log.append(&records).unwrap();
+        });
     }
     group.finish();
 }
@@ -91,23 +79,32 @@ fn append_encoded(c: &mut Criterion) {
     for value_bytes in [100usize, 1024] {
         let encoded = CheckedBatch::encode(&batch(value_bytes));
         let batches = std::slice::from_ref(&encoded);
-        group.throughput(Throughput::Bytes((value_bytes * RECORDS_PER_BATCH) as u64));
-        for (name, fsync) in [
-            ("never", FsyncPolicy::Never),
-            ("always", FsyncPolicy::Always),
-        ] {
-            let dir = tempfile::tempdir().unwrap();
-            let log = open(dir.path(), fsync);
-            group.bench_function(format!("{value_bytes}B_x1000_fsync_{name}"), |b| {
-                b.iter_custom(|iters| {
-                    timed_appends(&log, iters, || {
-                        log.append_batches(batches).unwrap();
-                    })
-                })
-            });
-        }
+        bench_each_fsync(&mut group, value_bytes, |log| {
+            log.append_batches(batches).unwrap();
+        });
     }
     group.finish();
+}
+
+/// Times `append_one` (one batch of `value_bytes` records) on a fresh log with fsync=never and
+/// with fsync=always, as `<value_bytes>B_x1000_fsync_<policy>`.
+fn bench_each_fsync(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    value_bytes: usize,
+    append_one: impl Fn(&FilePartitionLog),
+) {
+    group.throughput(Throughput::Bytes((value_bytes * RECORDS_PER_BATCH) as u64));
+    for (name, fsync) in [
+        ("never", FsyncPolicy::Never),
+        ("always", FsyncPolicy::Always),
+    ] {
+        // /tmp is on the same filesystem as /work on the benchmark machine (see performance.md).
+        let dir = tempfile::tempdir().unwrap();
+        let log = open(dir.path(), fsync);
+        group.bench_function(format!("{value_bytes}B_x1000_fsync_{name}"), |b| {
+            b.iter_custom(|iters| timed_appends(&log, iters, || append_one(&log)))
+        });
+    }
 }
 
 /// Group commit: several producers appending with fsync=always share fsyncs.
