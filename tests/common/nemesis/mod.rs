@@ -1,0 +1,735 @@
+//! The nemesis suite of "Acknowledged means kept", built the way Jepsen's kafka and nats tests
+//! are: a [`workload`] records a [`history`] of writes and deliveries against three real
+//! `flashq serve` processes ([`brokers`], on loopback or each in its own network namespace:
+//! [`net`]) while the nemesis injects [`faults`] on a seeded schedule; after healing, every
+//! broker is stopped cleanly and its copy of every partition is read from its files, and the
+//! [`checker`] names and counts what went wrong.
+//!
+//! [`run`] does one run and returns its [`RunReport`]; the tests in `tests/nemesis.rs` choose
+//! what each run does and what it must not find.
+
+pub mod brokers;
+pub mod checker;
+pub mod faults;
+pub mod history;
+pub mod net;
+pub mod workload;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use flashq::client::{Client, ClusterMetadata, Offset, TopicSettings};
+
+use brokers::{BrokerPlace, Brokers};
+use checker::{Analysis, FinalLogs, PartitionLog};
+use faults::{FaultKind, FaultRecord, Holds, SplitMix64, Timeline};
+use history::{History, Recorder};
+use net::{Grudge, Network, Node};
+use workload::{Target, Workload};
+
+/// The topic every run writes to.
+const TOPIC: &str = "nemesis";
+/// How many brokers a run has (RF=3).
+const BROKERS: u64 = 3;
+/// How many producers write at once.
+const PRODUCERS: usize = 4;
+/// How long a cluster may take to form, and to create and lead the topic.
+const FORM_TIMEOUT: Duration = Duration::from_secs(60);
+/// After the last fault: how long every broker may take to be live with every ISR full.
+const HEAL_TIMEOUT: Duration = Duration::from_secs(90);
+/// After healing: how long the consumer may take to reach every partition's end, and the
+/// replicas to agree on every end.
+const CATCH_UP_TIMEOUT: Duration = Duration::from_secs(45);
+/// How long one metadata or offsets question to one broker may take.
+const ASK_TIMEOUT: Duration = Duration::from_millis(1_500);
+/// Between polls of the cluster's state.
+const POLL_INTERVAL: Duration = Duration::from_millis(250);
+/// Writes go on this long after the cluster is whole again, to time the first one.
+const WRITES_AFTER_HEALING: Duration = Duration::from_secs(1);
+/// The environment variable that replays a run: the seed it printed.
+pub const SEED_VAR: &str = "FLASHQ_NEMESIS_SEED";
+
+/// Where the brokers run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetworkMode {
+    /// 127.0.0.1, fixed ports: process faults only; needs nothing.
+    Loopback,
+    /// A namespace per broker on a bridge: process and network faults; needs root, `ip` and
+    /// `iptables`.
+    Namespaces,
+}
+
+/// The brokers' liveness and replication timing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timing {
+    /// tests/common/cluster.rs's test speed: 250 ms heartbeats, 1.5 s session timeout and lag.
+    Fast,
+    /// `flashq serve`'s defaults (3 s session timeout, 5 s lag).
+    Default,
+}
+
+impl Timing {
+    fn flags(self) -> &'static [&'static str] {
+        match self {
+            Timing::Fast => &[
+                "--heartbeat-interval-ms",
+                "250",
+                "--broker-session-timeout-ms",
+                "1500",
+                "--replica-lag-max-ms",
+                "1500",
+            ],
+            Timing::Default => &[],
+        }
+    }
+
+    fn session_timeout(self) -> Duration {
+        match self {
+            Timing::Fast => Duration::from_millis(1_500),
+            Timing::Default => Duration::from_millis(3_000),
+        }
+    }
+}
+
+/// What one run does.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    pub name: String,
+    pub network: NetworkMode,
+    pub timing: Timing,
+    pub partitions: u32,
+    /// How long the faults go on (the schedule's tour may take longer).
+    pub length: Duration,
+    pub kinds: Vec<FaultKind>,
+    pub seed: u64,
+}
+
+/// The seed from [`SEED_VAR`] if set, else a fresh one.
+pub fn seed() -> u64 {
+    match std::env::var(SEED_VAR) {
+        Ok(seed) => seed
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("{SEED_VAR}={seed:?} is not a number")),
+        Err(_) => fresh_seed(),
+    }
+}
+
+fn fresh_seed() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static DRAWN: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let mut rng = SplitMix64::new(
+        nanos ^ (u64::from(std::process::id()) << 32) ^ DRAWN.fetch_add(1, Ordering::Relaxed),
+    );
+    // Short enough to type.
+    rng.next_u64() % 1_000_000_000
+}
+
+/// A number from the environment, or `default`.
+pub fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .map(|v| {
+            v.trim()
+                .parse()
+                .unwrap_or_else(|_| panic!("{name}={v:?} is not a number"))
+        })
+        .unwrap_or(default)
+}
+
+/// Whether namespace runs can happen here; prints `skipped: <why>` when not.
+pub fn namespaces_available() -> bool {
+    match net::preflight() {
+        Ok(()) => true,
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            false
+        }
+    }
+}
+
+/// What a run found, and what it did to find it.
+pub struct RunReport {
+    pub config: RunConfig,
+    pub timeline: Timeline,
+    pub analysis: Analysis,
+    /// Per milestone: how long until the next acknowledged write.
+    pub recovery: Vec<(String, Option<Duration>)>,
+    /// Things that went wrong on the way that are not anomalies of the history (the cluster
+    /// never healed, a broker did not stop cleanly, a log could not be read).
+    pub notes: Vec<String>,
+    /// The run's data dirs and broker logs, kept when it was not safe.
+    pub kept_dir: Option<PathBuf>,
+}
+
+impl RunReport {
+    pub fn describe(&self) -> String {
+        let c = &self.config;
+        let kinds: Vec<&str> = c.kinds.iter().map(|k| k.name()).collect();
+        let mut out = format!(
+            "nemesis run {}: seed {} ({SEED_VAR}={} replays it), {:?} network, {:?} timing, {} partition(s), {} s of faults from [{}]\n",
+            c.name,
+            c.seed,
+            c.seed,
+            c.network,
+            c.timing,
+            c.partitions,
+            c.length.as_secs(),
+            kinds.join(", ")
+        );
+        out.push_str("timeline (began .. healed):\n");
+        out.push_str(&self.timeline.describe());
+        out.push_str("results:\n");
+        out.push_str(&self.analysis.describe());
+        out.push_str("first acknowledged write after:\n");
+        for (label, after) in &self.recovery {
+            let after = after.map_or("none before the end".to_string(), |d| {
+                format!("{:.3} s", d.as_secs_f64())
+            });
+            let _ = writeln!(out, "  {label}: {after}");
+        }
+        for note in &self.notes {
+            let _ = writeln!(out, "note: {note}");
+        }
+        if let Some(dir) = &self.kept_dir {
+            let _ = writeln!(out, "data dirs and broker logs kept in {}", dir.display());
+        }
+        out
+    }
+
+    /// Fails the test unless nothing acknowledged was lost, no offset held two values and the
+    /// replicas were identical.
+    pub fn assert_safe(&self) {
+        assert!(self.analysis.is_safe(), "{}", self.describe());
+    }
+}
+
+/// One run; `None` when it is a namespace run and this machine cannot make namespaces (it
+/// printed `skipped: <why>`).
+pub fn run(config: RunConfig) -> Option<RunReport> {
+    assert!(
+        config.network == NetworkMode::Namespaces
+            || !config.kinds.iter().any(|k| k.needs_network()),
+        "network faults need NetworkMode::Namespaces"
+    );
+    let report = match config.network {
+        NetworkMode::Loopback => run_on(config, None),
+        NetworkMode::Namespaces => {
+            if !namespaces_available() {
+                return None;
+            }
+            let network = Network::create(BROKERS);
+            // The run's own thread moves into the hub; the caller's thread stays where it was.
+            let outcome = std::thread::scope(|scope| {
+                scope
+                    .spawn(|| {
+                        network.enter_hub();
+                        run_on(config, Some(&network))
+                    })
+                    .join()
+            });
+            // Every broker process is gone (killed when the run's `Brokers` dropped) before
+            // the namespaces go.
+            drop(network);
+            outcome.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        }
+    };
+    eprintln!("{}", report.describe());
+    Some(report)
+}
+
+fn run_on(config: RunConfig, network: Option<&Network>) -> RunReport {
+    let temp = tempfile::Builder::new()
+        .prefix("flashq-nemesis-")
+        .tempdir()
+        .expect("temp dir");
+    let places = match network {
+        None => loopback_places(),
+        Some(network) => (1..=BROKERS)
+            .map(|id| BrokerPlace {
+                client_address: format!("{}:50051", network.broker_ip(id)),
+                cluster_address: format!("{}:50061", network.broker_ip(id)),
+                launcher: network.launcher(id),
+            })
+            .collect(),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let mut brokers = Brokers::new(temp.path(), places, config.timing.flags());
+    for id in brokers.ids() {
+        brokers.start(id);
+    }
+    let observer = Observer {
+        runtime: &runtime,
+        partitions: config.partitions,
+    };
+    observer.create_topic(&brokers);
+
+    let started = Instant::now();
+    let recorder = Recorder::new(started);
+    let target = Target {
+        topic: TOPIC.to_string(),
+        partitions: config.partitions,
+        brokers: brokers.ids().iter().map(|&id| brokers.url(id)).collect(),
+    };
+    let mut workload = Workload::start(&runtime, &target, PRODUCERS, &recorder);
+    let writing = poll(FORM_TIMEOUT, || {
+        recorder
+            .snapshot()
+            .writes
+            .iter()
+            .any(|w| w.acknowledged_at().is_some())
+    });
+    assert!(writing, "no write was acknowledged before any fault");
+
+    let mut rng = SplitMix64::new(config.seed);
+    let holds = Holds {
+        session_timeout: config.timing.session_timeout(),
+    };
+    let steps = faults::schedule(&mut rng, &config.kinds, config.length, holds);
+    let mut nemesis = Nemesis {
+        brokers: &mut brokers,
+        network,
+        observer: &observer,
+        rng,
+        started,
+        timeline: Timeline::default(),
+    };
+    for step in &steps {
+        std::thread::sleep(step.quiet);
+        let active = nemesis.begin(&step.faults);
+        std::thread::sleep(step.hold);
+        nemesis.heal(active);
+    }
+    let timeline = nemesis.timeline;
+
+    // Heal what is left (nothing, unless a step failed to), then wait for the whole cluster.
+    let mut notes = Vec::new();
+    if let Some(network) = network {
+        network.heal();
+    }
+    brokers.revive_all();
+    if !poll(HEAL_TIMEOUT, || {
+        observer.view(&brokers).is_some_and(|v| observer.whole(&v))
+    }) {
+        notes.push(format!(
+            "the cluster was not whole (three live brokers, every ISR full) within {HEAL_TIMEOUT:?} of the last heal: {:?}",
+            observer.view(&brokers).map(|v| v.partitions)
+        ));
+    }
+    std::thread::sleep(WRITES_AFTER_HEALING);
+    workload.stop_producers(&runtime);
+    if !poll(CATCH_UP_TIMEOUT, || {
+        observer.consumer_caught_up(&brokers, &workload)
+    }) {
+        notes.push(format!(
+            "the consumer had not reached every partition's end within {CATCH_UP_TIMEOUT:?}"
+        ));
+    }
+    workload.stop_consumer(&runtime);
+    if !poll(CATCH_UP_TIMEOUT, || observer.replicas_agree(&brokers)) {
+        notes.push(format!(
+            "the brokers did not agree on every partition's end within {CATCH_UP_TIMEOUT:?}"
+        ));
+    }
+    for (id, status) in brokers.stop_all() {
+        notes.push(format!(
+            "broker {id} did not stop cleanly on SIGTERM: {status:?}"
+        ));
+    }
+    let logs = read_final_logs(&brokers, config.partitions, &mut notes);
+    drop(runtime);
+
+    let history: History = recorder.snapshot();
+    let analysis = checker::check(&history, &logs);
+    let recovery = timeline
+        .milestones()
+        .iter()
+        .map(|m| (m.label.clone(), checker::first_ack_after(&history, m)))
+        .collect();
+    let kept_dir = (!analysis.is_safe()).then(|| temp.keep());
+    RunReport {
+        config,
+        timeline,
+        analysis,
+        recovery,
+        notes,
+        kept_dir,
+    }
+}
+
+/// Three brokers on 127.0.0.1, each on two ports free when the run starts.
+fn loopback_places() -> Vec<BrokerPlace> {
+    let listeners: Vec<std::net::TcpListener> = (0..BROKERS * 2)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("free port"))
+        .collect();
+    let ports: Vec<u16> = listeners
+        .iter()
+        .map(|l| l.local_addr().unwrap().port())
+        .collect();
+    ports
+        .chunks(2)
+        .map(|pair| BrokerPlace {
+            client_address: format!("127.0.0.1:{}", pair[0]),
+            cluster_address: format!("127.0.0.1:{}", pair[1]),
+            launcher: Vec::new(),
+        })
+        .collect()
+}
+
+/// Polls `condition` every [`POLL_INTERVAL`] until it holds or `timeout` passes.
+fn poll(timeout: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if condition() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(POLL_INTERVAL);
+    }
+}
+
+/// Asks the brokers about the cluster, each question bounded by [`ASK_TIMEOUT`] (a paused or
+/// cut-off broker never answers).
+struct Observer<'a> {
+    runtime: &'a tokio::runtime::Runtime,
+    partitions: u32,
+}
+
+impl Observer<'_> {
+    /// `f` against broker `url`, or `None` if it cannot answer in time.
+    fn ask<T, Fut>(&self, url: &str, f: impl FnOnce(Client) -> Fut) -> Option<T>
+    where
+        Fut: std::future::Future<Output = flashq::client::Result<T>>,
+    {
+        self.runtime.block_on(async {
+            let answer = tokio::time::timeout(ASK_TIMEOUT, async {
+                let client = Client::connect(url).await?;
+                f(client).await
+            })
+            .await;
+            answer.ok()?.ok()
+        })
+    }
+
+    /// The freshest view of the cluster any answering broker has (the most entries applied:
+    /// a broker cut off from the quorum falls behind).
+    fn view(&self, brokers: &Brokers) -> Option<ClusterMetadata> {
+        brokers
+            .ids()
+            .into_iter()
+            .filter(|&id| brokers.is_answering(id))
+            .filter_map(|id| self.ask(&brokers.url(id), |c| async move { c.metadata().await }))
+            .max_by_key(|m| (m.applied_index, m.raft_term))
+    }
+
+    /// Three live brokers, and every partition of the topic led with all three in its ISR.
+    fn whole(&self, view: &ClusterMetadata) -> bool {
+        let topic: Vec<_> = view
+            .partitions
+            .iter()
+            .filter(|p| p.topic == TOPIC)
+            .collect();
+        view.brokers.iter().filter(|b| b.alive).count() == BROKERS as usize
+            && topic.len() == self.partitions as usize
+            && topic
+                .iter()
+                .all(|p| p.leader.is_some() && p.isr.len() == BROKERS as usize)
+    }
+
+    /// Creates the topic (three replicas per partition) once the cluster has formed, and waits
+    /// until it is whole.
+    fn create_topic(&self, brokers: &Brokers) {
+        let partitions = self.partitions;
+        let created = poll(FORM_TIMEOUT, || {
+            let formed = self.view(brokers).is_some_and(|v| {
+                v.controller.is_some()
+                    && v.brokers.iter().filter(|b| b.alive).count() == BROKERS as usize
+            });
+            formed
+                && self
+                    .ask(&brokers.url(1), |c| async move {
+                        match c
+                            .create_replicated_topic(
+                                TOPIC,
+                                Some(partitions),
+                                Some(BROKERS as u32),
+                                TopicSettings::default(),
+                            )
+                            .await
+                        {
+                            Err(e) if e.code() == Some(tonic::Code::AlreadyExists) => Ok(()),
+                            other => other.map(drop),
+                        }
+                    })
+                    .is_some()
+        });
+        assert!(
+            created,
+            "topic {TOPIC} was not created within {FORM_TIMEOUT:?}"
+        );
+        let whole = poll(FORM_TIMEOUT, || {
+            self.view(brokers).is_some_and(|v| self.whole(&v))
+        });
+        assert!(whole, "topic {TOPIC} was not led with full ISRs in time");
+    }
+
+    /// Where partition `partition`'s log ends on broker `id` (its high watermark: what a
+    /// reader there sees).
+    fn end_on(&self, brokers: &Brokers, id: u64, partition: u32) -> Option<u64> {
+        self.ask(&brokers.url(id), |c| async move {
+            c.list_offset(TOPIC, partition, Offset::Latest).await
+        })
+        .map(|info| info.end_offset)
+    }
+
+    /// Whether the consumer has read every partition up to its leader's end.
+    fn consumer_caught_up(&self, brokers: &Brokers, workload: &Workload) -> bool {
+        let Some(view) = self.view(brokers) else {
+            return false;
+        };
+        (0..self.partitions).all(|partition| {
+            let leader = view
+                .partitions
+                .iter()
+                .find(|p| p.topic == TOPIC && p.partition == partition)
+                .and_then(|p| p.leader);
+            leader
+                .and_then(|id| self.end_on(brokers, id, partition))
+                .is_some_and(|end| workload.consumer_position(partition) >= end)
+        })
+    }
+
+    /// Whether every broker reports the same end for every partition.
+    fn replicas_agree(&self, brokers: &Brokers) -> bool {
+        (0..self.partitions).all(|partition| {
+            let ends: Vec<Option<u64>> = brokers
+                .ids()
+                .into_iter()
+                .map(|id| self.end_on(brokers, id, partition))
+                .collect();
+            ends.iter().all(|e| e.is_some() && *e == ends[0])
+        })
+    }
+}
+
+/// Applies and heals the faults of a schedule's steps, keeping the timeline.
+struct Nemesis<'a> {
+    brokers: &'a mut Brokers,
+    network: Option<&'a Network>,
+    observer: &'a Observer<'a>,
+    rng: SplitMix64,
+    started: Instant,
+    timeline: Timeline,
+}
+
+/// What a step did, to undo on heal.
+#[derive(Default)]
+struct ActiveStep {
+    /// Indexes into the timeline.
+    records: Vec<usize>,
+    killed: Vec<u64>,
+    paused: Vec<u64>,
+    cut: bool,
+}
+
+impl Nemesis<'_> {
+    fn begin(&mut self, kinds: &[FaultKind]) -> ActiveStep {
+        let mut active = ActiveStep::default();
+        for &kind in kinds {
+            let view = self.observer.view(self.brokers);
+            let (targets, victims) = self.apply(kind, view.as_ref(), &mut active);
+            let leader_lost_for = view.map_or_else(Vec::new, |v| {
+                v.partitions
+                    .iter()
+                    .filter(|p| p.topic == TOPIC && p.leader.is_some_and(|l| victims.contains(&l)))
+                    .map(|p| p.partition)
+                    .collect()
+            });
+            active.records.push(self.timeline.faults.len());
+            self.timeline.faults.push(FaultRecord {
+                kind,
+                targets,
+                leader_lost_for,
+                began_at: self.started.elapsed(),
+                healed_at: None,
+            });
+        }
+        active
+    }
+
+    /// Does `kind`; returns who it was done to (for the timeline) and the brokers it took away
+    /// from the others (killed, paused or cut off).
+    fn apply(
+        &mut self,
+        kind: FaultKind,
+        view: Option<&ClusterMetadata>,
+        active: &mut ActiveStep,
+    ) -> (String, Vec<u64>) {
+        let leader = self.leader(view);
+        let others = |of: u64| -> Vec<u64> { (1..=BROKERS).filter(|&b| b != of).collect() };
+        let name = |ids: &[u64]| -> String {
+            ids.iter()
+                .map(|id| format!("n{id}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        match kind {
+            FaultKind::KillLeader
+            | FaultKind::KillFollower
+            | FaultKind::KillMajority
+            | FaultKind::KillAll => {
+                let follower = self.rng.pick(&others(leader));
+                let victims = match kind {
+                    FaultKind::KillLeader => vec![leader],
+                    FaultKind::KillFollower => vec![follower],
+                    FaultKind::KillMajority => vec![leader, follower],
+                    _ => (1..=BROKERS).collect(),
+                };
+                for &id in &victims {
+                    if self.brokers.kill(id) {
+                        active.killed.push(id);
+                    }
+                }
+                (name(&victims), victims)
+            }
+            FaultKind::PauseLeader | FaultKind::PauseController => {
+                let victim = match (kind, view.and_then(|v| v.controller)) {
+                    (FaultKind::PauseController, Some(controller)) => controller,
+                    (FaultKind::PauseController, None) => self.rng.pick(&[1, 2, 3]),
+                    _ => leader,
+                };
+                if self.brokers.pause(victim) {
+                    active.paused.push(victim);
+                }
+                (name(&[victim]), vec![victim])
+            }
+            FaultKind::IsolateLeader
+            | FaultKind::LeaderCutFromPeers
+            | FaultKind::MajorityMinority
+            | FaultKind::Bridge => {
+                let network = self
+                    .network
+                    .unwrap_or_else(|| panic!("{} needs the namespace network", kind.name()));
+                let minority = match kind {
+                    FaultKind::MajorityMinority | FaultKind::Bridge => self.rng.pick(&[1, 2, 3]),
+                    _ => leader,
+                };
+                let rest = others(minority);
+                let mut grudge: Grudge = rest
+                    .iter()
+                    .map(|&peer| (Node::Broker(minority), Node::Broker(peer)))
+                    .collect();
+                let (targets, victims) = match kind {
+                    FaultKind::IsolateLeader => {
+                        grudge.push((Node::Broker(minority), Node::Clients));
+                        (
+                            format!("n{minority} | {},clients", name(&rest)),
+                            vec![minority],
+                        )
+                    }
+                    FaultKind::Bridge => {
+                        // The bridge sees both; the two others do not see each other.
+                        grudge = vec![(Node::Broker(rest[0]), Node::Broker(rest[1]))];
+                        (
+                            format!("n{} | n{} (n{minority} sees both)", rest[0], rest[1]),
+                            Vec::new(),
+                        )
+                    }
+                    _ => (format!("n{minority} | {}", name(&rest)), vec![minority]),
+                };
+                network.cut(&grudge);
+                active.cut = true;
+                (targets, victims)
+            }
+        }
+    }
+
+    /// The leader of a partition drawn at random, as `view` has it; a random broker when no
+    /// view or no leader is known.
+    fn leader(&mut self, view: Option<&ClusterMetadata>) -> u64 {
+        let partition = self.rng.below(u64::from(self.observer.partitions)) as u32;
+        let fallback = self.rng.pick(&[1, 2, 3]);
+        view.and_then(|v| {
+            v.partitions
+                .iter()
+                .find(|p| p.topic == TOPIC && p.partition == partition)
+                .and_then(|p| p.leader)
+        })
+        .unwrap_or(fallback)
+    }
+
+    /// Undoes a step: the network first, then paused brokers go on, then killed ones restart.
+    fn heal(&mut self, active: ActiveStep) {
+        if active.cut
+            && let Some(network) = self.network
+        {
+            network.heal();
+        }
+        for id in active.paused {
+            self.brokers.resume(id);
+        }
+        for id in active.killed {
+            if !self.brokers.is_running(id) {
+                self.brokers.start(id);
+            }
+        }
+        let healed_at = self.started.elapsed();
+        for index in active.records {
+            self.timeline.faults[index].healed_at = Some(healed_at);
+        }
+    }
+}
+
+/// Every broker's copy of every partition, read with `flashq inspect-log` from its (stopped)
+/// data dir. A partition dir that does not exist is an empty copy.
+fn read_final_logs(brokers: &Brokers, partitions: u32, notes: &mut Vec<String>) -> FinalLogs {
+    let mut logs = FinalLogs::new();
+    for id in brokers.ids() {
+        let mut copies = BTreeMap::new();
+        for partition in 0..partitions {
+            let dir = brokers
+                .data_dir(id)
+                .join("topics")
+                .join(TOPIC)
+                .join(partition.to_string());
+            copies.insert(partition, read_partition(&dir, notes));
+        }
+        logs.insert(id, copies);
+    }
+    logs
+}
+
+fn read_partition(dir: &Path, notes: &mut Vec<String>) -> PartitionLog {
+    if !dir.exists() {
+        return Vec::new();
+    }
+    let output = crate::common::flashq_cmd()
+        .args(["inspect-log", "--records", "-o", "json"])
+        .arg(dir)
+        .output()
+        .expect("run flashq inspect-log");
+    if !output.status.success() || !output.stderr.is_empty() {
+        notes.push(format!(
+            "inspect-log {}: {}: {}",
+            dir.display(),
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter_map(|r| Some((r["offset"].as_u64()?, r["value"].as_str()?.to_string())))
+        .collect()
+}

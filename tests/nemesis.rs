@@ -1,0 +1,155 @@
+//! The nemesis suite of "Acknowledged means kept": three real brokers (RF=3, acks=all,
+//! min-insync-replicas 2), four producers and a following consumer, while the nemesis kills,
+//! pauses and partitions brokers on a seeded schedule; afterwards nothing acknowledged may be
+//! lost, no offset may hold two values, and the replicas must be identical. Duplicates are
+//! counted and printed, not asserted: producers retry and are not idempotent yet.
+//!
+//! The short form (these tests without `--ignored`) runs every fault kind at least once in a few
+//! minutes; namespace runs print `skipped: <why>` and pass where there is no root, `ip` or
+//! `iptables`. The long form is `cargo test --release --test nemesis -- --ignored` (40 runs of
+//! 60 s by default: `FLASHQ_NEMESIS_RUNS`, `FLASHQ_NEMESIS_SECONDS`). A failing run prints its
+//! seed and timeline; `FLASHQ_NEMESIS_SEED=<seed>` replays it.
+
+mod common;
+#[path = "common/nemesis/mod.rs"]
+mod nemesis;
+
+use std::time::Duration;
+
+use nemesis::faults::FaultKind;
+use nemesis::{NetworkMode, RunConfig, RunReport, Timing};
+
+/// A short-form run: test-speed timing and a fresh seed (or the one given to replay).
+fn short_run(
+    name: &str,
+    network: NetworkMode,
+    partitions: u32,
+    seconds: u64,
+    kinds: &[FaultKind],
+) -> Option<RunReport> {
+    nemesis::run(RunConfig {
+        name: name.to_string(),
+        network,
+        timing: Timing::Fast,
+        partitions,
+        length: Duration::from_secs(seconds),
+        kinds: kinds.to_vec(),
+        seed: nemesis::seed(),
+    })
+}
+
+#[test]
+fn kills_of_leaders_followers_majorities_and_everyone_keep_acknowledged_writes() {
+    let kinds = [
+        FaultKind::KillLeader,
+        FaultKind::KillFollower,
+        FaultKind::KillMajority,
+        FaultKind::KillAll,
+    ];
+    if let Some(report) = short_run("kills", NetworkMode::Loopback, 1, 20, &kinds) {
+        report.assert_safe();
+    }
+}
+
+#[test]
+fn pauses_of_the_leader_and_the_controller_keep_acknowledged_writes() {
+    let kinds = [FaultKind::PauseLeader, FaultKind::PauseController];
+    if let Some(report) = short_run("pauses", NetworkMode::Loopback, 3, 25, &kinds) {
+        report.assert_safe();
+    }
+}
+
+#[test]
+fn partitions_around_the_leader_keep_acknowledged_writes() {
+    let kinds = [FaultKind::IsolateLeader, FaultKind::LeaderCutFromPeers];
+    if let Some(report) = short_run("leader-partitions", NetworkMode::Namespaces, 1, 20, &kinds) {
+        report.assert_safe();
+    }
+}
+
+#[test]
+fn majority_minority_and_bridge_partitions_keep_acknowledged_writes() {
+    let kinds = [FaultKind::MajorityMinority, FaultKind::Bridge];
+    if let Some(report) = short_run("split-partitions", NetworkMode::Namespaces, 3, 20, &kinds) {
+        report.assert_safe();
+    }
+}
+
+#[test]
+fn every_fault_combined_keeps_acknowledged_writes() {
+    let kinds: Vec<FaultKind> = FaultKind::PROCESS
+        .into_iter()
+        .chain(FaultKind::NETWORK)
+        .collect();
+    if let Some(report) = short_run("combined", NetworkMode::Namespaces, 3, 30, &kinds) {
+        report.assert_safe();
+    }
+}
+
+/// The long form: `FLASHQ_NEMESIS_RUNS` runs (default 40) of `FLASHQ_NEMESIS_SECONDS` of faults
+/// each (default 60) with the brokers' default timing, every fault kind the machine allows,
+/// alternating 1 and 3 partitions and (where namespaces work) loopback and namespaces. With
+/// `FLASHQ_NEMESIS_SEED` set it replays that one run: a run's shape comes from its seed.
+#[test]
+#[ignore = "long form: cargo test --release --test nemesis -- --ignored"]
+fn long_form_every_fault_many_runs() {
+    let namespaces = nemesis::namespaces_available();
+    let replay = std::env::var(nemesis::SEED_VAR).is_ok();
+    let runs = if replay {
+        1
+    } else {
+        nemesis::env_number("FLASHQ_NEMESIS_RUNS", 40)
+    };
+    let seconds = nemesis::env_number("FLASHQ_NEMESIS_SECONDS", 60);
+    let mut reports = Vec::new();
+    for i in 0..runs {
+        let seed = nemesis::seed();
+        let network = if namespaces && !seed.is_multiple_of(2) {
+            NetworkMode::Namespaces
+        } else {
+            NetworkMode::Loopback
+        };
+        let mut kinds = FaultKind::PROCESS.to_vec();
+        if network == NetworkMode::Namespaces {
+            kinds.extend(FaultKind::NETWORK);
+        }
+        let report = nemesis::run(RunConfig {
+            name: format!("long-{}", i + 1),
+            network,
+            timing: Timing::Default,
+            partitions: if (seed / 2).is_multiple_of(2) { 1 } else { 3 },
+            length: Duration::from_secs(seconds),
+            kinds,
+            seed,
+        })
+        .expect("loopback runs always run");
+        reports.push(report);
+    }
+    let mut summary = String::from("long form summary:\n");
+    for r in &reports {
+        let counts: Vec<String> = r
+            .analysis
+            .counts()
+            .iter()
+            .map(|(name, count)| format!("{name}={count}"))
+            .collect();
+        summary.push_str(&format!(
+            "  {} seed {} {:?} p={}: {}\n",
+            r.config.name,
+            r.config.seed,
+            r.config.network,
+            r.config.partitions,
+            counts.join(" ")
+        ));
+    }
+    eprintln!("{summary}");
+    let unsafe_runs: Vec<String> = reports
+        .iter()
+        .filter(|r| !r.analysis.is_safe())
+        .map(|r| format!("{} (seed {})", r.config.name, r.config.seed))
+        .collect();
+    assert!(
+        unsafe_runs.is_empty(),
+        "unsafe runs: {unsafe_runs:?}\n{summary}"
+    );
+}
