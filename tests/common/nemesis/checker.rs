@@ -475,6 +475,9 @@ impl Analysis {
 
 /// How many examples of each anomaly a report shows.
 const EXAMPLES_SHOWN: usize = 8;
+/// How much of one example a report shows (a value duplicated a million times has a long list
+/// of offsets).
+const EXAMPLE_CHARS: usize = 400;
 
 fn examples<T: std::fmt::Debug>(out: &mut String, name: &str, found: &[T]) {
     if found.is_empty() {
@@ -482,7 +485,15 @@ fn examples<T: std::fmt::Debug>(out: &mut String, name: &str, found: &[T]) {
     }
     let _ = writeln!(out, "{name} ({}), first {EXAMPLES_SHOWN}:", found.len());
     for example in found.iter().take(EXAMPLES_SHOWN) {
-        let _ = writeln!(out, "  {example:?}");
+        let text = format!("{example:?}");
+        match text.char_indices().nth(EXAMPLE_CHARS) {
+            Some((cut, _)) => {
+                let _ = writeln!(out, "  {} ...", &text[..cut]);
+            }
+            None => {
+                let _ = writeln!(out, "  {text}");
+            }
+        }
     }
 }
 

@@ -168,18 +168,24 @@ impl Holds {
     }
 }
 
-/// The steps of a run of about `length`: the tour of `kinds`, then random steps (a third of
-/// them two faults at once) while time is left.
+/// The steps of a run of about `length`: with `tour`, first every kind of `kinds` alone and
+/// then one pair (however long that takes); then random steps (a third of them two faults at
+/// once) while time is left.
 pub fn schedule(
     rng: &mut SplitMix64,
     kinds: &[FaultKind],
+    tour: bool,
     length: Duration,
     holds: Holds,
 ) -> Vec<Step> {
     assert!(!kinds.is_empty(), "a schedule needs fault kinds");
-    let mut tour: Vec<Vec<FaultKind>> = kinds.iter().map(|&k| vec![k]).collect();
+    let mut tour: Vec<Vec<FaultKind>> = if tour {
+        kinds.iter().map(|&k| vec![k]).collect()
+    } else {
+        Vec::new()
+    };
     rng.shuffle(&mut tour);
-    if kinds.len() > 1 {
+    if !tour.is_empty() && kinds.len() > 1 {
         tour.push(two_kinds(rng, kinds));
     }
     let mut steps = Vec::new();
@@ -304,6 +310,7 @@ mod tests {
             schedule(
                 &mut SplitMix64::new(seed),
                 &FaultKind::PROCESS,
+                true,
                 Duration::from_secs(60),
                 holds(),
             )
@@ -317,6 +324,7 @@ mod tests {
         let steps = schedule(
             &mut SplitMix64::new(1),
             &FaultKind::NETWORK,
+            true,
             Duration::ZERO,
             holds(),
         );
@@ -334,6 +342,7 @@ mod tests {
         let steps = schedule(
             &mut SplitMix64::new(3),
             &[FaultKind::PauseLeader, FaultKind::PauseController],
+            false,
             Duration::from_secs(120),
             holds(),
         );

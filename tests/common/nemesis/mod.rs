@@ -38,10 +38,12 @@ const PRODUCERS: usize = 4;
 /// How long a cluster may take to form, and to create and lead the topic.
 const FORM_TIMEOUT: Duration = Duration::from_secs(60);
 /// After the last fault: how long every broker may take to be live with every ISR full.
-const HEAL_TIMEOUT: Duration = Duration::from_secs(90);
+const HEAL_TIMEOUT: Duration = Duration::from_secs(60);
 /// After healing: how long the consumer may take to reach every partition's end, and the
 /// replicas to agree on every end.
-const CATCH_UP_TIMEOUT: Duration = Duration::from_secs(45);
+const CATCH_UP_TIMEOUT: Duration = Duration::from_secs(30);
+/// The same, when the cluster did not heal: there is little hope, and the run is failing anyway.
+const CATCH_UP_UNHEALED_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long one metadata or offsets question to one broker may take.
 const ASK_TIMEOUT: Duration = Duration::from_millis(1_500);
 /// Between polls of the cluster's state.
@@ -103,6 +105,8 @@ pub struct RunConfig {
     /// How long the faults go on (the schedule's tour may take longer).
     pub length: Duration,
     pub kinds: Vec<FaultKind>,
+    /// Whether the schedule starts with every kind once, alone (see [`faults::schedule`]).
+    pub tour: bool,
     pub seed: u64,
 }
 
@@ -294,7 +298,7 @@ fn run_on(config: RunConfig, network: Option<&Network>) -> RunReport {
     let holds = Holds {
         session_timeout: config.timing.session_timeout(),
     };
-    let steps = faults::schedule(&mut rng, &config.kinds, config.length, holds);
+    let steps = faults::schedule(&mut rng, &config.kinds, config.tour, config.length, holds);
     let mut nemesis = Nemesis {
         brokers: &mut brokers,
         network,
@@ -317,9 +321,15 @@ fn run_on(config: RunConfig, network: Option<&Network>) -> RunReport {
         network.heal();
     }
     brokers.revive_all();
-    if !poll(HEAL_TIMEOUT, || {
+    let healed = poll(HEAL_TIMEOUT, || {
         observer.view(&brokers).is_some_and(|v| observer.whole(&v))
-    }) {
+    });
+    let catch_up_timeout = if healed {
+        CATCH_UP_TIMEOUT
+    } else {
+        CATCH_UP_UNHEALED_TIMEOUT
+    };
+    if !healed {
         notes.push(format!(
             "the cluster was not whole (three live brokers, every ISR full) within {HEAL_TIMEOUT:?} of the last heal: {:?}",
             observer.view(&brokers).map(|v| v.partitions)
