@@ -337,17 +337,17 @@ fn run_on(config: RunConfig, network: Option<&Network>) -> RunReport {
     }
     std::thread::sleep(WRITES_AFTER_HEALING);
     workload.stop_producers(&runtime);
-    if !poll(CATCH_UP_TIMEOUT, || {
+    if !poll(catch_up_timeout, || {
         observer.consumer_caught_up(&brokers, &workload)
     }) {
         notes.push(format!(
-            "the consumer had not reached every partition's end within {CATCH_UP_TIMEOUT:?}"
+            "the consumer had not reached every partition's end within {catch_up_timeout:?}"
         ));
     }
     workload.stop_consumer(&runtime);
-    if !poll(CATCH_UP_TIMEOUT, || observer.replicas_agree(&brokers)) {
+    if !poll(catch_up_timeout, || observer.replicas_agree(&brokers)) {
         notes.push(format!(
-            "the brokers did not agree on every partition's end within {CATCH_UP_TIMEOUT:?}"
+            "the brokers did not agree on every partition's end within {catch_up_timeout:?}"
         ));
     }
     for (id, status) in brokers.stop_all() {
