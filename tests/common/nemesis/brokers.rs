@@ -4,10 +4,12 @@
 //! Each broker keeps fixed addresses for the whole run (a restarted broker must be found where
 //! its peers and clients expect it) and may run under a launcher (`ip netns exec <ns>`, which
 //! execs, so the process id is the broker's own). Its stderr goes to `<dir>/n<id>.log`, appended
-//! across restarts. Every process still running is killed on drop, also while a panic unwinds.
+//! across restarts. Every process still running is killed on drop, also while a panic unwinds,
+//! and with the thread that started it should the test process be killed outright.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
@@ -147,6 +149,17 @@ impl Brokers {
             if key.starts_with("FLASHQ_") {
                 command.env_remove(key);
             }
+        }
+        // SAFETY: prctl(2) is async-signal-safe and touches no memory of the parent.
+        unsafe {
+            command.pre_exec(|| {
+                // Should the test itself be killed (no Drop runs), the broker dies with the
+                // thread that started it, which lives as long as the run; it survives exec.
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
         }
         let mut child = command.spawn().expect("spawn flashq serve");
         let stdout = child.stdout.take().expect("stdout");

@@ -10,7 +10,8 @@
 //!
 //! Nothing leaves the machine: the namespaces have no route out. Every namespace is deleted when
 //! the [`Network`] drops (also while a panic unwinds), and one left behind by a killed run (its
-//! name carries the pid of a process that is gone) is deleted when the next run starts.
+//! name carries the pid of a process that is gone) is deleted, with anything still running in
+//! it, when the next run starts.
 
 use std::fs::File;
 use std::os::fd::AsRawFd;
@@ -201,7 +202,23 @@ fn delete_stale_namespaces() {
         };
         let pid = rest.split('-').next().unwrap_or_default();
         if !pid.is_empty() && !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            kill_processes_in(name);
             let _ = run_quiet(&["ip", "netns", "del", name]);
+        }
+    }
+}
+
+/// kill -9 whatever still runs in namespace `ns` (brokers of a run that was killed).
+fn kill_processes_in(ns: &str) {
+    let Ok(output) = Command::new("ip").args(["netns", "pids", ns]).output() else {
+        return;
+    };
+    for pid in String::from_utf8_lossy(&output.stdout).split_whitespace() {
+        if let Ok(pid) = pid.parse::<libc::pid_t>() {
+            // SAFETY: kill(2) with a pid read from the namespace; no memory is touched.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+            }
         }
     }
 }
