@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::cluster::{
     FORM_TIMEOUT, REPLICATION_FLAGS, TestCluster, alive, assert_all_present, broker_in, others,
@@ -227,7 +227,9 @@ fn writes_continue_without_one_follower_and_fail_unavailable_without_two() {
     assert_eq!(partition["leader"], leader);
 
     // Two down: no quorum for the ISR to shrink to one, so acks=all fails with UNAVAILABLE
-    // (exit 8, after the producer's retries), named as such in JSON.
+    // (exit 8, after the producer's retries), named as such in JSON. Without a quorum the
+    // leader's heartbeats are not committed either, and once its session may have lapsed it
+    // suspends its leadership (a majority elsewhere could be electing another leader).
     cluster.broker(followers[1]).kill();
     let refused = cluster.brokers[leader as usize - 1]
         .cmd()
@@ -236,11 +238,14 @@ fn writes_continue_without_one_follower_and_fail_unavailable_without_two() {
         .code(8);
     let stderr = String::from_utf8_lossy(&refused.get_output().stderr).to_string();
     assert!(stderr.contains("\"unavailable\""), "{stderr}");
-    assert!(stderr.contains("in-sync replica"), "{stderr}");
+    assert!(
+        stderr.contains("in-sync replica") || stderr.contains("session timeout"),
+        "{stderr}"
+    );
 
-    // acks=1 asks only the leader: acknowledged at once, but not served while no in-sync
-    // follower has it (and lost if the leader died now).
-    cluster.brokers[leader as usize - 1]
+    // acks=1 asks only the leader, but a leader whose session lapsed acknowledges nothing: a
+    // record it took alone would be lost to the leader a majority elects.
+    let leader_only = cluster.brokers[leader as usize - 1]
         .cmd()
         .args([
             "produce",
@@ -250,9 +255,13 @@ fn writes_continue_without_one_follower_and_fail_unavailable_without_two() {
             "leader-only",
             "--acks",
             "1",
+            "-o",
+            "json",
         ])
         .assert()
-        .success();
+        .code(8);
+    let stderr = String::from_utf8_lossy(&leader_only.get_output().stderr).to_string();
+    assert!(stderr.contains("session timeout"), "{stderr}");
 
     // Nothing acknowledged with acks=all is lost, and neither the refused record nor the
     // leader-only one is served.
@@ -375,4 +384,61 @@ fn a_cluster_over_mutual_tls_forms_replicates_and_serves() {
     let leader = cluster.with_replicated_topic();
     assert_eq!(cluster.produce(others(leader)[0], "over-tls"), Some(0));
     assert!(cluster.values_on(leader).contains(&"over-tls".to_string()));
+}
+
+/// Issue 14: pausing the Raft controller past the session timeout fenced every broker (each
+/// heartbeat hung on the paused controller, with no time limit per attempt) and left the
+/// partitions of healthy brokers without a leader for the rest of the pause. Only the paused
+/// broker may be fenced, and the healthy brokers' partitions keep taking writes.
+#[test]
+fn pausing_the_controller_fences_only_the_controller() {
+    let mut cluster = TestCluster::start(&REPLICATION_FLAGS);
+    let leaders = cluster.with_topic("spread", 3);
+    let status = cluster.wait_for_status(1, "a controller", |s| s["controller"].is_u64());
+    let controller = status["controller"].as_u64().unwrap();
+    let healthy = others(controller);
+    let (partition, _) = leaders
+        .iter()
+        .enumerate()
+        .find(|(_, leader)| **leader != controller)
+        .expect("a partition led by a broker other than the controller");
+    let partition = partition.to_string();
+
+    cluster.broker(controller).pause();
+    let paused_at = Instant::now();
+    // Four session timeouts of the tests' flags: long enough for every broker to be fenced.
+    let pause = Duration::from_secs(6);
+    let mut fenced = Vec::new();
+    let mut written_after = None;
+    while paused_at.elapsed() < pause {
+        if let Some(status) = cluster.status_from(healthy[0]) {
+            for id in &healthy {
+                if broker_in(&status, *id)["fenced"] == true {
+                    fenced.push((*id, paused_at.elapsed()));
+                }
+            }
+        }
+        if written_after.is_none() && paused_at.elapsed() > Duration::from_secs(3) {
+            let written = cluster.brokers[healthy[0] as usize - 1]
+                .cmd()
+                .args(["produce", "-t", "spread", "-p", &partition])
+                .args(["--value", "during-the-pause"])
+                .output()
+                .is_ok_and(|o| o.status.success());
+            assert!(
+                written,
+                "partition {partition} refused a write during the pause"
+            );
+            written_after = Some(paused_at.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    cluster.broker(controller).resume();
+    assert!(fenced.is_empty(), "healthy brokers were fenced: {fenced:?}");
+    eprintln!(
+        "a write to a healthy broker's partition was acknowledged {written_after:?} into the pause"
+    );
+    cluster.wait_for_status(healthy[0], "the paused controller back", |s| {
+        s["brokers_alive"] == 3
+    });
 }

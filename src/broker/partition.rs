@@ -5,6 +5,15 @@
 //! records below the high watermark (on every in-sync replica), a leader's `acks=all` append
 //! returns once its batch is there, and a follower appends what it fetched at the leader's
 //! offsets.
+//!
+//! Two rules keep a deposed leader from acknowledging what the new leader does not have:
+//! - every leadership (a leader epoch on this broker, from `become_leader` until the role next
+//!   changes) has its own number, and an `acks=all` wait succeeds only while the leadership it
+//!   was appended in lasts; the high watermark a follower later takes from its new leader says
+//!   nothing about batches it wrote as a leader and then truncated away;
+//! - the log gate: leader appends share it, while a follower's truncation and replicated
+//!   appends hold it alone and check, under it, that the role and the log end are still the
+//!   ones their fetch was made for, so a stale append and a replica write never interleave.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -18,6 +27,13 @@ use super::produce::Acks;
 use super::replica::{self, EpochStart, FollowerProgress, LeaderState, ReplicaId, ReplicaRole};
 use super::{BrokerError, now_ms};
 
+/// What a follower's fetch brought back from its leader.
+pub struct ReplicaRecords {
+    pub records: Vec<StoredRecord>,
+    pub leader_high_watermark: u64,
+    pub leader_epochs: Vec<EpochStart>,
+}
+
 /// What an append carries: records the log encodes, or batches already encoded and checked.
 enum Payload {
     Records(Vec<Record>),
@@ -30,6 +46,8 @@ pub struct AckWait {
     base_offset: u64,
     /// The high watermark that acknowledges it.
     end: u64,
+    /// The leadership it was appended in: only that leadership's high watermark counts.
+    leadership: u64,
     deadline: tokio::time::Instant,
     timeout: Duration,
 }
@@ -44,6 +62,11 @@ pub struct Partition {
     /// One past the last record durable in the local log (what followers fetch up to).
     log_end: watch::Sender<u64>,
     role: Mutex<ReplicaRole>,
+    /// Numbers this broker's leaderships of the partition: changed, under the role lock, whenever
+    /// the role changes other than to the same leader epoch again.
+    leadership: watch::Sender<u64>,
+    /// Leader appends share it; a follower's truncations and replicated appends take it alone.
+    log_gate: tokio::sync::RwLock<()>,
     /// The leader-epoch history of the local log.
     epochs: Mutex<Vec<EpochStart>>,
 }
@@ -58,7 +81,30 @@ impl Partition {
             end_offset,
             log_end,
             role: Mutex::new(ReplicaRole::Standalone),
+            leadership: watch::channel(0).0,
+            log_gate: tokio::sync::RwLock::new(()),
             epochs: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Sets the role; a change other than to the same leader epoch starts a new leadership,
+    /// which fails every `acks=all` wait of the old one.
+    fn set_role(&self, role: &mut ReplicaRole, new: ReplicaRole) {
+        let same_leadership = matches!(
+            (&*role, &new),
+            (ReplicaRole::Leader(old), ReplicaRole::Leader(next)) if old.epoch == next.epoch
+        );
+        *role = new;
+        if !same_leadership {
+            self.leadership.send_modify(|n| *n += 1);
+        }
+    }
+
+    /// The leader to name when a write is refused: the one this broker follows, if any.
+    fn known_leader(&self) -> Option<ReplicaId> {
+        match &*self.role_mut() {
+            ReplicaRole::Follower { leader, .. } => *leader,
+            _ => None,
         }
     }
 
@@ -116,18 +162,25 @@ impl Partition {
             .await
     }
 
-    async fn append_payload_unacked(
-        &self,
-        payload: Payload,
-        acks: Acks,
-    ) -> Result<(AppendOutcome, Option<AckWait>), BrokerError> {
-        let ack_timeout = match &*self.role_mut() {
+    /// Whether this broker may append now: its leadership's number and, for a cluster leader,
+    /// how long an `acks=all` append may wait for the ISR.
+    fn check_can_append(&self, acks: Acks) -> Result<(u64, Option<Duration>), BrokerError> {
+        let role = self.role_mut();
+        // Read under the role lock, which every change of leadership holds.
+        let leadership = *self.leadership.borrow();
+        let ack_timeout = match &*role {
             ReplicaRole::Standalone => None,
             ReplicaRole::Follower { leader, .. } => {
                 return Err(BrokerError::NotLeader {
                     partition: self.id,
                     leader: *leader,
                 });
+            }
+            ReplicaRole::Suspended { epoch } => {
+                return Err(BrokerError::Unavailable(format!(
+                    "partition {} is led by this broker in epoch {epoch}, but no heartbeat of its was committed within the session timeout (is the metadata quorum reachable?); it acknowledges nothing until one is",
+                    self.id
+                )));
             }
             ReplicaRole::Leader(state) => {
                 // Like Kafka's min.insync.replicas, the floor holds for acks=all only.
@@ -143,6 +196,17 @@ impl Partition {
                 Some(Duration::from_millis(state.ack_timeout_ms))
             }
         };
+        Ok((leadership, ack_timeout))
+    }
+
+    async fn append_payload_unacked(
+        &self,
+        payload: Payload,
+        acks: Acks,
+    ) -> Result<(AppendOutcome, Option<AckWait>), BrokerError> {
+        // Held across the write: a follower's truncation waits until it has landed.
+        let _gate = self.log_gate.read().await;
+        let (leadership, ack_timeout) = self.check_can_append(acks)?;
         let log = self.log.clone();
         let outcome = tokio::task::spawn_blocking(move || match payload {
             Payload::Records(records) => log.append(&records),
@@ -168,6 +232,7 @@ impl Partition {
                 let wait = (acks == Acks::All).then(|| AckWait {
                     base_offset: outcome.base_offset,
                     end: acked_end,
+                    leadership,
                     deadline: tokio::time::Instant::now() + timeout,
                     timeout,
                 });
@@ -176,12 +241,29 @@ impl Partition {
         }
     }
 
-    /// Waits until an appended batch is on every in-sync replica (below the high watermark);
-    /// UNAVAILABLE when that takes longer than the leader's ack timeout.
+    /// Waits until an appended batch is on every in-sync replica (below the high watermark) of
+    /// the leadership it was appended in. NOT_LEADER when that leadership ends first (the batch
+    /// may have been truncated away: it is not acknowledged); UNAVAILABLE when it takes longer
+    /// than the leader's ack timeout.
     pub async fn wait_acked(&self, wait: AckWait) -> Result<(), BrokerError> {
         let mut visible = self.end_offset.subscribe();
-        let on_isr = tokio::time::timeout_at(wait.deadline, visible.wait_for(|hw| *hw >= wait.end));
-        if !matches!(on_isr.await, Ok(Ok(_))) {
+        let mut leadership = self.leadership.subscribe();
+        let on_isr = tokio::time::timeout_at(wait.deadline, async {
+            tokio::select! {
+                reached = visible.wait_for(|hw| *hw >= wait.end) => reached.is_ok(),
+                _ = leadership.wait_for(|n| *n != wait.leadership) => false,
+            }
+        })
+        .await;
+        // Checked after the wait too: as a follower the visible end moves to the new leader's
+        // high watermark, which may cover offsets that now hold other records.
+        if *self.leadership.borrow() != wait.leadership {
+            return Err(BrokerError::NotLeader {
+                partition: self.id,
+                leader: self.known_leader(),
+            });
+        }
+        if !matches!(on_isr, Ok(true)) {
             return Err(BrokerError::Unavailable(format!(
                 "the batch at offset {} of partition {} did not reach every in-sync replica within {} ms; it is not acknowledged",
                 wait.base_offset,
@@ -302,8 +384,8 @@ impl Partition {
     /// broker without a replica keeps an empty placeholder, so neither says.
     pub fn leader_end_offset(&self) -> Option<u64> {
         match &*self.role_mut() {
-            ReplicaRole::Follower { .. } => None,
-            _ => Some(self.end_offset()),
+            ReplicaRole::Follower { .. } | ReplicaRole::Suspended { .. } => None,
+            ReplicaRole::Standalone | ReplicaRole::Leader(_) => Some(self.end_offset()),
         }
     }
 
@@ -346,7 +428,7 @@ impl Partition {
         {
             state.followers = old.followers.clone();
         }
-        *role = ReplicaRole::Leader(state);
+        self.set_role(&mut role, ReplicaRole::Leader(state));
         drop(role);
         self.update_high_watermark();
     }
@@ -361,7 +443,39 @@ impl Partition {
 
     /// Follows `leader` in `epoch`.
     pub fn become_follower(&self, leader: Option<ReplicaId>, epoch: u64) {
-        *self.role_mut() = ReplicaRole::Follower { leader, epoch };
+        let mut role = self.role_mut();
+        self.set_role(&mut role, ReplicaRole::Follower { leader, epoch });
+    }
+
+    /// Stops leading in `epoch` until [`Partition::become_leader`] again: this broker cannot
+    /// tell whether the controller has given the partition to another replica.
+    pub fn suspend_leadership(&self, epoch: u64) {
+        let mut role = self.role_mut();
+        self.set_role(&mut role, ReplicaRole::Suspended { epoch });
+    }
+
+    /// Fails unless this broker follows the partition in `epoch` and its log ends at
+    /// `fetch_offset`: what a fetch's answer is applied to must be what the fetch was made from.
+    fn check_fetched_for(&self, epoch: u64, fetch_offset: u64) -> Result<(), BrokerError> {
+        // A produce whose caller went away may have written without publishing the log's end;
+        // as a follower nothing else writes, so the log's own end is the one to fetch from.
+        let written_end = self.log.end_offset();
+        self.log_end.send_if_modified(|end| {
+            let moved = written_end > *end;
+            *end = (*end).max(written_end);
+            moved
+        });
+        let following =
+            matches!(&*self.role_mut(), ReplicaRole::Follower { epoch: e, .. } if *e == epoch);
+        let log_end = self.log_end_offset();
+        if !following || log_end != fetch_offset {
+            return Err(BrokerError::FailedPrecondition(format!(
+                "partition {}: a fetch made from offset {fetch_offset} as a follower in epoch {epoch} is stale (log end {log_end}, role {:?})",
+                self.id,
+                self.role_mut()
+            )));
+        }
+        Ok(())
     }
 
     /// A leader's ISR as the metadata now has it.
@@ -386,14 +500,23 @@ impl Partition {
         self.update_high_watermark();
     }
 
-    /// A follower appends records fetched from its leader, at the leader's offsets, then moves
-    /// its visible end to the leader's high watermark and takes the leader's epoch history.
+    /// A follower in `epoch` appends records it fetched from its leader from `fetch_offset`, at
+    /// the leader's offsets, then moves its visible end to the leader's high watermark and takes
+    /// the leader's epoch history. A stale answer (the role or the log end changed since the
+    /// fetch) is refused: the next fetch starts from what the log is now.
     pub async fn append_replica(
         &self,
-        records: Vec<StoredRecord>,
-        leader_high_watermark: u64,
-        leader_epochs: Vec<EpochStart>,
+        epoch: u64,
+        fetch_offset: u64,
+        fetched: ReplicaRecords,
     ) -> Result<(), BrokerError> {
+        let ReplicaRecords {
+            records,
+            leader_high_watermark,
+            leader_epochs,
+        } = fetched;
+        let _gate = self.log_gate.write().await;
+        self.check_fetched_for(epoch, fetch_offset)?;
         let log_end = self.log_end_offset();
         let records: Vec<StoredRecord> = records
             .into_iter()
@@ -430,8 +553,16 @@ impl Partition {
     }
 
     /// Removes every record at or after `offset` (a follower's unacknowledged suffix that its
-    /// new leader does not have).
-    pub async fn truncate(&self, offset: u64) -> Result<(), BrokerError> {
+    /// new leader does not have), as the follower in `epoch` whose fetch from `fetch_offset`
+    /// was told to; refused when that fetch is stale.
+    pub async fn truncate(
+        &self,
+        epoch: u64,
+        fetch_offset: u64,
+        offset: u64,
+    ) -> Result<(), BrokerError> {
+        let _gate = self.log_gate.write().await;
+        self.check_fetched_for(epoch, fetch_offset)?;
         if offset >= self.log_end_offset() {
             return Ok(());
         }

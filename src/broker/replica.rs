@@ -64,6 +64,12 @@ pub enum ReplicaRole {
         leader: Option<ReplicaId>,
         epoch: u64,
     },
+    /// The metadata says this broker leads in `epoch`, but none of its heartbeats was committed
+    /// within the session timeout: the controller may be fencing it and giving the partition to
+    /// another replica, so it acknowledges nothing (and serves no follower) until one is.
+    Suspended {
+        epoch: u64,
+    },
 }
 
 /// A leader's view of its followers.
@@ -171,6 +177,12 @@ impl Broker {
                     leader,
                 });
             }
+            ReplicaRole::Suspended { epoch } => {
+                return Err(BrokerError::FailedPrecondition(format!(
+                    "{}/{}: leadership in epoch {epoch} is suspended until this broker's session with the controller is renewed",
+                    request.topic, request.partition
+                )));
+            }
             ReplicaRole::Standalone => {
                 return Err(BrokerError::FailedPrecondition(
                     "this broker is not in a cluster".into(),
@@ -240,6 +252,7 @@ pub fn truncate_epochs(epochs: &mut Vec<EpochStart>, offset: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::broker::partition::ReplicaRecords;
     use crate::broker::produce::Acks;
     use crate::broker::{BrokerConfig, TopicConfigUpdate};
     use crate::storage::Record;
@@ -403,29 +416,45 @@ mod tests {
             epoch: 0,
             start_offset: 0,
         }];
+        let fetched = |records, leader_high_watermark| ReplicaRecords {
+            records,
+            leader_high_watermark,
+            leader_epochs: epochs.clone(),
+        };
         partition
             .append_replica(
-                vec![stored(0, "a"), stored(1, "b"), stored(2, "x")],
-                2,
-                epochs.clone(),
+                0,
+                0,
+                fetched(vec![stored(0, "a"), stored(1, "b"), stored(2, "x")], 2),
             )
             .await
             .unwrap();
         assert_eq!((partition.log_end_offset(), partition.end_offset()), (3, 2));
         // Records it has already are skipped; a gap is refused.
         partition
-            .append_replica(vec![stored(2, "x")], 2, epochs.clone())
+            .append_replica(0, 3, fetched(vec![stored(2, "x")], 2))
             .await
             .unwrap();
         assert!(
             partition
-                .append_replica(vec![stored(5, "z")], 2, epochs.clone())
+                .append_replica(0, 3, fetched(vec![stored(5, "z")], 2))
                 .await
                 .is_err()
         );
-        partition.truncate(2).await.unwrap();
+        // An answer to a fetch made from another log end, or in another epoch, is stale.
+        for (epoch, fetch_offset) in [(0, 2), (1, 3)] {
+            assert!(matches!(
+                partition
+                    .append_replica(epoch, fetch_offset, fetched(vec![stored(3, "y")], 3))
+                    .await,
+                Err(BrokerError::FailedPrecondition(_))
+            ));
+            assert!(partition.truncate(epoch, fetch_offset, 2).await.is_err());
+        }
+        assert_eq!(partition.log_end_offset(), 3);
+        partition.truncate(0, 3, 2).await.unwrap();
         partition
-            .append_replica(vec![stored(2, "c")], 3, epochs)
+            .append_replica(0, 2, fetched(vec![stored(2, "c")], 3))
             .await
             .unwrap();
         let values: Vec<_> = partition
@@ -439,6 +468,73 @@ mod tests {
         // A joining broker shows nothing until a leader confirms it.
         partition.hide_unconfirmed();
         assert_eq!(partition.end_offset(), 0);
+    }
+
+    /// Issue "Acknowledged means kept": a leader paused past its session wakes up, appends the
+    /// produce that was waiting for it, learns of the new leader, truncates that batch away and
+    /// takes the new leader's high watermark, which covers the batch's offset. The old wait must
+    /// fail, not answer Ok at an offset that holds another record.
+    #[tokio::test]
+    async fn a_deposed_leader_never_acknowledges_a_batch_it_truncated() {
+        let broker = broker_with_topic().await;
+        let partition = broker.topic("t").unwrap().partition(0).unwrap();
+        partition.become_leader(leader(vec![1, 2]));
+        let (_, wait) = partition
+            .append_batches_unacked(vec![CheckedBatch::encode(&records(&["stale"]))], Acks::All)
+            .await
+            .unwrap();
+        let waiting = tokio::spawn({
+            let partition = partition.clone();
+            async move { partition.wait_acked(wait.unwrap()).await }
+        });
+        // Broker 2 leads epoch 1 with another record at offset 0.
+        partition.become_follower(Some(2), 1);
+        partition.truncate(1, 1, 0).await.unwrap();
+        let new_record = StoredRecord {
+            offset: 0,
+            record: records(&["new"]).remove(0),
+        };
+        let fetched = ReplicaRecords {
+            records: vec![new_record],
+            leader_high_watermark: 1,
+            leader_epochs: vec![EpochStart {
+                epoch: 1,
+                start_offset: 0,
+            }],
+        };
+        partition.append_replica(1, 0, fetched).await.unwrap();
+        assert_eq!(partition.end_offset(), 1);
+        assert!(matches!(
+            waiting.await.unwrap(),
+            Err(BrokerError::NotLeader {
+                leader: Some(2),
+                ..
+            })
+        ));
+    }
+
+    /// A wait ends as soon as the leadership does, even if this broker leads again later.
+    #[tokio::test]
+    async fn a_wait_fails_when_its_leadership_ends_even_if_a_new_one_begins() {
+        let broker = broker_with_topic().await;
+        let partition = broker.topic("t").unwrap().partition(0).unwrap();
+        partition.become_leader(leader(vec![1, 2]));
+        let (_, wait) = partition
+            .append_batches_unacked(vec![CheckedBatch::encode(&records(&["x"]))], Acks::All)
+            .await
+            .unwrap();
+        // The same epoch again (an ISR update) is the same leadership.
+        partition.become_leader(leader(vec![1, 2, 3]));
+        partition.become_follower(None, 0);
+        partition.become_leader(LeaderState {
+            epoch: 2,
+            ..leader(vec![1])
+        });
+        assert_eq!(partition.end_offset(), 1);
+        assert!(matches!(
+            partition.wait_acked(wait.unwrap()).await,
+            Err(BrokerError::NotLeader { .. })
+        ));
     }
 
     fn leader(isr: Vec<ReplicaId>) -> LeaderState {

@@ -8,6 +8,10 @@
 //! may have been stored before its answer was lost, so routed producing is at-least-once; within
 //! a partition, what is acknowledged keeps the input's order (one request per partition is in
 //! flight at a time, and [`RoutedProducer::send`] returns before the next call starts).
+//!
+//! A leader that is paused or cut off keeps the connection open without answering; a request
+//! unanswered for [`PRODUCE_REQUEST_TIMEOUT_MS`] counts as a lost connection, so the producer
+//! goes on to the leader the cluster elects meanwhile.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -16,6 +20,12 @@ use crate::broker::partitioner::{StickySpreader, partition_for_key};
 
 use super::routing::{ClusterRouter, LeaderRetry, MetadataView, must_reroute, partition_count};
 use super::{ClientError, ProducedPosition, ProducerRecord, Result};
+
+/// How long one produce request may go unanswered before the producer treats its connection as
+/// lost and retries with fresh metadata. Longer than a leader waits for a shrinking ISR by
+/// default (5 s), so a slow acknowledgement is not cut off, and short enough that a producer
+/// stuck on a dead leader moves on soon after a new one is elected.
+pub const PRODUCE_REQUEST_TIMEOUT_MS: u64 = 8_000;
 
 /// Sends records to the leaders of their partitions; see the module docs.
 pub struct RoutedProducer {
@@ -110,9 +120,17 @@ impl RoutedProducer {
             .leader_client(view, &self.topic, partition)
             .await?;
         let count = records.len();
-        let acked = client
-            .produce(&self.topic, records)
+        let timeout = std::time::Duration::from_millis(PRODUCE_REQUEST_TIMEOUT_MS);
+        let acked = tokio::time::timeout(timeout, client.produce(&self.topic, records))
             .await
+            .unwrap_or_else(|_| {
+                Err(ClientError::Unreachable {
+                    address: client.address().to_string(),
+                    reason: format!(
+                        "no answer to a produce within {PRODUCE_REQUEST_TIMEOUT_MS} ms"
+                    ),
+                })
+            })
             .inspect_err(|e| {
                 if e.is_connection_failure() {
                     self.router.forget(client.address());

@@ -151,6 +151,8 @@ pub struct ClusterNode {
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     /// This process's registration epoch, once its registration is committed.
     registered: tokio::sync::watch::Sender<Option<u64>>,
+    /// When the newest heartbeat (or registration) that the controller committed was sent.
+    last_session_renewal: Mutex<Option<Instant>>,
 }
 
 impl ClusterNode {
@@ -214,6 +216,7 @@ impl ClusterNode {
             auth,
             tasks: Mutex::new(Vec::new()),
             registered: tokio::sync::watch::channel(None).0,
+            last_session_renewal: Mutex::new(None),
         }))
     }
 
@@ -280,6 +283,33 @@ impl ClusterNode {
         }
     }
 
+    /// Whether this broker's session may have lapsed: no heartbeat it sent in the last session
+    /// timeout, less one heartbeat interval, was committed. The controller fences a broker one
+    /// whole session timeout after the controller stamped its last heartbeat, which is after it
+    /// was sent, so a broker that stops leading when this turns true has stopped before another
+    /// broker can be given its partitions (Kafka's brokers fence themselves the same way).
+    pub fn session_lapsed(&self) -> bool {
+        let lease = Duration::from_millis(
+            self.config
+                .session_timeout_ms
+                .saturating_sub(self.config.heartbeat_interval_ms),
+        );
+        self.last_session_renewal
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_none_or(|sent| sent.elapsed() >= lease)
+    }
+
+    fn renew_session(&self, sent: Instant) {
+        let mut last = self
+            .last_session_renewal
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if last.is_none_or(|previous| previous < sent) {
+            *last = Some(sent);
+        }
+    }
+
     /// Whether a broker counts as alive: not fenced and heard from within the session timeout.
     pub fn is_alive(&self, last_heartbeat_ms: i64, fenced: bool) -> bool {
         !fenced && now_ms() - last_heartbeat_ms <= self.config.session_timeout_ms as i64
@@ -327,11 +357,26 @@ impl ClusterNode {
         let mut last_error = String::from("no controller elected yet");
         loop {
             let controller = self.raft.metrics().borrow().current_leader;
-            let attempt = match controller {
-                Some(id) if id == self.config.node_id => self.propose_local(command.clone()).await,
-                Some(id) => self.forward(id, &command).await,
-                None => Err(ClusterError::NotController(None)),
+            let attempt = async {
+                match controller {
+                    Some(id) if id == self.config.node_id => {
+                        self.propose_local(command.clone()).await
+                    }
+                    Some(id) => self.forward(id, &command).await,
+                    None => Err(ClusterError::NotController(None)),
+                }
             };
+            // Each attempt has the deadline too: a controller that is paused or cut off keeps the
+            // connection open without answering, and every later attempt must be able to go to
+            // the controller elected meanwhile.
+            let attempt = tokio::time::timeout_at(deadline.into(), attempt)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(ClusterError::Unavailable(format!(
+                        "controller {controller:?} did not commit within {} ms",
+                        timeout.as_millis()
+                    )))
+                });
             match attempt {
                 Ok(committed) => return Ok(committed),
                 Err(ClusterError::NotController(_)) => {}
@@ -428,6 +473,7 @@ async fn heartbeat_loop(node: std::sync::Weak<ClusterNode>) {
                 at_ms: 0,
             }
         };
+        let sent = Instant::now();
         match this.propose(command, interval * 2).await {
             Ok(MetaResponse::Registered { registration_epoch }) => {
                 tracing::info!(
@@ -435,10 +481,14 @@ async fn heartbeat_loop(node: std::sync::Weak<ClusterNode>) {
                     registration_epoch,
                     "registered with the cluster"
                 );
+                this.renew_session(sent);
                 this.registered.send_replace(Some(registration_epoch));
                 registered = true;
             }
-            Ok(MetaResponse::Applied) => registered = true,
+            Ok(MetaResponse::Applied) => {
+                this.renew_session(sent);
+                registered = true;
+            }
             // Unknown to the metadata (for example restored from an old snapshot): register again.
             Ok(MetaResponse::Rejected(reason)) => {
                 tracing::warn!(%reason, "heartbeat refused; registering again");

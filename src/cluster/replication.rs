@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
+use crate::broker::partition::ReplicaRecords;
 use crate::broker::replica::{EpochStart, LeaderState, ReplicaRole};
 use crate::broker::{Broker, BrokerError, ClusterTopics, TopicConfigUpdate, now_ms};
 use crate::storage::LogConfig;
@@ -254,6 +255,7 @@ impl ReplicaManager {
     /// One pass: local topics and roles as the metadata says.
     async fn reconcile(self: &Arc<Self>) {
         let me = self.node.id();
+        let session_lapsed = self.node.session_lapsed();
         // Only topics: cloning the groups' offsets on every commit would be waste.
         let (deleted_topics, topics) = self
             .node
@@ -297,7 +299,20 @@ impl ReplicaManager {
                 };
                 let key = (topic.name.clone(), index as u32);
                 let replica_here = assignment.replicas.contains(&me);
-                if assignment.leader == Some(me) {
+                if assignment.leader == Some(me) && session_lapsed {
+                    // The controller may be fencing this broker and handing its partitions to
+                    // others: stop acknowledging now, lead again once a heartbeat is committed.
+                    self.stop_follower(&key);
+                    if matches!(partition.role(), ReplicaRole::Leader(_)) {
+                        tracing::warn!(
+                            topic = topic.name,
+                            partition = index,
+                            epoch = assignment.leader_epoch,
+                            "no heartbeat committed within the session timeout: not leading until one is"
+                        );
+                        partition.suspend_leadership(assignment.leader_epoch);
+                    }
+                } else if assignment.leader == Some(me) {
                     self.stop_follower(&key);
                     match partition.role() {
                         ReplicaRole::Leader(current)
@@ -554,12 +569,13 @@ async fn follow(manager: Weak<ReplicaManager>, key: PartitionKey, leader: NodeId
             }
         };
         let mut client = client;
+        let fetch_offset = partition.log_end_offset();
         let request = pb::ReplicaFetchRequest {
             topic: topic.clone(),
             partition: partition_id,
             replica_id: me,
             leader_epoch: epoch,
-            fetch_offset: partition.log_end_offset(),
+            fetch_offset,
             last_fetched_epoch: partition.epochs().last().map(|e| e.epoch),
             max_bytes: REPLICA_FETCH_MAX_BYTES,
             max_wait_ms: REPLICA_FETCH_WAIT_MS,
@@ -572,31 +588,39 @@ async fn follow(manager: Weak<ReplicaManager>, key: PartitionKey, leader: NodeId
                 continue;
             }
         };
-        let applied = match response.truncate_to {
-            Some(offset) => {
-                tracing::info!(
-                    topic,
-                    partition = partition_id,
-                    offset,
-                    "truncating a diverged log"
-                );
-                partition.truncate(offset).await
-            }
-            None => {
-                let epochs = response
-                    .epochs
-                    .iter()
-                    .map(|e| EpochStart {
-                        epoch: e.epoch,
-                        start_offset: e.start_offset,
-                    })
-                    .collect();
-                let records = response.records.into_iter().map(Into::into).collect();
-                partition
-                    .append_replica(records, response.high_watermark, epochs)
-                    .await
+        // Applied in a task of its own: when this loop is aborted (the role changed), a write to
+        // the log that has begun still finishes and publishes the log's new end.
+        let apply = async move {
+            match response.truncate_to {
+                Some(offset) => {
+                    tracing::info!(
+                        topic = partition_id,
+                        partition = partition_id,
+                        offset,
+                        "truncating a diverged log"
+                    );
+                    partition.truncate(epoch, fetch_offset, offset).await
+                }
+                None => {
+                    let fetched = ReplicaRecords {
+                        records: response.records.into_iter().map(Into::into).collect(),
+                        leader_high_watermark: response.high_watermark,
+                        leader_epochs: response
+                            .epochs
+                            .iter()
+                            .map(|e| EpochStart {
+                                epoch: e.epoch,
+                                start_offset: e.start_offset,
+                            })
+                            .collect(),
+                    };
+                    partition.append_replica(epoch, fetch_offset, fetched).await
+                }
             }
         };
+        let applied = tokio::spawn(apply)
+            .await
+            .unwrap_or_else(|e| Err(BrokerError::Internal(format!("apply task failed: {e}"))));
         if let Err(e) = applied {
             tracing::warn!(topic, partition = partition_id, error = %e, "cannot apply replicated records");
             tokio::time::sleep(Duration::from_millis(REPLICA_RETRY_MS)).await;

@@ -220,11 +220,19 @@ impl ClusterState {
                     last_heartbeat_ms: 0,
                     fenced: false,
                 });
+                let restarted = broker.registration_epoch > 0;
                 broker.address = address.clone();
                 broker.cluster_address = cluster_address.clone();
                 broker.registration_epoch += 1;
                 broker.last_heartbeat_ms = *at_ms;
                 let registration_epoch = broker.registration_epoch;
+                // A new process of a known broker: what the old one had acknowledged from memory
+                // or a damaged file may be gone, so it leads nothing another in-sync replica can
+                // lead and rejoins the ISR only by catching up (Kafka fences the old incarnation
+                // the same way).
+                if restarted {
+                    self.fence(*id);
+                }
                 self.unfence(*id);
                 self.place_coordinators();
                 MetaResponse::Registered { registration_epoch }
@@ -587,6 +595,27 @@ mod tests {
         let p1 = state.assignment("t", 1).unwrap();
         assert_eq!((p1.leader, p1.leader_epoch), (Some(2), 0));
         assert!(!p1.isr.contains(&1));
+    }
+
+    /// A broker that restarts before its session lapsed may have lost what its old process had
+    /// (unsynced writes, a damaged segment cut at recovery): it must not lead in the epoch the
+    /// old process led, where followers would truncate to its shorter log.
+    #[test]
+    fn a_restarted_broker_leads_nothing_another_isr_member_can_and_leaves_the_isr() {
+        let mut state = three_brokers_one_topic();
+        register(&mut state, 1);
+        let p0 = state.assignment("t", 0).unwrap();
+        assert_eq!((p0.leader, p0.leader_epoch), (Some(2), 1));
+        assert_eq!(p0.isr, vec![2, 3]);
+        assert!(!state.brokers[&1].fenced);
+        // The last in-sync replica standing leads again when it restarts: nobody else can.
+        for id in [2, 3] {
+            state.apply(&MetaCommand::FenceBroker { id });
+        }
+        let p0 = state.assignment("t", 0).unwrap().clone();
+        assert_eq!((p0.leader, p0.isr.clone()), (None, vec![3]));
+        register(&mut state, 3);
+        assert_eq!(state.assignment("t", 0).unwrap().leader, Some(3));
     }
 
     #[test]

@@ -131,6 +131,21 @@ impl TestBroker {
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)
     }
+
+    /// SIGSTOPs the broker, as a long GC pause or a frozen VM would: its sockets stay open and
+    /// nothing answers.
+    pub fn pause(&self) {
+        if let Some(child) = &self.child {
+            signal(child, libc::SIGSTOP);
+        }
+    }
+
+    /// SIGCONTs a paused broker.
+    pub fn resume(&self) {
+        if let Some(child) = &self.child {
+            signal(child, libc::SIGCONT);
+        }
+    }
 }
 
 impl Drop for TestBroker {
