@@ -4,10 +4,10 @@
 //! partition from offset 0 through `LeaderReader`. Everything they see goes to the
 //! [`Recorder`].
 //!
-//! The client library puts no deadline on a call, so a broker that is paused or cut off holds a
-//! call until it heals. Every write here is bounded by [`WRITE_TIMEOUT`] (after which it is
-//! indeterminate), and the consumer gives up on a fetch after [`FETCH_TIMEOUT`] and looks for the
-//! leader afresh.
+//! A broker that is paused or cut off holds a call until it heals unless the caller gives up:
+//! the routed producer gives up on a request after its own timeout, every write here is bounded
+//! by [`WRITE_TIMEOUT`] besides (after which it is indeterminate), and the consumer gives up on a
+//! fetch after [`FETCH_TIMEOUT`] and looks for the leader afresh.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -22,8 +22,9 @@ use flashq::client::{
 use super::history::{Outcome, Recorder, Write};
 
 /// A write not answered within this long is indeterminate. Longer than the routed producer's
-/// own retry window (15 s), so what it finally answers is what counts.
-pub const WRITE_TIMEOUT: Duration = Duration::from_secs(20);
+/// own retry window (15 s) plus one last request's timeout (8 s), so what it finally answers is
+/// what counts.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 /// A fetch (it waits at most `FETCH_WAIT_MS` at the end of the log) that takes longer than this
 /// is held by a broker that cannot answer.
 const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
