@@ -1,5 +1,6 @@
-//! The nemesis: the faults a run injects, a schedule of them drawn from a seeded RNG, and the
-//! timeline of when each began and healed.
+//! The nemesis: the faults a run injects, a schedule of them drawn from a seeded RNG, the
+//! [`Nemesis`] that begins and heals them on the brokers and the network, and the timeline of
+//! when each began and healed.
 //!
 //! A schedule is a list of steps, Jepsen's `start`/`stop` pairs: a quiet spell, then one or two
 //! faults begun together, held for a few seconds, and healed together. It starts with a tour
@@ -9,9 +10,15 @@
 //! the same RNG, so a seed replays the same schedule; the exact interleaving with the workload
 //! is of course up to timing.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use flashq::client::ClusterMetadata;
+
+use super::brokers::Brokers;
 use super::checker::Milestone;
+use super::net::{Grudge, Network, Node};
+use super::observer::Observer;
+use super::{BROKERS, TOPIC};
 
 /// A small deterministic RNG (SplitMix64): good enough to draw schedules from, and every run's
 /// seed replays it.
@@ -292,6 +299,178 @@ impl Timeline {
 /// `t+12.345s`.
 pub fn seconds(at: Duration) -> String {
     format!("t+{:.3}s", at.as_secs_f64())
+}
+
+/// Applies and heals the faults of a schedule's steps, keeping the timeline.
+pub struct Nemesis<'a> {
+    pub brokers: &'a mut Brokers,
+    /// The namespaces, for network faults.
+    pub network: Option<&'a Network>,
+    pub observer: &'a Observer<'a>,
+    /// Draws targets; the one the schedule was drawn from, so a seed replays both.
+    pub rng: SplitMix64,
+    /// When the run started: the timeline's zero.
+    pub started: Instant,
+    pub timeline: Timeline,
+}
+
+/// What a step did, to undo on heal.
+#[derive(Default)]
+pub struct ActiveStep {
+    /// Indexes into the timeline.
+    records: Vec<usize>,
+    killed: Vec<u64>,
+    paused: Vec<u64>,
+    cut: bool,
+}
+
+impl Nemesis<'_> {
+    /// Begins the faults of one step together.
+    pub fn begin(&mut self, kinds: &[FaultKind]) -> ActiveStep {
+        let mut active = ActiveStep::default();
+        for &kind in kinds {
+            let view = self.observer.view(self.brokers);
+            let (targets, victims) = self.apply(kind, view.as_ref(), &mut active);
+            let leader_lost_for = view.map_or_else(Vec::new, |v| {
+                v.partitions
+                    .iter()
+                    .filter(|p| p.topic == TOPIC && p.leader.is_some_and(|l| victims.contains(&l)))
+                    .map(|p| p.partition)
+                    .collect()
+            });
+            active.records.push(self.timeline.faults.len());
+            self.timeline.faults.push(FaultRecord {
+                kind,
+                targets,
+                leader_lost_for,
+                began_at: self.started.elapsed(),
+                healed_at: None,
+            });
+        }
+        active
+    }
+
+    /// Does `kind`; returns who it was done to (for the timeline) and the brokers it took away
+    /// from the others (killed, paused or cut off).
+    fn apply(
+        &mut self,
+        kind: FaultKind,
+        view: Option<&ClusterMetadata>,
+        active: &mut ActiveStep,
+    ) -> (String, Vec<u64>) {
+        let leader = self.leader(view);
+        let others = |of: u64| -> Vec<u64> { (1..=BROKERS).filter(|&b| b != of).collect() };
+        let name = |ids: &[u64]| -> String {
+            ids.iter()
+                .map(|id| format!("n{id}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        match kind {
+            FaultKind::KillLeader
+            | FaultKind::KillFollower
+            | FaultKind::KillMajority
+            | FaultKind::KillAll => {
+                let follower = self.rng.pick(&others(leader));
+                let victims = match kind {
+                    FaultKind::KillLeader => vec![leader],
+                    FaultKind::KillFollower => vec![follower],
+                    FaultKind::KillMajority => vec![leader, follower],
+                    _ => (1..=BROKERS).collect(),
+                };
+                for &id in &victims {
+                    if self.brokers.kill(id) {
+                        active.killed.push(id);
+                    }
+                }
+                (name(&victims), victims)
+            }
+            FaultKind::PauseLeader | FaultKind::PauseController => {
+                let victim = match (kind, view.and_then(|v| v.controller)) {
+                    (FaultKind::PauseController, Some(controller)) => controller,
+                    (FaultKind::PauseController, None) => self.rng.pick(&[1, 2, 3]),
+                    _ => leader,
+                };
+                if self.brokers.pause(victim) {
+                    active.paused.push(victim);
+                }
+                (name(&[victim]), vec![victim])
+            }
+            FaultKind::IsolateLeader
+            | FaultKind::LeaderCutFromPeers
+            | FaultKind::MajorityMinority
+            | FaultKind::Bridge => {
+                let network = self
+                    .network
+                    .unwrap_or_else(|| panic!("{} needs the namespace network", kind.name()));
+                let minority = match kind {
+                    FaultKind::MajorityMinority | FaultKind::Bridge => self.rng.pick(&[1, 2, 3]),
+                    _ => leader,
+                };
+                let rest = others(minority);
+                let mut grudge: Grudge = rest
+                    .iter()
+                    .map(|&peer| (Node::Broker(minority), Node::Broker(peer)))
+                    .collect();
+                let (targets, victims) = match kind {
+                    FaultKind::IsolateLeader => {
+                        grudge.push((Node::Broker(minority), Node::Clients));
+                        (
+                            format!("n{minority} | {},clients", name(&rest)),
+                            vec![minority],
+                        )
+                    }
+                    FaultKind::Bridge => {
+                        // The bridge sees both; the two others do not see each other.
+                        grudge = vec![(Node::Broker(rest[0]), Node::Broker(rest[1]))];
+                        (
+                            format!("n{} | n{} (n{minority} sees both)", rest[0], rest[1]),
+                            Vec::new(),
+                        )
+                    }
+                    _ => (format!("n{minority} | {}", name(&rest)), vec![minority]),
+                };
+                network.cut(&grudge);
+                active.cut = true;
+                (targets, victims)
+            }
+        }
+    }
+
+    /// The leader of a partition drawn at random, as `view` has it; a random broker when no
+    /// view or no leader is known.
+    fn leader(&mut self, view: Option<&ClusterMetadata>) -> u64 {
+        let partition = self.rng.below(u64::from(self.observer.partitions)) as u32;
+        let fallback = self.rng.pick(&[1, 2, 3]);
+        view.and_then(|v| {
+            v.partitions
+                .iter()
+                .find(|p| p.topic == TOPIC && p.partition == partition)
+                .and_then(|p| p.leader)
+        })
+        .unwrap_or(fallback)
+    }
+
+    /// Undoes a step: the network first, then paused brokers go on, then killed ones restart.
+    pub fn heal(&mut self, active: ActiveStep) {
+        if active.cut
+            && let Some(network) = self.network
+        {
+            network.heal();
+        }
+        for id in active.paused {
+            self.brokers.resume(id);
+        }
+        for id in active.killed {
+            if !self.brokers.is_running(id) {
+                self.brokers.start(id);
+            }
+        }
+        let healed_at = self.started.elapsed();
+        for index in active.records {
+            self.timeline.faults[index].healed_at = Some(healed_at);
+        }
+    }
 }
 
 #[cfg(test)]

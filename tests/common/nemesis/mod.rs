@@ -3,7 +3,8 @@
 //! `flashq serve` processes ([`brokers`], on loopback or each in its own network namespace:
 //! [`net`]) while the nemesis injects [`faults`] on a seeded schedule; after healing, every
 //! broker is stopped cleanly and its copy of every partition is read from its files, and the
-//! [`checker`] names and counts what went wrong.
+//! [`checker`] names and counts what went wrong. The [`observer`] asks the brokers how the
+//! cluster is doing on the way.
 //!
 //! [`run`] does one run and returns its [`RunReport`]; the tests in `tests/nemesis.rs` choose
 //! what each run does and what it must not find.
@@ -13,6 +14,7 @@ pub mod checker;
 pub mod faults;
 pub mod history;
 pub mod net;
+pub mod observer;
 pub mod workload;
 
 use std::collections::BTreeMap;
@@ -20,23 +22,22 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use flashq::client::{Client, ClusterMetadata, Offset, TopicSettings};
-
 use brokers::{BrokerPlace, Brokers};
 use checker::{Analysis, FinalLogs, PartitionLog};
-use faults::{FaultKind, FaultRecord, Holds, SplitMix64, Timeline};
+use faults::{FaultKind, Holds, Nemesis, SplitMix64, Timeline};
 use history::{History, Recorder};
-use net::{Grudge, Network, Node};
+use net::Network;
+use observer::Observer;
 use workload::{Target, Workload};
 
 /// The topic every run writes to.
-const TOPIC: &str = "nemesis";
+pub const TOPIC: &str = "nemesis";
 /// How many brokers a run has (RF=3).
-const BROKERS: u64 = 3;
+pub const BROKERS: u64 = 3;
 /// How many producers write at once.
 const PRODUCERS: usize = 4;
 /// How long a cluster may take to form, and to create and lead the topic.
-const FORM_TIMEOUT: Duration = Duration::from_secs(60);
+pub const FORM_TIMEOUT: Duration = Duration::from_secs(60);
 /// After the last fault: how long every broker may take to be live with every ISR full.
 const HEAL_TIMEOUT: Duration = Duration::from_secs(60);
 /// After healing: how long the consumer may take to reach every partition's end, and the
@@ -44,8 +45,6 @@ const HEAL_TIMEOUT: Duration = Duration::from_secs(60);
 const CATCH_UP_TIMEOUT: Duration = Duration::from_secs(30);
 /// The same, when the cluster did not heal: there is little hope, and the run is failing anyway.
 const CATCH_UP_UNHEALED_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long one metadata or offsets question to one broker may take.
-const ASK_TIMEOUT: Duration = Duration::from_millis(1_500);
 /// Between polls of the cluster's state.
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
 /// Writes go on this long after the cluster is whole again, to time the first one.
@@ -396,7 +395,7 @@ fn loopback_places() -> Vec<BrokerPlace> {
 }
 
 /// Polls `condition` every [`POLL_INTERVAL`] until it holds or `timeout` passes.
-fn poll(timeout: Duration, mut condition: impl FnMut() -> bool) -> bool {
+pub fn poll(timeout: Duration, mut condition: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + timeout;
     loop {
         if condition() {
@@ -406,298 +405,6 @@ fn poll(timeout: Duration, mut condition: impl FnMut() -> bool) -> bool {
             return false;
         }
         std::thread::sleep(POLL_INTERVAL);
-    }
-}
-
-/// Asks the brokers about the cluster, each question bounded by [`ASK_TIMEOUT`] (a paused or
-/// cut-off broker never answers).
-struct Observer<'a> {
-    runtime: &'a tokio::runtime::Runtime,
-    partitions: u32,
-}
-
-impl Observer<'_> {
-    /// `f` against broker `url`, or `None` if it cannot answer in time.
-    fn ask<T, Fut>(&self, url: &str, f: impl FnOnce(Client) -> Fut) -> Option<T>
-    where
-        Fut: std::future::Future<Output = flashq::client::Result<T>>,
-    {
-        self.runtime.block_on(async {
-            let answer = tokio::time::timeout(ASK_TIMEOUT, async {
-                let client = Client::connect(url).await?;
-                f(client).await
-            })
-            .await;
-            answer.ok()?.ok()
-        })
-    }
-
-    /// The freshest view of the cluster any answering broker has (the most entries applied:
-    /// a broker cut off from the quorum falls behind).
-    fn view(&self, brokers: &Brokers) -> Option<ClusterMetadata> {
-        brokers
-            .ids()
-            .into_iter()
-            .filter(|&id| brokers.is_answering(id))
-            .filter_map(|id| self.ask(&brokers.url(id), |c| async move { c.metadata().await }))
-            .max_by_key(|m| (m.applied_index, m.raft_term))
-    }
-
-    /// Three live brokers, and every partition of the topic led with all three in its ISR.
-    fn whole(&self, view: &ClusterMetadata) -> bool {
-        let topic: Vec<_> = view
-            .partitions
-            .iter()
-            .filter(|p| p.topic == TOPIC)
-            .collect();
-        view.brokers.iter().filter(|b| b.alive).count() == BROKERS as usize
-            && topic.len() == self.partitions as usize
-            && topic
-                .iter()
-                .all(|p| p.leader.is_some() && p.isr.len() == BROKERS as usize)
-    }
-
-    /// Creates the topic (three replicas per partition) once the cluster has formed, and waits
-    /// until it is whole.
-    fn create_topic(&self, brokers: &Brokers) {
-        let partitions = self.partitions;
-        let created = poll(FORM_TIMEOUT, || {
-            let formed = self.view(brokers).is_some_and(|v| {
-                v.controller.is_some()
-                    && v.brokers.iter().filter(|b| b.alive).count() == BROKERS as usize
-            });
-            formed
-                && self
-                    .ask(&brokers.url(1), |c| async move {
-                        match c
-                            .create_replicated_topic(
-                                TOPIC,
-                                Some(partitions),
-                                Some(BROKERS as u32),
-                                TopicSettings::default(),
-                            )
-                            .await
-                        {
-                            Err(e) if e.code() == Some(tonic::Code::AlreadyExists) => Ok(()),
-                            other => other.map(drop),
-                        }
-                    })
-                    .is_some()
-        });
-        assert!(
-            created,
-            "topic {TOPIC} was not created within {FORM_TIMEOUT:?}"
-        );
-        let whole = poll(FORM_TIMEOUT, || {
-            self.view(brokers).is_some_and(|v| self.whole(&v))
-        });
-        assert!(whole, "topic {TOPIC} was not led with full ISRs in time");
-    }
-
-    /// Where partition `partition`'s log ends on broker `id` (its high watermark: what a
-    /// reader there sees).
-    fn end_on(&self, brokers: &Brokers, id: u64, partition: u32) -> Option<u64> {
-        self.ask(&brokers.url(id), |c| async move {
-            c.list_offset(TOPIC, partition, Offset::Latest).await
-        })
-        .map(|info| info.end_offset)
-    }
-
-    /// Whether the consumer has read every partition up to its leader's end.
-    fn consumer_caught_up(&self, brokers: &Brokers, workload: &Workload) -> bool {
-        let Some(view) = self.view(brokers) else {
-            return false;
-        };
-        (0..self.partitions).all(|partition| {
-            let leader = view
-                .partitions
-                .iter()
-                .find(|p| p.topic == TOPIC && p.partition == partition)
-                .and_then(|p| p.leader);
-            leader
-                .and_then(|id| self.end_on(brokers, id, partition))
-                .is_some_and(|end| workload.consumer_position(partition) >= end)
-        })
-    }
-
-    /// Whether every broker reports the same end for every partition.
-    fn replicas_agree(&self, brokers: &Brokers) -> bool {
-        (0..self.partitions).all(|partition| {
-            let ends: Vec<Option<u64>> = brokers
-                .ids()
-                .into_iter()
-                .map(|id| self.end_on(brokers, id, partition))
-                .collect();
-            ends.iter().all(|e| e.is_some() && *e == ends[0])
-        })
-    }
-}
-
-/// Applies and heals the faults of a schedule's steps, keeping the timeline.
-struct Nemesis<'a> {
-    brokers: &'a mut Brokers,
-    network: Option<&'a Network>,
-    observer: &'a Observer<'a>,
-    rng: SplitMix64,
-    started: Instant,
-    timeline: Timeline,
-}
-
-/// What a step did, to undo on heal.
-#[derive(Default)]
-struct ActiveStep {
-    /// Indexes into the timeline.
-    records: Vec<usize>,
-    killed: Vec<u64>,
-    paused: Vec<u64>,
-    cut: bool,
-}
-
-impl Nemesis<'_> {
-    fn begin(&mut self, kinds: &[FaultKind]) -> ActiveStep {
-        let mut active = ActiveStep::default();
-        for &kind in kinds {
-            let view = self.observer.view(self.brokers);
-            let (targets, victims) = self.apply(kind, view.as_ref(), &mut active);
-            let leader_lost_for = view.map_or_else(Vec::new, |v| {
-                v.partitions
-                    .iter()
-                    .filter(|p| p.topic == TOPIC && p.leader.is_some_and(|l| victims.contains(&l)))
-                    .map(|p| p.partition)
-                    .collect()
-            });
-            active.records.push(self.timeline.faults.len());
-            self.timeline.faults.push(FaultRecord {
-                kind,
-                targets,
-                leader_lost_for,
-                began_at: self.started.elapsed(),
-                healed_at: None,
-            });
-        }
-        active
-    }
-
-    /// Does `kind`; returns who it was done to (for the timeline) and the brokers it took away
-    /// from the others (killed, paused or cut off).
-    fn apply(
-        &mut self,
-        kind: FaultKind,
-        view: Option<&ClusterMetadata>,
-        active: &mut ActiveStep,
-    ) -> (String, Vec<u64>) {
-        let leader = self.leader(view);
-        let others = |of: u64| -> Vec<u64> { (1..=BROKERS).filter(|&b| b != of).collect() };
-        let name = |ids: &[u64]| -> String {
-            ids.iter()
-                .map(|id| format!("n{id}"))
-                .collect::<Vec<_>>()
-                .join(",")
-        };
-        match kind {
-            FaultKind::KillLeader
-            | FaultKind::KillFollower
-            | FaultKind::KillMajority
-            | FaultKind::KillAll => {
-                let follower = self.rng.pick(&others(leader));
-                let victims = match kind {
-                    FaultKind::KillLeader => vec![leader],
-                    FaultKind::KillFollower => vec![follower],
-                    FaultKind::KillMajority => vec![leader, follower],
-                    _ => (1..=BROKERS).collect(),
-                };
-                for &id in &victims {
-                    if self.brokers.kill(id) {
-                        active.killed.push(id);
-                    }
-                }
-                (name(&victims), victims)
-            }
-            FaultKind::PauseLeader | FaultKind::PauseController => {
-                let victim = match (kind, view.and_then(|v| v.controller)) {
-                    (FaultKind::PauseController, Some(controller)) => controller,
-                    (FaultKind::PauseController, None) => self.rng.pick(&[1, 2, 3]),
-                    _ => leader,
-                };
-                if self.brokers.pause(victim) {
-                    active.paused.push(victim);
-                }
-                (name(&[victim]), vec![victim])
-            }
-            FaultKind::IsolateLeader
-            | FaultKind::LeaderCutFromPeers
-            | FaultKind::MajorityMinority
-            | FaultKind::Bridge => {
-                let network = self
-                    .network
-                    .unwrap_or_else(|| panic!("{} needs the namespace network", kind.name()));
-                let minority = match kind {
-                    FaultKind::MajorityMinority | FaultKind::Bridge => self.rng.pick(&[1, 2, 3]),
-                    _ => leader,
-                };
-                let rest = others(minority);
-                let mut grudge: Grudge = rest
-                    .iter()
-                    .map(|&peer| (Node::Broker(minority), Node::Broker(peer)))
-                    .collect();
-                let (targets, victims) = match kind {
-                    FaultKind::IsolateLeader => {
-                        grudge.push((Node::Broker(minority), Node::Clients));
-                        (
-                            format!("n{minority} | {},clients", name(&rest)),
-                            vec![minority],
-                        )
-                    }
-                    FaultKind::Bridge => {
-                        // The bridge sees both; the two others do not see each other.
-                        grudge = vec![(Node::Broker(rest[0]), Node::Broker(rest[1]))];
-                        (
-                            format!("n{} | n{} (n{minority} sees both)", rest[0], rest[1]),
-                            Vec::new(),
-                        )
-                    }
-                    _ => (format!("n{minority} | {}", name(&rest)), vec![minority]),
-                };
-                network.cut(&grudge);
-                active.cut = true;
-                (targets, victims)
-            }
-        }
-    }
-
-    /// The leader of a partition drawn at random, as `view` has it; a random broker when no
-    /// view or no leader is known.
-    fn leader(&mut self, view: Option<&ClusterMetadata>) -> u64 {
-        let partition = self.rng.below(u64::from(self.observer.partitions)) as u32;
-        let fallback = self.rng.pick(&[1, 2, 3]);
-        view.and_then(|v| {
-            v.partitions
-                .iter()
-                .find(|p| p.topic == TOPIC && p.partition == partition)
-                .and_then(|p| p.leader)
-        })
-        .unwrap_or(fallback)
-    }
-
-    /// Undoes a step: the network first, then paused brokers go on, then killed ones restart.
-    fn heal(&mut self, active: ActiveStep) {
-        if active.cut
-            && let Some(network) = self.network
-        {
-            network.heal();
-        }
-        for id in active.paused {
-            self.brokers.resume(id);
-        }
-        for id in active.killed {
-            if !self.brokers.is_running(id) {
-                self.brokers.start(id);
-            }
-        }
-        let healed_at = self.started.elapsed();
-        for index in active.records {
-            self.timeline.faults[index].healed_at = Some(healed_at);
-        }
     }
 }
 
