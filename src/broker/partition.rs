@@ -413,8 +413,12 @@ impl Partition {
         self.epochs_mut().clone()
     }
 
-    /// Restores the leader-epoch history kept across restarts.
-    pub fn set_epochs(&self, epochs: Vec<EpochStart>) {
+    /// Restores the leader-epoch history kept across restarts, without the epochs that start
+    /// past the log's end: recovery may have cut a damaged or torn tail the history still covers,
+    /// and a follower's last epoch must be that of its last record.
+    pub fn set_epochs(&self, mut epochs: Vec<EpochStart>) {
+        let log_end = self.log.end_offset();
+        epochs.retain(|e| e.start_offset < log_end || e.start_offset == 0);
         *self.epochs_mut() = epochs;
     }
 
