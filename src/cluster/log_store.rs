@@ -420,6 +420,7 @@ impl RaftLogStorage<MetaTypeConfig> for LogStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::journal::damage_at;
     use openraft::{CommittedLeaderId, EntryPayload};
     use std::fs::File;
 
@@ -504,17 +505,6 @@ mod tests {
 
     fn indexes(store: &LogStore) -> Vec<u64> {
         store.lock().entries.keys().copied().collect()
-    }
-
-    /// The byte position named by a corruption error, after checking it names `file`.
-    fn damage_at(error: storage::StorageError, file: &str) -> u64 {
-        match error {
-            storage::StorageError::Corrupt { path, position, .. } => {
-                assert!(path.ends_with(file), "{path} is not {file}");
-                position
-            }
-            other => panic!("expected corruption, got {other}"),
-        }
     }
 
     /// A log of `count` appends of one entry each, and where each frame starts (its end last).

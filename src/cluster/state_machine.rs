@@ -381,13 +381,7 @@ mod tests {
     }
 
     fn damage_at(error: storage::StorageError) -> u64 {
-        match error {
-            storage::StorageError::Corrupt { path, position, .. } => {
-                assert!(path.ends_with(SNAPSHOT_FILE), "{path}");
-                position
-            }
-            other => panic!("expected corruption, got {other}"),
-        }
+        journal::damage_at(error, SNAPSHOT_FILE)
     }
 
     #[test]

@@ -351,6 +351,19 @@ pub fn corrupt(path: &Path, position: u64, reason: impl Into<String>) -> Storage
     }
 }
 
+/// The byte position a [`StorageError::Corrupt`] names, checking that it names a file called
+/// `file`; any other error fails the test.
+#[cfg(test)]
+pub fn damage_at(error: StorageError, file: &str) -> u64 {
+    match error {
+        StorageError::Corrupt { path, position, .. } => {
+            assert!(path.ends_with(file), "{path} is not {file}");
+            position
+        }
+        other => panic!("expected corruption in {file}, got {other}"),
+    }
+}
+
 fn file_bytes(magic: &Magic, frames: &[Frame]) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(MAGIC_BYTES + frames.iter().map(Frame::len).sum::<usize>());
     bytes.extend_from_slice(magic);
@@ -481,13 +494,6 @@ mod tests {
         (path.clone(), std::fs::read(&path).unwrap(), starts)
     }
 
-    fn corrupt_position(error: StorageError) -> (String, u64) {
-        match error {
-            StorageError::Corrupt { path, position, .. } => (path, position),
-            other => panic!("expected corruption, got {other}"),
-        }
-    }
-
     #[test]
     fn appends_survive_reopen_and_a_missing_file_is_created() {
         let dir = tempfile::tempdir().unwrap();
@@ -557,8 +563,7 @@ mod tests {
             let mut damaged = good.clone();
             damaged[at] ^= 0x04;
             std::fs::write(&path, &damaged).unwrap();
-            let (named, position) = corrupt_position(open_and_read(&path).unwrap_err());
-            assert_eq!(named, path.display().to_string());
+            let position = damage_at(open_and_read(&path).unwrap_err(), "test.journal");
             let frame = starts.iter().rev().find(|s| **s <= at).map_or(0, |s| *s);
             let expected = if at < MAGIC_BYTES { 0 } else { frame as u64 };
             assert_eq!(position, expected, "flipped byte at {at}");
@@ -645,7 +650,7 @@ mod tests {
             }
         })
         .unwrap_err();
-        assert_eq!(corrupt_position(error).1, starts[1] as u64);
+        assert_eq!(damage_at(error, "test.journal"), starts[1] as u64);
         assert!(Frame::new(&[]).is_err());
         assert!(Frame::new(&vec![0; MAX_FRAME_BYTES + 1]).is_err());
     }
