@@ -153,11 +153,6 @@ impl Journal {
         })
     }
 
-    /// The file's path.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Bytes in the journal (magic and whole frames).
     pub fn len(&self) -> u64 {
         self.len
