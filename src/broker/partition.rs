@@ -271,6 +271,18 @@ impl Partition {
                 wait.timeout.as_millis()
             )));
         }
+        // The high watermark passes a batch once it is on the ISR, however small the ISR has
+        // become meanwhile (Kafka's NOT_ENOUGH_REPLICAS_AFTER_APPEND): the floor counts too.
+        let log_end = self.log_end_offset();
+        if let ReplicaRole::Leader(state) = &*self.role_mut() {
+            let copies = state.replicas_having(wait.end, log_end);
+            if copies < state.min_insync {
+                return Err(BrokerError::Unavailable(format!(
+                    "the batch at offset {} of partition {} is on {copies} in-sync replicas ({:?}), fewer than the {} acks=all needs; it is not acknowledged",
+                    wait.base_offset, self.id, state.isr, state.min_insync
+                )));
+            }
+        }
         Ok(())
     }
 
