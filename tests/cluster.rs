@@ -442,3 +442,109 @@ fn pausing_the_controller_fences_only_the_controller() {
         s["brokers_alive"] == 3
     });
 }
+
+/// The byte position in an `error: corrupt data in PATH at byte N: ...` line.
+fn byte_position(line: &str) -> Option<u64> {
+    let (_, after) = line.split_once(" at byte ")?;
+    after
+        .split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
+}
+
+#[test]
+fn a_broker_with_a_damaged_raft_log_stays_out_and_says_where_while_the_others_serve() {
+    let mut cluster = TestCluster::start(&REPLICATION_FLAGS);
+    cluster.with_replicated_topic();
+    let acked = cluster.produce_acked(1, "before", 10);
+    let victim = 3;
+    // Registrations, the topic, its ISR and heartbeats (each one entry, one frame): let the log
+    // grow to many frames, so a byte flipped in its middle is far from the last one.
+    let cluster_dir = cluster.broker(victim).data_dir.join("cluster");
+    let log = cluster_dir.join("raft.log");
+    let grown = wait_until(FORM_TIMEOUT, || {
+        std::fs::metadata(&log).is_ok_and(|m| m.len() >= 8192)
+    });
+    assert!(grown, "raft.log stayed under 8 KiB");
+    assert_eq!(cluster.broker(victim).stop(), Some(0));
+    let mut bytes = std::fs::read(&log).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    std::fs::write(&log, &bytes).unwrap();
+
+    let output = cluster.broker(victim).serve_cmd().output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(7), "{stderr}");
+    let error = stderr
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap_or_else(|| panic!("no error line in {stderr}"));
+    assert!(error.contains("raft.log"), "{error}");
+    let position = byte_position(error).unwrap_or_else(|| panic!("no byte position: {error}"));
+    assert!(
+        position > 8 && position <= middle as u64,
+        "{error} (flipped byte {middle})"
+    );
+    assert_eq!(
+        std::fs::read(&log).unwrap(),
+        bytes,
+        "the damaged log was changed"
+    );
+
+    // The other two still serve every acknowledged record, and take new ones once the
+    // missing broker has left the ISR.
+    for id in others(victim) {
+        assert_all_present(&acked, &cluster.values_on(id), id);
+    }
+    let mut acked = acked;
+    acked.extend(cluster.produce_acked(1, "after", 3));
+    for id in others(victim) {
+        assert_all_present(&acked, &cluster.values_on(id), id);
+    }
+
+    // The operator's way back (docs/cluster.md, "Damaged metadata"): with the others healthy,
+    // replace the broker's Raft files with copies of the controller's; it rejoins and catches up.
+    let controller = cluster.status_from(1).unwrap()["controller"]
+        .as_u64()
+        .unwrap();
+    let source = cluster.broker(controller).data_dir.join("cluster");
+    for name in ["raft.log", "vote.json", "snapshot.json"] {
+        let _ = std::fs::remove_file(cluster_dir.join(name));
+        if source.join(name).exists() {
+            std::fs::copy(source.join(name), cluster_dir.join(name)).unwrap();
+        }
+    }
+    cluster.broker(victim).start_again();
+    cluster.wait_for_status(1, "the broker back and alive", |s| {
+        s["brokers_alive"] == 3 && alive(s, victim)
+    });
+    // Every voter's Raft still works (a follower whose log went backwards would have stopped
+    // the leader's): a metadata change made through the returned broker is applied on all three.
+    let created = cluster
+        .broker(victim)
+        .cmd()
+        .args(["topic", "create", "after-recovery", "-p", "1"])
+        .args(["--replication-factor", "3"])
+        .output()
+        .unwrap();
+    assert!(created.status.success(), "{created:?}");
+    for id in 1..=3 {
+        let applied = wait_until(FORM_TIMEOUT, || {
+            cluster
+                .partitions_of(id, "after-recovery")
+                .is_some_and(|ps| ps.len() == 1)
+        });
+        assert!(applied, "broker {id} never applied the new topic");
+    }
+    acked.extend(cluster.produce_acked(1, "rejoined", 3));
+    let mut served = Vec::new();
+    let caught_up = wait_until(FORM_TIMEOUT, || {
+        served = cluster.values_on(victim);
+        acked.iter().all(|v| served.contains(v))
+    });
+    assert!(
+        caught_up,
+        "broker {victim} serves {served:?}, acked {acked:?}"
+    );
+}

@@ -271,6 +271,18 @@ impl Partition {
                 wait.timeout.as_millis()
             )));
         }
+        // The high watermark passes a batch once it is on the ISR, however small the ISR has
+        // become meanwhile (Kafka's NOT_ENOUGH_REPLICAS_AFTER_APPEND): the floor counts too.
+        let log_end = self.log_end_offset();
+        if let ReplicaRole::Leader(state) = &*self.role_mut() {
+            let copies = state.replicas_having(wait.end, log_end);
+            if copies < state.min_insync {
+                return Err(BrokerError::Unavailable(format!(
+                    "the batch at offset {} of partition {} is on {copies} in-sync replicas ({:?}), fewer than the {} acks=all needs; it is not acknowledged",
+                    wait.base_offset, self.id, state.isr, state.min_insync
+                )));
+            }
+        }
         Ok(())
     }
 
@@ -413,8 +425,12 @@ impl Partition {
         self.epochs_mut().clone()
     }
 
-    /// Restores the leader-epoch history kept across restarts.
-    pub fn set_epochs(&self, epochs: Vec<EpochStart>) {
+    /// Restores the leader-epoch history kept across restarts, without the epochs that start
+    /// past the log's end: recovery may have cut a damaged or torn tail the history still covers,
+    /// and a follower's last epoch must be that of its last record.
+    pub fn set_epochs(&self, mut epochs: Vec<EpochStart>) {
+        let log_end = self.log.end_offset();
+        epochs.retain(|e| e.start_offset < log_end || e.start_offset == 0);
         *self.epochs_mut() = epochs;
     }
 

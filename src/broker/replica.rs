@@ -100,6 +100,22 @@ impl LeaderState {
             .fold(leader_log_end, u64::min)
     }
 
+    /// How many in-sync replicas (this leader included, its log ending at `leader_log_end`)
+    /// have every record below `offset`.
+    pub fn replicas_having(&self, offset: u64, leader_log_end: u64) -> usize {
+        self.isr
+            .iter()
+            .filter(|r| {
+                let log_end = if **r == self.me {
+                    leader_log_end
+                } else {
+                    self.followers.get(r).map_or(0, |f| f.log_end)
+                };
+                log_end >= offset
+            })
+            .count()
+    }
+
     /// The ISR this leader should ask for: without followers behind for longer than
     /// `lag_max_ms`, with followers that have caught up. `None` when it is right as it is.
     pub fn wanted_isr(&self, now_ms: i64, lag_max_ms: i64) -> Option<Vec<ReplicaId>> {
@@ -535,6 +551,34 @@ mod tests {
             partition.wait_acked(wait.unwrap()).await,
             Err(BrokerError::NotLeader { .. })
         ));
+    }
+
+    /// The ISR may shrink to the leader alone while a batch waits (followers lagging behind a
+    /// slow disk, not dead): the high watermark then passes it with one copy, which is not what
+    /// acks=all with min-insync-replicas 2 promised.
+    #[tokio::test]
+    async fn a_batch_the_high_watermark_passes_on_too_few_replicas_is_not_acknowledged() {
+        let broker = broker_with_topic().await;
+        let partition = broker.topic("t").unwrap().partition(0).unwrap();
+        partition.become_leader(leader(vec![1, 2, 3]));
+        let (_, wait) = partition
+            .append_batches_unacked(vec![CheckedBatch::encode(&records(&["x"]))], Acks::All)
+            .await
+            .unwrap();
+        partition.set_isr(vec![1]);
+        assert_eq!(partition.end_offset(), 1);
+        assert!(matches!(
+            partition.wait_acked(wait.unwrap()).await,
+            Err(BrokerError::Unavailable(reason)) if reason.contains("fewer than the 2")
+        ));
+        // With a follower that has it, the same wait would have passed.
+        partition.set_isr(vec![1, 2]);
+        let (_, wait) = partition
+            .append_batches_unacked(vec![CheckedBatch::encode(&records(&["y"]))], Acks::All)
+            .await
+            .unwrap();
+        broker.replica_fetch(fetch(2, Some(0), 0)).await.unwrap();
+        partition.wait_acked(wait.unwrap()).await.unwrap();
     }
 
     fn leader(isr: Vec<ReplicaId>) -> LeaderState {

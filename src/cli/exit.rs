@@ -21,7 +21,8 @@ pub enum ExitCode {
     InvalidInput = 5,
     /// 6: the request conflicts with the current state (already exists, stale generation).
     Conflict = 6,
-    /// 7: stored data failed verification (`inspect-log --verify`).
+    /// 7: stored data failed verification (`inspect-log --verify`), or `serve` found damage in
+    /// the committed offsets or the cluster's Raft log, vote or snapshot.
     Corrupt = 7,
     /// 8: the broker is out of a resource or refusing writes (disk full, too many requests).
     Unavailable = 8,

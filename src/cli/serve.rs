@@ -429,6 +429,24 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
                         format!("cannot listen for the cluster on {cluster_listen}: {e}"),
                     )
                 })?;
+            if let Some(dir) = config.dir.clone() {
+                // Damage in the Raft log, vote or snapshot keeps this broker out of the cluster:
+                // a voter whose log forgot acknowledged entries must never vote.
+                let checked =
+                    tokio::task::spawn_blocking(move || crate::cluster::verify_dir(&dir)).await?;
+                match checked {
+                    Ok(()) => {}
+                    Err(e @ StorageError::Corrupt { .. }) => {
+                        return Err(CliError::new(
+                            ExitCode::Corrupt,
+                            format!("cannot join the cluster: {e}"),
+                        )
+                        .with_hint("this broker stays out rather than vote with a Raft log, vote or snapshot that lost acknowledged entries; see docs/cluster.md, \"Damaged metadata\"")
+                        .into());
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
             let node = ClusterNode::start(config).await?;
             Some((node, peer_listener, cluster_listen))
         }

@@ -1,17 +1,25 @@
-//! The Raft log of the metadata quorum: in memory, or in memory backed by a crash-safe file.
+//! The Raft log of the metadata quorum: in memory, or in memory backed by journal files.
 //!
-//! The file is an append-only sequence of frames `[u32 length][u32 CRC32C][JSON operation]`:
-//! appended entries, truncations and purges, replayed in order at open. A torn or corrupt tail
-//! (a crash mid-write) is cut off: the entries in it were never reported flushed, so Raft never
-//! counted them. When the file has grown well past what it holds, it is rewritten whole
-//! (temp file, fsync, rename). The vote lives in its own file, replaced crash-safely.
+//! `raft.log` is a [`journal`] file (magic `FQRFTLG1`): one frame per operation (appended
+//! entries, a truncation, a purge) as JSON, fsynced before the operation counts, replayed in order
+//! at open. A torn tail (a crash mid-write: never reported flushed, so Raft never counted it) is
+//! cut off. Damage before the end fails the open with [`storage::StorageError::Corrupt`] naming
+//! the file and byte position: a voter whose log forgot entries it acknowledged must never vote,
+//! so the broker stays out of the cluster and says why. When the file has grown well past what it
+//! holds, it is rewritten whole (temp file, fsync, rename). The vote lives in `vote.json`, a
+//! framed whole file (magic `FQRFTVT1`, one frame: the vote as JSON) replaced crash-safely.
+//!
+//! Format 0, from before the journal, is still read and rewritten at open in the current format:
+//! `raft.log` frames `[u32 length][u32 CRC32C of the JSON][JSON operation]` with no magic, and a
+//! plain JSON vote. Its frames carry no length CRC, so only a frame that runs past the end of the
+//! file with nothing but the start of its JSON after its header (serde's JSON has no control
+//! bytes; the next frame's length always has one), zeros to the end, or a bad CRC on a frame
+//! ending at the end of the file count as torn; any other bad frame is damage.
 //!
 //! File I/O runs on blocking threads, never on the async runtime's.
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
-use std::fs::File;
-use std::io::{Read, Write};
 use std::ops::RangeBounds;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -20,17 +28,22 @@ use openraft::storage::{LogFlushed, RaftLogStorage};
 use openraft::{LogId, LogState, RaftLogReader, StorageError, StorageIOError, Vote};
 use serde::{Deserialize, Serialize};
 
-use super::{MetaEntry, MetaTypeConfig, NodeId};
-use crate::storage::durable::write_atomically;
+use super::{MetaEntry, MetaTypeConfig, NodeId, read_legacy_json};
+use crate::storage;
+use crate::storage::journal::{self, Frame, FramedFile, Journal, MAX_FRAME_BYTES, Magic};
 
 /// The log file in the cluster dir.
 pub const LOG_FILE: &str = "raft.log";
 /// The vote file in the cluster dir.
 pub const VOTE_FILE: &str = "vote.json";
+/// Magic opening the Raft log, format 1 (format 0 had none).
+const LOG_MAGIC: &Magic = b"FQRFTLG1";
+/// Magic opening the vote file, format 1 (format 0 was plain JSON).
+const VOTE_MAGIC: &Magic = b"FQRFTVT1";
 /// Rewrite the log file once it is this much larger than a fresh copy would be.
 const COMPACT_SLACK_BYTES: u64 = 8 * 1024 * 1024;
-/// The largest frame accepted when reading the file back.
-const MAX_FRAME_BYTES: usize = 64 * 1024 * 1024;
+/// Bytes of a format-0 frame header: length and CRC.
+const LEGACY_FRAME_HEADER_BYTES: usize = 8;
 
 /// One change to the log, as written to the file.
 #[derive(Serialize, Deserialize)]
@@ -52,9 +65,7 @@ struct LogInner {
 
 struct LogFile {
     dir: PathBuf,
-    log: File,
-    /// Bytes in the file now.
-    bytes: u64,
+    log: Journal,
     /// Bytes the live entries took when last written whole.
     live_bytes: u64,
 }
@@ -69,37 +80,111 @@ fn io_error(e: impl std::fmt::Display) -> std::io::Error {
     std::io::Error::other(e.to_string())
 }
 
-fn frame(op: &LogOp) -> std::io::Result<Vec<u8>> {
-    let payload = serde_json::to_vec(op).map_err(io_error)?;
-    let mut frame = Vec::with_capacity(payload.len() + 8);
-    frame.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    frame.extend_from_slice(&crc32c::crc32c(&payload).to_le_bytes());
-    frame.extend_from_slice(&payload);
-    Ok(frame)
+fn frame(op: &LogOp) -> storage::Result<Frame> {
+    let payload = serde_json::to_vec(op)
+        .map_err(|e| storage::StorageError::io("encoding a Raft log operation", io_error(e)))?;
+    Frame::new(&payload)
 }
 
-/// Reads frames until the end or the first torn or corrupt one; returns the ops and the byte
-/// length of the good prefix.
-fn read_frames(bytes: &[u8]) -> (Vec<LogOp>, u64) {
+fn decode(payload: &[u8]) -> Result<LogOp, String> {
+    serde_json::from_slice(payload).map_err(|e| format!("not a Raft log operation: {e}"))
+}
+
+/// A format-0 log, read: its operations and the bytes of whole frames before a torn tail.
+struct LegacyLog {
+    ops: Vec<LogOp>,
+    kept: u64,
+}
+
+/// Reads a format-0 `raft.log` (see the module docs for what counts as torn there).
+fn read_legacy_log(path: &Path, bytes: &[u8]) -> storage::Result<LegacyLog> {
     let mut ops = Vec::new();
     let mut at = 0usize;
-    while bytes.len() - at >= 8 {
-        let len = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap_or_default()) as usize;
-        let crc = u32::from_le_bytes(bytes[at + 4..at + 8].try_into().unwrap_or_default());
-        if len > MAX_FRAME_BYTES || bytes.len() - at - 8 < len {
-            break;
+    let torn = |ops, at: usize| {
+        Ok(LegacyLog {
+            ops,
+            kept: at as u64,
+        })
+    };
+    while at < bytes.len() {
+        let rest = &bytes[at..];
+        if rest.len() < LEGACY_FRAME_HEADER_BYTES || rest.iter().all(|b| *b == 0) {
+            return torn(ops, at);
         }
-        let payload = &bytes[at + 8..at + 8 + len];
+        let len = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+        let crc = u32::from_le_bytes([rest[4], rest[5], rest[6], rest[7]]);
+        let damage = |reason: &str| journal::corrupt(path, at as u64, reason);
+        if len > MAX_FRAME_BYTES {
+            return Err(damage(&format!(
+                "frame length {len} is over the limit of {MAX_FRAME_BYTES}"
+            )));
+        }
+        let body = &rest[LEGACY_FRAME_HEADER_BYTES..];
+        if body.len() < len {
+            if body.iter().any(|b| *b < 0x20) {
+                return Err(damage(
+                    "frame runs past the end of the file over what is not its JSON (a damaged length)",
+                ));
+            }
+            return torn(ops, at);
+        }
+        let payload = &body[..len];
         if crc32c::crc32c(payload) != crc {
-            break;
+            if body.len() == len {
+                return torn(ops, at);
+            }
+            return Err(damage("frame CRC mismatch"));
         }
-        let Ok(op) = serde_json::from_slice::<LogOp>(payload) else {
-            break;
-        };
-        ops.push(op);
-        at += 8 + len;
+        ops.push(decode(payload).map_err(|reason| damage(&reason))?);
+        at += LEGACY_FRAME_HEADER_BYTES + len;
     }
-    (ops, at as u64)
+    torn(ops, at)
+}
+
+/// The vote stored at `path`, checked, and whether it is in format 0; `None` when there is none.
+fn read_vote(path: &Path) -> storage::Result<Option<(Vote<NodeId>, bool)>> {
+    let Some(bytes) = journal::read_if_exists(path)? else {
+        return Ok(None);
+    };
+    if !journal::has_magic(&bytes, VOTE_MAGIC) {
+        return Ok(Some((read_legacy_json(path, &bytes, "a Raft vote")?, true)));
+    }
+    let file = FramedFile::parse(path, bytes, VOTE_MAGIC)?;
+    let mut frames = file.frames();
+    let Some((position, payload)) = frames.next() else {
+        return Err(file.corrupt(file.len(), "the vote file holds no vote"));
+    };
+    if let Some((extra, _)) = frames.next() {
+        return Err(file.corrupt(extra, "the vote file holds more than one vote"));
+    }
+    let vote = serde_json::from_slice(payload)
+        .map_err(|e| file.corrupt(position, format!("not a Raft vote: {e}")))?;
+    Ok(Some((vote, false)))
+}
+
+/// Replaces the vote at `path` crash-safely.
+fn write_vote(path: &Path, vote: &Vote<NodeId>) -> storage::Result<()> {
+    let payload = serde_json::to_vec(vote)
+        .map_err(|e| storage::StorageError::io("encoding the Raft vote", io_error(e)))?;
+    journal::write_whole(path, VOTE_MAGIC, &[Frame::new(&payload)?])
+}
+
+/// Reads the Raft log and vote in `dir` and checks them, changing nothing: `Err` on damage.
+pub fn verify(dir: &Path) -> storage::Result<()> {
+    read_vote(&dir.join(VOTE_FILE))?;
+    let path = dir.join(LOG_FILE);
+    match journal::read_if_exists(&path)? {
+        None => {}
+        Some(bytes) if journal::has_magic(&bytes, LOG_MAGIC) => {
+            journal::replay(&path, &bytes, LOG_MAGIC, |payload| {
+                decode(payload).map(drop)
+            })?;
+        }
+        Some(bytes) => {
+            read_legacy_log(&path, &bytes)?;
+        }
+    }
+    Ok(())
 }
 
 impl LogInner {
@@ -123,45 +208,48 @@ impl LogInner {
     /// Writes one op to the file (fsynced) before it changes the in-memory log.
     fn persist_and_apply(&mut self, op: LogOp) -> std::io::Result<()> {
         if let Some(file) = &mut self.file {
-            let bytes = frame(&op)?;
-            file.log.write_all(&bytes)?;
-            file.log.sync_data()?;
-            file.bytes += bytes.len() as u64;
+            file.log.append_synced(&frame(&op)?)?;
         }
         self.apply(op);
         if self
             .file
             .as_ref()
-            .is_some_and(|f| f.bytes > f.live_bytes + COMPACT_SLACK_BYTES)
+            .is_some_and(|f| f.log.len() > f.live_bytes + COMPACT_SLACK_BYTES)
+            && let Err(e) = self.rewrite()
         {
-            self.rewrite()?;
+            // The op is durable in the old file, which is still whole: only the rewrite waits.
+            tracing::warn!(error = %e, "rewriting the Raft log failed; will retry");
         }
         Ok(())
     }
 
     /// Replaces the file with one holding only the live log: temp, fsync, rename.
-    fn rewrite(&mut self) -> std::io::Result<()> {
-        let Some(file) = &self.file else {
+    fn rewrite(&mut self) -> storage::Result<()> {
+        let Some(dir) = self.file.as_ref().map(|f| f.dir.clone()) else {
             return Ok(());
         };
-        let mut bytes = Vec::new();
-        if let Some(purged) = self.last_purged {
-            bytes.extend(frame(&LogOp::Purge(purged))?);
-        }
-        bytes.extend(frame(&LogOp::Append(
-            self.entries.values().cloned().collect(),
-        ))?);
-        let path = file.dir.join(LOG_FILE);
-        write_atomically(&path, &bytes).map_err(io_error)?;
-        let log = File::options().append(true).open(&path)?;
-        let dir = file.dir.clone();
+        let log = Journal::create(&dir.join(LOG_FILE), LOG_MAGIC, &self.live_frames()?)?;
         self.file = Some(LogFile {
             dir,
+            live_bytes: log.len(),
             log,
-            bytes: bytes.len() as u64,
-            live_bytes: bytes.len() as u64,
         });
         Ok(())
+    }
+
+    /// The live log as frames: the last purge, then one append per entry (each frame stays
+    /// small however long the log is).
+    fn live_frames(&self) -> storage::Result<Vec<Frame>> {
+        let purge = self.last_purged.map(LogOp::Purge);
+        let appends = self
+            .entries
+            .values()
+            .map(|entry| LogOp::Append(vec![entry.clone()]));
+        purge
+            .into_iter()
+            .chain(appends)
+            .map(|op| frame(&op))
+            .collect()
     }
 }
 
@@ -172,50 +260,46 @@ impl LogStore {
     }
 
     /// Opens (creating if needed) the log kept in `dir`, replaying it and cutting off a torn
-    /// tail. Blocking.
-    pub fn open(dir: &Path) -> std::io::Result<LogStore> {
-        std::fs::create_dir_all(dir)?;
+    /// tail; files of format 0 are read and rewritten in the current format. Damage anywhere
+    /// else is [`storage::StorageError::Corrupt`]. Blocking.
+    pub fn open(dir: &Path) -> storage::Result<LogStore> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| storage::StorageError::io(format!("creating {}", dir.display()), e))?;
         let mut inner = LogInner::default();
-        match std::fs::read(dir.join(VOTE_FILE)) {
-            Ok(bytes) => inner.vote = Some(serde_json::from_slice(&bytes).map_err(io_error)?),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e),
+        let vote_path = dir.join(VOTE_FILE);
+        if let Some((vote, legacy)) = read_vote(&vote_path)? {
+            if legacy {
+                write_vote(&vote_path, &vote)?;
+                tracing::info!(path = %vote_path.display(), "rewrote the Raft vote in format 1");
+            }
+            inner.vote = Some(vote);
         }
         let path = dir.join(LOG_FILE);
-        let mut bytes = Vec::new();
-        match File::open(&path) {
-            Ok(mut f) => {
-                f.read_to_end(&mut bytes)?;
+        let log = match journal::file_has_magic(&path, LOG_MAGIC)? {
+            Some(false) => {
+                let bytes = journal::read_if_exists(&path)?.unwrap_or_default();
+                let legacy = read_legacy_log(&path, &bytes)?;
+                for op in legacy.ops {
+                    inner.apply(op);
+                }
+                let log = Journal::create(&path, LOG_MAGIC, &inner.live_frames()?)?;
+                tracing::info!(
+                    path = %path.display(),
+                    kept_bytes = legacy.kept,
+                    cut_bytes = bytes.len() as u64 - legacy.kept,
+                    "rewrote the Raft log of format 0 in format 1"
+                );
+                log
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e),
-        }
-        let (ops, good) = read_frames(&bytes);
-        if good < bytes.len() as u64 {
-            tracing::warn!(
-                path = %path.display(),
-                kept_bytes = good,
-                cut_bytes = bytes.len() as u64 - good,
-                "metadata log had a torn tail; cut it off"
-            );
-        }
-        for op in ops {
-            inner.apply(op);
-        }
-        let log = File::options()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .and_then(|f| {
-                f.set_len(good)?;
-                f.sync_all()?;
-                Ok(f)
-            })?;
+            _ => Journal::open(&path, LOG_MAGIC, |payload| {
+                inner.apply(decode(payload)?);
+                Ok(())
+            })?,
+        };
         inner.file = Some(LogFile {
             dir: dir.to_path_buf(),
+            live_bytes: log.len(),
             log,
-            bytes: good,
-            live_bytes: good,
         });
         Ok(LogStore {
             inner: Arc::new(Mutex::new(inner)),
@@ -281,8 +365,7 @@ impl RaftLogStorage<MetaTypeConfig> for LogStore {
         let vote = *vote;
         self.blocking(move |inner| {
             if let Some(file) = &inner.file {
-                let bytes = serde_json::to_vec(&vote).map_err(io_error)?;
-                write_atomically(&file.dir.join(VOTE_FILE), &bytes).map_err(io_error)?;
+                write_vote(&file.dir.join(VOTE_FILE), &vote)?;
             }
             inner.vote = Some(vote);
             Ok(())
@@ -337,7 +420,9 @@ impl RaftLogStorage<MetaTypeConfig> for LogStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::journal::damage_at;
     use openraft::{CommittedLeaderId, EntryPayload};
+    use std::fs::File;
 
     fn entry(index: u64) -> MetaEntry {
         MetaEntry {
@@ -398,20 +483,6 @@ mod tests {
     }
 
     #[test]
-    fn garbage_never_panics() {
-        for bytes in [
-            vec![],
-            vec![0xff; 3],
-            vec![0xff; 64],
-            vec![4, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4],
-        ] {
-            let (ops, good) = read_frames(&bytes);
-            assert!(ops.is_empty());
-            assert_eq!(good, 0);
-        }
-    }
-
-    #[test]
     fn rewrite_keeps_the_live_log() {
         let dir = tempfile::tempdir().unwrap();
         let store = LogStore::open(dir.path()).unwrap();
@@ -430,5 +501,242 @@ mod tests {
             vec![2, 3, 4]
         );
         assert_eq!(inner.last_purged, Some(entry(1).log_id));
+    }
+
+    fn indexes(store: &LogStore) -> Vec<u64> {
+        store.lock().entries.keys().copied().collect()
+    }
+
+    /// A log of `count` appends of one entry each, and where each frame starts (its end last).
+    fn written_log(dir: &Path, count: u64) -> (Vec<u8>, Vec<usize>) {
+        let store = LogStore::open(dir).unwrap();
+        let mut starts = vec![std::fs::metadata(dir.join(LOG_FILE)).unwrap().len() as usize];
+        for index in 1..=count {
+            append(&store, vec![entry(index)]);
+            starts.push(std::fs::metadata(dir.join(LOG_FILE)).unwrap().len() as usize);
+        }
+        (std::fs::read(dir.join(LOG_FILE)).unwrap(), starts)
+    }
+
+    #[test]
+    fn a_torn_last_frame_is_cut_at_every_byte_through_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let (good, starts) = written_log(dir.path(), 4);
+        let path = dir.path().join(LOG_FILE);
+        for cut in starts[3]..good.len() {
+            std::fs::write(&path, &good[..cut]).unwrap();
+            let store = LogStore::open(dir.path()).unwrap();
+            assert_eq!(indexes(&store), vec![1, 2, 3], "cut at {cut}");
+            append(&store, vec![entry(4)]);
+            drop(store);
+            assert_eq!(
+                indexes(&LogStore::open(dir.path()).unwrap()),
+                vec![1, 2, 3, 4]
+            );
+        }
+    }
+
+    #[test]
+    fn a_flipped_byte_before_the_last_frame_fails_open_naming_file_and_position() {
+        let dir = tempfile::tempdir().unwrap();
+        let (good, starts) = written_log(dir.path(), 6);
+        let path = dir.path().join(LOG_FILE);
+        for at in [starts[0] + 2, starts[2] + 5, starts[3] + 13, starts[5] - 1] {
+            let mut damaged = good.clone();
+            damaged[at] ^= 0x10;
+            std::fs::write(&path, &damaged).unwrap();
+            let error = LogStore::open(dir.path())
+                .err()
+                .expect("damage must fail the open");
+            let frame = starts.iter().rev().find(|s| **s <= at).unwrap();
+            assert_eq!(damage_at(error, LOG_FILE), *frame as u64, "flip at {at}");
+            assert_eq!(
+                std::fs::read(&path).unwrap(),
+                damaged,
+                "the damaged log is left as it was"
+            );
+            assert!(verify(dir.path()).is_err());
+        }
+    }
+
+    fn legacy_frame(op: &LogOp) -> Vec<u8> {
+        let payload = serde_json::to_vec(op).unwrap();
+        let mut frame = (payload.len() as u32).to_le_bytes().to_vec();
+        frame.extend_from_slice(&crc32c::crc32c(&payload).to_le_bytes());
+        frame.extend_from_slice(&payload);
+        frame
+    }
+
+    /// A format-0 log: appends of entries 1..=count, then a purge of entry 1; frame starts too.
+    fn legacy_log(count: u64) -> (Vec<u8>, Vec<usize>) {
+        let mut bytes = Vec::new();
+        let mut starts = vec![0];
+        for index in 1..=count {
+            bytes.extend(legacy_frame(&LogOp::Append(vec![entry(index)])));
+            starts.push(bytes.len());
+        }
+        bytes.extend(legacy_frame(&LogOp::Purge(entry(1).log_id)));
+        starts.push(bytes.len());
+        (bytes, starts)
+    }
+
+    #[test]
+    fn a_format_0_log_and_vote_are_read_and_rewritten_in_format_1() {
+        let dir = tempfile::tempdir().unwrap();
+        let (legacy, _) = legacy_log(3);
+        std::fs::write(dir.path().join(LOG_FILE), &legacy).unwrap();
+        let vote = Vote::new(3, 2);
+        std::fs::write(
+            dir.path().join(VOTE_FILE),
+            serde_json::to_vec(&vote).unwrap(),
+        )
+        .unwrap();
+        verify(dir.path()).unwrap();
+        let store = LogStore::open(dir.path()).unwrap();
+        assert_eq!(indexes(&store), vec![2, 3]);
+        assert_eq!(store.lock().vote, Some(vote));
+        append(&store, vec![entry(4)]);
+        drop(store);
+        let log = std::fs::read(dir.path().join(LOG_FILE)).unwrap();
+        assert!(log.starts_with(LOG_MAGIC));
+        assert!(
+            std::fs::read(dir.path().join(VOTE_FILE))
+                .unwrap()
+                .starts_with(VOTE_MAGIC)
+        );
+        let store = LogStore::open(dir.path()).unwrap();
+        assert_eq!(indexes(&store), vec![2, 3, 4]);
+        assert_eq!(store.lock().last_purged, Some(entry(1).log_id));
+        assert_eq!(store.lock().vote, Some(vote));
+        // An empty format-0 file (a node that never appended) is an empty log.
+        let empty = tempfile::tempdir().unwrap();
+        std::fs::write(empty.path().join(LOG_FILE), b"").unwrap();
+        assert!(indexes(&LogStore::open(empty.path()).unwrap()).is_empty());
+    }
+
+    #[test]
+    fn a_format_0_log_is_cut_only_at_its_tail_and_damage_before_it_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(LOG_FILE);
+        let (legacy, starts) = legacy_log(4);
+        let last = starts[starts.len() - 2];
+        // Torn anywhere in the last frame (the purge), or zeros after it: the rest is kept.
+        let mut tails: Vec<Vec<u8>> = (last..legacy.len())
+            .map(|cut| legacy[..cut].to_vec())
+            .collect();
+        tails.push([legacy.clone(), vec![0; 20]].concat());
+        for bytes in tails {
+            std::fs::write(&path, &bytes).unwrap();
+            let store = LogStore::open(dir.path()).unwrap();
+            let want: Vec<u64> = if bytes.len() > legacy.len() {
+                vec![2, 3, 4]
+            } else {
+                vec![1, 2, 3, 4]
+            };
+            assert_eq!(indexes(&store), want, "{} bytes", bytes.len());
+        }
+        // A flipped byte in an earlier frame: its length, its CRC, its JSON.
+        for at in [
+            starts[1],
+            starts[1] + 1,
+            starts[1] + 5,
+            starts[1] + 9,
+            starts[2] + 20,
+        ] {
+            let mut damaged = legacy.clone();
+            damaged[at] ^= 0x02;
+            std::fs::write(&path, &damaged).unwrap();
+            let frame = starts.iter().rev().find(|s| **s <= at).unwrap();
+            let error = LogStore::open(dir.path())
+                .err()
+                .expect("damage must fail the open");
+            assert_eq!(damage_at(error, LOG_FILE), *frame as u64, "flip at {at}");
+            assert_eq!(std::fs::read(&path).unwrap(), damaged);
+        }
+        // A length made larger so that the frame runs past the end: the bytes after its header
+        // hold the next frames, not the start of its JSON, so this is damage, not a torn tail.
+        let mut damaged = legacy.clone();
+        damaged[starts[1] + 2] ^= 0x01;
+        std::fs::write(&path, &damaged).unwrap();
+        let error = LogStore::open(dir.path())
+            .err()
+            .expect("a damaged length must fail");
+        assert_eq!(damage_at(error, LOG_FILE), starts[1] as u64);
+    }
+
+    #[test]
+    fn a_damaged_vote_fails_open_naming_file_and_position() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(VOTE_FILE);
+        write_vote(&path, &Vote::new(7, 1)).unwrap();
+        let good = std::fs::read(&path).unwrap();
+        assert_eq!(
+            LogStore::open(dir.path()).unwrap().lock().vote,
+            Some(Vote::new(7, 1))
+        );
+        for at in 0..good.len() {
+            let mut damaged = good.clone();
+            damaged[at] ^= 0x01;
+            std::fs::write(&path, &damaged).unwrap();
+            let error = LogStore::open(dir.path())
+                .err()
+                .expect("a damaged vote must fail");
+            damage_at(error, VOTE_FILE);
+        }
+        for cut in 0..good.len() {
+            std::fs::write(&path, &good[..cut]).unwrap();
+            let error = LogStore::open(dir.path())
+                .err()
+                .expect("a cut vote must fail");
+            damage_at(error, VOTE_FILE);
+        }
+        std::fs::write(&path, b"{\"leader_id\":").unwrap();
+        damage_at(LogStore::open(dir.path()).err().unwrap(), VOTE_FILE);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// Any bytes as `raft.log`, in either format, open or fail with corruption: never a panic.
+        #[test]
+        fn arbitrary_log_bytes_never_panic(
+            tail in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+            framed in proptest::prelude::any::<bool>(),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let bytes = if framed { [LOG_MAGIC.as_slice(), &tail].concat() } else { tail };
+            std::fs::write(dir.path().join(LOG_FILE), &bytes).unwrap();
+            if let Err(e) = LogStore::open(dir.path()) {
+                proptest::prop_assert!(matches!(e, storage::StorageError::Corrupt { .. }), "{}", e);
+            }
+        }
+
+        /// One flipped byte anywhere in a log: the open fails naming the damaged frame, or the
+        /// byte was in the last frame and exactly that frame is cut. Never a shorter log otherwise.
+        #[test]
+        fn a_flipped_byte_fails_open_or_cuts_only_the_last_frame(
+            count in 2u64..8,
+            at in proptest::prelude::any::<proptest::sample::Index>(),
+            bits in 1u8..=255,
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let (good, starts) = written_log(dir.path(), count);
+            let at = at.index(good.len());
+            let mut damaged = good;
+            damaged[at] ^= bits;
+            std::fs::write(dir.path().join(LOG_FILE), &damaged).unwrap();
+            let last = starts[starts.len() - 2];
+            match LogStore::open(dir.path()) {
+                Ok(store) => {
+                    proptest::prop_assert!(at >= last, "damage at {} was not reported", at);
+                    proptest::prop_assert_eq!(indexes(&store), (1..count).collect::<Vec<_>>());
+                }
+                Err(e) => {
+                    let frame = starts.iter().rev().find(|s| **s <= at).copied();
+                    let want = if at < journal::MAGIC_BYTES { 0 } else { frame.unwrap_or(0) as u64 };
+                    proptest::prop_assert_eq!(damage_at(e, LOG_FILE), want);
+                }
+            }
+        }
     }
 }

@@ -501,28 +501,29 @@ async fn heartbeat_loop(node: std::sync::Weak<ClusterNode>) {
     }
 }
 
-/// While this broker is the controller, fences brokers whose last heartbeat is older than the
-/// session timeout. A new controller first waits one session timeout, so brokers that
-/// heartbeated into the election gap are not fenced for it.
+/// While this broker is the controller, fences brokers whose heartbeats stopped for longer than
+/// the session timeout. Silence is measured on this broker's monotonic clock from when it first
+/// saw a broker's heartbeat count where it is now, so a jump of any wall clock changes nothing,
+/// and a new controller, which starts every count afresh, waits one session timeout before it
+/// fences anyone (brokers that heartbeated into the election gap are not fenced for it).
 async fn fencing_loop(node: std::sync::Weak<ClusterNode>) {
-    let mut controller_since: Option<Instant> = None;
+    let mut silence = HeartbeatSilence::default();
     loop {
         let Some(this) = node.upgrade() else { return };
         let interval = Duration::from_millis(this.config.heartbeat_interval_ms);
         let session = Duration::from_millis(this.config.session_timeout_ms);
         let leading = this.raft.metrics().borrow().state == ServerState::Leader;
-        controller_since = match (leading, controller_since) {
-            (true, Some(since)) => Some(since),
-            (true, None) => Some(Instant::now()),
-            (false, _) => None,
-        };
-        if controller_since.is_some_and(|since| since.elapsed() >= session) {
+        if !leading {
+            silence = HeartbeatSilence::default();
+        } else {
+            let now = Instant::now();
             let silent: Vec<NodeId> = this.view.with(|state| {
                 state
                     .brokers
                     .values()
                     .filter(|b| {
-                        !b.fenced && now_ms() - b.last_heartbeat_ms > session.as_millis() as i64
+                        let quiet = silence.observe(b.id, b.heartbeats, now);
+                        !b.fenced && quiet >= session
                     })
                     .map(|b| b.id)
                     .collect()
@@ -542,9 +543,41 @@ async fn fencing_loop(node: std::sync::Weak<ClusterNode>) {
     }
 }
 
+/// The controller's view of how long each broker's heartbeat count has stood still.
+#[derive(Default)]
+struct HeartbeatSilence {
+    /// Per broker: the count last seen and when it was first seen at that value.
+    seen: BTreeMap<NodeId, (u64, Instant)>,
+}
+
+impl HeartbeatSilence {
+    /// Records `heartbeats` for broker `id` at `now`; how long the count has not moved.
+    fn observe(&mut self, id: NodeId, heartbeats: u64, now: Instant) -> Duration {
+        let entry = self.seen.entry(id).or_insert((heartbeats, now));
+        if entry.0 != heartbeats {
+            *entry = (heartbeats, now);
+        }
+        now.saturating_duration_since(entry.1)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn silence_is_counted_from_the_last_change_of_the_heartbeat_count() {
+        let mut silence = HeartbeatSilence::default();
+        let start = Instant::now();
+        let at = |ms| start + Duration::from_millis(ms);
+        assert_eq!(silence.observe(1, 5, at(0)), Duration::ZERO);
+        assert_eq!(silence.observe(1, 5, at(700)), Duration::from_millis(700));
+        assert_eq!(silence.observe(1, 6, at(900)), Duration::ZERO);
+        assert_eq!(
+            silence.observe(1, 6, at(4_000)),
+            Duration::from_millis(3_100)
+        );
+    }
 
     #[test]
     fn peers_parse_and_bad_peers_are_explained() {

@@ -31,6 +31,11 @@ pub struct BrokerRecord {
     pub registration_epoch: u64,
     /// The controller's clock at the broker's last heartbeat (ms since the Unix epoch).
     pub last_heartbeat_ms: i64,
+    /// Heartbeats and registrations applied: the controller fences by how long this has not
+    /// moved on its own monotonic clock, so no wall-clock jump fences a live broker or spares a
+    /// dead one.
+    #[serde(default)]
+    pub heartbeats: u64,
     /// Set by the controller when heartbeats stopped for longer than the session timeout;
     /// a fenced broker leads nothing and is in no ISR, until it heartbeats again.
     pub fenced: bool,
@@ -218,6 +223,7 @@ impl ClusterState {
                     cluster_address: String::new(),
                     registration_epoch: 0,
                     last_heartbeat_ms: 0,
+                    heartbeats: 0,
                     fenced: false,
                 });
                 let restarted = broker.registration_epoch > 0;
@@ -225,6 +231,7 @@ impl ClusterState {
                 broker.cluster_address = cluster_address.clone();
                 broker.registration_epoch += 1;
                 broker.last_heartbeat_ms = *at_ms;
+                broker.heartbeats += 1;
                 let registration_epoch = broker.registration_epoch;
                 // A new process of a known broker: what the old one had acknowledged from memory
                 // or a damaged file may be gone, so it leads nothing another in-sync replica can
@@ -240,6 +247,7 @@ impl ClusterState {
             MetaCommand::Heartbeat { id, at_ms } => match self.brokers.get_mut(id) {
                 Some(broker) => {
                     broker.last_heartbeat_ms = broker.last_heartbeat_ms.max(*at_ms);
+                    broker.heartbeats += 1;
                     self.unfence(*id);
                     self.place_coordinators();
                     MetaResponse::Applied

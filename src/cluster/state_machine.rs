@@ -3,7 +3,12 @@
 //!
 //! The state itself lives in memory and is rebuilt at start from the last snapshot plus the log
 //! entries after it. A snapshot is the serialized state, written to `snapshot.json` crash-safely
-//! (temp file, fsync, rename, fsync dir) when the broker keeps a cluster dir.
+//! (temp file, fsync, rename, fsync dir) when the broker keeps a cluster dir, as a framed whole
+//! file ([`journal::write_whole`], magic `FQRFTSN1`): a first frame holding the snapshot's meta
+//! and the state's length as JSON, then the state (JSON) in frames of at most
+//! [`journal::MAX_FRAME_BYTES`]. Any defect in it fails the open with the file and byte position.
+//! A snapshot of format 0 (plain JSON, the state inside as an array of bytes) is still read, and
+//! rewritten at open.
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
@@ -18,11 +23,14 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
 use super::state::{ClusterState, MetaResponse};
-use super::{MetaEntry, MetaNode, MetaTypeConfig, NodeId};
-use crate::storage::durable::write_atomically;
+use super::{MetaEntry, MetaNode, MetaTypeConfig, NodeId, read_legacy_json};
+use crate::storage;
+use crate::storage::journal::{self, Frame, FramedFile, MAX_FRAME_BYTES, Magic};
 
 /// The snapshot file in the cluster dir.
 pub const SNAPSHOT_FILE: &str = "snapshot.json";
+/// Magic opening the snapshot file, format 1 (format 0 was plain JSON).
+const SNAPSHOT_MAGIC: &Magic = b"FQRFTSN1";
 
 /// The state machine's content: what a snapshot holds.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -32,10 +40,102 @@ pub struct AppliedState {
     pub cluster: ClusterState,
 }
 
-#[derive(Serialize, Deserialize)]
+/// A snapshot as openraft hands it over: its meta and the serialized [`AppliedState`]. (Also
+/// the whole of a format-0 snapshot file.)
+#[derive(Deserialize)]
 struct StoredSnapshot {
     meta: SnapshotMeta<NodeId, MetaNode>,
     data: Vec<u8>,
+}
+
+/// The first frame of a snapshot file.
+#[derive(Serialize, Deserialize)]
+struct SnapshotHead {
+    meta: SnapshotMeta<NodeId, MetaNode>,
+    /// Bytes of the state in the frames after this one, so a file short of some is caught.
+    data_bytes: u64,
+}
+
+/// A snapshot read back and checked, with the state it holds.
+struct LoadedSnapshot {
+    snapshot: StoredSnapshot,
+    state: AppliedState,
+    /// Read from format 0: rewrite it.
+    legacy: bool,
+}
+
+/// Replaces the snapshot at `path` crash-safely.
+fn write_snapshot(path: &Path, snapshot: &StoredSnapshot) -> storage::Result<()> {
+    let head = serde_json::to_vec(&SnapshotHead {
+        meta: snapshot.meta.clone(),
+        data_bytes: snapshot.data.len() as u64,
+    })
+    .map_err(|e| storage::StorageError::io("encoding a snapshot", io_error(e)))?;
+    let mut frames = vec![Frame::new(&head)?];
+    for chunk in snapshot.data.chunks(MAX_FRAME_BYTES) {
+        frames.push(Frame::new(chunk)?);
+    }
+    journal::write_whole(path, SNAPSHOT_MAGIC, &frames)
+}
+
+/// The snapshot at `path`, checked down to its state parsing; `None` when there is none.
+fn read_snapshot(path: &Path) -> storage::Result<Option<LoadedSnapshot>> {
+    let Some(bytes) = journal::read_if_exists(path)? else {
+        return Ok(None);
+    };
+    let (snapshot, data_position, legacy) = if journal::has_magic(&bytes, SNAPSHOT_MAGIC) {
+        let file = FramedFile::parse(path, bytes, SNAPSHOT_MAGIC)?;
+        let mut frames = file.frames();
+        let Some((head_position, head)) = frames.next() else {
+            return Err(file.corrupt(file.len(), "the snapshot file holds no snapshot"));
+        };
+        let head: SnapshotHead = serde_json::from_slice(head)
+            .map_err(|e| file.corrupt(head_position, format!("not a snapshot header: {e}")))?;
+        let mut data = Vec::new();
+        let mut data_position = file.len();
+        for (position, chunk) in frames {
+            data_position = data_position.min(position);
+            data.extend_from_slice(chunk);
+        }
+        if data.len() as u64 != head.data_bytes {
+            return Err(file.corrupt(
+                file.len(),
+                format!(
+                    "the snapshot's state is {} bytes, its header says {}",
+                    data.len(),
+                    head.data_bytes
+                ),
+            ));
+        }
+        let snapshot = StoredSnapshot {
+            meta: head.meta,
+            data,
+        };
+        (snapshot, data_position, false)
+    } else {
+        (
+            read_legacy_json(path, &bytes, "a metadata snapshot")?,
+            0,
+            true,
+        )
+    };
+    let state = serde_json::from_slice(&snapshot.data).map_err(|e| {
+        journal::corrupt(
+            path,
+            data_position,
+            format!("the snapshot's state does not parse: {e}"),
+        )
+    })?;
+    Ok(Some(LoadedSnapshot {
+        snapshot,
+        state,
+        legacy,
+    }))
+}
+
+/// Reads the snapshot in `dir` and checks it, changing nothing: `Err` on damage.
+pub fn verify(dir: &Path) -> storage::Result<()> {
+    read_snapshot(&dir.join(SNAPSHOT_FILE)).map(drop)
 }
 
 struct Shared {
@@ -87,17 +187,22 @@ impl StateMachineStore {
         Self::with(AppliedState::default(), None, None)
     }
 
-    /// Opens the state machine of `dir`, starting from its snapshot if it has one. Blocking.
-    pub fn open(dir: &Path) -> std::io::Result<StateMachineStore> {
-        std::fs::create_dir_all(dir)?;
-        let snapshot = match std::fs::read(dir.join(SNAPSHOT_FILE)) {
-            Ok(bytes) => Some(serde_json::from_slice::<StoredSnapshot>(&bytes).map_err(io_error)?),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(e),
-        };
-        let state = match &snapshot {
-            Some(s) => serde_json::from_slice(&s.data).map_err(io_error)?,
-            None => AppliedState::default(),
+    /// Opens the state machine of `dir`, starting from its snapshot if it has one (one of
+    /// format 0 is rewritten in format 1). A damaged snapshot is
+    /// [`storage::StorageError::Corrupt`]. Blocking.
+    pub fn open(dir: &Path) -> storage::Result<StateMachineStore> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| storage::StorageError::io(format!("creating {}", dir.display()), e))?;
+        let path = dir.join(SNAPSHOT_FILE);
+        let (state, snapshot) = match read_snapshot(&path)? {
+            Some(loaded) => {
+                if loaded.legacy {
+                    write_snapshot(&path, &loaded.snapshot)?;
+                    tracing::info!(path = %path.display(), "rewrote the metadata snapshot in format 1");
+                }
+                (loaded.state, Some(loaded.snapshot))
+            }
+            None => (AppliedState::default(), None),
         };
         Ok(Self::with(state, snapshot, Some(dir.to_path_buf())))
     }
@@ -129,8 +234,7 @@ impl StateMachineStore {
         let shared = self.shared.clone();
         tokio::task::spawn_blocking(move || {
             if let Some(dir) = &shared.snapshot_dir {
-                let bytes = serde_json::to_vec(&snapshot).map_err(io_error)?;
-                write_atomically(&dir.join(SNAPSHOT_FILE), &bytes).map_err(io_error)?;
+                write_snapshot(&dir.join(SNAPSHOT_FILE), &snapshot)?;
             }
             *shared
                 .current_snapshot
@@ -249,5 +353,117 @@ impl RaftStateMachine<MetaTypeConfig> for StateMachineStore {
             meta: s.meta.clone(),
             snapshot: Box::new(Cursor::new(s.data.clone())),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use openraft::CommittedLeaderId;
+
+    fn snapshot() -> StoredSnapshot {
+        let state = AppliedState {
+            last_applied: Some(LogId::new(CommittedLeaderId::new(3, 1), 42)),
+            ..AppliedState::default()
+        };
+        StoredSnapshot {
+            meta: SnapshotMeta {
+                last_log_id: state.last_applied,
+                last_membership: StoredMembership::default(),
+                snapshot_id: "3-1-42-1000".into(),
+            },
+            data: serde_json::to_vec(&state).unwrap(),
+        }
+    }
+
+    fn applied(store: &StateMachineStore) -> Option<LogId<NodeId>> {
+        store.shared.state.read().unwrap().last_applied
+    }
+
+    fn damage_at(error: storage::StorageError) -> u64 {
+        journal::damage_at(error, SNAPSHOT_FILE)
+    }
+
+    #[test]
+    fn a_snapshot_survives_reopen_and_a_missing_one_is_a_fresh_state() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(applied(&StateMachineStore::open(dir.path()).unwrap()), None);
+        write_snapshot(&dir.path().join(SNAPSHOT_FILE), &snapshot()).unwrap();
+        let store = StateMachineStore::open(dir.path()).unwrap();
+        assert_eq!(applied(&store), snapshot().meta.last_log_id);
+        let current = store.shared.current_snapshot.lock().unwrap();
+        assert_eq!(current.as_ref().unwrap().data, snapshot().data);
+    }
+
+    #[test]
+    fn a_format_0_snapshot_is_read_and_rewritten_in_format_1() {
+        #[derive(Serialize)]
+        struct Format0 {
+            meta: SnapshotMeta<NodeId, MetaNode>,
+            data: Vec<u8>,
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(SNAPSHOT_FILE);
+        let old = snapshot();
+        let format0 = Format0 {
+            meta: old.meta.clone(),
+            data: old.data.clone(),
+        };
+        std::fs::write(&path, serde_json::to_vec(&format0).unwrap()).unwrap();
+        verify(dir.path()).unwrap();
+        let store = StateMachineStore::open(dir.path()).unwrap();
+        assert_eq!(applied(&store), old.meta.last_log_id);
+        assert!(std::fs::read(&path).unwrap().starts_with(SNAPSHOT_MAGIC));
+        assert_eq!(
+            applied(&StateMachineStore::open(dir.path()).unwrap()),
+            old.meta.last_log_id
+        );
+        // Damaged plain JSON is damage too, at about the byte where parsing stopped.
+        let mut damaged = serde_json::to_vec(&format0).unwrap();
+        let at = damaged.len() / 2;
+        damaged.truncate(at);
+        std::fs::write(&path, &damaged).unwrap();
+        assert_eq!(
+            damage_at(StateMachineStore::open(dir.path()).err().unwrap()),
+            at as u64
+        );
+    }
+
+    #[test]
+    fn a_damaged_or_short_snapshot_fails_open_naming_file_and_position() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(SNAPSHOT_FILE);
+        write_snapshot(&path, &snapshot()).unwrap();
+        let good = std::fs::read(&path).unwrap();
+        let data_frame = good.len() - snapshot().data.len() - journal::FRAME_HEADER_BYTES;
+        for at in 0..good.len() {
+            let mut damaged = good.clone();
+            damaged[at] ^= 0x08;
+            std::fs::write(&path, &damaged).unwrap();
+            let error = StateMachineStore::open(dir.path())
+                .err()
+                .expect("damage must fail");
+            let position = damage_at(error);
+            if at < journal::MAGIC_BYTES {
+                // Without its magic the file reads as format 0, whose JSON fails at once.
+                assert!(
+                    position <= journal::MAGIC_BYTES as u64,
+                    "flip at {at}: {position}"
+                );
+                continue;
+            }
+            let frame = if at < data_frame {
+                journal::MAGIC_BYTES
+            } else {
+                data_frame
+            };
+            // The last frame's damage is found as a frame whose CRC fails at the end of the file.
+            assert_eq!(position, frame as u64, "flip at {at}");
+            assert!(verify(dir.path()).is_err());
+        }
+        for cut in 0..good.len() {
+            std::fs::write(&path, &good[..cut]).unwrap();
+            assert!(StateMachineStore::open(dir.path()).is_err(), "cut at {cut}");
+        }
     }
 }

@@ -8,7 +8,7 @@
 //!
 //! Hooked calls: segment appends, segment creation and truncation, segment fsyncs, crash-safe
 //! file replacement ([`super::durable::write_atomically`]: metadata, indexes, checkpoints,
-//! offset snapshots) and the offsets log's writes and fsyncs.
+//! offset snapshots) and journals' appends, cuts and fsyncs (the offsets log, the Raft log).
 //!
 //! `flashq serve` can drive this from a file for end-to-end tests: see
 //! [`DEBUG_FAULT_FILE_ENV`].

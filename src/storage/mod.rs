@@ -16,6 +16,7 @@ pub mod file;
 pub mod group_commit;
 pub mod index;
 pub mod inspect;
+pub mod journal;
 pub mod memory;
 pub mod offset_store;
 pub mod partition_log;
@@ -101,6 +102,14 @@ impl StorageError {
             return StorageError::NoSpace(format!("{context}: {source}"));
         }
         StorageError::Io { context, source }
+    }
+}
+
+/// For callers whose errors are `std::io::Error` (openraft's storage traits): the storage error
+/// stays inside as the source, so its message (file, byte position) reaches the user.
+impl From<StorageError> for std::io::Error {
+    fn from(error: StorageError) -> std::io::Error {
+        std::io::Error::other(error)
     }
 }
 

@@ -14,11 +14,10 @@
 //!   A torn last entry (a crash mid-append, never acknowledged) is cut off at startup; a bad
 //!   entry anywhere before the end is corruption, reported, never skipped.
 //!
-//! Both files start with an 8-byte magic that names the file kind and format version, then
-//! entries framed as `u32 payload length | u32 CRC32C of the length bytes | u32 CRC32C of the
-//! payload | payload` (little-endian). The length has its own CRC so a damaged length is told
-//! apart from an append cut short: only an authentic length that runs past the end of the file
-//! (or zeros to the end) counts as torn.
+//! Both are [`super::journal`] files: an 8-byte magic naming the file kind and format version
+//! (`FQOFFLG1`, `FQOFFSN1`), then entries framed as `u32 payload length | u32 CRC32C of the length
+//! bytes | u32 CRC32C of the payload | payload` (little-endian). The journal tells a torn last
+//! entry from damage; this module says what the payloads mean.
 //! Payload kinds: `1` commit (`str group | u32 n | n × (str topic | u32 partition | u64 offset |
 //! i64 commit time ms)`), `2` delete group (`str group`), `3` snapshot end (`u64 entries`, only
 //! the last entry of a snapshot, so a short snapshot is detected), `4` delete topic (`str topic`:
@@ -30,23 +29,17 @@
 
 use std::collections::BTreeMap;
 use std::collections::VecDeque;
-use std::fs::{File, OpenOptions};
-use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Condvar, Mutex};
 
-use super::durable::{TEMP_SUFFIX, write_atomically};
-use super::faults::{self, DiskOp};
+use super::durable::TEMP_SUFFIX;
+use super::journal::{self, Frame, FramedFile, Journal, Magic};
 use super::{Result, StorageError};
 
 /// Magic opening an offsets log, format version 1.
-const LOG_MAGIC: &[u8; 8] = b"FQOFFLG1";
+const LOG_MAGIC: &Magic = b"FQOFFLG1";
 /// Magic opening an offsets snapshot, format version 1.
-const SNAPSHOT_MAGIC: &[u8; 8] = b"FQOFFSN1";
-/// Bytes of an entry's frame before its payload: length, length CRC and payload CRC.
-const ENTRY_HEADER_BYTES: usize = 12;
-/// The largest entry payload written or accepted; a larger length field is corruption.
-pub const MAX_ENTRY_BYTES: usize = 32 * 1024 * 1024;
+const SNAPSHOT_MAGIC: &Magic = b"FQOFFSN1";
 /// The most offsets one commit may carry (also the chunk size of snapshot entries).
 pub const MAX_OFFSETS_PER_COMMIT: usize = 100_000;
 /// The log size past which it is compacted into a snapshot, by default.
@@ -297,9 +290,7 @@ struct FileInner {
     /// The durable state: only entries whose fsync completed are applied, in log order.
     table: OffsetTable,
     /// The open log; `None` once closed.
-    log: Option<Arc<File>>,
-    /// Bytes in the log: where the next entry goes.
-    log_bytes: u64,
+    log: Option<Journal>,
     /// Entries written so far (each one's ticket is this count after its write).
     written: u64,
     /// Entries known durable.
@@ -310,10 +301,17 @@ struct FileInner {
     waiting: usize,
     /// Entries written but not yet durable, in log order, with their tickets.
     pending: VecDeque<(u64, Entry)>,
-    /// Set when a failed fsync (or a failed write that could not be cut) left the log in an
-    /// unknown state: writing after it could put good entries behind garbage, so writes fail
-    /// until [`FileOffsetStore::repair`] has replaced the log with the durable state.
+    /// Set when a failed fsync left the log in an unknown state: writing after it could put good
+    /// entries behind garbage, so writes fail until [`FileOffsetStore::repair`] has replaced the
+    /// log with the durable state. (A failed write the journal cuts back itself.)
     failed: Option<String>,
+}
+
+impl FileInner {
+    /// Bytes in the log (0 once closed).
+    fn log_bytes(&self) -> u64 {
+        self.log.as_ref().map_or(0, Journal::len)
+    }
 }
 
 impl FileOffsetStore {
@@ -334,47 +332,29 @@ impl FileOffsetStore {
         }
         let mut table = OffsetTable::default();
         let snapshot_path = dir.join(SNAPSHOT_FILE);
-        if let Some(bytes) = read_if_exists(&snapshot_path)? {
-            load_snapshot(&snapshot_path, &bytes, &mut table)?;
+        if let Some(bytes) = journal::read_if_exists(&snapshot_path)? {
+            load_snapshot(
+                &FramedFile::parse(&snapshot_path, bytes, SNAPSHOT_MAGIC)?,
+                &mut table,
+            )?;
         }
-        let log_path = dir.join(LOG_FILE);
-        let log_bytes = match read_if_exists(&log_path)? {
-            Some(bytes) => {
-                let valid = replay_log(&log_path, &bytes, &mut table)?;
-                if valid < bytes.len() as u64 {
-                    tracing::warn!(
-                        path = %log_path.display(),
-                        kept_bytes = valid,
-                        cut_bytes = bytes.len() as u64 - valid,
-                        "cut a torn entry at the end of the offsets log (an unacknowledged commit)"
-                    );
-                    let file = OpenOptions::new()
-                        .write(true)
-                        .open(&log_path)
-                        .map_err(|e| {
-                            StorageError::io(format!("opening {}", log_path.display()), e)
-                        })?;
-                    file.set_len(valid)
-                        .and_then(|()| file.sync_all())
-                        .map_err(|e| {
-                            StorageError::io(format!("truncating {}", log_path.display()), e)
-                        })?;
+        let log = Journal::open(
+            &dir.join(LOG_FILE),
+            LOG_MAGIC,
+            |payload| match decode_entry(payload)? {
+                Entry::SnapshotEnd { .. } => Err("a snapshot end marker inside the log".into()),
+                entry => {
+                    table.apply(&entry);
+                    Ok(())
                 }
-                valid
-            }
-            None => {
-                write_atomically(&log_path, LOG_MAGIC)?;
-                LOG_MAGIC.len() as u64
-            }
-        };
-        let log = open_for_append(&log_path)?;
+            },
+        )?;
         let store = FileOffsetStore {
             dir: dir.to_path_buf(),
             options,
             inner: Mutex::new(FileInner {
                 table,
-                log: Some(Arc::new(log)),
-                log_bytes,
+                log: Some(log),
                 written: 0,
                 synced: 0,
                 syncing: false,
@@ -386,7 +366,7 @@ impl FileOffsetStore {
         };
         {
             let mut inner = lock(&store.inner);
-            if inner.log_bytes > options.compact_log_bytes {
+            if inner.log_bytes() > options.compact_log_bytes {
                 store.compact(&mut inner)?;
             }
         }
@@ -400,19 +380,19 @@ impl FileOffsetStore {
 
     /// Bytes currently in the log (for tests and metrics).
     pub fn log_bytes(&self) -> u64 {
-        lock(&self.inner).log_bytes
+        lock(&self.inner).log_bytes()
     }
 
     /// Appends one entry and returns once it is durable. Group commit: concurrent writers write
     /// under the lock, then one of them fsyncs outside it for all, and applies every entry that
     /// fsync covered to the table, in log order. Compacts when the log has grown too large.
     fn append(&self, entry: Entry) -> Result<()> {
-        let frame = encode_frame(&entry)?;
+        let frame = frame_of(&entry)?;
         let mut inner = lock(&self.inner);
         if inner.failed.is_some() {
             self.repair(&mut inner)?;
         }
-        if inner.log_bytes > self.options.compact_log_bytes
+        if inner.log_bytes() > self.options.compact_log_bytes
             && inner.pending.is_empty()
             && !inner.syncing
             && let Err(e) = self.compact(&mut inner)
@@ -420,31 +400,17 @@ impl FileOffsetStore {
             // Under steady load the syncer rarely finds nothing pending; writers compact too.
             tracing::warn!(error = %e, "compacting the offsets log failed; will retry");
         }
-        let log = inner.log.clone().ok_or(StorageError::Closed)?;
-        let start = inner.log_bytes;
-        let log_path = self.dir.join(LOG_FILE);
-        let written =
-            faults::check(&log_path, DiskOp::Write).and_then(|()| (&*log).write_all(&frame));
-        if let Err(e) = written {
-            // Take back whatever part of the entry reached the file, so the log stays clean; the
-            // lock is still held, so nobody has written after it.
-            if let Err(cut) = faults::check(&log_path, DiskOp::Shrink)
-                .and_then(|()| log.set_len(start))
-                .and_then(|()| (&*log).seek(SeekFrom::Start(start)).map(drop))
-            {
-                inner.failed = Some(format!("cutting a failed write: {cut}"));
-            }
-            return Err(StorageError::io(
-                format!("appending to {}", self.dir.join(LOG_FILE).display()),
-                e,
-            ));
-        }
-        inner.log_bytes = start + frame.len() as u64;
+        // The lock is held, so nobody writes after a failed append before the journal cut it.
+        inner
+            .log
+            .as_mut()
+            .ok_or(StorageError::Closed)?
+            .append(&frame)?;
         inner.written += 1;
         let ticket = inner.written;
         inner.pending.push_back((ticket, entry));
         inner.waiting += 1;
-        self.wait_durable(inner, ticket, &log_path)
+        self.wait_durable(inner, ticket)
     }
 
     /// Waits (syncing if no one else is) until the entry with `ticket` is durable.
@@ -452,7 +418,6 @@ impl FileOffsetStore {
         &'a self,
         mut inner: std::sync::MutexGuard<'a, FileInner>,
         ticket: u64,
-        log_path: &Path,
     ) -> Result<()> {
         let outcome = loop {
             if inner.synced >= ticket {
@@ -465,19 +430,20 @@ impl FileOffsetStore {
                 inner = self.synced.wait(inner).unwrap_or_else(|e| e.into_inner());
                 continue;
             }
-            let Some(log) = inner.log.clone() else {
+            let Some(log) = inner.log.as_ref().map(Journal::sync_handle) else {
                 break Err(StorageError::Closed);
             };
             inner.syncing = true;
             let covered = inner.written;
             drop(inner);
-            let outcome = faults::check(log_path, DiskOp::Sync).and_then(|()| log.sync_data());
+            let outcome = log.sync();
             inner = lock(&self.inner);
             inner.syncing = false;
             match outcome {
                 Ok(()) => {
                     self.mark_durable(&mut inner, covered);
-                    if inner.log_bytes > self.options.compact_log_bytes && inner.pending.is_empty()
+                    if inner.log_bytes() > self.options.compact_log_bytes
+                        && inner.pending.is_empty()
                     {
                         // Everything is durable in the log already; a failed compaction only
                         // delays the next one.
@@ -490,7 +456,7 @@ impl FileOffsetStore {
                 // known, so nothing more is appended to this log (PostgreSQL's "fsyncgate"
                 // lesson) until a repair replaces it.
                 Err(e) => {
-                    tracing::error!(path = %log_path.display(), error = %e, "offsets log fsync failed; failing the commits it covered");
+                    tracing::error!(error = %e, "offsets log fsync failed; failing the commits it covered");
                     inner.failed = Some(format!("fsync failed: {e}"));
                 }
             }
@@ -547,17 +513,12 @@ impl FileOffsetStore {
     /// Writes the whole table as a new snapshot, then starts an empty log.
     fn compact(&self, inner: &mut FileInner) -> Result<()> {
         let entries = inner.table.to_entries();
-        let mut bytes = SNAPSHOT_MAGIC.to_vec();
-        for entry in &entries {
-            bytes.extend_from_slice(&encode_frame(entry)?);
-        }
-        bytes.extend_from_slice(&encode_frame(&Entry::SnapshotEnd {
+        let mut frames = entries.iter().map(frame_of).collect::<Result<Vec<_>>>()?;
+        frames.push(frame_of(&Entry::SnapshotEnd {
             entries: entries.len() as u64,
         })?);
-        write_atomically(&self.dir.join(SNAPSHOT_FILE), &bytes)?;
-        write_atomically(&self.dir.join(LOG_FILE), LOG_MAGIC)?;
-        inner.log = Some(Arc::new(open_for_append(&self.dir.join(LOG_FILE))?));
-        inner.log_bytes = LOG_MAGIC.len() as u64;
+        journal::write_whole(&self.dir.join(SNAPSHOT_FILE), SNAPSHOT_MAGIC, &frames)?;
+        inner.log = Some(Journal::create(&self.dir.join(LOG_FILE), LOG_MAGIC, &[])?);
         tracing::debug!(
             groups = inner.table.groups.len(),
             "compacted the offsets log"
@@ -610,18 +571,17 @@ impl OffsetStore for FileOffsetStore {
 
     fn close(&self) -> Result<()> {
         let mut inner = lock(&self.inner);
-        let Some(log) = inner.log.clone() else {
+        if inner.log.is_none() {
             return Ok(());
-        };
+        }
         // A failed write not yet repaired: replace the log with the durable state if possible.
         if let Err(e) = self.repair(&mut inner) {
             tracing::warn!(error = %e, "closing the offsets store after a failed write");
         }
-        let log_path = self.dir.join(LOG_FILE);
         // Entries still waiting for a shared fsync (none once the server has drained) are synced
         // here, so the snapshot below holds them.
         if inner.failed.is_none() && !inner.pending.is_empty() {
-            match faults::check(&log_path, DiskOp::Sync).and_then(|()| log.sync_data()) {
+            match inner.log.as_ref().map_or(Ok(()), Journal::sync) {
                 Ok(()) => {
                     let written = inner.written;
                     self.mark_durable(&mut inner, written);
@@ -631,7 +591,7 @@ impl OffsetStore for FileOffsetStore {
             self.synced.notify_all();
         }
         // A clean stop leaves one snapshot and an empty log, so the next start reads less.
-        if inner.failed.is_none() && inner.log_bytes > LOG_MAGIC.len() as u64 {
+        if inner.failed.is_none() && inner.log_bytes() > LOG_MAGIC.len() as u64 {
             self.compact(&mut inner)?;
         }
         inner.log = None;
@@ -639,129 +599,25 @@ impl OffsetStore for FileOffsetStore {
     }
 }
 
-fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>> {
-    match std::fs::read(path) {
-        Ok(bytes) => Ok(Some(bytes)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(StorageError::io(format!("reading {}", path.display()), e)),
-    }
-}
-
-fn open_for_append(path: &Path) -> Result<File> {
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(path)
-        .map_err(|e| StorageError::io(format!("opening {}", path.display()), e))?;
-    file.seek(SeekFrom::End(0))
-        .map_err(|e| StorageError::io(format!("seeking {}", path.display()), e))?;
-    Ok(file)
-}
-
-fn corrupt(path: &Path, position: usize, reason: impl Into<String>) -> StorageError {
-    StorageError::Corrupt {
-        path: path.display().to_string(),
-        position: position as u64,
-        reason: reason.into(),
-    }
-}
-
-/// What reading one framed entry at a position found.
-enum Framed<'a> {
-    Entry(&'a [u8]),
-    /// Fewer bytes remain than the frame needs: a write cut short.
-    Short,
-    /// The CRC does not match the payload.
-    BadCrc,
-}
-
-fn read_frame<'a>(path: &Path, bytes: &'a [u8], position: usize) -> Result<Framed<'a>> {
-    let rest = &bytes[position..];
-    if rest.len() < ENTRY_HEADER_BYTES {
-        return Ok(Framed::Short);
-    }
-    let length_bytes = [rest[0], rest[1], rest[2], rest[3]];
-    let length_crc = u32::from_le_bytes([rest[4], rest[5], rest[6], rest[7]]);
-    let payload_crc = u32::from_le_bytes([rest[8], rest[9], rest[10], rest[11]]);
-    if crc32c::crc32c(&length_bytes) != length_crc {
-        // Zeros to the end of the file are an append the crash cut off before its bytes landed
-        // (some file systems extend the size first); anything else is damage.
-        if rest.iter().all(|b| *b == 0) {
-            return Ok(Framed::Short);
-        }
-        return Err(corrupt(path, position, "entry length CRC mismatch"));
-    }
-    let length = u32::from_le_bytes(length_bytes) as usize;
-    if length == 0 || length > MAX_ENTRY_BYTES {
-        return Err(corrupt(
-            path,
-            position,
-            format!("entry length {length} is outside 1..={MAX_ENTRY_BYTES}"),
-        ));
-    }
-    let Some(payload) = rest.get(ENTRY_HEADER_BYTES..ENTRY_HEADER_BYTES + length) else {
-        return Ok(Framed::Short);
-    };
-    if crc32c::crc32c(payload) != payload_crc {
-        return Ok(Framed::BadCrc);
-    }
-    Ok(Framed::Entry(payload))
-}
-
-fn check_magic(path: &Path, bytes: &[u8], magic: &[u8; 8]) -> Result<()> {
-    if bytes.len() < magic.len() || &bytes[..magic.len()] != magic {
-        return Err(corrupt(
-            path,
-            0,
-            format!(
-                "missing file header {:?} (not a FlashQ offsets file, or an unknown version)",
-                String::from_utf8_lossy(magic)
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// Loads a snapshot; any defect is corruption, since snapshots are only ever renamed into place whole.
-fn load_snapshot(path: &Path, bytes: &[u8], table: &mut OffsetTable) -> Result<()> {
-    check_magic(path, bytes, SNAPSHOT_MAGIC)?;
-    let mut position = SNAPSHOT_MAGIC.len();
+/// Loads a snapshot (a framed whole file: any defect is corruption). It must end with its end
+/// marker, which counts the entries before it, so a snapshot cut at a frame boundary is caught.
+fn load_snapshot(file: &FramedFile, table: &mut OffsetTable) -> Result<()> {
     let mut entries = 0u64;
-    loop {
-        if position == bytes.len() {
-            return Err(corrupt(
-                path,
-                position,
-                "snapshot ends without its end marker",
-            ));
+    let mut ended = false;
+    for (position, payload) in file.frames() {
+        if ended {
+            return Err(file.corrupt(position, "bytes after the snapshot end marker"));
         }
-        let payload = match read_frame(path, bytes, position)? {
-            Framed::Entry(payload) => payload,
-            Framed::Short => return Err(corrupt(path, position, "snapshot entry is cut short")),
-            Framed::BadCrc => return Err(corrupt(path, position, "snapshot entry CRC mismatch")),
-        };
-        let entry = decode_entry(payload).map_err(|reason| corrupt(path, position, reason))?;
-        position += ENTRY_HEADER_BYTES + payload.len();
-        match entry {
-            Entry::SnapshotEnd { entries: expected } => {
-                if expected != entries {
-                    return Err(corrupt(
-                        path,
-                        position,
-                        format!("snapshot end marker counts {expected} entries, found {entries}"),
-                    ));
-                }
-                if position != bytes.len() {
-                    return Err(corrupt(
-                        path,
-                        position,
-                        "bytes after the snapshot end marker",
-                    ));
-                }
-                return Ok(());
+        match decode_entry(payload).map_err(|reason| file.corrupt(position, reason))? {
+            Entry::SnapshotEnd { entries: expected } if expected != entries => {
+                return Err(file.corrupt(
+                    position,
+                    format!("snapshot end marker counts {expected} entries, found {entries}"),
+                ));
             }
+            Entry::SnapshotEnd { .. } => ended = true,
             Entry::DeleteGroup { .. } | Entry::DeleteTopic { .. } => {
-                return Err(corrupt(path, position, "a snapshot holds no deletes"));
+                return Err(file.corrupt(position, "a snapshot holds no deletes"));
             }
             commit => {
                 table.apply(&commit);
@@ -769,42 +625,10 @@ fn load_snapshot(path: &Path, bytes: &[u8], table: &mut OffsetTable) -> Result<(
             }
         }
     }
-}
-
-/// Replays a log onto `table`; returns how many leading bytes are valid. Only a damaged *last*
-/// entry is taken as a torn write; damage followed by more data is corruption.
-fn replay_log(path: &Path, bytes: &[u8], table: &mut OffsetTable) -> Result<u64> {
-    check_magic(path, bytes, LOG_MAGIC)?;
-    let mut position = LOG_MAGIC.len();
-    while position < bytes.len() {
-        let payload = match read_frame(path, bytes, position)? {
-            Framed::Entry(payload) => payload,
-            Framed::Short => return Ok(position as u64),
-            Framed::BadCrc => {
-                let length = u32::from_le_bytes([
-                    bytes[position],
-                    bytes[position + 1],
-                    bytes[position + 2],
-                    bytes[position + 3],
-                ]) as usize;
-                if position + ENTRY_HEADER_BYTES + length == bytes.len() {
-                    return Ok(position as u64);
-                }
-                return Err(corrupt(path, position, "log entry CRC mismatch"));
-            }
-        };
-        let entry = decode_entry(payload).map_err(|reason| corrupt(path, position, reason))?;
-        if matches!(entry, Entry::SnapshotEnd { .. }) {
-            return Err(corrupt(
-                path,
-                position,
-                "a snapshot end marker inside the log",
-            ));
-        }
-        table.apply(&entry);
-        position += ENTRY_HEADER_BYTES + payload.len();
+    if !ended {
+        return Err(file.corrupt(file.len(), "snapshot ends without its end marker"));
     }
-    Ok(position as u64)
+    Ok(())
 }
 
 fn put_str(out: &mut Vec<u8>, text: &str) {
@@ -812,8 +636,8 @@ fn put_str(out: &mut Vec<u8>, text: &str) {
     out.extend_from_slice(text.as_bytes());
 }
 
-/// An entry framed with its length and CRC.
-fn encode_frame(entry: &Entry) -> Result<Vec<u8>> {
+/// An entry framed for the journal.
+fn frame_of(entry: &Entry) -> Result<Frame> {
     let mut payload = Vec::new();
     match entry {
         Entry::Commit { group, offsets } => {
@@ -840,25 +664,7 @@ fn encode_frame(entry: &Entry) -> Result<Vec<u8>> {
             payload.extend_from_slice(&entries.to_le_bytes());
         }
     }
-    if payload.len() > MAX_ENTRY_BYTES {
-        return Err(StorageError::io(
-            "encoding an offsets entry",
-            std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                format!(
-                    "entry is {} bytes, over the limit of {MAX_ENTRY_BYTES}",
-                    payload.len()
-                ),
-            ),
-        ));
-    }
-    let mut frame = Vec::with_capacity(ENTRY_HEADER_BYTES + payload.len());
-    let length = (payload.len() as u32).to_le_bytes();
-    frame.extend_from_slice(&length);
-    frame.extend_from_slice(&crc32c::crc32c(&length).to_le_bytes());
-    frame.extend_from_slice(&crc32c::crc32c(&payload).to_le_bytes());
-    frame.extend_from_slice(&payload);
-    Ok(frame)
+    Frame::new(&payload)
 }
 
 /// Reads fields off a payload; every read checks the bytes are there.
@@ -953,15 +759,15 @@ fn decode_entry(payload: &[u8]) -> Result<Entry, String> {
 /// Reads a whole file, for tests that damage one.
 #[cfg(test)]
 fn read_all(path: &Path) -> Vec<u8> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    File::open(path).unwrap().read_to_end(&mut bytes).unwrap();
-    bytes
+    std::fs::read(path).unwrap()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::faults;
+    use crate::storage::journal::FRAME_HEADER_BYTES;
+    use std::sync::Arc;
 
     fn commit(topic: &str, partition: u32, offset: u64) -> OffsetCommit {
         OffsetCommit {
@@ -1144,7 +950,7 @@ mod tests {
 
         // A flipped byte in the first entry, with a good entry after it: corruption.
         let mut damaged = good.clone();
-        damaged[LOG_MAGIC.len() + ENTRY_HEADER_BYTES + 3] ^= 0x40;
+        damaged[LOG_MAGIC.len() + FRAME_HEADER_BYTES + 3] ^= 0x40;
         std::fs::write(&path, &damaged).unwrap();
         let error = FileOffsetStore::open(temp.path(), FileOffsetStoreOptions::default())
             .err()
@@ -1178,7 +984,7 @@ mod tests {
         }
         let path = temp.path().join(SNAPSHOT_FILE);
         let good = read_all(&path);
-        for cut in [good.len() - 1, good.len() - ENTRY_HEADER_BYTES - 9, 4] {
+        for cut in [good.len() - 1, good.len() - FRAME_HEADER_BYTES - 9, 4] {
             std::fs::write(&path, &good[..cut]).unwrap();
             assert!(
                 matches!(
@@ -1292,7 +1098,7 @@ mod tests {
             store
                 .commit(&format!("g{group}"), &[commit("t", *partition, *offset)], 0)
                 .unwrap();
-            position += encode_frame(&entry).unwrap().len();
+            position += frame_of(&entry).unwrap().len();
             ends.push(position);
             let mut next = states.last().unwrap().clone();
             next.apply(&entry);

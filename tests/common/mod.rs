@@ -122,6 +122,18 @@ impl TestBroker {
         self.address = address;
     }
 
+    /// `flashq serve` on this broker's data dir, flags and address, for a start that is expected
+    /// to fail (run it with `output()`); the broker must be stopped.
+    pub fn serve_cmd(&self) -> assert_cmd::Command {
+        assert!(self.child.is_none(), "the broker is still running");
+        let mut cmd = flashq_cmd();
+        cmd.args(["serve", "--listen", &self.address, "--data-dir"])
+            .arg(&self.data_dir)
+            .args(&self.extra_args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
+        cmd
+    }
+
     /// Whether the broker process is running (started and not killed or stopped).
     pub fn is_running(&self) -> bool {
         self.child.is_some()
