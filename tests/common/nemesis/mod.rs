@@ -314,46 +314,7 @@ fn run_on(config: RunConfig, network: Option<&Network>) -> RunReport {
     }
     let timeline = nemesis.timeline;
 
-    // Heal what is left (nothing, unless a step failed to), then wait for the whole cluster.
-    let mut notes = Vec::new();
-    if let Some(network) = network {
-        network.heal();
-    }
-    brokers.revive_all();
-    let healed = poll(HEAL_TIMEOUT, || {
-        observer.view(&brokers).is_some_and(|v| observer.whole(&v))
-    });
-    let catch_up_timeout = if healed {
-        CATCH_UP_TIMEOUT
-    } else {
-        CATCH_UP_UNHEALED_TIMEOUT
-    };
-    if !healed {
-        notes.push(format!(
-            "the cluster was not whole (three live brokers, every ISR full) within {HEAL_TIMEOUT:?} of the last heal: {:?}",
-            observer.view(&brokers).map(|v| v.partitions)
-        ));
-    }
-    std::thread::sleep(WRITES_AFTER_HEALING);
-    workload.stop_producers(&runtime);
-    if !poll(catch_up_timeout, || {
-        observer.consumer_caught_up(&brokers, &workload)
-    }) {
-        notes.push(format!(
-            "the consumer had not reached every partition's end within {catch_up_timeout:?}"
-        ));
-    }
-    workload.stop_consumer(&runtime);
-    if !poll(catch_up_timeout, || observer.replicas_agree(&brokers)) {
-        notes.push(format!(
-            "the brokers did not agree on every partition's end within {catch_up_timeout:?}"
-        ));
-    }
-    for (id, status) in brokers.stop_all() {
-        notes.push(format!(
-            "broker {id} did not stop cleanly on SIGTERM: {status:?}"
-        ));
-    }
+    let mut notes = settle(&mut brokers, network, &observer, &mut workload);
     let logs = read_final_logs(&brokers, config.partitions, &mut notes);
     drop(runtime);
 
@@ -373,6 +334,58 @@ fn run_on(config: RunConfig, network: Option<&Network>) -> RunReport {
         notes,
         kept_dir,
     }
+}
+
+/// After the last fault: heals what is left (nothing, unless a step failed to), waits for the
+/// whole cluster, lets the producers write a moment longer and stops them, waits for the
+/// consumer to catch up and stops it, waits for the replicas to agree, and stops every broker
+/// cleanly so its files can be read. Returns what did not happen in time.
+fn settle(
+    brokers: &mut Brokers,
+    network: Option<&Network>,
+    observer: &Observer,
+    workload: &mut Workload,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Some(network) = network {
+        network.heal();
+    }
+    brokers.revive_all();
+    let healed = poll(HEAL_TIMEOUT, || {
+        observer.view(brokers).is_some_and(|v| observer.whole(&v))
+    });
+    let catch_up_timeout = if healed {
+        CATCH_UP_TIMEOUT
+    } else {
+        CATCH_UP_UNHEALED_TIMEOUT
+    };
+    if !healed {
+        notes.push(format!(
+            "the cluster was not whole (three live brokers, every ISR full) within {HEAL_TIMEOUT:?} of the last heal: {:?}",
+            observer.view(brokers).map(|v| v.partitions)
+        ));
+    }
+    std::thread::sleep(WRITES_AFTER_HEALING);
+    workload.stop_producers(observer.runtime);
+    if !poll(catch_up_timeout, || {
+        observer.consumer_caught_up(brokers, workload)
+    }) {
+        notes.push(format!(
+            "the consumer had not reached every partition's end within {catch_up_timeout:?}"
+        ));
+    }
+    workload.stop_consumer(observer.runtime);
+    if !poll(catch_up_timeout, || observer.replicas_agree(brokers)) {
+        notes.push(format!(
+            "the brokers did not agree on every partition's end within {catch_up_timeout:?}"
+        ));
+    }
+    for (id, status) in brokers.stop_all() {
+        notes.push(format!(
+            "broker {id} did not stop cleanly on SIGTERM: {status:?}"
+        ));
+    }
+    notes
 }
 
 /// Three brokers on 127.0.0.1, each on two ports free when the run starts.
