@@ -175,6 +175,7 @@ pub fn metadata(node: &ClusterNode) -> pb::MetadataResponse {
         raft_term: status.term,
         raft_role: status.role.to_string(),
         applied_index: status.applied_index,
+        session_lapsed: node.session_lapsed(),
         brokers: brokers
             .values()
             .map(|b| pb::BrokerMetadata {
