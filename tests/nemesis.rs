@@ -6,8 +6,9 @@
 //!
 //! The short form (these tests without `--ignored`) runs every fault kind at least once in a few
 //! minutes; namespace runs print `skipped: <why>` and pass where there is no root, `ip` or
-//! `iptables`. The long form is `cargo test --release --test nemesis -- --ignored` (40 runs of
-//! 60 s by default: `FLASHQ_NEMESIS_RUNS`, `FLASHQ_NEMESIS_SECONDS`). A failing run prints its
+//! `iptables`, and clock-jump runs where there is no libfaketime (Debian's `faketime`). The
+//! long form is `cargo test --release --test nemesis -- --ignored` (40 runs of 60 s by default:
+//! `FLASHQ_NEMESIS_RUNS`, `FLASHQ_NEMESIS_SECONDS`). A failing run prints its
 //! seed and timeline; `FLASHQ_NEMESIS_SEED=<seed>` replays it.
 
 mod common;
@@ -92,14 +93,33 @@ fn majority_minority_and_bridge_partitions_keep_acknowledged_writes() {
     }
 }
 
+/// Steps of one broker's wall clock, minutes either way, of the leader, the controller or any
+/// broker: nothing may depend on brokers' clocks agreeing, or on one not stepping.
+#[test]
+fn clock_jumps_of_one_broker_keep_acknowledged_writes() {
+    if let Some(report) = short_run(
+        "clock-jumps",
+        NetworkMode::Loopback,
+        3,
+        20,
+        &FaultKind::CLOCK,
+        true,
+    ) {
+        report.assert_safe();
+    }
+}
+
 /// Random steps over every kind, a third of them two faults at once (the other tests' tours
 /// already did each kind alone).
 #[test]
 fn every_fault_combined_keeps_acknowledged_writes() {
-    let kinds: Vec<FaultKind> = FaultKind::PROCESS
+    let mut kinds: Vec<FaultKind> = FaultKind::PROCESS
         .into_iter()
         .chain(FaultKind::NETWORK)
         .collect();
+    if nemesis::clock::library().is_ok() {
+        kinds.extend(FaultKind::CLOCK);
+    }
     if let Some(report) = short_run("combined", NetworkMode::Namespaces, 3, 30, &kinds, false) {
         report.assert_safe();
     }
@@ -113,6 +133,7 @@ fn every_fault_combined_keeps_acknowledged_writes() {
 #[ignore = "long form: cargo test --release --test nemesis -- --ignored"]
 fn long_form_every_fault_many_runs() {
     let namespaces = nemesis::namespaces_available();
+    let clocks = nemesis::clock_jumps_available();
     let replay = std::env::var(nemesis::SEED_VAR).is_ok();
     let runs = if replay {
         1
@@ -131,6 +152,9 @@ fn long_form_every_fault_many_runs() {
         let mut kinds = FaultKind::PROCESS.to_vec();
         if network == NetworkMode::Namespaces {
             kinds.extend(FaultKind::NETWORK);
+        }
+        if clocks {
+            kinds.extend(FaultKind::CLOCK);
         }
         let report = nemesis::run(RunConfig {
             name: format!("long-{}", i + 1),

@@ -90,6 +90,9 @@ pub enum FaultKind {
     MajorityMinority,
     /// Two brokers cannot see each other; the third sees both (a bridge).
     Bridge,
+    /// Step one broker's wall clock (the leader's, the controller's or any one's) minutes
+    /// forward or back; stepped back to the true time on heal.
+    ClockJump,
 }
 
 impl FaultKind {
@@ -110,6 +113,9 @@ impl FaultKind {
         FaultKind::Bridge,
     ];
 
+    /// Faults on a broker's wall clock: need libfaketime.
+    pub const CLOCK: [FaultKind; 1] = [FaultKind::ClockJump];
+
     pub fn name(self) -> &'static str {
         match self {
             FaultKind::KillLeader => "kill-leader",
@@ -122,11 +128,16 @@ impl FaultKind {
             FaultKind::LeaderCutFromPeers => "leader-cut-from-peers",
             FaultKind::MajorityMinority => "majority-minority",
             FaultKind::Bridge => "bridge",
+            FaultKind::ClockJump => "clock-jump",
         }
     }
 
     pub fn needs_network(self) -> bool {
         FaultKind::NETWORK.contains(&self)
+    }
+
+    pub fn needs_clock_control(self) -> bool {
+        FaultKind::CLOCK.contains(&self)
     }
 
     fn is_pause(self) -> bool {
@@ -301,6 +312,11 @@ pub fn seconds(at: Duration) -> String {
     format!("t+{:.3}s", at.as_secs_f64())
 }
 
+/// How far a clock jump steps a broker's wall clock, either way: past every timeout the
+/// brokers have (seconds) and short of the retention times (days), like an NTP step or an
+/// operator's mistake.
+const CLOCK_JUMP: (Duration, Duration) = (Duration::from_secs(30), Duration::from_secs(900));
+
 /// Applies and heals the faults of a schedule's steps, keeping the timeline.
 pub struct Nemesis<'a> {
     pub brokers: &'a mut Brokers,
@@ -322,6 +338,8 @@ pub struct ActiveStep {
     killed: Vec<u64>,
     paused: Vec<u64>,
     cut: bool,
+    /// Brokers whose clocks were stepped.
+    clocks: Vec<u64>,
 }
 
 impl Nemesis<'_> {
@@ -396,6 +414,24 @@ impl Nemesis<'_> {
                 }
                 (name(&[victim]), vec![victim])
             }
+            FaultKind::ClockJump => {
+                let controller = view.and_then(|v| v.controller).unwrap_or(leader);
+                let any = self.rng.pick(&[1, 2, 3]);
+                let victim = self.rng.pick(&[leader, controller, any]);
+                let magnitude = self.rng.between(CLOCK_JUMP.0, CLOCK_JUMP.1).as_secs() as i64;
+                let seconds = if self.rng.chance(50) {
+                    magnitude
+                } else {
+                    -magnitude
+                };
+                assert!(
+                    self.brokers.shift_clock(victim, seconds),
+                    "clock jumps need the brokers started under libfaketime"
+                );
+                active.clocks.push(victim);
+                // The broker stays reachable: it takes no leader away.
+                (format!("n{victim} {seconds:+} s"), Vec::new())
+            }
             FaultKind::IsolateLeader
             | FaultKind::LeaderCutFromPeers
             | FaultKind::MajorityMinority
@@ -457,6 +493,9 @@ impl Nemesis<'_> {
             && let Some(network) = self.network
         {
             network.heal();
+        }
+        for id in active.clocks {
+            self.brokers.shift_clock(id, 0);
         }
         for id in active.paused {
             self.brokers.resume(id);

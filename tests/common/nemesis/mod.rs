@@ -3,14 +3,15 @@
 //! `flashq serve` processes ([`brokers`], on loopback or each in its own network namespace:
 //! [`net`]) while the nemesis injects [`faults`] on a seeded schedule; after healing, every
 //! broker is stopped cleanly and its copy of every partition is read from its files, and the
-//! [`checker`] names and counts what went wrong. The [`observer`] asks the brokers how the
-//! cluster is doing on the way.
+//! [`checker`] names and counts what went wrong. Clock jumps go through libfaketime
+//! ([`clock`]). The [`observer`] asks the brokers how the cluster is doing on the way.
 //!
 //! [`run`] does one run and returns its [`RunReport`]; the tests in `tests/nemesis.rs` choose
 //! what each run does and what it must not find.
 
 pub mod brokers;
 pub mod checker;
+pub mod clock;
 pub mod faults;
 pub mod history;
 pub mod net;
@@ -24,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use brokers::{BrokerPlace, Brokers};
 use checker::{Analysis, FinalLogs, PartitionLog};
+use clock::ClockControl;
 use faults::{FaultKind, Holds, Nemesis, SplitMix64, Timeline};
 use history::{History, Recorder};
 use net::Network;
@@ -156,6 +158,17 @@ pub fn namespaces_available() -> bool {
     }
 }
 
+/// Whether clock jumps can happen here; prints `skipped: <why>` when not.
+pub fn clock_jumps_available() -> bool {
+    match clock::library() {
+        Ok(_) => true,
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            false
+        }
+    }
+}
+
 /// What a run found, and what it did to find it.
 pub struct RunReport {
     pub config: RunConfig,
@@ -220,6 +233,9 @@ pub fn run(config: RunConfig) -> Option<RunReport> {
             || !config.kinds.iter().any(|k| k.needs_network()),
         "network faults need NetworkMode::Namespaces"
     );
+    if config.kinds.iter().any(|k| k.needs_clock_control()) && !clock_jumps_available() {
+        return None;
+    }
     let report = match config.network {
         NetworkMode::Loopback => run_on(config, None),
         NetworkMode::Namespaces => {
@@ -267,6 +283,10 @@ fn run_on(config: RunConfig, network: Option<&Network>) -> RunReport {
         .build()
         .expect("tokio runtime");
     let mut brokers = Brokers::new(temp.path(), places, config.timing.flags());
+    if config.kinds.iter().any(|k| k.needs_clock_control()) {
+        let library = clock::library().expect("checked before the run");
+        brokers.control_clocks(ClockControl::new(library, temp.path(), &brokers.ids()));
+    }
     for id in brokers.ids() {
         brokers.start(id);
     }
