@@ -67,7 +67,7 @@ pub enum NetworkMode {
 /// The brokers' liveness and replication timing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Timing {
-    /// tests/common/cluster.rs's test speed: 250 ms heartbeats, 1.5 s session timeout and lag.
+    /// tests/common/cluster.rs's test speed: 250 ms heartbeats, 1.5 s session timeout, 3 s lag.
     Fast,
     /// `flashq serve`'s defaults (3 s session timeout, 5 s lag).
     Default,
@@ -76,13 +76,17 @@ pub enum Timing {
 impl Timing {
     fn flags(self) -> &'static [&'static str] {
         match self {
+            // A leader waits up to twice the lag limit for a batch to reach the ISR: 6 s, so a
+            // batch appended just before a pause (3 to 5 s here) is still awaited when the
+            // paused leader wakes, deposed. That is the moment a deposed leader must not
+            // acknowledge it; a shorter wait would hide the question behind a timeout.
             Timing::Fast => &[
                 "--heartbeat-interval-ms",
                 "250",
                 "--broker-session-timeout-ms",
                 "1500",
                 "--replica-lag-max-ms",
-                "1500",
+                "3000",
             ],
             Timing::Default => &[],
         }
