@@ -115,6 +115,19 @@ impl FaultKind {
 
     /// Faults on a broker's wall clock: need libfaketime.
     pub const CLOCK: [FaultKind; 1] = [FaultKind::ClockJump];
+    pub const ALL: [FaultKind; 11] = [
+        FaultKind::KillLeader,
+        FaultKind::KillFollower,
+        FaultKind::KillMajority,
+        FaultKind::KillAll,
+        FaultKind::PauseLeader,
+        FaultKind::PauseController,
+        FaultKind::IsolateLeader,
+        FaultKind::LeaderCutFromPeers,
+        FaultKind::MajorityMinority,
+        FaultKind::Bridge,
+        FaultKind::ClockJump,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -253,6 +266,26 @@ pub struct FaultRecord {
     pub leader_lost_for: Vec<u32>,
     pub began_at: Duration,
     pub healed_at: Option<Duration>,
+    /// Whether it was its step's only fault (its recovery times are then its own).
+    pub alone: bool,
+}
+
+/// What a [`FaultMilestone`] marks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultEvent {
+    /// The fault took the leader of some partitions away: writes to them wait for a new one.
+    LeaderLost,
+    /// The fault healed.
+    Healed,
+}
+
+/// A milestone of one fault: which, what happened, and whether the fault was alone.
+#[derive(Debug, Clone)]
+pub struct FaultMilestone {
+    pub kind: FaultKind,
+    pub event: FaultEvent,
+    pub alone: bool,
+    pub milestone: Milestone,
 }
 
 /// Every fault of a run, in the order they began.
@@ -264,23 +297,35 @@ pub struct Timeline {
 impl Timeline {
     /// The moments after which writes should be acknowledged again: each heal, and each loss of
     /// a leader (for the partitions it led).
-    pub fn milestones(&self) -> Vec<Milestone> {
+    pub fn milestones(&self) -> Vec<FaultMilestone> {
         let mut milestones = Vec::new();
         for f in &self.faults {
             let name = format!("{} {}", f.kind.name(), f.targets);
+            let of = |event, milestone| FaultMilestone {
+                kind: f.kind,
+                event,
+                alone: f.alone,
+                milestone,
+            };
             if !f.leader_lost_for.is_empty() {
-                milestones.push(Milestone {
-                    label: format!("{name}: leader lost at {}", seconds(f.began_at)),
-                    at: f.began_at,
-                    partitions: Some(f.leader_lost_for.clone()),
-                });
+                milestones.push(of(
+                    FaultEvent::LeaderLost,
+                    Milestone {
+                        label: format!("{name}: leader lost at {}", seconds(f.began_at)),
+                        at: f.began_at,
+                        partitions: Some(f.leader_lost_for.clone()),
+                    },
+                ));
             }
             if let Some(healed) = f.healed_at {
-                milestones.push(Milestone {
-                    label: format!("{name}: healed at {}", seconds(healed)),
-                    at: healed,
-                    partitions: None,
-                });
+                milestones.push(of(
+                    FaultEvent::Healed,
+                    Milestone {
+                        label: format!("{name}: healed at {}", seconds(healed)),
+                        at: healed,
+                        partitions: None,
+                    },
+                ));
             }
         }
         milestones
@@ -363,6 +408,7 @@ impl Nemesis<'_> {
                 leader_lost_for,
                 began_at: self.started.elapsed(),
                 healed_at: None,
+                alone: kinds.len() == 1,
             });
         }
         active

@@ -16,6 +16,7 @@ pub mod faults;
 pub mod history;
 pub mod net;
 pub mod observer;
+pub mod summary;
 pub mod workload;
 
 use std::collections::BTreeMap;
@@ -26,7 +27,7 @@ use std::time::{Duration, Instant};
 use brokers::{BrokerPlace, Brokers};
 use checker::{Analysis, FinalLogs, PartitionLog};
 use clock::ClockControl;
-use faults::{FaultKind, Holds, Nemesis, SplitMix64, Timeline};
+use faults::{FaultKind, FaultMilestone, Holds, Nemesis, SplitMix64, Timeline};
 use history::{History, Recorder};
 use net::Network;
 use observer::Observer;
@@ -179,7 +180,7 @@ pub struct RunReport {
     pub timeline: Timeline,
     pub analysis: Analysis,
     /// Per milestone: how long until the next acknowledged write.
-    pub recovery: Vec<(String, Option<Duration>)>,
+    pub recovery: Vec<(FaultMilestone, Option<Duration>)>,
     /// Things that went wrong on the way that are not anomalies of the history (the cluster
     /// never healed, a broker did not stop cleanly, a log could not be read).
     pub notes: Vec<String>,
@@ -207,7 +208,8 @@ impl RunReport {
         out.push_str("results:\n");
         out.push_str(&self.analysis.describe());
         out.push_str("first acknowledged write after:\n");
-        for (label, after) in &self.recovery {
+        for (fault, after) in &self.recovery {
+            let label = &fault.milestone.label;
             let after = after.map_or("none before the end".to_string(), |d| {
                 format!("{:.3} s", d.as_secs_f64())
             });
@@ -346,8 +348,11 @@ fn run_on(config: RunConfig, network: Option<&Network>) -> RunReport {
     let analysis = checker::check(&history, &logs);
     let recovery = timeline
         .milestones()
-        .iter()
-        .map(|m| (m.label.clone(), checker::first_ack_after(&history, m)))
+        .into_iter()
+        .map(|m| {
+            let after = checker::first_ack_after(&history, &m.milestone);
+            (m, after)
+        })
         .collect();
     let kept_dir = (!analysis.is_safe()).then(|| temp.keep());
     RunReport {
