@@ -759,6 +759,9 @@ impl PartitionLog for FilePartitionLog {
             active.truncate(cut_position)?;
             active.reset_indexes();
             active.scan_from(0, active.base_offset())?;
+            // The index files on disk may point into what was cut, now overwritten by appends:
+            // they are replaced, not left to lag.
+            active.store_indexes()?;
             shared.end_offset.store(cut_offset, Ordering::Release);
             let mut recovery_point = shared
                 .recovery_point
