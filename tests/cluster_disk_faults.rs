@@ -252,12 +252,13 @@ fn cut_middle(path: &Path) -> u64 {
 }
 
 /// The byte positions the log reports for damage in the file named `name`: numbers after
-/// `position=` or `at byte ` on lines that name it.
+/// `position=`, `at byte ` or (where a journal cut a torn tail) `kept_bytes=` on lines that
+/// name it.
 fn reported_positions(log: &str, name: &str) -> Vec<u64> {
     log.lines()
         .filter(|l| l.contains(name))
         .flat_map(|l| {
-            ["position=", "at byte "]
+            ["position=", "at byte ", "kept_bytes="]
                 .into_iter()
                 .filter_map(move |key| l.split(key).nth(1))
                 .filter_map(|rest| {
@@ -558,5 +559,51 @@ fn a_power_loss_on_the_leader_loses_nothing_acknowledged_cluster_wide() {
     cluster.broker(leader).start_again();
     cluster.wait_for_status(via, "the old leader alive again", |s| alive(s, leader));
     produce(&cluster, via, "after", 30, &mut acked);
+    wait_until_every_copy_is(&cluster, &acked);
+}
+
+/// A Raft log cut short in its middle reads like a torn tail (the cut lands inside a frame), so
+/// the broker starts with a shorter log than it acknowledged, as if its disk lost synced
+/// writes. The controller must copy the entries back to it rather than fail (openraft's
+/// `loosen-follower-log-revert`), and the metadata quorum keeps working on all three.
+#[test]
+fn a_raft_log_cut_short_is_copied_back_and_the_controller_keeps_working() {
+    let (mut cluster, leader) = cluster_with_topic(&[]);
+    let mut acked = Acked::new();
+    produce(&cluster, leader, "before", 20, &mut acked);
+    let controller = cluster.status_from(1).unwrap()["controller"].as_u64().unwrap();
+    let victim = others(controller)[0];
+    let raft_log = cluster.broker(victim).data_dir.join("cluster/raft.log");
+    let grown = wait_until(FORM_TIMEOUT, || file_len(&raft_log) >= 8192);
+    assert!(grown, "raft.log stayed under 8 KiB");
+    assert_eq!(cluster.broker(victim).stop(), Some(0));
+    let cut = cut_middle(&raft_log);
+    let log_before = cluster.broker(victim).log().len();
+    cluster.broker(victim).start_again();
+    let log = cluster.broker(victim).log()[log_before..].to_string();
+    assert_reported(&log, &raft_log, 0..=cut);
+    cluster.wait_for_status(controller, "the broker back and alive", |s| {
+        s["brokers_alive"] == 3 && alive(s, victim)
+    });
+    let created = cluster
+        .broker(victim)
+        .cmd()
+        .args(["topic", "create", "after-cut", "-p", "1", "--replication-factor", "3"])
+        .output()
+        .unwrap();
+    assert!(
+        created.status.success(),
+        "{created:?}; controller's log:\n{}",
+        tail(&cluster.broker(controller).log())
+    );
+    for id in 1..=3 {
+        let applied = wait_until(FORM_TIMEOUT, || {
+            cluster
+                .partitions_of(id, "after-cut")
+                .is_some_and(|ps| ps.len() == 1)
+        });
+        assert!(applied, "broker {id} never applied the new topic");
+    }
+    produce(&cluster, leader_from(&cluster, victim), "after", 20, &mut acked);
     wait_until_every_copy_is(&cluster, &acked);
 }
