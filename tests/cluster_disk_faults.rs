@@ -487,8 +487,10 @@ fn damaged_leader_epoch_histories_are_reported_and_the_copy_is_fetched_again() {
     );
 }
 
-/// A flipped byte in the Raft vote keeps the broker out like one in the Raft log (the test of
-/// the log is in tests/cluster.rs): it exits 7 naming the file and byte, the others serve on.
+/// A flipped byte in the Raft vote, or a cut, keeps the broker out like damage in the Raft log
+/// (whose test is in tests/cluster.rs): it exits 7 naming the file and byte, leaves the file as
+/// it was, and the others serve on. (A whole file is renamed into place complete, so a short one
+/// is damage, never a torn write.)
 #[test]
 fn a_damaged_raft_vote_keeps_the_broker_out_and_names_the_byte() {
     let (mut cluster, leader) = cluster_with_topic(&[]);
@@ -497,15 +499,21 @@ fn a_damaged_raft_vote_keeps_the_broker_out_and_names_the_byte() {
     let victim = others(leader)[0];
     assert_eq!(cluster.broker(victim).stop(), Some(0));
     let vote = cluster.broker(victim).data_dir.join("cluster/vote.json");
-    let flipped = flip_middle(&vote);
-    let output = cluster.broker(victim).serve_cmd().output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(7), "{stderr}");
-    let error = stderr
-        .lines()
-        .find(|l| l.starts_with("error: "))
-        .unwrap_or_else(|| panic!("no error line in {stderr}"));
-    assert_reported(error, &vote, 0..=flipped);
+    let original = std::fs::read(&vote).unwrap();
+    for damage in [flip_middle, cut_middle] {
+        std::fs::write(&vote, &original).unwrap();
+        let at = damage(&vote);
+        let damaged = std::fs::read(&vote).unwrap();
+        let output = cluster.broker(victim).serve_cmd().output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(7), "{stderr}");
+        let error = stderr
+            .lines()
+            .find(|l| l.starts_with("error: "))
+            .unwrap_or_else(|| panic!("no error line in {stderr}"));
+        assert_reported(error, &vote, 0..=at);
+        assert_eq!(std::fs::read(&vote).unwrap(), damaged, "the damaged vote was changed");
+    }
     produce(&cluster, leader, "without", 20, &mut acked);
     for id in others(victim) {
         let address = &cluster.brokers[id as usize - 1].address;
