@@ -76,7 +76,15 @@ fn cluster_with_topic(extra_args: &[&str]) -> (TestCluster, u64) {
     let created = wait_until(FORM_TIMEOUT, || {
         cluster.brokers[0]
             .cmd()
-            .args(["topic", "create", "t", "-p", "1", "--replication-factor", "3"])
+            .args([
+                "topic",
+                "create",
+                "t",
+                "-p",
+                "1",
+                "--replication-factor",
+                "3",
+            ])
             .args(["--segment-bytes", SEGMENT_BYTES, "--if-not-exists"])
             .output()
             .is_ok_and(|o| o.status.success())
@@ -164,9 +172,8 @@ fn wait_until_every_copy_is(cluster: &TestCluster, acked: &Acked) {
         let mut last = Err(String::new());
         let complete = wait_until(CATCH_UP_TIMEOUT, || {
             last = served_by(&broker.address, acked);
-            last.as_ref().is_ok_and(|r| {
-                acked.all_in(r) && copies.first().is_none_or(|first| first == r)
-            })
+            last.as_ref()
+                .is_ok_and(|r| acked.all_in(r) && copies.first().is_none_or(|first| first == r))
         });
         assert!(
             complete,
@@ -307,7 +314,10 @@ impl SegmentDamage {
     fn apply(segments: &[PathBuf]) -> SegmentDamage {
         assert!(segments.len() >= 6, "too few segments: {segments:?}");
         let active = segments.last().unwrap();
-        assert!(file_len(active) >= 2048, "the active segment is nearly empty");
+        assert!(
+            file_len(active) >= 2048,
+            "the active segment is nearly empty"
+        );
         let mut reports = Vec::new();
         let flipped = flip_middle(&segments[0]);
         reports.push((segments[0].clone(), 0..=flipped));
@@ -353,8 +363,7 @@ fn grow_active_segment(cluster: &TestCluster, via: u64, id: u64, acked: &mut Ack
 
 /// The partition's leader as broker `from` sees it, once it has one.
 fn leader_from(cluster: &TestCluster, from: u64) -> u64 {
-    let partition =
-        cluster.wait_for_partition(from, "t/0 has a leader", |p| p["leader"].is_u64());
+    let partition = cluster.wait_for_partition(from, "t/0 has a leader", |p| p["leader"].is_u64());
     partition["leader"].as_u64().unwrap()
 }
 
@@ -386,12 +395,22 @@ fn damage_segments_and_rejoin(
         served_by(&address, acked).is_ok_and(|r| acked.all_in(&r))
     });
     let log = cluster.broker(victim).log()[log_before..].to_string();
-    assert!(rejoined, "broker {victim} never served every acknowledged record; log:\n{}", tail(&log));
+    assert!(
+        rejoined,
+        "broker {victim} never served every acknowledged record; log:\n{}",
+        tail(&log)
+    );
     damage.assert_reported(&log);
     cluster.wait_for_partition(via, "the victim back in the ISR", |p| {
         p["isr"].as_array().is_some_and(|isr| isr.len() == 3)
     });
-    produce(cluster, leader_from(cluster, via), &format!("{how:?}-after"), 20, acked);
+    produce(
+        cluster,
+        leader_from(cluster, via),
+        &format!("{how:?}-after"),
+        20,
+        acked,
+    );
     wait_until_every_copy_is(cluster, acked);
 }
 
@@ -430,7 +449,11 @@ fn a_running_leader_whose_closed_segment_goes_bad_hands_over_and_copies_it_back(
     // Reading from the start reaches the damage: an error, not a record.
     let address = cluster.broker(leader).address.clone();
     let read = served_by(&address, &acked);
-    assert!(read.is_err(), "the damaged leader served {} records", read.unwrap().len());
+    assert!(
+        read.is_err(),
+        "the damaged leader served {} records",
+        read.unwrap().len()
+    );
     let new_leader = cluster.wait_for_new_leader(others(leader)[0], "t", 0, leader);
     assert_ne!(new_leader, leader);
     assert_reported(&cluster.broker(leader).log(), &segment, 0..=flipped);
@@ -454,7 +477,10 @@ fn damaged_leader_epoch_histories_are_reported_and_the_copy_is_fetched_again() {
     produce(&cluster, leader, "before", 100, &mut acked);
     wait_until_every_copy_is(&cluster, &acked);
     let victim = others(leader)[0];
-    let path = cluster.broker(victim).data_dir.join("cluster/leader-epochs.json");
+    let path = cluster
+        .broker(victim)
+        .data_dir
+        .join("cluster/leader-epochs.json");
 
     // Format 0: the JSON alone, as before framing. It is read and rewritten in format 1.
     assert_eq!(cluster.broker(victim).stop(), Some(0));
@@ -512,7 +538,11 @@ fn a_damaged_raft_vote_keeps_the_broker_out_and_names_the_byte() {
             .find(|l| l.starts_with("error: "))
             .unwrap_or_else(|| panic!("no error line in {stderr}"));
         assert_reported(error, &vote, 0..=at);
-        assert_eq!(std::fs::read(&vote).unwrap(), damaged, "the damaged vote was changed");
+        assert_eq!(
+            std::fs::read(&vote).unwrap(),
+            damaged,
+            "the damaged vote was changed"
+        );
     }
     produce(&cluster, leader, "without", 20, &mut acked);
     for id in others(victim) {
@@ -553,7 +583,10 @@ fn a_power_loss_on_the_leader_loses_nothing_acknowledged_cluster_wide() {
         "the leader rolled a segment meanwhile"
     );
     cluster.broker(leader).kill();
-    let file = std::fs::OpenOptions::new().write(true).open(&active).unwrap();
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&active)
+        .unwrap();
     file.set_len(synced_len).unwrap();
     let raft_log = cluster.broker(leader).data_dir.join("cluster/raft.log");
     let mut raft = std::fs::OpenOptions::new()
@@ -579,7 +612,9 @@ fn a_raft_log_cut_short_is_copied_back_and_the_controller_keeps_working() {
     let (mut cluster, leader) = cluster_with_topic(&[]);
     let mut acked = Acked::new();
     produce(&cluster, leader, "before", 20, &mut acked);
-    let controller = cluster.status_from(1).unwrap()["controller"].as_u64().unwrap();
+    let controller = cluster.status_from(1).unwrap()["controller"]
+        .as_u64()
+        .unwrap();
     let victim = others(controller)[0];
     let raft_log = cluster.broker(victim).data_dir.join("cluster/raft.log");
     let grown = wait_until(FORM_TIMEOUT, || file_len(&raft_log) >= 8192);
@@ -596,7 +631,15 @@ fn a_raft_log_cut_short_is_copied_back_and_the_controller_keeps_working() {
     let created = cluster
         .broker(victim)
         .cmd()
-        .args(["topic", "create", "after-cut", "-p", "1", "--replication-factor", "3"])
+        .args([
+            "topic",
+            "create",
+            "after-cut",
+            "-p",
+            "1",
+            "--replication-factor",
+            "3",
+        ])
         .output()
         .unwrap();
     assert!(
@@ -612,6 +655,12 @@ fn a_raft_log_cut_short_is_copied_back_and_the_controller_keeps_working() {
         });
         assert!(applied, "broker {id} never applied the new topic");
     }
-    produce(&cluster, leader_from(&cluster, victim), "after", 20, &mut acked);
+    produce(
+        &cluster,
+        leader_from(&cluster, victim),
+        "after",
+        20,
+        &mut acked,
+    );
     wait_until_every_copy_is(&cluster, &acked);
 }

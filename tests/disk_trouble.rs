@@ -260,7 +260,11 @@ fn a_damaged_offsets_log_stops_serve_naming_the_byte_and_a_cut_one_is_cut_with_a
         error.contains("offsets.log") && position <= middle as u64,
         "{error} (flipped byte {middle})"
     );
-    assert_eq!(std::fs::read(&offsets_log).unwrap(), bytes, "the damaged file was changed");
+    assert_eq!(
+        std::fs::read(&offsets_log).unwrap(),
+        bytes,
+        "the damaged file was changed"
+    );
 
     // Undo the flip, then cut the file in its middle instead.
     bytes[middle] ^= 0x10;

@@ -431,7 +431,11 @@ fn open_verifying(dir: &Path) -> FilePartitionLog {
 fn second_batch(segment: &Path) -> (u64, u64) {
     let bytes = std::fs::read(segment).unwrap();
     let first_len = 12 + u32::from_be_bytes(bytes[8..12].try_into().unwrap()) as u64;
-    let base = u64::from_be_bytes(bytes[first_len as usize..first_len as usize + 8].try_into().unwrap());
+    let base = u64::from_be_bytes(
+        bytes[first_len as usize..first_len as usize + 8]
+            .try_into()
+            .unwrap(),
+    );
     (first_len, base)
 }
 
@@ -454,7 +458,10 @@ fn verifying_at_open_finds_damage_a_clean_stop_would_trust_and_a_read_finds_it_t
     let log = open(dir.path(), 1200);
     assert_eq!(log.damaged_from(), None);
     assert!(log.read(0, 100).is_ok_and(|r| r.len() == 3));
-    assert!(matches!(log.read(0, usize::MAX), Err(StorageError::Corrupt { .. })));
+    assert!(matches!(
+        log.read(0, usize::MAX),
+        Err(StorageError::Corrupt { .. })
+    ));
     assert_eq!(log.damaged_from(), Some(damaged_offset));
     log.close().unwrap();
     drop(log);
@@ -506,7 +513,11 @@ fn verifying_at_open_rebuilds_an_index_whose_damage_keeps_it_in_order() {
     let log = open_verifying(dir.path());
     assert_eq!(log.damaged_from(), None);
     assert_eq!(all_records(&log).len(), 120);
-    assert_eq!(std::fs::read(&index).unwrap(), entries, "the index was not rebuilt");
+    assert_eq!(
+        std::fs::read(&index).unwrap(),
+        entries,
+        "the index was not rebuilt"
+    );
 }
 
 #[test]
@@ -522,6 +533,9 @@ fn a_closed_segment_cut_at_a_batch_boundary_fails_reads_instead_of_ending_them()
         .unwrap();
     let log = open(dir.path(), 1200);
     let read = log.read(missing_offset, usize::MAX);
-    assert!(matches!(read, Err(StorageError::Corrupt { .. })), "{read:?}");
+    assert!(
+        matches!(read, Err(StorageError::Corrupt { .. })),
+        "{read:?}"
+    );
     assert_eq!(log.damaged_from(), Some(missing_offset));
 }

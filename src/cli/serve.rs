@@ -18,10 +18,10 @@ use crate::server::metrics::{Metrics, bind_endpoint};
 use crate::storage::faults::{self, DiskFault};
 use crate::storage::file::{FileStorage, FileStorageOptions};
 use crate::storage::memory::MemoryStorage;
-use crate::storage::recovery::Verify;
 use crate::storage::offset_store::{
     FileOffsetStore, FileOffsetStoreOptions, MemoryOffsetStore, OffsetStore,
 };
+use crate::storage::recovery::Verify;
 use crate::storage::{FsyncPolicy, RecordLimits, Storage, StorageError};
 
 use crate::tls::{ServerTls, read_certificates, read_identity};

@@ -112,7 +112,10 @@ fn read_epochs(path: &std::path::Path) -> crate::storage::Result<Option<(EpochHi
 /// Replaces the leader-epoch histories at `path` crash-safely, in format 1.
 fn write_epochs(path: &std::path::Path, histories: &EpochHistories) -> crate::storage::Result<()> {
     let payload = serde_json::to_vec(histories).map_err(|e| {
-        StorageError::io("encoding leader epochs", std::io::Error::other(e.to_string()))
+        StorageError::io(
+            "encoding leader epochs",
+            std::io::Error::other(e.to_string()),
+        )
     })?;
     journal::write_whole(path, EPOCHS_MAGIC, &[Frame::new(&payload)?])
 }
@@ -705,11 +708,12 @@ async fn follow(manager: Weak<ReplicaManager>, key: PartitionKey, leader: NodeId
                 leader,
                 "dropping this broker's damaged or unverified records to copy them back from the leader"
             );
-            let truncated = tokio::spawn(async move {
-                partition.truncate(epoch, fetch_offset, damaged).await
-            })
-            .await
-            .unwrap_or_else(|e| Err(BrokerError::Internal(format!("truncate task failed: {e}"))));
+            let truncated =
+                tokio::spawn(async move { partition.truncate(epoch, fetch_offset, damaged).await })
+                    .await
+                    .unwrap_or_else(|e| {
+                        Err(BrokerError::Internal(format!("truncate task failed: {e}")))
+                    });
             if let Err(e) = truncated {
                 tracing::warn!(topic, partition = partition_id, error = %e, "cannot drop the damaged records yet");
                 tokio::time::sleep(Duration::from_millis(REPLICA_RETRY_MS)).await;

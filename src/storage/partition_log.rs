@@ -365,6 +365,12 @@ impl LogShared {
     /// After a read of `segment` failed on bad data: finds the segment's first damaged batch,
     /// remembers it if it is the log's first, and reports it once.
     fn find_damage(&self, segment: &Segment) -> Option<Damage> {
+        // A reader retrying at known damage must not make every retry read the whole segment.
+        if let Some(known) = self.damage().as_ref()
+            && known.path == segment.log_path()
+        {
+            return Some(known.clone());
+        }
         let found = match segment.first_damage() {
             Ok(found) => found?,
             Err(e) => {
@@ -373,7 +379,10 @@ impl LogShared {
             }
         };
         let mut damage = self.damage();
-        if damage.as_ref().is_none_or(|known| found.offset < known.offset) {
+        if damage
+            .as_ref()
+            .is_none_or(|known| found.offset < known.offset)
+        {
             tracing::error!(
                 file = %found.path.display(),
                 position = found.position,

@@ -131,10 +131,9 @@ pub fn recover(dir: &Path, now_ms: i64, verify: Verify) -> Result<RecoveredLog> 
                             "damaged batch at byte {} (offset {}): {}",
                             found.position, found.offset, found.reason
                         )),
-                        (None, Some((file, position, reason))) => Err(format!(
-                            "{} at byte {position}: {reason}",
-                            file.display()
-                        )),
+                        (None, Some((file, position, reason))) => {
+                            Err(format!("{} at byte {position}: {reason}", file.display()))
+                        }
                         (None, None) => Ok(tail),
                     }
                 }

@@ -76,7 +76,11 @@ impl TestBroker {
 
     /// Starts a broker on `data_dir` whose stderr (its log) is appended to `log_file`, across
     /// restarts too, for tests that check what it reports.
-    pub fn start_in_logging_to(data_dir: &Path, extra_args: &[&str], log_file: &Path) -> TestBroker {
+    pub fn start_in_logging_to(
+        data_dir: &Path,
+        extra_args: &[&str],
+        log_file: &Path,
+    ) -> TestBroker {
         let extra_args: Vec<String> = extra_args.iter().map(|s| s.to_string()).collect();
         let (child, address) =
             spawn_serve_on(data_dir, &extra_args, &[], "127.0.0.1:0", Some(log_file));
