@@ -209,3 +209,82 @@ fn a_real_full_tmpfs_fails_produce_with_resource_exhausted_until_space_is_freed(
         .success();
     drop(broker);
 }
+
+/// The committed-offsets log of a single broker (in a cluster, commits live in the Raft log):
+/// a flipped byte before its last entry stops `serve` with exit 7 naming the file and byte and
+/// leaves the file as it was; a cut in its middle reads as a torn tail, which is cut with a
+/// warning naming the file and the bytes kept, and the group goes on from the last commit
+/// kept (it reads some records again: at-least-once, never a record skipped).
+#[test]
+fn a_damaged_offsets_log_stops_serve_naming_the_byte_and_a_cut_one_is_cut_with_a_warning() {
+    let temp = tempfile::tempdir().unwrap();
+    let data_dir = temp.path().join("data");
+    let log_file = temp.path().join("broker.log");
+    let mut broker = TestBroker::start_in_logging_to(&data_dir, &[], &log_file);
+    for n in 0..8 {
+        broker
+            .cmd()
+            .args(["produce", "-t", "t", "--value", &format!("v{n}")])
+            .assert()
+            .success();
+    }
+    // One commit per run: several entries, so the middle byte is not in the last one.
+    for _ in 0..6 {
+        broker
+            .cmd()
+            .args(["consume", "-t", "t", "--group", "g", "--max", "1"])
+            .assert()
+            .success();
+    }
+    // Killed: a clean stop compacts the log into the snapshot.
+    broker.kill();
+    let offsets_log = data_dir.join("groups/offsets.log");
+    let mut bytes = std::fs::read(&offsets_log).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x10;
+    std::fs::write(&offsets_log, &bytes).unwrap();
+    let output = broker.serve_cmd().output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(7), "{stderr}");
+    let error = stderr
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap_or_else(|| panic!("no error line in {stderr}"));
+    let position: u64 = error
+        .split("at byte ")
+        .nth(1)
+        .and_then(|rest| rest.split(':').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no byte position: {error}"));
+    assert!(
+        error.contains("offsets.log") && position <= middle as u64,
+        "{error} (flipped byte {middle})"
+    );
+    assert_eq!(
+        std::fs::read(&offsets_log).unwrap(),
+        bytes,
+        "the damaged file was changed"
+    );
+
+    // Undo the flip, then cut the file in its middle instead.
+    bytes[middle] ^= 0x10;
+    std::fs::write(&offsets_log, &bytes[..middle]).unwrap();
+    broker.start_again();
+    let log = broker.log();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("offsets.log") && l.contains("kept_bytes=")),
+        "no warning about the cut:\n{log}"
+    );
+    let read = stdout_of(
+        broker
+            .cmd()
+            .args(["consume", "-t", "t", "--group", "g", "--format", "%v\n"])
+            .assert(),
+    );
+    let values: Vec<&str> = read.lines().collect();
+    assert!(
+        values.last() == Some(&"v7") && values.len() > 2,
+        "the group did not go on from an earlier commit: {values:?}"
+    );
+}

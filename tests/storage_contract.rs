@@ -354,6 +354,7 @@ fn file_storage(dir: &std::path::Path, fsync: FsyncPolicy) -> FileStorage {
         FileStorageOptions {
             fsync,
             limits: limits(),
+            ..Default::default()
         },
     )
     .unwrap()

@@ -402,3 +402,140 @@ proptest! {
         prop_assert_eq!(log.read(kept, 1).unwrap()[0].record.clone(), batch(99, 1)[0].clone());
     }
 }
+
+/// A closed log of several segments (3 batches of 3 records each, about 400 bytes a batch);
+/// returns the segment files.
+fn closed_segments(dir: &Path) -> Vec<PathBuf> {
+    let log = open(dir, 1200);
+    for n in 0..12 {
+        log.append(&batch(n, 3)).unwrap();
+    }
+    log.close().unwrap();
+    let logs = files_with_ext(dir, "log");
+    assert!(logs.len() >= 3, "{logs:?}");
+    logs
+}
+
+fn open_verifying(dir: &Path) -> FilePartitionLog {
+    FilePartitionLog::open_checking(
+        dir,
+        config(1200),
+        RecordLimits::default(),
+        FsyncPolicy::Never,
+        flashq::storage::recovery::Verify::Everything,
+    )
+    .unwrap()
+}
+
+/// The second batch of `segment` (its first is at byte 0): its position and base offset.
+fn second_batch(segment: &Path) -> (u64, u64) {
+    let bytes = std::fs::read(segment).unwrap();
+    let first_len = 12 + u32::from_be_bytes(bytes[8..12].try_into().unwrap()) as u64;
+    let base = u64::from_be_bytes(
+        bytes[first_len as usize..first_len as usize + 8]
+            .try_into()
+            .unwrap(),
+    );
+    (first_len, base)
+}
+
+fn write_byte_at(path: &Path, position: u64, flip: u8) {
+    let mut bytes = std::fs::read(path).unwrap();
+    bytes[position as usize] ^= flip;
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn verifying_at_open_finds_damage_a_clean_stop_would_trust_and_a_read_finds_it_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = closed_segments(dir.path());
+    let (position, damaged_offset) = second_batch(&logs[0]);
+    // Inside the second batch's records: its CRC no longer matches.
+    write_byte_at(&logs[0], position + 80, 0x01);
+
+    // A single broker trusts its closed segments at open; a read that reaches the batch fails
+    // and the log learns where.
+    let log = open(dir.path(), 1200);
+    assert_eq!(log.damaged_from(), None);
+    assert!(log.read(0, 100).is_ok_and(|r| r.len() == 3));
+    assert!(matches!(
+        log.read(0, usize::MAX),
+        Err(StorageError::Corrupt { .. })
+    ));
+    assert_eq!(log.damaged_from(), Some(damaged_offset));
+    log.close().unwrap();
+    drop(log);
+
+    // Verifying at open finds it before anything is read, and keeps every byte.
+    let len = std::fs::metadata(&logs[0]).unwrap().len();
+    let log = open_verifying(dir.path());
+    assert_eq!(log.damaged_from(), Some(damaged_offset));
+    assert_eq!(std::fs::metadata(&logs[0]).unwrap().len(), len);
+    assert!(log.read(damaged_offset, usize::MAX).is_err());
+}
+
+#[test]
+fn a_replica_truncates_at_a_damaged_batch_header_and_appends_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = closed_segments(dir.path());
+    let (position, damaged_offset) = second_batch(&logs[0]);
+    // The batch's length field: the header no longer frames a batch.
+    write_byte_at(&logs[0], position + 8, 0x40);
+    let log = open_verifying(dir.path());
+    assert_eq!(log.damaged_from(), Some(damaged_offset));
+    log.truncate(damaged_offset).unwrap();
+    assert_eq!(log.damaged_from(), None);
+    assert_eq!(log.end_offset(), damaged_offset);
+    log.append(&batch(50, 3)).unwrap();
+    let records = all_records(&log);
+    assert_eq!(records.len() as u64, damaged_offset + 3);
+    log.close().unwrap();
+    drop(log);
+    let log = open_verifying(dir.path());
+    assert_eq!(log.damaged_from(), None);
+    assert_eq!(all_records(&log).len() as u64, damaged_offset + 3);
+}
+
+#[test]
+fn verifying_at_open_rebuilds_an_index_whose_damage_keeps_it_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = open(dir.path(), 1 << 20);
+    for n in 0..40 {
+        log.append(&batch(n, 3)).unwrap();
+    }
+    log.close().unwrap();
+    drop(log);
+    let index = files_with_ext(dir.path(), "index").pop().unwrap();
+    let entries = std::fs::read(&index).unwrap();
+    assert!(entries.len() >= 16, "too few index entries");
+    // The low byte of the first entry's position: still in order, no longer a batch start.
+    write_byte_at(&index, 7, 0x01);
+    let log = open_verifying(dir.path());
+    assert_eq!(log.damaged_from(), None);
+    assert_eq!(all_records(&log).len(), 120);
+    assert_eq!(
+        std::fs::read(&index).unwrap(),
+        entries,
+        "the index was not rebuilt"
+    );
+}
+
+#[test]
+fn a_closed_segment_cut_at_a_batch_boundary_fails_reads_instead_of_ending_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = closed_segments(dir.path());
+    let (position, missing_offset) = second_batch(&logs[0]);
+    OpenOptions::new()
+        .write(true)
+        .open(&logs[0])
+        .unwrap()
+        .set_len(position)
+        .unwrap();
+    let log = open(dir.path(), 1200);
+    let read = log.read(missing_offset, usize::MAX);
+    assert!(
+        matches!(read, Err(StorageError::Corrupt { .. })),
+        "{read:?}"
+    );
+    assert_eq!(log.damaged_from(), Some(missing_offset));
+}

@@ -69,6 +69,9 @@ pub struct Partition {
     log_gate: tokio::sync::RwLock<()>,
     /// The leader-epoch history of the local log.
     epochs: Mutex<Vec<EpochStart>>,
+    /// Records from this offset on are not to be trusted here though the log holds them (their
+    /// leader-epoch history was lost): a follower drops them and copies them back.
+    unverified_from: Mutex<Option<u64>>,
 }
 
 impl Partition {
@@ -84,6 +87,7 @@ impl Partition {
             leadership: watch::channel(0).0,
             log_gate: tokio::sync::RwLock::new(()),
             epochs: Mutex::new(Vec::new()),
+            unverified_from: Mutex::new(None),
         }
     }
 
@@ -420,6 +424,29 @@ impl Partition {
         self.role_mut().clone()
     }
 
+    /// Where this broker's copy stops being good: its log's first damaged batch, or where
+    /// records whose history was lost begin, whichever comes first. Readers get an error, never
+    /// a record, from there on; a follower truncates there and copies the rest back.
+    pub fn damaged_from(&self) -> Option<u64> {
+        let unverified = *self.unverified_mut();
+        [self.log.damaged_from(), unverified]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// Marks every record from `offset` on as not to be trusted (see [`Partition::damaged_from`]).
+    pub fn distrust_from(&self, offset: u64) {
+        let mut unverified = self.unverified_mut();
+        *unverified = Some(unverified.map_or(offset, |o| o.min(offset)));
+    }
+
+    fn unverified_mut(&self) -> MutexGuard<'_, Option<u64>> {
+        self.unverified_from
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
     /// The leader-epoch history of the local log.
     pub fn epochs(&self) -> Vec<EpochStart> {
         self.epochs_mut().clone()
@@ -579,13 +606,19 @@ impl Partition {
     ) -> Result<(), BrokerError> {
         let _gate = self.log_gate.write().await;
         self.check_fetched_for(epoch, fetch_offset)?;
-        if offset >= self.log_end_offset() {
-            return Ok(());
-        }
         let log = self.log.clone();
         tokio::task::spawn_blocking(move || log.truncate(offset))
             .await
             .map_err(|e| BrokerError::Internal(format!("truncate task failed: {e}")))??;
+        {
+            let mut unverified = self.unverified_mut();
+            if unverified.is_some_and(|o| o >= offset) {
+                *unverified = None;
+            }
+        }
+        if offset >= self.log_end_offset() {
+            return Ok(());
+        }
         self.log_end.send_replace(offset);
         self.end_offset.send_modify(|end| *end = (*end).min(offset));
         replica::truncate_epochs(&mut self.epochs_mut(), offset);

@@ -21,6 +21,7 @@ use crate::storage::memory::MemoryStorage;
 use crate::storage::offset_store::{
     FileOffsetStore, FileOffsetStoreOptions, MemoryOffsetStore, OffsetStore,
 };
+use crate::storage::recovery::Verify;
 use crate::storage::{FsyncPolicy, RecordLimits, Storage, StorageError};
 
 use crate::tls::{ServerTls, read_certificates, read_identity};
@@ -366,7 +367,21 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
         StorageKind::File => {
             let dir = data_dir.clone();
             let opened = tokio::task::spawn_blocking(move || {
-                FileStorage::open(&dir, FileStorageOptions { fsync, limits })
+                // A replica in a cluster checks every batch at open: it can copy damaged
+                // records back from its leader, but only if it finds them before it serves or
+                // replicates anything. A single broker trusts its closed segments, as Kafka does.
+                let verify = match args.node_id {
+                    Some(_) => Verify::Everything,
+                    None => Verify::Unflushed,
+                };
+                FileStorage::open(
+                    &dir,
+                    FileStorageOptions {
+                        fsync,
+                        limits,
+                        verify,
+                    },
+                )
             })
             .await?;
             match opened {

@@ -5,6 +5,12 @@
 //! loop against its leader's cluster listener, truncating first when its log diverged. Leaders
 //! ask the controller to shrink the ISR when a follower lags and to expand it when one catches
 //! up. Leader-epoch histories are kept across restarts in `<cluster dir>/leader-epochs.json`.
+//!
+//! Damage: a partition whose local copy is damaged ([`crate::broker::partition::Partition::damaged_from`]:
+//! a bad batch found at open or by a read, or records whose epoch history was lost) leaves the
+//! ISR through the controller, a leader handing over to an in-sync peer; then, as a follower, it
+//! truncates to before the damage and copies the rest back from its leader. It never serves the
+//! damaged records meanwhile: reads reaching them fail.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -14,8 +20,8 @@ use std::time::Duration;
 use crate::broker::partition::ReplicaRecords;
 use crate::broker::replica::{EpochStart, LeaderState, ReplicaRole};
 use crate::broker::{Broker, BrokerError, ClusterTopics, TopicConfigUpdate, monotonic_ms};
-use crate::storage::LogConfig;
-use crate::storage::durable::write_atomically;
+use crate::storage::journal::{self, Frame, FramedFile, Magic};
+use crate::storage::{LogConfig, StorageError};
 use crate::wire::v1 as pb;
 
 use super::ClusterError;
@@ -25,6 +31,9 @@ use super::state::{MetaCommand, MetaResponse, NodeId, TopicRecord};
 
 /// The leader-epoch histories file in the cluster dir.
 pub const EPOCHS_FILE: &str = "leader-epochs.json";
+/// Magic opening the leader-epoch histories file, format 1: one frame, the histories as JSON
+/// (format 0 was that JSON alone).
+const EPOCHS_MAGIC: &Magic = b"FQLEPCH1";
 /// Bytes a follower asks for per fetch.
 const REPLICA_FETCH_MAX_BYTES: u32 = 4 * 1024 * 1024;
 /// How long a follower's fetch waits at the leader's log end.
@@ -69,9 +78,50 @@ pub struct ReplicaManager {
     /// Running follower fetch loops, by partition, with the epoch each follows.
     followers: Mutex<HashMap<PartitionKey, (u64, tokio::task::JoinHandle<()>)>>,
     epochs_path: Option<PathBuf>,
-    saved_epochs: Mutex<BTreeMap<String, Vec<EpochStart>>>,
+    /// What the epochs file holds; `None` until it holds the current format.
+    saved_epochs: Mutex<Option<BTreeMap<String, Vec<EpochStart>>>>,
+    /// Per damaged partition this broker leads, the epoch and ISR of its last request to hand
+    /// the leadership over, so it asks again only when either changed.
+    handover_asked: Mutex<HashMap<PartitionKey, (u64, Vec<NodeId>)>>,
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
+
+/// Reads the leader-epoch histories at `path`: `Ok(None)` when there is no file, and whether
+/// it is in format 0 (to be rewritten). Damage is [`StorageError::Corrupt`] naming the byte.
+fn read_epochs(path: &std::path::Path) -> crate::storage::Result<Option<(EpochHistories, bool)>> {
+    let Some(bytes) = journal::read_if_exists(path)? else {
+        return Ok(None);
+    };
+    if !journal::has_magic(&bytes, EPOCHS_MAGIC) {
+        let histories = super::read_legacy_json(path, &bytes, "leader-epoch histories")?;
+        return Ok(Some((histories, true)));
+    }
+    let file = FramedFile::parse(path, bytes, EPOCHS_MAGIC)?;
+    let mut frames = file.frames();
+    let Some((position, payload)) = frames.next() else {
+        return Err(file.corrupt(file.len(), "the file holds no histories"));
+    };
+    if let Some((extra, _)) = frames.next() {
+        return Err(file.corrupt(extra, "the file holds more than one frame"));
+    }
+    let histories = serde_json::from_slice(payload)
+        .map_err(|e| file.corrupt(position, format!("not leader-epoch histories: {e}")))?;
+    Ok(Some((histories, false)))
+}
+
+/// Replaces the leader-epoch histories at `path` crash-safely, in format 1.
+fn write_epochs(path: &std::path::Path, histories: &EpochHistories) -> crate::storage::Result<()> {
+    let payload = serde_json::to_vec(histories).map_err(|e| {
+        StorageError::io(
+            "encoding leader epochs",
+            std::io::Error::other(e.to_string()),
+        )
+    })?;
+    journal::write_whole(path, EPOCHS_MAGIC, &[Frame::new(&payload)?])
+}
+
+/// Every local partition's leader-epoch history, by `topic/partition`.
+type EpochHistories = BTreeMap<String, Vec<EpochStart>>;
 
 fn epochs_key(topic: &str, partition: u32) -> String {
     format!("{topic}/{partition}")
@@ -87,14 +137,29 @@ impl ReplicaManager {
         config: ReplicationConfig,
     ) -> Result<Arc<ReplicaManager>, ClusterError> {
         let epochs_path = node.config().dir.as_ref().map(|d| d.join(EPOCHS_FILE));
-        let saved: BTreeMap<String, Vec<EpochStart>> = match &epochs_path {
-            Some(path) => match std::fs::read(path) {
-                Ok(bytes) => serde_json::from_slice(&bytes)
-                    .map_err(|e| ClusterError::Storage(format!("{}: {e}", path.display())))?,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
-                Err(e) => return Err(ClusterError::Storage(format!("{}: {e}", path.display()))),
-            },
-            None => BTreeMap::new(),
+        let read = match epochs_path.clone() {
+            Some(path) => tokio::task::spawn_blocking(move || read_epochs(&path))
+                .await
+                .map_err(|e| ClusterError::Storage(format!("reading leader epochs: {e}")))?,
+            None => Ok(None),
+        };
+        // Without its history a replica cannot tell which of its records a new leader
+        // overwrote, so a damaged file costs every local copy: each is truncated and copied
+        // back from its leader, as damaged records are (the last in-sync replica of a
+        // partition keeps its copy and leads with it: nobody has a better one).
+        let (saved, rewrite) = match read {
+            Ok(Some((histories, legacy))) => (histories, legacy),
+            Ok(None) => (BTreeMap::new(), false),
+            Err(e @ StorageError::Corrupt { .. }) => {
+                tracing::error!(error = %e, "damaged leader-epoch histories: every local partition will be copied back from its leader; the file is rewritten");
+                for topic in broker.topics() {
+                    for partition in topic.partitions() {
+                        partition.distrust_from(partition.start_offset());
+                    }
+                }
+                (BTreeMap::new(), true)
+            }
+            Err(e) => return Err(ClusterError::Storage(e.to_string())),
         };
         for topic in broker.topics() {
             for partition in topic.partitions() {
@@ -105,6 +170,8 @@ impl ReplicaManager {
                 }
             }
         }
+        // Format 0 and damaged files are rewritten by the first save.
+        let saved = (!rewrite).then_some(saved);
         let manager = Arc::new(ReplicaManager {
             node,
             broker,
@@ -112,6 +179,7 @@ impl ReplicaManager {
             followers: Mutex::new(HashMap::new()),
             epochs_path,
             saved_epochs: Mutex::new(saved),
+            handover_asked: Mutex::new(HashMap::new()),
             task: Mutex::new(None),
         });
         let weak: std::sync::Weak<dyn ClusterTopics> = Arc::downgrade(&manager) as _;
@@ -433,6 +501,11 @@ impl ReplicaManager {
                 let ReplicaRole::Leader(state) = partition.role() else {
                     continue;
                 };
+                if let Some(damaged) = partition.damaged_from() {
+                    self.hand_over(&topic.name(), partition.id, &state, damaged)
+                        .await;
+                    continue;
+                }
                 let Some(isr) = state.wanted_isr(monotonic_ms(), lag) else {
                     continue;
                 };
@@ -458,6 +531,56 @@ impl ReplicaManager {
         }
     }
 
+    /// As the leader of a partition whose copy here is damaged from offset `damaged`: asks the
+    /// controller to move the leadership to an in-sync peer, which holds every acknowledged
+    /// record, so this broker can drop the damaged ones and copy them back as a follower. Asks
+    /// once per leader epoch and ISR; when there is no peer to lead, it leads on with what it
+    /// has, and reads reaching the damage fail.
+    async fn hand_over(&self, topic: &str, partition: u32, state: &LeaderState, damaged: u64) {
+        let key = (topic.to_string(), partition);
+        let attempt = (state.epoch, state.isr.clone());
+        {
+            let mut asked = self
+                .handover_asked
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if asked.get(&key) == Some(&attempt) {
+                return;
+            }
+            asked.insert(key.clone(), attempt);
+        }
+        let command = MetaCommand::LeaveIsr {
+            topic: topic.to_string(),
+            partition,
+            broker: self.node.id(),
+            leader_epoch: state.epoch,
+        };
+        let timeout = Duration::from_millis(super::node::PROPOSE_TIMEOUT_MS);
+        match self.node.propose(command, timeout).await {
+            Ok(MetaResponse::Rejected(reason)) => tracing::error!(
+                topic,
+                partition,
+                damaged_from = damaged,
+                %reason,
+                "this broker's copy is damaged but no in-sync peer can take the leadership: leading on; reads from the damaged offset fail"
+            ),
+            Ok(_) => tracing::warn!(
+                topic,
+                partition,
+                damaged_from = damaged,
+                epoch = state.epoch,
+                "this broker's copy is damaged: handed the leadership to an in-sync peer, to copy the damaged records back from it"
+            ),
+            Err(e) => {
+                tracing::warn!(topic, partition, error = %e, "could not hand over the leadership of a damaged partition; will ask again");
+                self.handover_asked
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&key);
+            }
+        }
+    }
+
     /// Writes the epoch histories when they changed.
     async fn save_epochs(&self) {
         let mut current = BTreeMap::new();
@@ -469,31 +592,31 @@ impl ReplicaManager {
                 }
             }
         }
-        let mut saved = self
+        let saved = self
             .saved_epochs
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        if saved == current {
+        if saved.as_ref() == Some(&current) {
             return;
         }
         if let Some(path) = self.epochs_path.clone() {
-            let bytes = match serde_json::to_vec(&current) {
-                Ok(bytes) => bytes,
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot encode leader epochs");
+            let histories = current.clone();
+            let written =
+                tokio::task::spawn_blocking(move || write_epochs(&path, &histories)).await;
+            match written {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "cannot save leader epochs; will retry");
                     return;
                 }
-            };
-            let written =
-                tokio::task::spawn_blocking(move || write_atomically(&path, &bytes)).await;
-            if !matches!(written, Ok(Ok(()))) {
-                tracing::warn!("cannot save leader epochs; will retry");
-                return;
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot save leader epochs; will retry");
+                    return;
+                }
             }
         }
-        saved = current;
-        *self.saved_epochs.lock().unwrap_or_else(|e| e.into_inner()) = saved;
+        *self.saved_epochs.lock().unwrap_or_else(|e| e.into_inner()) = Some(current);
     }
 }
 
@@ -525,6 +648,7 @@ async fn follow(manager: Weak<ReplicaManager>, key: PartitionKey, leader: NodeId
     // One connection for the whole loop: a fetch per new connection would pay a TCP and
     // HTTP/2 handshake on every round trip.
     let mut connection: Option<(String, PeerClient)> = None;
+    let mut leader_damaged = false;
     loop {
         let Some(this) = manager.upgrade() else {
             return;
@@ -544,6 +668,57 @@ async fn follow(manager: Weak<ReplicaManager>, key: PartitionKey, leader: NodeId
             })
         {
             return;
+        }
+        if let Some(damaged) = partition.damaged_from() {
+            // The leader has these records; this copy cannot serve them. Out of the ISR first,
+            // so the controller never elects a replica that is about to drop acknowledged
+            // records, then truncate and fetch them again.
+            let in_isr = this.node.view().with(|s| {
+                s.assignment(&topic, partition_id)
+                    .is_some_and(|a| a.isr.contains(&me))
+            });
+            if in_isr {
+                let command = MetaCommand::LeaveIsr {
+                    topic: topic.clone(),
+                    partition: partition_id,
+                    broker: me,
+                    leader_epoch: epoch,
+                };
+                let timeout = Duration::from_millis(this.node.config().heartbeat_interval_ms);
+                match this.node.propose(command, timeout).await {
+                    Ok(MetaResponse::Rejected(reason)) => {
+                        tracing::warn!(topic, partition = partition_id, %reason, "a damaged replica cannot leave the ISR yet")
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::debug!(topic, partition = partition_id, error = %e, "leaving the ISR not committed")
+                    }
+                }
+                drop(this);
+                tokio::time::sleep(Duration::from_millis(REPLICA_RETRY_MS)).await;
+                continue;
+            }
+            drop(this);
+            let fetch_offset = partition.log_end_offset();
+            tracing::warn!(
+                topic,
+                partition = partition_id,
+                damaged_from = damaged,
+                log_end = fetch_offset,
+                leader,
+                "dropping this broker's damaged or unverified records to copy them back from the leader"
+            );
+            let truncated =
+                tokio::spawn(async move { partition.truncate(epoch, fetch_offset, damaged).await })
+                    .await
+                    .unwrap_or_else(|e| {
+                        Err(BrokerError::Internal(format!("truncate task failed: {e}")))
+                    });
+            if let Err(e) = truncated {
+                tracing::warn!(topic, partition = partition_id, error = %e, "cannot drop the damaged records yet");
+                tokio::time::sleep(Duration::from_millis(REPLICA_RETRY_MS)).await;
+            }
+            continue;
         }
         let address = this
             .node
@@ -581,7 +756,21 @@ async fn follow(manager: Weak<ReplicaManager>, key: PartitionKey, leader: NodeId
             max_wait_ms: REPLICA_FETCH_WAIT_MS,
         };
         let response = match client.replica_fetch(request).await {
-            Ok(response) => response.into_inner(),
+            Ok(response) => {
+                leader_damaged = false;
+                response.into_inner()
+            }
+            Err(status) if status.code() == tonic::Code::DataLoss => {
+                // The leader's copy is damaged where this follower reads: it hands the
+                // leadership over when an in-sync peer can take it; until then, say why this
+                // follower does not catch up (once per run of failures).
+                if !leader_damaged {
+                    tracing::warn!(topic, partition = partition_id, leader, %status, "the leader's copy is damaged where this follower fetches; waiting for the leader to repair or hand over");
+                }
+                leader_damaged = true;
+                tokio::time::sleep(Duration::from_millis(REPLICA_RETRY_MS)).await;
+                continue;
+            }
             Err(status) => {
                 tracing::debug!(topic, partition = partition_id, leader, %status, "replica fetch failed");
                 tokio::time::sleep(Duration::from_millis(REPLICA_RETRY_MS)).await;

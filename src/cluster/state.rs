@@ -166,6 +166,17 @@ pub enum MetaCommand {
         leader_epoch: u64,
         isr: Vec<NodeId>,
     },
+    /// A replica found damage in its copy of a partition and leaves the ISR before it drops the
+    /// damaged records to copy them back (a replica the controller may elect must hold every
+    /// acknowledged record). A leader hands its leadership to another live in-sync replica in a
+    /// new epoch; rejected when there is none (nobody else has the records), or when the
+    /// partition is no longer in `leader_epoch`.
+    LeaveIsr {
+        topic: String,
+        partition: u32,
+        broker: NodeId,
+        leader_epoch: u64,
+    },
     /// A group's coordinator commits offsets; rejected unless `coordinator` still coordinates
     /// the group's slot in `coordinator_epoch`.
     CommitOffsets {
@@ -313,6 +324,12 @@ impl ClusterState {
                 assignment.isr = isr.clone();
                 MetaResponse::Applied
             }
+            MetaCommand::LeaveIsr {
+                topic,
+                partition,
+                broker,
+                leader_epoch,
+            } => self.leave_isr(topic, *partition, *broker, *leader_epoch),
             MetaCommand::CommitOffsets {
                 group,
                 coordinator,
@@ -495,6 +512,54 @@ impl ClusterState {
         MetaResponse::Applied
     }
 
+    /// See [`MetaCommand::LeaveIsr`].
+    fn leave_isr(
+        &mut self,
+        topic: &str,
+        partition: u32,
+        broker: NodeId,
+        leader_epoch: u64,
+    ) -> MetaResponse {
+        let live = self.live_brokers();
+        let Some(assignment) = self
+            .topics
+            .get_mut(topic)
+            .and_then(|t| t.partitions.get_mut(partition as usize))
+        else {
+            return MetaResponse::Rejected(format!("no partition {topic}/{partition}"));
+        };
+        if assignment.leader_epoch != leader_epoch {
+            return MetaResponse::Rejected(format!(
+                "{topic}/{partition} is in leader epoch {}, not {leader_epoch}",
+                assignment.leader_epoch
+            ));
+        }
+        if !assignment.isr.contains(&broker) {
+            return MetaResponse::Applied;
+        }
+        let successor = assignment
+            .isr
+            .iter()
+            .copied()
+            .find(|r| *r != broker && live.contains(r));
+        if assignment.leader == Some(broker) {
+            let Some(successor) = successor else {
+                return MetaResponse::Rejected(format!(
+                    "{topic}/{partition}: no other live in-sync replica can lead (ISR {:?})",
+                    assignment.isr
+                ));
+            };
+            assignment.leader = Some(successor);
+            assignment.leader_epoch += 1;
+        } else if assignment.isr.len() == 1 {
+            return MetaResponse::Rejected(format!(
+                "{topic}/{partition}: broker {broker} is its last in-sync replica"
+            ));
+        }
+        assignment.isr.retain(|r| *r != broker);
+        MetaResponse::Applied
+    }
+
     /// A broker that heartbeats again is live; offline partitions whose ISR holds it get it as
     /// their leader.
     fn unfence(&mut self, id: NodeId) {
@@ -661,6 +726,42 @@ mod tests {
             isr: vec![2, 3, 1],
         });
         assert_eq!(current, MetaResponse::Applied);
+    }
+
+    #[test]
+    fn a_damaged_replica_leaves_the_isr_and_a_damaged_leader_hands_over_to_an_in_sync_peer() {
+        let mut state = three_brokers_one_topic();
+        let leave = |state: &mut ClusterState, broker, leader_epoch| {
+            state.apply(&MetaCommand::LeaveIsr {
+                topic: "t".into(),
+                partition: 0,
+                broker,
+                leader_epoch,
+            })
+        };
+        let assignment = |state: &ClusterState| state.assignment("t", 0).unwrap().clone();
+        let leader = assignment(&state).leader.unwrap();
+        let followers: Vec<NodeId> = (1..=3).filter(|b| *b != leader).collect();
+        // A follower leaves; the leadership stays as it is.
+        assert_eq!(leave(&mut state, followers[0], 0), MetaResponse::Applied);
+        let after = assignment(&state);
+        assert_eq!((after.leader, after.leader_epoch), (Some(leader), 0));
+        assert!(!after.isr.contains(&followers[0]));
+        // The leader hands over to the one in-sync peer left, in a new epoch.
+        assert_eq!(leave(&mut state, leader, 0), MetaResponse::Applied);
+        let after = assignment(&state);
+        assert_eq!((after.leader, after.leader_epoch), (Some(followers[1]), 1));
+        assert_eq!(after.isr, vec![followers[1]]);
+        // A stale epoch, and the last in-sync replica, are refused.
+        assert!(matches!(
+            leave(&mut state, followers[1], 0),
+            MetaResponse::Rejected(_)
+        ));
+        assert!(matches!(
+            leave(&mut state, followers[1], 1),
+            MetaResponse::Rejected(_)
+        ));
+        assert_eq!(assignment(&state).leader, Some(followers[1]));
     }
 
     #[test]

@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use super::durable::{sync_dir, write_atomically};
 use super::partition_log::FilePartitionLog;
+use super::recovery::Verify;
 use super::{
     FsyncPolicy, LogConfig, PartitionLog, RecordLimits, Result, Storage, StorageError, TopicMeta,
 };
@@ -34,6 +35,8 @@ pub const MAX_TOPIC_NAME_BYTES: usize = 200;
 pub struct FileStorageOptions {
     pub fsync: FsyncPolicy,
     pub limits: RecordLimits,
+    /// How much of each partition log is checked when it is opened.
+    pub verify: Verify,
 }
 
 /// Topics and partition logs kept in a data dir.
@@ -224,11 +227,12 @@ impl Storage for FileStorage {
         {
             return Ok(log);
         }
-        let log = Arc::new(FilePartitionLog::open(
+        let log = Arc::new(FilePartitionLog::open_checking(
             &dir,
             *config,
             self.options.limits,
             self.options.fsync,
+            self.options.verify,
         )?);
         logs.insert(key, Arc::downgrade(&log));
         Ok(log)

@@ -307,6 +307,14 @@ pub trait PartitionLog: Send + Sync {
     /// The offset the next appended record will get.
     fn end_offset(&self) -> u64;
 
+    /// The offset of the first damaged batch the log knows of (found when it was opened or by
+    /// a read; reads reaching it fail with [`StorageError::Corrupt`]), until a truncation at
+    /// or before it removes it. A replica uses it to drop what it cannot serve and copy it
+    /// back from its leader.
+    fn damaged_from(&self) -> Option<u64> {
+        None
+    }
+
     /// Bytes the log takes in its backend.
     fn size_bytes(&self) -> u64;
 

@@ -18,10 +18,10 @@ use std::time::Duration;
 use super::batch::{self, BatchHeader, CheckedBatch, MAX_BATCH_LENGTH_BYTES, StoredBatch};
 use super::durable::sync_dir;
 use super::group_commit::{GroupCommit, LogEnd};
-use super::recovery::{self, write_clean_shutdown, write_recovery_point};
+use super::recovery::{self, Verify, write_clean_shutdown, write_recovery_point};
 use super::segment::{
-    FrameError, FrameReader, MAX_SEGMENT_BYTES, MAX_SEGMENT_OFFSETS, ReadSink, SCAN_CHUNK_BYTES,
-    Segment,
+    Damage, FrameError, FrameReader, MAX_SEGMENT_BYTES, MAX_SEGMENT_OFFSETS, ReadSink,
+    SCAN_CHUNK_BYTES, Segment,
 };
 use super::{
     AppendOutcome, FsyncPolicy, LogConfig, PartitionLog, Record, RecordLimits, Result,
@@ -51,6 +51,9 @@ struct LogShared {
     /// Set once a cut after a failed fsync has failed and been logged, so a disk that stays
     /// sick logs one error, not one per refused append.
     cut_failure_logged: std::sync::atomic::AtomicBool,
+    /// The first damaged batch known in the log (found at open or by a read), kept until a
+    /// truncation or retention removes it: reads from its offset on fail.
+    damage: Mutex<Option<Damage>>,
 }
 
 #[derive(Default)]
@@ -129,9 +132,21 @@ impl FilePartitionLog {
         limits: RecordLimits,
         fsync: FsyncPolicy,
     ) -> Result<FilePartitionLog> {
+        Self::open_checking(dir, config, limits, fsync, Verify::Unflushed)
+    }
+
+    /// Opens the log in `dir` like [`FilePartitionLog::open`], checking as much of it as
+    /// `verify` says first.
+    pub fn open_checking(
+        dir: &Path,
+        config: LogConfig,
+        limits: RecordLimits,
+        fsync: FsyncPolicy,
+        verify: Verify,
+    ) -> Result<FilePartitionLog> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StorageError::io(format!("creating {}", dir.display()), e))?;
-        let recovered = recovery::recover(dir, now_ms())?;
+        let recovered = recovery::recover(dir, now_ms(), verify)?;
         // Recovery leaves at least one segment; what it kept counts as durable from here on.
         let durable_end = recovered.segments.last().map_or(
             LogEnd {
@@ -153,6 +168,7 @@ impl FilePartitionLog {
             recovery_point: Arc::new(Mutex::new(0)),
             closing: Mutex::new(Vec::new()),
             cut_failure_logged: std::sync::atomic::AtomicBool::new(false),
+            damage: Mutex::new(recovered.damage),
         });
         let flusher = match fsync {
             FsyncPolicy::Interval { interval_ms } => Some(IntervalFlusher::start(
@@ -288,11 +304,33 @@ impl FilePartitionLog {
             // Continue where this segment's read ended, not at its current end: the appender
             // may have added (and rolled past) batches meanwhile, and skipping them would leave
             // a gap in the result.
-            let Some(next) = segment.read(from, max_bytes, &mut used_bytes, &mut out)? else {
-                break;
+            let next = match segment.read(from, max_bytes, &mut used_bytes, &mut out) {
+                Ok(Some(next)) => next,
+                Ok(None) => break,
+                Err(e @ StorageError::Corrupt { .. }) => {
+                    shared.find_damage(&segment);
+                    return Err(e);
+                }
+                Err(e) => return Err(e),
             };
             match shared.segment_for(next) {
                 Some(s) if s.base_offset() == next && next > segment.base_offset() => segment = s,
+                // A closed segment never changes, so a read that found nothing in it before its
+                // end offset found its file short: say so, rather than return nothing forever.
+                _ if out.is_empty()
+                    && next < segment.next_offset()
+                    && !Arc::ptr_eq(&segment, &shared.active()) =>
+                {
+                    let damage = shared.find_damage(&segment);
+                    return Err(damage.map_or_else(
+                        || StorageError::Corrupt {
+                            path: segment.log_path().display().to_string(),
+                            position: segment.size_bytes(),
+                            reason: format!("no batch holds offset {next}"),
+                        },
+                        |d| d.to_error(),
+                    ));
+                }
                 _ => break,
             }
         }
@@ -320,6 +358,43 @@ impl Drop for FilePartitionLog {
 }
 
 impl LogShared {
+    fn damage(&self) -> MutexGuard<'_, Option<Damage>> {
+        self.damage.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// After a read of `segment` failed on bad data: finds the segment's first damaged batch,
+    /// remembers it if it is the log's first, and reports it once.
+    fn find_damage(&self, segment: &Segment) -> Option<Damage> {
+        // A reader retrying at known damage must not make every retry read the whole segment.
+        if let Some(known) = self.damage().as_ref()
+            && known.path == segment.log_path()
+        {
+            return Some(known.clone());
+        }
+        let found = match segment.first_damage() {
+            Ok(found) => found?,
+            Err(e) => {
+                tracing::warn!(file = %segment.log_path().display(), error = %e, "cannot check a segment a read found damaged");
+                return None;
+            }
+        };
+        let mut damage = self.damage();
+        if damage
+            .as_ref()
+            .is_none_or(|known| found.offset < known.offset)
+        {
+            tracing::error!(
+                file = %found.path.display(),
+                position = found.position,
+                offset = found.offset,
+                reason = %found.reason,
+                "corrupt batch found by a read: reads from this offset fail until it is repaired"
+            );
+            *damage = Some(found.clone());
+        }
+        Some(found)
+    }
+
     fn appender(&self) -> MutexGuard<'_, AppenderState> {
         self.appender.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -547,6 +622,10 @@ impl PartitionLog for FilePartitionLog {
         self.shared.end_offset.load(Ordering::Acquire)
     }
 
+    fn damaged_from(&self) -> Option<u64> {
+        self.shared.damage().as_ref().map(|d| d.offset)
+    }
+
     fn size_bytes(&self) -> u64 {
         self.shared
             .segments_read()
@@ -597,6 +676,13 @@ impl PartitionLog for FilePartitionLog {
             sync_dir(&shared.dir)?;
         }
         outcome.start_offset = shared.start_offset();
+        let mut damage = shared.damage();
+        if damage
+            .as_ref()
+            .is_some_and(|d| d.offset < outcome.start_offset)
+        {
+            *damage = None;
+        }
         Ok(outcome)
     }
 
@@ -640,12 +726,20 @@ impl PartitionLog for FilePartitionLog {
             let mut cut_position = active.size_bytes();
             let mut cut_offset = offset;
             let mut kept = Vec::new();
+            let mut next_base = active.base_offset();
             loop {
                 let header = match reader.peek_header() {
                     Ok(Some(header)) => header,
                     Ok(None) => break,
+                    // Damage right at the cut (a replica dropping its damaged records to copy
+                    // them back) goes with the cut; damage before it stops the truncation.
+                    Err(_) if next_base == offset => {
+                        cut_position = reader.position();
+                        break;
+                    }
                     Err(e) => return Err(corrupt_at(&active, e)),
                 };
+                next_base = header.next_offset();
                 if header.next_offset() <= offset {
                     reader.skip(header);
                     continue;
@@ -674,6 +768,9 @@ impl PartitionLog for FilePartitionLog {
             active.truncate(cut_position)?;
             active.reset_indexes();
             active.scan_from(0, active.base_offset())?;
+            // The index files on disk may point into what was cut, now overwritten by appends:
+            // they are replaced, not left to lag.
+            active.store_indexes()?;
             shared.end_offset.store(cut_offset, Ordering::Release);
             let mut recovery_point = shared
                 .recovery_point
@@ -684,6 +781,11 @@ impl PartitionLog for FilePartitionLog {
                 *recovery_point = cut_offset;
             }
             sync_dir(&shared.dir)?;
+            let mut damage = shared.damage();
+            if damage.as_ref().is_some_and(|d| d.offset >= cut_offset) {
+                *damage = None;
+            }
+            drop(damage);
             tracing::info!(dir = %shared.dir.display(), offset, "truncated the log");
             kept
         };

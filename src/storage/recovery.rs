@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::durable::{TEMP_SUFFIX, sync_dir, write_atomically};
-use super::segment::{self, INDEX_EXT, LOG_EXT, ScanOutcome, Segment, TIME_INDEX_EXT};
+use super::segment::{self, Damage, INDEX_EXT, LOG_EXT, ScanOutcome, Segment, TIME_INDEX_EXT};
 use super::{Result, StorageError};
 
 /// Written by `close()` after everything is flushed; its presence means the last stop was clean.
@@ -33,6 +33,22 @@ pub const RECOVERY_POINT_FILE: &str = "recovery-point";
 pub struct RecoveredLog {
     pub segments: Vec<Arc<Segment>>,
     pub next_offset: u64,
+    /// The first damaged batch kept in a closed segment (reads reaching it fail), if any.
+    pub damage: Option<Damage>,
+}
+
+/// How much of a log recovery checks when it opens it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Verify {
+    /// What the last stop may have left unfinished: after an unclean stop, the segments at or
+    /// past the recovery point; otherwise the newest segment's tail. Closed segments are
+    /// trusted, as Kafka trusts them, so opening costs little however long the log is.
+    #[default]
+    Unflushed,
+    /// Every batch of every segment and every index entry, read once at open: a replica in a
+    /// cluster, which can copy damaged records back from its leader, finds damage before it
+    /// serves or replicates anything (see docs/storage.md, "Opening a partition").
+    Everything,
 }
 
 /// Records the recovery point crash-safely.
@@ -49,7 +65,7 @@ pub fn write_clean_shutdown(dir: &Path) -> Result<()> {
 }
 
 /// Opens (recovering if needed) the log in `dir`, creating its first segment if it has none.
-pub fn recover(dir: &Path, now_ms: i64) -> Result<RecoveredLog> {
+pub fn recover(dir: &Path, now_ms: i64, verify: Verify) -> Result<RecoveredLog> {
     let bases = list_segments(dir)?;
     let marker = dir.join(CLEAN_SHUTDOWN_FILE);
     let clean = marker.exists();
@@ -65,10 +81,12 @@ pub fn recover(dir: &Path, now_ms: i64) -> Result<RecoveredLog> {
         return Ok(RecoveredLog {
             segments: vec![Arc::new(segment)],
             next_offset: 0,
+            damage: None,
         });
     }
 
     let mut segments: Vec<Arc<Segment>> = Vec::with_capacity(bases.len());
+    let mut damage: Option<Damage> = None;
     for (i, &base) in bases.iter().enumerate() {
         if let Some(prev) = segments.last()
             && prev.next_offset() != base
@@ -99,7 +117,29 @@ pub fn recover(dir: &Path, now_ms: i64) -> Result<RecoveredLog> {
             segment.store_indexes()?;
             cut
         } else {
-            match segment.load_indexes(next_base)? {
+            let loaded = match segment.load_indexes(next_base)? {
+                Ok(tail) if verify == Verify::Everything => {
+                    // The newest segment's end is found by its tail scan below: check the
+                    // batches before its last index entry here, the tail there.
+                    let (end_position, end_offset) = match next_base {
+                        Some(next) => (segment.size_bytes(), next),
+                        None => tail,
+                    };
+                    let checked = segment.verify(end_position, end_offset)?;
+                    match (checked.damage, checked.bad_index) {
+                        (Some(found), _) => Err(format!(
+                            "damaged batch at byte {} (offset {}): {}",
+                            found.position, found.offset, found.reason
+                        )),
+                        (None, Some((file, position, reason))) => {
+                            Err(format!("{} at byte {position}: {reason}", file.display()))
+                        }
+                        (None, None) => Ok(tail),
+                    }
+                }
+                other => other,
+            };
+            match loaded {
                 Ok((position, offset)) if is_last => {
                     let outcome = segment.scan_from(position, offset)?;
                     let cut = outcome.problem.is_some();
@@ -141,15 +181,28 @@ pub fn recover(dir: &Path, now_ms: i64) -> Result<RecoveredLog> {
                         cut_tail(&segment, &outcome)?;
                         true
                     } else {
-                        if let Some((position, reason)) = &outcome.problem {
+                        let gap = next_base.filter(|next| outcome.next_offset < *next).map(|next| {
+                            (
+                                outcome.valid_bytes,
+                                format!("the segment's batches end at offset {}, but the next segment starts at {next}", outcome.next_offset),
+                            )
+                        });
+                        if let Some((position, reason)) = outcome.problem.clone().or(gap) {
                             // Below the recovery point this data was acknowledged as durable:
                             // keep it and report; reads that reach it fail with Corrupt.
                             tracing::error!(
                                 file = %segment.log_path().display(),
                                 position,
+                                offset = outcome.next_offset,
                                 %reason,
-                                "corrupt batch in a closed segment; its index stops before it"
+                                "corrupt batch in a closed segment: kept, and reads from this offset fail"
                             );
+                            damage.get_or_insert(Damage {
+                                path: segment.log_path().to_path_buf(),
+                                position,
+                                offset: outcome.next_offset,
+                                reason,
+                            });
                         }
                         false
                     };
@@ -175,6 +228,7 @@ pub fn recover(dir: &Path, now_ms: i64) -> Result<RecoveredLog> {
     Ok(RecoveredLog {
         segments,
         next_offset,
+        damage,
     })
 }
 

@@ -276,6 +276,35 @@ pub struct ScanOutcome {
     pub problem: Option<(u64, String)>,
 }
 
+/// A batch that fails its checks in a segment: where it starts, the offset it should hold and
+/// what is wrong. Everything before it in the segment was checked and is good.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Damage {
+    pub path: PathBuf,
+    pub position: u64,
+    pub offset: u64,
+    pub reason: String,
+}
+
+impl Damage {
+    /// The error a read that reaches this damage fails with.
+    pub fn to_error(&self) -> StorageError {
+        StorageError::Corrupt {
+            path: self.path.display().to_string(),
+            position: self.position,
+            reason: self.reason.clone(),
+        }
+    }
+}
+
+/// What [`Segment::verify`] found: damage in the log, and an index entry the log contradicts.
+#[derive(Debug, Default)]
+pub struct Verification {
+    pub damage: Option<Damage>,
+    /// The index file and the byte position of its first wrong entry, and why.
+    pub bad_index: Option<(PathBuf, u64, String)>,
+}
+
 /// One segment: its log file, published size and indexes.
 pub struct Segment {
     base_offset: u64,
@@ -712,6 +741,122 @@ impl Segment {
         self.size_bytes
             .store(outcome.valid_bytes, Ordering::Release);
         Ok(outcome)
+    }
+
+    /// Checks the batches in the first `end_position` bytes of the segment (framing, CRC, offset
+    /// chaining from the base offset, and that they end at `end_offset`: where the next
+    /// segment starts, or where the tail to scan begins), and every index entry among them: an
+    /// offset entry must point at the start of the batch it names, a time entry at a batch
+    /// whose maximum timestamp it holds, that being the segment's running maximum there.
+    /// Changes nothing. Records are not decoded: the CRC covers them, and an undecodable record
+    /// behind a good CRC is a writer's bug, not a disk's.
+    pub fn verify(&self, end_position: u64, end_offset: u64) -> Result<Verification> {
+        let mut reader = FrameReader::new(&self.file, 0, end_position, SCAN_CHUNK_BYTES);
+        let indexes = self.indexes();
+        let offsets = indexes.offsets.entries();
+        let times = indexes.times.entries();
+        let (mut next_offset_entry, mut next_time_entry) = (0usize, 0usize);
+        let mut bad_index = None;
+        let mut expected = self.base_offset;
+        let mut running_max = i64::MIN;
+        let damage = |position: u64, offset: u64, reason: String| Damage {
+            path: self.log_path.clone(),
+            position,
+            offset,
+            reason,
+        };
+        loop {
+            let position = reader.position();
+            let frame = match reader.next_frame() {
+                Ok(Some(frame)) => frame,
+                Ok(None) => break,
+                Err(FrameError::Io(e)) => {
+                    return Err(StorageError::io(
+                        format!("reading {}", self.log_path.display()),
+                        e,
+                    ));
+                }
+                Err(FrameError::Invalid { position, error }) => {
+                    let damage = damage(position, expected, error.to_string());
+                    return Ok(Verification {
+                        damage: Some(damage),
+                        bad_index,
+                    });
+                }
+            };
+            let header = frame.header;
+            let checked = if header.base_offset != expected {
+                Err(BatchError::UnexpectedBaseOffset {
+                    expected,
+                    found: header.base_offset,
+                })
+            } else {
+                batch::verify_crc(&header, &frame.bytes)
+            };
+            if let Err(error) = checked {
+                let damage = damage(position, expected, error.to_string());
+                return Ok(Verification {
+                    damage: Some(damage),
+                    bad_index,
+                });
+            }
+            running_max = running_max.max(header.max_timestamp_ms);
+            let relative = header.base_offset - self.base_offset;
+            while bad_index.is_none()
+                && let Some(entry) = offsets.get(next_offset_entry)
+                && entry.position as u64 <= position
+            {
+                if entry.position as u64 != position || entry.relative_offset as u64 != relative {
+                    bad_index = Some((
+                        self.path_with_ext(INDEX_EXT),
+                        (next_offset_entry * super::index::OFFSET_ENTRY_BYTES) as u64,
+                        format!(
+                            "entry (offset {}, byte {}) is not the start of that batch",
+                            self.base_offset + entry.relative_offset as u64,
+                            entry.position
+                        ),
+                    ));
+                }
+                next_offset_entry += 1;
+            }
+            while bad_index.is_none()
+                && let Some(entry) = times.get(next_time_entry)
+                && entry.relative_offset as u64 <= relative
+            {
+                if entry.relative_offset as u64 != relative
+                    || entry.timestamp_ms != header.max_timestamp_ms
+                    || entry.timestamp_ms != running_max
+                {
+                    bad_index = Some((
+                        self.path_with_ext(TIME_INDEX_EXT),
+                        (next_time_entry * super::index::TIME_ENTRY_BYTES) as u64,
+                        format!(
+                            "entry (timestamp {}, offset {}) does not match the batches",
+                            entry.timestamp_ms,
+                            self.base_offset + entry.relative_offset as u64
+                        ),
+                    ));
+                }
+                next_time_entry += 1;
+            }
+            expected = header.next_offset();
+        }
+        let damage = (expected != end_offset).then(|| {
+            damage(
+                reader.position(),
+                expected,
+                format!(
+                    "the segment's batches end at offset {expected}, before offset {end_offset}"
+                ),
+            )
+        });
+        Ok(Verification { damage, bad_index })
+    }
+
+    /// The first damaged batch among the segment's published bytes, whose batches must run to
+    /// its end offset; `None` when they are all good.
+    pub fn first_damage(&self) -> Result<Option<Damage>> {
+        Ok(self.verify(self.size_bytes(), self.next_offset())?.damage)
     }
 
     /// Restarts the indexes empty, for a scan from the start of the file.

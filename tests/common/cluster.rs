@@ -25,6 +25,16 @@ pub struct TestCluster {
 
 impl TestCluster {
     pub fn start(extra_args: &[&str]) -> TestCluster {
+        Self::start_with(extra_args, false)
+    }
+
+    /// Like [`TestCluster::start`], each broker logging to `n<id>.log` beside its data dir
+    /// ([`TestBroker::log`]), for tests that check what a broker reports.
+    pub fn start_logging(extra_args: &[&str]) -> TestCluster {
+        Self::start_with(extra_args, true)
+    }
+
+    fn start_with(extra_args: &[&str], logging: bool) -> TestCluster {
         // Peers must know each other's cluster addresses before any starts: take free ports.
         let ports: Vec<u16> = (0..3)
             .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
@@ -55,7 +65,15 @@ impl TestCluster {
                 ];
                 args.extend(CLUSTER_FLAGS);
                 args.extend(extra_args);
-                TestBroker::start_in(&temp.path().join(format!("n{id}")), &args)
+                let data_dir = temp.path().join(format!("n{id}"));
+                match logging {
+                    true => TestBroker::start_in_logging_to(
+                        &data_dir,
+                        &args,
+                        &temp.path().join(format!("n{id}.log")),
+                    ),
+                    false => TestBroker::start_in(&data_dir, &args),
+                }
             })
             .collect();
         TestCluster {

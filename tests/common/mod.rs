@@ -32,6 +32,8 @@ pub struct TestBroker {
     extra_args: Vec<String>,
     /// Environment variables set for the broker process (kept for restarts).
     env: Vec<(String, std::ffi::OsString)>,
+    /// Where the broker's stderr (its log) goes, appended across restarts; `None`: inherited.
+    log_file: Option<PathBuf>,
 }
 
 impl TestBroker {
@@ -60,7 +62,7 @@ impl TestBroker {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_os_string()))
             .collect();
-        let (child, address) = spawn_serve_on(data_dir, &extra_args, &env, "127.0.0.1:0");
+        let (child, address) = spawn_serve_on(data_dir, &extra_args, &env, "127.0.0.1:0", None);
         TestBroker {
             child: Some(child),
             address,
@@ -68,7 +70,38 @@ impl TestBroker {
             _temp: None,
             extra_args,
             env,
+            log_file: None,
         }
+    }
+
+    /// Starts a broker on `data_dir` whose stderr (its log) is appended to `log_file`, across
+    /// restarts too, for tests that check what it reports.
+    pub fn start_in_logging_to(
+        data_dir: &Path,
+        extra_args: &[&str],
+        log_file: &Path,
+    ) -> TestBroker {
+        let extra_args: Vec<String> = extra_args.iter().map(|s| s.to_string()).collect();
+        let (child, address) =
+            spawn_serve_on(data_dir, &extra_args, &[], "127.0.0.1:0", Some(log_file));
+        TestBroker {
+            child: Some(child),
+            address,
+            data_dir: data_dir.to_path_buf(),
+            _temp: None,
+            extra_args,
+            env: Vec::new(),
+            log_file: Some(log_file.to_path_buf()),
+        }
+    }
+
+    /// What the broker has logged so far, when it logs to a file.
+    pub fn log(&self) -> String {
+        self.log_file
+            .as_ref()
+            .and_then(|path| std::fs::read(path).ok())
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .unwrap_or_default()
     }
 
     /// A `flashq` command aimed at this broker, with no config file or environment leaking in.
@@ -97,8 +130,13 @@ impl TestBroker {
     /// Stops (SIGTERM) and starts again on the same data dir and flags.
     pub fn restart(&mut self) {
         assert_eq!(self.stop(), Some(0), "broker did not exit cleanly");
-        let (child, address) =
-            spawn_serve_on(&self.data_dir, &self.extra_args, &self.env, "127.0.0.1:0");
+        let (child, address) = spawn_serve_on(
+            &self.data_dir,
+            &self.extra_args,
+            &self.env,
+            "127.0.0.1:0",
+            self.log_file.as_deref(),
+        );
         self.child = Some(child);
         self.address = address;
     }
@@ -107,8 +145,13 @@ impl TestBroker {
     /// clients that reconnect to the old address find it.
     pub fn crash_and_restart_on_same_address(&mut self) {
         self.kill();
-        let (child, address) =
-            spawn_serve_on(&self.data_dir, &self.extra_args, &self.env, &self.address);
+        let (child, address) = spawn_serve_on(
+            &self.data_dir,
+            &self.extra_args,
+            &self.env,
+            &self.address,
+            self.log_file.as_deref(),
+        );
         self.child = Some(child);
         self.address = address;
     }
@@ -116,8 +159,13 @@ impl TestBroker {
     /// Starts a broker that was killed or stopped again, on the same data dir, flags and address.
     pub fn start_again(&mut self) {
         assert!(self.child.is_none(), "the broker is still running");
-        let (child, address) =
-            spawn_serve_on(&self.data_dir, &self.extra_args, &self.env, &self.address);
+        let (child, address) = spawn_serve_on(
+            &self.data_dir,
+            &self.extra_args,
+            &self.env,
+            &self.address,
+            self.log_file.as_deref(),
+        );
         self.child = Some(child);
         self.address = address;
     }
@@ -185,7 +233,18 @@ fn spawn_serve_on(
     extra_args: &[String],
     env: &[(String, std::ffi::OsString)],
     listen: &str,
+    log_file: Option<&Path>,
 ) -> (Child, String) {
+    let stderr = match log_file {
+        Some(path) => Stdio::from(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .expect("open the broker's log file"),
+        ),
+        None => Stdio::inherit(),
+    };
     let mut child = Command::new(flashq_bin())
         .args(["serve", "--listen", listen, "--data-dir"])
         .arg(data_dir)
@@ -194,7 +253,7 @@ fn spawn_serve_on(
         .env("XDG_CONFIG_HOME", "/nonexistent/flashq-test-config")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(stderr)
         .spawn()
         .expect("spawn flashq serve");
     let stdout = child.stdout.take().expect("stdout");

@@ -166,6 +166,7 @@ async fn start_embedded(fsync: FsyncPolicy) -> anyhow::Result<(EmbeddedBroker, t
             FileStorageOptions {
                 fsync,
                 limits: RecordLimits::default(),
+                ..Default::default()
             },
         )
     })

@@ -28,6 +28,7 @@ fn run_blocking(args: &BenchArgs, show_progress: bool) -> anyhow::Result<BenchRe
         FileStorageOptions {
             fsync: args.fsync,
             limits: RecordLimits::default(),
+            ..Default::default()
         },
     )?;
     let log: Arc<dyn PartitionLog> = storage.open_partition("bench", 0, &LogConfig::default())?;
