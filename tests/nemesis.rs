@@ -109,6 +109,22 @@ fn clock_jumps_of_one_broker_keep_acknowledged_writes() {
     }
 }
 
+/// One flipped byte in a file of one broker, killed for it and restarted on heal: it reports
+/// the damage, serves none of it and copies it back from its peers.
+#[test]
+fn damaged_files_on_one_broker_keep_acknowledged_writes() {
+    if let Some(report) = short_run(
+        "damaged-files",
+        NetworkMode::Loopback,
+        1,
+        25,
+        &FaultKind::DISK,
+        true,
+    ) {
+        report.assert_safe();
+    }
+}
+
 /// Random steps over every kind, a third of them two faults at once (the other tests' tours
 /// already did each kind alone).
 #[test]
@@ -116,6 +132,7 @@ fn every_fault_combined_keeps_acknowledged_writes() {
     let mut kinds: Vec<FaultKind> = FaultKind::PROCESS
         .into_iter()
         .chain(FaultKind::NETWORK)
+        .chain(FaultKind::DISK)
         .collect();
     if nemesis::clock::library().is_ok() {
         kinds.extend(FaultKind::CLOCK);
@@ -164,7 +181,10 @@ fn long_form_every_fault_many_runs() {
         } else {
             NetworkMode::Loopback
         };
-        let mut kinds = FaultKind::PROCESS.to_vec();
+        let mut kinds: Vec<FaultKind> = FaultKind::PROCESS
+            .into_iter()
+            .chain(FaultKind::DISK)
+            .collect();
         if network == NetworkMode::Namespaces {
             kinds.extend(FaultKind::NETWORK);
         }

@@ -93,6 +93,11 @@ pub enum FaultKind {
     /// Step one broker's wall clock (the leader's, the controller's or any one's) minutes
     /// forward or back; stepped back to the true time on heal.
     ClockJump,
+    /// kill -9 one broker (a leader or a follower) and flip one byte in the middle of one of its
+    /// partition files (a closed or the active segment, an index, a time index, the
+    /// leader-epoch histories); restarted on heal. Only while the cluster is whole, so the
+    /// other two hold every acknowledged record: damage on one broker, not on two.
+    DamageFile,
 }
 
 impl FaultKind {
@@ -115,7 +120,9 @@ impl FaultKind {
 
     /// Faults on a broker's wall clock: need libfaketime.
     pub const CLOCK: [FaultKind; 1] = [FaultKind::ClockJump];
-    pub const ALL: [FaultKind; 11] = [
+    /// Faults on a broker's files.
+    pub const DISK: [FaultKind; 1] = [FaultKind::DamageFile];
+    pub const ALL: [FaultKind; 12] = [
         FaultKind::KillLeader,
         FaultKind::KillFollower,
         FaultKind::KillMajority,
@@ -127,6 +134,7 @@ impl FaultKind {
         FaultKind::MajorityMinority,
         FaultKind::Bridge,
         FaultKind::ClockJump,
+        FaultKind::DamageFile,
     ];
 
     pub fn name(self) -> &'static str {
@@ -142,6 +150,7 @@ impl FaultKind {
             FaultKind::MajorityMinority => "majority-minority",
             FaultKind::Bridge => "bridge",
             FaultKind::ClockJump => "clock-jump",
+            FaultKind::DamageFile => "damage-file",
         }
     }
 
@@ -357,6 +366,48 @@ pub fn seconds(at: Duration) -> String {
     format!("t+{:.3}s", at.as_secs_f64())
 }
 
+/// Flips one byte in the middle of a file drawn from broker data dir `data_dir`'s partition
+/// files of the run's topic and its leader-epoch histories; says which file and byte.
+fn damage_one_file(rng: &mut SplitMix64, data_dir: &std::path::Path) -> String {
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    let topic_dir = data_dir.join("topics").join(TOPIC);
+    for partition in std::fs::read_dir(&topic_dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        for file in std::fs::read_dir(partition.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let path = file.path();
+            let kind = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or_default();
+            if matches!(kind, "log" | "index" | "timeindex") {
+                files.push(path);
+            }
+        }
+    }
+    files.push(data_dir.join("cluster").join("leader-epochs.json"));
+    files.retain(|f| std::fs::metadata(f).is_ok_and(|m| m.len() >= 16));
+    files.sort();
+    if files.is_empty() {
+        return "(no file to damage)".to_string();
+    }
+    let file = files[rng.below(files.len() as u64) as usize].clone();
+    let mut bytes = std::fs::read(&file).expect("read a file to damage");
+    // The middle half: past any header, short of a torn end.
+    let quarter = bytes.len() as u64 / 4;
+    let at = (quarter + rng.below(2 * quarter)) as usize;
+    bytes[at] ^= 0x20;
+    std::fs::write(&file, &bytes).expect("write the damaged file");
+    let shown = file.strip_prefix(data_dir).unwrap_or(&file);
+    format!("{} byte {at}", shown.display())
+}
+
 /// How far a clock jump steps a broker's wall clock, either way: past every timeout the
 /// brokers have (seconds) and short of the retention times (days), like an NTP step or an
 /// operator's mistake.
@@ -477,6 +528,25 @@ impl Nemesis<'_> {
                 active.clocks.push(victim);
                 // The broker stays reachable: it takes no leader away.
                 (format!("n{victim} {seconds:+} s"), Vec::new())
+            }
+            FaultKind::DamageFile => {
+                let whole = view.is_some_and(|v| self.observer.whole(v));
+                let victim = if self.rng.chance(50) {
+                    leader
+                } else {
+                    self.rng.pick(&others(leader))
+                };
+                if !whole {
+                    return (
+                        format!("none: the cluster is not whole (n{victim} spared)"),
+                        Vec::new(),
+                    );
+                }
+                if self.brokers.kill(victim) {
+                    active.killed.push(victim);
+                }
+                let damaged = damage_one_file(&mut self.rng, self.brokers.data_dir(victim));
+                (format!("n{victim} {damaged}"), vec![victim])
             }
             FaultKind::IsolateLeader
             | FaultKind::LeaderCutFromPeers

@@ -16,6 +16,10 @@ const ASK_TIMEOUT: Duration = Duration::from_millis(1_500);
 
 /// Asks the brokers about the cluster, each question bounded by [`ASK_TIMEOUT`] (a paused or
 /// cut-off broker never answers).
+/// Small segments, so a run's writes fill several closed ones (with index entries) that a
+/// damage-file fault can hit besides the active one.
+pub const SEGMENT_BYTES: u64 = 64 * 1024;
+
 pub struct Observer<'a> {
     pub runtime: &'a tokio::runtime::Runtime,
     /// How many partitions the topic has.
@@ -80,7 +84,10 @@ impl Observer<'_> {
                                 TOPIC,
                                 Some(partitions),
                                 Some(BROKERS as u32),
-                                TopicSettings::default(),
+                                TopicSettings {
+                                    segment_bytes: Some(SEGMENT_BYTES),
+                                    ..TopicSettings::default()
+                                },
                             )
                             .await
                         {
