@@ -556,3 +556,71 @@ fn a_broker_with_a_damaged_raft_log_stays_out_and_says_where_while_the_others_se
         "broker {victim} serves {served:?}, acked {acked:?}"
     );
 }
+
+/// A broker's metadata snapshot (taken every 1,000 Raft entries) with a byte flipped in its
+/// middle: the broker stays out (exit 7) naming `snapshot.json` and a byte at or before the
+/// flip, leaves the file as it was, and the other two serve every acknowledged record and take
+/// new ones.
+#[test]
+fn a_broker_with_a_damaged_raft_snapshot_stays_out_and_says_where_while_the_others_serve() {
+    use flashq::client::{Client, OffsetToCommit};
+
+    let mut cluster = TestCluster::start(&REPLICATION_FLAGS);
+    cluster.with_replicated_topic();
+    let acked = cluster.produce_acked(1, "before", 10);
+    let victim = 3;
+    let snapshot = cluster
+        .broker(victim)
+        .data_dir
+        .join("cluster")
+        .join("snapshot.json");
+    // Offset commits are Raft entries, a millisecond or two each: enough of them make every
+    // broker take a snapshot.
+    let url = cluster.broker(1).address.clone();
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let client = Client::connect(&url).await.unwrap();
+        let coordinator = client.for_coordinator_of("snapshots").await.unwrap();
+        for i in 0..1_200u64 {
+            let offsets = [OffsetToCommit {
+                topic: "t".to_string(),
+                partition: 0,
+                offset: i % 10,
+            }];
+            coordinator
+                .commit_offsets("snapshots", None, &offsets)
+                .await
+                .unwrap();
+        }
+    });
+    let taken = wait_until(FORM_TIMEOUT, || {
+        std::fs::metadata(&snapshot).is_ok_and(|m| m.len() > 64)
+    });
+    assert!(taken, "broker {victim} took no snapshot");
+    assert_eq!(cluster.broker(victim).stop(), Some(0));
+    let mut bytes = std::fs::read(&snapshot).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    std::fs::write(&snapshot, &bytes).unwrap();
+
+    let output = cluster.broker(victim).serve_cmd().output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(7), "{stderr}");
+    let error = stderr
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap_or_else(|| panic!("no error line in {stderr}"));
+    assert!(error.contains("snapshot.json"), "{error}");
+    let position = byte_position(error).unwrap_or_else(|| panic!("no byte position: {error}"));
+    assert!(position <= middle as u64, "{error} (flipped byte {middle})");
+    assert_eq!(
+        std::fs::read(&snapshot).unwrap(),
+        bytes,
+        "the damaged snapshot was changed"
+    );
+
+    let mut acked = acked;
+    acked.extend(cluster.produce_acked(1, "after", 3));
+    for id in others(victim) {
+        assert_all_present(&acked, &cluster.values_on(id), id);
+    }
+}
