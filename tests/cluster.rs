@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use common::cluster::{
     FORM_TIMEOUT, REPLICATION_FLAGS, TestCluster, alive, assert_all_present, broker_in, others,
 };
-use common::{TestBroker, stdout_of, wait_until};
+use common::{TestBroker, byte_position, flip_middle, stdout_of, wait_until};
 use serde_json::Value;
 
 #[test]
@@ -451,16 +451,6 @@ fn pausing_the_controller_fences_only_the_controller() {
     });
 }
 
-/// The byte position in an `error: corrupt data in PATH at byte N: ...` line.
-fn byte_position(line: &str) -> Option<u64> {
-    let (_, after) = line.split_once(" at byte ")?;
-    after
-        .split(|c: char| !c.is_ascii_digit())
-        .next()?
-        .parse()
-        .ok()
-}
-
 #[test]
 fn a_broker_with_a_damaged_raft_log_stays_out_and_says_where_while_the_others_serve() {
     let mut cluster = TestCluster::start(&REPLICATION_FLAGS);
@@ -476,22 +466,14 @@ fn a_broker_with_a_damaged_raft_log_stays_out_and_says_where_while_the_others_se
     });
     assert!(grown, "raft.log stayed under 8 KiB");
     assert_eq!(cluster.broker(victim).stop(), Some(0));
-    let mut bytes = std::fs::read(&log).unwrap();
-    let middle = bytes.len() / 2;
-    bytes[middle] ^= 0x01;
-    std::fs::write(&log, &bytes).unwrap();
+    let middle = flip_middle(&log);
+    let bytes = std::fs::read(&log).unwrap();
 
-    let output = cluster.broker(victim).serve_cmd().output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(7), "{stderr}");
-    let error = stderr
-        .lines()
-        .find(|l| l.starts_with("error: "))
-        .unwrap_or_else(|| panic!("no error line in {stderr}"));
+    let error = cluster.broker(victim).serve_refused();
     assert!(error.contains("raft.log"), "{error}");
-    let position = byte_position(error).unwrap_or_else(|| panic!("no byte position: {error}"));
+    let position = byte_position(&error).unwrap_or_else(|| panic!("no byte position: {error}"));
     assert!(
-        position > 8 && position <= middle as u64,
+        position > 8 && position <= middle,
         "{error} (flipped byte {middle})"
     );
     assert_eq!(
@@ -597,21 +579,13 @@ fn a_broker_with_a_damaged_raft_snapshot_stays_out_and_says_where_while_the_othe
     });
     assert!(taken, "broker {victim} took no snapshot");
     assert_eq!(cluster.broker(victim).stop(), Some(0));
-    let mut bytes = std::fs::read(&snapshot).unwrap();
-    let middle = bytes.len() / 2;
-    bytes[middle] ^= 0x01;
-    std::fs::write(&snapshot, &bytes).unwrap();
+    let middle = flip_middle(&snapshot);
+    let bytes = std::fs::read(&snapshot).unwrap();
 
-    let output = cluster.broker(victim).serve_cmd().output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(7), "{stderr}");
-    let error = stderr
-        .lines()
-        .find(|l| l.starts_with("error: "))
-        .unwrap_or_else(|| panic!("no error line in {stderr}"));
+    let error = cluster.broker(victim).serve_refused();
     assert!(error.contains("snapshot.json"), "{error}");
-    let position = byte_position(error).unwrap_or_else(|| panic!("no byte position: {error}"));
-    assert!(position <= middle as u64, "{error} (flipped byte {middle})");
+    let position = byte_position(&error).unwrap_or_else(|| panic!("no byte position: {error}"));
+    assert!(position <= middle, "{error} (flipped byte {middle})");
     assert_eq!(
         std::fs::read(&snapshot).unwrap(),
         bytes,

@@ -10,12 +10,11 @@ mod common;
 
 use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::cluster::{FORM_TIMEOUT, REPLICATION_FLAGS, TestCluster, alive, others};
-use common::{flashq_cmd, wait_until};
+use common::{flashq_cmd, flip_middle, wait_until};
 use flashq::client::{Client, Offset};
 
 /// Small segments, so a few hundred records make several closed ones, each with index entries
@@ -72,28 +71,7 @@ fn cluster_with_topic(extra_args: &[&str]) -> (TestCluster, u64) {
     let mut args = REPLICATION_FLAGS.to_vec();
     args.extend(extra_args);
     let cluster = TestCluster::start_logging(&args);
-    cluster.wait_for_status(1, "three live brokers", |s| s["brokers_alive"] == 3);
-    let created = wait_until(FORM_TIMEOUT, || {
-        cluster.brokers[0]
-            .cmd()
-            .args([
-                "topic",
-                "create",
-                "t",
-                "-p",
-                "1",
-                "--replication-factor",
-                "3",
-            ])
-            .args(["--segment-bytes", SEGMENT_BYTES, "--if-not-exists"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    assert!(created, "topic t was not created");
-    let partition = cluster.wait_for_partition(1, "t/0 led with a full ISR", |p| {
-        p["leader"].is_u64() && p["isr"].as_array().is_some_and(|isr| isr.len() == 3)
-    });
-    let leader = partition["leader"].as_u64().unwrap();
+    let leader = cluster.with_replicated_topic_configured(&["--segment-bytes", SEGMENT_BYTES]);
     (cluster, leader)
 }
 
@@ -230,23 +208,6 @@ fn segments(cluster: &TestCluster, id: u64) -> Vec<PathBuf> {
 
 fn file_len(path: &Path) -> u64 {
     std::fs::metadata(path).map_or(0, |m| m.len())
-}
-
-/// Flips one bit of the byte in the middle of `path`, in place (a running broker holding the
-/// file open sees it too); returns the byte's position.
-fn flip_middle(path: &Path) -> u64 {
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(path)
-        .unwrap();
-    let middle = file.metadata().unwrap().len() / 2;
-    let mut byte = [0u8; 1];
-    file.read_exact_at(&mut byte, middle).unwrap();
-    byte[0] ^= 0x10;
-    file.write_all_at(&byte, middle).unwrap();
-    file.sync_all().unwrap();
-    middle
 }
 
 /// Cuts `path` in its middle; returns the new length.
@@ -530,14 +491,8 @@ fn a_damaged_raft_vote_keeps_the_broker_out_and_names_the_byte() {
         std::fs::write(&vote, &original).unwrap();
         let at = damage(&vote);
         let damaged = std::fs::read(&vote).unwrap();
-        let output = cluster.broker(victim).serve_cmd().output().unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(7), "{stderr}");
-        let error = stderr
-            .lines()
-            .find(|l| l.starts_with("error: "))
-            .unwrap_or_else(|| panic!("no error line in {stderr}"));
-        assert_reported(error, &vote, 0..=at);
+        let error = cluster.broker(victim).serve_refused();
+        assert_reported(&error, &vote, 0..=at);
         assert_eq!(
             std::fs::read(&vote).unwrap(),
             damaged,

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{TestBroker, stdout_of};
+use common::{TestBroker, byte_position, flip_middle, stdout_of};
 
 /// How long a fault may take to be seen (the debug file is polled every 50 ms).
 const FAULT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -239,25 +239,12 @@ fn a_damaged_offsets_log_stops_serve_naming_the_byte_and_a_cut_one_is_cut_with_a
     // Killed: a clean stop compacts the log into the snapshot.
     broker.kill();
     let offsets_log = data_dir.join("groups/offsets.log");
+    let middle = flip_middle(&offsets_log);
     let mut bytes = std::fs::read(&offsets_log).unwrap();
-    let middle = bytes.len() / 2;
-    bytes[middle] ^= 0x10;
-    std::fs::write(&offsets_log, &bytes).unwrap();
-    let output = broker.serve_cmd().output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(7), "{stderr}");
-    let error = stderr
-        .lines()
-        .find(|l| l.starts_with("error: "))
-        .unwrap_or_else(|| panic!("no error line in {stderr}"));
-    let position: u64 = error
-        .split("at byte ")
-        .nth(1)
-        .and_then(|rest| rest.split(':').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no byte position: {error}"));
+    let error = broker.serve_refused();
+    let position = byte_position(&error).unwrap_or_else(|| panic!("no byte position: {error}"));
     assert!(
-        error.contains("offsets.log") && position <= middle as u64,
+        error.contains("offsets.log") && position <= middle,
         "{error} (flipped byte {middle})"
     );
     assert_eq!(
@@ -267,6 +254,7 @@ fn a_damaged_offsets_log_stops_serve_naming_the_byte_and_a_cut_one_is_cut_with_a
     );
 
     // Undo the flip, then cut the file in its middle instead.
+    let middle = middle as usize;
     bytes[middle] ^= 0x10;
     std::fs::write(&offsets_log, &bytes[..middle]).unwrap();
     broker.start_again();

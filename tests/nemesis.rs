@@ -156,8 +156,7 @@ fn long_form_every_fault_many_runs() {
     let chosen: Option<Vec<FaultKind>> = std::env::var("FLASHQ_NEMESIS_KINDS").ok().map(|v| {
         v.split(',')
             .map(|name| {
-                FaultKind::ALL
-                    .into_iter()
+                FaultKind::all()
                     .find(|k| k.name() == name.trim())
                     .unwrap_or_else(|| panic!("FLASHQ_NEMESIS_KINDS: no fault kind {name:?}"))
             })

@@ -310,14 +310,6 @@ impl ClusterNode {
         }
     }
 
-    /// Whether a broker counts as alive: not fenced. The controller fences a broker whose
-    /// heartbeats stop for a session timeout by its own monotonic clock, so this is the one
-    /// verdict every broker agrees on; comparing the heartbeat's wall-clock stamp with this
-    /// broker's clock would call every broker dead (or a dead one alive) after a clock step.
-    pub fn is_alive(fenced: bool) -> bool {
-        !fenced
-    }
-
     /// Commits `command` through the controller, wherever it is: locally when this broker is the
     /// controller, else forwarded over the cluster listener. Retries while no controller is
     /// known, for up to `timeout`.

@@ -602,18 +602,13 @@ impl ReplicaManager {
         }
         if let Some(path) = self.epochs_path.clone() {
             let histories = current.clone();
-            let written =
-                tokio::task::spawn_blocking(move || write_epochs(&path, &histories)).await;
-            match written {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => {
-                    tracing::warn!(error = %e, "cannot save leader epochs; will retry");
-                    return;
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot save leader epochs; will retry");
-                    return;
-                }
+            let written = tokio::task::spawn_blocking(move || write_epochs(&path, &histories))
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|written| written.map_err(|e| e.to_string()));
+            if let Err(error) = written {
+                tracing::warn!(%error, "cannot save leader epochs; will retry");
+                return;
             }
         }
         *self.saved_epochs.lock().unwrap_or_else(|e| e.into_inner()) = Some(current);

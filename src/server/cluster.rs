@@ -182,7 +182,11 @@ pub fn metadata(node: &ClusterNode) -> pb::MetadataResponse {
                 id: b.id,
                 address: b.address.clone(),
                 cluster_address: b.cluster_address.clone(),
-                alive: ClusterNode::is_alive(b.fenced),
+                // The controller's verdict (it fences a broker silent for a session timeout
+                // by its own monotonic clock), the one every broker agrees on; comparing the
+                // heartbeat's wall-clock stamp with this broker's clock would call every broker
+                // dead, or a dead one alive, after a clock step.
+                alive: !b.fenced,
                 fenced: b.fenced,
                 last_heartbeat_ms: b.last_heartbeat_ms,
                 last_heartbeat_age_ms: (now - b.last_heartbeat_ms).max(0) as u64,

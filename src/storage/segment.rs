@@ -450,11 +450,14 @@ impl Segment {
         }
     }
 
+    /// An I/O error reading this segment's log file.
+    fn read_error(&self, error: std::io::Error) -> StorageError {
+        StorageError::io(format!("reading {}", self.log_path.display()), error)
+    }
+
     fn frame_error(&self, error: FrameError) -> StorageError {
         match error {
-            FrameError::Io(e) => {
-                StorageError::io(format!("reading {}", self.log_path.display()), e)
-            }
+            FrameError::Io(e) => self.read_error(e),
             FrameError::Invalid { position, error } => {
                 self.corrupt(position + error.position() as u64, error)
             }
@@ -683,11 +686,7 @@ impl Segment {
     /// of the file: framing, CRC, full decode and offset order. Good batches are added to the
     /// indexes, the size and the end offset. Stops at the first bad batch.
     pub fn scan_from(&self, position: u64, expected_offset: u64) -> Result<ScanOutcome> {
-        let file_len = self
-            .file
-            .metadata()
-            .map_err(|e| StorageError::io(format!("reading {}", self.log_path.display()), e))?
-            .len();
+        let file_len = self.file.metadata().map_err(|e| self.read_error(e))?.len();
         let mut reader = FrameReader::new(&self.file, position, file_len, SCAN_CHUNK_BYTES);
         let mut outcome = ScanOutcome {
             valid_bytes: position,
@@ -701,12 +700,7 @@ impl Segment {
             let frame = match reader.next_frame() {
                 Ok(Some(frame)) => frame,
                 Ok(None) => break,
-                Err(FrameError::Io(e)) => {
-                    return Err(StorageError::io(
-                        format!("reading {}", self.log_path.display()),
-                        e,
-                    ));
-                }
+                Err(FrameError::Io(e)) => return Err(self.read_error(e)),
                 Err(FrameError::Invalid { position, error }) => {
                     outcome.problem = Some((position, error.to_string()));
                     break;
@@ -770,12 +764,7 @@ impl Segment {
             let frame = match reader.next_frame() {
                 Ok(Some(frame)) => frame,
                 Ok(None) => break,
-                Err(FrameError::Io(e)) => {
-                    return Err(StorageError::io(
-                        format!("reading {}", self.log_path.display()),
-                        e,
-                    ));
-                }
+                Err(FrameError::Io(e)) => return Err(self.read_error(e)),
                 Err(FrameError::Invalid { position, error }) => {
                     let damage = damage(position, expected, error.to_string());
                     return Ok(Verification {
@@ -946,11 +935,7 @@ impl Segment {
 
     /// Makes the whole file visible again after a scan stopped early in a closed segment.
     pub fn restore_size(&self) -> Result<()> {
-        let len = self
-            .file
-            .metadata()
-            .map_err(|e| StorageError::io(format!("reading {}", self.log_path.display()), e))?
-            .len();
+        let len = self.file.metadata().map_err(|e| self.read_error(e))?.len();
         self.size_bytes.store(len, Ordering::Release);
         Ok(())
     }

@@ -144,6 +144,11 @@ impl TestCluster {
     /// Forms the cluster and creates topic `t`: one partition, three replicas. Returns the
     /// partition's leader.
     pub fn with_replicated_topic(&mut self) -> u64 {
+        self.with_replicated_topic_configured(&[])
+    }
+
+    /// [`Self::with_replicated_topic`], with `topic_args` (settings) for `topic create`.
+    pub fn with_replicated_topic_configured(&self, topic_args: &[&str]) -> u64 {
         self.wait_for_status(1, "three live brokers", |s| s["brokers_alive"] == 3);
         let created = wait_until(FORM_TIMEOUT, || {
             self.brokers[0]
@@ -158,6 +163,7 @@ impl TestCluster {
                     "3",
                     "--if-not-exists",
                 ])
+                .args(topic_args)
                 .output()
                 .is_ok_and(|o| o.status.success())
         });

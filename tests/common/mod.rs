@@ -57,21 +57,7 @@ impl TestBroker {
         extra_args: &[&str],
         env: &[(&str, &std::ffi::OsStr)],
     ) -> TestBroker {
-        let extra_args: Vec<String> = extra_args.iter().map(|s| s.to_string()).collect();
-        let env: Vec<(String, std::ffi::OsString)> = env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_os_string()))
-            .collect();
-        let (child, address) = spawn_serve_on(data_dir, &extra_args, &env, "127.0.0.1:0", None);
-        TestBroker {
-            child: Some(child),
-            address,
-            data_dir: data_dir.to_path_buf(),
-            _temp: None,
-            extra_args,
-            env,
-            log_file: None,
-        }
+        Self::spawn(data_dir, extra_args, env, None)
     }
 
     /// Starts a broker on `data_dir` whose stderr (its log) is appended to `log_file`, across
@@ -81,17 +67,29 @@ impl TestBroker {
         extra_args: &[&str],
         log_file: &Path,
     ) -> TestBroker {
+        Self::spawn(data_dir, extra_args, &[], Some(log_file))
+    }
+
+    fn spawn(
+        data_dir: &Path,
+        extra_args: &[&str],
+        env: &[(&str, &std::ffi::OsStr)],
+        log_file: Option<&Path>,
+    ) -> TestBroker {
         let extra_args: Vec<String> = extra_args.iter().map(|s| s.to_string()).collect();
-        let (child, address) =
-            spawn_serve_on(data_dir, &extra_args, &[], "127.0.0.1:0", Some(log_file));
+        let env: Vec<(String, std::ffi::OsString)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_os_string()))
+            .collect();
+        let (child, address) = spawn_serve_on(data_dir, &extra_args, &env, "127.0.0.1:0", log_file);
         TestBroker {
             child: Some(child),
             address,
             data_dir: data_dir.to_path_buf(),
             _temp: None,
             extra_args,
-            env: Vec::new(),
-            log_file: Some(log_file.to_path_buf()),
+            env,
+            log_file: log_file.map(Path::to_path_buf),
         }
     }
 
@@ -102,6 +100,19 @@ impl TestBroker {
             .and_then(|path| std::fs::read(path).ok())
             .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
             .unwrap_or_default()
+    }
+
+    /// Starts `flashq serve` on this (stopped) broker's data dir expecting it to refuse to
+    /// start over damaged data: asserts exit 7 and returns its `error:` line.
+    pub fn serve_refused(&self) -> String {
+        let output = self.serve_cmd().output().expect("run flashq serve");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(7), "{stderr}");
+        stderr
+            .lines()
+            .find(|l| l.starts_with("error: "))
+            .unwrap_or_else(|| panic!("no error line in {stderr}"))
+            .to_string()
     }
 
     /// A `flashq` command aimed at this broker, with no config file or environment leaking in.
@@ -145,25 +156,22 @@ impl TestBroker {
     /// clients that reconnect to the old address find it.
     pub fn crash_and_restart_on_same_address(&mut self) {
         self.kill();
-        let (child, address) = spawn_serve_on(
-            &self.data_dir,
-            &self.extra_args,
-            &self.env,
-            &self.address,
-            self.log_file.as_deref(),
-        );
-        self.child = Some(child);
-        self.address = address;
+        self.respawn_on_same_address();
     }
 
     /// Starts a broker that was killed or stopped again, on the same data dir, flags and address.
     pub fn start_again(&mut self) {
         assert!(self.child.is_none(), "the broker is still running");
+        self.respawn_on_same_address();
+    }
+
+    fn respawn_on_same_address(&mut self) {
+        let listen = self.address.clone();
         let (child, address) = spawn_serve_on(
             &self.data_dir,
             &self.extra_args,
             &self.env,
-            &self.address,
+            &listen,
             self.log_file.as_deref(),
         );
         self.child = Some(child);
@@ -212,6 +220,34 @@ impl Drop for TestBroker {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// The byte position in an error line: the number after ` at byte `.
+pub fn byte_position(line: &str) -> Option<u64> {
+    let (_, after) = line.split_once(" at byte ")?;
+    after
+        .split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Flips one bit of the byte in the middle of `path`, in place (a running broker holding the
+/// file open sees it too), durably; returns the byte's position.
+pub fn flip_middle(path: &Path) -> u64 {
+    use std::os::unix::fs::FileExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .unwrap();
+    let middle = file.metadata().unwrap().len() / 2;
+    let mut byte = [0u8; 1];
+    file.read_exact_at(&mut byte, middle).unwrap();
+    byte[0] ^= 0x10;
+    file.write_all_at(&byte, middle).unwrap();
+    file.sync_all().unwrap();
+    middle
 }
 
 /// A `flashq` command with a clean environment: no user config, no FLASHQ_* from outside.

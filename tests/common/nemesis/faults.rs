@@ -122,20 +122,14 @@ impl FaultKind {
     pub const CLOCK: [FaultKind; 1] = [FaultKind::ClockJump];
     /// Faults on a broker's files.
     pub const DISK: [FaultKind; 1] = [FaultKind::DamageFile];
-    pub const ALL: [FaultKind; 12] = [
-        FaultKind::KillLeader,
-        FaultKind::KillFollower,
-        FaultKind::KillMajority,
-        FaultKind::KillAll,
-        FaultKind::PauseLeader,
-        FaultKind::PauseController,
-        FaultKind::IsolateLeader,
-        FaultKind::LeaderCutFromPeers,
-        FaultKind::MajorityMinority,
-        FaultKind::Bridge,
-        FaultKind::ClockJump,
-        FaultKind::DamageFile,
-    ];
+    /// Every kind, in the order of the groups above.
+    pub fn all() -> impl Iterator<Item = FaultKind> {
+        FaultKind::PROCESS
+            .into_iter()
+            .chain(FaultKind::NETWORK)
+            .chain(FaultKind::CLOCK)
+            .chain(FaultKind::DISK)
+    }
 
     pub fn name(self) -> &'static str {
         match self {

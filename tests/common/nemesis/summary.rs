@@ -44,7 +44,7 @@ pub fn tables(reports: &[RunReport]) -> String {
         "| fault | times (alone) | seconds held | first write after the leader was lost: n, median, max | first write after healing: n, median, max | no write before the run ended |"
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|");
-    for kind in FaultKind::ALL {
+    for kind in FaultKind::all() {
         let faults: Vec<_> = reports
             .iter()
             .flat_map(|r| &r.timeline.faults)

@@ -162,27 +162,12 @@ async fn produce(id: usize, target: Target, recorder: Recorder, stop: Arc<Atomic
     let producer = RoutedProducer::new(router, &target.topic);
     let mut n: u64 = 0;
     while !stop.load(Ordering::Relaxed) {
-        let value = format!("p{id}-{n}");
         let partition = ((n + id as u64) % target.partitions as u64) as u32;
+        write_one(&recorder, id, n, partition, |record| {
+            producer.send(vec![record])
+        })
+        .await;
         n += 1;
-        let record = ProducerRecord {
-            value: Bytes::from(value.clone()),
-            partition: Some(partition),
-            ..ProducerRecord::default()
-        };
-        let invoked_at = recorder.now();
-        let answer = tokio::time::timeout(WRITE_TIMEOUT, producer.send(vec![record])).await;
-        let outcome = outcome_of(answer);
-        let acknowledged = matches!(outcome, Outcome::Ok { .. });
-        recorder.write(Write {
-            producer: id,
-            value,
-            partition,
-            invoked_at,
-            completed_at: recorder.now(),
-            outcome,
-        });
-        tokio::time::sleep(if acknowledged { WRITE_PACE } else { BACKOFF }).await;
     }
 }
 
@@ -209,35 +194,52 @@ async fn produce_pinned(
                 }
             },
         };
-        let value = format!("p{id}-{n}");
         let partition = (n % target.partitions as u64) as u32;
-        n += 1;
-        let record = ProducerRecord {
-            value: Bytes::from(value.clone()),
-            partition: Some(partition),
-            ..ProducerRecord::default()
-        };
-        let invoked_at = recorder.now();
-        let answer = tokio::time::timeout(
-            WRITE_TIMEOUT,
-            connected.produce(&target.topic, vec![record]),
-        )
+        let connection_broke = write_one(&recorder, id, n, partition, |record| {
+            connected.produce(&target.topic, vec![record])
+        })
         .await;
-        if matches!(&answer, Ok(Err(e)) if e.is_connection_failure()) {
+        if connection_broke {
             client = None;
         }
-        let outcome = outcome_of(answer);
-        let acknowledged = matches!(outcome, Outcome::Ok { .. });
-        recorder.write(Write {
-            producer: id,
-            value,
-            partition,
-            invoked_at,
-            completed_at: recorder.now(),
-            outcome,
-        });
-        tokio::time::sleep(if acknowledged { WRITE_PACE } else { BACKOFF }).await;
+        n += 1;
     }
+}
+
+/// Writes `p<producer>-<n>` to `partition` through `send`, records the write, and waits as
+/// long as its outcome calls for (the pace after an acknowledgement, a backoff otherwise).
+/// Returns whether the connection broke.
+async fn write_one<Fut>(
+    recorder: &Recorder,
+    producer: usize,
+    n: u64,
+    partition: u32,
+    send: impl FnOnce(ProducerRecord) -> Fut,
+) -> bool
+where
+    Fut: Future<Output = Result<Vec<ProducedPosition>, ClientError>>,
+{
+    let value = format!("p{producer}-{n}");
+    let record = ProducerRecord {
+        value: Bytes::from(value.clone()),
+        partition: Some(partition),
+        ..ProducerRecord::default()
+    };
+    let invoked_at = recorder.now();
+    let answer = tokio::time::timeout(WRITE_TIMEOUT, send(record)).await;
+    let connection_broke = matches!(&answer, Ok(Err(e)) if e.is_connection_failure());
+    let outcome = outcome_of(answer);
+    let acknowledged = matches!(outcome, Outcome::Ok { .. });
+    recorder.write(Write {
+        producer,
+        value,
+        partition,
+        invoked_at,
+        completed_at: recorder.now(),
+        outcome,
+    });
+    tokio::time::sleep(if acknowledged { WRITE_PACE } else { BACKOFF }).await;
+    connection_broke
 }
 
 /// What a write's answer says about it: conservatively, anything but an acknowledgement or a
