@@ -16,6 +16,7 @@ pub mod subscription;
 pub mod topic;
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -182,6 +183,23 @@ pub struct TopicDescription {
     pub partitions: Vec<PartitionState>,
 }
 
+/// Counts one waiting fetch for as long as it lives (a fetch whose caller left is dropped
+/// mid-wait, and uncounted with it).
+struct WaitingFetch<'a>(&'a AtomicUsize);
+
+impl<'a> WaitingFetch<'a> {
+    fn count_in(counter: &'a AtomicUsize) -> Self {
+        counter.fetch_add(1, Ordering::Relaxed);
+        WaitingFetch(counter)
+    }
+}
+
+impl Drop for WaitingFetch<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// The broker engine: a registry of topics over a storage backend.
 pub struct Broker {
     storage: Arc<dyn Storage>,
@@ -196,6 +214,8 @@ pub struct Broker {
     /// In a cluster: where a produce to a topic this broker does not hold goes (set once the
     /// cluster's replica manager exists, which holds the broker: hence weak).
     cluster_topics: std::sync::OnceLock<std::sync::Weak<dyn ClusterTopics>>,
+    /// Fetches waiting at the end of a log for records (Kafka's fetch purgatory).
+    waiting_fetches: AtomicUsize,
 }
 
 /// What a broker in a cluster asks the cluster about a topic it holds no copy of (implemented
@@ -252,6 +272,7 @@ impl Broker {
             groups: group::GroupCoordinator::new(offsets),
             group_placement: None,
             cluster_topics: std::sync::OnceLock::new(),
+            waiting_fetches: AtomicUsize::new(0),
         })
     }
 
@@ -432,6 +453,7 @@ impl Broker {
         let offset = self.resolve(&partition, request.start).await?;
         let max_wait = Duration::from_millis(request.max_wait_ms.min(MAX_FETCH_WAIT_MS) as u64);
         if offset >= partition.end_offset() && !max_wait.is_zero() {
+            let _waiting = WaitingFetch::count_in(&self.waiting_fetches);
             partition.wait_for_records_after(offset, max_wait).await;
         }
         let max_bytes = request.max_bytes.clamp(1, MAX_FETCH_MAX_BYTES) as usize;
@@ -463,6 +485,11 @@ impl Broker {
             log_start_offset: partition.start_offset(),
             log_end_offset: partition.end_offset(),
         })
+    }
+
+    /// Fetches waiting at the end of a log for records now.
+    pub fn waiting_fetches(&self) -> usize {
+        self.waiting_fetches.load(Ordering::Relaxed)
     }
 
     /// Resolves a start position to an offset in one partition.
