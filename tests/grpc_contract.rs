@@ -169,10 +169,9 @@ fn a_waiting_fetch_ends_with_not_found_when_its_topic_is_deleted() {
         let storage = std::sync::Arc::new(
             flashq::storage::file::FileStorage::open(temp.path(), Default::default()).unwrap(),
         );
-        let embedded =
-            flashq::server::embedded::EmbeddedBroker::start(storage, Default::default())
-                .await
-                .unwrap();
+        let embedded = flashq::server::embedded::EmbeddedBroker::start(storage, Default::default())
+            .await
+            .unwrap();
         let mut c = clients(&embedded.url()).await;
         c.admin.create_topic(create("fleeting", 1)).await.unwrap();
         let mut fetch = c.fetch.clone();
@@ -448,7 +447,10 @@ fn an_expired_member_is_aborted_with_or_without_committed_offsets() {
                 match described {
                     Ok(d) if d.get_ref().members.is_empty() => break,
                     Err(status) if status.code() == Code::NotFound => break,
-                    _ => assert!(Instant::now() < deadline, "{group}: the member never expired"),
+                    _ => assert!(
+                        Instant::now() < deadline,
+                        "{group}: the member never expired"
+                    ),
                 }
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
@@ -511,7 +513,10 @@ fn an_invalid_topic_name_is_invalid_argument_everywhere() {
         for name in invalid_names() {
             let n = || name.clone();
             let codes = [
-                ("CreateTopic", code(c.admin.create_topic(create(&name, 1)).await)),
+                (
+                    "CreateTopic",
+                    code(c.admin.create_topic(create(&name, 1)).await),
+                ),
                 (
                     "DescribeTopic",
                     code(
@@ -655,15 +660,7 @@ fn the_topic_name_rule_holds_at_its_edges_on_file_storage() {
     runtime().block_on(async {
         let mut c = clients(&broker.address).await;
         let longest = "n".repeat(249);
-        for name in [
-            longest.as_str(),
-            "a",
-            "x.",
-            "-x",
-            "_x",
-            "a.b-c_D9",
-            "x..y",
-        ] {
+        for name in [longest.as_str(), "a", "x.", "-x", "_x", "a.b-c_D9", "x..y"] {
             c.admin.create_topic(create(name, 2)).await.unwrap();
             c.produce
                 .produce(produce_request(name, 1, 3))
@@ -851,11 +848,7 @@ fn undecodable_requests_are_invalid_argument_and_oversized_ones_resource_exhaust
             let status = raw_call(&ch, path, big(size))
                 .await
                 .expect_err("an oversized request fails");
-            assert_eq!(
-                status.code(),
-                Code::ResourceExhausted,
-                "{path}: {status:?}"
-            );
+            assert_eq!(status.code(), Code::ResourceExhausted, "{path}: {status:?}");
         }
         // Just under the limit is decoded (and refused for what it says, not for its size).
         let status = raw_call(&ch, "/flashq.v1.Admin/CreateTopic", big((4 << 20) - 16))
@@ -979,11 +972,31 @@ fn init_saves_the_global_broker_flag_and_the_tls_files() {
 fn a_global_flag_a_command_does_not_use_is_refused_with_a_hint() {
     let dir = tempfile::tempdir().unwrap();
     for args in [
-        vec!["serve", "--broker", "http://127.0.0.1:1", "--storage", "memory", "--listen", "127.0.0.1:0"],
-        vec!["inspect-log", "--broker", "http://127.0.0.1:1", "/nonexistent"],
+        vec![
+            "serve",
+            "--broker",
+            "http://127.0.0.1:1",
+            "--storage",
+            "memory",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        vec![
+            "inspect-log",
+            "--broker",
+            "http://127.0.0.1:1",
+            "/nonexistent",
+        ],
         vec!["completions", "bash", "--broker", "http://127.0.0.1:1"],
         vec!["man", "--token", "t", "--out-dir", "/nonexistent"],
-        vec!["bench", "storage", "--records", "10", "--broker", "http://127.0.0.1:1"],
+        vec![
+            "bench",
+            "storage",
+            "--records",
+            "10",
+            "--broker",
+            "http://127.0.0.1:1",
+        ],
     ] {
         let output = flashq_cmd()
             .current_dir(dir.path())

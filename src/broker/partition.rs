@@ -69,6 +69,8 @@ pub struct Partition {
     log_gate: tokio::sync::RwLock<()>,
     /// The leader-epoch history of the local log.
     epochs: Mutex<Vec<EpochStart>>,
+    /// Turns true once the partition's topic is deleted: waiting readers end at once.
+    deleted: watch::Sender<bool>,
 }
 
 impl Partition {
@@ -84,7 +86,19 @@ impl Partition {
             leadership: watch::channel(0).0,
             log_gate: tokio::sync::RwLock::new(()),
             epochs: Mutex::new(Vec::new()),
+            deleted: watch::channel(false).0,
         }
+    }
+
+    /// Marks the partition's topic deleted, waking every reader waiting for records: each ends
+    /// with "not found" at once instead of waiting out its time for a log that is gone.
+    pub fn mark_deleted(&self) {
+        self.deleted.send_replace(true);
+    }
+
+    /// Whether the partition's topic has been deleted.
+    pub fn is_deleted(&self) -> bool {
+        *self.deleted.borrow()
     }
 
     /// Sets the role; a change other than to the same leader epoch starts a new leadership,
@@ -370,10 +384,18 @@ impl Partition {
         Ok(found.map_or(end, |offset| offset.min(end)))
     }
 
-    /// Waits until the log's end offset passes `offset`, or `max_wait` elapses.
+    /// Waits until the log's end offset passes `offset`, `max_wait` elapses, or the topic is
+    /// deleted ([`Partition::is_deleted`] tells).
     pub async fn wait_for_records_after(&self, offset: u64, max_wait: Duration) {
         let mut end = self.end_offset.subscribe();
-        let _ = tokio::time::timeout(max_wait, end.wait_for(|end| *end > offset)).await;
+        let mut deleted = self.deleted.subscribe();
+        let _ = tokio::time::timeout(max_wait, async {
+            tokio::select! {
+                _ = end.wait_for(|end| *end > offset) => {}
+                _ = deleted.wait_for(|deleted| *deleted) => {}
+            }
+        })
+        .await;
     }
 
     /// Waits until the local log's end passes `offset`, or `max_wait` elapses.

@@ -196,6 +196,13 @@ impl Topic {
         Ok(())
     }
 
+    /// Marks every partition deleted (see [`Partition::mark_deleted`]).
+    pub fn mark_deleted(&self) {
+        for partition in self.partitions() {
+            partition.mark_deleted();
+        }
+    }
+
     /// Flushes and closes every partition's log (blocking).
     pub fn close(&self) -> Result<(), BrokerError> {
         for partition in self.partitions() {

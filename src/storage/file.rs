@@ -6,7 +6,7 @@
 //! - `<data>/topics/<topic>/topic.json`: the topic's metadata, replaced crash-safely.
 //! - `<data>/topics/<topic>/<partition>/`: `<20-digit base offset>.log`, `.index`, `.timeindex`,
 //!   plus `recovery-point` and, after a clean close, `clean-shutdown`.
-//! - `<data>/topics/.deleted-*`: a deleted topic's dir on its way out (renamed first so the
+//! - `<data>/topics/.deleted-<nanos>-<n>`: a deleted topic's dir on its way out (renamed first so the
 //!   name is free at once; removed at the next open if a crash interrupted the removal).
 
 use std::collections::HashMap;
@@ -26,8 +26,9 @@ pub const LOCK_FILE: &str = ".lock";
 pub const TOPIC_META_FILE: &str = "topic.json";
 /// Prefix of topic dirs being deleted.
 const DELETED_PREFIX: &str = ".deleted-";
-/// The longest topic name accepted, in bytes (a path component must stay well under 255).
-pub const MAX_TOPIC_NAME_BYTES: usize = 200;
+
+/// Deletions so far in this process, to tell apart two trash dirs made in the same nanosecond.
+static DELETIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Options of the file backend.
 #[derive(Debug, Clone, Copy, Default)]
@@ -126,29 +127,12 @@ impl FileStorage {
     }
 }
 
-/// Rejects names that are not a single safe path component.
+/// Rejects names that are not a single safe path component: the rule of [`super::names`].
 fn validate_topic_name(name: &str) -> Result<()> {
-    let reason = if name.is_empty() {
-        Some("it is empty")
-    } else if name.len() > MAX_TOPIC_NAME_BYTES {
-        Some("it is too long")
-    } else if name.starts_with('.') {
-        Some("it starts with '.'")
-    } else if !name
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
-    {
-        Some("only ASCII letters, digits, '.', '_' and '-' are allowed")
-    } else {
-        None
-    };
-    match reason {
-        Some(reason) => Err(StorageError::InvalidName {
-            name: name.to_string(),
-            reason: reason.to_string(),
-        }),
-        None => Ok(()),
-    }
+    super::names::validate_name("topic", name).map_err(|reason| StorageError::InvalidName {
+        name: name.to_string(),
+        reason,
+    })
 }
 
 impl Storage for FileStorage {
@@ -243,9 +227,12 @@ impl Storage for FileStorage {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
-        let trash = self
-            .topics_dir()
-            .join(format!("{DELETED_PREFIX}{topic}-{nanos}"));
+        // Not named after the topic: a name of MAX_NAME_BYTES plus the prefix would not fit in
+        // a path component.
+        let trash = self.topics_dir().join(format!(
+            "{DELETED_PREFIX}{nanos}-{}",
+            DELETIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
         std::fs::rename(&dir, &trash)
             .map_err(|e| StorageError::io(format!("renaming {} away", dir.display()), e))?;
         sync_dir(&self.topics_dir())?;

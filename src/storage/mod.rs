@@ -2,7 +2,8 @@
 //!
 //! Everything here is synchronous and blocking on purpose: the broker calls it from
 //! `tokio::task::spawn_blocking`, so no file I/O ever runs on the async runtime's threads.
-//! Nothing in this module knows about gRPC, the CLI or topics' network names.
+//! Nothing in this module knows about gRPC or the CLI. The rule for topic and group names is
+//! here ([`names`]) because a topic name becomes a directory name.
 //!
 //! - [`PartitionLog`]: one partition's append-only log (append, read by offset, find by time).
 //! - [`Storage`]: a backend that opens partition logs and keeps topic metadata.
@@ -18,6 +19,7 @@ pub mod index;
 pub mod inspect;
 pub mod journal;
 pub mod memory;
+pub mod names;
 pub mod offset_store;
 pub mod partition_log;
 pub mod read_buffers;
