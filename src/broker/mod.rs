@@ -408,7 +408,8 @@ impl Broker {
         let offsets = self.groups.store().clone();
         let name = name.to_string();
         tokio::task::spawn_blocking(move || -> Result<(), BrokerError> {
-            topic.close()?;
+            // Nothing of a deleted log needs to be durable: no flush, no clean-shutdown marker.
+            topic.discard();
             storage.delete_topic(&name)?;
             tracing::info!(topic = name, "deleted topic");
             // A topic created later under this name must not inherit the groups' offsets.

@@ -203,6 +203,13 @@ impl Topic {
         }
     }
 
+    /// Stops every partition's log without making anything durable: the topic is being deleted.
+    pub fn discard(&self) {
+        for partition in self.partitions() {
+            partition.log().discard();
+        }
+    }
+
     /// Flushes and closes every partition's log (blocking).
     pub fn close(&self) -> Result<(), BrokerError> {
         for partition in self.partitions() {

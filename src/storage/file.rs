@@ -14,8 +14,8 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
+use super::deferred_log::DeferredLog;
 use super::durable::{sync_dir, write_atomically};
-use super::partition_log::FilePartitionLog;
 use super::{
     FsyncPolicy, LogConfig, PartitionLog, RecordLimits, Result, Storage, StorageError, TopicMeta,
 };
@@ -44,7 +44,7 @@ pub struct FileStorage {
     /// Held (locked) for the backend's lifetime; dropping it releases the lock.
     _lock: File,
     /// Logs opened so far, so a partition is never open twice in one process.
-    logs: Mutex<HashMap<(String, u32), Weak<FilePartitionLog>>>,
+    logs: Mutex<HashMap<(String, u32), Weak<DeferredLog>>>,
 }
 
 impl FileStorage {
@@ -103,7 +103,7 @@ impl FileStorage {
         Ok(self.topic_dir(topic)?.join(partition.to_string()))
     }
 
-    fn logs(&self) -> MutexGuard<'_, HashMap<(String, u32), Weak<FilePartitionLog>>> {
+    fn logs(&self) -> MutexGuard<'_, HashMap<(String, u32), Weak<DeferredLog>>> {
         self.logs.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -118,12 +118,19 @@ impl FileStorage {
                 .to_string_lossy()
                 .starts_with(DELETED_PREFIX)
             {
-                let path = entry.path();
-                std::fs::remove_dir_all(&path)
-                    .map_err(|e| StorageError::io(format!("removing {}", path.display()), e))?;
+                remove_trash(&entry.path())?;
             }
         }
         Ok(())
+    }
+}
+
+/// Removes a deleted topic's dir; one already removed (by a thread of an earlier open in this
+/// process) is no error.
+fn remove_trash(path: &Path) -> Result<()> {
+    match std::fs::remove_dir_all(path) {
+        Err(e) if path.exists() => Err(StorageError::io(format!("removing {}", path.display()), e)),
+        _ => Ok(()),
     }
 }
 
@@ -208,7 +215,7 @@ impl Storage for FileStorage {
         {
             return Ok(log);
         }
-        let log = Arc::new(FilePartitionLog::open(
+        let log = Arc::new(DeferredLog::open(
             &dir,
             *config,
             self.options.limits,
@@ -235,9 +242,16 @@ impl Storage for FileStorage {
         ));
         std::fs::rename(&dir, &trash)
             .map_err(|e| StorageError::io(format!("renaming {} away", dir.display()), e))?;
+        // The rename is the deletion: once durable, the topic is gone after any crash (the next
+        // open removes what is left). Removing thousands of files is left to a thread, so the
+        // caller is answered now.
         sync_dir(&self.topics_dir())?;
-        std::fs::remove_dir_all(&trash)
-            .map_err(|e| StorageError::io(format!("removing {}", trash.display()), e))
+        std::thread::spawn(move || {
+            if let Err(e) = remove_trash(&trash) {
+                tracing::warn!(dir = %trash.display(), error = %e, "cannot remove a deleted topic's files; the next start tries again");
+            }
+        });
+        Ok(())
     }
 }
 
