@@ -2,8 +2,13 @@
 //! (`server/status.rs`, the request codec and the message limits) say the same thing; so does
 //! every doc that states the topic-name rule.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+
+use common::api_doc::{
+    code_name as name, codes_in, per_rpc_codes, repo_file, section, table_codes,
+};
 
 use flashq::broker::BrokerError;
 use flashq::broker::group::{Assignor, GroupError};
@@ -13,119 +18,8 @@ use flashq::storage::StorageError;
 use flashq::storage::batch::BatchError;
 use tonic::Code;
 
-fn repo_file(path: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// gRPC's name of a code, as the docs and protos spell it.
-fn name(code: Code) -> &'static str {
-    match code {
-        Code::Ok => "OK",
-        Code::Cancelled => "CANCELLED",
-        Code::Unknown => "UNKNOWN",
-        Code::InvalidArgument => "INVALID_ARGUMENT",
-        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
-        Code::NotFound => "NOT_FOUND",
-        Code::AlreadyExists => "ALREADY_EXISTS",
-        Code::PermissionDenied => "PERMISSION_DENIED",
-        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
-        Code::FailedPrecondition => "FAILED_PRECONDITION",
-        Code::Aborted => "ABORTED",
-        Code::OutOfRange => "OUT_OF_RANGE",
-        Code::Unimplemented => "UNIMPLEMENTED",
-        Code::Internal => "INTERNAL",
-        Code::Unavailable => "UNAVAILABLE",
-        Code::DataLoss => "DATA_LOSS",
-        Code::Unauthenticated => "UNAUTHENTICATED",
-    }
-}
-
-const ALL_CODE_NAMES: [&str; 17] = [
-    "OK",
-    "CANCELLED",
-    "UNKNOWN",
-    "INVALID_ARGUMENT",
-    "DEADLINE_EXCEEDED",
-    "NOT_FOUND",
-    "ALREADY_EXISTS",
-    "PERMISSION_DENIED",
-    "RESOURCE_EXHAUSTED",
-    "FAILED_PRECONDITION",
-    "ABORTED",
-    "OUT_OF_RANGE",
-    "UNIMPLEMENTED",
-    "INTERNAL",
-    "UNAVAILABLE",
-    "DATA_LOSS",
-    "UNAUTHENTICATED",
-];
-
 fn names(codes: &[Code]) -> BTreeSet<String> {
     codes.iter().map(|c| name(*c).to_string()).collect()
-}
-
-/// The code names in a text: upper-case words that are gRPC codes.
-fn codes_in(text: &str) -> BTreeSet<String> {
-    text.split(|c: char| !(c.is_ascii_uppercase() || c == '_'))
-        .filter(|w| ALL_CODE_NAMES.contains(w))
-        .map(str::to_string)
-        .collect()
-}
-
-/// The lines of the markdown section under `heading` (a whole heading line), up to the next
-/// heading of the same or a higher level.
-fn section<'a>(doc: &'a str, heading: &str) -> Vec<&'a str> {
-    let level = heading.chars().take_while(|&c| c == '#').count();
-    let mut lines = doc.lines().skip_while(|l| *l != heading);
-    assert!(lines.next().is_some(), "no section {heading:?}");
-    lines
-        .take_while(|l| {
-            let hashes = l.chars().take_while(|&c| c == '#').count();
-            hashes == 0 || hashes > level || !l[hashes..].starts_with(' ')
-        })
-        .collect()
-}
-
-/// The first cell of each table row that names codes (header and separator rows have none).
-fn table_codes(lines: &[&str]) -> BTreeSet<String> {
-    lines
-        .iter()
-        .filter(|l| l.starts_with('|'))
-        .filter_map(|l| l.split('|').nth(1))
-        .flat_map(codes_in)
-        .collect()
-}
-
-/// api.md's "Per RPC" tables: RPC name -> the codes its table lists.
-fn documented_per_rpc() -> BTreeMap<String, BTreeSet<String>> {
-    let doc = repo_file("docs/api.md");
-    let lines = section(&doc, "### Per RPC");
-    let mut per_rpc = BTreeMap::new();
-    let mut current: Vec<String> = Vec::new();
-    let mut rows: Vec<&str> = Vec::new();
-    let mut flush = |current: &mut Vec<String>, rows: &mut Vec<&str>| {
-        for rpc in current.drain(..) {
-            per_rpc.insert(rpc, table_codes(rows));
-        }
-        rows.clear();
-    };
-    for line in lines {
-        if let Some(heading) = line.strip_prefix("#### ") {
-            flush(&mut current, &mut rows);
-            current = heading
-                .split('`')
-                .skip(1)
-                .step_by(2)
-                .map(str::to_string)
-                .collect();
-            assert!(!current.is_empty(), "a heading without an RPC: {line}");
-        } else {
-            rows.push(line);
-        }
-    }
-    flush(&mut current, &mut rows);
-    per_rpc
 }
 
 fn constant_per_rpc() -> BTreeMap<String, BTreeSet<String>> {
@@ -137,7 +31,7 @@ fn constant_per_rpc() -> BTreeMap<String, BTreeSet<String>> {
 
 #[test]
 fn api_md_lists_for_every_rpc_exactly_the_codes_the_broker_declares() {
-    assert_eq!(documented_per_rpc(), constant_per_rpc());
+    assert_eq!(per_rpc_codes(), constant_per_rpc());
     let doc = repo_file("docs/api.md");
     assert_eq!(
         table_codes(&section(&doc, "### Every RPC")),
