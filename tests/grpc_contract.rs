@@ -161,6 +161,61 @@ fn flashq_subscribe_exits_4_when_its_topic_is_deleted() {
     );
 }
 
+// Item 1 in a cluster: the deletion goes through the metadata and each replica deletes its copy
+// through the same engine path, so a subscriber on any replica, and `flashq subscribe` (which
+// streams each partition from its leader), end with NOT_FOUND.
+#[test]
+fn in_a_cluster_subscriptions_on_every_replica_end_when_the_topic_is_deleted() {
+    let mut cluster = common::cluster::TestCluster::start(&[]);
+    cluster.with_topic("doomed", 1);
+    let addresses: Vec<String> = cluster.brokers.iter().map(|b| b.address.clone()).collect();
+    let mut subscriber = RunningCommand::start(&addresses[0], &["subscribe", "-t", "doomed"]);
+    assert!(subscriber.wait_for_stderr("subscribed to doomed", WAIT));
+    runtime().block_on(async {
+        let mut streams = Vec::new();
+        for address in &addresses {
+            let mut c = clients(address).await;
+            let mut stream = c
+                .subscribe
+                .subscribe(pb::SubscribeRequest {
+                    topic: "doomed".into(),
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .into_inner();
+            stream.message().await.unwrap().unwrap();
+            streams.push(stream);
+        }
+        clients(&addresses[1])
+            .await
+            .admin
+            .delete_topic(pb::DeleteTopicRequest {
+                name: "doomed".into(),
+            })
+            .await
+            .unwrap();
+        for (broker, stream) in streams.iter_mut().enumerate() {
+            let ended = tokio::time::timeout(WAIT, stream.message())
+                .await
+                .unwrap_or_else(|_| panic!("the stream on broker {} did not end", broker + 1));
+            let status = ended.expect_err("the stream ends with a status");
+            assert_eq!(
+                status.code(),
+                Code::NotFound,
+                "broker {}: {status:?}",
+                broker + 1
+            );
+        }
+    });
+    assert_eq!(
+        subscriber.wait(WAIT),
+        Some(4),
+        "stderr: {:?}",
+        subscriber.stderr_lines()
+    );
+}
+
 // Item 2: a long-poll fetch on a topic deleted meanwhile ends at once with NOT_FOUND.
 #[test]
 fn a_waiting_fetch_ends_with_not_found_when_its_topic_is_deleted() {
