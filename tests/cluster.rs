@@ -15,7 +15,10 @@ use serde_json::Value;
 fn status_shows_three_live_brokers_then_a_death_and_a_rejoin() {
     let mut cluster = TestCluster::start(&[]);
     let formed = cluster.wait_for_status(1, "three live brokers and a controller", |s| {
-        s["clustered"] == true && s["brokers_alive"] == 3 && s["controller"].is_u64()
+        s["clustered"] == true
+            && s["brokers_alive"] == 3
+            && s["controller"].is_u64()
+            && s["session_lapsed"] == false
     });
     let controller = formed["controller"].as_u64().unwrap();
     let controllers = formed["brokers"]
@@ -262,6 +265,11 @@ fn writes_continue_without_one_follower_and_fail_unavailable_without_two() {
         .code(8);
     let stderr = String::from_utf8_lossy(&leader_only.get_output().stderr).to_string();
     assert!(stderr.contains("session timeout"), "{stderr}");
+    // Its metadata says so, so that clients ask another broker for leaders first.
+    let status = cluster
+        .status_from(leader)
+        .expect("cluster status from the leader");
+    assert_eq!(status["session_lapsed"], true, "{status}");
 
     // Nothing acknowledged with acks=all is lost, and neither the refused record nor the
     // leader-only one is served.

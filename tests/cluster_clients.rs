@@ -349,3 +349,47 @@ async fn the_router_shares_refreshes_and_spaces_them_out() {
     assert!(created.elapsed() >= 2 * interval, "{:?}", created.elapsed());
     broker.stop().await.unwrap();
 }
+
+/// A produce already waiting on a leader that is then paused (SIGSTOP: it holds the request
+/// open and answers nothing) goes to the new leader once the metadata names one, instead of
+/// waiting out its own request timeout; and the refresh that finds the new leader does not hang
+/// on the paused broker, though it was the one the router asked last.
+#[test]
+fn a_produce_waiting_on_a_paused_leader_moves_to_the_new_leader_before_its_timeout() {
+    use flashq::client::routed_producer::PRODUCE_REQUEST_TIMEOUT_MS;
+    use flashq::client::{Client, ClusterRouter, ProducerRecord, RoutedProducer};
+
+    let mut cluster = TestCluster::start(&LAG_TOLERANT_FLAGS);
+    let leader = cluster.with_replicated_topic();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    // Seeded at the leader, so it is also the first broker the router asks for metadata.
+    let leader_url = cluster.broker(leader).address.clone();
+    let producer = runtime.block_on(async {
+        let seed = Client::connect(&leader_url).await.unwrap();
+        let router = Arc::new(ClusterRouter::new(seed).await.unwrap());
+        RoutedProducer::new(router, "t")
+    });
+    let record = |value: &str| ProducerRecord {
+        value: bytes::Bytes::from(value.to_string()),
+        ..ProducerRecord::default()
+    };
+    let warm_up = runtime.block_on(producer.send(vec![record("before")]));
+    assert!(warm_up.is_ok(), "{warm_up:?}");
+
+    cluster.broker(leader).pause();
+    let paused_at = std::time::Instant::now();
+    let produced = runtime.block_on(async {
+        tokio::time::timeout(FAILOVER_TIMEOUT, producer.send(vec![record("during")])).await
+    });
+    let took = paused_at.elapsed();
+    cluster.broker(leader).resume();
+    let produced = produced.expect("the produce never finished");
+    assert!(produced.is_ok(), "{produced:?}");
+    assert!(
+        took < Duration::from_millis(PRODUCE_REQUEST_TIMEOUT_MS),
+        "the produce waited out its request timeout on the paused leader: {took:?}"
+    );
+    let new_leader = cluster.wait_for_new_leader(others(leader)[0], "t", 0, leader);
+    let values = cluster.values_on(new_leader);
+    assert!(values.contains(&"during".to_string()), "{values:?}");
+}

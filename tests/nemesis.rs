@@ -6,8 +6,9 @@
 //!
 //! The short form (these tests without `--ignored`) runs every fault kind at least once in a few
 //! minutes; namespace runs print `skipped: <why>` and pass where there is no root, `ip` or
-//! `iptables`. The long form is `cargo test --release --test nemesis -- --ignored` (40 runs of
-//! 60 s by default: `FLASHQ_NEMESIS_RUNS`, `FLASHQ_NEMESIS_SECONDS`). A failing run prints its
+//! `iptables`, and clock-jump runs where there is no libfaketime (Debian's `faketime`). The
+//! long form is `cargo test --release --test nemesis -- --ignored` (40 runs of 60 s by default:
+//! `FLASHQ_NEMESIS_RUNS`, `FLASHQ_NEMESIS_SECONDS`). A failing run prints its
 //! seed and timeline; `FLASHQ_NEMESIS_SEED=<seed>` replays it.
 
 mod common;
@@ -92,14 +93,33 @@ fn majority_minority_and_bridge_partitions_keep_acknowledged_writes() {
     }
 }
 
+/// Steps of one broker's wall clock, minutes either way, of the leader, the controller or any
+/// broker: nothing may depend on brokers' clocks agreeing, or on one not stepping.
+#[test]
+fn clock_jumps_of_one_broker_keep_acknowledged_writes() {
+    if let Some(report) = short_run(
+        "clock-jumps",
+        NetworkMode::Loopback,
+        3,
+        20,
+        &FaultKind::CLOCK,
+        true,
+    ) {
+        report.assert_safe();
+    }
+}
+
 /// Random steps over every kind, a third of them two faults at once (the other tests' tours
 /// already did each kind alone).
 #[test]
 fn every_fault_combined_keeps_acknowledged_writes() {
-    let kinds: Vec<FaultKind> = FaultKind::PROCESS
+    let mut kinds: Vec<FaultKind> = FaultKind::PROCESS
         .into_iter()
         .chain(FaultKind::NETWORK)
         .collect();
+    if nemesis::clock::library().is_ok() {
+        kinds.extend(FaultKind::CLOCK);
+    }
     if let Some(report) = short_run("combined", NetworkMode::Namespaces, 3, 30, &kinds, false) {
         report.assert_safe();
     }
@@ -108,11 +128,24 @@ fn every_fault_combined_keeps_acknowledged_writes() {
 /// The long form: `FLASHQ_NEMESIS_RUNS` runs (default 40) of `FLASHQ_NEMESIS_SECONDS` of faults
 /// each (default 60) with the brokers' default timing, every fault kind the machine allows,
 /// alternating 1 and 3 partitions and (where namespaces work) loopback and namespaces. With
-/// `FLASHQ_NEMESIS_SEED` set it replays that one run: a run's shape comes from its seed.
+/// `FLASHQ_NEMESIS_SEED` set it replays that one run: a run's shape comes from its seed. It
+/// ends with the tables of docs/reliability.md ([`nemesis::summary`]).
 #[test]
 #[ignore = "long form: cargo test --release --test nemesis -- --ignored"]
 fn long_form_every_fault_many_runs() {
     let namespaces = nemesis::namespaces_available();
+    let clocks = nemesis::clock_jumps_available();
+    // FLASHQ_NEMESIS_KINDS=pause-leader,bridge: only those kinds, to measure one at a time.
+    let chosen: Option<Vec<FaultKind>> = std::env::var("FLASHQ_NEMESIS_KINDS").ok().map(|v| {
+        v.split(',')
+            .map(|name| {
+                FaultKind::ALL
+                    .into_iter()
+                    .find(|k| k.name() == name.trim())
+                    .unwrap_or_else(|| panic!("FLASHQ_NEMESIS_KINDS: no fault kind {name:?}"))
+            })
+            .collect()
+    });
     let replay = std::env::var(nemesis::SEED_VAR).is_ok();
     let runs = if replay {
         1
@@ -123,7 +156,10 @@ fn long_form_every_fault_many_runs() {
     let mut reports = Vec::new();
     for i in 0..runs {
         let seed = nemesis::seed();
-        let network = if namespaces && !seed.is_multiple_of(2) {
+        let network_chosen = chosen
+            .as_ref()
+            .is_some_and(|c| c.iter().any(|k| k.needs_network()));
+        let network = if namespaces && (network_chosen || !seed.is_multiple_of(2)) {
             NetworkMode::Namespaces
         } else {
             NetworkMode::Loopback
@@ -131,6 +167,16 @@ fn long_form_every_fault_many_runs() {
         let mut kinds = FaultKind::PROCESS.to_vec();
         if network == NetworkMode::Namespaces {
             kinds.extend(FaultKind::NETWORK);
+        }
+        if clocks {
+            kinds.extend(FaultKind::CLOCK);
+        }
+        if let Some(chosen) = &chosen {
+            kinds.retain(|k| chosen.contains(k));
+            assert!(
+                !kinds.is_empty(),
+                "none of FLASHQ_NEMESIS_KINDS can run here (see skipped: above)"
+            );
         }
         let report = nemesis::run(RunConfig {
             name: format!("long-{}", i + 1),
@@ -162,6 +208,8 @@ fn long_form_every_fault_many_runs() {
             counts.join(" ")
         ));
     }
+    summary.push('\n');
+    summary.push_str(&nemesis::summary::tables(&reports));
     eprintln!("{summary}");
     let unsafe_runs: Vec<String> = reports
         .iter()

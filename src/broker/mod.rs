@@ -245,6 +245,19 @@ pub fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
+/// Milliseconds on the broker's monotonic clock, counted from 1 at the first call (so 0 can
+/// mean "never"). For durations within this process only, such as how long a follower has
+/// lagged: a step of the wall clock (NTP, an operator, a VM restored) must neither drop every
+/// follower from the ISR nor keep a dead one in it.
+pub fn monotonic_ms() -> i64 {
+    static ORIGIN: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    ORIGIN
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_millis() as i64
+        + 1
+}
+
 impl Broker {
     /// Opens every topic the backend holds (recovering their logs) on a blocking thread.
     /// Committed group offsets are kept in memory; see [`Broker::open_with_offsets`].

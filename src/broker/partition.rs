@@ -23,9 +23,9 @@ use tokio::sync::watch;
 use crate::storage::batch::{CheckedBatch, StoredBatch};
 use crate::storage::{AppendOutcome, PartitionLog, Record, StoredRecord};
 
+use super::BrokerError;
 use super::produce::Acks;
 use super::replica::{self, EpochStart, FollowerProgress, LeaderState, ReplicaId, ReplicaRole};
-use super::{BrokerError, now_ms};
 
 /// What a follower's fetch brought back from its leader.
 pub struct ReplicaRecords {
@@ -533,7 +533,7 @@ impl Partition {
                 .followers
                 .entry(follower)
                 .or_insert(FollowerProgress::default())
-                .on_fetch(fetch_offset, log_end, now_ms());
+                .on_fetch(fetch_offset, log_end, super::monotonic_ms());
         }
         self.update_high_watermark();
     }

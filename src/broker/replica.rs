@@ -29,7 +29,7 @@ pub struct EpochStart {
 pub struct FollowerProgress {
     /// The follower has every record below this offset (it fetched from here).
     pub log_end: u64,
-    /// When the follower last had everything the leader had (ms since the epoch).
+    /// When the follower last had everything the leader had ([`super::monotonic_ms`]).
     pub caught_up_ms: i64,
     /// The leader's log end and the time at the follower's previous fetch.
     pub previous_fetch_leader_end: u64,
@@ -84,7 +84,7 @@ pub struct LeaderState {
     pub min_insync: usize,
     /// How long an `acks=all` append waits for the ISR before it fails as unavailable.
     pub ack_timeout_ms: u64,
-    /// When this leadership began (ms since the epoch): followers not heard from yet are
+    /// When this leadership began ([`super::monotonic_ms`]): followers not heard from yet are
     /// counted in sync until the lag limit has passed since then.
     pub since_ms: i64,
     pub followers: HashMap<ReplicaId, FollowerProgress>,

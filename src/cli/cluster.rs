@@ -34,6 +34,8 @@ struct StatusJson<'a> {
     raft_term: u64,
     raft_role: &'a str,
     applied_index: u64,
+    /// The answering broker's session with the controller lapsed: what it says may be stale.
+    session_lapsed: bool,
     brokers_alive: usize,
     brokers: &'a [BrokerInfo],
     partitions: usize,
@@ -122,6 +124,7 @@ fn print_status(metadata: &ClusterMetadata, ctx: &Context) -> anyhow::Result<()>
             raft_term: metadata.raft_term,
             raft_role: &metadata.raft_role,
             applied_index: metadata.applied_index,
+            session_lapsed: metadata.session_lapsed,
             brokers_alive: alive,
             brokers: &metadata.brokers,
             partitions: metadata.partitions.len(),
@@ -145,6 +148,12 @@ fn print_status(metadata: &ClusterMetadata, ctx: &Context) -> anyhow::Result<()>
         metadata.brokers.len(),
         metadata.partitions.len(),
     );
+    if metadata.session_lapsed {
+        println!(
+            "warning: node {} has not renewed its session with the controller lately; this view may be stale (ask another broker)",
+            metadata.node_id
+        );
+    }
     println!("{}", brokers_table(metadata));
     Ok(())
 }

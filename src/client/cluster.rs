@@ -67,6 +67,9 @@ pub struct ClusterMetadata {
     pub raft_term: u64,
     pub raft_role: String,
     pub applied_index: u64,
+    /// The answering broker has not renewed its session with the controller lately: its view may
+    /// be stale (it may still name itself a leader the cluster has replaced).
+    pub session_lapsed: bool,
     pub brokers: Vec<BrokerInfo>,
     pub partitions: Vec<PartitionPlacement>,
     pub group_coordinators: Vec<CoordinatorSlotInfo>,
@@ -113,6 +116,7 @@ impl From<pb::MetadataResponse> for ClusterMetadata {
             raft_term: m.raft_term,
             raft_role: m.raft_role,
             applied_index: m.applied_index,
+            session_lapsed: m.session_lapsed,
             brokers: m
                 .brokers
                 .into_iter()

@@ -108,6 +108,26 @@ impl ClientError {
 
 pub type Result<T, E = ClientError> = std::result::Result<T, E>;
 
+/// Runs `request`, a call to the broker at `address`, giving up after `timeout_ms`. A broker that
+/// is paused or cut off keeps its connections open without answering, so only a deadline tells
+/// it from a slow one; a call that outlives it counts as a lost connection
+/// ([`ClientError::Unreachable`]), which routed callers answer by asking the cluster again.
+pub async fn answered_within<T>(
+    address: &str,
+    timeout_ms: u64,
+    what: &str,
+    request: impl Future<Output = Result<T>>,
+) -> Result<T> {
+    tokio::time::timeout(std::time::Duration::from_millis(timeout_ms), request)
+        .await
+        .unwrap_or_else(|_| {
+            Err(ClientError::Unreachable {
+                address: address.to_string(),
+                reason: format!("no answer to {what} within {timeout_ms} ms"),
+            })
+        })
+}
+
 /// A connection to one broker.
 #[derive(Clone)]
 pub struct Client {

@@ -12,7 +12,17 @@
 use std::sync::Arc;
 
 use super::routing::{ClusterRouter, LeaderRetry, MetadataView, must_reroute};
-use super::{Client, ClientError, FetchBatch, Offset, PartitionInfo, Result, Subscription};
+use super::{
+    Client, ClientError, FetchBatch, Offset, PartitionInfo, Result, Subscription, answered_within,
+};
+
+/// How long a read request at a leader (listing offsets, opening a subscription) may go
+/// unanswered before the leader counts as unreachable and is looked for afresh: a paused or
+/// cut-off leader holds requests open without answering.
+pub const READ_REQUEST_TIMEOUT_MS: u64 = 5_000;
+/// A fetch may wait up to its `max_wait_ms` at the end of the log; unanswered this long past
+/// that, it counts as unreachable in the same way.
+pub const FETCH_ANSWER_GRACE_MS: u64 = 5_000;
 
 /// Reads one partition at its leader; see the module docs.
 pub struct LeaderReader {
@@ -53,7 +63,8 @@ impl LeaderReader {
         max_wait_ms: u32,
     ) -> Result<FetchBatch> {
         let (topic, partition) = (self.topic.clone(), self.partition);
-        self.at_leader_from(start, |client| {
+        let timeout_ms = u64::from(max_wait_ms) + FETCH_ANSWER_GRACE_MS;
+        self.at_leader_from(start, timeout_ms, |client| {
             let topic = topic.clone();
             async move {
                 client
@@ -73,7 +84,7 @@ impl LeaderReader {
     /// Resolves a position to an offset at the leader; also returns the log's bounds.
     pub async fn list_offset(&mut self, position: Offset) -> Result<PartitionInfo> {
         let (topic, partition) = (self.topic.clone(), self.partition);
-        self.at_leader(|client| {
+        self.at_leader(READ_REQUEST_TIMEOUT_MS, |client| {
             let topic = topic.clone();
             async move { client.list_offset(&topic, partition, position).await }
         })
@@ -105,7 +116,7 @@ impl LeaderReader {
     /// Opens a subscription to this partition from `start` at its leader.
     pub async fn subscribe(&mut self, start: u64) -> Result<Subscription> {
         let (topic, partition) = (self.topic.clone(), self.partition);
-        self.at_leader_from(start, |client| {
+        self.at_leader_from(start, READ_REQUEST_TIMEOUT_MS, |client| {
             let topic = topic.clone();
             async move {
                 client
@@ -123,13 +134,18 @@ impl LeaderReader {
     /// Runs `request`, which reads from `offset`, at the leader: when the leader answers
     /// OUT_OF_RANGE because its readable end has not reached `offset` yet, waits for it to
     /// catch up ([`Self::bounds_reaching`]) and asks again.
-    async fn at_leader_from<T, F, Fut>(&mut self, offset: u64, mut request: F) -> Result<T>
+    async fn at_leader_from<T, F, Fut>(
+        &mut self,
+        offset: u64,
+        timeout_ms: u64,
+        mut request: F,
+    ) -> Result<T>
     where
         F: FnMut(Client) -> Fut,
         Fut: Future<Output = Result<T>>,
     {
         loop {
-            match self.at_leader(&mut request).await {
+            match self.at_leader(timeout_ms, &mut request).await {
                 Err(e) if e.code() == Some(tonic::Code::OutOfRange) && self.router.clustered() => {
                     let bounds = self.bounds_reaching(offset).await?;
                     if !(bounds.start_offset..=bounds.end_offset).contains(&offset) {
@@ -141,8 +157,9 @@ impl LeaderReader {
         }
     }
 
-    /// Runs `request` at the partition's leader, retrying through leader changes.
-    async fn at_leader<T, F, Fut>(&mut self, mut request: F) -> Result<T>
+    /// Runs `request` at the partition's leader, retrying through leader changes; in a cluster
+    /// a request unanswered for `timeout_ms` counts as a lost connection.
+    async fn at_leader<T, F, Fut>(&mut self, timeout_ms: u64, mut request: F) -> Result<T>
     where
         F: FnMut(Client) -> Fut,
         Fut: Future<Output = Result<T>>,
@@ -157,7 +174,13 @@ impl LeaderReader {
                 .await
             {
                 Ok(client) => {
-                    let answer = request(client.clone()).await;
+                    let answer = answered_within(
+                        client.address(),
+                        timeout_ms,
+                        "a read at the partition's leader",
+                        request(client.clone()),
+                    )
+                    .await;
                     if answer
                         .as_ref()
                         .is_err_and(ClientError::is_connection_failure)

@@ -9,23 +9,35 @@
 //! a partition, what is acknowledged keeps the input's order (one request per partition is in
 //! flight at a time, and [`RoutedProducer::send`] returns before the next call starts).
 //!
-//! A leader that is paused or cut off keeps the connection open without answering; a request
-//! unanswered for [`PRODUCE_REQUEST_TIMEOUT_MS`] counts as a lost connection, so the producer
-//! goes on to the leader the cluster elects meanwhile.
+//! A leader that is paused or cut off keeps the connection open without answering. While a
+//! request goes unanswered the producer looks at fresh metadata every
+//! [`LEADER_RECHECK_INTERVAL_MS`]: once it names another leader, the request is abandoned and
+//! sent there, so writes resume about when the cluster has replaced the leader (its session
+//! timeout) rather than when the request times out. A request unanswered for
+//! [`PRODUCE_REQUEST_TIMEOUT_MS`] counts as a lost connection all the same. An abandoned request
+//! may still be stored by the old leader, but never acknowledged by it (a leader that lost its
+//! leadership acknowledges nothing), so what it stores is truncated when it follows again.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::broker::partitioner::{StickySpreader, partition_for_key};
 
-use super::routing::{ClusterRouter, LeaderRetry, MetadataView, must_reroute, partition_count};
-use super::{ClientError, ProducedPosition, ProducerRecord, Result};
+use super::cluster::LeaderLookup;
+use super::routing::{
+    ClusterRouter, LeaderRetry, MetadataView, leader_moved, must_reroute, partition_count,
+};
+use super::{ClientError, ProducedPosition, ProducerRecord, Result, answered_within};
 
 /// How long one produce request may go unanswered before the producer treats its connection as
 /// lost and retries with fresh metadata. Longer than a leader waits for a shrinking ISR by
 /// default (5 s), so a slow acknowledgement is not cut off, and short enough that a producer
 /// stuck on a dead leader moves on soon after a new one is elected.
 pub const PRODUCE_REQUEST_TIMEOUT_MS: u64 = 8_000;
+/// While a produce request is unanswered: how often fresh metadata is asked whether the
+/// partition has another leader now. Metadata refreshes are shared by every request waiting, so
+/// this costs one small request a second however many are waiting.
+pub const LEADER_RECHECK_INTERVAL_MS: u64 = 1_000;
 
 /// Sends records to the leaders of their partitions; see the module docs.
 pub struct RoutedProducer {
@@ -120,22 +132,21 @@ impl RoutedProducer {
             .leader_client(view, &self.topic, partition)
             .await?;
         let count = records.len();
-        let timeout = std::time::Duration::from_millis(PRODUCE_REQUEST_TIMEOUT_MS);
-        let acked = tokio::time::timeout(timeout, client.produce(&self.topic, records))
-            .await
-            .unwrap_or_else(|_| {
-                Err(ClientError::Unreachable {
-                    address: client.address().to_string(),
-                    reason: format!(
-                        "no answer to a produce within {PRODUCE_REQUEST_TIMEOUT_MS} ms"
-                    ),
-                })
-            })
-            .inspect_err(|e| {
-                if e.is_connection_failure() {
-                    self.router.forget(client.address());
-                }
-            })?;
+        let produce = answered_within(
+            client.address(),
+            PRODUCE_REQUEST_TIMEOUT_MS,
+            "a produce",
+            client.produce(&self.topic, records),
+        );
+        let acked = tokio::select! {
+            acked = produce => acked,
+            moved = self.leader_moves_from(view, partition, client.address()) => Err(moved),
+        }
+        .inspect_err(|e| {
+            if e.is_connection_failure() {
+                self.router.forget(client.address());
+            }
+        })?;
         if acked.len() != count {
             return Err(ClientError::Status(tonic::Status::internal(format!(
                 "the broker acknowledged {} of {count} records",
@@ -143,6 +154,32 @@ impl RoutedProducer {
             ))));
         }
         Ok(acked)
+    }
+
+    /// Resolves, with the NOT_LEADER error to retry on, once fresh metadata names a leader of
+    /// `partition` other than the broker at `address`; never while it still leads. Asks every
+    /// [`LEADER_RECHECK_INTERVAL_MS`], starting from `view`.
+    async fn leader_moves_from(
+        &self,
+        view: &MetadataView,
+        partition: u32,
+        address: &str,
+    ) -> ClientError {
+        let interval = std::time::Duration::from_millis(LEADER_RECHECK_INTERVAL_MS);
+        let mut seen = view.clone();
+        loop {
+            tokio::time::sleep(interval).await;
+            // A refresh that fails (no broker answers) is tried again on the next turn.
+            let Ok(fresh) = self.router.refresh(&seen).await else {
+                continue;
+            };
+            if let LeaderLookup::Leader(leader) = fresh.metadata.leader_of(&self.topic, partition)
+                && leader.address != address
+            {
+                return leader_moved(&self.topic, partition, address, leader.id);
+            }
+            seen = fresh;
+        }
     }
 }
 

@@ -11,7 +11,9 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::cluster::LeaderLookup;
-use super::{BrokerTarget, Client, ClientError, ClusterMetadata, NOT_LEADER_KEY, Result};
+use super::{
+    BrokerTarget, Client, ClientError, ClusterMetadata, NOT_LEADER_KEY, Result, answered_within,
+};
 
 /// Metadata is fetched at most this often, however many requests find it stale.
 pub const METADATA_REFRESH_MIN_INTERVAL_MS: u64 = 100;
@@ -19,6 +21,11 @@ pub const METADATA_REFRESH_MIN_INTERVAL_MS: u64 = 100;
 pub const ROUTED_RETRY_MS: u64 = 15_000;
 /// Pause between retries of a routed request, on top of the metadata refresh interval.
 pub const ROUTED_BACKOFF_MS: u64 = 200;
+/// How long a question about the cluster (metadata, a group's coordinator) may go unanswered
+/// before the next broker is asked: the answer is read from the broker's memory, so a broker
+/// that takes this long is paused or cut off, and waiting on it would stall every request
+/// behind the refresh.
+pub const METADATA_REQUEST_TIMEOUT_MS: u64 = 2_000;
 
 /// Whether a failed request should go to the partition's leader as fresh metadata names it: the
 /// broker does not lead the partition, or the connection to it broke.
@@ -36,6 +43,18 @@ fn no_leader(topic: &str, partition: u32) -> ClientError {
         NOT_LEADER_KEY,
         tonic::metadata::MetadataValue::from_static("none"),
     );
+    ClientError::Status(status)
+}
+
+/// The NOT_LEADER answer for a request abandoned at `address` because the metadata names
+/// another leader of the partition now, shaped like the broker's own.
+pub fn leader_moved(topic: &str, partition: u32, address: &str, leader: u64) -> ClientError {
+    let mut status = tonic::Status::failed_precondition(format!(
+        "partition {partition} of topic {topic:?} is now led by broker {leader}; the request to {address} went unanswered"
+    ));
+    if let Ok(value) = leader.to_string().parse() {
+        status.metadata_mut().insert(NOT_LEADER_KEY, value);
+    }
     ClientError::Status(status)
 }
 
@@ -116,7 +135,13 @@ impl ClusterRouter {
     /// Asks `seed` for the cluster's metadata. A broker that cannot say (an older one) is taken
     /// for a single broker; one that cannot be reached is an error.
     pub async fn new(seed: Client) -> Result<ClusterRouter> {
-        let metadata = match seed.metadata().await {
+        let asked = answered_within(
+            &seed.address,
+            METADATA_REQUEST_TIMEOUT_MS,
+            "a metadata request",
+            seed.metadata(),
+        );
+        let metadata = match asked.await {
             Ok(metadata) => metadata,
             Err(e) if e.is_connection_failure() => return Err(e),
             Err(_) => ClusterMetadata::single_broker(),
@@ -169,10 +194,16 @@ impl ClusterRouter {
         let due = cache.fetched_at + Duration::from_millis(METADATA_REFRESH_MIN_INTERVAL_MS);
         tokio::time::sleep_until(due).await;
         let ask_order = cache.ask_order.clone();
-        match self
-            .first_answer(&ask_order, |client| async move { client.metadata().await })
-            .await
-        {
+        // A broker whose session lapsed may still name itself leader of partitions the cluster
+        // has moved on from: its answer is taken only when no other broker answers.
+        let answer = self
+            .first_answer(
+                &ask_order,
+                |client| async move { client.metadata().await },
+                |metadata| !metadata.session_lapsed,
+            )
+            .await;
+        match answer {
             Ok((answered, metadata)) => {
                 cache.ask_order.rotate_left(answered);
                 extend_ask_order(&mut cache.ask_order, &metadata);
@@ -200,34 +231,51 @@ impl ClusterRouter {
         Fut: std::future::Future<Output = Result<T>>,
     {
         let ask_order = self.cache.lock().await.ask_order.clone();
-        Ok(self.first_answer(&ask_order, ask).await?.1)
+        Ok(self.first_answer(&ask_order, ask, |_| true).await?.1)
     }
 
-    /// The first answer to `ask` from the brokers at `ask_order`, with the answering broker's
-    /// index. A broker that cannot be reached is skipped (and its pooled client forgotten); any
-    /// other error is the answer.
+    /// The first answer to `ask` from the brokers at `ask_order` that `trusted` accepts, with
+    /// the answering broker's index; when none is trusted, the first untrusted one. A broker that
+    /// cannot be reached, or does not answer within [`METADATA_REQUEST_TIMEOUT_MS`], is skipped
+    /// (and its pooled client forgotten); any other error is the answer.
     async fn first_answer<T, Fut>(
         &self,
         ask_order: &[String],
         ask: impl Fn(Client) -> Fut,
+        trusted: impl Fn(&T) -> bool,
     ) -> Result<(usize, T)>
     where
         Fut: std::future::Future<Output = Result<T>>,
     {
         let mut last_error = None;
+        let mut untrusted = None;
         for (index, address) in ask_order.iter().enumerate() {
             let answer = match self.pool.client(address).await {
-                Ok(client) => ask(client).await,
+                Ok(client) => {
+                    answered_within(
+                        address,
+                        METADATA_REQUEST_TIMEOUT_MS,
+                        "a question about the cluster",
+                        ask(client),
+                    )
+                    .await
+                }
                 Err(e) => Err(e),
             };
             match answer {
-                Ok(answer) => return Ok((index, answer)),
+                Ok(answer) if trusted(&answer) => return Ok((index, answer)),
+                Ok(answer) => {
+                    untrusted.get_or_insert((index, answer));
+                }
                 Err(e) if e.is_connection_failure() => {
                     self.pool.forget(address);
                     last_error = Some(e);
                 }
                 Err(e) => return Err(e),
             }
+        }
+        if let Some(answer) = untrusted {
+            return Ok(answer);
         }
         Err(last_error.unwrap_or_else(|| ClientError::Unreachable {
             address: "the cluster".to_string(),

@@ -310,9 +310,12 @@ impl ClusterNode {
         }
     }
 
-    /// Whether a broker counts as alive: not fenced and heard from within the session timeout.
-    pub fn is_alive(&self, last_heartbeat_ms: i64, fenced: bool) -> bool {
-        !fenced && now_ms() - last_heartbeat_ms <= self.config.session_timeout_ms as i64
+    /// Whether a broker counts as alive: not fenced. The controller fences a broker whose
+    /// heartbeats stop for a session timeout by its own monotonic clock, so this is the one
+    /// verdict every broker agrees on; comparing the heartbeat's wall-clock stamp with this
+    /// broker's clock would call every broker dead (or a dead one alive) after a clock step.
+    pub fn is_alive(fenced: bool) -> bool {
+        !fenced
     }
 
     /// Commits `command` through the controller, wherever it is: locally when this broker is the

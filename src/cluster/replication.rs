@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crate::broker::partition::ReplicaRecords;
 use crate::broker::replica::{EpochStart, LeaderState, ReplicaRole};
-use crate::broker::{Broker, BrokerError, ClusterTopics, TopicConfigUpdate, now_ms};
+use crate::broker::{Broker, BrokerError, ClusterTopics, TopicConfigUpdate, monotonic_ms};
 use crate::storage::LogConfig;
 use crate::storage::durable::write_atomically;
 use crate::wire::v1 as pb;
@@ -338,7 +338,7 @@ impl ReplicaManager {
                                     .min(assignment.replicas.len())
                                     .max(1),
                                 ack_timeout_ms: self.config.replica_lag_max_ms * 2,
-                                since_ms: now_ms(),
+                                since_ms: monotonic_ms(),
                                 followers: HashMap::new(),
                             });
                         }
@@ -433,7 +433,7 @@ impl ReplicaManager {
                 let ReplicaRole::Leader(state) = partition.role() else {
                     continue;
                 };
-                let Some(isr) = state.wanted_isr(now_ms(), lag) else {
+                let Some(isr) = state.wanted_isr(monotonic_ms(), lag) else {
                     continue;
                 };
                 tracing::info!(

@@ -160,13 +160,14 @@ pub fn metadata(node: &ClusterNode) -> pb::MetadataResponse {
         raft_term: status.term,
         raft_role: status.role.to_string(),
         applied_index: status.applied_index,
+        session_lapsed: node.session_lapsed(),
         brokers: brokers
             .values()
             .map(|b| pb::BrokerMetadata {
                 id: b.id,
                 address: b.address.clone(),
                 cluster_address: b.cluster_address.clone(),
-                alive: node.is_alive(b.last_heartbeat_ms, b.fenced),
+                alive: ClusterNode::is_alive(b.fenced),
                 fenced: b.fenced,
                 last_heartbeat_ms: b.last_heartbeat_ms,
                 last_heartbeat_age_ms: (now - b.last_heartbeat_ms).max(0) as u64,

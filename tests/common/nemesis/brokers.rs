@@ -15,6 +15,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use super::clock::ClockControl;
 use crate::common::flashq_bin;
 
 /// How long a broker may take to print its address.
@@ -48,6 +49,8 @@ pub struct Brokers {
     peers: String,
     /// Flags every broker gets (timeouts).
     flags: Vec<String>,
+    /// Set when the run jumps clocks: every broker starts under libfaketime.
+    clock: Option<ClockControl>,
 }
 
 impl Brokers {
@@ -76,6 +79,24 @@ impl Brokers {
             brokers,
             peers,
             flags: flags.iter().map(|f| f.to_string()).collect(),
+            clock: None,
+        }
+    }
+
+    /// From now on brokers start with clocks `clock` can move.
+    pub fn control_clocks(&mut self, clock: ClockControl) {
+        self.clock = Some(clock);
+    }
+
+    /// Moves broker `id`'s wall clock `seconds` from the true time; false when the run does not
+    /// control clocks.
+    pub fn shift_clock(&self, id: u64, seconds: i64) -> bool {
+        match &self.clock {
+            Some(clock) => {
+                clock.shift(id, seconds);
+                true
+            }
+            None => false,
         }
     }
 
@@ -113,6 +134,7 @@ impl Brokers {
     pub fn start(&mut self, id: u64) {
         let peers = self.peers.clone();
         let flags = self.flags.clone();
+        let clock_env = self.clock.as_ref().map_or_else(Vec::new, |c| c.env_for(id));
         let broker = self.broker(id);
         assert!(broker.child.is_none(), "broker {id} is already running");
         let log = File::options()
@@ -150,6 +172,7 @@ impl Brokers {
                 command.env_remove(key);
             }
         }
+        command.envs(clock_env);
         // SAFETY: prctl(2) is async-signal-safe and touches no memory of the parent.
         unsafe {
             command.pre_exec(|| {

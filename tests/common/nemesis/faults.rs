@@ -90,6 +90,9 @@ pub enum FaultKind {
     MajorityMinority,
     /// Two brokers cannot see each other; the third sees both (a bridge).
     Bridge,
+    /// Step one broker's wall clock (the leader's, the controller's or any one's) minutes
+    /// forward or back; stepped back to the true time on heal.
+    ClockJump,
 }
 
 impl FaultKind {
@@ -110,6 +113,22 @@ impl FaultKind {
         FaultKind::Bridge,
     ];
 
+    /// Faults on a broker's wall clock: need libfaketime.
+    pub const CLOCK: [FaultKind; 1] = [FaultKind::ClockJump];
+    pub const ALL: [FaultKind; 11] = [
+        FaultKind::KillLeader,
+        FaultKind::KillFollower,
+        FaultKind::KillMajority,
+        FaultKind::KillAll,
+        FaultKind::PauseLeader,
+        FaultKind::PauseController,
+        FaultKind::IsolateLeader,
+        FaultKind::LeaderCutFromPeers,
+        FaultKind::MajorityMinority,
+        FaultKind::Bridge,
+        FaultKind::ClockJump,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             FaultKind::KillLeader => "kill-leader",
@@ -122,11 +141,16 @@ impl FaultKind {
             FaultKind::LeaderCutFromPeers => "leader-cut-from-peers",
             FaultKind::MajorityMinority => "majority-minority",
             FaultKind::Bridge => "bridge",
+            FaultKind::ClockJump => "clock-jump",
         }
     }
 
     pub fn needs_network(self) -> bool {
         FaultKind::NETWORK.contains(&self)
+    }
+
+    pub fn needs_clock_control(self) -> bool {
+        FaultKind::CLOCK.contains(&self)
     }
 
     fn is_pause(self) -> bool {
@@ -242,6 +266,26 @@ pub struct FaultRecord {
     pub leader_lost_for: Vec<u32>,
     pub began_at: Duration,
     pub healed_at: Option<Duration>,
+    /// Whether it was its step's only fault (its recovery times are then its own).
+    pub alone: bool,
+}
+
+/// What a [`FaultMilestone`] marks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultEvent {
+    /// The fault took the leader of some partitions away: writes to them wait for a new one.
+    LeaderLost,
+    /// The fault healed.
+    Healed,
+}
+
+/// A milestone of one fault: which, what happened, and whether the fault was alone.
+#[derive(Debug, Clone)]
+pub struct FaultMilestone {
+    pub kind: FaultKind,
+    pub event: FaultEvent,
+    pub alone: bool,
+    pub milestone: Milestone,
 }
 
 /// Every fault of a run, in the order they began.
@@ -253,23 +297,35 @@ pub struct Timeline {
 impl Timeline {
     /// The moments after which writes should be acknowledged again: each heal, and each loss of
     /// a leader (for the partitions it led).
-    pub fn milestones(&self) -> Vec<Milestone> {
+    pub fn milestones(&self) -> Vec<FaultMilestone> {
         let mut milestones = Vec::new();
         for f in &self.faults {
             let name = format!("{} {}", f.kind.name(), f.targets);
+            let of = |event, milestone| FaultMilestone {
+                kind: f.kind,
+                event,
+                alone: f.alone,
+                milestone,
+            };
             if !f.leader_lost_for.is_empty() {
-                milestones.push(Milestone {
-                    label: format!("{name}: leader lost at {}", seconds(f.began_at)),
-                    at: f.began_at,
-                    partitions: Some(f.leader_lost_for.clone()),
-                });
+                milestones.push(of(
+                    FaultEvent::LeaderLost,
+                    Milestone {
+                        label: format!("{name}: leader lost at {}", seconds(f.began_at)),
+                        at: f.began_at,
+                        partitions: Some(f.leader_lost_for.clone()),
+                    },
+                ));
             }
             if let Some(healed) = f.healed_at {
-                milestones.push(Milestone {
-                    label: format!("{name}: healed at {}", seconds(healed)),
-                    at: healed,
-                    partitions: None,
-                });
+                milestones.push(of(
+                    FaultEvent::Healed,
+                    Milestone {
+                        label: format!("{name}: healed at {}", seconds(healed)),
+                        at: healed,
+                        partitions: None,
+                    },
+                ));
             }
         }
         milestones
@@ -301,6 +357,11 @@ pub fn seconds(at: Duration) -> String {
     format!("t+{:.3}s", at.as_secs_f64())
 }
 
+/// How far a clock jump steps a broker's wall clock, either way: past every timeout the
+/// brokers have (seconds) and short of the retention times (days), like an NTP step or an
+/// operator's mistake.
+const CLOCK_JUMP: (Duration, Duration) = (Duration::from_secs(30), Duration::from_secs(900));
+
 /// Applies and heals the faults of a schedule's steps, keeping the timeline.
 pub struct Nemesis<'a> {
     pub brokers: &'a mut Brokers,
@@ -322,6 +383,8 @@ pub struct ActiveStep {
     killed: Vec<u64>,
     paused: Vec<u64>,
     cut: bool,
+    /// Brokers whose clocks were stepped.
+    clocks: Vec<u64>,
 }
 
 impl Nemesis<'_> {
@@ -345,6 +408,7 @@ impl Nemesis<'_> {
                 leader_lost_for,
                 began_at: self.started.elapsed(),
                 healed_at: None,
+                alone: kinds.len() == 1,
             });
         }
         active
@@ -395,6 +459,24 @@ impl Nemesis<'_> {
                     active.paused.push(victim);
                 }
                 (name(&[victim]), vec![victim])
+            }
+            FaultKind::ClockJump => {
+                let controller = view.and_then(|v| v.controller).unwrap_or(leader);
+                let any = self.rng.pick(&[1, 2, 3]);
+                let victim = self.rng.pick(&[leader, controller, any]);
+                let magnitude = self.rng.between(CLOCK_JUMP.0, CLOCK_JUMP.1).as_secs() as i64;
+                let seconds = if self.rng.chance(50) {
+                    magnitude
+                } else {
+                    -magnitude
+                };
+                assert!(
+                    self.brokers.shift_clock(victim, seconds),
+                    "clock jumps need the brokers started under libfaketime"
+                );
+                active.clocks.push(victim);
+                // The broker stays reachable: it takes no leader away.
+                (format!("n{victim} {seconds:+} s"), Vec::new())
             }
             FaultKind::IsolateLeader
             | FaultKind::LeaderCutFromPeers
@@ -457,6 +539,9 @@ impl Nemesis<'_> {
             && let Some(network) = self.network
         {
             network.heal();
+        }
+        for id in active.clocks {
+            self.brokers.shift_clock(id, 0);
         }
         for id in active.paused {
             self.brokers.resume(id);

@@ -3,18 +3,20 @@
 //! `flashq serve` processes ([`brokers`], on loopback or each in its own network namespace:
 //! [`net`]) while the nemesis injects [`faults`] on a seeded schedule; after healing, every
 //! broker is stopped cleanly and its copy of every partition is read from its files, and the
-//! [`checker`] names and counts what went wrong. The [`observer`] asks the brokers how the
-//! cluster is doing on the way.
+//! [`checker`] names and counts what went wrong. Clock jumps go through libfaketime
+//! ([`clock`]). The [`observer`] asks the brokers how the cluster is doing on the way.
 //!
 //! [`run`] does one run and returns its [`RunReport`]; the tests in `tests/nemesis.rs` choose
 //! what each run does and what it must not find.
 
 pub mod brokers;
 pub mod checker;
+pub mod clock;
 pub mod faults;
 pub mod history;
 pub mod net;
 pub mod observer;
+pub mod summary;
 pub mod workload;
 
 use std::collections::BTreeMap;
@@ -24,7 +26,8 @@ use std::time::{Duration, Instant};
 
 use brokers::{BrokerPlace, Brokers};
 use checker::{Analysis, FinalLogs, PartitionLog};
-use faults::{FaultKind, Holds, Nemesis, SplitMix64, Timeline};
+use clock::ClockControl;
+use faults::{FaultKind, FaultMilestone, Holds, Nemesis, SplitMix64, Timeline};
 use history::{History, Recorder};
 use net::Network;
 use observer::Observer;
@@ -65,7 +68,7 @@ pub enum NetworkMode {
 /// The brokers' liveness and replication timing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Timing {
-    /// tests/common/cluster.rs's test speed: 250 ms heartbeats, 1.5 s session timeout and lag.
+    /// tests/common/cluster.rs's test speed: 250 ms heartbeats, 1.5 s session timeout, 3 s lag.
     Fast,
     /// `flashq serve`'s defaults (3 s session timeout, 5 s lag).
     Default,
@@ -74,13 +77,17 @@ pub enum Timing {
 impl Timing {
     fn flags(self) -> &'static [&'static str] {
         match self {
+            // A leader waits up to twice the lag limit for a batch to reach the ISR: 6 s, so a
+            // batch appended just before a pause (3 to 5 s here) is still awaited when the
+            // paused leader wakes, deposed. That is the moment a deposed leader must not
+            // acknowledge it; a shorter wait would hide the question behind a timeout.
             Timing::Fast => &[
                 "--heartbeat-interval-ms",
                 "250",
                 "--broker-session-timeout-ms",
                 "1500",
                 "--replica-lag-max-ms",
-                "1500",
+                "3000",
             ],
             Timing::Default => &[],
         }
@@ -156,13 +163,24 @@ pub fn namespaces_available() -> bool {
     }
 }
 
+/// Whether clock jumps can happen here; prints `skipped: <why>` when not.
+pub fn clock_jumps_available() -> bool {
+    match clock::library() {
+        Ok(_) => true,
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            false
+        }
+    }
+}
+
 /// What a run found, and what it did to find it.
 pub struct RunReport {
     pub config: RunConfig,
     pub timeline: Timeline,
     pub analysis: Analysis,
     /// Per milestone: how long until the next acknowledged write.
-    pub recovery: Vec<(String, Option<Duration>)>,
+    pub recovery: Vec<(FaultMilestone, Option<Duration>)>,
     /// Things that went wrong on the way that are not anomalies of the history (the cluster
     /// never healed, a broker did not stop cleanly, a log could not be read).
     pub notes: Vec<String>,
@@ -190,7 +208,8 @@ impl RunReport {
         out.push_str("results:\n");
         out.push_str(&self.analysis.describe());
         out.push_str("first acknowledged write after:\n");
-        for (label, after) in &self.recovery {
+        for (fault, after) in &self.recovery {
+            let label = &fault.milestone.label;
             let after = after.map_or("none before the end".to_string(), |d| {
                 format!("{:.3} s", d.as_secs_f64())
             });
@@ -220,6 +239,9 @@ pub fn run(config: RunConfig) -> Option<RunReport> {
             || !config.kinds.iter().any(|k| k.needs_network()),
         "network faults need NetworkMode::Namespaces"
     );
+    if config.kinds.iter().any(|k| k.needs_clock_control()) && !clock_jumps_available() {
+        return None;
+    }
     let report = match config.network {
         NetworkMode::Loopback => run_on(config, None),
         NetworkMode::Namespaces => {
@@ -267,6 +289,10 @@ fn run_on(config: RunConfig, network: Option<&Network>) -> RunReport {
         .build()
         .expect("tokio runtime");
     let mut brokers = Brokers::new(temp.path(), places, config.timing.flags());
+    if config.kinds.iter().any(|k| k.needs_clock_control()) {
+        let library = clock::library().expect("checked before the run");
+        brokers.control_clocks(ClockControl::new(library, temp.path(), &brokers.ids()));
+    }
     for id in brokers.ids() {
         brokers.start(id);
     }
@@ -322,8 +348,11 @@ fn run_on(config: RunConfig, network: Option<&Network>) -> RunReport {
     let analysis = checker::check(&history, &logs);
     let recovery = timeline
         .milestones()
-        .iter()
-        .map(|m| (m.label.clone(), checker::first_ack_after(&history, m)))
+        .into_iter()
+        .map(|m| {
+            let after = checker::first_ack_after(&history, &m.milestone);
+            (m, after)
+        })
         .collect();
     let kept_dir = (!analysis.is_safe()).then(|| temp.keep());
     RunReport {

@@ -1,8 +1,10 @@
 //! The workload: a few producers writing unique values (`p<producer>-<n>`) with acks=all
 //! through the crate's own `RoutedProducer` (it finds leaders and retries through failovers, as
-//! users' producers do), one write in flight per producer, and a consumer following every
-//! partition from offset 0 through `LeaderReader`. Everything they see goes to the
-//! [`Recorder`].
+//! users' producers do), one write in flight per producer; one pinned producer per broker,
+//! which sends every write straight to its broker and never reroutes (like a client with stale
+//! metadata, it keeps asking a leader that was paused or cut off, so whatever a deposed leader
+//! answers is in the history); and a consumer following every partition from offset 0 through
+//! `LeaderReader`. Everything they see goes to the [`Recorder`].
 //!
 //! A broker that is paused or cut off holds a call until it heals unless the caller gives up:
 //! the routed producer gives up on a request after its own timeout, every write here is bounded
@@ -77,6 +79,15 @@ impl Workload {
                     producers_stop.clone(),
                 ))
             })
+            .chain(target.brokers.iter().enumerate().map(|(i, url)| {
+                runtime.spawn(produce_pinned(
+                    producers + i,
+                    url.clone(),
+                    target.clone(),
+                    recorder.clone(),
+                    producers_stop.clone(),
+                ))
+            }))
             .collect();
         let consumer_tasks = (0..target.partitions)
             .map(|partition| {
@@ -161,6 +172,60 @@ async fn produce(id: usize, target: Target, recorder: Recorder, stop: Arc<Atomic
         };
         let invoked_at = recorder.now();
         let answer = tokio::time::timeout(WRITE_TIMEOUT, producer.send(vec![record])).await;
+        let outcome = outcome_of(answer);
+        let acknowledged = matches!(outcome, Outcome::Ok { .. });
+        recorder.write(Write {
+            producer: id,
+            value,
+            partition,
+            invoked_at,
+            completed_at: recorder.now(),
+            outcome,
+        });
+        tokio::time::sleep(if acknowledged { WRITE_PACE } else { BACKOFF }).await;
+    }
+}
+
+/// One pinned producer: writes `p<id>-<n>` like [`produce`], each straight to the broker at
+/// `url`, whether it leads the partition or not (NOT_LEADER is its answer then). It reconnects
+/// when the connection breaks, and never retries a write.
+async fn produce_pinned(
+    id: usize,
+    url: String,
+    target: Target,
+    recorder: Recorder,
+    stop: Arc<AtomicBool>,
+) {
+    let mut client: Option<Client> = None;
+    let mut n: u64 = 0;
+    while !stop.load(Ordering::Relaxed) {
+        let connected = match &client {
+            Some(client) => client.clone(),
+            None => match tokio::time::timeout(CONNECT_TIMEOUT, Client::connect(&url)).await {
+                Ok(Ok(connected)) => client.insert(connected).clone(),
+                _ => {
+                    tokio::time::sleep(BACKOFF).await;
+                    continue;
+                }
+            },
+        };
+        let value = format!("p{id}-{n}");
+        let partition = (n % target.partitions as u64) as u32;
+        n += 1;
+        let record = ProducerRecord {
+            value: Bytes::from(value.clone()),
+            partition: Some(partition),
+            ..ProducerRecord::default()
+        };
+        let invoked_at = recorder.now();
+        let answer = tokio::time::timeout(
+            WRITE_TIMEOUT,
+            connected.produce(&target.topic, vec![record]),
+        )
+        .await;
+        if matches!(&answer, Ok(Err(e)) if e.is_connection_failure()) {
+            client = None;
+        }
         let outcome = outcome_of(answer);
         let acknowledged = matches!(outcome, Outcome::Ok { .. });
         recorder.write(Write {
