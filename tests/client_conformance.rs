@@ -751,7 +751,7 @@ fn fetch_and_list_offsets_at_zero_the_end_and_past_it() {
         ] {
             let resolved = api
                 .fetch
-                .list_offsets(list(position.clone()))
+                .list_offsets(list(position))
                 .await
                 .unwrap()
                 .into_inner();
@@ -1435,7 +1435,7 @@ fn groups_at_their_edges() {
         ] {
             let plan = api
                 .groups
-                .reset_offsets(reset(Some(target.clone()), false))
+                .reset_offsets(reset(Some(target), false))
                 .await
                 .unwrap()
                 .into_inner();
