@@ -20,6 +20,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         out_dir.join("flashq_descriptor.bin"),
         prost::Message::encode_to_vec(&fds),
     )?;
-    tonic_prost_build::configure().bytes(".").compile_fds(fds)?;
+    // Messages and clients, with tonic's prost codec.
+    tonic_prost_build::configure()
+        .bytes(".")
+        .build_server(false)
+        .compile_fds(fds.clone())?;
+    // Servers alone, over the same messages (extern: not generated twice), with the codec that
+    // answers a request that does not decode with INVALID_ARGUMENT (src/wire/codec.rs).
+    let servers = out_dir.join("servers");
+    std::fs::create_dir_all(&servers)?;
+    tonic_prost_build::configure()
+        .build_client(false)
+        .extern_path(".flashq.v1", "crate::wire::v1")
+        .codec_path("crate::wire::codec::RequestCodec")
+        .out_dir(&servers)
+        .compile_fds(fds)?;
     Ok(())
 }

@@ -393,7 +393,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__bench__subcmd__consume)
-            opts="-o -q -v -h -V --records --duration --record-size --batch-size --linger-ms --partitions --producers --consumers --rate --fsync --embedded --topic --acks --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -412,10 +412,6 @@ _flashq() {
                     return 0
                     ;;
                 --batch-size)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --linger-ms)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -491,7 +487,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__bench__subcmd__e2e)
-            opts="-o -q -v -h -V --records --duration --record-size --batch-size --linger-ms --partitions --producers --consumers --rate --fsync --embedded --topic --acks --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -510,10 +506,6 @@ _flashq() {
                     return 0
                     ;;
                 --batch-size)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --linger-ms)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -687,7 +679,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__bench__subcmd__load)
-            opts="-o -q -v -h -V --records --duration --record-size --batch-size --linger-ms --partitions --producers --consumers --rate --fsync --embedded --topic --acks --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -706,10 +698,6 @@ _flashq() {
                     return 0
                     ;;
                 --batch-size)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --linger-ms)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -785,7 +773,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__bench__subcmd__produce)
-            opts="-o -q -v -h -V --records --duration --record-size --batch-size --linger-ms --partitions --producers --consumers --rate --fsync --embedded --topic --acks --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -804,10 +792,6 @@ _flashq() {
                     return 0
                     ;;
                 --batch-size)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --linger-ms)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -883,7 +867,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__bench__subcmd__storage)
-            opts="-o -q -v -h -V --records --duration --record-size --batch-size --linger-ms --partitions --producers --consumers --rate --fsync --embedded --topic --acks --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -902,10 +886,6 @@ _flashq() {
                     return 0
                     ;;
                 --batch-size)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --linger-ms)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2389,16 +2369,12 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__init)
-            opts="-y -o -q -v -h -V --broker-address --default-output --data-dir --fsync --token --yes --no-check --broker --output --config --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            opts="-y -o -q -v -h -V --default-output --data-dir --fsync --yes --no-check --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --broker-address)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --default-output)
                     COMPREPLY=($(compgen -W "text table json" -- "${cur}"))
                     return 0
@@ -2408,10 +2384,6 @@ _flashq() {
                     return 0
                     ;;
                 --fsync)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --token)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2428,6 +2400,10 @@ _flashq() {
                     return 0
                     ;;
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

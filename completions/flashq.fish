@@ -519,7 +519,6 @@ complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l duration -d 'Run for this long instead of a record count (like 30s)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l record-size -d 'Value size in bytes' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l batch-size -d 'Records per produce request' -r
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l linger-ms -d 'Longest a partial batch waits before it is sent (with --rate)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l partitions -d 'Partitions of the benchmark topic' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l producers -d 'Parallel producer connections' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l consumers -d 'Parallel consumer connections' -r
@@ -548,7 +547,6 @@ complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l duration -d 'Run for this long instead of a record count (like 30s)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l record-size -d 'Value size in bytes' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l batch-size -d 'Records per produce request' -r
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l linger-ms -d 'Longest a partial batch waits before it is sent (with --rate)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l partitions -d 'Partitions of the benchmark topic' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l producers -d 'Parallel producer connections' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l consumers -d 'Parallel consumer connections' -r
@@ -577,7 +575,6 @@ complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l duration -d 'Run for this long instead of a record count (like 30s)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l record-size -d 'Value size in bytes' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l batch-size -d 'Records per produce request' -r
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l linger-ms -d 'Longest a partial batch waits before it is sent (with --rate)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l partitions -d 'Partitions of the benchmark topic' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l producers -d 'Parallel producer connections' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l consumers -d 'Parallel consumer connections' -r
@@ -606,7 +603,6 @@ complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l duration -d 'Run for this long instead of a record count (like 30s)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l record-size -d 'Value size in bytes' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l batch-size -d 'Records per produce request' -r
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l linger-ms -d 'Longest a partial batch waits before it is sent (with --rate)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l partitions -d 'Partitions of the benchmark topic' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l producers -d 'Parallel producer connections' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l consumers -d 'Parallel consumer connections' -r
@@ -635,7 +631,6 @@ complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l duration -d 'Run for this long instead of a record count (like 30s)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l record-size -d 'Value size in bytes' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l batch-size -d 'Records per produce request' -r
-complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l linger-ms -d 'Longest a partial batch waits before it is sent (with --rate)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l partitions -d 'Partitions of the benchmark topic' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l producers -d 'Parallel producer connections' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l consumers -d 'Parallel consumer connections' -r
@@ -683,18 +678,17 @@ complete -c flashq -n "__fish_flashq_using_subcommand inspect-log" -s q -l quiet
 complete -c flashq -n "__fish_flashq_using_subcommand inspect-log" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c flashq -n "__fish_flashq_using_subcommand inspect-log" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashq -n "__fish_flashq_using_subcommand inspect-log" -s V -l version -d 'Print version'
-complete -c flashq -n "__fish_flashq_using_subcommand init" -l broker-address -d 'Broker address client commands use (saved as `broker`)' -r
-complete -c flashq -n "__fish_flashq_using_subcommand init" -l default-output -d 'Output format client commands use (saved as `output`)' -r -f -a "text\t'Human text (tables where a command lists things)'
+complete -c flashq -n "__fish_flashq_using_subcommand init" -l default-output -d 'Output format client commands use (saved as `output`; -o is how init prints its result)' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand init" -l data-dir -d 'Data dir `flashq serve` uses (saved as `data_dir`)' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand init" -l fsync -d 'Fsync policy `flashq serve` uses: always, interval:<ms> or never (saved as `fsync`)' -r
-complete -c flashq -n "__fish_flashq_using_subcommand init" -l token -d 'Auth token to keep for brokers that require one (saved as `token`, file mode 0600)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand init" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand init" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
 complete -c flashq -n "__fish_flashq_using_subcommand init" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand init" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand init" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand init" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand init" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F

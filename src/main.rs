@@ -1,13 +1,12 @@
 //! The `flashq` executable: parse the command line, run the command, map errors to exit codes.
 
-use clap::Parser;
 use flashq::cli::{self, CliError, ExitCode};
 
 fn main() -> std::process::ExitCode {
     tune_malloc();
     // A shell asking for dynamic completions gets them and nothing else.
     cli::completions::complete_if_asked();
-    let cli = cli::Cli::parse();
+    let cli = cli::Cli::parse_args();
     let json = cli.global.output.is_some_and(|o| o.is_json());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -167,12 +167,7 @@ fn init_with_flags_and_yes_writes_without_asking() {
     let out = stdout_of(
         flashq_cmd()
             .args(["--config", path.to_str().unwrap(), "init", "--no-check"])
-            .args([
-                "--broker-address",
-                "127.0.0.1:7777",
-                "--default-output",
-                "table",
-            ])
+            .args(["--broker", "127.0.0.1:7777", "--default-output", "table"])
             .args(["--data-dir", data_dir.to_str().unwrap()])
             .args(["--fsync", "never", "--token", "hunter2", "--yes"])
             .assert()
@@ -208,7 +203,7 @@ fn init_with_flags_and_yes_writes_without_asking() {
         .code(2);
     flashq_cmd()
         .args(["--config", path.to_str().unwrap(), "init", "--yes"])
-        .args(["--broker-address", "http://not a host:1"])
+        .args(["--broker", "http://not a host:1"])
         .assert()
         .code(2);
     assert_eq!(read_config(&path)["fsync"].as_str(), Some("never"));

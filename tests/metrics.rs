@@ -185,6 +185,7 @@ fn metrics_endpoint_parses_and_counters_rise_with_traffic() {
         "flashq_topics",
         "flashq_partitions",
         "flashq_stored_bytes",
+        "flashq_fetches_waiting",
         "flashq_append_duration_seconds_count",
     ] {
         assert!(before.contains_key(family), "{family} missing: {before:?}");

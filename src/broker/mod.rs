@@ -16,6 +16,7 @@ pub mod subscription;
 pub mod topic;
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -120,11 +121,14 @@ pub struct FetchRequest {
     pub topic: String,
     pub partition: u32,
     pub start: StartPosition,
+    /// At least 1. With `record_batches`: whole batches while the records from the start to a
+    /// batch's end number at most this, and at least one batch.
     pub max_records: u32,
+    /// At least 1, capped at [`MAX_FETCH_MAX_BYTES`]: whole stored batches while their total
+    /// size stays within it, and at least one batch.
     pub max_bytes: u32,
     pub max_wait_ms: u32,
-    /// Return whole stored batches in [`FetchResult::batches`] instead of decoded records;
-    /// `max_records` then counts whole batches (at least one).
+    /// Return whole stored batches in [`FetchResult::batches`] instead of decoded records.
     pub record_batches: bool,
 }
 
@@ -182,6 +186,23 @@ pub struct TopicDescription {
     pub partitions: Vec<PartitionState>,
 }
 
+/// Counts one waiting fetch for as long as it lives (a fetch whose caller left is dropped
+/// mid-wait, and uncounted with it).
+struct WaitingFetch<'a>(&'a AtomicUsize);
+
+impl<'a> WaitingFetch<'a> {
+    fn count_in(counter: &'a AtomicUsize) -> Self {
+        counter.fetch_add(1, Ordering::Relaxed);
+        WaitingFetch(counter)
+    }
+}
+
+impl Drop for WaitingFetch<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// The broker engine: a registry of topics over a storage backend.
 pub struct Broker {
     storage: Arc<dyn Storage>,
@@ -196,6 +217,8 @@ pub struct Broker {
     /// In a cluster: where a produce to a topic this broker does not hold goes (set once the
     /// cluster's replica manager exists, which holds the broker: hence weak).
     cluster_topics: std::sync::OnceLock<std::sync::Weak<dyn ClusterTopics>>,
+    /// Fetches waiting at the end of a log for records (Kafka's fetch purgatory).
+    waiting_fetches: AtomicUsize,
 }
 
 /// What a broker in a cluster asks the cluster about a topic it holds no copy of (implemented
@@ -208,6 +231,11 @@ pub trait ClusterTopics: Send + Sync {
         &'a self,
         name: &'a str,
     ) -> futures::future::BoxFuture<'a, Result<(), BrokerError>>;
+}
+
+/// Checks a topic name against the one rule ([`names`]).
+pub fn check_topic_name(name: &str) -> Result<(), BrokerError> {
+    names::validate_name("topic", name).map_err(BrokerError::InvalidArgument)
 }
 
 /// Milliseconds since the Unix epoch by the broker's clock.
@@ -265,6 +293,7 @@ impl Broker {
             groups: group::GroupCoordinator::new(offsets),
             group_placement: None,
             cluster_topics: std::sync::OnceLock::new(),
+            waiting_fetches: AtomicUsize::new(0),
         })
     }
 
@@ -288,8 +317,10 @@ impl Broker {
         self.storage.kind()
     }
 
-    /// A topic by name.
+    /// A topic by name. A name no topic may have is INVALID_ARGUMENT, not "not found": the
+    /// client has to fix it, not wait for it to be created.
     pub fn topic(&self, name: &str) -> Result<Arc<Topic>, BrokerError> {
+        check_topic_name(name)?;
         self.topics
             .read()
             .unwrap_or_else(|e| e.into_inner())
@@ -315,7 +346,7 @@ impl Broker {
         partitions: Option<u32>,
         config: TopicConfigUpdate,
     ) -> Result<Arc<Topic>, BrokerError> {
-        names::validate_name("topic", name).map_err(BrokerError::InvalidArgument)?;
+        check_topic_name(name)?;
         let partitions = partitions.unwrap_or(self.config.default_partitions);
         if partitions == 0 || partitions > MAX_PARTITIONS_PER_TOPIC {
             return Err(BrokerError::InvalidArgument(format!(
@@ -376,6 +407,7 @@ impl Broker {
 
     /// Deletes a topic and all its data.
     pub async fn delete_topic(&self, name: &str) -> Result<(), BrokerError> {
+        check_topic_name(name)?;
         let _admin = self.admin_lock.lock().await;
         let topic = self
             .topics
@@ -383,11 +415,14 @@ impl Broker {
             .unwrap_or_else(|e| e.into_inner())
             .remove(name)
             .ok_or_else(|| BrokerError::TopicNotFound(name.to_string()))?;
+        // Before the slow part: fetches and subscriptions waiting on it end now.
+        topic.mark_deleted();
         let storage = self.storage.clone();
         let offsets = self.groups.store().clone();
         let name = name.to_string();
         tokio::task::spawn_blocking(move || -> Result<(), BrokerError> {
-            topic.close()?;
+            // Nothing of a deleted log needs to be durable: no flush, no clean-shutdown marker.
+            topic.discard();
             storage.delete_topic(&name)?;
             tracing::info!(topic = name, "deleted topic");
             // A topic created later under this name must not inherit the groups' offsets.
@@ -440,19 +475,38 @@ impl Broker {
     /// Reads from one partition. At the end of the log it waits up to `max_wait_ms` for records,
     /// then returns what it has, possibly nothing.
     pub async fn fetch(&self, request: FetchRequest) -> Result<FetchResult, BrokerError> {
+        // A zero limit can only mean a client bug: "at least one batch" would silently break it.
+        if request.max_records == 0 || request.max_bytes == 0 {
+            return Err(BrokerError::InvalidArgument(format!(
+                "max_records and max_bytes must be at least 1 when set, got {} and {}",
+                request.max_records, request.max_bytes
+            )));
+        }
         let topic = self.topic(&request.topic)?;
         let partition = topic.partition(request.partition)?;
         let offset = self.resolve(&partition, request.start).await?;
         let max_wait = Duration::from_millis(request.max_wait_ms.min(MAX_FETCH_WAIT_MS) as u64);
         if offset >= partition.end_offset() && !max_wait.is_zero() {
+            let _waiting = WaitingFetch::count_in(&self.waiting_fetches);
             partition.wait_for_records_after(offset, max_wait).await;
         }
-        let max_bytes = request.max_bytes.clamp(1, MAX_FETCH_MAX_BYTES) as usize;
-        let max_records = request.max_records.max(1) as u64;
+        // Deleted while this fetch waited or read: the log is gone, as Kafka ends a waiting
+        // fetch whose partition goes away.
+        let gone = || BrokerError::TopicNotFound(request.topic.clone());
+        if partition.is_deleted() {
+            return Err(gone());
+        }
+        let max_bytes = request.max_bytes.min(MAX_FETCH_MAX_BYTES) as usize;
+        let max_records = request.max_records as u64;
         let (records, batches, next_offset) = if request.record_batches {
-            let mut batches = partition.read_batches(offset, max_bytes).await?;
+            let mut batches = match partition.read_batches(offset, max_bytes).await {
+                Err(_) if partition.is_deleted() => return Err(gone()),
+                read => read?,
+            };
             let mut next_offset = offset;
             let mut taken = 0;
+            // Whole batches while the records from the start to a batch's end number at most
+            // max_records; the first batch always, so a reader makes progress (as with max_bytes).
             for StoredBatch { header, .. } in &batches {
                 if taken > 0 && header.next_offset() - offset > max_records {
                     break;
@@ -463,7 +517,10 @@ impl Broker {
             batches.truncate(taken);
             (Vec::new(), batches, next_offset)
         } else {
-            let mut records = partition.read(offset, max_bytes).await?;
+            let mut records = match partition.read(offset, max_bytes).await {
+                Err(_) if partition.is_deleted() => return Err(gone()),
+                read => read?,
+            };
             records.truncate(max_records as usize);
             let next_offset = records.last().map_or(offset, |r| r.offset + 1);
             (records, Vec::new(), next_offset)
@@ -476,6 +533,11 @@ impl Broker {
             log_start_offset: partition.start_offset(),
             log_end_offset: partition.end_offset(),
         })
+    }
+
+    /// Fetches waiting at the end of a log for records now.
+    pub fn waiting_fetches(&self) -> usize {
+        self.waiting_fetches.load(Ordering::Relaxed)
     }
 
     /// Resolves a start position to an offset in one partition.

@@ -72,6 +72,8 @@ pub struct Partition {
     /// Records from this offset on are not to be trusted here though the log holds them (their
     /// leader-epoch history was lost): a follower drops them and copies them back.
     unverified_from: Mutex<Option<u64>>,
+    /// Turns true once the partition's topic is deleted: waiting readers end at once.
+    deleted: watch::Sender<bool>,
 }
 
 impl Partition {
@@ -88,7 +90,19 @@ impl Partition {
             log_gate: tokio::sync::RwLock::new(()),
             epochs: Mutex::new(Vec::new()),
             unverified_from: Mutex::new(None),
+            deleted: watch::channel(false).0,
         }
+    }
+
+    /// Marks the partition's topic deleted, waking every reader waiting for records: each ends
+    /// with "not found" at once instead of waiting out its time for a log that is gone.
+    pub fn mark_deleted(&self) {
+        self.deleted.send_replace(true);
+    }
+
+    /// Whether the partition's topic has been deleted.
+    pub fn is_deleted(&self) -> bool {
+        *self.deleted.borrow()
     }
 
     /// Sets the role; a change other than to the same leader epoch starts a new leadership,
@@ -374,10 +388,18 @@ impl Partition {
         Ok(found.map_or(end, |offset| offset.min(end)))
     }
 
-    /// Waits until the log's end offset passes `offset`, or `max_wait` elapses.
+    /// Waits until the log's end offset passes `offset`, `max_wait` elapses, or the topic is
+    /// deleted ([`Partition::is_deleted`] tells).
     pub async fn wait_for_records_after(&self, offset: u64, max_wait: Duration) {
         let mut end = self.end_offset.subscribe();
-        let _ = tokio::time::timeout(max_wait, end.wait_for(|end| *end > offset)).await;
+        let mut deleted = self.deleted.subscribe();
+        let _ = tokio::time::timeout(max_wait, async {
+            tokio::select! {
+                _ = end.wait_for(|end| *end > offset) => {}
+                _ = deleted.wait_for(|deleted| *deleted) => {}
+            }
+        })
+        .await;
     }
 
     /// Waits until the local log's end passes `offset`, or `max_wait` elapses.

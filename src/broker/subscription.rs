@@ -23,11 +23,11 @@ pub const SUBSCRIPTION_READ_BYTES: usize = 1024 * 1024;
 const SUBSCRIPTION_MIN_READ_BYTES: usize = 4 * 1024;
 /// Records in one batch when the subscriber sets no limit.
 pub const DEFAULT_SUBSCRIPTION_BATCH_RECORDS: u32 = 1000;
-/// The most records a subscriber may ask for in one batch.
+/// The most records in one message; a subscriber asking for more gets this many.
 pub const MAX_SUBSCRIPTION_BATCH_RECORDS: u32 = 10_000;
-/// How long an idle partition task waits before checking that its subscriber is still there.
 /// What a stored record takes beyond its payload, about (varints, attributes, batch header share).
 const RECORD_FRAMING_BYTES: usize = 16;
+/// How long an idle partition task waits before checking that its subscriber is still there.
 const IDLE_CHECK: Duration = Duration::from_secs(30);
 
 /// What a subscription delivers: a partition's next records, or its start position.
@@ -54,7 +54,12 @@ impl Broker {
         max_batch_records: u32,
     ) -> Result<mpsc::Receiver<SubscriptionItem>, BrokerError> {
         let topic = self.topic(topic)?;
-        let max_batch_records = max_batch_records.clamp(1, MAX_SUBSCRIPTION_BATCH_RECORDS) as usize;
+        if max_batch_records == 0 {
+            return Err(BrokerError::InvalidArgument(
+                "max_batch_records must be at least 1 when set, got 0".into(),
+            ));
+        }
+        let max_batch_records = max_batch_records.min(MAX_SUBSCRIPTION_BATCH_RECORDS) as usize;
         let mut starts = Vec::with_capacity(partitions.len());
         for (partition, start) in partitions {
             let partition = topic.partition(partition)?;
@@ -64,6 +69,7 @@ impl Broker {
         let (tx, rx) = mpsc::channel(SUBSCRIPTION_WINDOW_BATCHES);
         for (partition, offset) in starts {
             tokio::spawn(stream_partition(
+                topic.name(),
                 partition,
                 offset,
                 max_batch_records,
@@ -74,8 +80,10 @@ impl Broker {
     }
 }
 
-/// Reads one partition from `next_offset` forever, sending batches until the subscriber leaves.
+/// Reads one partition from `next_offset`, sending batches until the subscriber leaves or the
+/// topic is deleted (which ends the subscription with "not found").
 async fn stream_partition(
+    topic: String,
     partition: Arc<Partition>,
     mut next_offset: u64,
     max_batch_records: usize,
@@ -92,6 +100,10 @@ async fn stream_partition(
     }
     let mut read_bytes = SUBSCRIPTION_MIN_READ_BYTES;
     loop {
+        if partition.is_deleted() {
+            let _ = tx.send(Err(BrokerError::TopicNotFound(topic))).await;
+            return;
+        }
         if next_offset >= partition.end_offset() {
             tokio::select! {
                 _ = partition.wait_for_records_after(next_offset, IDLE_CHECK) => {}
@@ -115,6 +127,8 @@ async fn stream_partition(
                 next_offset = start_offset;
                 continue;
             }
+            // A deleted topic's log is closed under its readers: say what happened, not how.
+            Err(_) if partition.is_deleted() => continue,
             Err(e) => {
                 let _ = tx.send(Err(e)).await;
                 return;

@@ -196,6 +196,20 @@ impl Topic {
         Ok(())
     }
 
+    /// Marks every partition deleted (see [`Partition::mark_deleted`]).
+    pub fn mark_deleted(&self) {
+        for partition in self.partitions() {
+            partition.mark_deleted();
+        }
+    }
+
+    /// Stops every partition's log without making anything durable: the topic is being deleted.
+    pub fn discard(&self) {
+        for partition in self.partitions() {
+            partition.log().discard();
+        }
+    }
+
     /// Flushes and closes every partition's log (blocking).
     pub fn close(&self) -> Result<(), BrokerError> {
         for partition in self.partitions() {

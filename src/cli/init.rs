@@ -19,20 +19,20 @@ use crate::storage::FsyncPolicy;
 use super::config::Config;
 use super::exit::prompt_failed;
 use super::output::print_json;
-use super::{CliError, Context, ExitCode, OutputFormat};
+use super::{CliError, Context, ExitCode, GlobalArgs, OutputFormat};
 
 /// How long the connection check may take before it reports that nothing answered.
 const PROBE_TIMEOUT_MS: u64 = 5_000;
 /// The fsync interval offered when the user picks `interval`.
 const DEFAULT_FSYNC_INTERVAL_MS: u64 = 1_000;
 
-/// `flashq init` flags: any of the settings makes it non-interactive.
+/// `flashq init` flags: any of the settings makes it non-interactive. The global `--broker`,
+/// `--token`, `--tls-ca`, `--tls-cert` and `--tls-key`, typed on its command line, are saved as
+/// `broker`, `token`, `tls_ca`, `tls_cert` and `tls_key` (from the environment they are not: a
+/// variable set for every command is not a setting asked for).
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// Broker address client commands use (saved as `broker`)
-    #[arg(long, value_name = "URL")]
-    pub broker_address: Option<String>,
-    /// Output format client commands use (saved as `output`)
+    /// Output format client commands use (saved as `output`; -o is how init prints its result)
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub default_output: Option<OutputFormat>,
     /// Data dir `flashq serve` uses (saved as `data_dir`)
@@ -41,9 +41,6 @@ pub struct InitArgs {
     /// Fsync policy `flashq serve` uses: always, interval:<ms> or never (saved as `fsync`)
     #[arg(long, value_name = "POLICY")]
     pub fsync: Option<FsyncPolicy>,
-    /// Auth token to keep for brokers that require one (saved as `token`, file mode 0600)
-    #[arg(long, value_name = "TOKEN")]
-    pub token: Option<String>,
     /// Ask nothing: write from the flags (and the existing file's other keys), overwriting it
     #[arg(short = 'y', long)]
     pub yes: bool,
@@ -52,13 +49,56 @@ pub struct InitArgs {
     pub no_check: bool,
 }
 
+/// The global flags init saves, by clap id.
+const SAVED_GLOBAL_FLAGS: [&str; 5] = ["broker", "token", "tls_ca", "tls_cert", "tls_key"];
+
 impl InitArgs {
-    fn has_values(&self) -> bool {
-        self.broker_address.is_some()
-            || self.default_output.is_some()
+    fn has_values(&self, global: &GlobalArgs) -> bool {
+        self.default_output.is_some()
             || self.data_dir.is_some()
             || self.fsync.is_some()
-            || self.token.is_some()
+            || SAVED_GLOBAL_FLAGS
+                .iter()
+                .any(|id| global.given.contains(id))
+    }
+}
+
+/// What init saves from the global flags: those typed on its command line.
+struct SavedGlobals {
+    broker: Option<String>,
+    token: Option<String>,
+    tls_ca: Option<PathBuf>,
+    /// The client's certificate and key: both or neither.
+    tls_identity: Option<(PathBuf, PathBuf)>,
+}
+
+impl SavedGlobals {
+    fn of(global: &GlobalArgs) -> Result<SavedGlobals, CliError> {
+        let typed = |id: &str| global.given.contains(id);
+        let broker = match global.broker.as_deref().filter(|_| typed("broker")) {
+            Some(address) => Some(crate::client::validate_address(address).map_err(|e| {
+                CliError::new(ExitCode::Usage, format!("--broker {address:?}: {e}"))
+            })?),
+            None => None,
+        };
+        let cert = global.tls_cert.clone().filter(|_| typed("tls_cert"));
+        let key = global.tls_key.clone().filter(|_| typed("tls_key"));
+        let tls_identity = match (cert, key) {
+            (Some(cert), Some(key)) => Some((cert, key)),
+            (None, None) => None,
+            _ => {
+                return Err(CliError::new(
+                    ExitCode::Usage,
+                    "--tls-cert and --tls-key go together: the client's certificate and its key",
+                ));
+            }
+        };
+        Ok(SavedGlobals {
+            broker,
+            token: global.token.clone().filter(|_| typed("token")),
+            tls_ca: global.tls_ca.clone().filter(|_| typed("tls_ca")),
+            tls_identity,
+        })
     }
 }
 
@@ -70,9 +110,10 @@ struct Written<'a> {
     config: Config,
 }
 
-/// Runs `flashq init`; `config_flag` is the global `--config`, where the file goes.
-pub async fn run(args: InitArgs, ctx: &Context, config_flag: Option<&Path>) -> anyhow::Result<()> {
-    let path = match config_flag {
+/// Runs `flashq init`; the global `--config` is where the file goes.
+pub async fn run(args: InitArgs, ctx: &Context, global: &GlobalArgs) -> anyhow::Result<()> {
+    let saved = SavedGlobals::of(global)?;
+    let path = match global.config.as_deref() {
         Some(path) => path.to_path_buf(),
         None => Config::default_path().ok_or_else(|| {
             CliError::new(ExitCode::Failure, "this platform has no config dir")
@@ -80,14 +121,14 @@ pub async fn run(args: InitArgs, ctx: &Context, config_flag: Option<&Path>) -> a
         })?,
     };
     let terminal = std::io::stdin().is_terminal();
-    let interactive = !args.has_values() && !args.yes;
+    let interactive = !args.has_values(global) && !args.yes;
     if interactive && !terminal {
         return Err(CliError::new(
             ExitCode::Usage,
             "flashq init asks its questions on a terminal, and stdin is not one",
         )
         .with_hint(
-            "for scripts, pass the settings as flags: flashq init --broker-address URL \
+            "for scripts, pass the settings as flags: flashq init --broker URL \
              --default-output text --data-dir DIR --fsync always --yes (see flashq init --help)",
         )
         .into());
@@ -104,7 +145,7 @@ pub async fn run(args: InitArgs, ctx: &Context, config_flag: Option<&Path>) -> a
         eprintln!("Setting up FlashQ: answers go to {}", path.display());
         ask(current, args.no_check).await?
     } else {
-        let config = from_flags(current, &args)?;
+        let config = from_flags(current, &args, saved);
         if !args.no_check && !ctx.quiet {
             let address = config.broker.as_deref().unwrap_or(DEFAULT_BROKER);
             eprintln!("{}", probe(address).await);
@@ -162,27 +203,21 @@ fn show(path: &Path, written: bool, config: &Config, ctx: &Context) -> anyhow::R
 
 /// The existing file's keys overridden by the flags; keys still unset get their defaults, so
 /// the file says what is in effect.
-fn from_flags(current: Config, args: &InitArgs) -> Result<Config, CliError> {
-    let broker = match args.broker_address.as_deref() {
-        Some(address) => Some(crate::client::validate_address(address).map_err(|e| {
-            CliError::new(
-                ExitCode::Usage,
-                format!("--broker-address {address:?}: {e}"),
-            )
-        })?),
-        None => current.broker,
+fn from_flags(current: Config, args: &InitArgs, saved: SavedGlobals) -> Config {
+    let (tls_cert, tls_key) = match saved.tls_identity {
+        Some((cert, key)) => (Some(cert), Some(key)),
+        None => (current.tls_cert, current.tls_key),
     };
-    Ok(with_defaults(Config {
-        broker,
+    with_defaults(Config {
+        broker: saved.broker.or(current.broker),
         output: args.default_output.or(current.output),
         data_dir: args.data_dir.clone().or(current.data_dir),
         fsync: args.fsync.map(|f| f.to_string()).or(current.fsync),
-        token: args.token.clone().or(current.token),
-        // Not asked for: kept as the file has them.
-        tls_ca: current.tls_ca,
-        tls_cert: current.tls_cert,
-        tls_key: current.tls_key,
-    }))
+        token: saved.token.or(current.token),
+        tls_ca: saved.tls_ca.or(current.tls_ca),
+        tls_cert,
+        tls_key,
+    })
 }
 
 fn with_defaults(config: Config) -> Config {

@@ -85,6 +85,53 @@ pub struct GlobalArgs {
     /// Log line format on stderr: text for people, json (one object per line) for collectors
     #[arg(long, global = true, env = "FLASHQ_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// The flags typed on the command line (not from the environment or a default), set by
+    /// [`Cli::parse_args`]: a command refuses those it would not use, and `init` saves them.
+    #[arg(skip)]
+    pub given: GivenFlags,
+}
+
+/// Flags given on the command line, by clap id (`broker`, `tls_ca`, ...).
+#[derive(Debug, Clone, Default)]
+pub struct GivenFlags(std::collections::BTreeSet<String>);
+
+impl GivenFlags {
+    /// The command-line flags of `matches` and of every subcommand under it.
+    pub fn of(matches: &clap::ArgMatches) -> GivenFlags {
+        let mut given = std::collections::BTreeSet::new();
+        let mut level = Some(matches);
+        while let Some(m) = level {
+            for id in m.ids() {
+                if m.value_source(id.as_str()) == Some(clap::parser::ValueSource::CommandLine) {
+                    given.insert(id.as_str().to_string());
+                }
+            }
+            level = m.subcommand().map(|(_, sub)| sub);
+        }
+        GivenFlags(given)
+    }
+
+    /// Whether the flag with clap id `id` was typed.
+    pub fn contains(&self, id: &str) -> bool {
+        self.0.contains(id)
+    }
+}
+
+/// A flag a command does not use, with what to do instead: given on the command line it is
+/// refused (exit 2), never silently ignored. From the environment it is no error, as the
+/// environment is set for every command alike.
+pub struct UnusedFlag {
+    /// The clap id (`tls_ca`); the error spells it as typed (`--tls-ca`).
+    pub id: &'static str,
+    pub hint: &'static str,
+}
+
+/// The client-side connection flags, which commands that talk to no broker do not use.
+fn connection_flags(hint: &'static str) -> Vec<UnusedFlag> {
+    ["broker", "token", "tls_ca", "tls_cert", "tls_key"]
+        .into_iter()
+        .map(|id| UnusedFlag { id, hint })
+        .collect()
 }
 
 /// How log lines on stderr are written.
@@ -282,6 +329,7 @@ impl Context {
 
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    cli.command.check_flags(&cli.global.given)?;
     let ctx = match Context::resolve(&cli.global) {
         Ok(ctx) => ctx,
         // `init` is how a broken config file gets rewritten; completions and man never read it.
@@ -299,14 +347,119 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Cluster(cmd) => cluster::run(cmd, &ctx).await,
         Command::Bench(cmd) => bench::run(cmd, &ctx).await,
         Command::InspectLog(args) => inspect_log::run(args, &ctx),
-        Command::Init(args) => init::run(args, &ctx, cli.global.config.as_deref()).await,
+        Command::Init(args) => init::run(args, &ctx, &cli.global).await,
         Command::Demo(args) => demo::run(args, &ctx).await,
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
     }
 }
 
+impl Cli {
+    /// Parses the process's arguments (exiting on a usage error, as clap does) and records
+    /// which flags were typed.
+    pub fn parse_args() -> Cli {
+        use clap::{CommandFactory, FromArgMatches};
+        let matches = Cli::command().get_matches();
+        let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        cli.global.given = GivenFlags::of(&matches);
+        cli
+    }
+}
+
 impl Command {
+    /// The command's name as typed after `flashq`.
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Serve(_) => "serve",
+            Command::Produce(_) => "produce",
+            Command::Consume(_) => "consume",
+            Command::Subscribe(_) => "subscribe",
+            Command::Topic(_) => "topic",
+            Command::Group(_) => "group",
+            Command::Cluster(_) => "cluster",
+            Command::Bench(cmd) => cmd.name(),
+            Command::InspectLog(_) => "inspect-log",
+            Command::Init(_) => "init",
+            Command::Demo(_) => "demo",
+            Command::Completions(_) => "completions",
+            Command::Man(_) => "man",
+        }
+    }
+
+    /// The flags this command does not use.
+    fn unused_flags(&self) -> Vec<UnusedFlag> {
+        const OFFLINE: &str =
+            "this command talks to no broker; the connection flags are for the client commands";
+        let mut unused = match self {
+            Command::Serve(_) => vec![
+                UnusedFlag {
+                    id: "broker",
+                    hint: "serve listens where --listen says; --broker names a broker for the client commands",
+                },
+                UnusedFlag {
+                    id: "token",
+                    hint: "serve checks the tokens of --auth-tokens; --token is what a client sends",
+                },
+                UnusedFlag {
+                    id: "tls_ca",
+                    hint: "the CA serve trusts client certificates by is --tls-client-ca; --tls-ca is a client's",
+                },
+                UnusedFlag {
+                    id: "output",
+                    hint: "serve prints its address and logs (--log-format); -o formats the client commands' results",
+                },
+            ],
+            Command::InspectLog(_) => {
+                let mut unused = connection_flags(OFFLINE);
+                unused.push(UnusedFlag {
+                    id: "config",
+                    hint: "inspect-log reads the files it is given and no config file",
+                });
+                unused
+            }
+            Command::Completions(_) | Command::Man(_) => {
+                let mut unused = connection_flags(OFFLINE);
+                unused.push(UnusedFlag {
+                    id: "config",
+                    hint: "the generated scripts and pages do not depend on a config file",
+                });
+                unused.push(UnusedFlag {
+                    id: "output",
+                    hint: "the generated scripts and pages have one format",
+                });
+                unused
+            }
+            Command::Demo(_) => connection_flags(
+                "the demo runs its own broker in this process; point the other commands at yours",
+            ),
+            Command::Bench(cmd) => cmd.unused_flags(),
+            _ => Vec::new(),
+        };
+        // Every command sets up its stderr from -q, -v and --log-format.
+        unused.retain(|f| !matches!(f.id, "quiet" | "verbose" | "log_format"));
+        unused
+    }
+
+    /// Refuses a flag given on the command line that this command would not use.
+    fn check_flags(&self, given: &GivenFlags) -> Result<(), CliError> {
+        match self
+            .unused_flags()
+            .into_iter()
+            .find(|f| given.contains(f.id))
+        {
+            Some(flag) => Err(CliError::new(
+                ExitCode::Usage,
+                format!(
+                    "--{} has no effect on `flashq {}`",
+                    flag.id.replace('_', "-"),
+                    self.name()
+                ),
+            )
+            .with_hint(flag.hint)),
+            None => Ok(()),
+        }
+    }
+
     /// Whether the command needs a valid config file.
     fn reads_config(&self) -> bool {
         !matches!(

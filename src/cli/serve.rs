@@ -332,10 +332,10 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
     let peer_tls = load_peer_tls(&args)?;
     let tls = load_tls(tls_identity, args.tls_client_ca.as_deref())?;
     if tls_identity.ca.is_some() {
-        // A CA for the broker to trust clients by is --tls-client-ca; never let the client flag
-        // look as if it turned mutual TLS on.
+        // A CA for the broker to trust clients by is --tls-client-ca; never let the client
+        // setting look as if it turned mutual TLS on. (The flag itself is refused.)
         tracing::warn!(
-            "serve ignores --tls-ca (FLASHQ_TLS_CA), a client setting: mutual TLS is --tls-client-ca"
+            "serve ignores FLASHQ_TLS_CA, a client setting: mutual TLS is --tls-client-ca"
         );
     }
     // A client certificate signed by --tls-client-ca authenticates the client.

@@ -69,7 +69,7 @@ fn parse_duration_or_zero(text: &str) -> Result<Duration, String> {
 
 #[derive(Debug, Args)]
 pub struct CreateArgs {
-    /// Topic name: 1-249 of [A-Za-z0-9._-]
+    /// Topic name: 1 to 249 of [A-Za-z0-9._-], not starting with '.'
     pub name: String,
     /// Number of partitions [default: the broker's]
     #[arg(short, long)]

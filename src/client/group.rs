@@ -809,12 +809,8 @@ impl GroupMember {
             .await;
         match committed {
             Ok(()) => Ok(()),
-            // The coordinator does not know the group: it moved here, or restarted, since this
-            // member joined. For the member that is being fenced: join again.
-            Err(e) if e.code() == Some(tonic::Code::NotFound) => Err(tonic::Status::aborted(
-                format!("{e}: the coordinator no longer knows this member; join again"),
-            )
-            .into()),
+            // A coordinator that does not know the member (it moved here, or restarted, since
+            // the member joined) answers ABORTED: join again.
             Err(e) => Err(self.coordinator.after_error(e).await),
         }
     }
@@ -893,13 +889,7 @@ impl GroupMember {
             .await
         {
             // Already gone (expired, or its coordinator moved): nothing to leave.
-            Err(e)
-                if must_rejoin(&e)
-                    || is_not_coordinator(&e)
-                    || e.code() == Some(tonic::Code::NotFound) =>
-            {
-                Ok(())
-            }
+            Err(e) if must_rejoin(&e) || is_not_coordinator(&e) => Ok(()),
             other => other,
         }
     }
@@ -949,7 +939,7 @@ async fn heartbeat_loop(coordinator: Arc<CoordinatorLink>, shared: Arc<Shared>) 
             Ok(true) => {
                 shared.rejoin.send_replace(true);
             }
-            Err(e) if must_rejoin(&e) || e.code() == Some(tonic::Code::NotFound) => {
+            Err(e) if must_rejoin(&e) => {
                 tracing::warn!(group, error = %e, "fenced by the broker; joining again");
                 shared.rejoin.send_replace(true);
             }

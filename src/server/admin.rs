@@ -100,7 +100,7 @@ impl AdminService {
         replicas: &ReplicaManager,
         request: pb::CreateTopicRequest,
     ) -> Result<Response<pb::TopicDescription>, Status> {
-        broker::names::validate_name("topic", &request.name).map_err(Status::invalid_argument)?;
+        broker::check_topic_name(&request.name)?;
         let partitions = request
             .partitions
             .unwrap_or(self.broker.config().default_partitions);
@@ -186,6 +186,7 @@ impl Admin for AdminService {
     ) -> Result<Response<pb::TopicDescription>, Status> {
         let principal = auth::principal(&request);
         let name = request.into_inner().name;
+        broker::check_topic_name(&name)?;
         if !auth::may_see(principal.as_ref(), &name) {
             return Err(Status::permission_denied(format!(
                 "no right on topic {name:?}"
@@ -205,6 +206,7 @@ impl Admin for AdminService {
     ) -> Result<Response<pb::DeleteTopicResponse>, Status> {
         authorize(&request, Right::Admin, &request.get_ref().name)?;
         let name = request.into_inner().name;
+        broker::check_topic_name(&name)?;
         match &self.replicas {
             Some(replicas) => match replicas.delete_topic(&name).await {
                 Ok(()) => {}
@@ -222,6 +224,7 @@ impl Admin for AdminService {
     ) -> Result<Response<pb::TopicDescription>, Status> {
         authorize(&request, Right::Admin, &request.get_ref().name)?;
         let request = request.into_inner();
+        broker::check_topic_name(&request.name)?;
         let Some(replicas) = &self.replicas else {
             let topic = self
                 .broker
@@ -248,6 +251,7 @@ impl Admin for AdminService {
     ) -> Result<Response<pb::TopicDescription>, Status> {
         authorize(&request, Right::Admin, &request.get_ref().name)?;
         let request = request.into_inner();
+        broker::check_topic_name(&request.name)?;
         let Some(replicas) = &self.replicas else {
             let topic = self
                 .broker

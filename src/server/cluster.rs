@@ -13,24 +13,9 @@ use tonic::{Request, Response, Status};
 
 use crate::broker::replica::ReplicaFetch;
 use crate::broker::{Broker, now_ms};
-use crate::cluster::{
-    ClusterError, ClusterNode, ClusterState, MAX_PEER_MESSAGE_BYTES, MetaCommand,
-};
+use crate::cluster::{ClusterNode, ClusterState, MAX_PEER_MESSAGE_BYTES, MetaCommand};
 use crate::wire::v1 as pb;
 use crate::wire::v1::cluster_peer_server::{ClusterPeer, ClusterPeerServer};
-
-impl From<ClusterError> for Status {
-    fn from(error: ClusterError) -> Status {
-        match &error {
-            ClusterError::Unavailable(_) => Status::unavailable(error.to_string()),
-            ClusterError::NotController(_) => Status::failed_precondition(error.to_string()),
-            ClusterError::Rejected(_) | ClusterError::Config(_) => {
-                Status::failed_precondition(error.to_string())
-            }
-            ClusterError::Storage(_) => Status::internal(error.to_string()),
-        }
-    }
-}
 
 fn decode<T: DeserializeOwned>(payload: &pb::PeerPayload) -> Result<T, Status> {
     serde_json::from_slice(&payload.json)

@@ -76,6 +76,7 @@ pub struct Metrics {
     topics: Gauge,
     partitions: Gauge,
     stored_bytes: Gauge,
+    fetches_waiting: Gauge,
     group_members: Family<GroupLabels, Gauge>,
     group_lag: Family<GroupPartitionLabels, Gauge>,
     /// One scrape at a time: a scrape clears and refills the group series before encoding.
@@ -106,6 +107,7 @@ impl Metrics {
         let topics = Gauge::default();
         let partitions = Gauge::default();
         let stored_bytes = Gauge::default();
+        let fetches_waiting = Gauge::default();
         let group_members = Family::<GroupLabels, Gauge>::default();
         let group_lag = Family::<GroupPartitionLabels, Gauge>::default();
         registry.register(
@@ -151,6 +153,11 @@ impl Metrics {
             stored_bytes.clone(),
         );
         registry.register(
+            "fetches_waiting",
+            "Fetches waiting at the end of a log for new records (long polls)",
+            fetches_waiting.clone(),
+        );
+        registry.register(
             "group_members",
             "Members of each consumer group",
             group_members.clone(),
@@ -171,6 +178,7 @@ impl Metrics {
             topics,
             partitions,
             stored_bytes,
+            fetches_waiting,
             group_members,
             group_lag,
             scrape: tokio::sync::Mutex::new(()),
@@ -241,6 +249,8 @@ impl Metrics {
         self.topics.set(topics.len() as i64);
         self.partitions.set(partitions);
         self.stored_bytes.set(stored_bytes);
+        self.fetches_waiting
+            .set(i64::try_from(broker.waiting_fetches()).unwrap_or(i64::MAX));
         self.refresh_groups(broker).await;
         let mut text = String::new();
         // Writing into a String cannot fail.

@@ -10,6 +10,7 @@ pub mod connections;
 pub mod embedded;
 pub mod fetch;
 pub mod group;
+pub mod message_limits;
 pub mod metrics;
 pub mod produce;
 pub mod status;
@@ -31,6 +32,7 @@ use crate::wire::v1::groups_server::GroupsServer;
 use crate::wire::v1::produce_server::ProduceServer;
 use crate::wire::v1::subscribe_server::SubscribeServer;
 use auth::Authenticator;
+use message_limits::{MessageLimitLayer, MessageLimits};
 use metrics::{Metrics, RpcMetricsLayer};
 use tonic::service::interceptor::InterceptedService;
 
@@ -156,6 +158,13 @@ pub async fn serve_with_metrics(
         .initial_stream_window_size(HTTP2_STREAM_WINDOW_BYTES)
         .initial_connection_window_size(HTTP2_CONNECTION_WINDOW_BYTES)
         .layer(RpcMetricsLayer::new(metrics.clone()))
+        .layer(MessageLimitLayer::new(MessageLimits {
+            default_bytes: message_limits::DEFAULT_MAX_REQUEST_BYTES,
+            services: vec![
+                ("/flashq.v1.Produce/", max_request_bytes),
+                ("/flashq.v1.Fetch/", max_request_bytes),
+            ],
+        }))
         .add_service(InterceptedService::new(
             ProduceServer::new(produce::ProduceService::new(
                 broker.clone(),

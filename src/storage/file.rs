@@ -6,7 +6,7 @@
 //! - `<data>/topics/<topic>/topic.json`: the topic's metadata, replaced crash-safely.
 //! - `<data>/topics/<topic>/<partition>/`: `<20-digit base offset>.log`, `.index`, `.timeindex`,
 //!   plus `recovery-point` and, after a clean close, `clean-shutdown`.
-//! - `<data>/topics/.deleted-*`: a deleted topic's dir on its way out (renamed first so the
+//! - `<data>/topics/.deleted-<nanos>-<n>`: a deleted topic's dir on its way out (renamed first so the
 //!   name is free at once; removed at the next open if a crash interrupted the removal).
 
 use std::collections::HashMap;
@@ -14,8 +14,8 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
+use super::deferred_log::DeferredLog;
 use super::durable::{sync_dir, write_atomically};
-use super::partition_log::FilePartitionLog;
 use super::recovery::Verify;
 use super::{
     FsyncPolicy, LogConfig, PartitionLog, RecordLimits, Result, Storage, StorageError, TopicMeta,
@@ -27,8 +27,9 @@ pub const LOCK_FILE: &str = ".lock";
 pub const TOPIC_META_FILE: &str = "topic.json";
 /// Prefix of topic dirs being deleted.
 const DELETED_PREFIX: &str = ".deleted-";
-/// The longest topic name accepted, in bytes (a path component must stay well under 255).
-pub const MAX_TOPIC_NAME_BYTES: usize = 200;
+
+/// Deletions so far in this process, to tell apart two trash dirs made in the same nanosecond.
+static DELETIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Options of the file backend.
 #[derive(Debug, Clone, Copy, Default)]
@@ -46,7 +47,7 @@ pub struct FileStorage {
     /// Held (locked) for the backend's lifetime; dropping it releases the lock.
     _lock: File,
     /// Logs opened so far, so a partition is never open twice in one process.
-    logs: Mutex<HashMap<(String, u32), Weak<FilePartitionLog>>>,
+    logs: Mutex<HashMap<(String, u32), Weak<DeferredLog>>>,
 }
 
 impl FileStorage {
@@ -105,7 +106,7 @@ impl FileStorage {
         Ok(self.topic_dir(topic)?.join(partition.to_string()))
     }
 
-    fn logs(&self) -> MutexGuard<'_, HashMap<(String, u32), Weak<FilePartitionLog>>> {
+    fn logs(&self) -> MutexGuard<'_, HashMap<(String, u32), Weak<DeferredLog>>> {
         self.logs.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -120,38 +121,28 @@ impl FileStorage {
                 .to_string_lossy()
                 .starts_with(DELETED_PREFIX)
             {
-                let path = entry.path();
-                std::fs::remove_dir_all(&path)
-                    .map_err(|e| StorageError::io(format!("removing {}", path.display()), e))?;
+                remove_trash(&entry.path())?;
             }
         }
         Ok(())
     }
 }
 
-/// Rejects names that are not a single safe path component.
-fn validate_topic_name(name: &str) -> Result<()> {
-    let reason = if name.is_empty() {
-        Some("it is empty")
-    } else if name.len() > MAX_TOPIC_NAME_BYTES {
-        Some("it is too long")
-    } else if name.starts_with('.') {
-        Some("it starts with '.'")
-    } else if !name
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
-    {
-        Some("only ASCII letters, digits, '.', '_' and '-' are allowed")
-    } else {
-        None
-    };
-    match reason {
-        Some(reason) => Err(StorageError::InvalidName {
-            name: name.to_string(),
-            reason: reason.to_string(),
-        }),
-        None => Ok(()),
+/// Removes a deleted topic's dir; one already removed (by a thread of an earlier open in this
+/// process) is no error.
+fn remove_trash(path: &Path) -> Result<()> {
+    match std::fs::remove_dir_all(path) {
+        Err(e) if path.exists() => Err(StorageError::io(format!("removing {}", path.display()), e)),
+        _ => Ok(()),
     }
+}
+
+/// Rejects names that are not a single safe path component: the rule of [`super::names`].
+fn validate_topic_name(name: &str) -> Result<()> {
+    super::names::validate_name("topic", name).map_err(|reason| StorageError::InvalidName {
+        name: name.to_string(),
+        reason,
+    })
 }
 
 impl Storage for FileStorage {
@@ -227,7 +218,7 @@ impl Storage for FileStorage {
         {
             return Ok(log);
         }
-        let log = Arc::new(FilePartitionLog::open_checking(
+        let log = Arc::new(DeferredLog::open(
             &dir,
             *config,
             self.options.limits,
@@ -247,14 +238,24 @@ impl Storage for FileStorage {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
-        let trash = self
-            .topics_dir()
-            .join(format!("{DELETED_PREFIX}{topic}-{nanos}"));
+        // Not named after the topic: a name of MAX_NAME_BYTES plus the prefix would not fit in
+        // a path component.
+        let trash = self.topics_dir().join(format!(
+            "{DELETED_PREFIX}{nanos}-{}",
+            DELETIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
         std::fs::rename(&dir, &trash)
             .map_err(|e| StorageError::io(format!("renaming {} away", dir.display()), e))?;
+        // The rename is the deletion: once durable, the topic is gone after any crash (the next
+        // open removes what is left). Removing thousands of files is left to a thread, so the
+        // caller is answered now.
         sync_dir(&self.topics_dir())?;
-        std::fs::remove_dir_all(&trash)
-            .map_err(|e| StorageError::io(format!("removing {}", trash.display()), e))
+        std::thread::spawn(move || {
+            if let Err(e) = remove_trash(&trash) {
+                tracing::warn!(dir = %trash.display(), error = %e, "cannot remove a deleted topic's files; the next start tries again");
+            }
+        });
+        Ok(())
     }
 }
 

@@ -339,4 +339,8 @@ impl PartitionLog for MemoryLog {
         self.state.write().unwrap_or_else(|e| e.into_inner()).closed = true;
         Ok(())
     }
+
+    fn discard(&self) {
+        self.state.write().unwrap_or_else(|e| e.into_inner()).closed = true;
+    }
 }

@@ -2,7 +2,8 @@
 //!
 //! Everything here is synchronous and blocking on purpose: the broker calls it from
 //! `tokio::task::spawn_blocking`, so no file I/O ever runs on the async runtime's threads.
-//! Nothing in this module knows about gRPC, the CLI or topics' network names.
+//! Nothing in this module knows about gRPC or the CLI. The rule for topic and group names is
+//! here ([`names`]) because a topic name becomes a directory name.
 //!
 //! - [`PartitionLog`]: one partition's append-only log (append, read by offset, find by time).
 //! - [`Storage`]: a backend that opens partition logs and keeps topic metadata.
@@ -10,6 +11,7 @@
 //! - [`file::FileStorage`]: durable segment files with indexes and crash recovery.
 
 pub mod batch;
+pub mod deferred_log;
 pub mod durable;
 pub mod faults;
 pub mod file;
@@ -18,6 +20,7 @@ pub mod index;
 pub mod inspect;
 pub mod journal;
 pub mod memory;
+pub mod names;
 pub mod offset_store;
 pub mod partition_log;
 pub mod read_buffers;
@@ -331,6 +334,10 @@ pub trait PartitionLog: Send + Sync {
 
     /// Flushes and marks a clean shutdown; later calls fail with [`StorageError::Closed`].
     fn close(&self) -> Result<()>;
+
+    /// Stops taking appends without making anything durable, for a log whose files are about
+    /// to be deleted with its topic; later appends fail with [`StorageError::Closed`].
+    fn discard(&self);
 }
 
 /// A topic's persistent description, kept by the storage backend.
@@ -352,7 +359,8 @@ pub trait Storage: Send + Sync {
     /// Creates or replaces a topic's metadata durably.
     fn save_topic(&self, meta: &TopicMeta) -> Result<()>;
 
-    /// Opens (creating if needed, recovering if needed) one partition's log.
+    /// Opens (creating if needed, recovering if needed) one partition's log. A backend may
+    /// create a new log's files only at its first append (the file backend does).
     fn open_partition(
         &self,
         topic: &str,
@@ -360,6 +368,8 @@ pub trait Storage: Send + Sync {
         config: &LogConfig,
     ) -> Result<Arc<dyn PartitionLog>>;
 
-    /// Deletes a topic's metadata and every partition's data. Its logs must be closed first.
+    /// Deletes a topic's metadata and every partition's data, durably before it returns (its
+    /// name is free at once); the file backend removes the files afterwards, in the background.
+    /// Its logs must be closed or discarded first.
     fn delete_topic(&self, topic: &str) -> Result<()>;
 }

@@ -817,4 +817,9 @@ impl PartitionLog for FilePartitionLog {
         close_segment(&shared.dir, &shared.active(), &shared.recovery_point, end)?;
         write_clean_shutdown(&shared.dir)
     }
+
+    fn discard(&self) {
+        self.stop_flusher();
+        self.shared.appender().closed = true;
+    }
 }

@@ -1,11 +1,14 @@
 //! The gRPC contract generated from `proto/flashq/v1`. Only `server`, `client` and, to call
 //! peers, `cluster` use it.
 
+pub mod codec;
 mod records;
 
 #[allow(clippy::all, missing_docs)]
 pub mod v1 {
     tonic::include_proto!("flashq.v1");
+    // The servers, generated apart with [`super::codec::RequestCodec`] (see build.rs).
+    include!(concat!(env!("OUT_DIR"), "/servers/flashq.v1.rs"));
 
     /// The encoded descriptor set, for server reflection.
     pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("flashq_descriptor");

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod api_doc;
 pub mod cluster;
 pub mod pki;
 

@@ -542,7 +542,7 @@ impl GroupCoordinator {
         generation: u64,
     ) -> Result<bool, BrokerError> {
         let Some(mut locked) = self.lock_existing(group).await else {
-            return Err(self.not_found_or_unknown(group, member_id).into());
+            return Err(Self::unknown_member(group, member_id).into());
         };
         Ok(locked.heartbeat(member_id, generation, Instant::now())?)
     }
@@ -555,23 +555,20 @@ impl GroupCoordinator {
         counts: PartitionCounts<'_>,
     ) -> Result<(), BrokerError> {
         let Some(mut locked) = self.lock_existing(group).await else {
-            return Err(self.not_found_or_unknown(group, member_id).into());
+            return Err(Self::unknown_member(group, member_id).into());
         };
         let left = locked.leave(member_id, Instant::now(), counts);
         self.release(&mut locked);
         Ok(left?)
     }
 
-    /// The error for a member of a group without members: unknown when the group still has
-    /// offsets (it existed; the member must join again), else not found.
-    fn not_found_or_unknown(&self, group: &str, member_id: &str) -> GroupError {
-        if self.store.offsets(group).is_some() {
-            GroupError::UnknownMember {
-                group: group.to_string(),
-                member_id: member_id.to_string(),
-            }
-        } else {
-            GroupError::NotFound(group.to_string())
+    /// The error for a member of a group without members: whether or not the group has
+    /// committed offsets, the member is unknown and must join again (ABORTED), as Kafka answers
+    /// UNKNOWN_MEMBER_ID. "The group does not exist" would send it looking for a group to create.
+    fn unknown_member(group: &str, member_id: &str) -> GroupError {
+        GroupError::UnknownMember {
+            group: group.to_string(),
+            member_id: member_id.to_string(),
         }
     }
 
@@ -587,7 +584,7 @@ impl GroupCoordinator {
         let mut locked = match &member {
             Some((member_id, _)) => match self.lock_existing(group).await {
                 Some(locked) => locked,
-                None => return Err(self.not_found_or_unknown(group, member_id).into()),
+                None => return Err(Self::unknown_member(group, member_id).into()),
             },
             None => self.lock_or_create(group).await?,
         };
@@ -987,7 +984,7 @@ mod tests {
         ));
         assert!(matches!(
             coordinator.heartbeat("g", &a.member_id, 1).await,
-            Err(BrokerError::Group(GroupError::NotFound(_)))
+            Err(BrokerError::Group(GroupError::UnknownMember { .. }))
         ));
     }
 }

@@ -348,7 +348,7 @@ impl Broker {
             .into_iter()
             .collect();
         for topic in &topics {
-            names::validate_name("topic", topic).map_err(BrokerError::InvalidArgument)?;
+            super::check_topic_name(topic)?;
             if self.partition_count(topic).is_none() {
                 return Err(BrokerError::TopicNotFound(topic.clone()));
             }
@@ -435,6 +435,9 @@ impl Broker {
         topics: &[String],
     ) -> Result<Vec<(TopicPartition, CommittedOffset)>, BrokerError> {
         self.check_group(group)?;
+        for topic in topics {
+            super::check_topic_name(topic)?;
+        }
         let Some((_, offsets)) = self.groups.membership(group).await else {
             return Err(GroupError::NotFound(group.to_string()).into());
         };

@@ -26,7 +26,7 @@ use crate::storage::file::{FileStorage, FileStorageOptions};
 use crate::storage::{FsyncPolicy, RecordLimits};
 
 use super::produce::AcksArg;
-use super::{CliError, Context, ExitCode};
+use super::{CliError, Context, ExitCode, UnusedFlag};
 
 pub use report::BenchReport;
 
@@ -60,9 +60,6 @@ pub struct BenchArgs {
     /// Records per produce request
     #[arg(long, default_value_t = 1000)]
     pub batch_size: usize,
-    /// Longest a partial batch waits before it is sent (with --rate)
-    #[arg(long, default_value_t = 0, value_name = "MS")]
-    pub linger_ms: u64,
     /// Partitions of the benchmark topic
     #[arg(long, default_value_t = 1)]
     pub partitions: u32,
@@ -98,6 +95,64 @@ impl BenchArgs {
 }
 
 impl BenchCommand {
+    /// `bench <mode>`, as typed.
+    pub(super) fn name(&self) -> &'static str {
+        match self {
+            BenchCommand::Produce(_) => "bench produce",
+            BenchCommand::Consume(_) => "bench consume",
+            BenchCommand::E2e(_) => "bench e2e",
+            BenchCommand::Load(_) => "bench load",
+            BenchCommand::Storage(_) => "bench storage",
+        }
+    }
+
+    /// The flags this mode does not use (every mode shares [`BenchArgs`]).
+    pub(super) fn unused_flags(&self) -> Vec<UnusedFlag> {
+        let flag = |id, hint| UnusedFlag { id, hint };
+        let (_, args) = self.mode_and_args();
+        let mut unused = match self {
+            BenchCommand::Produce(_) => vec![flag("consumers", "bench produce only produces")],
+            BenchCommand::Consume(_) => vec![
+                flag(
+                    "producers",
+                    "bench consume fills the topic from one producer",
+                ),
+                flag("duration", "bench consume reads --records records"),
+                flag("rate", "bench consume reads as fast as it can"),
+            ],
+            BenchCommand::E2e(_) => vec![
+                flag("producers", "bench e2e has one producer, paced by --rate"),
+                flag("consumers", "bench e2e has one subscriber"),
+            ],
+            BenchCommand::Load(_) => Vec::new(),
+            BenchCommand::Storage(_) => vec![
+                flag("duration", "bench storage appends --records records"),
+                flag("partitions", "bench storage writes one partition log"),
+                flag("producers", "bench storage appends from one thread"),
+                flag("consumers", "bench storage reads back from one thread"),
+                flag("rate", "bench storage appends as fast as it can"),
+                flag("embedded", "bench storage uses no broker"),
+                flag(
+                    "topic",
+                    "bench storage writes a log in a temp dir, in no topic",
+                ),
+                flag("acks", "bench storage uses no broker"),
+            ],
+        };
+        let offline = matches!(self, BenchCommand::Storage(_)) || args.embedded;
+        if offline {
+            unused.extend(super::connection_flags(
+                "bench storage and bench --embedded talk to no broker of yours",
+            ));
+        } else {
+            unused.push(flag(
+                "fsync",
+                "--fsync sets the embedded broker's or the storage mode's policy; a running broker has its own (serve --fsync)",
+            ));
+        }
+        unused
+    }
+
     fn mode_and_args(&self) -> (&'static str, &BenchArgs) {
         match self {
             BenchCommand::Produce(a) => ("produce", a),
