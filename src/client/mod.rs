@@ -47,6 +47,12 @@ pub const DEFAULT_BROKER: &str = "http://127.0.0.1:50051";
 pub const DEFAULT_TLS_BROKER: &str = "https://127.0.0.1:50051";
 /// How long connecting to a broker may take before it counts as unreachable.
 pub const CONNECT_TIMEOUT_MS: u64 = 3_000;
+/// While calls are in flight, how often the connection is pinged (HTTP/2 PING), and how long
+/// an answer may take before the connection is dropped (its calls fail as unreachable, the next
+/// one dials afresh): a connection that lived through a network partition otherwise waits out
+/// TCP's retransmission backoff, seconds after the partition healed.
+pub const KEEPALIVE_INTERVAL_MS: u64 = 1_000;
+pub const KEEPALIVE_TIMEOUT_MS: u64 = 3_000;
 /// The largest message the client sends or accepts.
 pub const MAX_MESSAGE_BYTES: usize = 96 * 1024 * 1024;
 /// HTTP/2 flow-control windows for what the broker sends (fetch responses of several MiB). h2's
@@ -183,6 +189,8 @@ impl BrokerTarget {
                 reason: e.to_string(),
             })?
             .connect_timeout(Duration::from_millis(CONNECT_TIMEOUT_MS))
+            .http2_keep_alive_interval(Duration::from_millis(KEEPALIVE_INTERVAL_MS))
+            .keep_alive_timeout(Duration::from_millis(KEEPALIVE_TIMEOUT_MS))
             .tcp_nodelay(true)
             .initial_stream_window_size(HTTP2_STREAM_WINDOW_BYTES)
             .initial_connection_window_size(HTTP2_CONNECTION_WINDOW_BYTES);

@@ -30,6 +30,12 @@ use crate::wire::v1::cluster_peer_client::ClusterPeerClient;
 
 /// How long connecting to a peer may take.
 pub const PEER_CONNECT_TIMEOUT_MS: u64 = 1_000;
+/// How often a peer connection is pinged (HTTP/2 PING), and how long an answer may take before
+/// the connection is dropped and dialled afresh: a connection that lived through a network
+/// partition otherwise waits out TCP's retransmission backoff, seconds after the partition
+/// healed.
+pub const PEER_KEEPALIVE_INTERVAL_MS: u64 = 1_000;
+pub const PEER_KEEPALIVE_TIMEOUT_MS: u64 = 1_000;
 /// The shortest cluster secret accepted: long enough not to be guessed.
 pub const MIN_CLUSTER_SECRET_BYTES: usize = 16;
 /// The longest cluster secret accepted.
@@ -154,6 +160,9 @@ pub fn peer_client(address: &str, auth: &PeerAuth) -> Result<PeerClient, String>
     let mut endpoint = Endpoint::from_shared(url)
         .map_err(|e| format!("bad peer address {address:?}: {e}"))?
         .connect_timeout(Duration::from_millis(PEER_CONNECT_TIMEOUT_MS))
+        .http2_keep_alive_interval(Duration::from_millis(PEER_KEEPALIVE_INTERVAL_MS))
+        .keep_alive_timeout(Duration::from_millis(PEER_KEEPALIVE_TIMEOUT_MS))
+        .keep_alive_while_idle(true)
         .tcp_nodelay(true);
     if let Some(tls) = &auth.tls {
         endpoint = endpoint

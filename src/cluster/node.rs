@@ -25,8 +25,19 @@ pub const DEFAULT_SESSION_TIMEOUT_MS: u64 = 3_000;
 pub const PROPOSE_TIMEOUT_MS: u64 = 5_000;
 /// Raft's own heartbeat from the leader to its followers.
 const RAFT_HEARTBEAT_MS: u64 = 150;
-/// Raft's election timeout range: a follower that hears no leader for this long stands.
-const RAFT_ELECTION_TIMEOUT_MS: (u64, u64) = (800, 1_600);
+/// Raft's election timeout range. openraft's followers stand once they have heard no leader
+/// for its leader lease (the range's top) plus their timeout, plus twice the top again after
+/// they saw a longer log in an election: up to 4 s from a controller's loss at these values
+/// (6.4 s at 800..1600, longer than many partitions last, so an isolated controller was
+/// often never replaced and fenced healthy brokers when it came back).
+const RAFT_ELECTION_TIMEOUT_MS: (u64, u64) = (500, 1_000);
+/// After a failed heartbeat, how long a broker waits before it tries again (a whole interval
+/// would add to the time it takes to reach a newly elected controller).
+const HEARTBEAT_RETRY_MS: u64 = 100;
+/// How many heartbeat intervals a controller waits, once in charge (elected, or back in touch
+/// with a quorum), before it fences anyone: every live broker's heartbeat attempt times out
+/// within one interval and the next, a retry pause later, reaches this controller.
+const FENCING_GRACE_HEARTBEATS: u32 = 3;
 /// Entries between metadata snapshots.
 const SNAPSHOT_EVERY_ENTRIES: u64 = 1_000;
 /// The most voters a cluster may name.
@@ -469,7 +480,10 @@ async fn heartbeat_loop(node: std::sync::Weak<ClusterNode>) {
             }
         };
         let sent = Instant::now();
-        match this.propose(command, interval * 2).await {
+        // One interval per attempt: an attempt stuck on a paused or cut-off controller must give
+        // way soon to one that reaches the controller elected meanwhile.
+        let mut pause = interval;
+        match this.propose(command, interval).await {
             Ok(MetaResponse::Registered { registration_epoch }) => {
                 tracing::info!(
                     node_id = id,
@@ -489,52 +503,132 @@ async fn heartbeat_loop(node: std::sync::Weak<ClusterNode>) {
                 tracing::warn!(%reason, "heartbeat refused; registering again");
                 registered = false;
             }
-            Err(e) => tracing::debug!(error = %e, "heartbeat not committed"),
+            Err(e) => {
+                tracing::debug!(error = %e, "heartbeat not committed");
+                pause = Duration::from_millis(HEARTBEAT_RETRY_MS);
+            }
+        }
+        drop(this);
+        tokio::time::sleep(pause).await;
+    }
+}
+
+/// While this broker is the controller, fences brokers whose heartbeats stopped for longer than
+/// the session timeout.
+///
+/// Silence is measured on this broker's monotonic clock from when it first saw a broker's count
+/// of applied heartbeats where it is now, so a jump of any wall clock changes nothing. Every
+/// broker keeps that count, controller or not: a broker sees a heartbeat applied after it was
+/// sent, so a new controller's measure is never shorter than the silence the fenced broker
+/// itself counts from its last committed heartbeat (it stops leading a heartbeat interval
+/// before a session timeout), and a dead leader is replaced a session timeout after its last
+/// heartbeat, not a session timeout after the election.
+///
+/// A controller fences only while a quorum answers it (openraft's `millis_since_quorum_ack`
+/// within a heartbeat interval), and only [`FENCING_GRACE_HEARTBEATS`] intervals after it took
+/// charge or got back in touch: the brokers could not heartbeat while no controller could
+/// commit (an election, or this controller cut off), and a fence proposed by a cut-off
+/// controller would be committed when the partition heals, fencing brokers that were fine.
+async fn fencing_loop(node: std::sync::Weak<ClusterNode>) {
+    let mut fencer = Fencer::default();
+    loop {
+        let Some(this) = node.upgrade() else { return };
+        let interval = Duration::from_millis(this.config.heartbeat_interval_ms);
+        let rules = FencingRules {
+            session: Duration::from_millis(this.config.session_timeout_ms),
+            grace: interval * FENCING_GRACE_HEARTBEATS,
+            quorum_ack_within: interval,
+        };
+        let (leading, quorum_ack_ms) = {
+            let metrics = this.raft.metrics();
+            let metrics = metrics.borrow();
+            (
+                metrics.state == ServerState::Leader,
+                metrics.millis_since_quorum_ack,
+            )
+        };
+        let in_touch = leading
+            && quorum_ack_ms
+                .is_some_and(|ms| u128::from(ms) <= rules.quorum_ack_within.as_millis());
+        let brokers: Vec<BrokerLiveness> = this.view.with(|state| {
+            state
+                .brokers
+                .values()
+                .map(|b| BrokerLiveness {
+                    id: b.id,
+                    fenced: b.fenced,
+                    heartbeats: b.heartbeats,
+                })
+                .collect()
+        });
+        for id in fencer.to_fence(Instant::now(), in_touch, &brokers, &rules) {
+            tracing::warn!(
+                node_id = id,
+                "no heartbeat within the session timeout: fencing"
+            );
+            if let Err(e) = this.propose_local(MetaCommand::FenceBroker { id }).await {
+                tracing::debug!(error = %e, "fencing not committed");
+            }
         }
         drop(this);
         tokio::time::sleep(interval).await;
     }
 }
 
-/// While this broker is the controller, fences brokers whose heartbeats stopped for longer than
-/// the session timeout. Silence is measured on this broker's monotonic clock from when it first
-/// saw a broker's heartbeat count where it is now, so a jump of any wall clock changes nothing,
-/// and a new controller, which starts every count afresh, waits one session timeout before it
-/// fences anyone (brokers that heartbeated into the election gap are not fenced for it).
-async fn fencing_loop(node: std::sync::Weak<ClusterNode>) {
-    let mut silence = HeartbeatSilence::default();
-    loop {
-        let Some(this) = node.upgrade() else { return };
-        let interval = Duration::from_millis(this.config.heartbeat_interval_ms);
-        let session = Duration::from_millis(this.config.session_timeout_ms);
-        let leading = this.raft.metrics().borrow().state == ServerState::Leader;
-        if !leading {
-            silence = HeartbeatSilence::default();
-        } else {
-            let now = Instant::now();
-            let silent: Vec<NodeId> = this.view.with(|state| {
-                state
-                    .brokers
-                    .values()
-                    .filter(|b| {
-                        let quiet = silence.observe(b.id, b.heartbeats, now);
-                        !b.fenced && quiet >= session
-                    })
-                    .map(|b| b.id)
-                    .collect()
-            });
-            for id in silent {
-                tracing::warn!(
-                    node_id = id,
-                    "no heartbeat within the session timeout: fencing"
-                );
-                if let Err(e) = this.propose_local(MetaCommand::FenceBroker { id }).await {
-                    tracing::debug!(error = %e, "fencing not committed");
-                }
-            }
+/// What the fencing loop reads of one broker in the applied metadata.
+#[derive(Debug, Clone, Copy)]
+struct BrokerLiveness {
+    id: NodeId,
+    fenced: bool,
+    heartbeats: u64,
+}
+
+/// When a broker is silent enough to fence.
+struct FencingRules {
+    /// Silence past this fences.
+    session: Duration,
+    /// How long a controller must have been in charge before it fences anyone.
+    grace: Duration,
+    /// A controller whose quorum last answered longer ago than this is not in charge.
+    quorum_ack_within: Duration,
+}
+
+/// The fencing decisions of one broker, controller or not: each broker's silence, and since
+/// when this broker has been a controller in touch with a quorum.
+#[derive(Default)]
+struct Fencer {
+    silence: HeartbeatSilence,
+    in_charge_since: Option<Instant>,
+}
+
+impl Fencer {
+    /// Observes `brokers` at `now` and returns those to fence: none unless this broker is the
+    /// controller and in touch with a quorum (`in_touch`) for the rules' grace; then the unfenced
+    /// brokers silent for a session timeout.
+    fn to_fence(
+        &mut self,
+        now: Instant,
+        in_touch: bool,
+        brokers: &[BrokerLiveness],
+        rules: &FencingRules,
+    ) -> Vec<NodeId> {
+        let quiet: Vec<(BrokerLiveness, Duration)> = brokers
+            .iter()
+            .map(|b| (*b, self.silence.observe(b.id, b.heartbeats, now)))
+            .collect();
+        if !in_touch {
+            self.in_charge_since = None;
+            return Vec::new();
         }
-        drop(this);
-        tokio::time::sleep(interval).await;
+        let since = *self.in_charge_since.get_or_insert(now);
+        if now.saturating_duration_since(since) < rules.grace {
+            return Vec::new();
+        }
+        quiet
+            .into_iter()
+            .filter(|(b, quiet)| !b.fenced && *quiet >= rules.session)
+            .map(|(b, _)| b.id)
+            .collect()
     }
 }
 
@@ -571,6 +665,118 @@ mod tests {
         assert_eq!(
             silence.observe(1, 6, at(4_000)),
             Duration::from_millis(3_100)
+        );
+    }
+
+    fn rules() -> FencingRules {
+        FencingRules {
+            session: Duration::from_millis(3_000),
+            grace: Duration::from_millis(1_500),
+            quorum_ack_within: Duration::from_millis(500),
+        }
+    }
+
+    fn broker(id: NodeId, heartbeats: u64) -> BrokerLiveness {
+        BrokerLiveness {
+            id,
+            fenced: false,
+            heartbeats,
+        }
+    }
+
+    #[test]
+    fn a_new_controller_counts_the_silence_it_saw_as_a_follower() {
+        let mut fencer = Fencer::default();
+        let start = Instant::now();
+        let at = |ms| start + Duration::from_millis(ms);
+        // A follower: broker 1 stops heartbeating at 0, broker 2 goes on.
+        for ms in (0..=2_000).step_by(500) {
+            let brokers = [broker(1, 7), broker(2, ms)];
+            assert!(
+                fencer
+                    .to_fence(at(ms), false, &brokers, &rules())
+                    .is_empty()
+            );
+        }
+        // Elected at 2.5 s: the grace first, then broker 1 at once (silent 4 s by then), not a
+        // whole session timeout after the election.
+        let brokers = |ms| [broker(1, 7), broker(2, ms)];
+        assert!(
+            fencer
+                .to_fence(at(2_500), true, &brokers(2_500), &rules())
+                .is_empty()
+        );
+        assert!(
+            fencer
+                .to_fence(at(3_500), true, &brokers(3_500), &rules())
+                .is_empty()
+        );
+        assert_eq!(
+            fencer.to_fence(at(4_000), true, &brokers(4_000), &rules()),
+            vec![1]
+        );
+    }
+
+    #[test]
+    fn a_controller_out_of_touch_with_its_quorum_fences_no_one_and_has_a_grace_when_back() {
+        let mut fencer = Fencer::default();
+        let start = Instant::now();
+        let at = |ms| start + Duration::from_millis(ms);
+        // In charge from 0; then cut off from 1 s to 6 s: nobody's heartbeat is committed.
+        assert!(
+            fencer
+                .to_fence(at(0), true, &[broker(1, 1)], &rules())
+                .is_empty()
+        );
+        for ms in (1_000..6_000).step_by(500) {
+            assert!(
+                fencer
+                    .to_fence(at(ms), false, &[broker(1, 1)], &rules())
+                    .is_empty()
+            );
+        }
+        // Back in touch at 6 s: broker 1 has been silent 6 s, but it could not heartbeat; it
+        // gets the grace, and its next heartbeat saves it.
+        assert!(
+            fencer
+                .to_fence(at(6_000), true, &[broker(1, 1)], &rules())
+                .is_empty()
+        );
+        assert!(
+            fencer
+                .to_fence(at(7_000), true, &[broker(1, 2)], &rules())
+                .is_empty()
+        );
+        assert!(
+            fencer
+                .to_fence(at(8_000), true, &[broker(1, 3)], &rules())
+                .is_empty()
+        );
+        // A broker that stays silent is fenced once the grace is over.
+        let mut fencer = Fencer::default();
+        assert!(
+            fencer
+                .to_fence(at(0), false, &[broker(1, 1)], &rules())
+                .is_empty()
+        );
+        assert!(
+            fencer
+                .to_fence(at(6_000), true, &[broker(1, 1)], &rules())
+                .is_empty()
+        );
+        assert_eq!(
+            fencer.to_fence(at(7_500), true, &[broker(1, 1)], &rules()),
+            vec![1]
+        );
+        // Fenced brokers are not fenced again.
+        let fenced = BrokerLiveness {
+            fenced: true,
+            ..broker(1, 1)
+        };
+        assert!(
+            fencer
+                .to_fence(at(8_000), true, &[fenced], &rules())
+                .is_empty()
         );
     }
 

@@ -38,6 +38,8 @@ const EPOCHS_MAGIC: &Magic = b"FQLEPCH1";
 const REPLICA_FETCH_MAX_BYTES: u32 = 4 * 1024 * 1024;
 /// How long a follower's fetch waits at the leader's log end.
 const REPLICA_FETCH_WAIT_MS: u32 = 500;
+/// How long past its wait a follower's fetch may go unanswered before the follower reconnects.
+const REPLICA_FETCH_ANSWER_GRACE_MS: u64 = 1_000;
 /// How long a follower waits before fetching again after a failed fetch.
 const REPLICA_RETRY_MS: u64 = 200;
 
@@ -750,7 +752,25 @@ async fn follow(manager: Weak<ReplicaManager>, key: PartitionKey, leader: NodeId
             max_bytes: REPLICA_FETCH_MAX_BYTES,
             max_wait_ms: REPLICA_FETCH_WAIT_MS,
         };
-        let response = match client.replica_fetch(request).await {
+        // A deadline of its own: a leader cut off or paused keeps the connection open without
+        // answering, and after a partition heals TCP may wait seconds more to retransmit. A
+        // fetch that overstays drops the connection; the next one dials afresh.
+        let answer = tokio::time::timeout(
+            Duration::from_millis(u64::from(REPLICA_FETCH_WAIT_MS) + REPLICA_FETCH_ANSWER_GRACE_MS),
+            client.replica_fetch(request),
+        )
+        .await;
+        let Ok(answer) = answer else {
+            tracing::debug!(
+                topic,
+                partition = partition_id,
+                leader,
+                "replica fetch not answered in time; reconnecting"
+            );
+            connection = None;
+            continue;
+        };
+        let response = match answer {
             Ok(response) => {
                 leader_damaged = false;
                 response.into_inner()
@@ -774,11 +794,12 @@ async fn follow(manager: Weak<ReplicaManager>, key: PartitionKey, leader: NodeId
         };
         // Applied in a task of its own: when this loop is aborted (the role changed), a write to
         // the log that has begun still finishes and publishes the log's new end.
+        let topic_name = topic.clone();
         let apply = async move {
             match response.truncate_to {
                 Some(offset) => {
                     tracing::info!(
-                        topic = partition_id,
+                        topic = topic_name,
                         partition = partition_id,
                         offset,
                         "truncating a diverged log"

@@ -54,6 +54,8 @@ const POLL_INTERVAL: Duration = Duration::from_millis(250);
 const WRITES_AFTER_HEALING: Duration = Duration::from_secs(1);
 /// The environment variable that replays a run: the seed it printed.
 pub const SEED_VAR: &str = "FLASHQ_NEMESIS_SEED";
+/// Set: every run's dir is kept, not only a failing run's.
+pub const KEEP_VAR: &str = "FLASHQ_NEMESIS_KEEP";
 
 /// Where the brokers run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -354,7 +356,9 @@ fn run_on(config: RunConfig, network: Option<&Network>) -> RunReport {
             (m, after)
         })
         .collect();
-    let kept_dir = (!analysis.is_safe()).then(|| temp.keep());
+    // FLASHQ_NEMESIS_KEEP=1 keeps every run's dir (brokers' logs, data), to read a slow one.
+    let keep = !analysis.is_safe() || std::env::var_os(KEEP_VAR).is_some();
+    let kept_dir = keep.then(|| temp.keep());
     RunReport {
         config,
         timeline,
