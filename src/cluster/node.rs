@@ -561,7 +561,7 @@ async fn fencing_loop(node: std::sync::Weak<ClusterNode>) {
                 })
                 .collect()
         });
-        for id in fencer.to_fence(Instant::now(), in_touch, &brokers, &rules) {
+        for id in fencer.brokers_to_fence(Instant::now(), in_touch, &brokers, &rules) {
             tracing::warn!(
                 node_id = id,
                 "no heartbeat within the session timeout: fencing"
@@ -605,7 +605,7 @@ impl Fencer {
     /// Observes `brokers` at `now` and returns those to fence: none unless this broker is the
     /// controller and in touch with a quorum (`in_touch`) for the rules' grace; then the unfenced
     /// brokers silent for a session timeout.
-    fn to_fence(
+    fn brokers_to_fence(
         &mut self,
         now: Instant,
         in_touch: bool,
@@ -694,7 +694,7 @@ mod tests {
             let brokers = [broker(1, 7), broker(2, ms)];
             assert!(
                 fencer
-                    .to_fence(at(ms), false, &brokers, &rules())
+                    .brokers_to_fence(at(ms), false, &brokers, &rules())
                     .is_empty()
             );
         }
@@ -703,16 +703,16 @@ mod tests {
         let brokers = |ms| [broker(1, 7), broker(2, ms)];
         assert!(
             fencer
-                .to_fence(at(2_500), true, &brokers(2_500), &rules())
+                .brokers_to_fence(at(2_500), true, &brokers(2_500), &rules())
                 .is_empty()
         );
         assert!(
             fencer
-                .to_fence(at(3_500), true, &brokers(3_500), &rules())
+                .brokers_to_fence(at(3_500), true, &brokers(3_500), &rules())
                 .is_empty()
         );
         assert_eq!(
-            fencer.to_fence(at(4_000), true, &brokers(4_000), &rules()),
+            fencer.brokers_to_fence(at(4_000), true, &brokers(4_000), &rules()),
             vec![1]
         );
     }
@@ -725,13 +725,13 @@ mod tests {
         // In charge from 0; then cut off from 1 s to 6 s: nobody's heartbeat is committed.
         assert!(
             fencer
-                .to_fence(at(0), true, &[broker(1, 1)], &rules())
+                .brokers_to_fence(at(0), true, &[broker(1, 1)], &rules())
                 .is_empty()
         );
         for ms in (1_000..6_000).step_by(500) {
             assert!(
                 fencer
-                    .to_fence(at(ms), false, &[broker(1, 1)], &rules())
+                    .brokers_to_fence(at(ms), false, &[broker(1, 1)], &rules())
                     .is_empty()
             );
         }
@@ -739,33 +739,33 @@ mod tests {
         // gets the grace, and its next heartbeat saves it.
         assert!(
             fencer
-                .to_fence(at(6_000), true, &[broker(1, 1)], &rules())
+                .brokers_to_fence(at(6_000), true, &[broker(1, 1)], &rules())
                 .is_empty()
         );
         assert!(
             fencer
-                .to_fence(at(7_000), true, &[broker(1, 2)], &rules())
+                .brokers_to_fence(at(7_000), true, &[broker(1, 2)], &rules())
                 .is_empty()
         );
         assert!(
             fencer
-                .to_fence(at(8_000), true, &[broker(1, 3)], &rules())
+                .brokers_to_fence(at(8_000), true, &[broker(1, 3)], &rules())
                 .is_empty()
         );
         // A broker that stays silent is fenced once the grace is over.
         let mut fencer = Fencer::default();
         assert!(
             fencer
-                .to_fence(at(0), false, &[broker(1, 1)], &rules())
+                .brokers_to_fence(at(0), false, &[broker(1, 1)], &rules())
                 .is_empty()
         );
         assert!(
             fencer
-                .to_fence(at(6_000), true, &[broker(1, 1)], &rules())
+                .brokers_to_fence(at(6_000), true, &[broker(1, 1)], &rules())
                 .is_empty()
         );
         assert_eq!(
-            fencer.to_fence(at(7_500), true, &[broker(1, 1)], &rules()),
+            fencer.brokers_to_fence(at(7_500), true, &[broker(1, 1)], &rules()),
             vec![1]
         );
         // Fenced brokers are not fenced again.
@@ -775,7 +775,7 @@ mod tests {
         };
         assert!(
             fencer
-                .to_fence(at(8_000), true, &[fenced], &rules())
+                .brokers_to_fence(at(8_000), true, &[fenced], &rules())
                 .is_empty()
         );
     }
