@@ -150,13 +150,7 @@ fn read_vote(path: &Path) -> storage::Result<Option<(Vote<NodeId>, bool)>> {
         return Ok(Some((read_legacy_json(path, &bytes, "a Raft vote")?, true)));
     }
     let file = FramedFile::parse(path, bytes, VOTE_MAGIC)?;
-    let mut frames = file.frames();
-    let Some((position, payload)) = frames.next() else {
-        return Err(file.corrupt(file.len(), "the vote file holds no vote"));
-    };
-    if let Some((extra, _)) = frames.next() {
-        return Err(file.corrupt(extra, "the vote file holds more than one vote"));
-    }
+    let (position, payload) = file.only_frame("Raft vote")?;
     let vote = serde_json::from_slice(payload)
         .map_err(|e| file.corrupt(position, format!("not a Raft vote: {e}")))?;
     Ok(Some((vote, false)))

@@ -99,13 +99,7 @@ fn read_epochs(path: &std::path::Path) -> crate::storage::Result<Option<(EpochHi
         return Ok(Some((histories, true)));
     }
     let file = FramedFile::parse(path, bytes, EPOCHS_MAGIC)?;
-    let mut frames = file.frames();
-    let Some((position, payload)) = frames.next() else {
-        return Err(file.corrupt(file.len(), "the file holds no histories"));
-    };
-    if let Some((extra, _)) = frames.next() {
-        return Err(file.corrupt(extra, "the file holds more than one frame"));
-    }
+    let (position, payload) = file.only_frame("leader-epoch histories")?;
     let histories = serde_json::from_slice(payload)
         .map_err(|e| file.corrupt(position, format!("not leader-epoch histories: {e}")))?;
     Ok(Some((histories, false)))

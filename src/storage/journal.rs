@@ -287,6 +287,19 @@ impl FramedFile {
             .map(|(position, range)| (*position as u64, &self.bytes[range.clone()]))
     }
 
+    /// The payload of a file that holds exactly one frame (a vote, a small state), with its
+    /// frame's position; `what` names the content in the error for none or more than one.
+    pub fn only_frame(&self, what: &str) -> Result<(u64, &[u8])> {
+        let mut frames = self.frames();
+        let Some(only) = frames.next() else {
+            return Err(self.corrupt(self.len(), format!("the file holds no {what}")));
+        };
+        if let Some((extra, _)) = frames.next() {
+            return Err(self.corrupt(extra, format!("the file holds more than one {what}")));
+        }
+        Ok(only)
+    }
+
     /// The file's length: the position to name for something missing at its end.
     pub fn len(&self) -> u64 {
         self.bytes.len() as u64
