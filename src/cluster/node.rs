@@ -537,19 +537,10 @@ async fn fencing_loop(node: std::sync::Weak<ClusterNode>) {
         let rules = FencingRules {
             session: Duration::from_millis(this.config.session_timeout_ms),
             grace: interval * FENCING_GRACE_HEARTBEATS,
-            quorum_ack_within: interval,
         };
-        let (leading, quorum_ack_ms) = {
-            let metrics = this.raft.metrics();
-            let metrics = metrics.borrow();
-            (
-                metrics.state == ServerState::Leader,
-                metrics.millis_since_quorum_ack,
-            )
-        };
-        let in_touch = leading
-            && quorum_ack_ms
-                .is_some_and(|ms| u128::from(ms) <= rules.quorum_ack_within.as_millis());
+        // `None` unless this broker leads and a quorum has acknowledged it.
+        let quorum_ack_ms = this.raft.metrics().borrow().millis_since_quorum_ack;
+        let in_touch = quorum_ack_ms.is_some_and(|ms| ms <= this.config.heartbeat_interval_ms);
         let brokers: Vec<BrokerLiveness> = this.view.with(|state| {
             state
                 .brokers
@@ -589,8 +580,6 @@ struct FencingRules {
     session: Duration,
     /// How long a controller must have been in charge before it fences anyone.
     grace: Duration,
-    /// A controller whose quorum last answered longer ago than this is not in charge.
-    quorum_ack_within: Duration,
 }
 
 /// The fencing decisions of one broker, controller or not: each broker's silence, and since
@@ -672,7 +661,6 @@ mod tests {
         FencingRules {
             session: Duration::from_millis(3_000),
             grace: Duration::from_millis(1_500),
-            quorum_ack_within: Duration::from_millis(500),
         }
     }
 
@@ -684,100 +672,70 @@ mod tests {
         }
     }
 
+    /// A fencer driven on a clock of milliseconds from its start.
+    struct FencerAt {
+        fencer: Fencer,
+        start: Instant,
+    }
+
+    impl FencerAt {
+        fn new() -> Self {
+            FencerAt {
+                fencer: Fencer::default(),
+                start: Instant::now(),
+            }
+        }
+
+        fn at(&mut self, ms: u64, in_touch: bool, brokers: &[BrokerLiveness]) -> Vec<NodeId> {
+            let now = self.start + Duration::from_millis(ms);
+            self.fencer
+                .brokers_to_fence(now, in_touch, brokers, &rules())
+        }
+    }
+
     #[test]
     fn a_new_controller_counts_the_silence_it_saw_as_a_follower() {
-        let mut fencer = Fencer::default();
-        let start = Instant::now();
-        let at = |ms| start + Duration::from_millis(ms);
+        let mut fencer = FencerAt::new();
         // A follower: broker 1 stops heartbeating at 0, broker 2 goes on.
         for ms in (0..=2_000).step_by(500) {
-            let brokers = [broker(1, 7), broker(2, ms)];
             assert!(
                 fencer
-                    .brokers_to_fence(at(ms), false, &brokers, &rules())
+                    .at(ms, false, &[broker(1, 7), broker(2, ms)])
                     .is_empty()
             );
         }
         // Elected at 2.5 s: the grace first, then broker 1 at once (silent 4 s by then), not a
         // whole session timeout after the election.
         let brokers = |ms| [broker(1, 7), broker(2, ms)];
-        assert!(
-            fencer
-                .brokers_to_fence(at(2_500), true, &brokers(2_500), &rules())
-                .is_empty()
-        );
-        assert!(
-            fencer
-                .brokers_to_fence(at(3_500), true, &brokers(3_500), &rules())
-                .is_empty()
-        );
-        assert_eq!(
-            fencer.brokers_to_fence(at(4_000), true, &brokers(4_000), &rules()),
-            vec![1]
-        );
+        assert!(fencer.at(2_500, true, &brokers(2_500)).is_empty());
+        assert!(fencer.at(3_500, true, &brokers(3_500)).is_empty());
+        assert_eq!(fencer.at(4_000, true, &brokers(4_000)), vec![1]);
     }
 
     #[test]
     fn a_controller_out_of_touch_with_its_quorum_fences_no_one_and_has_a_grace_when_back() {
-        let mut fencer = Fencer::default();
-        let start = Instant::now();
-        let at = |ms| start + Duration::from_millis(ms);
+        let mut fencer = FencerAt::new();
         // In charge from 0; then cut off from 1 s to 6 s: nobody's heartbeat is committed.
-        assert!(
-            fencer
-                .brokers_to_fence(at(0), true, &[broker(1, 1)], &rules())
-                .is_empty()
-        );
+        assert!(fencer.at(0, true, &[broker(1, 1)]).is_empty());
         for ms in (1_000..6_000).step_by(500) {
-            assert!(
-                fencer
-                    .brokers_to_fence(at(ms), false, &[broker(1, 1)], &rules())
-                    .is_empty()
-            );
+            assert!(fencer.at(ms, false, &[broker(1, 1)]).is_empty());
         }
         // Back in touch at 6 s: broker 1 has been silent 6 s, but it could not heartbeat; it
         // gets the grace, and its next heartbeat saves it.
-        assert!(
-            fencer
-                .brokers_to_fence(at(6_000), true, &[broker(1, 1)], &rules())
-                .is_empty()
-        );
-        assert!(
-            fencer
-                .brokers_to_fence(at(7_000), true, &[broker(1, 2)], &rules())
-                .is_empty()
-        );
-        assert!(
-            fencer
-                .brokers_to_fence(at(8_000), true, &[broker(1, 3)], &rules())
-                .is_empty()
-        );
+        assert!(fencer.at(6_000, true, &[broker(1, 1)]).is_empty());
+        assert!(fencer.at(7_000, true, &[broker(1, 2)]).is_empty());
+        assert!(fencer.at(8_000, true, &[broker(1, 3)]).is_empty());
         // A broker that stays silent is fenced once the grace is over.
-        let mut fencer = Fencer::default();
-        assert!(
-            fencer
-                .brokers_to_fence(at(0), false, &[broker(1, 1)], &rules())
-                .is_empty()
-        );
-        assert!(
-            fencer
-                .brokers_to_fence(at(6_000), true, &[broker(1, 1)], &rules())
-                .is_empty()
-        );
-        assert_eq!(
-            fencer.brokers_to_fence(at(7_500), true, &[broker(1, 1)], &rules()),
-            vec![1]
-        );
+        let mut fencer = FencerAt::new();
+        assert!(fencer.at(0, false, &[broker(1, 1)]).is_empty());
+        assert!(fencer.at(6_000, true, &[broker(1, 1)]).is_empty());
+        assert_eq!(fencer.at(7_500, true, &[broker(1, 1)]), vec![1]);
         // Fenced brokers are not fenced again.
         let fenced = BrokerLiveness {
             fenced: true,
             ..broker(1, 1)
         };
-        assert!(
-            fencer
-                .brokers_to_fence(at(8_000), true, &[fenced], &rules())
-                .is_empty()
-        );
+        assert!(fencer.at(8_000, true, &[fenced]).is_empty());
     }
 
     #[test]
