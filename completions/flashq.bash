@@ -393,7 +393,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__bench__subcmd__consume)
-            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --no-idempotence --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -487,7 +487,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__bench__subcmd__e2e)
-            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --no-idempotence --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -679,7 +679,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__bench__subcmd__load)
-            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --no-idempotence --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -773,7 +773,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__bench__subcmd__produce)
-            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --no-idempotence --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -867,7 +867,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__bench__subcmd__storage)
-            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --no-idempotence --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2535,7 +2535,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__produce)
-            opts="-t -k -H -p -o -q -v -h -V --topic --value --key --header --partition --input --key-separator --batch-size --linger-ms --acks --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            opts="-t -k -H -p -o -q -v -h -V --topic --value --key --header --partition --input --key-separator --batch-size --linger-ms --acks --no-idempotence --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

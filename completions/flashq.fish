@@ -118,6 +118,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand produce" -l tls-cert -d 'P
 complete -c flashq -n "__fish_flashq_using_subcommand produce" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand produce" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
+complete -c flashq -n "__fish_flashq_using_subcommand produce" -l no-idempotence -d 'Produce at-least-once: no producer session, so a retry may store a record twice (and a cluster gets one batch in flight at a time, to keep the order)'
 complete -c flashq -n "__fish_flashq_using_subcommand produce" -s q -l quiet -d 'Print only results, no notices'
 complete -c flashq -n "__fish_flashq_using_subcommand produce" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c flashq -n "__fish_flashq_using_subcommand produce" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -539,6 +540,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l embedded -d 'Start an in-process broker on a temp dir instead of using --broker'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l no-idempotence -d 'Produce without idempotent producer sessions (bench produce), to measure what they cost'
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -s q -l quiet -d 'Print only results, no notices'
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -567,6 +569,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l embedded -d 'Start an in-process broker on a temp dir instead of using --broker'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l no-idempotence -d 'Produce without idempotent producer sessions (bench produce), to measure what they cost'
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -s q -l quiet -d 'Print only results, no notices'
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -595,6 +598,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l embedded -d 'Start an in-process broker on a temp dir instead of using --broker'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l no-idempotence -d 'Produce without idempotent producer sessions (bench produce), to measure what they cost'
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -s q -l quiet -d 'Print only results, no notices'
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -623,6 +627,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l embedded -d 'Start an in-process broker on a temp dir instead of using --broker'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l no-idempotence -d 'Produce without idempotent producer sessions (bench produce), to measure what they cost'
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -s q -l quiet -d 'Print only results, no notices'
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -651,6 +656,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l embedded -d 'Start an in-process broker on a temp dir instead of using --broker'
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l no-idempotence -d 'Produce without idempotent producer sessions (bench produce), to measure what they cost'
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -s q -l quiet -d 'Print only results, no notices'
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -133,6 +133,22 @@ fn every_engine_error() -> Vec<BrokerError> {
                 context: "x".into(),
                 source: std::io::Error::other("y"),
             },
+            StorageError::OutOfOrderSequence {
+                producer_id: 1,
+                producer_epoch: 0,
+                expected: Some(5),
+                found: 9,
+            },
+            StorageError::ProducerFenced {
+                producer_id: 1,
+                producer_epoch: 0,
+                current_epoch: 1,
+            },
+            StorageError::DuplicateSequence {
+                producer_id: 1,
+                producer_epoch: 0,
+                sequence: 0,
+            },
         ]
     };
     for e in storage() {
@@ -148,7 +164,10 @@ fn every_engine_error() -> Vec<BrokerError> {
             | StorageError::DirLocked { .. }
             | StorageError::Closed
             | StorageError::InvalidName { .. }
-            | StorageError::Io { .. } => {}
+            | StorageError::Io { .. }
+            | StorageError::OutOfOrderSequence { .. }
+            | StorageError::ProducerFenced { .. }
+            | StorageError::DuplicateSequence { .. } => {}
         }
     }
     let groups = vec![

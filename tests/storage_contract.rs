@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
+use flashq::storage::batch::{CheckedBatch, ProducerStamp, StoredBatch};
 use flashq::storage::file::{FileStorage, FileStorageOptions};
 use flashq::storage::memory::MemoryStorage;
 use flashq::storage::{
@@ -239,10 +240,17 @@ fn encoded_batches_append_together_and_read_back_whole(storage: &dyn Storage) {
         let records: Vec<Record> = values.iter().map(|v| record(5, v)).collect();
         CheckedBatch::check(Bytes::from(batch::encode(base, &records)), &limits()).unwrap()
     };
-    let outcome = log
+    let appended = log
         .append_batches(&[encoded(&["b0", "b1"], 0), encoded(&["c0", "c1", "c2"], 42)])
         .unwrap();
+    let outcome = appended.written.unwrap();
     assert_eq!((outcome.base_offset, outcome.last_offset), (1, 5));
+    let placed: Vec<(u64, u64)> = appended
+        .placed
+        .iter()
+        .map(|p| (p.base_offset, p.last_offset))
+        .collect();
+    assert_eq!(placed, vec![(1, 2), (3, 5)]);
     assert_eq!(log.end_offset(), 6);
     let decoded: Vec<flashq::storage::StoredRecord> = log
         .read_batches(2, 1 << 20)
@@ -314,6 +322,105 @@ fn truncate_cuts_a_suffix_inside_a_batch_and_across_segments(storage: &dyn Stora
     assert_eq!(log.append(&[record(50, "e0")]).unwrap().base_offset, 0);
 }
 
+/// A batch of `values` stamped by producer `id` in `epoch` from `sequence`.
+fn stamped(id: i64, epoch: i16, sequence: i32, values: &[&str]) -> CheckedBatch {
+    let records: Vec<Record> = values.iter().map(|v| record(5, v)).collect();
+    let stamp = ProducerStamp {
+        producer_id: id,
+        producer_epoch: epoch,
+        base_sequence: sequence,
+    };
+    CheckedBatch::check(
+        StoredBatch::encode_stamped(0, stamp, &records).bytes,
+        &limits(),
+    )
+    .unwrap()
+}
+
+/// An idempotent producer's retry is placed where it was first written and writes nothing; a
+/// gap, a fenced epoch and an unknown producer's first batch past sequence 0 are refused with
+/// nothing written; what a truncation cut may be written again.
+fn a_producers_retry_is_written_once(storage: &dyn Storage) {
+    let log = open(storage);
+    log.append(&[record(1, "plain")]).unwrap();
+    let first = log
+        .append_batches(&[stamped(7, 0, 0, &["a", "b"])])
+        .unwrap();
+    assert_eq!(first.placed[0].base_offset, 1);
+    // The same batch again, alone and beside the next one.
+    let again = log
+        .append_batches(&[stamped(7, 0, 0, &["a", "b"]), stamped(7, 0, 2, &["c"])])
+        .unwrap();
+    let placed: Vec<u64> = again.placed.iter().map(|p| p.base_offset).collect();
+    assert_eq!(placed, vec![1, 3]);
+    assert_eq!(again.written.map(|w| w.base_offset), Some(3));
+    let only_retry = log.append_batches(&[stamped(7, 0, 2, &["c"])]).unwrap();
+    assert_eq!(
+        (only_retry.placed[0].base_offset, only_retry.written),
+        (3, None)
+    );
+    assert_eq!(log.end_offset(), 4);
+    for refused in [
+        stamped(7, 0, 9, &["gap"]),
+        stamped(8, 0, 4, &["unknown producer"]),
+    ] {
+        assert!(matches!(
+            log.append_batches(&[stamped(9, 0, 0, &["fine"]), refused]),
+            Err(StorageError::OutOfOrderSequence { .. })
+        ));
+    }
+    assert_eq!(log.end_offset(), 4);
+    // A new epoch starts at 0 and fences the old one.
+    log.append_batches(&[stamped(7, 1, 0, &["d"])]).unwrap();
+    assert!(matches!(
+        log.append_batches(&[stamped(7, 0, 3, &["late"])]),
+        Err(StorageError::ProducerFenced { .. })
+    ));
+    log.truncate(4).unwrap();
+    assert_eq!(
+        log.append_batches(&[stamped(7, 1, 0, &["d"])])
+            .unwrap()
+            .written
+            .map(|w| w.base_offset),
+        Some(4)
+    );
+    let values: Vec<String> = values(&log.read(0, 1 << 20).unwrap())
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect();
+    assert_eq!(values, vec!["plain", "a", "b", "c", "d"]);
+}
+
+/// Producer ids are never handed out twice.
+fn producer_ids_are_reserved_once(storage: &dyn Storage) {
+    let first = storage.reserve_producer_ids(10).unwrap();
+    let second = storage.reserve_producer_ids(10).unwrap();
+    assert!(second >= first + 10, "{first} then {second}");
+}
+
+/// A reopened file log knows its producers from the stamps in its batches, and so does a
+/// reopened data dir's producer-id reservation.
+#[test]
+fn a_reopened_log_dedups_a_retry_of_a_batch_written_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let first_ids = {
+        let storage = file_storage(dir.path(), FsyncPolicy::Always);
+        let log = open(&storage);
+        log.append_batches(&[stamped(3, 0, 0, &["a"]), stamped(3, 0, 1, &["b", "c"])])
+            .unwrap();
+        log.close().unwrap();
+        storage.reserve_producer_ids(100).unwrap()
+    };
+    let storage = file_storage(dir.path(), FsyncPolicy::Always);
+    let log = open(&storage);
+    let retry = log
+        .append_batches(&[stamped(3, 0, 1, &["b", "c"])])
+        .unwrap();
+    assert_eq!((retry.placed[0].base_offset, retry.written), (1, None));
+    assert_eq!(log.end_offset(), 3);
+    assert!(storage.reserve_producer_ids(1).unwrap() >= first_ids + 100);
+}
+
 macro_rules! contract {
     ($($case:ident),* $(,)?) => {
         mod memory_backend {
@@ -372,6 +479,8 @@ contract!(
     the_same_partition_is_the_same_log,
     close_refuses_appends,
     encoded_batches_append_together_and_read_back_whole,
+    a_producers_retry_is_written_once,
+    producer_ids_are_reserved_once,
 );
 
 /// Both backends, fed the same operations, give the same answers.

@@ -11,6 +11,7 @@ pub mod names;
 pub mod partition;
 pub mod partitioner;
 pub mod produce;
+pub mod producer_ids;
 pub mod replica;
 pub mod subscription;
 pub mod topic;
@@ -219,6 +220,8 @@ pub struct Broker {
     cluster_topics: std::sync::OnceLock<std::sync::Weak<dyn ClusterTopics>>,
     /// Fetches waiting at the end of a log for records (Kafka's fetch purgatory).
     waiting_fetches: AtomicUsize,
+    /// Producer ids reserved and not yet handed out.
+    producer_ids: producer_ids::ProducerIdBlock,
 }
 
 /// What a broker in a cluster asks the cluster about a topic it holds no copy of (implemented
@@ -231,6 +234,13 @@ pub trait ClusterTopics: Send + Sync {
         &'a self,
         name: &'a str,
     ) -> futures::future::BoxFuture<'a, Result<(), BrokerError>>;
+
+    /// Reserves `count` producer ids no broker of the cluster has handed out, through the
+    /// metadata quorum: returns the first.
+    fn reserve_producer_ids(
+        &self,
+        count: u64,
+    ) -> futures::future::BoxFuture<'_, Result<i64, BrokerError>>;
 }
 
 /// Checks a topic name against the one rule ([`names`]).
@@ -294,6 +304,7 @@ impl Broker {
             group_placement: None,
             cluster_topics: std::sync::OnceLock::new(),
             waiting_fetches: AtomicUsize::new(0),
+            producer_ids: producer_ids::ProducerIdBlock::default(),
         })
     }
 

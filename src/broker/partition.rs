@@ -21,15 +21,21 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use crate::storage::batch::{CheckedBatch, StoredBatch};
-use crate::storage::{AppendOutcome, PartitionLog, Record, StoredRecord};
+use crate::storage::{AppendOutcome, BatchesAppended, PartitionLog, Record, StoredRecord};
 
 use super::BrokerError;
 use super::produce::Acks;
 use super::replica::{self, EpochStart, FollowerProgress, LeaderState, ReplicaId, ReplicaRole};
 
+/// How long a single broker's answer to a producer's retry waits for the first write of the
+/// batch to return (its fsync), before answering UNAVAILABLE for the producer to retry again.
+pub const STANDALONE_RETRY_WAIT_MS: u64 = 5_000;
+
 /// What a follower's fetch brought back from its leader.
 pub struct ReplicaRecords {
-    pub records: Vec<StoredRecord>,
+    /// Whole batches as the leader stores them, producer stamps and all, from about the
+    /// follower's log end (the first may start before it).
+    pub batches: Vec<StoredBatch>,
     pub leader_high_watermark: u64,
     pub leader_epochs: Vec<EpochStart>,
 }
@@ -152,30 +158,37 @@ impl Partition {
         &self,
         records: Vec<Record>,
     ) -> Result<(AppendOutcome, Option<AckWait>), BrokerError> {
-        self.append_payload_unacked(Payload::Records(records), Acks::All)
-            .await
+        let (placed, wait) = self
+            .append_payload_unacked(Payload::Records(records), Acks::All)
+            .await?;
+        let outcome = placed
+            .first()
+            .copied()
+            .ok_or_else(|| BrokerError::Internal("an append placed no batch".into()))?;
+        Ok((outcome, wait))
     }
 
     /// Appends batches producers encoded (already checked) in one write, and answers once
-    /// they are acknowledged, like [`Partition::append`].
+    /// they are acknowledged, like [`Partition::append`]: where each batch is (a producer's
+    /// retry of a batch already here is placed where it was written).
     pub async fn append_batches(
         &self,
         batches: Vec<CheckedBatch>,
-    ) -> Result<AppendOutcome, BrokerError> {
-        let (outcome, wait) = self.append_batches_unacked(batches, Acks::All).await?;
+    ) -> Result<Vec<AppendOutcome>, BrokerError> {
+        let (placed, wait) = self.append_batches_unacked(batches, Acks::All).await?;
         if let Some(wait) = wait {
             self.wait_acked(wait).await?;
         }
-        Ok(outcome)
+        Ok(placed)
     }
 
     /// [`Partition::append_batches`] without waiting for the in-sync replicas; with
-    /// [`Acks::Leader`] there is nothing to wait for.
+    /// [`Acks::Leader`] there is nothing to wait for (but a retry's first write).
     pub async fn append_batches_unacked(
         &self,
         batches: Vec<CheckedBatch>,
         acks: Acks,
-    ) -> Result<(AppendOutcome, Option<AckWait>), BrokerError> {
+    ) -> Result<(Vec<AppendOutcome>, Option<AckWait>), BrokerError> {
         self.append_payload_unacked(Payload::Batches(batches), acks)
             .await
     }
@@ -221,40 +234,63 @@ impl Partition {
         &self,
         payload: Payload,
         acks: Acks,
-    ) -> Result<(AppendOutcome, Option<AckWait>), BrokerError> {
+    ) -> Result<(Vec<AppendOutcome>, Option<AckWait>), BrokerError> {
         // Held across the write: a follower's truncation waits until it has landed.
         let _gate = self.log_gate.read().await;
         let (leadership, ack_timeout) = self.check_can_append(acks)?;
         let log = self.log.clone();
-        let outcome = tokio::task::spawn_blocking(move || match payload {
-            Payload::Records(records) => log.append(&records),
+        let appended = tokio::task::spawn_blocking(move || match payload {
+            Payload::Records(records) => log.append(&records).map(|outcome| BatchesAppended {
+                placed: vec![outcome],
+                written: Some(outcome),
+            }),
             Payload::Batches(batches) => log.append_batches(&batches),
         })
         .await
         .map_err(|e| BrokerError::Internal(format!("append task failed: {e}")))??;
+        let BatchesAppended { placed, written } = appended;
         // Appends can finish out of order; the end only moves forward. With group commit a later
         // batch is never durable before an earlier one, so the maximum is durable throughout.
-        let acked_end = outcome.last_offset + 1;
-        self.log_end.send_if_modified(|end| {
-            let moved = acked_end > *end;
-            *end = (*end).max(acked_end);
-            moved
-        });
+        if let Some(written) = written {
+            let written_end = written.last_offset + 1;
+            self.log_end.send_if_modified(|end| {
+                let moved = written_end > *end;
+                *end = (*end).max(written_end);
+                moved
+            });
+        }
+        // What answers the producer: its batches' ends, a retry's as much as a new write's (a
+        // retry may come while the first write still waits for its fsync or the ISR).
+        let Some(acked_end) = placed.iter().map(|p| p.last_offset + 1).max() else {
+            return Ok((placed, None));
+        };
+        let base_offset = placed.iter().map(|p| p.base_offset).min().unwrap_or(0);
         match ack_timeout {
             None => {
-                self.advance_visible_end(acked_end);
-                Ok((outcome, None))
+                if let Some(written) = written {
+                    self.advance_visible_end(written.last_offset + 1);
+                }
+                // A retry of a batch whose first write has not returned yet: answered once it has.
+                let wait = (acked_end > self.end_offset()).then(|| AckWait {
+                    base_offset,
+                    end: acked_end,
+                    leadership,
+                    deadline: tokio::time::Instant::now()
+                        + Duration::from_millis(STANDALONE_RETRY_WAIT_MS),
+                    timeout: Duration::from_millis(STANDALONE_RETRY_WAIT_MS),
+                });
+                Ok((placed, wait))
             }
             Some(timeout) => {
                 self.update_high_watermark();
                 let wait = (acks == Acks::All).then(|| AckWait {
-                    base_offset: outcome.base_offset,
+                    base_offset,
                     end: acked_end,
                     leadership,
                     deadline: tokio::time::Instant::now() + timeout,
                     timeout,
                 });
-                Ok((outcome, wait))
+                Ok((placed, wait))
             }
         }
     }
@@ -353,14 +389,23 @@ impl Partition {
             .await
     }
 
-    /// Reads durable records past the high watermark too: what a follower replicates.
+    /// Reads durable whole batches past the high watermark too, as stored: what a follower
+    /// replicates (batch by batch, so it keeps the producers' stamps and answers their retries
+    /// as this leader would).
     pub async fn read_replica(
         &self,
         from_offset: u64,
         max_bytes: usize,
-    ) -> Result<Vec<StoredRecord>, BrokerError> {
-        self.read_below(from_offset, max_bytes, self.log_end_offset())
-            .await
+    ) -> Result<Vec<StoredBatch>, BrokerError> {
+        let log = self.log.clone();
+        let end = self.log_end_offset();
+        let mut batches =
+            tokio::task::spawn_blocking(move || log.read_batches(from_offset, max_bytes))
+                .await
+                .map_err(|e| BrokerError::Internal(format!("read task failed: {e}")))??;
+        let durable = batches.partition_point(|b| b.header.next_offset() <= end);
+        batches.truncate(durable);
+        Ok(batches)
     }
 
     async fn read_below(
@@ -576,34 +621,37 @@ impl Partition {
         fetched: ReplicaRecords,
     ) -> Result<(), BrokerError> {
         let ReplicaRecords {
-            records,
+            batches,
             leader_high_watermark,
             leader_epochs,
         } = fetched;
         let _gate = self.log_gate.write().await;
         self.check_fetched_for(epoch, fetch_offset)?;
         let log_end = self.log_end_offset();
-        let records: Vec<StoredRecord> = records
-            .into_iter()
-            .filter(|r| r.offset >= log_end)
-            .collect();
-        if let Some(first) = records.first() {
-            if first.offset != log_end || records.windows(2).any(|w| w[1].offset != w[0].offset + 1)
-            {
+        let batches = batches_from(batches, log_end).map_err(|e| {
+            BrokerError::Internal(format!(
+                "partition {}: a replicated batch is damaged: {e}",
+                self.id
+            ))
+        })?;
+        if let Some(first) = batches.first() {
+            let contiguous = first.header().base_offset == log_end
+                && batches
+                    .windows(2)
+                    .all(|w| w[1].header().base_offset == w[0].header().next_offset());
+            if !contiguous {
                 return Err(BrokerError::Internal(format!(
-                    "replicated records of partition {} are not contiguous from the log end {log_end}",
+                    "replicated batches of partition {} are not contiguous from the log end {log_end}",
                     self.id
                 )));
             }
-            let base = first.offset;
             let log = self.log.clone();
-            let batch: Vec<Record> = records.into_iter().map(|r| r.record).collect();
-            let outcome = tokio::task::spawn_blocking(move || log.append(&batch))
+            let outcome = tokio::task::spawn_blocking(move || log.append_replicated(&batches))
                 .await
                 .map_err(|e| BrokerError::Internal(format!("append task failed: {e}")))??;
-            if outcome.base_offset != base {
+            if outcome.base_offset != log_end {
                 return Err(BrokerError::Internal(format!(
-                    "partition {}: replicated batch landed at {}, expected {base}",
+                    "partition {}: replicated batch landed at {}, expected {log_end}",
                     self.id, outcome.base_offset
                 )));
             }
@@ -646,6 +694,41 @@ impl Partition {
         replica::truncate_epochs(&mut self.epochs_mut(), offset);
         Ok(())
     }
+}
+
+/// The leader's batches from `log_end` on, checked (framing, CRC, records; no record limits: the
+/// leader checked those). A first batch that starts before `log_end` (this log was cut inside
+/// it, or copied record by record by an older version) is cut to its records from `log_end`,
+/// without its producer stamp, which no longer matches it.
+fn batches_from(
+    batches: Vec<StoredBatch>,
+    log_end: u64,
+) -> Result<Vec<CheckedBatch>, crate::storage::StorageError> {
+    let unlimited = crate::storage::RecordLimits {
+        max_record_bytes: usize::MAX,
+        max_batch_bytes: usize::MAX,
+        max_headers_per_record: usize::MAX,
+    };
+    let mut checked = Vec::with_capacity(batches.len());
+    for batch in batches {
+        if batch.header.next_offset() <= log_end {
+            continue;
+        }
+        if batch.header.base_offset < log_end {
+            let decoded = crate::storage::batch::decode(batch.bytes)?;
+            let records: Vec<Record> = decoded
+                .records
+                .into_iter()
+                .filter(|r| r.offset >= log_end)
+                .map(|r| r.record)
+                .collect();
+            let cut = StoredBatch::encode(log_end, &records);
+            checked.push(CheckedBatch::check(cut.bytes, &unlimited)?);
+            continue;
+        }
+        checked.push(CheckedBatch::check(batch.bytes, &unlimited)?);
+    }
+    Ok(checked)
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use crate::storage::batch::CheckedBatch;
+use crate::storage::batch::{CheckedBatch, ProducerStamp};
 use crate::storage::{MAX_RECORDS_PER_BATCH, Record};
 
 use super::partition::AckWait;
@@ -28,9 +28,43 @@ pub const MAX_COALESCED_BYTES: usize = 1024 * 1024;
 /// What a producer sends: records for the broker to route and encode, or batches it encoded
 /// itself, one partition each (Kafka's way: the broker checks them and stores them as they are).
 pub enum ProducePayload {
-    Records(Vec<ProduceRecord>),
+    /// Records, and when an idempotent producer sent them, its stamp for each partition's batch.
+    Records(Vec<ProduceRecord>, Option<ProducerSequences>),
     /// (partition, one batch in the storage format; its base offset is ignored).
     Batches(Vec<(u32, Bytes)>),
+}
+
+/// An idempotent producer's session and, per partition its records go to, the sequence number
+/// of the first of them there (each next record takes the next number). Every record names its
+/// partition: the producer chose it, as it chose the sequence.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProducerSequences {
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    pub base_sequences: BTreeMap<u32, i32>,
+}
+
+impl ProducerSequences {
+    /// The stamp of the batch for `partition`.
+    fn stamp(&self, partition: u32) -> Result<ProducerStamp, BrokerError> {
+        let base_sequence = *self.base_sequences.get(&partition).ok_or_else(|| {
+            BrokerError::InvalidArgument(format!(
+                "producer {} sent records for partition {partition} without a sequence for it",
+                self.producer_id
+            ))
+        })?;
+        if self.producer_id < 0 || self.producer_epoch < 0 || base_sequence < 0 {
+            return Err(BrokerError::InvalidArgument(format!(
+                "a producer id, epoch and sequence are 0 or more (got id {}, epoch {}, sequence {base_sequence})",
+                self.producer_id, self.producer_epoch
+            )));
+        }
+        Ok(ProducerStamp {
+            producer_id: self.producer_id,
+            producer_epoch: self.producer_epoch,
+            base_sequence,
+        })
+    }
 }
 
 /// One request, routed, checked and encoded, not yet stored.
@@ -143,7 +177,9 @@ impl Broker {
         topic: &str,
         records: Vec<ProduceRecord>,
     ) -> Result<Vec<RecordPosition>, BrokerError> {
-        let routed = self.route(topic, ProducePayload::Records(records)).await?;
+        let routed = self
+            .route(topic, ProducePayload::Records(records, None))
+            .await?;
         let produced = self.append_routed(vec![routed]).await?;
         Ok(produced
             .first()
@@ -161,7 +197,7 @@ impl Broker {
     ) -> Result<RoutedRequest, BrokerError> {
         names::validate_name("topic", topic_name).map_err(BrokerError::InvalidArgument)?;
         let empty = match &payload {
-            ProducePayload::Records(records) => records.is_empty(),
+            ProducePayload::Records(records, _) => records.is_empty(),
             ProducePayload::Batches(batches) => batches.is_empty(),
         };
         if empty {
@@ -171,7 +207,9 @@ impl Broker {
         }
         let topic = self.topic_for_produce(topic_name).await?;
         match payload {
-            ProducePayload::Records(records) => self.route_records(topic, records),
+            ProducePayload::Records(records, producer) => {
+                self.route_records(topic, records, producer.as_ref())
+            }
             ProducePayload::Batches(batches) => self.check_batches(topic, batches),
         }
     }
@@ -180,6 +218,7 @@ impl Broker {
         &self,
         topic: Arc<Topic>,
         records: Vec<ProduceRecord>,
+        producer: Option<&ProducerSequences>,
     ) -> Result<RoutedRequest, BrokerError> {
         let partition_count = topic.partition_count();
         let spread = topic.spreader().next_partition(partition_count);
@@ -190,6 +229,12 @@ impl Broker {
         for (index, produce) in records.into_iter().enumerate() {
             let partition = match (produce.partition, &produce.record.key) {
                 (Some(p), _) => check_partition(&topic, p)?,
+                // Its sequence numbers count records per partition: the producer must say which.
+                (None, _) if producer.is_some() => {
+                    return Err(BrokerError::InvalidArgument(format!(
+                        "record {index} has no partition: an idempotent producer names every record's partition"
+                    )));
+                }
                 (None, Some(key)) => partitioner::partition_for_key(key, partition_count),
                 (None, None) => spread,
             };
@@ -207,7 +252,11 @@ impl Broker {
             for (delta, index) in indexes.into_iter().enumerate() {
                 record_slots[index] = (batch_index, delta as u32);
             }
-            batches.push((partition, CheckedBatch::encode(&records)));
+            let stamp = match producer {
+                Some(producer) => producer.stamp(partition)?,
+                None => ProducerStamp::NONE,
+            };
+            batches.push((partition, CheckedBatch::encode_stamped(stamp, &records)));
         }
         Ok(RoutedRequest {
             topic,
@@ -295,7 +344,7 @@ impl Broker {
             async move {
                 let counts: Vec<u64> = batches.iter().map(CheckedBatch::record_count).collect();
                 let log = topic.partition(partition)?;
-                let (outcome, wait) =
+                let (placed, wait) =
                     log.append_batches_unacked(batches, acks)
                         .await
                         .map_err(|e| match e {
@@ -306,27 +355,21 @@ impl Broker {
                             },
                             other => other,
                         })?;
-                Ok::<_, BrokerError>((
-                    partition,
-                    origins,
-                    counts,
-                    outcome.base_offset,
-                    wait.map(|w| (log, w)),
-                ))
+                Ok::<_, BrokerError>((partition, origins, counts, placed, wait.map(|w| (log, w))))
             }
         });
         let mut acks = PendingAcks::default();
-        for (partition, origins, counts, base_offset, wait) in
+        for (partition, origins, counts, placed, wait) in
             futures::future::try_join_all(appends).await?
         {
-            let mut offset = base_offset;
-            for ((request, batch), record_count) in origins.into_iter().zip(counts) {
+            for (((request, batch), record_count), at) in
+                origins.into_iter().zip(counts).zip(placed)
+            {
                 produced[request].batches[batch] = BatchPosition {
                     partition,
-                    base_offset: offset,
+                    base_offset: at.base_offset,
                     record_count,
                 };
-                offset += record_count;
             }
             acks.0.extend(wait);
         }

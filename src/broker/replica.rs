@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::storage::StoredRecord;
+use crate::storage::batch::StoredBatch;
 
 use super::{Broker, BrokerError, MAX_FETCH_MAX_BYTES, MAX_FETCH_WAIT_MS};
 
@@ -162,7 +162,8 @@ pub struct ReplicaFetch {
 /// What the leader answers a follower.
 #[derive(Debug, Clone)]
 pub struct ReplicaFetched {
-    pub records: Vec<StoredRecord>,
+    /// Whole batches as stored, from about the fetch offset (the first may start before it).
+    pub batches: Vec<StoredBatch>,
     pub high_watermark: u64,
     pub log_end_offset: u64,
     pub epochs: Vec<EpochStart>,
@@ -213,7 +214,7 @@ impl Broker {
         };
         if diverged_at < request.fetch_offset {
             return Ok(ReplicaFetched {
-                records: Vec::new(),
+                batches: Vec::new(),
                 high_watermark: partition.end_offset(),
                 log_end_offset: log_end,
                 epochs,
@@ -228,11 +229,11 @@ impl Broker {
                 .await;
         }
         let max_bytes = request.max_bytes.clamp(1, MAX_FETCH_MAX_BYTES) as usize;
-        let records = partition
+        let batches = partition
             .read_replica(request.fetch_offset, max_bytes)
             .await?;
         Ok(ReplicaFetched {
-            records,
+            batches,
             high_watermark: partition.end_offset(),
             log_end_offset: partition.log_end_offset(),
             epochs: partition.epochs(),
@@ -352,11 +353,14 @@ mod tests {
         // epoch 0 ends at 3 on this leader.
         let answer = broker.replica_fetch(fetch(6, Some(0), 1)).await.unwrap();
         assert_eq!(answer.truncate_to, Some(3));
-        assert!(answer.records.is_empty());
+        assert!(answer.batches.is_empty());
         // Once truncated, it fetches from 3 and gets epoch 1's records with the history.
         let answer = broker.replica_fetch(fetch(3, Some(0), 1)).await.unwrap();
         assert_eq!(answer.truncate_to, None);
-        assert_eq!(answer.records.first().map(|r| r.offset), Some(3));
+        assert_eq!(
+            answer.batches.first().map(|b| b.header.base_offset),
+            Some(3)
+        );
         assert_eq!(answer.epochs.len(), 2);
         // Its fetch from 5 tells the leader it has everything: the high watermark moves.
         broker.replica_fetch(fetch(5, Some(1), 1)).await.unwrap();
@@ -411,7 +415,7 @@ mod tests {
             .append_batches_unacked(batch(), Acks::Leader)
             .await
             .unwrap();
-        assert_eq!((outcome.base_offset, wait.is_none()), (0, true));
+        assert_eq!((outcome[0].base_offset, wait.is_none()), (0, true));
         // Stored on the leader, not yet visible: the in-sync follower has not copied it.
         assert_eq!(partition.log_end_offset(), 1);
         assert_eq!(partition.end_offset(), 0);
@@ -424,16 +428,13 @@ mod tests {
         let broker = broker_with_topic().await;
         let partition = broker.topic("t").unwrap().partition(0).unwrap();
         partition.become_follower(Some(1), 0);
-        let stored = |offset, value: &str| StoredRecord {
-            offset,
-            record: records(&[value]).remove(0),
-        };
+        let stored = |offset, value: &str| StoredBatch::encode(offset, &records(&[value]));
         let epochs = vec![EpochStart {
             epoch: 0,
             start_offset: 0,
         }];
-        let fetched = |records, leader_high_watermark| ReplicaRecords {
-            records,
+        let fetched = |batches, leader_high_watermark| ReplicaRecords {
+            batches,
             leader_high_watermark,
             leader_epochs: epochs.clone(),
         };
@@ -506,12 +507,8 @@ mod tests {
         // Broker 2 leads epoch 1 with another record at offset 0.
         partition.become_follower(Some(2), 1);
         partition.truncate(1, 1, 0).await.unwrap();
-        let new_record = StoredRecord {
-            offset: 0,
-            record: records(&["new"]).remove(0),
-        };
         let fetched = ReplicaRecords {
-            records: vec![new_record],
+            batches: vec![StoredBatch::encode(0, &records(&["new"]))],
             leader_high_watermark: 1,
             leader_epochs: vec![EpochStart {
                 epoch: 1,

@@ -3,8 +3,13 @@
 //! A reader thread parses stdin; the batcher groups records by `--batch-size` and
 //! `--linger-ms`. On a single broker, batches go out on one ordered produce stream while
 //! acknowledgements are printed as they come back; in a cluster, each batch goes to the leaders
-//! of its partitions and is retried through leader changes (at-least-once). A malformed line stops input there: records before it are sent
-//! and reported, and the command exits 5 naming the line.
+//! of its partitions and is retried through leader changes, up to
+//! [`MAX_IN_FLIGHT_REQUESTS`] batches at once. The producer is idempotent unless
+//! `--no-idempotence`: every batch is stamped once with the producer's session and sequence
+//! numbers, so a retry is never stored twice and each partition keeps the input's order
+//! (without it, one batch at a time keeps the order, and a retry may store a record twice). A
+//! malformed line stops input there: records before it are sent and reported, and the command
+//! exits 5 naming the line.
 
 use std::io::{BufRead, Read, Write};
 use std::time::Duration;
@@ -14,6 +19,7 @@ use clap::{Args, ValueEnum};
 
 use std::sync::Arc;
 
+use crate::client::routed_producer::MAX_IN_FLIGHT_REQUESTS;
 use crate::client::{
     Client, ClusterRouter, ProducedPosition, ProducerRecord, RoutedProducer, header,
 };
@@ -66,6 +72,10 @@ pub struct ProduceArgs {
     /// In a cluster: when a produce is acknowledged
     #[arg(long, value_enum, default_value_t = AcksArg::All)]
     pub acks: AcksArg,
+    /// Produce at-least-once: no producer session, so a retry may store a record twice (and a
+    /// cluster gets one batch in flight at a time, to keep the order)
+    #[arg(long)]
+    pub no_idempotence: bool,
 }
 
 /// `--acks`: Kafka's producer setting, spelled as rpk and kcat take it.
@@ -108,10 +118,12 @@ pub async fn run(args: ProduceArgs, ctx: &Context) -> anyhow::Result<()> {
     let client = ctx.connect().await?.with_acks(args.acks.into());
     // In a cluster every record goes to its partition's leader (partitioned here as the broker
     // would), retried through leader changes; a single broker takes the plain paths below.
-    let producer = RoutedProducer::new(
-        Arc::new(ClusterRouter::new(client.clone()).await?),
-        &args.topic,
-    );
+    let router = Arc::new(ClusterRouter::new(client.clone()).await?);
+    let producer = Arc::new(if args.no_idempotence {
+        RoutedProducer::new(router, &args.topic)
+    } else {
+        RoutedProducer::idempotent(router, &args.topic).await?
+    });
     let json = ctx.output.is_json();
     let quiet = ctx.quiet;
     if let Some(value) = &args.value {
@@ -144,9 +156,9 @@ pub async fn run(args: ProduceArgs, ctx: &Context) -> anyhow::Result<()> {
         linger: Duration::from_millis(args.linger_ms),
     };
     let (acked, input_error) = if producer.clustered() {
-        produce_routed_stream(&producer, &mut records_rx, batching, quiet, json).await?
+        produce_routed_stream(producer, &mut records_rx, batching, quiet, json).await?
     } else {
-        produce_stream(&client, &args.topic, &mut records_rx, batching, quiet, json).await?
+        produce_stream(&client, &producer, &mut records_rx, batching, quiet, json).await?
     };
     if let Some(error) = input_error {
         return Err(error.into());
@@ -222,14 +234,14 @@ async fn next_batch(
 /// printed as they come back. Returns the records acknowledged and the input error, if any.
 async fn produce_stream(
     client: &Client,
-    topic: &str,
+    producer: &RoutedProducer,
     records_rx: &mut tokio::sync::mpsc::Receiver<Parsed>,
     batching: Batching,
     quiet: bool,
     json: bool,
 ) -> anyhow::Result<(u64, Option<CliError>)> {
-    let (sender, mut acks) = client.produce_stream(topic).await?;
-    let topic = topic.to_string();
+    let (sender, mut acks) = client.produce_stream(producer.topic()).await?;
+    let topic = producer.topic().to_string();
     let printer = tokio::spawn(async move {
         let mut out = std::io::BufWriter::new(std::io::stdout());
         let mut acked = 0u64;
@@ -245,8 +257,12 @@ async fn produce_stream(
     let mut input_error = None;
     loop {
         let batch = next_batch(records_rx, batching).await;
-        if !batch.records.is_empty() && !sender.send(batch.records).await {
-            break;
+        if !batch.records.is_empty() {
+            // Partitioned and stamped here when idempotent; the stream keeps the order.
+            let (records, stamp) = producer.prepare(batch.records).await?.into_parts();
+            if !sender.send_stamped(records, stamp).await {
+                break;
+            }
         }
         if batch.last {
             input_error = batch.input_error;
@@ -258,29 +274,56 @@ async fn produce_stream(
     Ok((acked, input_error))
 }
 
-/// A cluster: each batch is split per partition leader and sent with [`RoutedProducer::send`],
-/// one batch at a time so that retries through a leader change keep each partition's order; a
-/// batch's positions are printed (and flushed) once all of it is acknowledged.
+/// A cluster: each batch is split per partition leader and sent with
+/// [`RoutedProducer::send_prepared`], up to [`MAX_IN_FLIGHT_REQUESTS`] at once when idempotent
+/// (the leaders put a share that overtook an earlier one back in order), one at a time
+/// otherwise; positions are printed (and flushed) in input order, a batch once all of it is
+/// acknowledged.
 async fn produce_routed_stream(
-    producer: &RoutedProducer,
+    producer: Arc<RoutedProducer>,
     records_rx: &mut tokio::sync::mpsc::Receiver<Parsed>,
     batching: Batching,
     quiet: bool,
     json: bool,
 ) -> anyhow::Result<(u64, Option<CliError>)> {
+    let window = if producer.is_idempotent() {
+        MAX_IN_FLIGHT_REQUESTS
+    } else {
+        1
+    };
     let mut out = std::io::BufWriter::new(std::io::stdout());
     let mut acked = 0u64;
-    loop {
-        let batch = next_batch(records_rx, batching).await;
-        if !batch.records.is_empty() {
-            let positions = producer.send(batch.records).await?;
+    let mut in_flight = std::collections::VecDeque::new();
+    let mut settle_first = async |in_flight: &mut std::collections::VecDeque<
+        tokio::task::JoinHandle<crate::client::Result<Vec<ProducedPosition>>>,
+    >|
+           -> anyhow::Result<()> {
+        if let Some(first) = in_flight.pop_front() {
+            let positions = first.await??;
             acked += positions.len() as u64;
             if !quiet {
                 print_positions(&mut out, producer.topic(), &positions, json)?;
                 out.flush()?;
             }
         }
+        Ok(())
+    };
+    loop {
+        let batch = next_batch(records_rx, batching).await;
+        if !batch.records.is_empty() {
+            if in_flight.len() >= window {
+                settle_first(&mut in_flight).await?;
+            }
+            let prepared = producer.prepare(batch.records).await?;
+            let sender = producer.clone();
+            in_flight.push_back(tokio::spawn(
+                async move { sender.send_prepared(prepared).await },
+            ));
+        }
         if batch.last {
+            while !in_flight.is_empty() {
+                settle_first(&mut in_flight).await?;
+            }
             return Ok((acked, batch.input_error));
         }
     }

@@ -4,6 +4,7 @@
 
 pub mod cluster;
 pub mod group;
+pub mod idempotence;
 pub mod routed_fetch;
 pub mod routed_producer;
 pub mod routing;
@@ -33,12 +34,13 @@ pub use group::{
     CommittedOffset, GroupAssignment, GroupInfo, GroupMember, GroupMemberInfo, GroupPartitionInfo,
     GroupSummary, JoinOptions, OffsetResetPlan, OffsetToCommit, ResetTo, TopicPartition,
 };
+pub use idempotence::ProducerSession;
 pub use routed_fetch::LeaderReader;
 pub use routed_producer::RoutedProducer;
 pub use routing::ClusterRouter;
 pub use types::{
     Acks, ConsumedRecord, FetchBatch, Header, Offset, PartitionInfo, ProducedPosition,
-    ProducerRecord, TopicInfo, TopicSettings,
+    ProducerRecord, RequestStamp, TopicInfo, TopicSettings,
 };
 
 /// Where clients look for a broker when nothing else is configured.
@@ -371,18 +373,69 @@ impl Client {
         topic: &str,
         records: Vec<ProducerRecord>,
     ) -> Result<Vec<ProducedPosition>> {
+        self.produce_stamped(topic, records, None).await
+    }
+
+    /// [`Client::produce`] of an idempotent producer's request, stamped by its
+    /// [`ProducerSession`] (every record names its partition): sent again with the same stamp,
+    /// it is answered with where it was first written.
+    pub async fn produce_stamped(
+        &self,
+        topic: &str,
+        records: Vec<ProducerRecord>,
+        stamp: Option<&RequestStamp>,
+    ) -> Result<Vec<ProducedPosition>> {
         let response = self
             .produce
             .clone()
-            .produce(types::produce_request(topic, records, self.target.acks))
+            .produce(types::produce_request(
+                topic,
+                records,
+                self.target.acks,
+                stamp,
+            ))
             .await?
             .into_inner();
         Ok(types::positions_from_wire(response))
     }
 
+    /// Starts an idempotent producer's session, or renews `renewing` in its next epoch: the
+    /// producer id and epoch.
+    pub async fn init_producer(&self, renewing: Option<(i64, i16)>) -> Result<(i64, i16)> {
+        let response = self
+            .produce
+            .clone()
+            .init_producer(pb::InitProducerRequest {
+                session: renewing.map(|(producer_id, epoch)| pb::ProducerSession {
+                    producer_id,
+                    producer_epoch: epoch as i32,
+                }),
+            })
+            .await?
+            .into_inner();
+        let session = response.session.unwrap_or_default();
+        let epoch = i16::try_from(session.producer_epoch).map_err(|_| {
+            ClientError::Status(tonic::Status::internal(format!(
+                "the broker handed out producer epoch {}",
+                session.producer_epoch
+            )))
+        })?;
+        Ok((session.producer_id, epoch))
+    }
+
     /// Opens an ordered produce stream: send batches on the [`ProduceSender`] while reading each
     /// batch's positions, in order, from the [`ProduceAcks`].
     pub async fn produce_stream(&self, topic: &str) -> Result<(ProduceSender, ProduceAcks)> {
+        self.produce_stream_as(topic, None).await
+    }
+
+    /// [`Client::produce_stream`] for an idempotent producer: every batch sent is stamped by
+    /// `session` (and every record must name its partition).
+    pub async fn produce_stream_as(
+        &self,
+        topic: &str,
+        session: Option<std::sync::Arc<ProducerSession>>,
+    ) -> Result<(ProduceSender, ProduceAcks)> {
         let (tx, rx) = tokio::sync::mpsc::channel::<pb::ProduceRequest>(PRODUCE_STREAM_IN_FLIGHT);
         let responses = self
             .produce
@@ -394,6 +447,7 @@ impl Client {
             ProduceSender {
                 topic: topic.to_string(),
                 acks: self.target.acks,
+                session,
                 requests: tx,
             },
             ProduceAcks { responses },
@@ -587,6 +641,8 @@ impl Client {
 pub struct ProduceSender {
     topic: String,
     acks: Acks,
+    /// An idempotent producer's session, stamping every batch.
+    session: Option<std::sync::Arc<ProducerSession>>,
     requests: tokio::sync::mpsc::Sender<pb::ProduceRequest>,
 }
 
@@ -595,8 +651,30 @@ impl ProduceSender {
     /// false when the stream has ended (the acknowledgement half says why). Dropping the sender
     /// ends the stream once the queued batches are sent.
     pub async fn send(&self, records: Vec<ProducerRecord>) -> bool {
+        let stamp = match &self.session {
+            Some(session) => match session.stamp(&self.topic, &records).await {
+                Ok(stamp) => Some(stamp),
+                Err(_) => return false,
+            },
+            None => None,
+        };
+        self.send_stamped(records, stamp).await
+    }
+
+    /// Sends one batch an idempotent producer stamped already (every record naming its
+    /// partition), like [`ProduceSender::send`].
+    pub async fn send_stamped(
+        &self,
+        records: Vec<ProducerRecord>,
+        stamp: Option<RequestStamp>,
+    ) -> bool {
         self.requests
-            .send(types::produce_request(&self.topic, records, self.acks))
+            .send(types::produce_request(
+                &self.topic,
+                records,
+                self.acks,
+                stamp.as_ref(),
+            ))
             .await
             .is_ok()
     }

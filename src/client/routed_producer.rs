@@ -24,9 +24,11 @@ use std::sync::Arc;
 use crate::broker::partitioner::{StickySpreader, partition_for_key};
 
 use super::cluster::LeaderLookup;
+use super::idempotence::ProducerSession;
 use super::routing::{
     ClusterRouter, LeaderRetry, MetadataView, leader_moved, must_reroute, partition_count,
 };
+use super::types::RequestStamp;
 use super::{ClientError, ProducedPosition, ProducerRecord, Result, answered_within};
 
 /// How long one produce request may go unanswered before the producer treats its connection as
@@ -38,6 +40,10 @@ pub const PRODUCE_REQUEST_TIMEOUT_MS: u64 = 8_000;
 /// partition has another leader now. Metadata refreshes are shared by every request waiting, so
 /// this costs one small request a second however many are waiting.
 pub const LEADER_RECHECK_INTERVAL_MS: u64 = 1_000;
+/// The most requests an idempotent producer keeps in flight: the batches per producer a
+/// partition remembers (Kafka's `max.in.flight.requests.per.connection` limit of 5 for
+/// idempotence), so a retry of any of them is still placed where it was written.
+pub const MAX_IN_FLIGHT_REQUESTS: usize = crate::storage::producer_state::MAX_BATCHES_PER_PRODUCER;
 
 /// Sends records to the leaders of their partitions; see the module docs.
 pub struct RoutedProducer {
@@ -46,15 +52,54 @@ pub struct RoutedProducer {
     /// Where keyless records go: one partition per [`RoutedProducer::send`], like the broker's
     /// sticky spreading per request.
     spreader: StickySpreader,
+    /// An idempotent producer's session; `None` produces at-least-once.
+    session: Option<Arc<ProducerSession>>,
+}
+
+/// A request stamped and split by partition, in input order, ready to send.
+pub struct PreparedRequest {
+    records: Vec<ProducerRecord>,
+    /// Partitioned and stamped for a cluster's leaders (or one broker): per partition, its share.
+    shares: Option<PartitionShares>,
+    stamp: Option<RequestStamp>,
+}
+
+impl PreparedRequest {
+    /// How many records it carries.
+    pub fn record_count(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Its records (partitioned, unless the topic was unknown) and stamp, to send another way
+    /// (a single broker's produce stream).
+    pub fn into_parts(self) -> (Vec<ProducerRecord>, Option<RequestStamp>) {
+        (self.records, self.stamp)
+    }
 }
 
 impl RoutedProducer {
+    /// An at-least-once producer (a retry may store a record twice).
     pub fn new(router: Arc<ClusterRouter>, topic: &str) -> RoutedProducer {
         RoutedProducer {
             router,
             topic: topic.to_string(),
             spreader: StickySpreader::default(),
+            session: None,
         }
+    }
+
+    /// An idempotent producer: starts a session at the connected broker.
+    pub async fn idempotent(router: Arc<ClusterRouter>, topic: &str) -> Result<RoutedProducer> {
+        let session = ProducerSession::start(router.seed()).await?;
+        Ok(RoutedProducer {
+            session: Some(Arc::new(session)),
+            ..RoutedProducer::new(router, topic)
+        })
+    }
+
+    /// Whether retries are deduplicated (the producer has a session).
+    pub fn is_idempotent(&self) -> bool {
+        self.session.is_some()
     }
 
     pub fn topic(&self) -> &str {
@@ -68,23 +113,106 @@ impl RoutedProducer {
 
     /// Produces `records`; returns each one's position, in input order. Outside a cluster this
     /// is one plain produce to the connected broker.
-    pub async fn send(&self, mut records: Vec<ProducerRecord>) -> Result<Vec<ProducedPosition>> {
+    pub async fn send(&self, records: Vec<ProducerRecord>) -> Result<Vec<ProducedPosition>> {
+        let prepared = self.prepare(records).await?;
+        self.send_prepared(prepared).await
+    }
+
+    /// Partitions `records` and, for an idempotent producer, takes their sequence numbers: call
+    /// it in input order, then send with [`Self::send_prepared`], several at once if need be.
+    pub async fn prepare(&self, mut records: Vec<ProducerRecord>) -> Result<PreparedRequest> {
+        let router = &self.router;
+        let unrouted = |records| PreparedRequest {
+            records,
+            shares: None,
+            stamp: None,
+        };
+        if !router.clustered() && self.session.is_none() {
+            return Ok(unrouted(records));
+        }
+        let partitions = if router.clustered() {
+            let mut view = router.view();
+            if partition_count(&view.metadata, &self.topic).is_none() {
+                view = router.refresh(&view).await?;
+            }
+            match partition_count(&view.metadata, &self.topic) {
+                Some(count) => count,
+                // Unknown to the cluster: sent to the connected broker as it is (see send_unrouted).
+                None => return Ok(unrouted(records)),
+            }
+        } else {
+            match router.partition_count(&self.topic).await {
+                Ok(count) => count,
+                // A topic that does not exist yet: the request goes unstamped, and the broker
+                // creates the topic (or says NOT_FOUND); the next request finds it. One the
+                // caller may not see goes too, for the broker to say what right is missing.
+                Err(ClientError::Status(status))
+                    if matches!(
+                        status.code(),
+                        tonic::Code::NotFound | tonic::Code::PermissionDenied
+                    ) =>
+                {
+                    return Ok(unrouted(records));
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        assign_partitions(
+            &mut records,
+            partitions,
+            self.spreader.next_partition(partitions),
+        );
+        let stamp = match &self.session {
+            Some(session) => Some(session.stamp(&self.topic, &records).await?),
+            None => None,
+        };
+        Ok(PreparedRequest {
+            shares: Some(split_by_partition(&records)),
+            records,
+            stamp,
+        })
+    }
+
+    /// Sends a request [`Self::prepare`]d; returns each record's position, in input order. An
+    /// idempotent producer that gives up on it renews its session before the next request.
+    pub async fn send_prepared(&self, prepared: PreparedRequest) -> Result<Vec<ProducedPosition>> {
+        let stamp = prepared.stamp.clone();
+        let sent = match prepared.shares {
+            None => self.send_unrouted(prepared.records).await,
+            Some(shares) if !self.router.clustered() => {
+                drop(shares);
+                self.router
+                    .seed()
+                    .produce_stamped(&self.topic, prepared.records, stamp.as_ref())
+                    .await
+            }
+            Some(shares) => {
+                self.send_routed(prepared.records, shares, stamp.as_ref())
+                    .await
+            }
+        };
+        if let (Err(_), Some(session), Some(stamp)) = (&sent, &self.session, &stamp) {
+            session.give_up(stamp);
+        }
+        sent
+    }
+
+    /// Records for a topic the cluster's metadata does not show (or a single broker without a
+    /// session): the connected broker answers for it. It says NOT_FOUND, or creates the topic
+    /// where a cluster auto-creates topics; then, should it not lead where the records go,
+    /// they are sent again once the metadata shows the topic.
+    async fn send_unrouted(&self, records: Vec<ProducerRecord>) -> Result<Vec<ProducedPosition>> {
         let router = &self.router;
         if !router.clustered() {
             return router.seed().produce(&self.topic, records).await;
         }
         let mut view = router.view();
-        if partition_count(&view.metadata, &self.topic).is_none() {
-            view = router.refresh(&view).await?;
-        }
         let mut retry = LeaderRetry::new();
-        let partitions = loop {
-            if let Some(count) = partition_count(&view.metadata, &self.topic) {
-                break count;
+        loop {
+            if partition_count(&view.metadata, &self.topic).is_some() {
+                let prepared = self.prepare(records).await?;
+                return Box::pin(self.send_prepared(prepared)).await;
             }
-            // Unknown to the cluster: the connected broker answers for it. It says NOT_FOUND, or
-            // creates the topic where a cluster auto-creates topics; then, should it not lead
-            // where the records go, they are sent again once the metadata shows the topic.
             match router.seed().produce(&self.topic, records.clone()).await {
                 Err(e) if must_reroute(&e) => {
                     if !retry.should_retry(router, &mut view).await {
@@ -93,19 +221,35 @@ impl RoutedProducer {
                 }
                 answer => return answer,
             }
-        };
-        assign_partitions(
-            &mut records,
-            partitions,
-            self.spreader.next_partition(partitions),
-        );
-        let mut pending = split_by_partition(&records);
+        }
+    }
+
+    /// Sends each partition's share to its leader, all at once, retrying the shares that failed
+    /// on a moved leader or a lost connection with fresh metadata (each with its own stamp).
+    async fn send_routed(
+        &self,
+        records: Vec<ProducerRecord>,
+        mut pending: PartitionShares,
+        stamp: Option<&RequestStamp>,
+    ) -> Result<Vec<ProducedPosition>> {
+        let router = &self.router;
+        let mut view = router.view();
+        let mut retry = LeaderRetry::new();
         let mut positions: Vec<Option<ProducedPosition>> = vec![None; records.len()];
         loop {
             let sends = pending.iter().map(|(&partition, indexes)| {
                 let share: Vec<ProducerRecord> =
                     indexes.iter().map(|&i| records[i].clone()).collect();
-                self.send_share(&view, partition, share)
+                let share_stamp = stamp.map(|s| RequestStamp {
+                    base_sequences: s
+                        .base_sequences
+                        .get(&partition)
+                        .map(|&sequence| (partition, sequence))
+                        .into_iter()
+                        .collect(),
+                    ..s.clone()
+                });
+                self.send_share(&view, partition, share, share_stamp)
             });
             let results = futures::future::join_all(sends).await;
             let failed = settle(std::mem::take(&mut pending), results, &mut positions)?;
@@ -126,6 +270,7 @@ impl RoutedProducer {
         view: &MetadataView,
         partition: u32,
         records: Vec<ProducerRecord>,
+        stamp: Option<RequestStamp>,
     ) -> Result<Vec<ProducedPosition>> {
         let client = self
             .router
@@ -136,7 +281,7 @@ impl RoutedProducer {
             client.address(),
             PRODUCE_REQUEST_TIMEOUT_MS,
             "a produce",
-            client.produce(&self.topic, records),
+            client.produce_stamped(&self.topic, records, stamp.as_ref()),
         );
         let acked = tokio::select! {
             acked = produce => acked,
@@ -216,9 +361,15 @@ fn settle(
 /// Whether a partition's failure may pass if sent again: its leader moved or the connection broke
 /// (send to the leader fresh metadata names), or the leader answered UNAVAILABLE (too few
 /// in-sync replicas for acks=all, a batch not on the ISR in time, a broker shutting down): the
-/// cluster heals those by itself, shrinking the ISR or electing a leader.
+/// cluster heals those by itself, shrinking the ISR or electing a leader. OUT_OF_RANGE is an
+/// idempotent producer's share that overtook an earlier one of its partition still being
+/// retried: it passes once that one is in.
 fn worth_retrying(error: &ClientError) -> bool {
-    must_reroute(error) || error.code() == Some(tonic::Code::Unavailable)
+    must_reroute(error)
+        || matches!(
+            error.code(),
+            Some(tonic::Code::Unavailable | tonic::Code::OutOfRange)
+        )
 }
 
 /// Gives every record its partition as the broker would: the one it names, else the key's hash

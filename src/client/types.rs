@@ -228,14 +228,25 @@ impl From<Acks> for pb::Acks {
     }
 }
 
+/// What an idempotent producer stamps one produce request with: its session and, per partition
+/// the request writes to, the sequence number of its first record there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestStamp {
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    pub base_sequences: std::collections::BTreeMap<u32, i32>,
+}
+
 /// A produce request for `records`. Records that all name the same partition are sent as one
 /// batch encoded here (the broker checks and stores it as it is, without re-encoding); others
 /// go as records for the broker to route. Records without a timestamp get this machine's clock
-/// in a batch, the broker's otherwise.
+/// in a batch, the broker's otherwise. With a `stamp` (an idempotent producer, whose records
+/// all name their partitions), the batch carries it in its header, or the records beside them.
 pub fn produce_request(
     topic: &str,
     records: Vec<ProducerRecord>,
     acks: Acks,
+    stamp: Option<&RequestStamp>,
 ) -> pb::ProduceRequest {
     let partition = records.first().and_then(|r| r.partition);
     let one_partition = partition.is_some() && records.iter().all(|r| r.partition == partition);
@@ -245,8 +256,26 @@ pub fn produce_request(
             records: records.into_iter().map(Into::into).collect(),
             batches: Vec::new(),
             acks: pb::Acks::from(acks).into(),
+            producer: stamp.map(|s| pb::ProducerSession {
+                producer_id: s.producer_id,
+                producer_epoch: s.producer_epoch as i32,
+            }),
+            sequences: stamp.map_or(Vec::new(), |s| {
+                s.base_sequences
+                    .iter()
+                    .map(|(&partition, &base_sequence)| pb::PartitionSequence {
+                        partition,
+                        base_sequence,
+                    })
+                    .collect()
+            }),
         };
     };
+    let producer = stamp.map_or(batch::ProducerStamp::NONE, |s| batch::ProducerStamp {
+        producer_id: s.producer_id,
+        producer_epoch: s.producer_epoch,
+        base_sequence: s.base_sequences.get(&partition).copied().unwrap_or(0),
+    });
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64);
@@ -264,9 +293,11 @@ pub fn produce_request(
         records: Vec::new(),
         batches: vec![pb::PartitionBatch {
             partition,
-            batch: Bytes::from(batch::encode(0, &records)),
+            batch: batch::StoredBatch::encode_stamped(0, producer, &records).bytes,
         }],
         acks: pb::Acks::from(acks).into(),
+        producer: None,
+        sequences: Vec::new(),
     }
 }
 

@@ -494,7 +494,7 @@ async fn heartbeat_loop(node: std::sync::Weak<ClusterNode>) {
                 this.registered.send_replace(Some(registration_epoch));
                 registered = true;
             }
-            Ok(MetaResponse::Applied) => {
+            Ok(MetaResponse::Applied | MetaResponse::ProducerIds { .. }) => {
                 this.renew_session(sent);
                 registered = true;
             }

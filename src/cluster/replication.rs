@@ -20,6 +20,7 @@ use std::time::Duration;
 use crate::broker::partition::ReplicaRecords;
 use crate::broker::replica::{EpochStart, LeaderState, ReplicaRole};
 use crate::broker::{Broker, BrokerError, ClusterTopics, TopicConfigUpdate, monotonic_ms};
+use crate::storage::batch::{BatchHeader, StoredBatch};
 use crate::storage::journal::{self, Frame, FramedFile, Magic};
 use crate::storage::{LogConfig, StorageError};
 use crate::wire::v1 as pb;
@@ -801,8 +802,20 @@ async fn follow(manager: Weak<ReplicaManager>, key: PartitionKey, leader: NodeId
                     partition.truncate(epoch, fetch_offset, offset).await
                 }
                 None => {
+                    let batches = response
+                        .batches
+                        .into_iter()
+                        .map(|bytes| {
+                            BatchHeader::parse(&bytes).map(|header| StoredBatch { header, bytes })
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(|e| {
+                            BrokerError::Internal(format!(
+                                "the leader sent a batch that does not parse: {e}"
+                            ))
+                        })?;
                     let fetched = ReplicaRecords {
-                        records: response.records.into_iter().map(Into::into).collect(),
+                        batches,
                         leader_high_watermark: response.high_watermark,
                         leader_epochs: response
                             .epochs
@@ -880,6 +893,23 @@ impl ClusterTopics for ReplicaManager {
                 partition: 0,
                 leader,
             })
+        })
+    }
+
+    fn reserve_producer_ids(
+        &self,
+        count: u64,
+    ) -> futures::future::BoxFuture<'_, Result<i64, BrokerError>> {
+        Box::pin(async move {
+            let command = MetaCommand::ReserveProducerIds { count };
+            let timeout = Duration::from_millis(super::node::PROPOSE_TIMEOUT_MS);
+            match self.node.propose(command, timeout).await {
+                Ok(MetaResponse::ProducerIds { first }) => Ok(first),
+                Ok(other) => Err(BrokerError::Internal(format!(
+                    "reserving producer ids was answered {other:?}"
+                ))),
+                Err(e) => Err(BrokerError::Unavailable(e.to_string())),
+            }
         })
     }
 }

@@ -111,6 +111,9 @@ pub struct ClusterState {
     pub deleted_topics: BTreeSet<String>,
     #[serde(default)]
     pub groups: GroupsState,
+    /// The first producer id not yet reserved by any broker (for idempotent producers).
+    #[serde(default)]
+    pub next_producer_id: i64,
 }
 
 /// A new partition's replicas: `replication_factor` live brokers from position `start` on, the
@@ -192,6 +195,9 @@ pub enum MetaCommand {
         coordinator: NodeId,
         coordinator_epoch: u64,
     },
+    /// A broker reserves `count` producer ids for the idempotent producers it starts: the next
+    /// ones no broker has had.
+    ReserveProducerIds { count: u64 },
 }
 
 impl MetaCommand {
@@ -214,6 +220,8 @@ pub enum MetaResponse {
     Applied,
     /// A broker registered; its new registration epoch.
     Registered { registration_epoch: u64 },
+    /// Producer ids reserved: `first` and the ones after it.
+    ProducerIds { first: i64 },
     /// The command was valid Raft-wise but refused by the state (the reason says why).
     Rejected(String),
 }
@@ -366,6 +374,11 @@ impl ClusterState {
                     Some(_) => MetaResponse::Applied,
                     None => MetaResponse::Rejected(format!("group {group:?} has no offsets")),
                 }
+            }
+            MetaCommand::ReserveProducerIds { count } => {
+                let first = self.next_producer_id;
+                self.next_producer_id = first.saturating_add(*count as i64);
+                MetaResponse::ProducerIds { first }
             }
         }
     }
@@ -865,6 +878,20 @@ mod tests {
         assert!(matches!(state.apply(&delete_h), MetaResponse::Rejected(_)));
         state.apply(&MetaCommand::DeleteTopic { name: "t".into() });
         assert!(state.groups.offsets.is_empty());
+    }
+
+    #[test]
+    fn producer_id_reservations_never_overlap() {
+        let mut state = ClusterState::default();
+        let reserve = MetaCommand::ReserveProducerIds { count: 1000 };
+        assert_eq!(
+            state.apply(&reserve),
+            MetaResponse::ProducerIds { first: 0 }
+        );
+        assert_eq!(
+            state.apply(&reserve),
+            MetaResponse::ProducerIds { first: 1000 }
+        );
     }
 
     #[test]

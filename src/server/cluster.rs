@@ -90,7 +90,7 @@ impl ClusterPeer for ClusterPeerService {
             })
             .await?;
         Ok(Response::new(pb::ReplicaFetchResponse {
-            records: fetched.records.into_iter().map(Into::into).collect(),
+            batches: fetched.batches.into_iter().map(|b| b.bytes).collect(),
             high_watermark: fetched.high_watermark,
             log_end_offset: fetched.log_end_offset,
             epochs: fetched

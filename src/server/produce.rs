@@ -9,7 +9,9 @@ use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::broker::acl::{Principal, Right};
-use crate::broker::produce::{Acks, PendingAcks, ProducePayload, Produced, RoutedRequest};
+use crate::broker::produce::{
+    Acks, PendingAcks, ProducePayload, Produced, ProducerSequences, RoutedRequest,
+};
 use crate::broker::{self, Broker, ProduceRecord};
 use crate::storage::Record;
 use crate::wire::v1 as pb;
@@ -37,6 +39,24 @@ impl ProduceService {
 /// Turns a wire request into what the broker routes: records (those without a timestamp get the
 /// broker's clock) or producer-encoded batches.
 fn payload_from_wire(request: pb::ProduceRequest) -> Result<ProducePayload, Status> {
+    let producer = match request.producer {
+        None if !request.sequences.is_empty() => {
+            return Err(invalid("sequences without a producer session"));
+        }
+        None => None,
+        Some(session) => {
+            let (producer_id, producer_epoch) = session_from_wire(&session)?;
+            Some(ProducerSequences {
+                producer_id,
+                producer_epoch,
+                base_sequences: request
+                    .sequences
+                    .iter()
+                    .map(|s| (s.partition, s.base_sequence))
+                    .collect(),
+            })
+        }
+    };
     match (request.records.is_empty(), request.batches.is_empty()) {
         (false, false) => Err(invalid(
             "a produce request carries records or batches, not both",
@@ -48,8 +68,25 @@ fn payload_from_wire(request: pb::ProduceRequest) -> Result<ProducePayload, Stat
                 .map(|b| (b.partition, b.batch))
                 .collect(),
         )),
-        _ => Ok(ProducePayload::Records(records_from_wire(request.records))),
+        _ => Ok(ProducePayload::Records(
+            records_from_wire(request.records),
+            producer,
+        )),
     }
+}
+
+/// A producer session from the wire: an id and an epoch of 0 or more.
+fn session_from_wire(session: &pb::ProducerSession) -> Result<(i64, i16), Status> {
+    let epoch = i16::try_from(session.producer_epoch)
+        .ok()
+        .filter(|e| *e >= 0 && session.producer_id >= 0)
+        .ok_or_else(|| {
+            invalid(format!(
+                "producer id {} epoch {}: an id of 0 or more and an epoch in 0..=32767",
+                session.producer_id, session.producer_epoch
+            ))
+        })?;
+    Ok((session.producer_id, epoch))
 }
 
 /// The request's acks; an unknown value is taken as the safest, `acks=all`.
@@ -280,6 +317,23 @@ impl Produce for ProduceService {
         Ok(Response::new(
             produce(&self.broker, &self.metrics, request.into_inner()).await?,
         ))
+    }
+
+    async fn init_producer(
+        &self,
+        request: Request<pb::InitProducerRequest>,
+    ) -> Result<Response<pb::InitProducerResponse>, Status> {
+        let renewing = match &request.get_ref().session {
+            Some(session) => Some(session_from_wire(session)?),
+            None => None,
+        };
+        let (producer_id, producer_epoch) = self.broker.init_producer(renewing).await?;
+        Ok(Response::new(pb::InitProducerResponse {
+            session: Some(pb::ProducerSession {
+                producer_id,
+                producer_epoch: producer_epoch as i32,
+            }),
+        }))
     }
 
     type ProduceStreamStream = ResponseStream;

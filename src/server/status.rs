@@ -34,6 +34,9 @@ pub const RPC_STATUS_CODES: &[(&str, &[Code])] = {
             &[
                 InvalidArgument,
                 NotFound,
+                OutOfRange,
+                AlreadyExists,
+                Aborted,
                 PermissionDenied,
                 FailedPrecondition,
                 ResourceExhausted,
@@ -45,12 +48,16 @@ pub const RPC_STATUS_CODES: &[(&str, &[Code])] = {
             &[
                 InvalidArgument,
                 NotFound,
+                OutOfRange,
+                AlreadyExists,
+                Aborted,
                 PermissionDenied,
                 FailedPrecondition,
                 ResourceExhausted,
                 Unavailable,
             ],
         ),
+        ("InitProducer", &[InvalidArgument, Unavailable]),
         (
             "Fetch",
             &[
@@ -274,7 +281,14 @@ fn storage_code(error: &StorageError) -> Code {
         | StorageError::BadRecordCount { .. }
         | StorageError::InvalidName { .. }
         | StorageError::InvalidBatch(_) => Code::InvalidArgument,
-        StorageError::OffsetOutOfRange { .. } => Code::OutOfRange,
+        // A gap in a producer's sequence: the earlier batch is still on its way (send it first).
+        StorageError::OffsetOutOfRange { .. } | StorageError::OutOfOrderSequence { .. } => {
+            Code::OutOfRange
+        }
+        // A newer session of the producer has written: this one must stop.
+        StorageError::ProducerFenced { .. } => Code::Aborted,
+        // Stored long ago, where is forgotten: not written again.
+        StorageError::DuplicateSequence { .. } => Code::AlreadyExists,
         StorageError::NoSpace(_) => Code::ResourceExhausted,
         StorageError::Closed => Code::Unavailable,
         StorageError::DirLocked { .. } => Code::FailedPrecondition,

@@ -15,12 +15,18 @@ use bytes::Bytes;
 
 use super::{Header, MAX_RECORDS_PER_BATCH, Record, RecordLimits, StorageError, StoredRecord};
 
-/// The format version this code writes and reads.
-pub const FORMAT_VERSION: u8 = 1;
+/// The format version this code writes. Version 2 added the producer stamp (id, epoch, base
+/// sequence) after the record count; version 1 batches, which have none, are still read.
+pub const FORMAT_VERSION: u8 = 2;
+/// The first format version, read as batches no producer stamped.
+pub const FORMAT_VERSION_1: u8 = 1;
 /// Bytes before the batch length is known to cover the rest: base offset (8) + batch length (4).
 pub const LOG_OVERHEAD_BYTES: usize = 12;
-/// Bytes of the whole fixed header, from the base offset to the record count.
-pub const BATCH_HEADER_BYTES: usize = 43;
+/// Bytes of the whole fixed header of the current version, from the base offset to the base
+/// sequence.
+pub const BATCH_HEADER_BYTES: usize = 57;
+/// Bytes of a version 1 header, which ends at the record count.
+pub const V1_BATCH_HEADER_BYTES: usize = 43;
 /// The largest batch length the codec accepts; bounds what a reader allocates from a header.
 pub const MAX_BATCH_LENGTH_BYTES: usize = 256 * 1024 * 1024;
 /// The smallest encoded record: seven one-byte varints (length, attributes, deltas, key length,
@@ -39,15 +45,20 @@ const POS_LAST_OFFSET_DELTA: usize = 19;
 const POS_FIRST_TIMESTAMP: usize = 23;
 const POS_MAX_TIMESTAMP: usize = 31;
 const POS_RECORD_COUNT: usize = 39;
+const POS_PRODUCER_ID: usize = 43;
+const POS_PRODUCER_EPOCH: usize = 51;
+const POS_BASE_SEQUENCE: usize = 53;
 
 /// Why bytes are not a valid batch. Positions are relative to the batch's first byte.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BatchError {
     #[error("truncated batch: {needed} bytes needed, {available} available")]
     Truncated { needed: usize, available: usize },
-    #[error("bad batch length {length} (must be {min}..={max})", min = BATCH_HEADER_BYTES - LOG_OVERHEAD_BYTES, max = MAX_BATCH_LENGTH_BYTES)]
+    #[error("bad batch length {length} (must be {min}..={max})", min = V1_BATCH_HEADER_BYTES - LOG_OVERHEAD_BYTES, max = MAX_BATCH_LENGTH_BYTES)]
     BadLength { length: u64 },
-    #[error("unsupported batch format version {version} (this build reads {FORMAT_VERSION})")]
+    #[error(
+        "unsupported batch format version {version} (this build reads {FORMAT_VERSION_1} and {FORMAT_VERSION})"
+    )]
     UnsupportedVersion { version: u8 },
     #[error("CRC mismatch: stored {stored:#010x}, computed {computed:#010x}")]
     CrcMismatch { stored: u32, computed: u32 },
@@ -75,6 +86,42 @@ impl BatchError {
     }
 }
 
+/// Who wrote a batch, for the broker to drop a producer's retries (Kafka's idempotent producer):
+/// the producer's id and epoch, and the sequence number of the batch's first record in its
+/// partition (each record takes the next). [`ProducerStamp::NONE`] is a batch no idempotent
+/// producer wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ProducerStamp {
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    pub base_sequence: i32,
+}
+
+impl ProducerStamp {
+    /// No producer: what version 1 batches and non-idempotent producers carry.
+    pub const NONE: ProducerStamp = ProducerStamp {
+        producer_id: -1,
+        producer_epoch: -1,
+        base_sequence: -1,
+    };
+
+    /// Whether an idempotent producer wrote the batch.
+    pub fn is_stamped(&self) -> bool {
+        self.producer_id >= 0
+    }
+
+    /// The sequence of the batch's last record, `record_count` records long (sequences wrap
+    /// past `i32::MAX` to 0, like Kafka's).
+    pub fn last_sequence(&self, record_count: u32) -> i32 {
+        add_sequence(self.base_sequence, record_count.saturating_sub(1))
+    }
+}
+
+/// `sequence` moved on by `by` records, wrapping past `i32::MAX` to 0 as Kafka's sequences do.
+pub fn add_sequence(sequence: i32, by: u32) -> i32 {
+    ((sequence as i64 + by as i64) % (i32::MAX as i64 + 1)) as i32
+}
+
 /// The fixed header of a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BatchHeader {
@@ -88,28 +135,64 @@ pub struct BatchHeader {
     pub first_timestamp_ms: i64,
     pub max_timestamp_ms: i64,
     pub record_count: u32,
+    /// [`ProducerStamp::NONE`] in a version 1 batch.
+    pub producer: ProducerStamp,
 }
 
 impl BatchHeader {
-    /// Parses and sanity-checks the first [`BATCH_HEADER_BYTES`] of `buf` (the CRC is not checked).
+    /// Parses and sanity-checks the header at the start of `buf` ([`BATCH_HEADER_BYTES`], or
+    /// [`V1_BATCH_HEADER_BYTES`] for a version 1 batch); the CRC is not checked.
     pub fn parse(buf: &[u8]) -> Result<BatchHeader, BatchError> {
-        if buf.len() < BATCH_HEADER_BYTES {
+        if buf.len() < V1_BATCH_HEADER_BYTES {
             return Err(BatchError::Truncated {
-                needed: BATCH_HEADER_BYTES,
+                needed: V1_BATCH_HEADER_BYTES,
                 available: buf.len(),
             });
         }
         let batch_length = be_u32(buf, POS_BATCH_LENGTH);
-        if (batch_length as usize) < BATCH_HEADER_BYTES - LOG_OVERHEAD_BYTES
-            || batch_length as usize > MAX_BATCH_LENGTH_BYTES
-        {
+        let bad_length = |header_bytes: usize| {
+            (batch_length as usize) < header_bytes - LOG_OVERHEAD_BYTES
+                || batch_length as usize > MAX_BATCH_LENGTH_BYTES
+        };
+        if bad_length(V1_BATCH_HEADER_BYTES) {
             return Err(BatchError::BadLength {
                 length: batch_length as u64,
             });
         }
         let version = buf[POS_VERSION];
-        if version != FORMAT_VERSION {
-            return Err(BatchError::UnsupportedVersion { version });
+        let header_bytes = match version {
+            FORMAT_VERSION_1 => V1_BATCH_HEADER_BYTES,
+            FORMAT_VERSION => BATCH_HEADER_BYTES,
+            _ => return Err(BatchError::UnsupportedVersion { version }),
+        };
+        if bad_length(header_bytes) {
+            return Err(BatchError::BadLength {
+                length: batch_length as u64,
+            });
+        }
+        if buf.len() < header_bytes {
+            return Err(BatchError::Truncated {
+                needed: header_bytes,
+                available: buf.len(),
+            });
+        }
+        let producer = if version == FORMAT_VERSION_1 {
+            ProducerStamp::NONE
+        } else {
+            ProducerStamp {
+                producer_id: be_u64(buf, POS_PRODUCER_ID) as i64,
+                producer_epoch: i16::from_be_bytes([
+                    buf[POS_PRODUCER_EPOCH],
+                    buf[POS_PRODUCER_EPOCH + 1],
+                ]),
+                base_sequence: be_u32(buf, POS_BASE_SEQUENCE) as i32,
+            }
+        };
+        if producer.is_stamped() && (producer.producer_epoch < 0 || producer.base_sequence < 0) {
+            return Err(malformed(
+                POS_PRODUCER_EPOCH,
+                "a producer stamp needs an epoch and a sequence of 0 or more",
+            ));
         }
         let header = BatchHeader {
             base_offset: be_u64(buf, 0),
@@ -121,6 +204,7 @@ impl BatchHeader {
             first_timestamp_ms: be_u64(buf, POS_FIRST_TIMESTAMP) as i64,
             max_timestamp_ms: be_u64(buf, POS_MAX_TIMESTAMP) as i64,
             record_count: be_u32(buf, POS_RECORD_COUNT),
+            producer,
         };
         if header.attributes != 0 {
             return Err(malformed(POS_CRC_START, "unknown batch attributes"));
@@ -141,7 +225,7 @@ impl BatchHeader {
             return Err(malformed(0, "base offset overflows"));
         }
         // Every record takes at least MIN_RECORD_BYTES, which bounds the count by the length.
-        let records_room = batch_length as usize + LOG_OVERHEAD_BYTES - BATCH_HEADER_BYTES;
+        let records_room = batch_length as usize + LOG_OVERHEAD_BYTES - header_bytes;
         if header.record_count as usize > records_room / MIN_RECORD_BYTES {
             return Err(malformed(
                 POS_RECORD_COUNT,
@@ -149,6 +233,15 @@ impl BatchHeader {
             ));
         }
         Ok(header)
+    }
+
+    /// Bytes of the fixed header: where the records start.
+    pub fn header_bytes(&self) -> usize {
+        if self.version == FORMAT_VERSION_1 {
+            V1_BATCH_HEADER_BYTES
+        } else {
+            BATCH_HEADER_BYTES
+        }
     }
 
     /// Bytes of the whole batch, header included.
@@ -179,12 +272,18 @@ pub struct RecordBatch {
 /// The caller checks [`super::RecordLimits`] first; records are never empty here.
 pub fn encode(base_offset: u64, records: &[Record]) -> Vec<u8> {
     let mut buf = Vec::new();
-    encode_into(&mut buf, base_offset, records);
+    encode_into(&mut buf, base_offset, ProducerStamp::NONE, records);
     buf
 }
 
-/// Encodes like [`encode`] into `buf` (cleared first), so a caller can reuse its allocation.
-pub fn encode_into(buf: &mut Vec<u8>, base_offset: u64, records: &[Record]) {
+/// Encodes like [`encode`] into `buf` (cleared first), so a caller can reuse its allocation,
+/// with `producer`'s stamp.
+pub fn encode_into(
+    buf: &mut Vec<u8>,
+    base_offset: u64,
+    producer: ProducerStamp,
+    records: &[Record],
+) {
     debug_assert!(!records.is_empty(), "a batch holds at least one record");
     // Enough for every varint at its largest, so the buffer never grows while encoding.
     let estimate = BATCH_HEADER_BYTES
@@ -207,6 +306,9 @@ pub fn encode_into(buf: &mut Vec<u8>, base_offset: u64, records: &[Record]) {
     buf.extend_from_slice(&first_timestamp_ms.to_be_bytes());
     buf.extend_from_slice(&max_timestamp_ms.to_be_bytes());
     buf.extend_from_slice(&(records.len() as u32).to_be_bytes());
+    buf.extend_from_slice(&producer.producer_id.to_be_bytes());
+    buf.extend_from_slice(&producer.producer_epoch.to_be_bytes());
+    buf.extend_from_slice(&producer.base_sequence.to_be_bytes());
     debug_assert_eq!(buf.len(), BATCH_HEADER_BYTES);
 
     for (delta, record) in records.iter().enumerate() {
@@ -359,7 +461,7 @@ fn visit_records<E: From<BatchError>>(
 ) -> Result<(), E> {
     let mut reader = Reader {
         buf: batch,
-        pos: BATCH_HEADER_BYTES,
+        pos: header.header_bytes(),
     };
     let count = header.record_count as usize;
     let mut max_timestamp_ms = i64::MIN;
@@ -430,7 +532,18 @@ pub struct StoredBatch {
 impl StoredBatch {
     /// Encodes `records` (never empty) as one batch starting at `base_offset`.
     pub fn encode(base_offset: u64, records: &[Record]) -> StoredBatch {
-        let bytes = Bytes::from(encode(base_offset, records));
+        StoredBatch::encode_stamped(base_offset, ProducerStamp::NONE, records)
+    }
+
+    /// [`StoredBatch::encode`] with a producer's stamp.
+    pub fn encode_stamped(
+        base_offset: u64,
+        producer: ProducerStamp,
+        records: &[Record],
+    ) -> StoredBatch {
+        let mut buf = Vec::new();
+        encode_into(&mut buf, base_offset, producer, records);
+        let bytes = Bytes::from(buf);
         let header = BatchHeader::parse(&bytes)
             .unwrap_or_else(|e| unreachable!("the encoder produced an invalid batch header: {e}"));
         StoredBatch { header, bytes }
@@ -451,7 +564,12 @@ pub struct CheckedBatch {
 impl CheckedBatch {
     /// Encodes records that already passed [`RecordLimits::check`].
     pub fn encode(records: &[Record]) -> CheckedBatch {
-        let StoredBatch { header, bytes } = StoredBatch::encode(0, records);
+        CheckedBatch::encode_stamped(ProducerStamp::NONE, records)
+    }
+
+    /// [`CheckedBatch::encode`] with a producer's stamp.
+    pub fn encode_stamped(producer: ProducerStamp, records: &[Record]) -> CheckedBatch {
+        let StoredBatch { header, bytes } = StoredBatch::encode_stamped(0, producer, records);
         CheckedBatch {
             bytes,
             header,
@@ -689,6 +807,40 @@ mod tests {
         assert_eq!(header.record_count, 1);
         assert_eq!(header.first_timestamp_ms, 1000);
         assert_eq!(encoded[POS_VERSION], FORMAT_VERSION);
+    }
+
+    #[test]
+    fn version_1_batches_still_read_as_unstamped() {
+        let records = [record(1, Some(b"k"), b"a"), record(2, None, b"b")];
+        let v2 = encode(5, &records);
+        // The same batch in version 1: no producer stamp after the record count.
+        let mut v1 = [&v2[..V1_BATCH_HEADER_BYTES], &v2[BATCH_HEADER_BYTES..]].concat();
+        v1[POS_VERSION] = FORMAT_VERSION_1;
+        let length = (v1.len() - LOG_OVERHEAD_BYTES) as u32;
+        v1[POS_BATCH_LENGTH..POS_BATCH_LENGTH + 4].copy_from_slice(&length.to_be_bytes());
+        let crc = crc32c::crc32c(&v1[POS_CRC_START..]);
+        v1[POS_CRC..POS_CRC + 4].copy_from_slice(&crc.to_be_bytes());
+        let old = decode(Bytes::from(v1)).unwrap();
+        let new = decode(Bytes::from(v2)).unwrap();
+        assert_eq!(old.records, new.records);
+        assert_eq!(old.header.producer, ProducerStamp::NONE);
+        assert_eq!(old.header.header_bytes(), V1_BATCH_HEADER_BYTES);
+    }
+
+    #[test]
+    fn the_producer_stamp_round_trips_inside_the_crc() {
+        let stamp = ProducerStamp {
+            producer_id: 42,
+            producer_epoch: 3,
+            base_sequence: 1000,
+        };
+        let mut buf = Vec::new();
+        encode_into(&mut buf, 0, stamp, &[record(1, None, b"x")]);
+        assert_eq!(BatchHeader::parse(&buf).unwrap().producer, stamp);
+        buf[POS_BASE_SEQUENCE + 3] ^= 1;
+        assert!(decode(Bytes::from(buf)).is_err());
+        assert_eq!(stamp.last_sequence(3), 1002);
+        assert_eq!(add_sequence(i32::MAX, 1), 0);
     }
 
     #[test]

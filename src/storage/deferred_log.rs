@@ -15,8 +15,8 @@ use super::durable::sync_dir;
 use super::partition_log::FilePartitionLog;
 use super::recovery::Verify;
 use super::{
-    AppendOutcome, FsyncPolicy, LogConfig, PartitionLog, Record, RecordLimits, Result,
-    RetentionOutcome, StorageError, StoredRecord,
+    AppendOutcome, BatchesAppended, FsyncPolicy, LogConfig, PartitionLog, Record, RecordLimits,
+    Result, RetentionOutcome, StorageError, StoredRecord,
 };
 
 /// A partition's log, created on its first append.
@@ -128,8 +128,12 @@ impl PartitionLog for DeferredLog {
         }
     }
 
-    fn append_batches(&self, batches: &[CheckedBatch]) -> Result<AppendOutcome> {
+    fn append_batches(&self, batches: &[CheckedBatch]) -> Result<BatchesAppended> {
         self.created()?.append_batches(batches)
+    }
+
+    fn append_replicated(&self, batches: &[CheckedBatch]) -> Result<AppendOutcome> {
+        self.created()?.append_replicated(batches)
     }
 
     fn read_batches(&self, from_offset: u64, max_bytes: usize) -> Result<Vec<StoredBatch>> {

@@ -40,6 +40,9 @@ pub struct FileStorageOptions {
     pub verify: Verify,
 }
 
+/// The file in the data dir holding the first producer id not yet handed out.
+pub const PRODUCER_IDS_FILE: &str = "producer-ids";
+
 /// Topics and partition logs kept in a data dir.
 pub struct FileStorage {
     data_dir: PathBuf,
@@ -202,6 +205,27 @@ impl Storage for FileStorage {
         let json = serde_json::to_vec_pretty(meta)
             .map_err(|e| StorageError::io("encoding topic metadata", std::io::Error::other(e)))?;
         write_atomically(&dir.join(TOPIC_META_FILE), &json)
+    }
+
+    fn reserve_producer_ids(&self, count: u64) -> Result<i64> {
+        let path = self.data_dir.join(PRODUCER_IDS_FILE);
+        // Serialised with every other reservation: the data dir lock keeps other processes out.
+        let _reserving = self.logs.lock().unwrap_or_else(|e| e.into_inner());
+        let first = match std::fs::read_to_string(&path) {
+            Ok(text) => text
+                .trim()
+                .parse::<i64>()
+                .map_err(|e| StorageError::Corrupt {
+                    path: path.display().to_string(),
+                    position: 0,
+                    reason: format!("not a producer id: {e}"),
+                })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
+            Err(e) => return Err(StorageError::io(format!("reading {}", path.display()), e)),
+        };
+        let next = first.saturating_add(count as i64);
+        write_atomically(&path, format!("{next}\n").as_bytes())?;
+        Ok(first)
     }
 
     fn open_partition(

@@ -6,10 +6,11 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};
 
-use super::batch::{self, CheckedBatch, StoredBatch};
+use super::batch::{self, CheckedBatch, ProducerStamp, StoredBatch};
+use super::producer_state::{Admission, ProducerStates};
 use super::{
-    AppendOutcome, LogConfig, PartitionLog, Record, RecordLimits, Result, RetentionOutcome,
-    Storage, StorageError, StoredRecord, TopicMeta,
+    AppendOutcome, BatchesAppended, LogConfig, PartitionLog, Record, RecordLimits, Result,
+    RetentionOutcome, Storage, StorageError, StoredRecord, TopicMeta,
 };
 
 /// Bytes a record is taken to occupy beyond its payload, so size accounting resembles the file log.
@@ -21,6 +22,9 @@ pub struct MemoryStorage {
     limits: RecordLimits,
     topics: Mutex<BTreeMap<String, TopicMeta>>,
     logs: Mutex<BTreeMap<(String, u32), Arc<MemoryLog>>>,
+    /// The next producer id to hand out: nothing of a memory backend outlives it, so ids need
+    /// not either.
+    next_producer_id: Mutex<i64>,
 }
 
 impl MemoryStorage {
@@ -59,6 +63,13 @@ impl Storage for MemoryStorage {
         Ok(log)
     }
 
+    fn reserve_producer_ids(&self, count: u64) -> Result<i64> {
+        let mut next = lock(&self.next_producer_id);
+        let first = *next;
+        *next = first.saturating_add(count as i64);
+        Ok(first)
+    }
+
     fn delete_topic(&self, topic: &str) -> Result<()> {
         lock(&self.topics).remove(topic);
         lock(&self.logs).retain(|(name, _), _| name != topic);
@@ -69,6 +80,8 @@ impl Storage for MemoryStorage {
 /// A batch as kept in memory.
 struct MemoryBatch {
     base_offset: u64,
+    /// Who wrote it, kept so a follower copying this log learns its producers too.
+    producer: ProducerStamp,
     records: Vec<StoredRecord>,
     size_bytes: u64,
     max_timestamp_ms: i64,
@@ -81,11 +94,12 @@ struct MemoryLogState {
     end_offset: u64,
     size_bytes: u64,
     closed: bool,
+    producers: ProducerStates,
 }
 
 impl MemoryLogState {
     /// Appends records (limits checked) as one batch.
-    fn push(&mut self, records: Vec<Record>) -> AppendOutcome {
+    fn push(&mut self, producer: ProducerStamp, records: Vec<Record>) -> AppendOutcome {
         let base_offset = self.end_offset;
         let size_bytes = records
             .iter()
@@ -98,8 +112,15 @@ impl MemoryLogState {
             .zip(base_offset..)
             .map(|(record, offset)| StoredRecord { offset, record })
             .collect();
+        self.producers.record(
+            producer,
+            (last_offset - base_offset + 1) as u32,
+            base_offset,
+            now_ms(),
+        );
         self.batches.push(MemoryBatch {
             base_offset,
+            producer,
             records: stored,
             size_bytes,
             max_timestamp_ms,
@@ -170,29 +191,67 @@ impl PartitionLog for MemoryLog {
         if state.closed {
             return Err(StorageError::Closed);
         }
-        Ok(state.push(records.to_vec()))
+        Ok(state.push(ProducerStamp::NONE, records.to_vec()))
     }
 
-    fn append_batches(&self, batches: &[CheckedBatch]) -> Result<AppendOutcome> {
-        if batches.is_empty() {
-            return Err(StorageError::BadRecordCount { count: 0 });
-        }
-        // Decoding cannot fail: the batches were checked.
-        let decoded = batches
-            .iter()
-            .map(|b| batch::decode(b.bytes().clone()))
-            .collect::<std::result::Result<Vec<_>, _>>()?;
+    fn append_batches(&self, batches: &[CheckedBatch]) -> Result<BatchesAppended> {
+        let decoded = decode_all(batches)?;
         let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
         if state.closed {
             return Err(StorageError::Closed);
         }
-        let outcomes: Vec<AppendOutcome> = decoded
-            .into_iter()
-            .map(|b| state.push(b.records.into_iter().map(|r| r.record).collect()))
-            .collect();
+        let now = now_ms();
+        let first_new = state.end_offset;
+        let mut placed = Vec::with_capacity(decoded.len());
+        let mut written: Option<AppendOutcome> = None;
+        for b in decoded {
+            let admission =
+                match state
+                    .producers
+                    .admit(b.header.producer, b.header.record_count, now)
+                {
+                    Ok(admission) => admission,
+                    Err(e) => {
+                        // Nothing of a refused append stays: drop what this call already pushed.
+                        state.drop_from(first_new);
+                        return Err(e);
+                    }
+                };
+            let at = match admission {
+                Admission::Duplicate(at) => at,
+                Admission::Write => {
+                    let at = state.push(
+                        b.header.producer,
+                        b.records.into_iter().map(|r| r.record).collect(),
+                    );
+                    written = Some(AppendOutcome {
+                        base_offset: written.map_or(at.base_offset, |w| w.base_offset),
+                        last_offset: at.last_offset,
+                    });
+                    at
+                }
+            };
+            placed.push(at);
+        }
+        Ok(BatchesAppended { placed, written })
+    }
+
+    fn append_replicated(&self, batches: &[CheckedBatch]) -> Result<AppendOutcome> {
+        let decoded = decode_all(batches)?;
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        if state.closed {
+            return Err(StorageError::Closed);
+        }
+        let base_offset = state.end_offset;
+        for b in decoded {
+            state.push(
+                b.header.producer,
+                b.records.into_iter().map(|r| r.record).collect(),
+            );
+        }
         Ok(AppendOutcome {
-            base_offset: outcomes[0].base_offset,
-            last_offset: outcomes[outcomes.len() - 1].last_offset,
+            base_offset,
+            last_offset: state.end_offset - 1,
         })
     }
 
@@ -218,7 +277,7 @@ impl PartitionLog for MemoryLog {
             .iter()
             .map(|b| {
                 let records: Vec<Record> = b.records.iter().map(|r| r.record.clone()).collect();
-                StoredBatch::encode(b.base_offset, &records)
+                StoredBatch::encode_stamped(b.base_offset, b.producer, &records)
             })
             .collect())
     }
@@ -303,6 +362,50 @@ impl PartitionLog for MemoryLog {
                 end_offset: state.end_offset,
             });
         }
+        state.drop_from(offset);
+        Ok(())
+    }
+
+    fn flush(&self) -> Result<()> {
+        Ok(())
+    }
+
+    fn close(&self) -> Result<()> {
+        self.state.write().unwrap_or_else(|e| e.into_inner()).closed = true;
+        Ok(())
+    }
+
+    fn discard(&self) {
+        self.state.write().unwrap_or_else(|e| e.into_inner()).closed = true;
+    }
+}
+
+/// Decodes checked batches (which cannot fail: they were checked); none is an error.
+fn decode_all(batches: &[CheckedBatch]) -> Result<Vec<batch::RecordBatch>> {
+    if batches.is_empty() {
+        return Err(StorageError::BadRecordCount { count: 0 });
+    }
+    Ok(batches
+        .iter()
+        .map(|b| batch::decode(b.bytes().clone()))
+        .collect::<std::result::Result<Vec<_>, _>>()?)
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+impl MemoryLogState {
+    /// Removes every record at or after `offset` (at or past the start, below the end), and
+    /// what the producer states say of them.
+    fn drop_from(&mut self, offset: u64) {
+        if offset >= self.end_offset {
+            return;
+        }
+        self.producers.truncate(offset);
+        let state = self;
         while let Some(batch) = state.batches.last_mut() {
             if batch.base_offset >= offset {
                 let removed = batch.size_bytes;
@@ -328,19 +431,5 @@ impl PartitionLog for MemoryLog {
             break;
         }
         state.end_offset = offset;
-        Ok(())
-    }
-
-    fn flush(&self) -> Result<()> {
-        Ok(())
-    }
-
-    fn close(&self) -> Result<()> {
-        self.state.write().unwrap_or_else(|e| e.into_inner()).closed = true;
-        Ok(())
-    }
-
-    fn discard(&self) {
-        self.state.write().unwrap_or_else(|e| e.into_inner()).closed = true;
     }
 }

@@ -23,6 +23,7 @@ pub mod memory;
 pub mod names;
 pub mod offset_store;
 pub mod partition_log;
+pub mod producer_state;
 pub mod read_buffers;
 pub mod record;
 pub mod recovery;
@@ -77,6 +78,34 @@ pub enum StorageError {
     },
     #[error("invalid record batch: {0}")]
     InvalidBatch(batch::BatchError),
+    /// An idempotent producer's batch does not follow its last one here: an earlier batch is
+    /// missing (still in flight, or lost). `expected` is `None` for a producer unknown here,
+    /// whose first batch must start at sequence 0.
+    #[error("producer {producer_id} (epoch {producer_epoch}) sent sequence {found} where {} was expected", match .expected { Some(e) => e.to_string(), None => "0 (the producer is unknown to this partition)".to_string() })]
+    OutOfOrderSequence {
+        producer_id: i64,
+        producer_epoch: i16,
+        expected: Option<i32>,
+        found: i32,
+    },
+    /// A newer session of the producer has written here: this one may write no more.
+    #[error(
+        "producer {producer_id} epoch {producer_epoch} is fenced: epoch {current_epoch} has written since"
+    )]
+    ProducerFenced {
+        producer_id: i64,
+        producer_epoch: i16,
+        current_epoch: i16,
+    },
+    /// A batch written long enough ago that where it went is forgotten: it is not written again.
+    #[error(
+        "producer {producer_id} (epoch {producer_epoch}) sent sequence {sequence} again, older than the batches this partition remembers; it is stored, not written again"
+    )]
+    DuplicateSequence {
+        producer_id: i64,
+        producer_epoch: i16,
+        sequence: i32,
+    },
     #[error("no space left on the storage device: {0}")]
     NoSpace(String),
     #[error("data dir {path} is in use by another broker (lock held on {path}/.lock)")]
@@ -268,6 +297,16 @@ pub struct AppendOutcome {
     pub last_offset: u64,
 }
 
+/// What an append of checked batches did: where each batch is, and what was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchesAppended {
+    /// Per batch, in order: where it was written, or for a retry of a batch the log already
+    /// holds, where it was written before.
+    pub placed: Vec<AppendOutcome>,
+    /// The offsets this append wrote; `None` when every batch was a retry.
+    pub written: Option<AppendOutcome>,
+}
+
 /// What a retention pass removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RetentionOutcome {
@@ -293,8 +332,16 @@ pub trait PartitionLog: Send + Sync {
 
     /// Appends batches a producer encoded (checked by [`batch::CheckedBatch::check`]) as they
     /// are, in order, stamping their base offsets: one write and, with fsync=always, one fsync
-    /// for all of them. Returns the offsets of the first and last record appended.
-    fn append_batches(&self, batches: &[batch::CheckedBatch]) -> Result<AppendOutcome>;
+    /// for all of them. Batches an idempotent producer stamped are checked against what it
+    /// wrote before ([`producer_state`]) under the same lock that hands out offsets: a retry of
+    /// a batch in the log is placed where it is and not written; an out-of-order, fenced or
+    /// too-old batch fails the whole append before anything is written.
+    fn append_batches(&self, batches: &[batch::CheckedBatch]) -> Result<BatchesAppended>;
+
+    /// Appends a leader's batches as they are, at the next offsets, remembering their producer
+    /// stamps unchecked (the leader checked them): how a follower copies its leader's log, so it
+    /// answers a producer's retry as the leader would once it leads.
+    fn append_replicated(&self, batches: &[batch::CheckedBatch]) -> Result<AppendOutcome>;
 
     /// Reads whole stored batches like [`PartitionLog::read`], as their bytes (the format of
     /// docs/storage.md, CRCs checked), for passing through to a reader without decoding. The
@@ -367,6 +414,11 @@ pub trait Storage: Send + Sync {
         partition: u32,
         config: &LogConfig,
     ) -> Result<Arc<dyn PartitionLog>>;
+
+    /// Reserves `count` producer ids never handed out before by this backend (its data dir, for
+    /// the file backend), durably: returns the first. A single broker's idempotent producers
+    /// take their ids from here; a cluster's come from its metadata quorum.
+    fn reserve_producer_ids(&self, count: u64) -> Result<i64>;
 
     /// Deletes a topic's metadata and every partition's data, durably before it returns (its
     /// name is free at once); the file backend removes the files afterwards, in the background.

@@ -15,17 +15,21 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, Weak};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use super::batch::{self, BatchHeader, CheckedBatch, MAX_BATCH_LENGTH_BYTES, StoredBatch};
+use super::batch::{
+    self, BATCH_HEADER_BYTES, BatchHeader, CheckedBatch, MAX_BATCH_LENGTH_BYTES, ProducerStamp,
+    StoredBatch,
+};
 use super::durable::sync_dir;
 use super::group_commit::{GroupCommit, LogEnd};
+use super::producer_state::{Admission, PRODUCER_IDLE_EXPIRY_MS, ProducerStates};
 use super::recovery::{self, Verify, write_clean_shutdown, write_recovery_point};
 use super::segment::{
     Damage, FrameError, FrameReader, MAX_SEGMENT_BYTES, MAX_SEGMENT_OFFSETS, ReadSink,
     SCAN_CHUNK_BYTES, Segment,
 };
 use super::{
-    AppendOutcome, FsyncPolicy, LogConfig, PartitionLog, Record, RecordLimits, Result,
-    RetentionOutcome, StorageError, StoredRecord,
+    AppendOutcome, BatchesAppended, FsyncPolicy, LogConfig, PartitionLog, Record, RecordLimits,
+    Result, RetentionOutcome, StorageError, StoredRecord,
 };
 
 /// One partition's durable log.
@@ -59,6 +63,17 @@ struct LogShared {
 #[derive(Default)]
 struct AppenderState {
     closed: bool,
+    /// The idempotent producers of this partition, checked and updated under this lock.
+    producers: ProducerStates,
+}
+
+/// Whether an append checks its batches' producer stamps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Admit {
+    /// A producer's batches: retries are placed where they are, gaps and fenced epochs refused.
+    Check,
+    /// A leader's batches (or records the log encoded itself): written as they are.
+    AsTheyAre,
 }
 
 /// The background thread of [`FsyncPolicy::Interval`].
@@ -156,12 +171,16 @@ impl FilePartitionLog {
             },
             |s| LogEnd::of(s),
         );
+        let producers = producers_in(&recovered.segments, now_ms());
         let shared = Arc::new(LogShared {
             dir: dir.to_path_buf(),
             config,
             limits,
             fsync,
-            appender: Mutex::new(AppenderState::default()),
+            appender: Mutex::new(AppenderState {
+                closed: false,
+                producers,
+            }),
             segments: RwLock::new(recovered.segments),
             end_offset: AtomicU64::new(recovered.next_offset),
             commit: GroupCommit::new(durable_end),
@@ -202,7 +221,7 @@ impl FilePartitionLog {
     fn append_encoded(&self, encoded: &mut Vec<u8>, records: &[Record]) -> Result<AppendOutcome> {
         // Encoding happens before the lock; the base offset is stamped under it (it is outside
         // the CRC for exactly this).
-        batch::encode_into(encoded, 0, records);
+        batch::encode_into(encoded, 0, ProducerStamp::NONE, records);
         if encoded.len() > MAX_BATCH_LENGTH_BYTES {
             return Err(StorageError::BatchTooLarge {
                 size_bytes: encoded.len(),
@@ -213,15 +232,20 @@ impl FilePartitionLog {
             debug_assert!(false, "the encoder produced an invalid batch: {e}");
             StorageError::io("encoding a batch", std::io::Error::other(e.to_string()))
         })?;
-        self.append_whole(&[(header, encoded.as_slice())])
+        let appended = self.append_whole(&[(header, encoded.as_slice())], Admit::AsTheyAre)?;
+        written_range(appended)
     }
 
     /// Appends whole checked batches in order under the appender lock, stamping their base
-    /// offsets, then waits for durability as the fsync policy says.
-    fn append_whole(&self, batches: &[(BatchHeader, &[u8])]) -> Result<AppendOutcome> {
+    /// offsets (and with [`Admit::Check`], placing retries where they already are), then waits
+    /// for durability as the fsync policy says.
+    fn append_whole(
+        &self,
+        batches: &[(BatchHeader, &[u8])],
+        admit: Admit,
+    ) -> Result<BatchesAppended> {
         let shared = &*self.shared;
         let total_bytes: usize = batches.iter().map(|(_, b)| b.len()).sum();
-        let total_records: u64 = batches.iter().map(|(h, _)| h.record_count as u64).sum();
         if batches.is_empty() {
             return Err(StorageError::BadRecordCount { count: 0 });
         }
@@ -233,34 +257,77 @@ impl FilePartitionLog {
             });
         }
         let ticket;
-        let outcome;
+        let placed;
+        let written;
         {
-            let appender = shared.appender();
+            let mut appender = shared.appender();
             if appender.closed {
                 return Err(StorageError::Closed);
             }
-            shared.recover_from_failed_fsync()?;
+            shared.recover_from_failed_fsync(&mut appender)?;
             let base_offset = shared.end_offset.load(Ordering::Acquire);
+            let now = now_ms();
             let mut next_offset = base_offset;
-            let stamped: Vec<(BatchHeader, &[u8])> = batches
-                .iter()
-                .map(|(header, bytes)| {
-                    let header = BatchHeader {
-                        base_offset: next_offset,
-                        ..*header
-                    };
-                    next_offset = header.next_offset();
-                    (header, *bytes)
-                })
-                .collect();
-            shared.roll_if_needed(total_bytes, total_records, now_ms())?;
-            let active = shared.active();
-            active.append(&stamped)?;
+            let mut stamped: Vec<(BatchHeader, &[u8])> = Vec::with_capacity(batches.len());
+            let mut at = Vec::with_capacity(batches.len());
+            for (header, bytes) in batches {
+                if admit == Admit::Check {
+                    match appender
+                        .producers
+                        .admit(header.producer, header.record_count, now)
+                    {
+                        Ok(Admission::Write) => {}
+                        Ok(Admission::Duplicate(earlier)) => {
+                            at.push(earlier);
+                            continue;
+                        }
+                        Err(e) => {
+                            // Nothing of a refused append is written, nor remembered.
+                            appender.producers.truncate(base_offset);
+                            return Err(e);
+                        }
+                    }
+                }
+                let header = BatchHeader {
+                    base_offset: next_offset,
+                    ..*header
+                };
+                appender
+                    .producers
+                    .record(header.producer, header.record_count, next_offset, now);
+                at.push(AppendOutcome {
+                    base_offset: next_offset,
+                    last_offset: header.last_offset(),
+                });
+                next_offset = header.next_offset();
+                stamped.push((header, *bytes));
+            }
+            placed = at;
+            if stamped.is_empty() {
+                return Ok(BatchesAppended {
+                    placed,
+                    written: None,
+                });
+            }
+            let write = || -> Result<Arc<Segment>> {
+                let stamped_bytes: usize = stamped.iter().map(|(_, b)| b.len()).sum();
+                shared.roll_if_needed(stamped_bytes, next_offset - base_offset, now)?;
+                let active = shared.active();
+                active.append(&stamped)?;
+                Ok(active)
+            };
+            let active = match write() {
+                Ok(active) => active,
+                Err(e) => {
+                    appender.producers.truncate(base_offset);
+                    return Err(e);
+                }
+            };
             shared.end_offset.store(next_offset, Ordering::Release);
             ticket = shared
                 .commit
                 .record_write(&active, shared.fsync == FsyncPolicy::Always);
-            outcome = AppendOutcome {
+            written = AppendOutcome {
                 base_offset,
                 last_offset: next_offset - 1,
             };
@@ -270,13 +337,16 @@ impl FilePartitionLog {
         {
             // Cut the failed bytes now rather than at the next append, so the log ends at its
             // last durable write as soon as the disk allows.
-            let _appender = shared.appender();
-            if let Err(repair) = shared.recover_from_failed_fsync() {
+            let mut appender = shared.appender();
+            if let Err(repair) = shared.recover_from_failed_fsync(&mut appender) {
                 tracing::debug!(error = %repair, "the cut after a failed fsync waits for the next append");
             }
             return Err(e);
         }
-        Ok(outcome)
+        Ok(BatchesAppended {
+            placed,
+            written: Some(written),
+        })
     }
 
     /// Reads whole batches from `from_offset` into a sink: decoded records or stored bytes.
@@ -435,7 +505,7 @@ impl LogShared {
     /// (the broker publishes a partition's end only after an append returns). With interval and
     /// never, appends were acknowledged before their fsync and cannot be taken back: the log
     /// keeps refusing writes until it is reopened (recovery then keeps what reached the disk).
-    fn recover_from_failed_fsync(&self) -> Result<()> {
+    fn recover_from_failed_fsync(&self, appender: &mut AppenderState) -> Result<()> {
         let Some(failure) = self.commit.failure() else {
             return Ok(());
         };
@@ -472,6 +542,8 @@ impl LogShared {
         self.cut_failure_logged.store(false, Ordering::Release);
         self.end_offset
             .store(durable.next_offset, Ordering::Release);
+        // The producers' batches cut away may be sent again and written anew.
+        appender.producers.truncate(durable.next_offset);
         self.commit.clear_failure(LogEnd::of(&active));
         tracing::warn!(
             file = %active.log_path().display(),
@@ -572,6 +644,51 @@ fn corrupt_at(segment: &Segment, error: FrameError) -> StorageError {
     }
 }
 
+/// The producer states of a log just recovered, from the stamps in its batch headers: every
+/// segment that may hold a batch of a producer not yet expired (its newest record is younger
+/// than [`PRODUCER_IDLE_EXPIRY_MS`], or it is the last), read header by header. Producers found
+/// count as having written now, so their expiry runs from the broker's start. Reading stops at
+/// the first damaged batch, which recovery has already dealt with.
+fn producers_in(segments: &[Arc<Segment>], now_ms: i64) -> ProducerStates {
+    let mut producers = ProducerStates::default();
+    let last = segments.len().saturating_sub(1);
+    for (i, segment) in segments.iter().enumerate() {
+        let recent = segment
+            .max_timestamp_ms()
+            .is_some_and(|max| now_ms.saturating_sub(max) < PRODUCER_IDLE_EXPIRY_MS);
+        if !(recent || i == last) {
+            continue;
+        }
+        let mut reader =
+            FrameReader::new(segment.file(), 0, segment.size_bytes(), BATCH_HEADER_BYTES);
+        while let Ok(Some(header)) = reader.peek_header() {
+            producers.record(
+                header.producer,
+                header.record_count,
+                header.base_offset,
+                now_ms,
+            );
+            reader.skip(header);
+        }
+    }
+    producers
+}
+
+/// Batches as [`FilePartitionLog::append_whole`] takes them.
+fn parts_of(batches: &[CheckedBatch]) -> Vec<(BatchHeader, &[u8])> {
+    batches
+        .iter()
+        .map(|b| (*b.header(), b.bytes().as_ref()))
+        .collect()
+}
+
+/// What an append that checks nothing wrote (all of it).
+fn written_range(appended: BatchesAppended) -> Result<AppendOutcome> {
+    appended
+        .written
+        .ok_or(StorageError::BadRecordCount { count: 0 })
+}
+
 impl PartitionLog for FilePartitionLog {
     fn append(&self, records: &[Record]) -> Result<AppendOutcome> {
         self.shared.limits.check(records)?;
@@ -584,12 +701,12 @@ impl PartitionLog for FilePartitionLog {
         })
     }
 
-    fn append_batches(&self, batches: &[CheckedBatch]) -> Result<AppendOutcome> {
-        let parts: Vec<(BatchHeader, &[u8])> = batches
-            .iter()
-            .map(|b| (*b.header(), b.bytes().as_ref()))
-            .collect();
-        self.append_whole(&parts)
+    fn append_batches(&self, batches: &[CheckedBatch]) -> Result<BatchesAppended> {
+        self.append_whole(&parts_of(batches), Admit::Check)
+    }
+
+    fn append_replicated(&self, batches: &[CheckedBatch]) -> Result<AppendOutcome> {
+        written_range(self.append_whole(&parts_of(batches), Admit::AsTheyAre)?)
     }
 
     fn read(&self, from_offset: u64, max_bytes: usize) -> Result<Vec<StoredRecord>> {
@@ -691,7 +808,7 @@ impl PartitionLog for FilePartitionLog {
         self.flush()?;
         let shared = &*self.shared;
         let kept = {
-            let appender = shared.appender();
+            let mut appender = shared.appender();
             if appender.closed {
                 return Err(StorageError::Closed);
             }
@@ -772,6 +889,7 @@ impl PartitionLog for FilePartitionLog {
             // they are replaced, not left to lag.
             active.store_indexes()?;
             shared.end_offset.store(cut_offset, Ordering::Release);
+            appender.producers.truncate(cut_offset);
             let mut recovery_point = shared
                 .recovery_point
                 .lock()
@@ -812,7 +930,7 @@ impl PartitionLog for FilePartitionLog {
         shared.finish_closing();
         // A failed fsync not yet repaired: cut back first, or leave no clean-shutdown marker, so
         // the next open scans the log instead of trusting it.
-        shared.recover_from_failed_fsync()?;
+        shared.recover_from_failed_fsync(&mut appender)?;
         let end = shared.end_offset.load(Ordering::Acquire);
         close_segment(&shared.dir, &shared.active(), &shared.recovery_point, end)?;
         write_clean_shutdown(&shared.dir)

@@ -84,6 +84,9 @@ pub struct BenchArgs {
     /// In a cluster: when a produce is acknowledged
     #[arg(long, value_enum, default_value_t = AcksArg::All)]
     pub acks: AcksArg,
+    /// Produce without idempotent producer sessions (bench produce), to measure what they cost
+    #[arg(long)]
+    pub no_idempotence: bool,
 }
 
 impl BenchArgs {
@@ -139,6 +142,12 @@ impl BenchCommand {
                 flag("acks", "bench storage uses no broker"),
             ],
         };
+        if !matches!(self, BenchCommand::Produce(_)) {
+            unused.push(flag(
+                "no_idempotence",
+                "only bench produce measures idempotent producers; the other modes produce without sessions",
+            ));
+        }
         let offline = matches!(self, BenchCommand::Storage(_)) || args.embedded;
         if offline {
             unused.extend(super::connection_flags(

@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 
-use crate::client::{BrokerTarget, Client, ClientError, ProducerRecord, TopicSettings};
+use crate::client::{
+    BrokerTarget, Client, ClientError, ProducerRecord, ProducerSession, TopicSettings,
+};
 
 use super::progress::{records_bar, show_bandwidth};
 use super::report::{BenchReport, LatencyUs};
@@ -108,7 +110,12 @@ async fn produce_share(
     producer: usize,
     progress: Arc<Progress>,
 ) -> anyhow::Result<Histogram<u64>> {
-    let (sender, mut acks) = client.produce_stream(topic).await?;
+    // Idempotent unless --no-idempotence, as `flashq produce` is: every batch stamped.
+    let session = match args.no_idempotence {
+        true => None,
+        false => Some(Arc::new(ProducerSession::start(&client).await?)),
+    };
+    let (sender, mut acks) = client.produce_stream_as(topic, session).await?;
     let (sent_tx, mut sent_rx) = tokio::sync::mpsc::unbounded_channel::<Instant>();
     let ack_progress = progress.clone();
     let record_bytes = args.record_size as u64;
