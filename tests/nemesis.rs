@@ -1,8 +1,9 @@
 //! The nemesis suite of "Acknowledged means kept": three real brokers (RF=3, acks=all,
 //! min-insync-replicas 2), four producers and a following consumer, while the nemesis kills,
 //! pauses and partitions brokers on a seeded schedule; afterwards nothing acknowledged may be
-//! lost, no offset may hold two values, and the replicas must be identical. Duplicates are
-//! counted and printed, not asserted: producers retry and are not idempotent yet.
+//! lost, nothing may be stored twice (the routed producers are idempotent, and retry through
+//! every failover), no producer's writes may be out of order in a partition, no offset may
+//! hold two values, and the replicas must be identical.
 //!
 //! The short form (these tests without `--ignored`) runs every fault kind at least once in a few
 //! minutes; namespace runs print `skipped: <why>` and pass where there is no root, `ip` or

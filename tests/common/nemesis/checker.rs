@@ -3,6 +3,8 @@
 //!
 //! - **lost**: acknowledged (or delivered to the consumer), missing from a broker's final log;
 //! - **duplicated**: one value at two offsets of a log, or delivered at two offsets;
+//! - **reordered**: a producer's later write before an earlier one in a partition's log (its
+//!   values `p<producer>-<n>` count up, and it writes one at a time);
 //! - **inconsistent**: two values claimed for one partition and offset by acknowledgements,
 //!   deliveries and the brokers' logs, or a value claimed at an offset its log holds it elsewhere;
 //! - **divergent**: the brokers' final logs of a partition differ at an offset (after healing
@@ -55,6 +57,17 @@ pub struct Duplicate {
 /// A source ("broker N", "consumer") and the offsets it has one value at.
 pub type SourceOffsets = (String, Vec<u64>);
 
+/// A producer's write stored before one it made earlier, in one broker's log of a partition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reordered {
+    pub broker: u64,
+    pub partition: u32,
+    /// The later write, and where.
+    pub later: (u64, String),
+    /// The earlier write, stored after it.
+    pub earlier: (u64, String),
+}
+
 /// One partition and offset that sources disagree about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inconsistent {
@@ -92,6 +105,7 @@ pub struct Analysis {
     pub delivered: usize,
     pub lost: Vec<Lost>,
     pub duplicated: Vec<Duplicate>,
+    pub reordered: Vec<Reordered>,
     pub inconsistent: Vec<Inconsistent>,
     pub divergent: Vec<Divergence>,
     pub nonmonotonic: Vec<PollAnomaly>,
@@ -117,6 +131,7 @@ pub fn check(history: &History, logs: &FinalLogs) -> Analysis {
     let indexed = IndexedLogs::new(logs);
     analysis.lost = lost(history, &indexed);
     analysis.duplicated = duplicated(history, &indexed);
+    analysis.reordered = reordered(logs);
     analysis.inconsistent = inconsistent(history, &indexed);
     analysis.divergent = divergent(logs);
     (analysis.nonmonotonic, analysis.skipped) = poll_anomalies(history);
@@ -219,6 +234,39 @@ fn lost(history: &History, logs: &IndexedLogs) -> Vec<Lost> {
         }
     }
     lost
+}
+
+/// `p<producer>-<n>` as (producer, n); `None` for any other value.
+fn producer_and_number(value: &str) -> Option<(u64, u64)> {
+    let (producer, n) = value.strip_prefix('p')?.split_once('-')?;
+    Some((producer.parse().ok()?, n.parse().ok()?))
+}
+
+fn reordered(logs: &FinalLogs) -> Vec<Reordered> {
+    let mut found = Vec::new();
+    for (&broker, partitions) in logs {
+        for (&partition, log) in partitions {
+            // Per producer: the highest write seen so far in this log, and where.
+            let mut highest: HashMap<u64, (u64, u64, &str)> = HashMap::new();
+            for (offset, value) in log {
+                let Some((producer, n)) = producer_and_number(value) else {
+                    continue;
+                };
+                match highest.get(&producer) {
+                    Some(&(top, at, top_value)) if n < top => found.push(Reordered {
+                        broker,
+                        partition,
+                        later: (at, top_value.to_string()),
+                        earlier: (*offset, value.clone()),
+                    }),
+                    _ => {
+                        highest.insert(producer, (n, *offset, value));
+                    }
+                }
+            }
+        }
+    }
+    found
 }
 
 fn duplicated(history: &History, logs: &IndexedLogs) -> Vec<Duplicate> {
@@ -424,10 +472,15 @@ pub fn first_ack_after(history: &History, milestone: &Milestone) -> Option<Durat
 }
 
 impl Analysis {
-    /// Whether the run kept every promise the short form asserts: nothing acknowledged lost, no
-    /// two values at one offset, replicas identical.
+    /// Whether the run kept every promise the short form asserts: nothing acknowledged lost,
+    /// nothing stored twice (the producers are idempotent), every producer's writes in order,
+    /// no two values at one offset, replicas identical.
     pub fn is_safe(&self) -> bool {
-        self.lost.is_empty() && self.inconsistent.is_empty() && self.divergent.is_empty()
+        self.lost.is_empty()
+            && self.duplicated.is_empty()
+            && self.reordered.is_empty()
+            && self.inconsistent.is_empty()
+            && self.divergent.is_empty()
     }
 
     /// Every counter, named as in the module docs, in table order.
@@ -439,6 +492,7 @@ impl Analysis {
             ("delivered", self.delivered),
             ("lost", self.lost.len()),
             ("duplicated", self.duplicated.len()),
+            ("reordered", self.reordered.len()),
             ("inconsistent", self.inconsistent.len()),
             ("divergent", self.divergent.len()),
             ("nonmonotonic", self.nonmonotonic.len()),
@@ -462,6 +516,7 @@ impl Analysis {
         let mut out = format!("{names}|\n{values}|\n");
         examples(&mut out, "lost", &self.lost);
         examples(&mut out, "duplicated", &self.duplicated);
+        examples(&mut out, "reordered", &self.reordered);
         examples(&mut out, "inconsistent", &self.inconsistent);
         examples(&mut out, "divergent", &self.divergent);
         examples(&mut out, "nonmonotonic", &self.nonmonotonic);
@@ -617,7 +672,20 @@ mod tests {
             analysis.duplicated[0].sources[3],
             ("consumer".into(), vec![1, 2])
         );
-        assert!(analysis.is_safe(), "{}", analysis.describe());
+        // The producers are idempotent: a record stored twice breaks a promise.
+        assert!(!analysis.is_safe(), "{}", analysis.describe());
+    }
+
+    #[test]
+    fn a_producers_earlier_write_stored_after_a_later_one_is_reordered() {
+        let history = History {
+            writes: vec![ok("p1-0", 0, 1), ok("p1-1", 0, 0), ok("p2-0", 0, 2)],
+            deliveries: Vec::new(),
+        };
+        let analysis = check(&history, &same_on_all(&["p1-1", "p1-0", "p2-0"]));
+        assert_eq!(analysis.reordered.len(), 3, "one per broker");
+        assert_eq!(analysis.reordered[0].earlier, (1, "p1-0".to_string()));
+        assert!(!analysis.is_safe());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The workload: a few producers writing unique values (`p<producer>-<n>`) with acks=all
-//! through the crate's own `RoutedProducer` (it finds leaders and retries through failovers, as
-//! users' producers do), one write in flight per producer; one pinned producer per broker,
+//! through the crate's own idempotent `RoutedProducer` (it finds leaders and retries through
+//! failovers, as users' producers do, and a retry is never stored twice), one write in flight
+//! per producer; one pinned producer per broker,
 //! which sends every write straight to its broker and never reroutes (like a client with stale
 //! metadata, it keeps asking a leader that was paused or cut off, so whatever a deposed leader
 //! answers is in the history); and a consumer following every partition from offset 0 through
@@ -155,11 +156,33 @@ pub async fn connect_router(brokers: &[String]) -> Arc<ClusterRouter> {
     }
 }
 
+/// An idempotent routed producer over the first broker of the target that starts a session,
+/// retried for [`CONNECT_TIMEOUT`].
+async fn connect_idempotent(target: &Target) -> RoutedProducer {
+    let deadline = tokio::time::Instant::now() + CONNECT_TIMEOUT;
+    loop {
+        let router = connect_router(&target.brokers).await;
+        let started = tokio::time::timeout(
+            Duration::from_secs(5),
+            RoutedProducer::idempotent(router, &target.topic),
+        )
+        .await;
+        if let Ok(Ok(producer)) = started {
+            return producer;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no broker of {:?} started a producer session within {CONNECT_TIMEOUT:?}",
+            target.brokers
+        );
+        tokio::time::sleep(BACKOFF).await;
+    }
+}
+
 /// One producer: writes `p<id>-<n>` for n = 0, 1, ..., one at a time, spreading them over the
 /// partitions, until told to stop.
 async fn produce(id: usize, target: Target, recorder: Recorder, stop: Arc<AtomicBool>) {
-    let router = connect_router(&target.brokers).await;
-    let producer = RoutedProducer::new(router, &target.topic);
+    let producer = connect_idempotent(&target).await;
     let mut n: u64 = 0;
     while !stop.load(Ordering::Relaxed) {
         let partition = ((n + id as u64) % target.partitions as u64) as u32;
