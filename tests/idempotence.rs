@@ -97,14 +97,20 @@ async fn answer_dropping_proxy(target: &str) -> String {
     format!("http://{address}")
 }
 
-#[test]
-fn a_retry_after_a_lost_answer_is_stored_once_at_its_first_offset() {
+/// A single broker with topic `t` of one partition.
+fn broker_with_topic_t() -> TestBroker {
     let broker = TestBroker::start(&[]);
     broker
         .cmd()
         .args(["topic", "create", "t", "-p", "1"])
         .assert()
         .success();
+    broker
+}
+
+#[test]
+fn a_retry_after_a_lost_answer_is_stored_once_at_its_first_offset() {
+    let broker = broker_with_topic_t();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let direct = Client::connect(&broker.address).await.unwrap();
@@ -144,12 +150,7 @@ fn a_retry_after_a_lost_answer_is_stored_once_at_its_first_offset() {
 
 #[test]
 fn a_restarted_broker_places_a_retry_where_it_was_written() {
-    let mut broker = TestBroker::start(&[]);
-    broker
-        .cmd()
-        .args(["topic", "create", "t", "-p", "1"])
-        .assert()
-        .success();
+    let mut broker = broker_with_topic_t();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (stamp, first_id) = runtime.block_on(async {
         let client = Client::connect(&broker.address).await.unwrap();
@@ -192,12 +193,7 @@ fn a_restarted_broker_places_a_retry_where_it_was_written() {
 
 #[test]
 fn a_gap_is_refused_and_a_renewed_session_fences_the_old_one() {
-    let broker = TestBroker::start(&[]);
-    broker
-        .cmd()
-        .args(["topic", "create", "t", "-p", "1"])
-        .assert()
-        .success();
+    let broker = broker_with_topic_t();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let client = Client::connect(&broker.address).await.unwrap();
