@@ -7,6 +7,7 @@ pub mod broker;
 pub mod cli;
 pub mod client;
 pub mod cluster;
+pub mod kafka;
 pub mod server;
 pub mod storage;
 pub mod tls;

@@ -147,7 +147,7 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the broker
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Append records to a topic
     Produce(produce::ProduceArgs),
     /// Read records from a topic
@@ -338,7 +338,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     };
     init_logging(&cli.global, matches!(cli.command, Command::Serve(_)));
     match cli.command {
-        Command::Serve(args) => serve::run(args, &ctx, &TlsFiles::from_flags(&cli.global)).await,
+        Command::Serve(args) => serve::run(*args, &ctx, &TlsFiles::from_flags(&cli.global)).await,
         Command::Produce(args) => produce::run(args, &ctx).await,
         Command::Consume(args) => consume::run(args, &ctx).await,
         Command::Subscribe(args) => subscribe::run(args, &ctx).await,

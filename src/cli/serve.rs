@@ -40,7 +40,7 @@ pub enum StorageKind {
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on; port 0 picks a free port. The bound address is the first line of stdout.
-    #[arg(long, default_value = "127.0.0.1:50051", env = "FLASHQ_LISTEN")]
+    #[arg(long, default_value = DEFAULT_LISTEN, env = "FLASHQ_LISTEN")]
     pub listen: SocketAddr,
     /// Data dir [default: config file's data_dir, else the platform data dir]
     #[arg(long, env = "FLASHQ_DATA_DIR", value_name = "DIR")]
@@ -131,6 +131,68 @@ pub struct ServeArgs {
     /// certificate from elsewhere are refused during the handshake
     #[arg(long, env = "FLASHQ_CLUSTER_TLS_CA", value_name = "PATH")]
     pub cluster_tls_ca: Option<PathBuf>,
+    /// Serve Kafka clients (kcat, librdkafka, the Java client) on ADDR, or `off`; port 0 picks
+    /// a free port. The bound address is the second line of stdout (docs/kafka.md) [default:
+    /// 127.0.0.1:9092 when --listen is left at its default, for a single broker without TLS or
+    /// tokens; else off]
+    #[arg(long, env = "FLASHQ_KAFKA_LISTEN", value_name = "ADDR|off", value_parser = parse_kafka_listen)]
+    pub kafka_listen: Option<KafkaListen>,
+    /// HOST:PORT that Kafka clients are told to connect to [default: the bound --kafka-listen
+    /// address]
+    #[arg(long, value_name = "HOST:PORT", value_parser = parse_host_port)]
+    pub kafka_advertised_address: Option<(String, u16)>,
+}
+
+/// `--kafka-listen`: an address, or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KafkaListen {
+    Off,
+    On(SocketAddr),
+}
+
+fn parse_kafka_listen(text: &str) -> Result<KafkaListen, String> {
+    if text == "off" {
+        return Ok(KafkaListen::Off);
+    }
+    text.parse()
+        .map(KafkaListen::On)
+        .map_err(|_| format!("{text:?} is not HOST:PORT (an IP address and a port) or off"))
+}
+
+fn parse_host_port(text: &str) -> Result<(String, u16), String> {
+    let bad = || format!("{text:?} is not HOST:PORT");
+    let (host, port) = text.rsplit_once(':').ok_or_else(bad)?;
+    let port = port.parse().map_err(|_| bad())?;
+    if host.is_empty() {
+        return Err(bad());
+    }
+    Ok((host.trim_matches(['[', ']']).to_string(), port))
+}
+
+/// The gRPC listener's default, which is how `serve` recognises a zero-config broker.
+const DEFAULT_LISTEN: &str = "127.0.0.1:50051";
+
+/// Where the Kafka listener goes: as asked, or by default on for a zero-config single broker.
+/// The Kafka listener has no TLS, SASL or cluster support yet, so asking for it beside them is
+/// refused rather than letting Kafka clients past the broker's protections.
+fn kafka_listen_address(args: &ServeArgs, secured: bool) -> Result<Option<SocketAddr>, CliError> {
+    let clustered = args.node_id.is_some();
+    match args.kafka_listen {
+        Some(KafkaListen::Off) => Ok(None),
+        Some(KafkaListen::On(_)) if secured || clustered => Err(CliError::new(
+            ExitCode::Usage,
+            "--kafka-listen: the Kafka listener does not support TLS, --auth-tokens or clusters yet; \
+             leave it off (--kafka-listen off) with those",
+        )),
+        Some(KafkaListen::On(address)) => Ok(Some(address)),
+        None if secured || clustered => Ok(None),
+        None if args.listen.to_string() == DEFAULT_LISTEN => {
+            Ok(Some(crate::kafka::DEFAULT_KAFKA_LISTEN.parse().map_err(
+                |_| CliError::new(ExitCode::Failure, "bad built-in Kafka address"),
+            )?))
+        }
+        None => Ok(None),
+    }
 }
 
 /// Reads `--cluster-tls-cert`, `--cluster-tls-key` and `--cluster-tls-ca`: all three, or none.
@@ -411,6 +473,22 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
             )
         })?;
     let bound = listener.local_addr()?;
+    let kafka_listener = match kafka_listen_address(&args, tls.is_some() || acl.is_some())? {
+        Some(address) => Some(tokio::net::TcpListener::bind(address).await.map_err(|e| {
+            CliError::new(
+                ExitCode::Failure,
+                format!(
+                    "cannot listen for Kafka clients on {address}: {e} (choose another address \
+                     with --kafka-listen, or turn it off with --kafka-listen off)"
+                ),
+            )
+        })?),
+        None => None,
+    };
+    let kafka_bound = match &kafka_listener {
+        Some(listener) => Some(listener.local_addr()?),
+        None => None,
+    };
     // In a cluster the Raft node starts before the broker opens: committed group offsets live in
     // its metadata.
     let cluster_node = match (args.node_id, args.cluster_listen, &args.peers) {
@@ -521,6 +599,11 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "{bound}")?;
+        // The second line, in the same write: a reader that stops after the first line must
+        // not make a later write fail.
+        if let Some(kafka) = kafka_bound {
+            writeln!(out, "{kafka}")?;
+        }
         out.flush()?;
     }
     if !ctx.quiet {
@@ -603,6 +686,29 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
         }
         None => None,
     };
+    let kafka = match (kafka_listener, kafka_bound) {
+        (Some(listener), Some(kafka_bound)) => {
+            let (advertised_host, advertised_port) = args
+                .kafka_advertised_address
+                .clone()
+                .unwrap_or_else(|| (kafka_bound.ip().to_string(), kafka_bound.port()));
+            if !ctx.quiet {
+                notice(ctx, &format!("kafka clients on {kafka_bound}"));
+            }
+            Some(tokio::spawn(crate::kafka::serve(
+                broker.clone(),
+                listener,
+                stopped(),
+                crate::kafka::KafkaOptions {
+                    node_id: 0,
+                    advertised_host,
+                    advertised_port,
+                    max_connections: args.max_connections,
+                },
+            )))
+        }
+        _ => None,
+    };
     tokio::spawn(async move {
         signalled.await;
         tracing::info!("shutting down: no new connections, finishing in-flight requests");
@@ -630,6 +736,9 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
     }
     if let Some(endpoint) = metrics_endpoint {
         let _ = endpoint.await;
+    }
+    if let Some(kafka) = kafka {
+        let _ = kafka.await;
     }
     retention.abort();
     broker.close().await?;

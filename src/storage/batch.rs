@@ -480,7 +480,11 @@ fn visit_records<E: From<BatchError>>(
             return Err(malformed(record_start, "offset delta out of sequence").into());
         }
         let key = reader.optional_bytes(batch, "key length")?;
-        let value = reader.bytes(batch, "value length")?;
+        // A null value (length -1, a Kafka producer's tombstone) is kept as it came: Kafka
+        // consumers read it back as null, FlashQ's API as an empty value.
+        let value = reader
+            .optional_bytes(batch, "value length")?
+            .unwrap_or_default();
         let header_count = reader.length("header count")?;
         if header_count > (record_end.saturating_sub(reader.pos)) / MIN_HEADER_BYTES {
             return Err(malformed(reader.pos, "header count too large for the record").into());
@@ -491,7 +495,9 @@ fn visit_records<E: From<BatchError>>(
             let key = reader.bytes(batch, "header key length")?;
             let key = String::from_utf8(key.to_vec())
                 .map_err(|_| malformed(key_at, "header key is not UTF-8"))?;
-            let value = reader.bytes(batch, "header value length")?;
+            let value = reader
+                .optional_bytes(batch, "header value length")?
+                .unwrap_or_default();
             headers.push(Header { key, value });
         }
         if reader.pos != record_end {
