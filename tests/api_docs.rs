@@ -198,6 +198,11 @@ fn every_engine_error() -> Vec<BrokerError> {
         },
         GroupError::TooManyMembers { group: "g".into() },
         GroupError::TooManyGroups,
+        GroupError::InconsistentProtocol {
+            group: "g".into(),
+            reason: "r".into(),
+        },
+        GroupError::RebalanceInProgress { group: "g".into() },
         GroupError::NotCoordinator {
             group: "g".into(),
             coordinator: Some(2),
@@ -213,6 +218,8 @@ fn every_engine_error() -> Vec<BrokerError> {
             | GroupError::JoinSuperseded { .. }
             | GroupError::TooManyMembers { .. }
             | GroupError::TooManyGroups
+            | GroupError::InconsistentProtocol { .. }
+            | GroupError::RebalanceInProgress { .. }
             | GroupError::NotCoordinator { .. } => {}
         }
     }

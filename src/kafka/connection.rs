@@ -21,7 +21,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedWriteHalf;
 
-use super::{KafkaContext, admin, api_versions, fetch, metadata, produce};
+use super::{KafkaContext, admin, api_versions, fetch, groups, metadata, produce};
 
 /// Requests read but not yet answered on one connection; past it the connection stops reading
 /// until the oldest is answered, so a client that does not read its answers cannot make the
@@ -147,8 +147,9 @@ async fn dispatch(context: &Arc<KafkaContext>, mut frame: Bytes) -> Result<Answe
         }
         return Err(format!("{api_key:?} version {version} is not supported"));
     }
-    RequestHeader::decode(&mut frame, api_key.request_header_version(version))
+    let header = RequestHeader::decode(&mut frame, api_key.request_header_version(version))
         .map_err(|e| format!("bad {api_key:?} request header: {e}"))?;
+    let client_id = header.client_id.map(|c| c.to_string()).unwrap_or_default();
     let context = context.clone();
     let answer = match api_key {
         ApiKey::ApiVersions => {
@@ -188,6 +189,24 @@ async fn dispatch(context: &Arc<KafkaContext>, mut frame: Bytes) -> Result<Answe
         ApiKey::DescribeConfigs => {
             later(meta, admin::describe_configs(context, decode(meta, frame)?))
         }
+        ApiKey::FindCoordinator => later(
+            meta,
+            groups::find_coordinator(context, decode(meta, frame)?),
+        ),
+        ApiKey::JoinGroup => later(
+            meta,
+            groups::join_group(context, decode(meta, frame)?, version, client_id),
+        ),
+        ApiKey::SyncGroup => later(meta, groups::sync_group(context, decode(meta, frame)?)),
+        ApiKey::Heartbeat => later(meta, groups::heartbeat(context, decode(meta, frame)?)),
+        ApiKey::LeaveGroup => later(meta, groups::leave_group(context, decode(meta, frame)?)),
+        ApiKey::OffsetCommit => later(meta, groups::offset_commit(context, decode(meta, frame)?)),
+        ApiKey::OffsetFetch => later(meta, groups::offset_fetch(context, decode(meta, frame)?)),
+        ApiKey::DescribeGroups => {
+            later(meta, groups::describe_groups(context, decode(meta, frame)?))
+        }
+        ApiKey::ListGroups => later(meta, groups::list_groups(context, decode(meta, frame)?)),
+        ApiKey::DeleteGroups => later(meta, groups::delete_groups(context, decode(meta, frame)?)),
         other => return Err(format!("{other:?} is not served")),
     };
     Ok(answer)

@@ -21,7 +21,8 @@ pub fn code(error: &BrokerError) -> i16 {
         BrokerError::TopicExists(_) => K::TopicAlreadyExists,
         BrokerError::InvalidArgument(_) => K::InvalidRequest,
         BrokerError::FailedPrecondition(_) => K::InvalidRequest,
-        BrokerError::ShuttingDown | BrokerError::Unavailable(_) => K::NotEnoughReplicas,
+        BrokerError::ShuttingDown => K::NotLeaderOrFollower,
+        BrokerError::Unavailable(_) => K::NotEnoughReplicas,
         BrokerError::NotLeader { .. } => K::NotLeaderOrFollower,
         BrokerError::Internal(_) => K::UnknownServerError,
         BrokerError::Group(group) => match group {
@@ -30,7 +31,10 @@ pub fn code(error: &BrokerError) -> i16 {
             GroupError::StaleGeneration { .. } => K::IllegalGeneration,
             GroupError::JoinSuperseded { .. } => K::RebalanceInProgress,
             GroupError::NotEmpty { .. } => K::NonEmptyGroup,
-            GroupError::InconsistentAssignor { .. } => K::InconsistentGroupProtocol,
+            GroupError::InconsistentAssignor { .. } | GroupError::InconsistentProtocol { .. } => {
+                K::InconsistentGroupProtocol
+            }
+            GroupError::RebalanceInProgress { .. } => K::RebalanceInProgress,
             GroupError::NotCoordinator { .. } => K::NotCoordinator,
             GroupError::TooManyMembers { .. } => K::GroupMaxSizeReached,
             GroupError::TooManyGroups => K::CoordinatorNotAvailable,

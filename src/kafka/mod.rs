@@ -4,7 +4,7 @@
 //!
 //! - [`connection`]: framing, limits and in-order answers on one client connection.
 //! - [`api_versions`]: the APIs and versions this broker speaks (and nothing else is answered).
-//! - [`metadata`], [`produce`], [`fetch`], [`admin`]: one file per group of APIs, each
+//! - [`metadata`], [`produce`], [`fetch`], [`groups`], [`admin`]: one file per group of APIs, each
 //!   translating Kafka's messages to engine calls and engine errors to Kafka's codes
 //!   ([`errors`]).
 //! - [`records`]: Kafka's RecordBatch v2 to and from FlashQ's stored batch.
@@ -16,6 +16,7 @@ pub mod api_versions;
 pub mod connection;
 pub mod errors;
 pub mod fetch;
+pub mod groups;
 pub mod metadata;
 pub mod produce;
 pub mod records;

@@ -239,9 +239,11 @@ impl From<BrokerError> for Status {
                 // The member must join again: its view of the group is out of date.
                 GroupError::UnknownMember { .. }
                 | GroupError::StaleGeneration { .. }
-                | GroupError::JoinSuperseded { .. } => Code::Aborted,
+                | GroupError::JoinSuperseded { .. }
+                | GroupError::RebalanceInProgress { .. } => Code::Aborted,
                 GroupError::NotEmpty { .. }
                 | GroupError::InconsistentAssignor { .. }
+                | GroupError::InconsistentProtocol { .. }
                 | GroupError::NotCoordinator { .. } => Code::FailedPrecondition,
                 GroupError::TooManyMembers { .. } | GroupError::TooManyGroups => {
                     Code::ResourceExhausted

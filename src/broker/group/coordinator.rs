@@ -31,9 +31,12 @@ use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard, oneshot};
 use crate::storage::offset_store::{GroupOffsets, OffsetCommit, OffsetStore};
 
 use super::assignment::{Assignor, assign};
+use bytes::Bytes;
+
 use super::{
-    GroupError, GroupState, GroupSummary, JoinOutcome, JoinRequest, MAX_GROUP_MEMBERS, MAX_GROUPS,
-    MemberDescription, PartitionCounts, TopicPartition,
+    ClientAssignment, ClientJoinOutcome, GroupError, GroupState, GroupSummary, JoinOutcome,
+    JoinRequest, MAX_GROUP_MEMBERS, MAX_GROUPS, MemberDescription, MemberRef, PartitionCounts,
+    TopicPartition,
 };
 use crate::broker::BrokerError;
 
@@ -41,6 +44,7 @@ use crate::broker::BrokerError;
 const JOIN_WAIT_SLACK_MS: u64 = 5_000;
 
 type JoinReply = oneshot::Sender<Result<JoinOutcome, GroupError>>;
+type SyncReply = oneshot::Sender<Result<Bytes, GroupError>>;
 
 /// One member of a group.
 struct Member {
@@ -53,6 +57,23 @@ struct Member {
     assignment: Vec<TopicPartition>,
     /// Set while the member waits in a join for the rebalance to complete.
     pending_join: Option<JoinReply>,
+    /// A client-assigned member's protocols (preferred first) with their metadata; empty for a
+    /// broker-assigned one.
+    protocols: Vec<(String, Bytes)>,
+    /// A client-assigned member's share of its leader's assignment, as the leader encoded it.
+    assignment_data: Bytes,
+    /// Set while a client-assigned member waits in a sync for its leader's assignment.
+    pending_sync: Option<SyncReply>,
+}
+
+impl Member {
+    fn metadata_for(&self, protocol: &str) -> Bytes {
+        self.protocols
+            .iter()
+            .find(|(name, _)| name == protocol)
+            .map(|(_, metadata)| metadata.clone())
+            .unwrap_or_default()
+    }
 }
 
 /// One group's membership state.
@@ -69,6 +90,13 @@ pub(super) struct Group {
     assigned_counts: BTreeMap<String, Option<u32>>,
     /// Removed from the coordinator's map: whoever still holds it must look the group up again.
     dead: bool,
+    /// `Some(protocol type)` while the group's members assign partitions themselves (Kafka's
+    /// protocol); set by the first member to join an empty group.
+    client_assigned: Option<String>,
+    /// Of a client-assigned group: the protocol every member speaks, chosen at the last
+    /// rebalance, and the member that assigns the partitions.
+    protocol: Option<String>,
+    leader: Option<String>,
 }
 
 impl Group {
@@ -82,6 +110,9 @@ impl Group {
             rebalance_deadline: None,
             assigned_counts: BTreeMap::new(),
             dead: false,
+            client_assigned: None,
+            protocol: None,
+            leader: None,
         }
     }
 
@@ -93,7 +124,103 @@ impl Group {
             session_timeout_ms: member.session_timeout.as_millis() as u32,
             heartbeat_interval_ms: heartbeat_interval_ms(member.session_timeout),
             assignor: self.assignor,
+            client_assigned: self.client_outcome(member_id),
         }
+    }
+
+    /// The client-assigned part of a join's answer: the leader gets every member's metadata.
+    fn client_outcome(&self, member_id: &str) -> Option<ClientJoinOutcome> {
+        self.client_assigned.as_ref()?;
+        let protocol = self.protocol.clone().unwrap_or_default();
+        let leader = self.leader.clone().unwrap_or_default();
+        let members = if leader == member_id {
+            self.members
+                .iter()
+                .map(|(id, m)| (id.clone(), m.metadata_for(&protocol)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Some(ClientJoinOutcome {
+            protocol,
+            leader,
+            members,
+        })
+    }
+
+    /// Checks that a member may join as it asks: the group's kind of assignment, and for a
+    /// client-assigned member, a protocol every member speaks.
+    fn check_protocols(&self, request: &JoinRequest) -> Result<(), GroupError> {
+        let inconsistent = |reason: String| GroupError::InconsistentProtocol {
+            group: self.name.clone(),
+            reason,
+        };
+        let others = || {
+            self.members
+                .iter()
+                .filter(|(id, _)| request.member_id.as_deref() != Some(id.as_str()))
+        };
+        if others().next().is_none() {
+            return Ok(());
+        }
+        match (&self.client_assigned, &request.client_assigned) {
+            (None, None) => Ok(()),
+            (Some(_), None) => Err(inconsistent(
+                "its members assign partitions themselves (a Kafka consumer group)".into(),
+            )),
+            (None, Some(_)) => Err(inconsistent(
+                "FlashQ's broker assigns its partitions (a flashq consumer group)".into(),
+            )),
+            (Some(kind), Some(asked)) if *kind != asked.protocol_type => Err(inconsistent(
+                format!("protocol type {:?}, not {:?}", kind, asked.protocol_type),
+            )),
+            (Some(_), Some(asked)) => {
+                let shared = asked.protocols.iter().any(|(name, _)| {
+                    others().all(|(_, m)| m.protocols.iter().any(|(n, _)| n == name))
+                });
+                if shared {
+                    Ok(())
+                } else {
+                    Err(inconsistent("no protocol every member speaks".into()))
+                }
+            }
+        }
+    }
+
+    /// The protocol for the next generation: each member votes for the first of its protocols
+    /// that every member speaks; the most votes wins, ties to the leader's preference.
+    fn choose_protocol(&self) -> Option<String> {
+        let first = self.members.values().next()?;
+        let candidates: Vec<&String> = first
+            .protocols
+            .iter()
+            .map(|(name, _)| name)
+            .filter(|name| {
+                self.members
+                    .values()
+                    .all(|m| m.protocols.iter().any(|(n, _)| n == *name))
+            })
+            .collect();
+        let mut votes: BTreeMap<&String, usize> = BTreeMap::new();
+        for member in self.members.values() {
+            if let Some((name, _)) = member
+                .protocols
+                .iter()
+                .find(|(name, _)| candidates.contains(&name))
+            {
+                *votes.entry(name).or_default() += 1;
+            }
+        }
+        let leader = self.leader.as_ref().and_then(|id| self.members.get(id));
+        let preference = leader.unwrap_or(first);
+        let mut best: Option<(&String, usize)> = None;
+        for (name, _) in &preference.protocols {
+            let count = votes.get(name).copied().unwrap_or(0);
+            if count > 0 && best.is_none_or(|(_, most)| count > most) {
+                best = Some((name, count));
+            }
+        }
+        best.map(|(name, _)| name.clone())
     }
 
     /// Registers a join; the returned receiver yields the outcome once the group is stable.
@@ -103,7 +230,11 @@ impl Group {
         now: Instant,
         counts: PartitionCounts<'_>,
     ) -> Result<oneshot::Receiver<Result<JoinOutcome, GroupError>>, GroupError> {
-        if !self.members.is_empty() && self.assignor != request.assignor {
+        self.check_protocols(request)?;
+        if !self.members.is_empty()
+            && request.client_assigned.is_none()
+            && self.assignor != request.assignor
+        {
             return Err(GroupError::InconsistentAssignor {
                 group: self.name.clone(),
                 current: self.assignor,
@@ -120,8 +251,18 @@ impl Group {
                         group: self.name.clone(),
                         member_id: id.clone(),
                     })?;
-                let unchanged = member.topics == request.topics;
+                let protocols = request
+                    .client_assigned
+                    .as_ref()
+                    .map(|c| c.protocols.clone())
+                    .unwrap_or_default();
+                // A leader that joins again means to assign anew (Kafka's rule), so it
+                // rebalances the group even when nothing else changed.
+                let unchanged = member.topics == request.topics
+                    && member.protocols == protocols
+                    && self.leader.as_deref() != Some(id.as_str());
                 member.topics = request.topics.clone();
+                member.protocols = protocols;
                 member.session_timeout = request.session_timeout;
                 member.rebalance_timeout = request.rebalance_timeout;
                 member.last_seen = now;
@@ -146,6 +287,12 @@ impl Group {
                 }
                 if self.members.is_empty() {
                     self.assignor = request.assignor;
+                    self.client_assigned = request
+                        .client_assigned
+                        .as_ref()
+                        .map(|c| c.protocol_type.clone());
+                    self.leader = None;
+                    self.protocol = None;
                 }
                 let id = new_member_id(&request.client_id);
                 tracing::info!(group = self.name, member = id, "member joining");
@@ -159,6 +306,13 @@ impl Group {
                         last_seen: now,
                         assignment: Vec::new(),
                         pending_join: Some(reply),
+                        protocols: request
+                            .client_assigned
+                            .as_ref()
+                            .map(|c| c.protocols.clone())
+                            .unwrap_or_default(),
+                        assignment_data: Bytes::new(),
+                        pending_sync: None,
                     },
                 );
             }
@@ -249,6 +403,10 @@ impl Group {
                 if generation != self.generation {
                     return Err(self.stale(member_id, generation));
                 }
+                // Between the joins and the leader's assignment no member owns anything.
+                if self.state == GroupState::CompletingRebalance {
+                    return Err(self.rebalancing());
+                }
                 Ok(())
             }
             None => self.check_inactive("commit offsets without a member id"),
@@ -291,6 +449,12 @@ impl Group {
             .unwrap_or_default();
         self.state = GroupState::PreparingRebalance;
         self.rebalance_deadline = Some(now + timeout);
+        let rebalancing = self.rebalancing();
+        for member in self.members.values_mut() {
+            if let Some(reply) = member.pending_sync.take() {
+                let _ = reply.send(Err(rebalancing.clone()));
+            }
+        }
         tracing::info!(
             group = self.name,
             generation = self.generation,
@@ -321,6 +485,10 @@ impl Group {
         self.rebalance_deadline = None;
         if self.members.is_empty() {
             self.state = GroupState::Empty;
+            return;
+        }
+        if self.client_assigned.is_some() {
+            self.complete_client_rebalance(now);
             return;
         }
         let subscriptions: BTreeMap<String, Vec<String>> = self
@@ -359,6 +527,108 @@ impl Group {
         );
     }
 
+    /// Ends the joins of a client-assigned group: the protocol and leader are chosen, and every
+    /// member is answered (the leader with everyone's metadata); the group then waits for the
+    /// leader's assignment ([`Group::sync`]).
+    fn complete_client_rebalance(&mut self, now: Instant) {
+        if !self
+            .leader
+            .as_ref()
+            .is_some_and(|l| self.members.contains_key(l))
+        {
+            self.leader = self.members.keys().next().cloned();
+        }
+        self.protocol = self.choose_protocol();
+        self.state = GroupState::CompletingRebalance;
+        let ids: Vec<String> = self.members.keys().cloned().collect();
+        for id in ids {
+            let member = self.members.get_mut(&id).expect("id taken from the map");
+            member.last_seen = now;
+            member.assignment.clear();
+            member.assignment_data = Bytes::new();
+            let reply = member.pending_join.take();
+            let outcome = self.outcome(&id, &self.members[&id]);
+            if let Some(reply) = reply {
+                let _ = reply.send(Ok(outcome));
+            }
+        }
+        tracing::info!(
+            group = self.name,
+            generation = self.generation,
+            members = self.members.len(),
+            protocol = self.protocol.as_deref().unwrap_or(""),
+            "joins complete; waiting for the leader's assignment"
+        );
+    }
+
+    /// A client-assigned member's sync: the leader hands in everyone's assignment (which makes
+    /// the group stable and answers every waiting sync); the others wait for it. A stable group
+    /// answers at once with the member's share.
+    fn sync(
+        &mut self,
+        member: &MemberRef,
+        assignments: Option<Vec<ClientAssignment>>,
+        now: Instant,
+    ) -> Result<oneshot::Receiver<Result<Bytes, GroupError>>, GroupError> {
+        let generation = self.generation;
+        let known = self.member_mut(&member.member_id)?;
+        known.last_seen = now;
+        if member.generation != generation {
+            return Err(self.stale(&member.member_id, member.generation));
+        }
+        let (reply, receiver) = oneshot::channel();
+        match self.state {
+            GroupState::PreparingRebalance | GroupState::Empty => {
+                return Err(self.rebalancing());
+            }
+            GroupState::Stable => {
+                let data = self.members[&member.member_id].assignment_data.clone();
+                let _ = reply.send(Ok(data));
+                return Ok(receiver);
+            }
+            GroupState::CompletingRebalance => {}
+        }
+        if let Some(previous) = self
+            .members
+            .get_mut(&member.member_id)
+            .and_then(|m| m.pending_sync.replace(reply))
+        {
+            let _ = previous.send(Err(self.rebalancing()));
+        }
+        let from_leader = self.leader.as_deref() == Some(member.member_id.as_str());
+        if let (true, Some(assignments)) = (from_leader, assignments) {
+            let mut by_member: BTreeMap<String, ClientAssignment> = assignments
+                .into_iter()
+                .map(|a| (a.member_id.clone(), a))
+                .collect();
+            self.state = GroupState::Stable;
+            for (id, m) in self.members.iter_mut() {
+                let share = by_member.remove(id);
+                m.assignment = share
+                    .as_ref()
+                    .map(|a| a.partitions.clone())
+                    .unwrap_or_default();
+                m.assignment_data = share.map(|a| a.data).unwrap_or_default();
+                m.last_seen = now;
+                if let Some(reply) = m.pending_sync.take() {
+                    let _ = reply.send(Ok(m.assignment_data.clone()));
+                }
+            }
+            tracing::info!(
+                group = self.name,
+                generation = self.generation,
+                "leader's assignment received; group stable"
+            );
+        }
+        Ok(receiver)
+    }
+
+    fn rebalancing(&self) -> GroupError {
+        GroupError::RebalanceInProgress {
+            group: self.name.clone(),
+        }
+    }
+
     fn member_mut(&mut self, member_id: &str) -> Result<&mut Member, GroupError> {
         let unknown = self.unknown(member_id);
         self.members.get_mut(member_id).ok_or(unknown)
@@ -389,6 +659,8 @@ impl Group {
                 topics: m.topics.clone(),
                 assignment: m.assignment.clone(),
                 session_timeout_ms: m.session_timeout.as_millis() as u32,
+                protocol_metadata: m.metadata_for(self.protocol.as_deref().unwrap_or_default()),
+                assignment_data: m.assignment_data.clone(),
             })
             .collect()
     }
@@ -426,6 +698,8 @@ pub(super) struct Membership {
     pub state: GroupState,
     pub generation: u64,
     pub assignor: Option<Assignor>,
+    /// A client-assigned group's protocol type and protocol.
+    pub protocol: Option<(String, String)>,
     pub members: Vec<MemberDescription>,
 }
 
@@ -547,6 +821,38 @@ impl GroupCoordinator {
         Ok(locked.heartbeat(member_id, generation, Instant::now())?)
     }
 
+    /// A client-assigned member's sync ([`Group::sync`]), waiting (at most its rebalance
+    /// timeout) for the leader's assignment; returns the member's share.
+    pub async fn sync(
+        &self,
+        group: &str,
+        member: &MemberRef,
+        assignments: Option<Vec<ClientAssignment>>,
+    ) -> Result<Bytes, BrokerError> {
+        let (receiver, wait) = {
+            let Some(mut locked) = self.lock_existing(group).await else {
+                return Err(Self::unknown_member(group, &member.member_id).into());
+            };
+            let receiver = locked.sync(member, assignments, Instant::now())?;
+            let wait = locked
+                .members
+                .get(&member.member_id)
+                .map_or(Duration::ZERO, |m| m.rebalance_timeout)
+                + Duration::from_millis(JOIN_WAIT_SLACK_MS);
+            (receiver, wait)
+        };
+        match tokio::time::timeout(wait, receiver).await {
+            Ok(Ok(share)) => Ok(share?),
+            Ok(Err(_)) if self.shutting_down.load(Ordering::SeqCst) => {
+                Err(BrokerError::ShuttingDown)
+            }
+            Ok(Err(_)) | Err(_) => Err(GroupError::RebalanceInProgress {
+                group: group.to_string(),
+            }
+            .into()),
+        }
+    }
+
     /// Removes a member at once (no waiting for its session to expire) and rebalances the rest.
     pub async fn leave(
         &self,
@@ -644,13 +950,18 @@ impl GroupCoordinator {
             Some(locked) => Membership {
                 state: locked.state,
                 generation: locked.generation,
-                assignor: Some(locked.assignor),
+                assignor: locked.client_assigned.is_none().then_some(locked.assignor),
+                protocol: locked
+                    .client_assigned
+                    .clone()
+                    .map(|kind| (kind, locked.protocol.clone().unwrap_or_default())),
                 members: locked.members_described(),
             },
             None if offsets.is_some() => Membership {
                 state: GroupState::Empty,
                 generation: 0,
                 assignor: None,
+                protocol: None,
                 members: Vec::new(),
             },
             None => return None,
@@ -672,6 +983,7 @@ impl GroupCoordinator {
                     state: membership.state,
                     generation: membership.generation,
                     assignor: membership.assignor,
+                    protocol_type: membership.protocol.map(|(kind, _)| kind),
                     members: membership.members.len() as u32,
                 });
             }
@@ -748,6 +1060,7 @@ mod tests {
             session_timeout: Duration::from_millis(1000),
             rebalance_timeout: Duration::from_millis(1000),
             assignor: Assignor::Range,
+            client_assigned: None,
         }
     }
 
@@ -985,6 +1298,142 @@ mod tests {
         assert!(matches!(
             coordinator.heartbeat("g", &a.member_id, 1).await,
             Err(BrokerError::Group(GroupError::UnknownMember { .. }))
+        ));
+    }
+
+    fn client_request(member_id: Option<&str>, protocols: &[&str]) -> JoinRequest {
+        JoinRequest {
+            client_assigned: Some(super::super::ClientProtocols {
+                protocol_type: "consumer".into(),
+                protocols: protocols
+                    .iter()
+                    .map(|p| (p.to_string(), Bytes::from(format!("{p}-meta"))))
+                    .collect(),
+            }),
+            ..request(member_id)
+        }
+    }
+
+    fn client_join(
+        group: &mut Group,
+        member_id: Option<&str>,
+        protocols: &[&str],
+        now: Instant,
+    ) -> oneshot::Receiver<Result<JoinOutcome, GroupError>> {
+        group
+            .join(&client_request(member_id, protocols), now, &six)
+            .unwrap()
+    }
+
+    fn share(member_id: &str, data: &str, partitions: &[u32]) -> ClientAssignment {
+        ClientAssignment {
+            member_id: member_id.into(),
+            data: Bytes::from(data.to_string()),
+            partitions: partitions
+                .iter()
+                .map(|p| TopicPartition::new("t", *p))
+                .collect(),
+        }
+    }
+
+    fn member(id: &str, generation: u64) -> MemberRef {
+        MemberRef {
+            member_id: id.into(),
+            generation,
+        }
+    }
+
+    #[test]
+    fn the_leader_of_a_client_assigned_group_gets_everyones_metadata_and_assigns() {
+        let mut group = Group::new("g");
+        let now = Instant::now();
+        let a = outcome(client_join(&mut group, None, &["range", "roundrobin"], now));
+        let a_client = a.client_assigned.clone().unwrap();
+        assert_eq!(
+            (a.generation, a_client.leader.as_str()),
+            (1, a.member_id.as_str())
+        );
+        assert_eq!(group.state, GroupState::CompletingRebalance);
+        // b speaks only roundrobin: the group moves to the protocol both speak.
+        let b_rx = client_join(&mut group, None, &["roundrobin"], now);
+        assert_eq!(group.heartbeat(&a.member_id, 1, now), Ok(true));
+        let a2 = outcome(client_join(
+            &mut group,
+            Some(&a.member_id),
+            &["range", "roundrobin"],
+            now,
+        ));
+        let b = outcome(b_rx);
+        let leader = a2.client_assigned.unwrap();
+        assert_eq!(leader.protocol, "roundrobin");
+        assert_eq!(leader.leader, a.member_id);
+        assert_eq!(leader.members.len(), 2);
+        assert!(
+            leader
+                .members
+                .iter()
+                .all(|(_, m)| m == &Bytes::from("roundrobin-meta"))
+        );
+        assert!(
+            b.client_assigned.unwrap().members.is_empty(),
+            "only the leader gets them"
+        );
+        // A commit between the joins and the assignment is refused; b's sync waits.
+        assert_eq!(
+            group.check_commit(Some((&b.member_id, 2))),
+            Err(GroupError::RebalanceInProgress { group: "g".into() })
+        );
+        let mut b_sync = group.sync(&member(&b.member_id, 2), None, now).unwrap();
+        assert!(b_sync.try_recv().is_err());
+        let mut a_sync = group
+            .sync(
+                &member(&a.member_id, 2),
+                Some(vec![
+                    share(&a.member_id, "a-share", &[0, 1, 2]),
+                    share(&b.member_id, "b-share", &[3, 4, 5]),
+                ]),
+                now,
+            )
+            .unwrap();
+        assert_eq!(a_sync.try_recv().unwrap().unwrap(), Bytes::from("a-share"));
+        assert_eq!(b_sync.try_recv().unwrap().unwrap(), Bytes::from("b-share"));
+        assert_eq!(group.state, GroupState::Stable);
+        assert_eq!(group.check_commit(Some((&b.member_id, 2))), Ok(()));
+        let described = group.members_described();
+        assert_eq!(
+            described.iter().map(|m| m.assignment.len()).sum::<usize>(),
+            6
+        );
+        assert_eq!(
+            described[0].protocol_metadata,
+            Bytes::from("roundrobin-meta")
+        );
+        // A stale generation's sync is fenced.
+        assert!(matches!(
+            group.sync(&member(&b.member_id, 1), None, now),
+            Err(GroupError::StaleGeneration { .. })
+        ));
+    }
+
+    #[test]
+    fn a_rebalance_answers_waiting_syncs_and_kinds_of_groups_do_not_mix() {
+        let mut group = Group::new("g");
+        let now = Instant::now();
+        let a = outcome(client_join(&mut group, None, &["range"], now));
+        let mut waiting = group.sync(&member(&a.member_id, 1), None, now).unwrap();
+        // A new member starts a rebalance: the waiting sync is told to join again.
+        let _b = client_join(&mut group, None, &["range"], now);
+        assert_eq!(
+            waiting.try_recv().unwrap(),
+            Err(GroupError::RebalanceInProgress { group: "g".into() })
+        );
+        assert!(matches!(
+            group.join(&request(None), now, &six),
+            Err(GroupError::InconsistentProtocol { .. })
+        ));
+        assert!(matches!(
+            group.join(&client_request(None, &["sticky"]), now, &six),
+            Err(GroupError::InconsistentProtocol { .. })
         ));
     }
 }

@@ -80,6 +80,9 @@ pub enum GroupState {
     Empty,
     /// Waiting for members to join again before assigning partitions.
     PreparingRebalance,
+    /// A group whose members assign partitions themselves (Kafka's protocol): every member
+    /// has joined, and the group waits for its leader's assignment.
+    CompletingRebalance,
     /// Every member has its partitions for the current generation.
     Stable,
 }
@@ -90,6 +93,7 @@ impl GroupState {
         match self {
             GroupState::Empty => "Empty",
             GroupState::PreparingRebalance => "PreparingRebalance",
+            GroupState::CompletingRebalance => "CompletingRebalance",
             GroupState::Stable => "Stable",
         }
     }
@@ -119,6 +123,13 @@ pub enum GroupError {
         members: usize,
         action: String,
     },
+    /// A member that assigns partitions itself asked to join a group whose broker assigns them,
+    /// or the reverse, or one whose protocols share none with the group's.
+    #[error("member of group {group:?} does not speak the group's protocol: {reason}")]
+    InconsistentProtocol { group: String, reason: String },
+    /// The group is rebalancing: the member must join again before it syncs or commits.
+    #[error("group {group:?} is rebalancing: join again")]
+    RebalanceInProgress { group: String },
     #[error("group {group:?} uses the {current} assignor, but this member asked for {requested}")]
     InconsistentAssignor {
         group: String,
@@ -153,6 +164,28 @@ pub struct JoinRequest {
     pub session_timeout: Duration,
     pub rebalance_timeout: Duration,
     pub assignor: Assignor,
+    /// `Some` for a member that assigns partitions itself (Kafka's group protocol): the
+    /// protocol type and its protocols by preference, each with its opaque metadata.
+    pub client_assigned: Option<ClientProtocols>,
+}
+
+/// What a member that assigns partitions itself joins with: a protocol type ("consumer" for
+/// Kafka's consumers) and the protocols it speaks, preferred first, with their metadata. The
+/// engine never reads the metadata; it picks the protocol every member speaks and hands the
+/// leader everyone's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientProtocols {
+    pub protocol_type: String,
+    pub protocols: Vec<(String, bytes::Bytes)>,
+}
+
+/// One member's share of a leader's assignment: the opaque bytes for the member, and the
+/// partitions they hold (decoded by the wire layer, for `describe` and LAG).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientAssignment {
+    pub member_id: String,
+    pub data: bytes::Bytes,
+    pub partitions: Vec<TopicPartition>,
 }
 
 /// What a completed join gives a member.
@@ -165,6 +198,17 @@ pub struct JoinOutcome {
     /// How often the member should heartbeat.
     pub heartbeat_interval_ms: u32,
     pub assignor: Assignor,
+    /// For a member that assigns partitions itself: the protocol chosen, the leader, and (for
+    /// the leader only) every member with its metadata for that protocol.
+    pub client_assigned: Option<ClientJoinOutcome>,
+}
+
+/// The client-assigned part of [`JoinOutcome`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientJoinOutcome {
+    pub protocol: String,
+    pub leader: String,
+    pub members: Vec<(String, bytes::Bytes)>,
 }
 
 /// One member as `describe` shows it.
@@ -175,6 +219,10 @@ pub struct MemberDescription {
     pub topics: Vec<String>,
     pub assignment: Vec<TopicPartition>,
     pub session_timeout_ms: u32,
+    /// A client-assigned member's metadata for the group's protocol and its assignment, as the
+    /// member sent and got them (empty for broker-assigned members).
+    pub protocol_metadata: bytes::Bytes,
+    pub assignment_data: bytes::Bytes,
 }
 
 /// One partition of a group: committed offset, log end and LAG, and who owns it.
@@ -198,6 +246,8 @@ pub struct GroupDescription {
     pub generation: u64,
     /// `None` for a group without members.
     pub assignor: Option<Assignor>,
+    /// For a group whose members assign partitions: its protocol type and chosen protocol.
+    pub protocol: Option<(String, String)>,
     pub members: Vec<MemberDescription>,
     pub partitions: Vec<PartitionOffsets>,
 }
@@ -209,6 +259,8 @@ pub struct GroupSummary {
     pub state: GroupState,
     pub generation: u64,
     pub assignor: Option<Assignor>,
+    /// For a group whose members assign partitions: its protocol type (Kafka's "consumer").
+    pub protocol_type: Option<String>,
     pub members: u32,
 }
 
@@ -357,6 +409,98 @@ impl Broker {
             .filter(|c| !c.is_empty())
             .unwrap_or_else(|| DEFAULT_CLIENT_ID.to_string());
         names::validate_name("client id", &client_id).map_err(BrokerError::InvalidArgument)?;
+        let request = Self::join_request(
+            group,
+            member_id,
+            client_id,
+            topics,
+            (session_timeout_ms, rebalance_timeout_ms),
+            assignor,
+            None,
+        )?;
+        self.groups
+            .join(request, &|topic| self.partition_count(topic))
+            .await
+    }
+
+    /// Joins a group whose members assign partitions themselves (Kafka's group protocol) and
+    /// waits for the group to choose its protocol and leader; the leader then sends everyone's
+    /// assignment with [`Broker::sync_group`]. `topics` are what the member subscribes to, as
+    /// its protocol metadata says (they need not exist yet: they get no partitions). A client
+    /// id FlashQ's names do not allow has those characters replaced.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn join_client_assigned_group(
+        &self,
+        group: &str,
+        member_id: Option<String>,
+        client_id: &str,
+        topics: Vec<String>,
+        session_timeout_ms: u32,
+        rebalance_timeout_ms: u32,
+        protocols: ClientProtocols,
+    ) -> Result<JoinOutcome, BrokerError> {
+        self.check_group(group)?;
+        if protocols.protocols.is_empty() {
+            return Err(invalid("a member must name at least one protocol"));
+        }
+        let mut topics: Vec<String> = topics
+            .into_iter()
+            .filter(|t| super::check_topic_name(t).is_ok())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        topics.truncate(MAX_SUBSCRIBED_TOPICS);
+        let client_id: String = client_id
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(names::MAX_NAME_BYTES)
+            .collect();
+        let client_id = if client_id.is_empty() || client_id.starts_with('.') {
+            DEFAULT_CLIENT_ID.to_string()
+        } else {
+            client_id
+        };
+        let request = Self::join_request(
+            group,
+            member_id,
+            client_id,
+            topics,
+            (Some(session_timeout_ms), Some(rebalance_timeout_ms)),
+            Assignor::default(),
+            Some(protocols),
+        )?;
+        self.groups
+            .join(request, &|topic| self.partition_count(topic))
+            .await
+    }
+
+    /// The leader's assignment for the generation it leads, or (from any member) a wait for it;
+    /// returns the caller's own share.
+    pub async fn sync_group(
+        &self,
+        group: &str,
+        member: &MemberRef,
+        assignments: Option<Vec<ClientAssignment>>,
+    ) -> Result<bytes::Bytes, BrokerError> {
+        self.check_group(group)?;
+        self.groups.sync(group, member, assignments).await
+    }
+
+    fn join_request(
+        group: &str,
+        member_id: Option<String>,
+        client_id: String,
+        topics: Vec<String>,
+        (session_timeout_ms, rebalance_timeout_ms): (Option<u32>, Option<u32>),
+        assignor: Assignor,
+        client_assigned: Option<ClientProtocols>,
+    ) -> Result<JoinRequest, BrokerError> {
         let session_ms = session_timeout_ms.unwrap_or(DEFAULT_SESSION_TIMEOUT_MS);
         let session_timeout = check_timeout(
             "session_timeout_ms",
@@ -370,7 +514,7 @@ impl Broker {
             MIN_SESSION_TIMEOUT_MS,
             MAX_REBALANCE_TIMEOUT_MS,
         )?;
-        let request = JoinRequest {
+        Ok(JoinRequest {
             group: group.to_string(),
             member_id: member_id.filter(|m| !m.is_empty()),
             client_id,
@@ -378,10 +522,8 @@ impl Broker {
             session_timeout,
             rebalance_timeout,
             assignor,
-        };
-        self.groups
-            .join(request, &|topic| self.partition_count(topic))
-            .await
+            client_assigned,
+        })
     }
 
     /// Keeps a member's session alive; returns whether it must join again (a rebalance is on).
@@ -515,6 +657,7 @@ impl Broker {
             state: membership.state,
             generation: membership.generation,
             assignor: membership.assignor,
+            protocol: membership.protocol,
             members: membership.members,
             partitions,
         })
