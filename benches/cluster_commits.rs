@@ -36,6 +36,7 @@ fn start_cluster(runtime: &tokio::runtime::Runtime) -> (Vec<Arc<ClusterNode>>, t
         for (id, listener) in (1..).zip(listeners) {
             let node = ClusterNode::start(ClusterConfig {
                 node_id: id,
+                kafka_address: None,
                 client_address: format!("http://127.0.0.1:{}", 40000 + id),
                 peers: peers.clone(),
                 heartbeat_interval_ms: 500,

@@ -33,6 +33,7 @@ impl Node {
     ) -> Node {
         let node = ClusterNode::start(ClusterConfig {
             node_id: id,
+            kafka_address: None,
             client_address: format!("http://127.0.0.1:{}", 40000 + id),
             peers: peers.clone(),
             heartbeat_interval_ms: 200,
@@ -293,6 +294,7 @@ async fn with_a_cluster_secret_peers_form_a_quorum_and_strangers_are_refused() {
     let (_listener, peers) = listeners(1).await;
     let refused = ClusterNode::start(ClusterConfig {
         node_id: 1,
+        kafka_address: None,
         client_address: "http://127.0.0.1:40001".into(),
         peers,
         heartbeat_interval_ms: 200,

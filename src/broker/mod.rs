@@ -15,6 +15,7 @@ pub mod producer_ids;
 pub mod replica;
 pub mod subscription;
 pub mod topic;
+pub mod topic_admin;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};

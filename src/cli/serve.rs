@@ -179,9 +179,9 @@ fn kafka_listen_address(args: &ServeArgs, secured: bool) -> Result<Option<Socket
     let clustered = args.node_id.is_some();
     match args.kafka_listen {
         Some(KafkaListen::Off) => Ok(None),
-        Some(KafkaListen::On(_)) if secured || clustered => Err(CliError::new(
+        Some(KafkaListen::On(_)) if secured => Err(CliError::new(
             ExitCode::Usage,
-            "--kafka-listen: the Kafka listener does not support TLS, --auth-tokens or clusters yet; \
+            "--kafka-listen: the Kafka listener does not support TLS or --auth-tokens yet; \
              leave it off (--kafka-listen off) with those",
         )),
         Some(KafkaListen::On(address)) => Ok(Some(address)),
@@ -489,11 +489,19 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
         Some(listener) => Some(listener.local_addr()?),
         None => None,
     };
+    let kafka_advertised = kafka_bound.map(|bound| {
+        args.kafka_advertised_address
+            .clone()
+            .unwrap_or_else(|| (bound.ip().to_string(), bound.port()))
+    });
     // In a cluster the Raft node starts before the broker opens: committed group offsets live in
     // its metadata.
     let cluster_node = match (args.node_id, args.cluster_listen, &args.peers) {
         (Some(node_id), Some(cluster_listen), Some(peers)) => {
             let config = ClusterConfig {
+                kafka_address: kafka_advertised
+                    .as_ref()
+                    .map(|(host, port)| format!("{host}:{port}")),
                 node_id,
                 client_address: match &args.advertised_address {
                     Some(address) => crate::client::validate_address(address).map_err(|e| {
@@ -688,8 +696,7 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
     };
     let kafka = match (kafka_listener, kafka_bound) {
         (Some(listener), Some(kafka_bound)) => {
-            let (advertised_host, advertised_port) = args
-                .kafka_advertised_address
+            let (advertised_host, advertised_port) = kafka_advertised
                 .clone()
                 .unwrap_or_else(|| (kafka_bound.ip().to_string(), kafka_bound.port()));
             if !ctx.quiet {
@@ -700,10 +707,17 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
                 listener,
                 stopped(),
                 crate::kafka::KafkaOptions {
-                    node_id: 0,
+                    node_id: args
+                        .node_id
+                        .map_or(0, |id| i32::try_from(id).unwrap_or(i32::MAX)),
                     advertised_host,
                     advertised_port,
                     max_connections: args.max_connections,
+                },
+                cluster.as_ref().map(|(node, ..)| node.clone()),
+                match &cluster {
+                    Some((_, replicas, _)) => replicas.clone(),
+                    None => broker.clone(),
                 },
             )))
         }

@@ -67,6 +67,8 @@ pub struct ClusterConfig {
     pub node_id: NodeId,
     /// Where clients reach this broker (a URL).
     pub client_address: String,
+    /// Where Kafka clients reach this broker (HOST:PORT), when it serves them.
+    pub kafka_address: Option<String>,
     /// Every voter's cluster address, this broker's included.
     pub peers: BTreeMap<NodeId, String>,
     pub heartbeat_interval_ms: u64,
@@ -476,6 +478,7 @@ async fn heartbeat_loop(node: std::sync::Weak<ClusterNode>) {
                 id,
                 address: this.config.client_address.clone(),
                 cluster_address: this.config.peers.get(&id).cloned().unwrap_or_default(),
+                kafka_address: this.config.kafka_address.clone(),
                 at_ms: 0,
             }
         };

@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use crate::broker::partition::ReplicaRecords;
 use crate::broker::replica::{EpochStart, LeaderState, ReplicaRole};
+use crate::broker::topic_admin::TopicAdmin;
 use crate::broker::{Broker, BrokerError, ClusterTopics, TopicConfigUpdate, monotonic_ms};
 use crate::storage::batch::{BatchHeader, StoredBatch};
 use crate::storage::journal::{self, Frame, FramedFile, Magic};
@@ -847,6 +848,87 @@ fn replacing(config: LogConfig) -> TopicConfigUpdate {
         retention_bytes: Some(config.retention_bytes.unwrap_or(0)),
         segment_bytes: Some(config.segment_bytes),
         segment_ms: Some(config.segment_ms),
+    }
+}
+
+/// A cluster's answer to a topic change as the engine's error: the metadata's refusals keep
+/// their meaning (an existing topic, a bad count), the rest is UNAVAILABLE.
+fn topic_change_error(name: &str, error: ClusterError) -> BrokerError {
+    match error {
+        ClusterError::Rejected(reason) if reason.contains("already exists") => {
+            BrokerError::TopicExists(name.to_string())
+        }
+        ClusterError::Rejected(reason) if reason.contains("does not exist") => {
+            BrokerError::TopicNotFound(name.to_string())
+        }
+        ClusterError::Rejected(reason) => BrokerError::InvalidArgument(reason),
+        other => BrokerError::Unavailable(other.to_string()),
+    }
+}
+
+/// Topic administration through the metadata quorum.
+impl TopicAdmin for ReplicaManager {
+    fn create_topic<'a>(
+        &'a self,
+        name: &'a str,
+        partitions: Option<u32>,
+        replication_factor: Option<u32>,
+        config: TopicConfigUpdate,
+    ) -> futures::future::BoxFuture<'a, Result<u32, BrokerError>> {
+        Box::pin(async move {
+            crate::broker::check_topic_name(name)?;
+            let defaults = self.broker.config();
+            let partitions = partitions.unwrap_or(defaults.default_partitions);
+            if partitions == 0 || partitions > crate::broker::MAX_PARTITIONS_PER_TOPIC {
+                return Err(BrokerError::InvalidArgument(format!(
+                    "partitions must be between 1 and {}, got {partitions}",
+                    crate::broker::MAX_PARTITIONS_PER_TOPIC
+                )));
+            }
+            let config = config.apply_to(defaults.default_log_config)?;
+            ReplicaManager::create_topic(self, name, partitions, replication_factor, config)
+                .await
+                .map_err(|e| topic_change_error(name, e))?;
+            Ok(partitions)
+        })
+    }
+
+    fn create_partitions<'a>(
+        &'a self,
+        name: &'a str,
+        total: u32,
+    ) -> futures::future::BoxFuture<'a, Result<(), BrokerError>> {
+        Box::pin(async move {
+            let current = self
+                .topic_record(name)
+                .ok_or_else(|| BrokerError::TopicNotFound(name.to_string()))?
+                .partitions
+                .len() as u32;
+            if total <= current || total > crate::broker::MAX_PARTITIONS_PER_TOPIC {
+                return Err(BrokerError::InvalidArgument(format!(
+                    "topic {name:?} has {current} partitions; the new count must be larger (at most {}), got {total}",
+                    crate::broker::MAX_PARTITIONS_PER_TOPIC
+                )));
+            }
+            ReplicaManager::create_partitions(self, name, total)
+                .await
+                .map_err(|e| topic_change_error(name, e))
+        })
+    }
+
+    fn delete_topic<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> futures::future::BoxFuture<'a, Result<(), BrokerError>> {
+        Box::pin(async move {
+            crate::broker::check_topic_name(name)?;
+            if self.topic_record(name).is_none() {
+                return Err(BrokerError::TopicNotFound(name.to_string()));
+            }
+            ReplicaManager::delete_topic(self, name)
+                .await
+                .map_err(|e| topic_change_error(name, e))
+        })
     }
 }
 

@@ -27,6 +27,9 @@ pub struct BrokerRecord {
     pub address: String,
     /// Where peers reach it (`--cluster-listen`).
     pub cluster_address: String,
+    /// Where Kafka clients reach it (HOST:PORT), when it serves them.
+    #[serde(default)]
+    pub kafka_address: Option<String>,
     /// Bumped on every registration, that is on every start of the broker process.
     pub registration_epoch: u64,
     /// The controller's clock at the broker's last heartbeat (ms since the Unix epoch).
@@ -138,6 +141,9 @@ pub enum MetaCommand {
         id: NodeId,
         address: String,
         cluster_address: String,
+        /// Where Kafka clients reach it (HOST:PORT); absent in entries from before it existed.
+        #[serde(default)]
+        kafka_address: Option<String>,
         at_ms: i64,
     },
     /// A broker is alive.
@@ -234,12 +240,14 @@ impl ClusterState {
                 id,
                 address,
                 cluster_address,
+                kafka_address,
                 at_ms,
             } => {
                 let broker = self.brokers.entry(*id).or_insert_with(|| BrokerRecord {
                     id: *id,
                     address: String::new(),
                     cluster_address: String::new(),
+                    kafka_address: None,
                     registration_epoch: 0,
                     last_heartbeat_ms: 0,
                     heartbeats: 0,
@@ -248,6 +256,7 @@ impl ClusterState {
                 let restarted = broker.registration_epoch > 0;
                 broker.address = address.clone();
                 broker.cluster_address = cluster_address.clone();
+                broker.kafka_address = kafka_address.clone();
                 broker.registration_epoch += 1;
                 broker.last_heartbeat_ms = *at_ms;
                 broker.heartbeats += 1;
@@ -607,6 +616,7 @@ mod tests {
             id,
             address: format!("http://127.0.0.1:{}", 50050 + id),
             cluster_address: format!("127.0.0.1:{}", 50060 + id),
+            kafka_address: None,
             at_ms: 1,
         });
         assert!(matches!(applied, MetaResponse::Registered { .. }));

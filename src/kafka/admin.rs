@@ -67,15 +67,6 @@ pub async fn create_topics(
                 failure = Some((ResponseError::InvalidConfig.code(), reason));
             }
         }
-        if topic.replication_factor > 1 {
-            failure = Some((
-                ResponseError::InvalidReplicationFactor.code(),
-                format!(
-                    "replication factor {} on a single broker",
-                    topic.replication_factor
-                ),
-            ));
-        }
         if !topic.assignments.is_empty() {
             failure = Some((
                 ResponseError::InvalidReplicaAssignment.code(),
@@ -98,16 +89,21 @@ pub async fn create_topics(
                 )),
                 Err(_) => Ok(partitions.unwrap_or(broker.config().default_partitions)),
             },
-            None => broker
-                .create_topic(&name, partitions, update)
+            None => context
+                .admin
+                .create_topic(
+                    &name,
+                    partitions,
+                    u32::try_from(topic.replication_factor).ok(),
+                    update,
+                )
                 .await
-                .map(|t| t.partition_count())
                 .map_err(|e| (create_error_code(&e), e.to_string())),
         };
         match created {
             Ok(count) => {
                 result.num_partitions = count as i32;
-                result.replication_factor = 1;
+                result.replication_factor = topic.replication_factor.max(1);
             }
             Err((code, message)) => {
                 result.error_code = code;
@@ -124,6 +120,9 @@ pub async fn create_topics(
 /// CreateTopics answers bad names and counts with its own codes.
 fn create_error_code(error: &BrokerError) -> i16 {
     match error {
+        BrokerError::InvalidArgument(message) if message.contains("replication factor") => {
+            ResponseError::InvalidReplicationFactor.code()
+        }
         BrokerError::InvalidArgument(message) if message.contains("partitions") => {
             ResponseError::InvalidPartitions.code()
         }
@@ -145,7 +144,7 @@ pub async fn delete_topics(
     let mut response = DeleteTopicsResponse::default();
     for name in names {
         let mut result = DeletableTopicResult::default();
-        if let Err(e) = context.broker.delete_topic(&name.0).await {
+        if let Err(e) = context.admin.delete_topic(&name.0).await {
             result.error_code = errors::code(&e);
             result.error_message = errors::message(&e);
         }
@@ -164,21 +163,16 @@ pub async fn create_partitions(
         let mut result = CreatePartitionsTopicResult::default();
         let name = topic.name.0.to_string();
         result.name = topic.name;
-        let outcome = match context.broker.topic(&name) {
-            Err(e) => Err((errors::code(&e), e.to_string())),
-            Ok(existing) if topic.count <= existing.partition_count() as i32 => Err((
+        let outcome = match u32::try_from(topic.count) {
+            Err(_) => Err((
                 ResponseError::InvalidPartitions.code(),
-                format!(
-                    "topic {name:?} has {} partitions; the new count must be more",
-                    existing.partition_count()
-                ),
+                format!("{} partitions", topic.count),
             )),
             Ok(_) if request.validate_only => Ok(()),
-            Ok(_) => context
-                .broker
-                .create_partitions(&name, topic.count as u32)
+            Ok(count) => context
+                .admin
+                .create_partitions(&name, count)
                 .await
-                .map(|_| ())
                 .map_err(|e| (create_error_code(&e), e.to_string())),
         };
         if let Err((code, message)) = outcome {

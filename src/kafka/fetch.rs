@@ -56,6 +56,43 @@ fn partition_of(
     context.broker.topic(topic)?.partition(index)
 }
 
+/// The partition, if this broker is the one to read it from: a single broker, or the
+/// partition's leader; else NOT_LEADER_OR_FOLLOWER naming the leader, so the client refreshes
+/// its metadata and goes there.
+fn led_here(
+    context: &KafkaContext,
+    topic: &str,
+    partition: i32,
+) -> Result<Arc<Partition>, BrokerError> {
+    let not_leader = |leader: Option<u64>| BrokerError::NotLeader {
+        partition: partition.max(0) as u32,
+        leader,
+    };
+    match partition_of(context, topic, partition) {
+        Ok(log) => match log.role() {
+            ReplicaRole::Standalone | ReplicaRole::Leader(_) => Ok(log),
+            ReplicaRole::Follower { leader, .. } => Err(not_leader(leader)),
+            ReplicaRole::Suspended { .. } => Err(not_leader(None)),
+        },
+        Err(BrokerError::TopicNotFound(name)) => match &context.cluster {
+            Some(node) => {
+                let leader = node.view().with(|s| {
+                    s.topics.contains_key(topic).then(|| {
+                        s.assignment(topic, partition.max(0) as u32)
+                            .and_then(|a| a.leader)
+                    })
+                });
+                match leader {
+                    Some(leader) => Err(not_leader(leader)),
+                    None => Err(BrokerError::TopicNotFound(name)),
+                }
+            }
+            None => Err(BrokerError::TopicNotFound(name)),
+        },
+        Err(e) => Err(e),
+    }
+}
+
 pub async fn handle(context: Arc<KafkaContext>, request: FetchRequest) -> FetchResponse {
     let max_wait_ms = request.max_wait_ms.clamp(0, MAX_FETCH_WAIT_MS as i32) as u64;
     let deadline = Instant::now() + Duration::from_millis(max_wait_ms);
@@ -137,7 +174,7 @@ async fn read_partition(
     fetch_offset: i64,
     max_bytes: usize,
 ) -> Result<(BytesMut, i64, i64), BrokerError> {
-    let log = partition_of(context, topic, partition)?;
+    let log = led_here(context, topic, partition)?;
     let offset = u64::try_from(fetch_offset).map_err(|_| {
         BrokerError::Storage(crate::storage::StorageError::OffsetOutOfRange {
             offset: 0,
@@ -216,9 +253,9 @@ pub async fn list_offsets(
                     continue;
                 }
             };
-            let found = match u32::try_from(wanted.partition_index) {
-                Ok(index) => context.broker.list_offset(&name, index, position).await,
-                Err(_) => Err(BrokerError::TopicNotFound(name.clone())),
+            let found = match led_here(&context, &name, wanted.partition_index) {
+                Ok(log) => context.broker.list_offset(&name, log.id, position).await,
+                Err(e) => Err(e),
             };
             match found {
                 Ok(resolved) => {

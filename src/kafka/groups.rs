@@ -41,6 +41,7 @@ use crate::broker::group::{
 };
 use crate::storage::offset_store::OffsetCommit;
 
+use super::metadata::{KafkaEndpoint, endpoint_of, endpoints};
 use super::{KafkaContext, errors};
 
 /// The protocol type of Kafka's consumers, whose metadata this file can read.
@@ -108,25 +109,44 @@ fn assigned_partitions(protocol_type: &str, data: &Bytes) -> Vec<TopicPartition>
         .unwrap_or_default()
 }
 
-/// Every group is coordinated by the broker asked (a single broker).
+/// Where a group's coordinator is: this broker alone, or the cluster's broker for its slot.
+fn coordinator_of(context: &KafkaContext, group: &str) -> Option<KafkaEndpoint> {
+    match &context.cluster {
+        None => endpoints(context).into_iter().next(),
+        Some(node) => {
+            let broker = node
+                .view()
+                .with(|s| s.coordinator_of(group).and_then(|c| c.broker))?;
+            endpoint_of(context, broker)
+        }
+    }
+}
+
 pub async fn find_coordinator(
     context: Arc<KafkaContext>,
     request: FindCoordinatorRequest,
 ) -> FindCoordinatorResponse {
-    let options = &context.options;
     let answer = |key: StrBytes| {
         let mut coordinator = Coordinator::default();
-        coordinator.key = key;
-        if request.key_type != GROUP_KEY_TYPE {
-            coordinator.error_code = ResponseError::CoordinatorNotAvailable.code();
-            coordinator.error_message = Some(text("transactions are not supported"));
-            coordinator.node_id = BrokerId(-1);
-            coordinator.port = -1;
+        let found = if request.key_type != GROUP_KEY_TYPE {
+            Err("transactions are not supported")
         } else {
-            coordinator.node_id = BrokerId(options.node_id);
-            coordinator.host = text(options.advertised_host.clone());
-            coordinator.port = options.advertised_port as i32;
+            coordinator_of(&context, &key).ok_or("no broker coordinates the group now")
+        };
+        match found {
+            Ok(endpoint) => {
+                coordinator.node_id = BrokerId(endpoint.node_id);
+                coordinator.host = text(endpoint.host);
+                coordinator.port = endpoint.port as i32;
+            }
+            Err(reason) => {
+                coordinator.error_code = ResponseError::CoordinatorNotAvailable.code();
+                coordinator.error_message = Some(text(reason));
+                coordinator.node_id = BrokerId(-1);
+                coordinator.port = -1;
+            }
         }
+        coordinator.key = key;
         coordinator
     };
     let mut response = FindCoordinatorResponse::default();

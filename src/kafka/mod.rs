@@ -28,6 +28,8 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
 use crate::broker::Broker;
+use crate::broker::topic_admin::TopicAdmin;
+use crate::cluster::ClusterNode;
 
 /// The default Kafka listener of `flashq serve`, Kafka's own default port.
 pub const DEFAULT_KAFKA_LISTEN: &str = "127.0.0.1:9092";
@@ -53,6 +55,11 @@ pub struct KafkaOptions {
 pub struct KafkaContext {
     pub broker: Arc<Broker>,
     pub options: KafkaOptions,
+    /// This broker's cluster membership, when it is one of several: Metadata and
+    /// FindCoordinator then answer from the cluster's metadata.
+    pub cluster: Option<Arc<ClusterNode>>,
+    /// Where topic changes go: the broker itself, or the metadata quorum.
+    pub admin: Arc<dyn TopicAdmin>,
     /// The largest request frame read: a declared length over it closes the connection.
     pub max_request_bytes: usize,
 }
@@ -64,12 +71,16 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
     options: KafkaOptions,
+    cluster: Option<Arc<ClusterNode>>,
+    admin: Arc<dyn TopicAdmin>,
 ) {
     let max_request_bytes = broker.config().limits.max_batch_bytes + REQUEST_FRAMING_SLACK_BYTES;
     let slots = Arc::new(tokio::sync::Semaphore::new(options.max_connections.max(1)));
     let context = Arc::new(KafkaContext {
         broker,
         options,
+        cluster,
+        admin,
         max_request_bytes,
     });
     let mut connections = JoinSet::new();
