@@ -172,20 +172,25 @@ fn parse_host_port(text: &str) -> Result<(String, u16), String> {
 /// The gRPC listener's default, which is how `serve` recognises a zero-config broker.
 const DEFAULT_LISTEN: &str = "127.0.0.1:50051";
 
-/// Where the Kafka listener goes: as asked, or by default on for a zero-config single broker.
-/// The Kafka listener has no TLS, SASL or cluster support yet, so asking for it beside them is
-/// refused rather than letting Kafka clients past the broker's protections.
-fn kafka_listen_address(args: &ServeArgs, secured: bool) -> Result<Option<SocketAddr>, CliError> {
+/// Where the Kafka listener goes: as asked, or by default on for a zero-config single broker
+/// (never by default in a cluster, where each broker needs its own port, or with tokens, where
+/// Kafka clients must be set up for SASL). The Kafka listener has no TLS yet, so asking for it
+/// beside `--tls-cert` is refused rather than serving in plain text what gRPC encrypts.
+fn kafka_listen_address(
+    args: &ServeArgs,
+    tls: bool,
+    tokens: bool,
+) -> Result<Option<SocketAddr>, CliError> {
     let clustered = args.node_id.is_some();
     match args.kafka_listen {
         Some(KafkaListen::Off) => Ok(None),
-        Some(KafkaListen::On(_)) if secured => Err(CliError::new(
+        Some(KafkaListen::On(_)) if tls => Err(CliError::new(
             ExitCode::Usage,
-            "--kafka-listen: the Kafka listener does not support TLS or --auth-tokens yet; \
-             leave it off (--kafka-listen off) with those",
+            "--kafka-listen: the Kafka listener does not support TLS yet; leave it off \
+             (--kafka-listen off) with --tls-cert",
         )),
         Some(KafkaListen::On(address)) => Ok(Some(address)),
-        None if secured || clustered => Ok(None),
+        None if tls || tokens || clustered => Ok(None),
         None if args.listen.to_string() == DEFAULT_LISTEN => {
             Ok(Some(crate::kafka::DEFAULT_KAFKA_LISTEN.parse().map_err(
                 |_| CliError::new(ExitCode::Failure, "bad built-in Kafka address"),
@@ -473,7 +478,7 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
             )
         })?;
     let bound = listener.local_addr()?;
-    let kafka_listener = match kafka_listen_address(&args, tls.is_some() || acl.is_some())? {
+    let kafka_listener = match kafka_listen_address(&args, tls.is_some(), acl.is_some())? {
         Some(address) => Some(tokio::net::TcpListener::bind(address).await.map_err(|e| {
             CliError::new(
                 ExitCode::Failure,
@@ -719,6 +724,7 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
                     Some((_, replicas, _)) => replicas.clone(),
                     None => broker.clone(),
                 },
+                acl.clone(),
             )))
         }
         _ => None,

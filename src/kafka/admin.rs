@@ -22,7 +22,8 @@ use kafka_protocol::protocol::StrBytes;
 use crate::broker::{BrokerError, TopicConfigUpdate};
 use crate::storage::LogConfig;
 
-use super::{KafkaContext, errors};
+use super::{KafkaContext, errors, sasl};
+use crate::broker::acl::{Principal, Right};
 
 /// DescribeConfigs' resource type of a topic (Kafka's `ConfigResource.Type.TOPIC`).
 const TOPIC_RESOURCE: i8 = 2;
@@ -52,6 +53,7 @@ fn apply_setting(update: &mut TopicConfigUpdate, name: &str, value: &str) -> Res
 pub async fn create_topics(
     context: Arc<KafkaContext>,
     request: CreateTopicsRequest,
+    caller: Option<Principal>,
 ) -> CreateTopicsResponse {
     let broker = &context.broker;
     let mut response = CreateTopicsResponse::default();
@@ -74,6 +76,12 @@ pub async fn create_topics(
             ));
         }
         let partitions = (topic.num_partitions > 0).then_some(topic.num_partitions as u32);
+        if !sasl::allows(caller.as_ref(), Right::Admin, &name) {
+            failure = Some((
+                ResponseError::TopicAuthorizationFailed.code(),
+                format!("no admin right on topic {name:?}"),
+            ));
+        }
         if topic.num_partitions == 0 || topic.num_partitions < -1 {
             failure = Some((
                 ResponseError::InvalidPartitions.code(),
@@ -134,6 +142,7 @@ fn create_error_code(error: &BrokerError) -> i16 {
 pub async fn delete_topics(
     context: Arc<KafkaContext>,
     request: DeleteTopicsRequest,
+    caller: Option<Principal>,
 ) -> DeleteTopicsResponse {
     // Version 6 names topics in `topics`, earlier versions in `topic_names`.
     let names: Vec<TopicName> = request
@@ -144,7 +153,9 @@ pub async fn delete_topics(
     let mut response = DeleteTopicsResponse::default();
     for name in names {
         let mut result = DeletableTopicResult::default();
-        if let Err(e) = context.admin.delete_topic(&name.0).await {
+        if !sasl::allows(caller.as_ref(), Right::Admin, &name.0) {
+            result.error_code = ResponseError::TopicAuthorizationFailed.code();
+        } else if let Err(e) = context.admin.delete_topic(&name.0).await {
             result.error_code = errors::code(&e);
             result.error_message = errors::message(&e);
         }
@@ -157,6 +168,7 @@ pub async fn delete_topics(
 pub async fn create_partitions(
     context: Arc<KafkaContext>,
     request: CreatePartitionsRequest,
+    caller: Option<Principal>,
 ) -> CreatePartitionsResponse {
     let mut response = CreatePartitionsResponse::default();
     for topic in request.topics {
@@ -164,6 +176,10 @@ pub async fn create_partitions(
         let name = topic.name.0.to_string();
         result.name = topic.name;
         let outcome = match u32::try_from(topic.count) {
+            _ if !sasl::allows(caller.as_ref(), Right::Admin, &name) => Err((
+                ResponseError::TopicAuthorizationFailed.code(),
+                format!("no admin right on topic {name:?}"),
+            )),
             Err(_) => Err((
                 ResponseError::InvalidPartitions.code(),
                 format!("{} partitions", topic.count),
@@ -214,6 +230,7 @@ fn topic_settings(config: &LogConfig, defaults: &LogConfig) -> Vec<(&'static str
 pub async fn describe_configs(
     context: Arc<KafkaContext>,
     request: DescribeConfigsRequest,
+    caller: Option<Principal>,
 ) -> DescribeConfigsResponse {
     let defaults = context.broker.config().default_log_config;
     let mut response = DescribeConfigsResponse::default();
@@ -223,6 +240,11 @@ pub async fn describe_configs(
         result.resource_name = resource.resource_name.clone();
         if resource.resource_type != TOPIC_RESOURCE {
             // Broker settings are FlashQ's own flags, not Kafka's: none are described.
+            response.results.push(result);
+            continue;
+        }
+        if !sasl::may_see(caller.as_ref(), &resource.resource_name) {
+            result.error_code = ResponseError::TopicAuthorizationFailed.code();
             response.results.push(result);
             continue;
         }

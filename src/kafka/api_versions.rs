@@ -36,6 +36,10 @@ pub const SUPPORTED_VERSIONS: &[(ApiKey, i16, i16)] = &[
     (ApiKey::DescribeGroups, 0, 5),
     (ApiKey::ListGroups, 0, 4),
     (ApiKey::DeleteGroups, 0, 2),
+    // Listed from 0, which librdkafka requires to see before it authenticates at all; a client
+    // that then sends version 0's raw token instead of SaslAuthenticate is disconnected.
+    (ApiKey::SaslHandshake, 0, 1),
+    (ApiKey::SaslAuthenticate, 0, 2),
 ];
 
 /// Produce versions listed but refused (the message formats before RecordBatch v2).

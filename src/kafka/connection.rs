@@ -21,7 +21,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedWriteHalf;
 
-use super::{KafkaContext, admin, api_versions, fetch, groups, metadata, produce};
+use super::{KafkaContext, admin, api_versions, fetch, groups, metadata, produce, sasl};
+use crate::broker::acl::Principal;
 
 /// Requests read but not yet answered on one connection; past it the connection stops reading
 /// until the oldest is answered, so a client that does not read its answers cannot make the
@@ -42,6 +43,7 @@ type Close = String;
 
 /// Serves one connection until the client closes it or breaks the protocol.
 pub async fn serve(stream: TcpStream, context: Arc<KafkaContext>) {
+    let mut session = Session::default();
     let (mut read, write) = stream.into_split();
     let (answers, to_write) = tokio::sync::mpsc::channel(MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION);
     let writer = tokio::spawn(write_answers(write, to_write));
@@ -54,7 +56,7 @@ pub async fn serve(stream: TcpStream, context: Arc<KafkaContext>) {
                 break;
             }
         };
-        let answer = match dispatch(&context, frame).await {
+        let answer = match dispatch(&context, &mut session, frame).await {
             Ok(answer) => answer,
             Err(reason) => {
                 tracing::debug!("kafka connection closed: {reason}");
@@ -127,8 +129,19 @@ pub struct RequestMeta {
     pub correlation_id: i32,
 }
 
+/// What one connection has established: SASL's progress and the principal it authenticated as.
+#[derive(Default)]
+struct Session {
+    mechanism_agreed: bool,
+    principal: Option<Principal>,
+}
+
 /// Decodes one request and starts answering it.
-async fn dispatch(context: &Arc<KafkaContext>, mut frame: Bytes) -> Result<Answer, Close> {
+async fn dispatch(
+    context: &Arc<KafkaContext>,
+    session: &mut Session,
+    mut frame: Bytes,
+) -> Result<Answer, Close> {
     let api_key = i16::from_be_bytes([frame[0], frame[1]]);
     let version = i16::from_be_bytes([frame[2], frame[3]]);
     let correlation_id = i32::from_be_bytes([frame[4], frame[5], frame[6], frame[7]]);
@@ -150,6 +163,36 @@ async fn dispatch(context: &Arc<KafkaContext>, mut frame: Bytes) -> Result<Answe
     let header = RequestHeader::decode(&mut frame, api_key.request_header_version(version))
         .map_err(|e| format!("bad {api_key:?} request header: {e}"))?;
     let client_id = header.client_id.map(|c| c.to_string()).unwrap_or_default();
+    // With a tokens file nothing but ApiVersions and SASL is served before authentication.
+    if let Some(acl) = &context.acl {
+        match api_key {
+            ApiKey::ApiVersions => {}
+            ApiKey::SaslHandshake => {
+                let request = decode(meta, frame)?;
+                let (response, agreed) = sasl::handshake(&request);
+                session.mechanism_agreed = agreed;
+                return Ok(ready(encode(meta, &response)));
+            }
+            ApiKey::SaslAuthenticate if session.mechanism_agreed => {
+                let request = decode(meta, frame)?;
+                let (response, principal) = sasl::authenticate(acl, &request);
+                if let Some(principal) = &principal {
+                    tracing::debug!(principal = principal.name, "kafka client authenticated");
+                }
+                // A failed attempt leaves the connection unauthenticated: the client may try
+                // again, and any other request closes it.
+                session.principal = principal;
+                return Ok(ready(encode(meta, &response)));
+            }
+            _ if session.principal.is_none() => {
+                return Err(format!(
+                    "{api_key:?} before SASL authentication (this broker requires it)"
+                ));
+            }
+            _ => {}
+        }
+    }
+    let caller = session.principal.clone();
     let context = context.clone();
     let answer = match api_key {
         ApiKey::ApiVersions => {
@@ -158,11 +201,11 @@ async fn dispatch(context: &Arc<KafkaContext>, mut frame: Bytes) -> Result<Answe
         }
         ApiKey::Metadata => later(
             meta,
-            metadata::handle(context, decode(meta, frame)?, version),
+            metadata::handle(context, decode(meta, frame)?, version, caller),
         ),
         ApiKey::Produce => {
             // Appended now, in request order; acknowledged later.
-            match produce::append(&context, decode(meta, frame)?).await {
+            match produce::append(&context, decode(meta, frame)?, caller.as_ref()).await {
                 Some(appended) => later(meta, produce::acknowledge(appended)),
                 None => ready(Ok(None)),
             }
@@ -171,24 +214,31 @@ async fn dispatch(context: &Arc<KafkaContext>, mut frame: Bytes) -> Result<Answe
             meta,
             produce::init_producer_id(context, decode(meta, frame)?),
         ),
-        ApiKey::Fetch => later(meta, fetch::handle(context, decode(meta, frame)?)),
+        ApiKey::Fetch => later(meta, fetch::handle(context, decode(meta, frame)?, caller)),
         ApiKey::ListOffsets => later(
             meta,
-            fetch::list_offsets(context, decode(meta, frame)?, version),
+            fetch::list_offsets(context, decode(meta, frame)?, version, caller),
         ),
         ApiKey::OffsetForLeaderEpoch => later(
             meta,
-            fetch::offset_for_leader_epoch(context, decode(meta, frame)?),
+            fetch::offset_for_leader_epoch(context, decode(meta, frame)?, caller),
         ),
-        ApiKey::CreateTopics => later(meta, admin::create_topics(context, decode(meta, frame)?)),
-        ApiKey::DeleteTopics => later(meta, admin::delete_topics(context, decode(meta, frame)?)),
+        ApiKey::CreateTopics => later(
+            meta,
+            admin::create_topics(context, decode(meta, frame)?, caller),
+        ),
+        ApiKey::DeleteTopics => later(
+            meta,
+            admin::delete_topics(context, decode(meta, frame)?, caller),
+        ),
         ApiKey::CreatePartitions => later(
             meta,
-            admin::create_partitions(context, decode(meta, frame)?),
+            admin::create_partitions(context, decode(meta, frame)?, caller),
         ),
-        ApiKey::DescribeConfigs => {
-            later(meta, admin::describe_configs(context, decode(meta, frame)?))
-        }
+        ApiKey::DescribeConfigs => later(
+            meta,
+            admin::describe_configs(context, decode(meta, frame)?, caller),
+        ),
         ApiKey::FindCoordinator => later(
             meta,
             groups::find_coordinator(context, decode(meta, frame)?),
@@ -200,13 +250,23 @@ async fn dispatch(context: &Arc<KafkaContext>, mut frame: Bytes) -> Result<Answe
         ApiKey::SyncGroup => later(meta, groups::sync_group(context, decode(meta, frame)?)),
         ApiKey::Heartbeat => later(meta, groups::heartbeat(context, decode(meta, frame)?)),
         ApiKey::LeaveGroup => later(meta, groups::leave_group(context, decode(meta, frame)?)),
-        ApiKey::OffsetCommit => later(meta, groups::offset_commit(context, decode(meta, frame)?)),
+        ApiKey::OffsetCommit => later(
+            meta,
+            groups::offset_commit(context, decode(meta, frame)?, caller),
+        ),
         ApiKey::OffsetFetch => later(meta, groups::offset_fetch(context, decode(meta, frame)?)),
         ApiKey::DescribeGroups => {
             later(meta, groups::describe_groups(context, decode(meta, frame)?))
         }
         ApiKey::ListGroups => later(meta, groups::list_groups(context, decode(meta, frame)?)),
-        ApiKey::DeleteGroups => later(meta, groups::delete_groups(context, decode(meta, frame)?)),
+        ApiKey::DeleteGroups => later(
+            meta,
+            groups::delete_groups(context, decode(meta, frame)?, caller),
+        ),
+        // Without a tokens file there is nothing to authenticate against.
+        ApiKey::SaslHandshake | ApiKey::SaslAuthenticate => {
+            return Err(format!("{api_key:?}: this broker has no tokens file"));
+        }
         other => return Err(format!("{other:?} is not served")),
     };
     Ok(answer)

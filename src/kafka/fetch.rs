@@ -27,7 +27,8 @@ use crate::broker::{
     self, BrokerError, MAX_FETCH_MAX_BYTES, MAX_FETCH_WAIT_MS, Partition, StartPosition,
 };
 
-use super::{KafkaContext, errors, records};
+use super::{KafkaContext, errors, records, sasl};
+use crate::broker::acl::{Principal, Right};
 
 /// ListOffsets' special timestamps (Kafka's `ListOffsetsRequest`).
 const EARLIEST_TIMESTAMP: i64 = -2;
@@ -93,26 +94,35 @@ fn led_here(
     }
 }
 
-pub async fn handle(context: Arc<KafkaContext>, request: FetchRequest) -> FetchResponse {
+pub async fn handle(
+    context: Arc<KafkaContext>,
+    request: FetchRequest,
+    caller: Option<Principal>,
+) -> FetchResponse {
+    let caller = caller.as_ref();
     let max_wait_ms = request.max_wait_ms.clamp(0, MAX_FETCH_WAIT_MS as i32) as u64;
     let deadline = Instant::now() + Duration::from_millis(max_wait_ms);
     let min_bytes = request.min_bytes.max(0) as usize;
     loop {
-        let (response, bytes, failed) = read_all(&context, &request).await;
+        let (response, bytes, failed) = read_all(&context, &request, caller).await;
         let now = Instant::now();
         if bytes >= min_bytes.max(1) || failed || now >= deadline {
             return response;
         }
         wait_for_any(&context, &request, deadline - now).await;
         if Instant::now() >= deadline {
-            return read_all(&context, &request).await.0;
+            return read_all(&context, &request, caller).await.0;
         }
     }
 }
 
 /// Reads every requested partition once, without waiting: the response, the record bytes it
 /// carries, and whether any partition failed (answered at once).
-async fn read_all(context: &KafkaContext, request: &FetchRequest) -> (FetchResponse, usize, bool) {
+async fn read_all(
+    context: &KafkaContext,
+    request: &FetchRequest,
+    caller: Option<&Principal>,
+) -> (FetchResponse, usize, bool) {
     let mut budget = (request.max_bytes.max(1) as usize).min(MAX_FETCH_MAX_BYTES as usize);
     let mut total = 0;
     let mut failed = false;
@@ -127,6 +137,13 @@ async fn read_all(context: &KafkaContext, request: &FetchRequest) -> (FetchRespo
             // Past the request's max_bytes the remaining partitions get no records (the first
             // batch of the first partition always comes, so a reader makes progress).
             let max_bytes = (wanted.partition_max_bytes.max(1) as usize).min(budget);
+            if !sasl::allows(caller, Right::Consume, &name) {
+                failed = true;
+                data.error_code = ResponseError::TopicAuthorizationFailed.code();
+                data.high_watermark = -1;
+                answer.partitions.push(data);
+                continue;
+            }
             let read = if max_bytes == 0 {
                 partition_of(context, &name, wanted.partition).map(|p| {
                     (
@@ -232,6 +249,7 @@ pub async fn list_offsets(
     context: Arc<KafkaContext>,
     request: ListOffsetsRequest,
     version: i16,
+    caller: Option<Principal>,
 ) -> ListOffsetsResponse {
     let mut response = ListOffsetsResponse::default();
     for topic in request.topics {
@@ -253,6 +271,12 @@ pub async fn list_offsets(
                     continue;
                 }
             };
+            if !sasl::allows(caller.as_ref(), Right::Consume, &name) {
+                partition.error_code = ResponseError::TopicAuthorizationFailed.code();
+                partition.offset = -1;
+                answer.partitions.push(partition);
+                continue;
+            }
             let found = match led_here(&context, &name, wanted.partition_index) {
                 Ok(log) => context.broker.list_offset(&name, log.id, position).await,
                 Err(e) => Err(e),
@@ -285,6 +309,7 @@ pub async fn list_offsets(
 pub async fn offset_for_leader_epoch(
     context: Arc<KafkaContext>,
     request: OffsetForLeaderEpochRequest,
+    caller: Option<Principal>,
 ) -> OffsetForLeaderEpochResponse {
     let mut response = OffsetForLeaderEpochResponse::default();
     for topic in request.topics {
@@ -293,6 +318,13 @@ pub async fn offset_for_leader_epoch(
         for wanted in topic.partitions {
             let mut result = EpochEndOffset::default();
             result.partition = wanted.partition;
+            if !sasl::allows(caller.as_ref(), Right::Consume, &topic.topic.0) {
+                result.error_code = ResponseError::TopicAuthorizationFailed.code();
+                result.leader_epoch = -1;
+                result.end_offset = -1;
+                answer.partitions.push(result);
+                continue;
+            }
             match partition_of(&context, &topic.topic.0, wanted.partition) {
                 Ok(log) => {
                     let (epoch, end) = epoch_end(&log, wanted.leader_epoch);

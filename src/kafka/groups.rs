@@ -42,7 +42,8 @@ use crate::broker::group::{
 use crate::storage::offset_store::OffsetCommit;
 
 use super::metadata::{KafkaEndpoint, endpoint_of, endpoints};
-use super::{KafkaContext, errors};
+use super::{KafkaContext, errors, sasl};
+use crate::broker::acl::{Principal, Right};
 
 /// The protocol type of Kafka's consumers, whose metadata this file can read.
 const CONSUMER_PROTOCOL_TYPE: &str = "consumer";
@@ -338,7 +339,9 @@ pub async fn leave_group(
 pub async fn offset_commit(
     context: Arc<KafkaContext>,
     request: OffsetCommitRequest,
+    caller: Option<Principal>,
 ) -> OffsetCommitResponse {
+    let caller = caller.as_ref();
     // A generation of -1 and no member id is a commit from outside the group (a consumer
     // that assigns itself partitions), allowed while the group has no members.
     let member = if request.generation_id_or_member_epoch < 0 && request.member_id.is_empty() {
@@ -350,6 +353,16 @@ pub async fn offset_commit(
     let mut invalid: Vec<(usize, usize, i16)> = Vec::new();
     for (t, topic) in request.topics.iter().enumerate() {
         for (p, partition) in topic.partitions.iter().enumerate() {
+            // A member commits what it read (consume right on the topic); a commit from outside
+            // the group changes its offsets as an admin would (admin right on the group).
+            let permitted = match &member {
+                Some(_) => sasl::allows(caller, Right::Consume, &topic.name.0),
+                None => sasl::allows(caller, Right::Admin, &request.group_id.0),
+            };
+            if !permitted {
+                invalid.push((t, p, ResponseError::TopicAuthorizationFailed.code()));
+                continue;
+            }
             match (
                 u32::try_from(partition.partition_index),
                 u64::try_from(partition.committed_offset),
@@ -555,11 +568,14 @@ pub async fn list_groups(
 pub async fn delete_groups(
     context: Arc<KafkaContext>,
     request: DeleteGroupsRequest,
+    caller: Option<Principal>,
 ) -> DeleteGroupsResponse {
     let mut response = DeleteGroupsResponse::default();
     for group in request.groups_names {
         let mut result = DeletableGroupResult::default();
-        if let Err(e) = context.broker.delete_group(&group.0).await {
+        if !sasl::allows(caller.as_ref(), Right::Admin, &group.0) {
+            result.error_code = ResponseError::GroupAuthorizationFailed.code();
+        } else if let Err(e) = context.broker.delete_group(&group.0).await {
             result.error_code = group_error_code(&e);
         }
         result.group_id = group;

@@ -11,8 +11,9 @@ use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::error::ResponseError;
 
 use crate::broker::BrokerError;
+use crate::broker::acl::{Principal, Right};
 
-use super::{KafkaContext, errors};
+use super::{KafkaContext, errors, sasl};
 
 /// Kafka's "no authorized operations reported" (KIP-430).
 const NO_AUTHORIZED_OPERATIONS: i32 = i32::MIN;
@@ -69,7 +70,9 @@ pub async fn handle(
     context: Arc<KafkaContext>,
     request: MetadataRequest,
     version: i16,
+    caller: Option<Principal>,
 ) -> MetadataResponse {
+    let caller = caller.as_ref();
     let broker = &context.broker;
     let mut response = MetadataResponse::default();
     response.brokers = endpoints(&context)
@@ -103,15 +106,31 @@ pub async fn handle(
     let auto_create = version < 4 || request.allow_auto_topic_creation;
     let names = match names {
         Some(names) => names,
+        // All topics: those the caller may see.
         None => match &context.cluster {
-            Some(node) => node.view().with(|s| s.topics.keys().cloned().collect()),
+            Some(node) => node
+                .view()
+                .with(|s| s.topics.keys().cloned().collect::<Vec<_>>()),
             None => broker.topics().iter().map(|t| t.name()).collect(),
-        },
+        }
+        .into_iter()
+        .filter(|name| sasl::may_see(caller, name))
+        .collect(),
     };
     let mut topics = Vec::with_capacity(names.len());
     for name in names {
+        if !sasl::may_see(caller, &name) {
+            let mut hidden = MetadataResponseTopic::default();
+            hidden.name = Some(TopicName(StrBytes::from_string(name)));
+            hidden.error_code = ResponseError::TopicAuthorizationFailed.code();
+            hidden.topic_authorized_operations = NO_AUTHORIZED_OPERATIONS;
+            topics.push(hidden);
+            continue;
+        }
         let mut found = topic_metadata(&context, &name);
-        if matches!(&found, Err(BrokerError::TopicNotFound(_))) && auto_create {
+        // Creating a topic by asking for it takes the right to produce to it.
+        let may_create = sasl::allows(caller, Right::Produce, &name);
+        if matches!(&found, Err(BrokerError::TopicNotFound(_))) && auto_create && may_create {
             found = match broker.topic_for_produce(&name).await {
                 // In a cluster the topic may be created with no replica here: it exists.
                 Ok(_) | Err(BrokerError::NotLeader { .. }) => topic_metadata(&context, &name),

@@ -20,6 +20,7 @@ pub mod groups;
 pub mod metadata;
 pub mod produce;
 pub mod records;
+pub mod sasl;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -28,6 +29,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
 use crate::broker::Broker;
+use crate::broker::acl::AccessControl;
 use crate::broker::topic_admin::TopicAdmin;
 use crate::cluster::ClusterNode;
 
@@ -60,6 +62,8 @@ pub struct KafkaContext {
     pub cluster: Option<Arc<ClusterNode>>,
     /// Where topic changes go: the broker itself, or the metadata quorum.
     pub admin: Arc<dyn TopicAdmin>,
+    /// The tokens file: when set, clients authenticate with SASL/PLAIN ([`sasl`]).
+    pub acl: Option<Arc<AccessControl>>,
     /// The largest request frame read: a declared length over it closes the connection.
     pub max_request_bytes: usize,
 }
@@ -73,6 +77,7 @@ pub async fn serve(
     options: KafkaOptions,
     cluster: Option<Arc<ClusterNode>>,
     admin: Arc<dyn TopicAdmin>,
+    acl: Option<Arc<AccessControl>>,
 ) {
     let max_request_bytes = broker.config().limits.max_batch_bytes + REQUEST_FRAMING_SLACK_BYTES;
     let slots = Arc::new(tokio::sync::Semaphore::new(options.max_connections.max(1)));
@@ -81,6 +86,7 @@ pub async fn serve(
         options,
         cluster,
         admin,
+        acl,
         max_request_bytes,
     });
     let mut connections = JoinSet::new();

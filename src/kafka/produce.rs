@@ -15,7 +15,8 @@ use crate::broker::produce::{Acks, PendingAcks, ProducePayload};
 use crate::broker::{Broker, BrokerError};
 
 use super::records::{self, KafkaBatchError};
-use super::{KafkaContext, errors};
+use super::{KafkaContext, errors, sasl};
+use crate::broker::acl::{Principal, Right};
 
 /// One partition's part of a produce request, appended: where its first record went, or why
 /// it was refused.
@@ -42,7 +43,11 @@ fn batch_error_code(error: &KafkaBatchError) -> i16 {
 }
 
 /// Appends every partition's batches of `request`; `None` for acks=0, which gets no answer.
-pub async fn append(context: &KafkaContext, request: ProduceRequest) -> Option<Appended> {
+pub async fn append(
+    context: &KafkaContext,
+    request: ProduceRequest,
+    caller: Option<&Principal>,
+) -> Option<Appended> {
     let broker = &context.broker;
     let acks = match request.acks {
         0 | 1 => Ok(Acks::Leader),
@@ -58,11 +63,16 @@ pub async fn append(context: &KafkaContext, request: ProduceRequest) -> Option<A
     let mut acks_pending = Vec::new();
     for (topic_index, topic) in request.topic_data.into_iter().enumerate() {
         let name = topic.name.0.to_string();
+        let permitted = sasl::allows(caller, Right::Produce, &name);
         let appends = topic.partition_data.into_iter().map(|data| {
             let name = name.clone();
             async move {
                 let partition = data.index;
                 let outcome = match acks {
+                    _ if !permitted => Err((
+                        ResponseError::TopicAuthorizationFailed.code(),
+                        format!("no produce right on topic {name:?}"),
+                    )),
                     _ if transactional => Err((
                         ResponseError::TransactionalIdAuthorizationFailed.code(),
                         "transactions are not supported".to_string(),
