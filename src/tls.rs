@@ -1,5 +1,5 @@
-//! TLS settings for the gRPC listener (`ServerTls`) and for clients (`ClientTls`), read from
-//! PEM files.
+//! TLS settings for the gRPC listener (`ServerTls`), the Kafka listener (`StreamTls`) and for
+//! clients (`ClientTls`), read from PEM files.
 //!
 //! The TLS itself is rustls (with ring) inside tonic; this module reads and checks the files so
 //! that a missing, oversized or malformed one is reported by path before anything starts, and
@@ -9,6 +9,7 @@
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rustls_pki_types::pem::{self, PemObject};
@@ -162,6 +163,85 @@ impl fmt::Debug for ServerTls {
                 &self.requires_client_certificates,
             )
             .finish_non_exhaustive()
+    }
+}
+
+/// TLS on a plain TCP listener (the Kafka listener): the same certificate, key and client CA as
+/// the gRPC listener's, as a rustls acceptor, since Kafka's protocol does not go through tonic.
+#[derive(Clone)]
+pub struct StreamTls {
+    acceptor: tokio_rustls::TlsAcceptor,
+}
+
+impl StreamTls {
+    /// Reads the broker's certificate chain and key and, for mutual TLS, the client CA.
+    pub fn load(
+        cert_path: &Path,
+        key_path: &Path,
+        client_ca: Option<&Path>,
+    ) -> Result<Self, TlsConfigError> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let chain = |path: &Path| -> Result<Vec<CertificateDer<'static>>, TlsConfigError> {
+            let pem = read_pem_file(path).map_err(|e| TlsConfigError(e.to_string()))?;
+            CertificateDer::pem_slice_iter(&pem)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| TlsConfigError(format!("{}: {}", path.display(), pem_problem(&e))))
+        };
+        let certificates = chain(cert_path)?;
+        let key_pem = read_pem_file(key_path).map_err(|e| TlsConfigError(e.to_string()))?;
+        let key = PrivateKeyDer::from_pem_slice(&key_pem)
+            .map_err(|e| TlsConfigError(format!("{}: {}", key_path.display(), pem_problem(&e))))?;
+        let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| TlsConfigError(e.to_string()))?;
+        let builder = match client_ca {
+            None => builder.with_no_client_auth(),
+            Some(path) => {
+                let mut roots = rustls::RootCertStore::empty();
+                for ca in chain(path)? {
+                    roots
+                        .add(ca)
+                        .map_err(|e| TlsConfigError(format!("{}: {e}", path.display())))?;
+                }
+                let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                    Arc::new(roots),
+                    provider,
+                )
+                .build()
+                .map_err(|e| TlsConfigError(format!("{}: {e}", path.display())))?;
+                builder.with_client_cert_verifier(verifier)
+            }
+        };
+        let config = builder
+            .with_single_cert(certificates, key)
+            .map_err(|e| TlsConfigError(e.to_string()))?;
+        Ok(StreamTls {
+            acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)),
+        })
+    }
+
+    /// Runs the server side of the handshake on `stream`, for at most
+    /// [`TLS_HANDSHAKE_TIMEOUT_MS`].
+    pub async fn accept(
+        &self,
+        stream: tokio::net::TcpStream,
+    ) -> Result<tokio_rustls::server::TlsStream<tokio::net::TcpStream>, String> {
+        match tokio::time::timeout(
+            Duration::from_millis(TLS_HANDSHAKE_TIMEOUT_MS),
+            self.acceptor.accept(stream),
+        )
+        .await
+        {
+            Ok(Ok(stream)) => Ok(stream),
+            Ok(Err(e)) => Err(format!("TLS handshake failed: {e}")),
+            Err(_) => Err("TLS handshake timed out".to_string()),
+        }
+    }
+}
+
+impl fmt::Debug for StreamTls {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StreamTls").finish_non_exhaustive()
     }
 }
 

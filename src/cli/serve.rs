@@ -24,7 +24,7 @@ use crate::storage::offset_store::{
 use crate::storage::recovery::Verify;
 use crate::storage::{FsyncPolicy, RecordLimits, Storage, StorageError};
 
-use crate::tls::{ServerTls, read_certificates, read_identity};
+use crate::tls::{ServerTls, StreamTls, read_certificates, read_identity};
 
 use super::shutdown::shutdown_signal;
 use super::{CliError, Context, ExitCode, LogFormat, TlsFiles};
@@ -173,9 +173,8 @@ fn parse_host_port(text: &str) -> Result<(String, u16), String> {
 const DEFAULT_LISTEN: &str = "127.0.0.1:50051";
 
 /// Where the Kafka listener goes: as asked, or by default on for a zero-config single broker
-/// (never by default in a cluster, where each broker needs its own port, or with tokens, where
-/// Kafka clients must be set up for SASL). The Kafka listener has no TLS yet, so asking for it
-/// beside `--tls-cert` is refused rather than serving in plain text what gRPC encrypts.
+/// (never by default in a cluster, where each broker needs its own port, or with TLS or tokens,
+/// where Kafka clients need settings of their own: SSL, SASL).
 fn kafka_listen_address(
     args: &ServeArgs,
     tls: bool,
@@ -184,11 +183,6 @@ fn kafka_listen_address(
     let clustered = args.node_id.is_some();
     match args.kafka_listen {
         Some(KafkaListen::Off) => Ok(None),
-        Some(KafkaListen::On(_)) if tls => Err(CliError::new(
-            ExitCode::Usage,
-            "--kafka-listen: the Kafka listener does not support TLS yet; leave it off \
-             (--kafka-listen off) with --tls-cert",
-        )),
         Some(KafkaListen::On(address)) => Ok(Some(address)),
         None if tls || tokens || clustered => Ok(None),
         None if args.listen.to_string() == DEFAULT_LISTEN => {
@@ -490,6 +484,18 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
         })?),
         None => None,
     };
+    // The Kafka listener encrypts with the gRPC listener's certificate, key and client CA.
+    let kafka_tls = match (&kafka_listener, &tls_identity.cert, &tls_identity.key) {
+        (Some(_), Some(cert), Some(key)) => Some(
+            StreamTls::load(cert, key, args.tls_client_ca.as_deref()).map_err(|e| {
+                CliError::new(
+                    ExitCode::InvalidInput,
+                    format!("TLS settings rejected for the Kafka listener: {e}"),
+                )
+            })?,
+        ),
+        _ => None,
+    };
     let kafka_bound = match &kafka_listener {
         Some(listener) => Some(listener.local_addr()?),
         None => None,
@@ -718,6 +724,7 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
                     advertised_host,
                     advertised_port,
                     max_connections: args.max_connections,
+                    tls: kafka_tls,
                 },
                 cluster.as_ref().map(|(node, ..)| node.clone()),
                 match &cluster {

@@ -17,9 +17,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 use futures::future::BoxFuture;
 use kafka_protocol::messages::{ApiKey, RequestHeader, ResponseHeader};
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-use tokio::net::tcp::OwnedWriteHalf;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::{KafkaContext, admin, api_versions, fetch, groups, metadata, produce, sasl};
 use crate::broker::acl::Principal;
@@ -42,9 +40,12 @@ pub type Answer = BoxFuture<'static, Result<Option<Bytes>, String>>;
 type Close = String;
 
 /// Serves one connection until the client closes it or breaks the protocol.
-pub async fn serve(stream: TcpStream, context: Arc<KafkaContext>) {
+pub async fn serve<S>(stream: S, context: Arc<KafkaContext>)
+where
+    S: AsyncRead + AsyncWrite + Send + 'static,
+{
     let mut session = Session::default();
-    let (mut read, write) = stream.into_split();
+    let (mut read, write) = tokio::io::split(stream);
     let (answers, to_write) = tokio::sync::mpsc::channel(MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION);
     let writer = tokio::spawn(write_answers(write, to_write));
     loop {
@@ -73,7 +74,7 @@ pub async fn serve(stream: TcpStream, context: Arc<KafkaContext>) {
 
 /// Reads one request frame; `None` at a clean end of stream between frames.
 async fn read_frame(
-    read: &mut tokio::net::tcp::OwnedReadHalf,
+    read: &mut (impl AsyncRead + Unpin),
     max_request_bytes: usize,
 ) -> Result<Option<Bytes>, Close> {
     let mut length = [0u8; 4];
@@ -96,7 +97,7 @@ async fn read_frame(
 }
 
 async fn write_answers(
-    mut write: OwnedWriteHalf,
+    mut write: impl AsyncWrite + Unpin,
     mut answers: tokio::sync::mpsc::Receiver<Answer>,
 ) {
     while let Some(answer) = answers.recv().await {

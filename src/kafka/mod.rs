@@ -32,6 +32,7 @@ use crate::broker::Broker;
 use crate::broker::acl::AccessControl;
 use crate::broker::topic_admin::TopicAdmin;
 use crate::cluster::ClusterNode;
+use crate::tls::StreamTls;
 
 /// The default Kafka listener of `flashq serve`, Kafka's own default port.
 pub const DEFAULT_KAFKA_LISTEN: &str = "127.0.0.1:9092";
@@ -51,6 +52,8 @@ pub struct KafkaOptions {
     pub advertised_port: u16,
     /// Most Kafka clients served at once; more wait to be accepted.
     pub max_connections: usize,
+    /// TLS on every connection when set (the gRPC listener's certificate, key and client CA).
+    pub tls: Option<StreamTls>,
 }
 
 /// What every request handler may use.
@@ -108,7 +111,13 @@ pub async fn serve(
                 let _ = stream.set_nodelay(true);
                 let context = context.clone();
                 connections.spawn(async move {
-                    connection::serve(stream, context).await;
+                    match context.options.tls.clone() {
+                        None => connection::serve(stream, context).await,
+                        Some(tls) => match tls.accept(stream).await {
+                            Ok(stream) => connection::serve(stream, context).await,
+                            Err(reason) => tracing::debug!(%peer, "kafka connection: {reason}"),
+                        },
+                    }
                     tracing::debug!(%peer, "kafka connection closed");
                     drop(slot);
                 });
