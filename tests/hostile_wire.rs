@@ -12,7 +12,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use common::TestBroker;
+use common::{Rng, TestBroker};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -192,26 +192,6 @@ fn assert_serving(broker: &TestBroker) {
         .args(["produce", "-t", "still-serving", "--value", "yes"])
         .assert()
         .success();
-}
-
-/// A small deterministic generator (xorshift64*), so a failing input can be replayed by seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    /// Up to `max_len` random bytes.
-    fn bytes(&mut self, max_len: u64) -> Vec<u8> {
-        let len = self.below(max_len + 1);
-        (0..len).map(|_| self.next() as u8).collect()
-    }
 }
 
 #[test]
