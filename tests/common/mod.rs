@@ -5,6 +5,7 @@
 
 pub mod api_doc;
 pub mod cluster;
+pub mod kafka;
 pub mod pki;
 
 use std::io::{BufRead, BufReader};
