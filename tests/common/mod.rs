@@ -5,6 +5,7 @@
 
 pub mod api_doc;
 pub mod cluster;
+pub mod kafka;
 pub mod pki;
 
 use std::io::{BufRead, BufReader};
@@ -27,6 +28,9 @@ pub fn flashq_bin() -> PathBuf {
 pub struct TestBroker {
     child: Option<Child>,
     pub address: String,
+    /// The Kafka listener's bound address (serve's second stdout line), when the extra args
+    /// turn on `--kafka-listen`.
+    pub kafka_address: Option<String>,
     pub data_dir: PathBuf,
     /// Keeps the temp dir alive when the broker made its own.
     _temp: Option<tempfile::TempDir>,
@@ -82,10 +86,12 @@ impl TestBroker {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_os_string()))
             .collect();
-        let (child, address) = spawn_serve_on(data_dir, &extra_args, &env, "127.0.0.1:0", log_file);
+        let (child, address, kafka_address) =
+            spawn_serve_on(data_dir, &extra_args, &env, "127.0.0.1:0", log_file);
         TestBroker {
             child: Some(child),
             address,
+            kafka_address,
             data_dir: data_dir.to_path_buf(),
             _temp: None,
             extra_args,
@@ -142,7 +148,7 @@ impl TestBroker {
     /// Stops (SIGTERM) and starts again on the same data dir and flags.
     pub fn restart(&mut self) {
         assert_eq!(self.stop(), Some(0), "broker did not exit cleanly");
-        let (child, address) = spawn_serve_on(
+        let (child, address, kafka_address) = spawn_serve_on(
             &self.data_dir,
             &self.extra_args,
             &self.env,
@@ -151,6 +157,7 @@ impl TestBroker {
         );
         self.child = Some(child);
         self.address = address;
+        self.kafka_address = kafka_address;
     }
 
     /// SIGKILLs the broker and starts it again on the same data dir, flags and address, so
@@ -168,15 +175,21 @@ impl TestBroker {
 
     fn respawn_on_same_address(&mut self) {
         let listen = self.address.clone();
-        let (child, address) = spawn_serve_on(
+        // The Kafka listener comes back on its old address too.
+        let mut args = self.extra_args.clone();
+        if let (Some(flag), Some(kafka)) = (kafka_listen_flag(&args), &self.kafka_address) {
+            args.splice(flag, ["--kafka-listen".to_string(), kafka.clone()]);
+        }
+        let (child, address, kafka_address) = spawn_serve_on(
             &self.data_dir,
-            &self.extra_args,
+            &args,
             &self.env,
             &listen,
             self.log_file.as_deref(),
         );
         self.child = Some(child);
         self.address = address;
+        self.kafka_address = kafka_address;
     }
 
     /// `flashq serve` on this broker's data dir, flags and address, for a start that is expected
@@ -265,13 +278,29 @@ pub fn flashq_cmd() -> assert_cmd::Command {
     cmd
 }
 
+/// Where `args` turn on the Kafka listener: the `--kafka-listen ADDR` (or `--kafka-listen=ADDR`)
+/// arguments; `None` when absent or `off`.
+fn kafka_listen_flag(args: &[String]) -> Option<std::ops::Range<usize>> {
+    args.iter()
+        .enumerate()
+        .find_map(|(at, arg)| match arg.strip_prefix("--kafka-listen")? {
+            "" => args.get(at + 1).filter(|v| *v != "off").map(|_| at..at + 2),
+            value => value
+                .strip_prefix('=')
+                .filter(|v| *v != "off")
+                .map(|_| at..at + 1),
+        })
+}
+
+/// Starts `flashq serve`; returns it with its gRPC address (stdout's first line) and, when
+/// `extra_args` turn on `--kafka-listen`, its Kafka address (the second line).
 fn spawn_serve_on(
     data_dir: &Path,
     extra_args: &[String],
     env: &[(String, std::ffi::OsString)],
     listen: &str,
     log_file: Option<&Path>,
-) -> (Child, String) {
+) -> (Child, String, Option<String>) {
     let stderr = match log_file {
         Some(path) => Stdio::from(
             std::fs::OpenOptions::new()
@@ -294,14 +323,26 @@ fn spawn_serve_on(
         .spawn()
         .expect("spawn flashq serve");
     let stdout = child.stdout.take().expect("stdout");
+    let kafka = kafka_listen_flag(extra_args).is_some();
     let (tx, rx) = mpsc::channel();
+    // One thread reads both lines (serve prints them in one write), so they arrive together.
     std::thread::spawn(move || {
+        let mut reader = BufReader::new(stdout);
         let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
+        let _ = reader.read_line(&mut line);
+        let mut kafka_line = String::new();
+        if kafka {
+            let _ = reader.read_line(&mut kafka_line);
+        }
+        let _ = tx.send((line, kafka_line));
     });
     match rx.recv_timeout(START_TIMEOUT) {
-        Ok(line) if !line.trim().is_empty() => (child, line.trim().to_string()),
+        Ok((line, kafka_line))
+            if !line.trim().is_empty() && (!kafka || !kafka_line.trim().is_empty()) =>
+        {
+            let kafka_address = kafka.then(|| kafka_line.trim().to_string());
+            (child, line.trim().to_string(), kafka_address)
+        }
         other => {
             let _ = child.kill();
             let status = child.wait();
@@ -464,4 +505,24 @@ fn collect_lines(
         }
     });
     lines
+}
+
+/// A small deterministic generator (xorshift64*), so a failing input can be replayed by seed.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    /// Up to `max_len` random bytes.
+    pub fn bytes(&mut self, max_len: u64) -> Vec<u8> {
+        let len = self.below(max_len + 1);
+        (0..len).map(|_| self.next() as u8).collect()
+    }
 }
