@@ -886,9 +886,6 @@ fn a_metadata_request_for_a_topic_named_to_escape_the_data_dir_is_refused_and_cr
 }
 
 #[test]
-#[ignore = "broker bug: Metadata answers an invalid topic name with INVALID_REQUEST (42) where \
-            Kafka answers INVALID_TOPIC_EXCEPTION (17); a librdkafka produce to such a topic \
-            retries its metadata until message.timeout.ms (_MSG_TIMED_OUT)"]
 fn a_metadata_request_for_an_invalid_topic_name_gets_invalid_topic_exception() {
     let broker = common::kafka::kafka_broker();
     let address = broker.kafka_address.clone().unwrap();
@@ -1131,9 +1128,6 @@ fn assert_one_request_leaves_memory_bounded(request: Vec<u8>, what: &str) {
 const MILLIONS: usize = 2_000_000;
 
 #[test]
-#[ignore = "broker bug: Metadata v0 naming one (invalid, empty) topic 8 million times in a \
-            15 MiB request takes the broker to about 1.4 GiB resident and a 64 MB answer, one \
-            entry per name; Kafka answers each distinct name once"]
 fn a_metadata_request_naming_one_topic_millions_of_times_leaves_memory_bounded() {
     let names = 4 * MILLIONS;
     let mut body = (names as i32).to_be_bytes().to_vec();
@@ -1145,9 +1139,6 @@ fn a_metadata_request_naming_one_topic_millions_of_times_leaves_memory_bounded()
 }
 
 #[test]
-#[ignore = "broker bug: Produce v3 with 2 million entries for partition 0 (no records) in a \
-            15 MiB request takes the broker past 2 GiB resident and a 44 MB answer, one entry \
-            per entry; Kafka collects a request's partitions in a map"]
 fn a_produce_request_with_millions_of_partition_entries_leaves_memory_bounded() {
     let mut body = (-1i16).to_be_bytes().to_vec(); // no transactional id
     body.extend(1i16.to_be_bytes()); // acks

@@ -386,9 +386,6 @@ fn confluent_kafka_idempotent_producer_round_trips_snappy_batches() {
 }
 
 #[test]
-#[ignore = "broker bug: ApiVersions does not list FindCoordinator, and librdkafka enables its \
-            LZ4 feature only with FindCoordinator, so it sends compression.type=lz4 batches \
-            uncompressed (the broker's lz4 path is never reached)"]
 fn confluent_kafka_idempotent_producer_round_trips_lz4_batches() {
     confluent_round_trip(
         "confluent_kafka_idempotent_producer_round_trips_lz4_batches",

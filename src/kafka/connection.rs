@@ -31,6 +31,14 @@ pub const MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION: usize = 16;
 pub const WRITE_TIMEOUT_MS: u64 = 30_000;
 /// The smallest request: API key, version and correlation id, and the client id's length.
 const MIN_REQUEST_BYTES: usize = 10;
+/// The largest request other than a Produce (which carries records and may be as large as the
+/// frame limit): Metadata for thousands of topics or a commit of thousands of offsets is a
+/// few hundred KiB. Decoded, a request's entries cost many times their bytes, so this bounds
+/// what a request of tiny entries can make the broker hold.
+pub const MAX_NON_PRODUCE_REQUEST_BYTES: usize = 4 * 1024 * 1024;
+/// The most partitions one Produce request may name, all topics together; Kafka's clients
+/// send at most one entry per partition they write to.
+pub const MAX_PARTITIONS_PER_PRODUCE_REQUEST: usize = 100_000;
 
 /// The answer to one request, once it is ready: the encoded frame, `None` for a request that
 /// gets none (a produce with acks=0), or `Err` to close the connection.
@@ -147,6 +155,12 @@ async fn dispatch(
     let version = i16::from_be_bytes([frame[2], frame[3]]);
     let correlation_id = i32::from_be_bytes([frame[4], frame[5], frame[6], frame[7]]);
     let api_key = ApiKey::try_from(api_key).map_err(|_| format!("unknown API key {api_key}"))?;
+    if api_key != ApiKey::Produce && frame.len() > MAX_NON_PRODUCE_REQUEST_BYTES {
+        return Err(format!(
+            "{api_key:?} request of {} bytes (at most {MAX_NON_PRODUCE_REQUEST_BYTES})",
+            frame.len()
+        ));
+    }
     let meta = RequestMeta {
         api_key,
         version,
@@ -206,7 +220,18 @@ async fn dispatch(
         ),
         ApiKey::Produce => {
             // Appended now, in request order; acknowledged later.
-            match produce::append(&context, decode(meta, frame)?, caller.as_ref()).await {
+            let request: kafka_protocol::messages::ProduceRequest = decode(meta, frame)?;
+            let entries: usize = request
+                .topic_data
+                .iter()
+                .map(|t| t.partition_data.len())
+                .sum();
+            if entries > MAX_PARTITIONS_PER_PRODUCE_REQUEST {
+                return Err(format!(
+                    "Produce naming {entries} partitions (at most {MAX_PARTITIONS_PER_PRODUCE_REQUEST})"
+                ));
+            }
+            match produce::append(&context, request, caller.as_ref()).await {
                 Some(appended) => later(meta, produce::acknowledge(appended)),
                 None => ready(Ok(None)),
             }

@@ -117,8 +117,22 @@ pub async fn handle(
         .filter(|name| sasl::may_see(caller, name))
         .collect(),
     };
+    // Each name is answered once, however often it is asked for (as Kafka does).
+    let mut asked = std::collections::BTreeSet::new();
+    let names: Vec<String> = names
+        .into_iter()
+        .filter(|n| asked.insert(n.clone()))
+        .collect();
     let mut topics = Vec::with_capacity(names.len());
     for name in names {
+        if crate::broker::check_topic_name(&name).is_err() {
+            let mut invalid = MetadataResponseTopic::default();
+            invalid.name = Some(TopicName(StrBytes::from_string(name)));
+            invalid.error_code = ResponseError::InvalidTopicException.code();
+            invalid.topic_authorized_operations = NO_AUTHORIZED_OPERATIONS;
+            topics.push(invalid);
+            continue;
+        }
         if !sasl::may_see(caller, &name) {
             let mut hidden = MetadataResponseTopic::default();
             hidden.name = Some(TopicName(StrBytes::from_string(name)));

@@ -64,7 +64,13 @@ pub async fn append(
     for (topic_index, topic) in request.topic_data.into_iter().enumerate() {
         let name = topic.name.0.to_string();
         let permitted = sasl::allows(caller, Right::Produce, &name);
-        let appends = topic.partition_data.into_iter().map(|data| {
+        // A partition named twice keeps its last record set, as Kafka's broker does, and is
+        // answered once.
+        let mut by_partition = std::collections::BTreeMap::new();
+        for data in topic.partition_data {
+            by_partition.insert(data.index, data);
+        }
+        let appends = by_partition.into_values().map(|data| {
             let name = name.clone();
             async move {
                 let partition = data.index;
