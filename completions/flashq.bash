@@ -2641,7 +2641,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__serve)
-            opts="-o -q -v -h -V --listen --data-dir --storage --fsync --no-auto-create-topics --default-partitions --max-record-bytes --max-batch-bytes --retention-check-interval-ms --metrics-listen --auth-tokens --tls-client-ca --max-connections --node-id --cluster-listen --peers --advertised-address --heartbeat-interval-ms --broker-session-timeout-ms --default-replication-factor --min-insync-replicas --replica-lag-max-ms --cluster-secret-file --cluster-tls-cert --cluster-tls-key --cluster-tls-ca --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --listen --data-dir --storage --fsync --no-auto-create-topics --default-partitions --max-record-bytes --max-batch-bytes --retention-check-interval-ms --metrics-listen --auth-tokens --tls-client-ca --max-connections --node-id --cluster-listen --peers --advertised-address --heartbeat-interval-ms --broker-session-timeout-ms --default-replication-factor --min-insync-replicas --replica-lag-max-ms --cluster-secret-file --cluster-tls-cert --cluster-tls-key --cluster-tls-ca --kafka-listen --kafka-advertised-address --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2744,6 +2744,14 @@ _flashq() {
                     return 0
                     ;;
                 --cluster-tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kafka-listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kafka-advertised-address)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

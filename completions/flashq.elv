@@ -76,6 +76,8 @@ set edit:completion:arg-completer[flashq] = {|@words|
             cand --cluster-tls-cert 'In a cluster: this broker''s certificate (PEM) for mutual TLS on the cluster listener, allowing server and client authentication and naming its host in --peers; needs --cluster-tls-key and --cluster-tls-ca [default: off, plain text]'
             cand --cluster-tls-key 'In a cluster: the private key (PEM) of --cluster-tls-cert'
             cand --cluster-tls-ca 'In a cluster: the CA (PEM) that signed every broker''s --cluster-tls-cert; peers with a certificate from elsewhere are refused during the handshake'
+            cand --kafka-listen 'Serve Kafka clients (kcat, librdkafka, the Java client) on ADDR, or `off`; port 0 picks a free port. The bound address is the second line of stdout (docs/kafka.md) [default: 127.0.0.1:9092 when --listen is left at its default, for a single broker without TLS or tokens; else off]'
+            cand --kafka-advertised-address 'HOST:PORT that Kafka clients are told to connect to [default: the bound --kafka-listen address]'
             cand --broker 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]'
             cand -o 'Output format [default: text]'
             cand --output 'Output format [default: text]'

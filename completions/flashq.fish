@@ -79,6 +79,8 @@ complete -c flashq -n "__fish_flashq_using_subcommand serve" -l cluster-secret-f
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l cluster-tls-cert -d 'In a cluster: this broker\'s certificate (PEM) for mutual TLS on the cluster listener, allowing server and client authentication and naming its host in --peers; needs --cluster-tls-key and --cluster-tls-ca [default: off, plain text]' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l cluster-tls-key -d 'In a cluster: the private key (PEM) of --cluster-tls-cert' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l cluster-tls-ca -d 'In a cluster: the CA (PEM) that signed every broker\'s --cluster-tls-cert; peers with a certificate from elsewhere are refused during the handshake' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand serve" -l kafka-listen -d 'Serve Kafka clients (kcat, librdkafka, the Java client) on ADDR, or `off`; port 0 picks a free port. The bound address is the second line of stdout (docs/kafka.md) [default: 127.0.0.1:9092 when --listen is left at its default, for a single broker without TLS or tokens; else off]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand serve" -l kafka-advertised-address -d 'HOST:PORT that Kafka clients are told to connect to [default: the bound --kafka-listen address]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
