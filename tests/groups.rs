@@ -13,14 +13,6 @@ const WAIT: Duration = Duration::from_secs(30);
 /// The members' session timeout in these tests: short, so expiry is quick to observe.
 const SESSION_TIMEOUT_MS: u64 = 3_000;
 
-fn create_topic(broker: &TestBroker, topic: &str, partitions: u32) {
-    broker
-        .cmd()
-        .args(["topic", "create", topic, "-p", &partitions.to_string()])
-        .assert()
-        .success();
-}
-
 /// Produces `count` records with values `{tag}-{i}` to one partition.
 fn produce(broker: &TestBroker, topic: &str, partition: u32, tag: &str, count: usize) {
     let lines: String = (0..count).map(|i| format!("{tag}-{i}\n")).collect();
@@ -153,7 +145,7 @@ const STABLE_END: u64 = 10 + DURING_BATCHES / 6 * 5 + 10;
 #[test]
 fn three_members_share_six_partitions_take_over_on_leave_and_consume_each_record_once() {
     let broker = TestBroker::start(&[]);
-    create_topic(&broker, "events", 6);
+    broker.create_topic("events", 6);
     for partition in 0..6 {
         produce(&broker, "events", partition, "before", 10);
     }
@@ -310,7 +302,7 @@ fn three_members_share_six_partitions_take_over_on_leave_and_consume_each_record
 fn committed_offsets_survive_sigterm_and_sigkill_restarts() {
     let mut broker = TestBroker::start(&[]);
     // Names with the separator that broke the original offset store.
-    create_topic(&broker, "a--b", 2);
+    broker.create_topic("a--b", 2);
     produce(&broker, "a--b", 0, "x", 10);
     produce(&broker, "a--b", 1, "y", 5);
     // A consumer reads everything and commits on exit.
@@ -441,7 +433,7 @@ fn partition_table_rows(text: &str) -> Vec<Vec<String>> {
 #[test]
 fn describe_shows_lag_and_reset_offsets_is_a_dry_run_until_executed() {
     let broker = TestBroker::start(&[]);
-    create_topic(&broker, "lag", 3);
+    broker.create_topic("lag", 3);
     for partition in 0..3 {
         produce(&broker, "lag", partition, "old", 5);
     }
@@ -659,7 +651,7 @@ fn describe_shows_lag_and_reset_offsets_is_a_dry_run_until_executed() {
 #[test]
 fn stale_generation_commits_are_fenced_and_unknown_groups_are_not_found() {
     let broker = TestBroker::start(&[]);
-    create_topic(&broker, "fence", 2);
+    broker.create_topic("fence", 2);
     produce(&broker, "fence", 0, "r", 3);
     let first = start_member(&broker, "fence", "fenced");
     let mut old = (String::new(), 0u64);
@@ -797,7 +789,7 @@ fn group_list_is_an_empty_json_array_on_a_new_broker() {
 #[test]
 fn a_corrupt_offsets_store_stops_the_broker_at_startup_instead_of_reading_as_empty() {
     let mut broker = TestBroker::start(&[]);
-    create_topic(&broker, "kept", 1);
+    broker.create_topic("kept", 1);
     produce(&broker, "kept", 0, "r", 3);
     broker
         .cmd()
@@ -825,7 +817,7 @@ fn a_corrupt_offsets_store_stops_the_broker_at_startup_instead_of_reading_as_emp
 #[test]
 fn subscribers_in_a_group_split_partitions_and_commit_on_the_way_out() {
     let broker = TestBroker::start(&[]);
-    create_topic(&broker, "pushed", 4);
+    broker.create_topic("pushed", 4);
     produce(&broker, "pushed", 0, "old", 3);
     let subscriber = |broker: &TestBroker| {
         RunningCommand::start(
@@ -896,7 +888,7 @@ fn subscribers_in_a_group_split_partitions_and_commit_on_the_way_out() {
 #[test]
 fn reset_policy_applies_without_committed_offsets_and_no_commit_leaves_none() {
     let broker = TestBroker::start(&[]);
-    create_topic(&broker, "policy", 2);
+    broker.create_topic("policy", 2);
     produce(&broker, "policy", 0, "a", 4);
     produce(&broker, "policy", 1, "b", 2);
     let consume = |args: &[&str]| {
@@ -933,7 +925,7 @@ fn reset_policy_applies_without_committed_offsets_and_no_commit_leaves_none() {
 #[test]
 fn a_following_member_joins_again_after_the_broker_crashes() {
     let mut broker = TestBroker::start(&[]);
-    create_topic(&broker, "resilient", 2);
+    broker.create_topic("resilient", 2);
     produce(&broker, "resilient", 0, "before", 5);
     let mut member = start_member(&broker, "resilient", "survivors");
     assert!(wait_until(WAIT, || consumed(&member).len() == 5));
@@ -968,8 +960,8 @@ fn a_following_member_joins_again_after_the_broker_crashes() {
 #[test]
 fn deleting_a_topic_deletes_its_committed_offsets_so_a_new_topic_starts_clean() {
     let mut broker = TestBroker::start(&[]);
-    create_topic(&broker, "short-lived", 1);
-    create_topic(&broker, "long-lived", 1);
+    broker.create_topic("short-lived", 1);
+    broker.create_topic("long-lived", 1);
     produce(&broker, "short-lived", 0, "old", 4);
     produce(&broker, "long-lived", 0, "x", 2);
     for (group, topic, offset) in [
@@ -1001,7 +993,7 @@ fn deleting_a_topic_deletes_its_committed_offsets_so_a_new_topic_starts_clean() 
     assert_eq!(both.len(), 1, "{both:?}");
     assert_eq!(both[&0], (Some(2), Some(2), Some(0)));
     // A topic created again under the name is read from its start, not from offset 4.
-    create_topic(&broker, "short-lived", 1);
+    broker.create_topic("short-lived", 1);
     produce(&broker, "short-lived", 0, "new", 2);
     let out = stdout_of(
         broker

@@ -34,14 +34,6 @@ fn now_ms() -> i64 {
         .as_millis() as i64
 }
 
-fn create_topic(broker: &TestBroker, topic: &str, partitions: u32) {
-    broker
-        .cmd()
-        .args(["topic", "create", topic, "-p", &partitions.to_string()])
-        .assert()
-        .success();
-}
-
 /// `flashq topic describe -o json`, or its exit code when it fails.
 fn describe_topic(broker: &TestBroker, topic: &str) -> Result<Value, Option<i32>> {
     let output = broker
@@ -92,7 +84,7 @@ const KCAT_PARTITION: i32 = 2;
 /// Produces [`KCAT_LINES`] with kcat to partition [`KCAT_PARTITION`] of a new three-partition
 /// topic; returns the time window the records were produced in (ms).
 fn kcat_produce(broker: &TestBroker, topic: &str) -> (i64, i64) {
-    create_topic(broker, topic, 3);
+    broker.create_topic(topic, 3);
     let input: String = KCAT_LINES
         .iter()
         .map(|(k, v)| format!("{k}:{v}\n"))
@@ -212,8 +204,8 @@ fn kcat_lists_the_broker_its_topics_and_their_partitions() {
         return;
     }
     let broker = kafka_broker();
-    create_topic(&broker, "listed-three", 3);
-    create_topic(&broker, "listed-one", 1);
+    broker.create_topic("listed-three", 3);
+    broker.create_topic("listed-one", 1);
     let address = bootstrap(&broker);
     let mut listing: Value =
         serde_json::from_str(&kcat(&["-b", address, "-L", "-J"], "")).expect("kcat -J is JSON");
@@ -332,7 +324,7 @@ fn confluent_round_trip(test: &str, codec: &str) {
     }
     let broker = kafka_broker();
     let topic = format!("codec-{codec}");
-    create_topic(&broker, &topic, 3);
+    broker.create_topic(&topic, 3);
     let records = codec_records();
     let tx_bytes = confluent_produce(
         &broker,
@@ -577,7 +569,7 @@ fn kafka_python_produces_and_consumes_without_a_group() {
         return;
     }
     let broker = kafka_broker();
-    create_topic(&broker, "kafka-python", 2);
+    broker.create_topic("kafka-python", 2);
     let records = binary_records(0x6b61_666b_612d_7079, 300, 2);
     let out = python(
         KAFKA_PYTHON_ROUND_TRIP,
@@ -611,7 +603,7 @@ fn binary_records_librdkafka_produced_are_what_flashq_consume_prints_byte_for_by
         return;
     }
     let broker = kafka_broker();
-    create_topic(&broker, "from-librdkafka", CROSS_PARTITIONS as u32);
+    broker.create_topic("from-librdkafka", CROSS_PARTITIONS as u32);
     let records = binary_records(0x6c69_6272_646b_6166, CROSS_RECORDS, CROSS_PARTITIONS);
     confluent_produce(&broker, "from-librdkafka", &records, json!({}));
     let read = flashq_consume(&broker, "from-librdkafka", CROSS_RECORDS);
@@ -625,7 +617,7 @@ fn binary_records_flashq_produce_wrote_are_what_librdkafka_consumes_byte_for_byt
         return;
     }
     let broker = kafka_broker();
-    create_topic(&broker, "from-flashq", CROSS_PARTITIONS as u32);
+    broker.create_topic("from-flashq", CROSS_PARTITIONS as u32);
     let records = binary_records(0x666c_6173_6871_0001, CROSS_RECORDS, CROSS_PARTITIONS);
     let mut input = String::new();
     for record in &records {

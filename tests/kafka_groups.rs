@@ -25,14 +25,6 @@ fn json_of(broker: &TestBroker, args: &[&str]) -> Value {
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
-fn create_topic(broker: &TestBroker, topic: &str, partitions: u32) {
-    broker
-        .cmd()
-        .args(["topic", "create", topic, "-p", &partitions.to_string()])
-        .assert()
-        .success();
-}
-
 /// Committed offset and log end per partition, from `flashq group describe`.
 fn committed(broker: &TestBroker, group: &str) -> Vec<(u64, Option<u64>, Option<u64>)> {
     let described = json_of(broker, &["group", "describe", group]);
@@ -78,7 +70,7 @@ fn a_kcat_group_reads_everything_commits_and_flashq_sees_and_resets_its_offsets(
         return;
     }
     let broker = kafka_broker();
-    create_topic(&broker, "gt", 3);
+    broker.create_topic("gt", 3);
     let lines: String = (1..=30).map(|i| format!("{i}\n")).collect();
     broker
         .cmd()
@@ -184,7 +176,7 @@ fn a_confluent_kafka_group_of_three_rebalances_when_one_leaves_and_commits_every
         return;
     }
     let broker = kafka_broker();
-    create_topic(&broker, "six", 6);
+    broker.create_topic("six", 6);
     let flashq = flashq_bin();
     let out = python(
         THREE_MEMBERS,
@@ -274,7 +266,7 @@ fn a_kafka_python_group_consumer_reads_and_commits() {
         return;
     }
     let broker = kafka_broker();
-    create_topic(&broker, "kp", 2);
+    broker.create_topic("kp", 2);
     let out = python(KAFKA_PYTHON_GROUP, &[bootstrap(&broker)], b"");
     let mut values: Vec<String> = out[0]["values"]
         .as_array()

@@ -122,6 +122,14 @@ impl TestBroker {
             .to_string()
     }
 
+    /// Creates `topic` with `partitions` partitions through `flashq topic create`.
+    pub fn create_topic(&self, topic: &str, partitions: u32) {
+        self.cmd()
+            .args(["topic", "create", topic, "-p", &partitions.to_string()])
+            .assert()
+            .success();
+    }
+
     /// A `flashq` command aimed at this broker, with no config file or environment leaking in.
     pub fn cmd(&self) -> assert_cmd::Command {
         let mut cmd = flashq_cmd();

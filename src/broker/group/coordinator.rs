@@ -508,10 +508,24 @@ impl Group {
             .collect();
         let mut assignment = assign(self.assignor, &subscriptions, counts, &previous);
         self.state = GroupState::Stable;
+        self.answer_joins(now, |id, member| {
+            member.assignment = assignment.remove(id).unwrap_or_default();
+        });
+        tracing::info!(
+            group = self.name,
+            generation = self.generation,
+            members = self.members.len(),
+            "rebalance complete"
+        );
+    }
+
+    /// Answers every member's waiting join with its outcome, once `settle` has set what the
+    /// member holds in the new generation; each member's session restarts now.
+    fn answer_joins(&mut self, now: Instant, mut settle: impl FnMut(&str, &mut Member)) {
         let ids: Vec<String> = self.members.keys().cloned().collect();
         for id in ids {
             let member = self.members.get_mut(&id).expect("id taken from the map");
-            member.assignment = assignment.remove(&id).unwrap_or_default();
+            settle(&id, member);
             member.last_seen = now;
             let reply = member.pending_join.take();
             let outcome = self.outcome(&id, &self.members[&id]);
@@ -519,12 +533,6 @@ impl Group {
                 let _ = reply.send(Ok(outcome));
             }
         }
-        tracing::info!(
-            group = self.name,
-            generation = self.generation,
-            members = self.members.len(),
-            "rebalance complete"
-        );
     }
 
     /// Ends the joins of a client-assigned group: the protocol and leader are chosen, and every
@@ -540,18 +548,11 @@ impl Group {
         }
         self.protocol = self.choose_protocol();
         self.state = GroupState::CompletingRebalance;
-        let ids: Vec<String> = self.members.keys().cloned().collect();
-        for id in ids {
-            let member = self.members.get_mut(&id).expect("id taken from the map");
-            member.last_seen = now;
+        // Nobody owns anything until the leader's assignment arrives.
+        self.answer_joins(now, |_, member| {
             member.assignment.clear();
             member.assignment_data = Bytes::new();
-            let reply = member.pending_join.take();
-            let outcome = self.outcome(&id, &self.members[&id]);
-            if let Some(reply) = reply {
-                let _ = reply.send(Ok(outcome));
-            }
-        }
+        });
         tracing::info!(
             group = self.name,
             generation = self.generation,
