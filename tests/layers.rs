@@ -140,18 +140,6 @@ const KNOWN_EXCEPTIONS: &[(&str, &str, &str)] = &[
         "stored records to and from their wire form (issue 18)",
     ),
     // Debts of issue 18.
-    ("cluster/network.rs", "client", "address parsing (issue 18)"),
-    ("cluster/node.rs", "client", "address validation (issue 18)"),
-    (
-        "server/mod.rs",
-        "anyhow",
-        "anyhow outside the CLI (issue 18)",
-    ),
-    (
-        "server/embedded.rs",
-        "anyhow",
-        "anyhow outside the CLI (issue 18)",
-    ),
     ("cli/init.rs", "storage", "FsyncPolicy (issue 18)"),
     (
         "cli/exit.rs",

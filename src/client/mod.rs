@@ -309,21 +309,7 @@ impl tonic::service::Interceptor for BearerToken {
     }
 }
 
-/// `host:port` or a URL; a bare address gets `http://`.
-pub fn normalize_address(address: &str) -> String {
-    if address.contains("://") {
-        address.to_string()
-    } else {
-        format!("http://{address}")
-    }
-}
-
-/// Checks that `address` (`host:port` or a URL) can name a broker; returns it as a URL.
-pub fn validate_address(address: &str) -> std::result::Result<String, String> {
-    let address = normalize_address(address.trim());
-    Endpoint::from_shared(address.clone()).map_err(|e| format!("not a broker address: {e}"))?;
-    Ok(address)
-}
+pub use crate::wire::address::{normalize_address, validate_address};
 
 impl Client {
     /// Connects in plain text without a token, failing within [`CONNECT_TIMEOUT_MS`] when no

@@ -155,7 +155,7 @@ pub type PeerClient = ClusterPeerClient<InterceptedService<Channel, PeerAuth>>;
 pub fn peer_client(address: &str, auth: &PeerAuth) -> Result<PeerClient, String> {
     let url = match &auth.tls {
         Some(_) if !address.contains("://") => format!("https://{address}"),
-        _ => crate::client::normalize_address(address),
+        _ => crate::wire::address::normalize_address(address),
     };
     let mut endpoint = Endpoint::from_shared(url)
         .map_err(|e| format!("bad peer address {address:?}: {e}"))?

@@ -125,7 +125,7 @@ pub fn parse_peers(text: &str) -> Result<BTreeMap<NodeId, String>, String> {
             .parse()
             .map_err(|_| format!("{id:?} in {pair:?} is not a node id (a number)"))?;
         let address = address.trim();
-        crate::client::validate_address(address).map_err(|e| format!("{pair:?}: {e}"))?;
+        crate::wire::address::validate_address(address).map_err(|e| format!("{pair:?}: {e}"))?;
         if peers.insert(id, address.to_string()).is_some() {
             return Err(format!("node id {id} is named twice"));
         }

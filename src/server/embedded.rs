@@ -10,13 +10,15 @@ use tokio::task::JoinHandle;
 use crate::broker::{Broker, BrokerConfig};
 use crate::storage::Storage;
 
+use super::ServeError;
+
 /// A running in-process broker. Dropping it stops the server; [`EmbeddedBroker::stop`] also
 /// waits for in-flight requests and closes the logs cleanly.
 pub struct EmbeddedBroker {
     pub address: SocketAddr,
     pub broker: Arc<Broker>,
     stop: Option<oneshot::Sender<()>>,
-    server: Option<JoinHandle<anyhow::Result<()>>>,
+    server: Option<JoinHandle<Result<(), ServeError>>>,
 }
 
 impl EmbeddedBroker {
@@ -24,7 +26,7 @@ impl EmbeddedBroker {
     pub async fn start(
         storage: Arc<dyn Storage>,
         config: BrokerConfig,
-    ) -> anyhow::Result<EmbeddedBroker> {
+    ) -> Result<EmbeddedBroker, ServeError> {
         let broker = Arc::new(Broker::open(storage, config).await?);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let address = listener.local_addr()?;
@@ -46,12 +48,14 @@ impl EmbeddedBroker {
     }
 
     /// Stops serving, waits for in-flight requests, and closes every log.
-    pub async fn stop(mut self) -> anyhow::Result<()> {
+    pub async fn stop(mut self) -> Result<(), ServeError> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
         if let Some(server) = self.server.take() {
-            server.await??;
+            server
+                .await
+                .map_err(|e| ServeError::Task(e.to_string()))??;
         }
         self.broker.close().await?;
         Ok(())

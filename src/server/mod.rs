@@ -48,13 +48,28 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 pub const HTTP2_STREAM_WINDOW_BYTES: u32 = 1024 * 1024;
 pub const HTTP2_CONNECTION_WINDOW_BYTES: u32 = 2 * 1024 * 1024;
 
+/// Why serving stopped with an error (the CLI reports it; the server layer has no anyhow).
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("gRPC transport: {0}")]
+    Transport(#[from] tonic::transport::Error),
+    #[error("server reflection: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Broker(#[from] crate::broker::BrokerError),
+    #[error("the server task failed: {0}")]
+    Task(String),
+}
+
 /// Serves the broker's gRPC services on `listener` until `shutdown` completes, then stops
 /// accepting and lets in-flight requests finish.
 pub async fn serve(
     broker: Arc<Broker>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
+) -> Result<(), ServeError> {
     serve_with_metrics(
         broker,
         listener,
@@ -95,7 +110,7 @@ pub async fn serve_with_metrics(
     metrics: Arc<Metrics>,
     authenticator: Authenticator,
     options: ServeOptions,
-) -> anyhow::Result<()> {
+) -> Result<(), ServeError> {
     let ServeOptions {
         tls,
         max_connections,

@@ -1,6 +1,7 @@
 //! The gRPC contract generated from `proto/flashq/v1`. Only `server`, `client` and, to call
 //! peers, `cluster` use it.
 
+pub mod address;
 pub mod codec;
 mod records;
 
