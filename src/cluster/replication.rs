@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use crate::broker::partition::ReplicaRecords;
 use crate::broker::replica::{EpochStart, LeaderState, ReplicaRole};
-use crate::broker::topic_admin::TopicAdmin;
+use crate::broker::topic_admin::{TopicAdmin, TopicView};
 use crate::broker::{Broker, BrokerError, ClusterTopics, TopicConfigUpdate, monotonic_ms};
 use crate::storage::batch::{BatchHeader, StoredBatch};
 use crate::storage::journal::{self, Frame, FramedFile, Magic};
@@ -868,6 +868,50 @@ fn topic_change_error(name: &str, error: ClusterError) -> BrokerError {
 
 /// Topic administration through the metadata quorum.
 impl TopicAdmin for ReplicaManager {
+    fn topic_names(&self) -> Vec<String> {
+        ReplicaManager::topic_names(self)
+    }
+
+    /// This broker's own copy when it holds one, else the metadata's partition count and
+    /// settings without per-partition details.
+    fn describe_topic(&self, name: &str) -> Result<TopicView, BrokerError> {
+        crate::broker::check_topic_name(name)?;
+        let record = self
+            .topic_record(name)
+            .ok_or_else(|| BrokerError::TopicNotFound(name.to_string()))?;
+        let partition_count = record.partitions.len() as u32;
+        let description = match self.broker.topic(name) {
+            Ok(topic) => topic.describe(),
+            Err(_) => crate::broker::TopicDescription {
+                name: record.name,
+                config: record.config,
+                partitions: Vec::new(),
+            },
+        };
+        Ok(TopicView {
+            description,
+            partition_count,
+        })
+    }
+
+    /// From the metadata's settings, so every replica ends with the same ones.
+    fn update_topic_config<'a>(
+        &'a self,
+        name: &'a str,
+        update: TopicConfigUpdate,
+    ) -> futures::future::BoxFuture<'a, Result<(), BrokerError>> {
+        Box::pin(async move {
+            crate::broker::check_topic_name(name)?;
+            let current = self
+                .topic_record(name)
+                .ok_or_else(|| BrokerError::TopicNotFound(name.to_string()))?;
+            let config = update.apply_to(current.config)?;
+            ReplicaManager::update_topic_config(self, name, config)
+                .await
+                .map_err(|e| topic_change_error(name, e))
+        })
+    }
+
     fn create_topic<'a>(
         &'a self,
         name: &'a str,
@@ -899,6 +943,7 @@ impl TopicAdmin for ReplicaManager {
         total: u32,
     ) -> futures::future::BoxFuture<'a, Result<(), BrokerError>> {
         Box::pin(async move {
+            crate::broker::check_topic_name(name)?;
             let current = self
                 .topic_record(name)
                 .ok_or_else(|| BrokerError::TopicNotFound(name.to_string()))?

@@ -1,27 +1,31 @@
-//! The Admin service: create, list, describe, configure and delete topics.
+//! The Admin service: create, list, describe, configure and delete topics. It translates the
+//! wire to [`TopicAdmin`] and back and checks the caller's rights; whether this broker is
+//! alone or one of a cluster is the trait's business (the single `Broker`, or the cluster's
+//! metadata quorum), and so is every check of the request's contents.
 
 use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 
+use crate::broker::TopicConfigUpdate;
 use crate::broker::acl::Right;
-use crate::broker::{self, Broker, BrokerError, TopicConfigUpdate};
-use crate::cluster::ClusterError;
-use crate::cluster::replication::ReplicaManager;
+use crate::broker::topic_admin::{TopicAdmin, TopicView};
 use crate::wire::v1 as pb;
 use crate::wire::v1::admin_server::Admin;
 
 use super::auth::{self, authorize};
 
 pub struct AdminService {
-    broker: Arc<Broker>,
-    /// In a cluster, topics are created through the controller.
-    replicas: Option<Arc<ReplicaManager>>,
+    admin: Arc<dyn TopicAdmin>,
 }
 
 impl AdminService {
-    pub fn new(broker: Arc<Broker>, replicas: Option<Arc<ReplicaManager>>) -> Self {
-        AdminService { broker, replicas }
+    pub fn new(admin: Arc<dyn TopicAdmin>) -> Self {
+        AdminService { admin }
+    }
+
+    fn described(&self, name: &str) -> Result<Response<pb::TopicDescription>, Status> {
+        Ok(Response::new(describe(self.admin.describe_topic(name)?)))
     }
 }
 
@@ -36,17 +40,21 @@ fn config_update(config: Option<pb::TopicConfig>) -> TopicConfigUpdate {
 }
 
 /// The wire form of a topic's description: every config field set, 0 for unbounded.
-pub fn describe(topic: broker::TopicDescription) -> pb::TopicDescription {
+pub fn describe(topic: TopicView) -> pb::TopicDescription {
+    let TopicView {
+        description,
+        partition_count,
+    } = topic;
     pb::TopicDescription {
-        name: topic.name,
-        partitions: topic.partitions.len() as u32,
+        name: description.name,
+        partitions: partition_count,
         config: Some(pb::TopicConfig {
-            retention_ms: Some(topic.config.retention_ms.unwrap_or(0)),
-            retention_bytes: Some(topic.config.retention_bytes.unwrap_or(0)),
-            segment_bytes: Some(topic.config.segment_bytes),
-            segment_ms: Some(topic.config.segment_ms),
+            retention_ms: Some(description.config.retention_ms.unwrap_or(0)),
+            retention_bytes: Some(description.config.retention_bytes.unwrap_or(0)),
+            segment_bytes: Some(description.config.segment_bytes),
+            segment_ms: Some(description.config.segment_ms),
         }),
-        partition_details: topic
+        partition_details: description
             .partitions
             .into_iter()
             .map(|p| pb::PartitionDescription {
@@ -59,79 +67,6 @@ pub fn describe(topic: broker::TopicDescription) -> pb::TopicDescription {
     }
 }
 
-/// A topic change the metadata refused: the request did not fit the topic (INVALID_ARGUMENT),
-/// or the topic is gone (NOT_FOUND).
-fn cluster_change_error(error: ClusterError) -> Status {
-    match error {
-        ClusterError::Rejected(reason) if reason.contains("does not exist") => {
-            Status::not_found(reason)
-        }
-        ClusterError::Rejected(reason) => Status::invalid_argument(reason),
-        other => other.into(),
-    }
-}
-
-impl AdminService {
-    /// A topic as this broker describes it: its own copy when it holds one, else the metadata's
-    /// partition count and settings without per-partition details.
-    fn describe_in_cluster(
-        &self,
-        replicas: &ReplicaManager,
-        name: &str,
-    ) -> Result<Response<pb::TopicDescription>, Status> {
-        if let Ok(topic) = self.broker.topic(name) {
-            return Ok(Response::new(describe(topic.describe())));
-        }
-        let record = replicas
-            .topic_record(name)
-            .ok_or_else(|| BrokerError::TopicNotFound(name.to_string()))?;
-        Ok(Response::new(pb::TopicDescription {
-            partitions: record.partitions.len() as u32,
-            ..describe(broker::TopicDescription {
-                name: record.name,
-                config: record.config,
-                partitions: Vec::new(),
-            })
-        }))
-    }
-
-    async fn create_in_cluster(
-        &self,
-        replicas: &ReplicaManager,
-        request: pb::CreateTopicRequest,
-    ) -> Result<Response<pb::TopicDescription>, Status> {
-        broker::check_topic_name(&request.name)?;
-        let partitions = request
-            .partitions
-            .unwrap_or(self.broker.config().default_partitions);
-        if partitions == 0 || partitions > broker::MAX_PARTITIONS_PER_TOPIC {
-            return Err(Status::invalid_argument(format!(
-                "partitions must be between 1 and {}, got {partitions}",
-                broker::MAX_PARTITIONS_PER_TOPIC
-            )));
-        }
-        let config =
-            config_update(request.config).apply_to(self.broker.config().default_log_config)?;
-        match replicas
-            .create_topic(
-                &request.name,
-                partitions,
-                request.replication_factor,
-                config,
-            )
-            .await
-        {
-            Ok(()) => {}
-            Err(ClusterError::Rejected(reason)) if reason.contains("already exists") => {
-                return Err(Status::already_exists(reason));
-            }
-            Err(ClusterError::Rejected(reason)) => return Err(Status::invalid_argument(reason)),
-            Err(e) => return Err(e.into()),
-        }
-        self.describe_in_cluster(replicas, &request.name)
-    }
-}
-
 #[tonic::async_trait]
 impl Admin for AdminService {
     async fn create_topic(
@@ -140,43 +75,32 @@ impl Admin for AdminService {
     ) -> Result<Response<pb::TopicDescription>, Status> {
         authorize(&request, Right::Admin, &request.get_ref().name)?;
         let request = request.into_inner();
-        if let Some(replicas) = &self.replicas {
-            return self.create_in_cluster(replicas, request).await;
-        }
-        let topic = self
-            .broker
+        self.admin
             .create_topic(
                 &request.name,
                 request.partitions,
+                request.replication_factor,
                 config_update(request.config),
             )
             .await?;
-        Ok(Response::new(describe(topic.describe())))
+        self.described(&request.name)
     }
 
     async fn list_topics(
         &self,
         request: Request<pb::ListTopicsRequest>,
     ) -> Result<Response<pb::ListTopicsResponse>, Status> {
-        // A principal sees the topics it holds some right on.
+        // A principal sees the topics it holds some right on; in a cluster, every topic of the
+        // cluster, whether or not this broker holds a replica of it.
         let principal = auth::principal(&request);
-        let topics = match &self.replicas {
-            // Every topic of the cluster, whether or not this broker holds a replica of it.
-            Some(replicas) => replicas
-                .topic_names()
-                .iter()
-                .filter_map(|name| self.describe_in_cluster(replicas, name).ok())
-                .map(Response::into_inner)
-                .filter(|t| auth::may_see(principal.as_ref(), &t.name))
-                .collect(),
-            None => self
-                .broker
-                .topics()
-                .iter()
-                .map(|t| describe(t.describe()))
-                .filter(|t| auth::may_see(principal.as_ref(), &t.name))
-                .collect(),
-        };
+        let topics = self
+            .admin
+            .topic_names()
+            .iter()
+            .filter(|name| auth::may_see(principal.as_ref(), name))
+            .filter_map(|name| self.admin.describe_topic(name).ok())
+            .map(describe)
+            .collect();
         Ok(Response::new(pb::ListTopicsResponse { topics }))
     }
 
@@ -186,18 +110,13 @@ impl Admin for AdminService {
     ) -> Result<Response<pb::TopicDescription>, Status> {
         let principal = auth::principal(&request);
         let name = request.into_inner().name;
-        broker::check_topic_name(&name)?;
+        crate::broker::check_topic_name(&name)?;
         if !auth::may_see(principal.as_ref(), &name) {
             return Err(Status::permission_denied(format!(
                 "no right on topic {name:?}"
             )));
         }
-        match &self.replicas {
-            Some(replicas) => self.describe_in_cluster(replicas, &name),
-            None => Ok(Response::new(describe(
-                self.broker.topic(&name)?.describe(),
-            ))),
-        }
+        self.described(&name)
     }
 
     async fn delete_topic(
@@ -205,16 +124,7 @@ impl Admin for AdminService {
         request: Request<pb::DeleteTopicRequest>,
     ) -> Result<Response<pb::DeleteTopicResponse>, Status> {
         authorize(&request, Right::Admin, &request.get_ref().name)?;
-        let name = request.into_inner().name;
-        broker::check_topic_name(&name)?;
-        match &self.replicas {
-            Some(replicas) => match replicas.delete_topic(&name).await {
-                Ok(()) => {}
-                Err(ClusterError::Rejected(reason)) => return Err(Status::not_found(reason)),
-                Err(e) => return Err(e.into()),
-            },
-            None => self.broker.delete_topic(&name).await?,
-        }
+        self.admin.delete_topic(&request.into_inner().name).await?;
         Ok(Response::new(pb::DeleteTopicResponse {}))
     }
 
@@ -224,25 +134,10 @@ impl Admin for AdminService {
     ) -> Result<Response<pb::TopicDescription>, Status> {
         authorize(&request, Right::Admin, &request.get_ref().name)?;
         let request = request.into_inner();
-        broker::check_topic_name(&request.name)?;
-        let Some(replicas) = &self.replicas else {
-            let topic = self
-                .broker
-                .update_topic_config(&request.name, config_update(request.config))
-                .await?;
-            return Ok(Response::new(describe(topic)));
-        };
-        // In a cluster the change goes through the controller, from the metadata's settings, so
-        // every replica ends with the same ones.
-        let current = replicas
-            .topic_record(&request.name)
-            .ok_or_else(|| BrokerError::TopicNotFound(request.name.clone()))?;
-        let config = config_update(request.config).apply_to(current.config)?;
-        replicas
-            .update_topic_config(&request.name, config)
-            .await
-            .map_err(cluster_change_error)?;
-        self.describe_in_cluster(replicas, &request.name)
+        self.admin
+            .update_topic_config(&request.name, config_update(request.config))
+            .await?;
+        self.described(&request.name)
     }
 
     async fn create_partitions(
@@ -251,28 +146,9 @@ impl Admin for AdminService {
     ) -> Result<Response<pb::TopicDescription>, Status> {
         authorize(&request, Right::Admin, &request.get_ref().name)?;
         let request = request.into_inner();
-        broker::check_topic_name(&request.name)?;
-        let Some(replicas) = &self.replicas else {
-            let topic = self
-                .broker
-                .create_partitions(&request.name, request.total_partitions)
-                .await?;
-            return Ok(Response::new(describe(topic)));
-        };
-        if request.total_partitions > broker::MAX_PARTITIONS_PER_TOPIC {
-            return Err(Status::invalid_argument(format!(
-                "partitions must be at most {}, got {}",
-                broker::MAX_PARTITIONS_PER_TOPIC,
-                request.total_partitions
-            )));
-        }
-        if replicas.topic_record(&request.name).is_none() {
-            return Err(BrokerError::TopicNotFound(request.name).into());
-        }
-        replicas
+        self.admin
             .create_partitions(&request.name, request.total_partitions)
-            .await
-            .map_err(cluster_change_error)?;
-        self.describe_in_cluster(replicas, &request.name)
+            .await?;
+        self.described(&request.name)
     }
 }

@@ -196,7 +196,10 @@ pub async fn serve_with_metrics(
             authenticator.clone(),
         ))
         .add_service(InterceptedService::new(
-            AdminServer::new(admin::AdminService::new(broker.clone(), replicas)),
+            AdminServer::new(admin::AdminService::new(match replicas {
+                Some(replicas) => replicas,
+                None => broker.clone(),
+            })),
             authenticator.clone(),
         ))
         .add_service(InterceptedService::new(
