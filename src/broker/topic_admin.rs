@@ -1,6 +1,6 @@
 //! Topic administration as one trait with two implementations: the single broker changes its
 //! own logs ([`Broker`]), a cluster broker proposes the change to the metadata quorum
-//! (`cluster::replication::ReplicaManager`). The wire layers call the trait and never ask which
+//! (`cluster::replication::Replication`). The wire layers call the trait and never ask which
 //! one they have, the pattern `OffsetStore` and `GroupPlacement` already follow.
 
 use futures::future::BoxFuture;

@@ -11,7 +11,7 @@ use crate::broker::acl::AccessControl;
 use crate::broker::{Broker, BrokerConfig};
 use crate::cluster::groups::{MetadataPlacement, ReplicatedOffsets};
 use crate::cluster::network::PeerTls;
-use crate::cluster::replication::{ReplicaManager, ReplicationConfig};
+use crate::cluster::replication::{Replication, ReplicationConfig};
 use crate::cluster::{ClusterConfig, ClusterNode};
 use crate::server::auth::Authenticator;
 use crate::server::metrics::{Metrics, bind_endpoint};
@@ -590,7 +590,7 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
         }
     };
     let config = BrokerConfig {
-        // In a cluster a produce creates a topic through the controller (ReplicaManager), never
+        // In a cluster a produce creates a topic through the controller (Replication), never
         // on one broker alone.
         auto_create_topics: !args.no_auto_create_topics && args.node_id.is_none(),
         default_partitions: args.default_partitions.max(1),
@@ -673,7 +673,7 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
     };
     let cluster = match cluster_node {
         Some((node, peer_listener, cluster_listen)) => {
-            let replicas = ReplicaManager::start(
+            let replicas = Replication::start(
                 node.clone(),
                 broker.clone(),
                 ReplicationConfig {

@@ -7,7 +7,7 @@
 //! - [`state_machine`]: the state machine openraft drives and its snapshots.
 //! - [`verify_dir`]: checks those files before a broker joins, so damage keeps it out.
 //! - [`network`]: Raft's RPCs to peers over gRPC (`ClusterPeer` on `--cluster-listen`).
-//! - [`replication`]: [`replication::ReplicaManager`] puts this broker's partitions in the
+//! - [`replication`]: [`replication::Replication`] puts this broker's partitions in the
 //!   roles the metadata assigns and runs the followers' fetch loops.
 //! - [`groups`]: which groups this broker coordinates, and committed offsets kept in the
 //!   metadata so a group outlives its coordinator.

@@ -1,6 +1,6 @@
 //! Partition replication: this broker's partitions follow the metadata's assignments.
 //!
-//! [`ReplicaManager`] watches the applied metadata and, for every partition this broker holds,
+//! [`Replication`] watches the applied metadata and, for every partition this broker holds,
 //! makes it the leader (in the assigned leader epoch) or a follower; each follower runs a fetch
 //! loop against its leader's cluster listener, truncating first when its log diverged. Leaders
 //! ask the controller to shrink the ISR when a follower lags and to expand it when one catches
@@ -75,7 +75,7 @@ type PartitionKey = (String, u32);
 const TOPIC_CHANGE_WAIT_MS: u64 = 5_000;
 
 /// Moves this broker's partitions into the roles the metadata assigns.
-pub struct ReplicaManager {
+pub struct Replication {
     node: Arc<ClusterNode>,
     broker: Arc<Broker>,
     config: ReplicationConfig,
@@ -125,7 +125,7 @@ fn epochs_key(topic: &str, partition: u32) -> String {
     format!("{topic}/{partition}")
 }
 
-impl ReplicaManager {
+impl Replication {
     /// Makes every local partition a follower with no known leader (so nothing is written
     /// before the metadata says who leads), restores the epoch histories, and starts following
     /// the metadata once this broker's registration is applied.
@@ -133,7 +133,7 @@ impl ReplicaManager {
         node: Arc<ClusterNode>,
         broker: Arc<Broker>,
         config: ReplicationConfig,
-    ) -> Result<Arc<ReplicaManager>, ClusterError> {
+    ) -> Result<Arc<Replication>, ClusterError> {
         let epochs_path = node.config().dir.as_ref().map(|d| d.join(EPOCHS_FILE));
         let read = match epochs_path.clone() {
             Some(path) => tokio::task::spawn_blocking(move || read_epochs(&path))
@@ -170,7 +170,7 @@ impl ReplicaManager {
         }
         // Format 0 and damaged files are rewritten by the first save.
         let saved = (!rewrite).then_some(saved);
-        let manager = Arc::new(ReplicaManager {
+        let manager = Arc::new(Replication {
             node,
             broker,
             config,
@@ -615,7 +615,7 @@ impl ReplicaManager {
 
 /// The reconcile loop: after this broker's registration is applied, on every metadata change
 /// and every heartbeat interval.
-async fn run(manager: Weak<ReplicaManager>) {
+async fn run(manager: Weak<Replication>) {
     let Some(this) = manager.upgrade() else {
         return;
     };
@@ -636,7 +636,7 @@ async fn run(manager: Weak<ReplicaManager>) {
 }
 
 /// A follower's fetch loop for one partition in one leader epoch.
-async fn follow(manager: Weak<ReplicaManager>, key: PartitionKey, leader: NodeId, epoch: u64) {
+async fn follow(manager: Weak<Replication>, key: PartitionKey, leader: NodeId, epoch: u64) {
     let (topic, partition_id) = key;
     // One connection for the whole loop: a fetch per new connection would pay a TCP and
     // HTTP/2 handshake on every round trip.
@@ -867,9 +867,9 @@ fn topic_change_error(name: &str, error: ClusterError) -> BrokerError {
 }
 
 /// Topic administration through the metadata quorum.
-impl TopicAdmin for ReplicaManager {
+impl TopicAdmin for Replication {
     fn topic_names(&self) -> Vec<String> {
-        ReplicaManager::topic_names(self)
+        Replication::topic_names(self)
     }
 
     /// This broker's own copy when it holds one, else the metadata's partition count and
@@ -906,7 +906,7 @@ impl TopicAdmin for ReplicaManager {
                 .topic_record(name)
                 .ok_or_else(|| BrokerError::TopicNotFound(name.to_string()))?;
             let config = update.apply_to(current.config)?;
-            ReplicaManager::update_topic_config(self, name, config)
+            Replication::update_topic_config(self, name, config)
                 .await
                 .map_err(|e| topic_change_error(name, e))
         })
@@ -930,7 +930,7 @@ impl TopicAdmin for ReplicaManager {
                 )));
             }
             let config = config.apply_to(defaults.default_log_config)?;
-            ReplicaManager::create_topic(self, name, partitions, replication_factor, config)
+            Replication::create_topic(self, name, partitions, replication_factor, config)
                 .await
                 .map_err(|e| topic_change_error(name, e))?;
             Ok(partitions)
@@ -955,7 +955,7 @@ impl TopicAdmin for ReplicaManager {
                     crate::broker::MAX_PARTITIONS_PER_TOPIC
                 )));
             }
-            ReplicaManager::create_partitions(self, name, total)
+            Replication::create_partitions(self, name, total)
                 .await
                 .map_err(|e| topic_change_error(name, e))
         })
@@ -970,14 +970,14 @@ impl TopicAdmin for ReplicaManager {
             if self.topic_record(name).is_none() {
                 return Err(BrokerError::TopicNotFound(name.to_string()));
             }
-            ReplicaManager::delete_topic(self, name)
+            Replication::delete_topic(self, name)
                 .await
                 .map_err(|e| topic_change_error(name, e))
         })
     }
 }
 
-impl ClusterTopics for ReplicaManager {
+impl ClusterTopics for Replication {
     fn ensure_for_produce<'a>(
         &'a self,
         name: &'a str,

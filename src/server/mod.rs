@@ -23,7 +23,7 @@ use tokio::net::TcpListener;
 
 use crate::broker::{Broker, MAX_FETCH_MAX_BYTES};
 use crate::cluster::ClusterNode;
-use crate::cluster::replication::ReplicaManager;
+use crate::cluster::replication::Replication;
 use crate::tls::ServerTls;
 use crate::wire::v1::admin_server::AdminServer;
 use crate::wire::v1::cluster_server::ClusterServer;
@@ -88,7 +88,7 @@ pub struct ServeOptions {
     /// Most clients served at once (see [`connections`]).
     pub max_connections: usize,
     /// This broker's cluster membership, when it is one of several.
-    pub cluster: Option<(Arc<ClusterNode>, Arc<ReplicaManager>)>,
+    pub cluster: Option<(Arc<ClusterNode>, Arc<Replication>)>,
 }
 
 impl Default for ServeOptions {
