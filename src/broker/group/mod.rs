@@ -1,6 +1,7 @@
 //! Consumer groups: members share a topic's partitions and commit how far they have read.
 //!
-//! - [`coordinator`]: membership, generations, rebalances and fencing ([`GroupCoordinator`]).
+//! - `state`: one group's membership state machine (joins, rebalances, fencing).
+//! - [`coordinator`]: every group, locked one at a time, and their offsets ([`GroupCoordinator`]).
 //! - [`assignment`]: the range and round-robin assignors.
 //! - This file: the engine's group types and errors, and the [`Broker`] methods the wire calls,
 //!   which add what needs topics (validation, log end offsets, LAG, offset resets).
@@ -10,6 +11,7 @@
 
 pub mod assignment;
 pub mod coordinator;
+mod state;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
