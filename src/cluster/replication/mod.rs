@@ -1,0 +1,205 @@
+//! Partition replication: this broker's partitions follow the metadata's assignments.
+//!
+//! [`Replication`] watches the applied metadata and, for every partition this broker holds,
+//! makes it the leader (in the assigned leader epoch) or a follower; each follower runs a fetch
+//! loop against its leader's cluster listener, truncating first when its log diverged. Leaders
+//! ask the controller to shrink the ISR when a follower lags and to expand it when one catches
+//! up. Leader-epoch histories are kept across restarts in `<cluster dir>/leader-epochs.json`.
+//!
+//! Damage: a partition whose local copy is damaged ([`crate::broker::partition::Partition::damaged_from`]:
+//! a bad batch found at open or by a read, or records whose epoch history was lost) leaves the
+//! ISR through the controller, a leader handing over to an in-sync peer; then, as a follower, it
+//! truncates to before the damage and copies the rest back from its leader. It never serves the
+//! damaged records meanwhile: reads reaching them fail.
+//!
+//! One concern per file: this one starts and stops [`Replication`] and runs its loop;
+//! `reconciler` moves partitions into their roles, keeps the ISR and hands damaged ones over;
+//! `follower` is a follower's fetch loop; `epochs` keeps the leader-epoch histories; `topics`
+//! makes topic changes through the metadata quorum (the cluster's `TopicAdmin` and
+//! `ClusterTopics`).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use crate::broker::replica::EpochStart;
+use crate::broker::{Broker, ClusterTopics};
+use crate::storage::StorageError;
+use crate::storage::journal::Magic;
+
+use super::ClusterError;
+use super::node::ClusterNode;
+use super::state::NodeId;
+
+/// The leader-epoch histories file in the cluster dir.
+pub const EPOCHS_FILE: &str = "leader-epochs.json";
+/// Magic opening the leader-epoch histories file, format 1: one frame, the histories as JSON
+/// (format 0 was that JSON alone).
+const EPOCHS_MAGIC: &Magic = b"FQLEPCH1";
+/// Bytes a follower asks for per fetch.
+const REPLICA_FETCH_MAX_BYTES: u32 = 4 * 1024 * 1024;
+/// How long a follower's fetch waits at the leader's log end.
+const REPLICA_FETCH_WAIT_MS: u32 = 500;
+/// How long past its wait a follower's fetch may go unanswered before the follower reconnects.
+const REPLICA_FETCH_ANSWER_GRACE_MS: u64 = 1_000;
+/// How long a follower waits before fetching again after a failed fetch.
+const REPLICA_RETRY_MS: u64 = 200;
+
+/// Replication settings.
+#[derive(Debug, Clone, Copy)]
+pub struct ReplicationConfig {
+    /// `acks=all` needs this many in-sync replicas (capped at the replication factor).
+    pub min_insync_replicas: u32,
+    /// A follower not caught up for this long leaves the ISR.
+    pub replica_lag_max_ms: u64,
+    /// Replicas of topics created without a replication factor (capped at the live brokers).
+    pub default_replication_factor: u32,
+    /// Create a topic (with the broker's defaults) on the first produce to it.
+    pub auto_create_topics: bool,
+}
+
+impl Default for ReplicationConfig {
+    fn default() -> Self {
+        ReplicationConfig {
+            min_insync_replicas: 2,
+            replica_lag_max_ms: 5_000,
+            default_replication_factor: 3,
+            auto_create_topics: true,
+        }
+    }
+}
+
+type PartitionKey = (String, u32);
+
+/// How long a topic change waits for this broker's own copy to show it.
+const TOPIC_CHANGE_WAIT_MS: u64 = 5_000;
+
+/// Moves this broker's partitions into the roles the metadata assigns.
+pub struct Replication {
+    node: Arc<ClusterNode>,
+    broker: Arc<Broker>,
+    config: ReplicationConfig,
+    /// Running follower fetch loops, by partition, with the epoch each follows.
+    followers: Mutex<HashMap<PartitionKey, (u64, tokio::task::JoinHandle<()>)>>,
+    epochs_path: Option<PathBuf>,
+    /// What the epochs file holds; `None` until it holds the current format.
+    saved_epochs: Mutex<Option<BTreeMap<String, Vec<EpochStart>>>>,
+    /// Per damaged partition this broker leads, the epoch and ISR of its last request to hand
+    /// the leadership over, so it asks again only when either changed.
+    handover_asked: Mutex<HashMap<PartitionKey, (u64, Vec<NodeId>)>>,
+    task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+mod epochs;
+mod follower;
+mod reconciler;
+mod topics;
+
+use epochs::{epochs_key, read_epochs};
+use follower::follow;
+use topics::replacing;
+
+impl Replication {
+    /// Makes every local partition a follower with no known leader (so nothing is written
+    /// before the metadata says who leads), restores the epoch histories, and starts following
+    /// the metadata once this broker's registration is applied.
+    pub async fn start(
+        node: Arc<ClusterNode>,
+        broker: Arc<Broker>,
+        config: ReplicationConfig,
+    ) -> Result<Arc<Replication>, ClusterError> {
+        let epochs_path = node.config().dir.as_ref().map(|d| d.join(EPOCHS_FILE));
+        let read = match epochs_path.clone() {
+            Some(path) => tokio::task::spawn_blocking(move || read_epochs(&path))
+                .await
+                .map_err(|e| ClusterError::Storage(format!("reading leader epochs: {e}")))?,
+            None => Ok(None),
+        };
+        // Without its history a replica cannot tell which of its records a new leader
+        // overwrote, so a damaged file costs every local copy: each is truncated and copied
+        // back from its leader, as damaged records are (the last in-sync replica of a
+        // partition keeps its copy and leads with it: nobody has a better one).
+        let (saved, rewrite) = match read {
+            Ok(Some((histories, legacy))) => (histories, legacy),
+            Ok(None) => (BTreeMap::new(), false),
+            Err(e @ StorageError::Corrupt { .. }) => {
+                tracing::error!(error = %e, "damaged leader-epoch histories: every local partition will be copied back from its leader; the file is rewritten");
+                for topic in broker.topics() {
+                    for partition in topic.partitions() {
+                        partition.distrust_from(partition.start_offset());
+                    }
+                }
+                (BTreeMap::new(), true)
+            }
+            Err(e) => return Err(ClusterError::Storage(e.to_string())),
+        };
+        for topic in broker.topics() {
+            for partition in topic.partitions() {
+                partition.become_follower(None, 0);
+                partition.hide_unconfirmed();
+                if let Some(epochs) = saved.get(&epochs_key(&topic.name(), partition.id)) {
+                    partition.set_epochs(epochs.clone());
+                }
+            }
+        }
+        // Format 0 and damaged files are rewritten by the first save.
+        let saved = (!rewrite).then_some(saved);
+        let manager = Arc::new(Replication {
+            node,
+            broker,
+            config,
+            followers: Mutex::new(HashMap::new()),
+            epochs_path,
+            saved_epochs: Mutex::new(saved),
+            handover_asked: Mutex::new(HashMap::new()),
+            task: Mutex::new(None),
+        });
+        let weak: std::sync::Weak<dyn ClusterTopics> = Arc::downgrade(&manager) as _;
+        manager.broker.set_cluster_topics(weak);
+        let task = tokio::spawn(run(Arc::downgrade(&manager)));
+        *manager.task.lock().unwrap_or_else(|e| e.into_inner()) = Some(task);
+        Ok(manager)
+    }
+
+    pub fn config(&self) -> &ReplicationConfig {
+        &self.config
+    }
+
+    /// Stops the reconcile loop and every follower.
+    pub fn shutdown(&self) {
+        if let Some(task) = self.task.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            task.abort();
+        }
+        for (_, (_, task)) in self
+            .followers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain()
+        {
+            task.abort();
+        }
+    }
+}
+
+/// The reconcile loop: after this broker's registration is applied, on every metadata change
+/// and every heartbeat interval.
+async fn run(manager: Weak<Replication>) {
+    let Some(this) = manager.upgrade() else {
+        return;
+    };
+    this.node.wait_registered().await;
+    let mut version = this.node.view().subscribe();
+    let interval = Duration::from_millis(this.node.config().heartbeat_interval_ms);
+    drop(this);
+    loop {
+        let Some(this) = manager.upgrade() else {
+            return;
+        };
+        this.reconcile().await;
+        this.maintain_isr().await;
+        this.save_epochs().await;
+        drop(this);
+        let _ = tokio::time::timeout(interval, version.changed()).await;
+    }
+}

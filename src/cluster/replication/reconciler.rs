@@ -1,0 +1,276 @@
+//! The reconciler: local topics and partition roles as the metadata says, the ISR kept, and
+//! damaged partitions handed over.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::broker::replica::{LeaderState, ReplicaRole};
+use crate::broker::{BrokerError, monotonic_ms};
+
+use crate::cluster::state::{MetaCommand, MetaResponse, NodeId, TopicRecord};
+
+use super::*;
+
+impl Replication {
+    /// One pass: local topics and roles as the metadata says.
+    pub(super) async fn reconcile(self: &Arc<Self>) {
+        let me = self.node.id();
+        let session_lapsed = self.node.session_lapsed();
+        // Only topics: cloning the groups' offsets on every commit would be waste.
+        let (deleted_topics, topics) = self
+            .node
+            .view()
+            .with(|s| (s.deleted_topics.clone(), s.topics.clone()));
+        for name in &deleted_topics {
+            if self.broker.topic(name).is_err() {
+                continue;
+            }
+            self.followers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .retain(|(topic, _), (_, task)| {
+                    let keep = topic != name;
+                    if !keep {
+                        task.abort();
+                    }
+                    keep
+                });
+            match self.broker.delete_topic(name).await {
+                Ok(()) | Err(BrokerError::TopicNotFound(_)) => {}
+                Err(e) => {
+                    tracing::warn!(topic = name, error = %e, "cannot delete the local replica")
+                }
+            }
+        }
+        for topic in topics.values() {
+            if !topic.partitions.iter().any(|p| p.replicas.contains(&me)) {
+                continue;
+            }
+            if let Err(e) = self.ensure_local_topic(topic).await {
+                tracing::warn!(topic = topic.name, error = %e, "cannot create the local replica");
+                continue;
+            }
+            let Ok(local) = self.broker.topic(&topic.name) else {
+                continue;
+            };
+            for (index, assignment) in topic.partitions.iter().enumerate() {
+                let Ok(partition) = local.partition(index as u32) else {
+                    continue;
+                };
+                let key = (topic.name.clone(), index as u32);
+                let replica_here = assignment.replicas.contains(&me);
+                if assignment.leader == Some(me) && session_lapsed {
+                    // The controller may be fencing this broker and handing its partitions to
+                    // others: stop acknowledging now, lead again once a heartbeat is committed.
+                    self.stop_follower(&key);
+                    if matches!(partition.role(), ReplicaRole::Leader(_)) {
+                        tracing::warn!(
+                            topic = topic.name,
+                            partition = index,
+                            epoch = assignment.leader_epoch,
+                            "no heartbeat committed within the session timeout: not leading until one is"
+                        );
+                        partition.suspend_leadership(assignment.leader_epoch);
+                    }
+                } else if assignment.leader == Some(me) {
+                    self.stop_follower(&key);
+                    match partition.role() {
+                        ReplicaRole::Leader(current)
+                            if current.epoch == assignment.leader_epoch =>
+                        {
+                            if current.isr != assignment.isr {
+                                partition.set_isr(assignment.isr.clone());
+                            }
+                        }
+                        _ => {
+                            tracing::info!(
+                                topic = topic.name,
+                                partition = index,
+                                epoch = assignment.leader_epoch,
+                                "leading"
+                            );
+                            partition.become_leader(LeaderState {
+                                me,
+                                epoch: assignment.leader_epoch,
+                                isr: assignment.isr.clone(),
+                                replicas: assignment.replicas.clone(),
+                                min_insync: (self.config.min_insync_replicas as usize)
+                                    .min(assignment.replicas.len())
+                                    .max(1),
+                                ack_timeout_ms: self.config.replica_lag_max_ms * 2,
+                                since_ms: monotonic_ms(),
+                                followers: HashMap::new(),
+                            });
+                        }
+                    }
+                } else {
+                    let wanted = ReplicaRole::Follower {
+                        leader: assignment.leader,
+                        epoch: assignment.leader_epoch,
+                    };
+                    if partition.role() != wanted {
+                        partition.become_follower(assignment.leader, assignment.leader_epoch);
+                    }
+                    match assignment.leader {
+                        Some(leader) if replica_here => {
+                            self.ensure_follower(key, leader, assignment.leader_epoch)
+                        }
+                        _ => self.stop_follower(&key),
+                    }
+                }
+            }
+        }
+    }
+
+    async fn ensure_local_topic(&self, topic: &TopicRecord) -> Result<(), BrokerError> {
+        let wanted = topic.partitions.len() as u32;
+        match self.broker.topic(&topic.name) {
+            Ok(local) if local.partition_count() >= wanted => {
+                if local.config() != topic.config {
+                    self.broker
+                        .update_topic_config(&topic.name, replacing(topic.config))
+                        .await?;
+                }
+                Ok(())
+            }
+            Ok(local) => {
+                let before = local.partition_count();
+                self.broker.create_partitions(&topic.name, wanted).await?;
+                // As for a new topic: nothing is written until the metadata says who leads.
+                for partition in local.partitions().iter().skip(before as usize) {
+                    partition.become_follower(None, 0);
+                }
+                Ok(())
+            }
+            Err(BrokerError::TopicNotFound(_)) => {
+                let created = self
+                    .broker
+                    .create_topic(&topic.name, Some(wanted), replacing(topic.config))
+                    .await?;
+                // Nothing is written until the metadata says who leads.
+                for partition in created.partitions() {
+                    partition.become_follower(None, 0);
+                }
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn ensure_follower(self: &Arc<Self>, key: PartitionKey, leader: NodeId, epoch: u64) {
+        let mut followers = self.followers.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((running, task)) = followers.get(&key)
+            && *running == epoch
+            && !task.is_finished()
+        {
+            return;
+        }
+        if let Some((_, old)) = followers.remove(&key) {
+            old.abort();
+        }
+        let task = tokio::spawn(follow(Arc::downgrade(self), key.clone(), leader, epoch));
+        followers.insert(key, (epoch, task));
+    }
+
+    fn stop_follower(&self, key: &PartitionKey) {
+        if let Some((_, task)) = self
+            .followers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key)
+        {
+            task.abort();
+        }
+    }
+
+    /// As a leader: asks the controller to drop lagging followers from the ISR and to take back
+    /// caught-up ones.
+    pub(super) async fn maintain_isr(&self) {
+        let me = self.node.id();
+        let lag = self.config.replica_lag_max_ms as i64;
+        for topic in self.broker.topics() {
+            for partition in topic.partitions() {
+                let ReplicaRole::Leader(state) = partition.role() else {
+                    continue;
+                };
+                if let Some(damaged) = partition.damaged_from() {
+                    self.hand_over(&topic.name(), partition.id, &state, damaged)
+                        .await;
+                    continue;
+                }
+                let Some(isr) = state.wanted_isr(monotonic_ms(), lag) else {
+                    continue;
+                };
+                tracing::info!(
+                    topic = topic.name(),
+                    partition = partition.id,
+                    from = ?state.isr,
+                    to = ?isr,
+                    "changing the ISR"
+                );
+                let command = MetaCommand::ChangeIsr {
+                    topic: topic.name(),
+                    partition: partition.id,
+                    leader: me,
+                    leader_epoch: state.epoch,
+                    isr,
+                };
+                let timeout = Duration::from_millis(self.node.config().heartbeat_interval_ms);
+                if let Err(e) = self.node.propose(command, timeout).await {
+                    tracing::debug!(error = %e, "ISR change not committed");
+                }
+            }
+        }
+    }
+
+    /// As the leader of a partition whose copy here is damaged from offset `damaged`: asks the
+    /// controller to move the leadership to an in-sync peer, which holds every acknowledged
+    /// record, so this broker can drop the damaged ones and copy them back as a follower. Asks
+    /// once per leader epoch and ISR; when there is no peer to lead, it leads on with what it
+    /// has, and reads reaching the damage fail.
+    async fn hand_over(&self, topic: &str, partition: u32, state: &LeaderState, damaged: u64) {
+        let key = (topic.to_string(), partition);
+        let attempt = (state.epoch, state.isr.clone());
+        {
+            let mut asked = self
+                .handover_asked
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if asked.get(&key) == Some(&attempt) {
+                return;
+            }
+            asked.insert(key.clone(), attempt);
+        }
+        let command = MetaCommand::LeaveIsr {
+            topic: topic.to_string(),
+            partition,
+            broker: self.node.id(),
+            leader_epoch: state.epoch,
+        };
+        let timeout = Duration::from_millis(crate::cluster::node::PROPOSE_TIMEOUT_MS);
+        match self.node.propose(command, timeout).await {
+            Ok(MetaResponse::Rejected(reason)) => tracing::error!(
+                topic,
+                partition,
+                damaged_from = damaged,
+                %reason,
+                "this broker's copy is damaged but no in-sync peer can take the leadership: leading on; reads from the damaged offset fail"
+            ),
+            Ok(_) => tracing::warn!(
+                topic,
+                partition,
+                damaged_from = damaged,
+                epoch = state.epoch,
+                "this broker's copy is damaged: handed the leadership to an in-sync peer, to copy the damaged records back from it"
+            ),
+            Err(e) => {
+                tracing::warn!(topic, partition, error = %e, "could not hand over the leadership of a damaged partition; will ask again");
+                self.handover_asked
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&key);
+            }
+        }
+    }
+}
