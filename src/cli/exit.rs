@@ -112,7 +112,7 @@ pub fn from_client(error: ClientError) -> CliError {
             Code::InvalidArgument | Code::OutOfRange => ExitCode::InvalidInput,
             Code::AlreadyExists | Code::FailedPrecondition | Code::Aborted => ExitCode::Conflict,
             Code::ResourceExhausted => ExitCode::Unavailable,
-            Code::Unavailable if is_connection_failure(status) => {
+            Code::Unavailable if error.is_connection_failure() => {
                 return CliError::new(
                     ExitCode::Unreachable,
                     format!("lost the broker: {}", status.message()),
@@ -125,12 +125,6 @@ pub fn from_client(error: ClientError) -> CliError {
         },
     };
     CliError::new(code, error.to_string())
-}
-
-/// tonic reports a broken connection as UNAVAILABLE with a transport source; the broker's own
-/// UNAVAILABLE answers have none.
-fn is_connection_failure(status: &tonic::Status) -> bool {
-    std::error::Error::source(status).is_some()
 }
 
 /// A prompt that could not be shown or answered (the terminal went away).
