@@ -160,12 +160,12 @@ fn keyed_records_land_on_kafkas_partition_every_time() {
         let key = format!("key-{i}");
         assert_eq!(
             p,
-            flashq::broker::partitioner::partition_for_key(key.as_bytes(), 4)
+            flashq::protocol::partitioner::partition_for_key(key.as_bytes(), 4)
         );
     }
     // Kafka's default partitioner puts "foobar" on partition 16 of 50 (murmur2 vector).
     assert_eq!(
-        flashq::broker::partitioner::partition_for_key(b"foobar", 50),
+        flashq::protocol::partitioner::partition_for_key(b"foobar", 50),
         16
     );
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use common::cluster::{TestCluster, others};
 use common::{RunningCommand, flashq_bin, stdout_of, wait_until};
-use flashq::broker::partitioner::partition_for_key;
+use flashq::protocol::partitioner::partition_for_key;
 use serde_json::Value;
 
 /// How long a produce or consume may take to see a failover through.

@@ -82,7 +82,7 @@ fn group_not_coordinated_by(broker: u64) -> String {
     (0..)
         .map(|n| format!("live-{n}"))
         .find(|name| {
-            let slot = flashq::broker::partitioner::partition_for_key(name.as_bytes(), 16);
+            let slot = flashq::protocol::partitioner::partition_for_key(name.as_bytes(), 16);
             u64::from(slot % 3) + 1 != broker
         })
         .unwrap()

@@ -9,7 +9,6 @@ pub mod acl;
 pub mod group;
 pub mod names;
 pub mod partition;
-pub mod partitioner;
 pub mod produce;
 pub mod producer_ids;
 pub mod replica;

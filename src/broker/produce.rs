@@ -15,9 +15,7 @@ use crate::storage::batch::{CheckedBatch, ProducerStamp};
 use crate::storage::{MAX_RECORDS_PER_BATCH, Record};
 
 use super::partition::AckWait;
-use super::{
-    Broker, BrokerError, Partition, ProduceRecord, RecordPosition, Topic, names, partitioner,
-};
+use super::{Broker, BrokerError, Partition, ProduceRecord, RecordPosition, Topic, names};
 
 /// The most payload a produce stream gathers into one append. A stream reads ahead only while
 /// it gathers, so this bounds what one stream makes the broker hold (with 50 streams at full
@@ -235,7 +233,9 @@ impl Broker {
                         "record {index} has no partition: an idempotent producer names every record's partition"
                     )));
                 }
-                (None, Some(key)) => partitioner::partition_for_key(key, partition_count),
+                (None, Some(key)) => {
+                    crate::protocol::partitioner::partition_for_key(key, partition_count)
+                }
                 (None, None) => spread,
             };
             payload_bytes += produce.record.payload_bytes();

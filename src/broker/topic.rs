@@ -4,8 +4,8 @@ use std::sync::{Arc, RwLock};
 
 use crate::storage::{LogConfig, Storage, TopicMeta};
 
-use super::partitioner::StickySpreader;
 use super::{BrokerError, Partition, PartitionState, TopicDescription};
+use crate::protocol::partitioner::StickySpreader;
 
 /// The smallest segment a topic may roll at.
 pub const MIN_SEGMENT_BYTES: u64 = 1024;

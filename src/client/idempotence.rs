@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
-use crate::storage::batch::add_sequence;
+use crate::protocol::idempotence::add_sequence;
 
 use super::types::RequestStamp;
 use super::{Client, ProducerRecord, Result};

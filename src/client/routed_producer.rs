@@ -21,7 +21,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::broker::partitioner::{StickySpreader, partition_for_key};
+use crate::protocol::partitioner::{StickySpreader, partition_for_key};
 
 use super::cluster::LeaderLookup;
 use super::idempotence::ProducerSession;
@@ -43,7 +43,7 @@ pub const LEADER_RECHECK_INTERVAL_MS: u64 = 1_000;
 /// The most requests an idempotent producer keeps in flight: the batches per producer a
 /// partition remembers (Kafka's `max.in.flight.requests.per.connection` limit of 5 for
 /// idempotence), so a retry of any of them is still placed where it was written.
-pub const MAX_IN_FLIGHT_REQUESTS: usize = crate::storage::producer_state::MAX_BATCHES_PER_PRODUCER;
+pub const MAX_IN_FLIGHT_REQUESTS: usize = crate::protocol::idempotence::MAX_BATCHES_PER_PRODUCER;
 
 /// Sends records to the leaders of their partitions; see the module docs.
 pub struct RoutedProducer {

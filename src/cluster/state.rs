@@ -394,7 +394,7 @@ impl ClusterState {
 
     /// The coordinator slot of a group: a hash of its name, as Kafka picks its offsets partition.
     pub fn coordinator_slot(group: &str) -> u32 {
-        crate::broker::partitioner::partition_for_key(group.as_bytes(), GROUP_COORDINATOR_SLOTS)
+        crate::protocol::partitioner::partition_for_key(group.as_bytes(), GROUP_COORDINATOR_SLOTS)
     }
 
     /// Who coordinates `group`, and in which epoch; `None` before any broker registered.

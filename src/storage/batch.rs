@@ -13,6 +13,8 @@
 
 use bytes::Bytes;
 
+use crate::protocol::idempotence::add_sequence;
+
 use super::{Header, MAX_RECORDS_PER_BATCH, Record, RecordLimits, StorageError, StoredRecord};
 
 /// The format version this code writes. Version 2 added the producer stamp (id, epoch, base
@@ -115,11 +117,6 @@ impl ProducerStamp {
     pub fn last_sequence(&self, record_count: u32) -> i32 {
         add_sequence(self.base_sequence, record_count.saturating_sub(1))
     }
-}
-
-/// `sequence` moved on by `by` records, wrapping past `i32::MAX` to 0 as Kafka's sequences do.
-pub fn add_sequence(sequence: i32, by: u32) -> i32 {
-    ((sequence as i64 + by as i64) % (i32::MAX as i64 + 1)) as i32
 }
 
 /// The fixed header of a batch.

@@ -18,12 +18,11 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use super::batch::{ProducerStamp, add_sequence};
+use super::batch::ProducerStamp;
 use super::{AppendOutcome, StorageError};
+pub use crate::protocol::idempotence::MAX_BATCHES_PER_PRODUCER;
+use crate::protocol::idempotence::add_sequence;
 
-/// Batches remembered per producer and partition: a retry of any of them is placed at its
-/// offsets. Kafka keeps 5, and its producers keep at most 5 batches per partition in flight.
-pub const MAX_BATCHES_PER_PRODUCER: usize = 5;
 /// Producers remembered per partition. Past it the one idle longest is forgotten: its next batch
 /// is then treated as from an unknown producer (written only at sequence 0; the producer renews
 /// its epoch and starts again at 0).
