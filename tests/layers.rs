@@ -129,22 +129,6 @@ const KNOWN_EXCEPTIONS: &[(&str, &str, &str)] = &[
         "storage",
         "bench storage times the log itself",
     ),
-    // The record batch codec the client encodes with: to move to `protocol`.
-    (
-        "client/types.rs",
-        "storage",
-        "the record batch codec (issue 18)",
-    ),
-    (
-        "client/mod.rs",
-        "storage",
-        "the record batch codec's error (issue 18)",
-    ),
-    (
-        "wire/records.rs",
-        "storage",
-        "stored records to and from their wire form (issue 18)",
-    ),
     // Debts of issue 18.
     ("cli/init.rs", "storage", "FsyncPolicy (issue 18)"),
     (

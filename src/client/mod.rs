@@ -77,7 +77,7 @@ pub enum ClientError {
     #[error("{}", .0.message())]
     Status(#[from] tonic::Status),
     #[error("the broker sent a damaged record batch: {0}")]
-    BadBatch(#[from] crate::storage::batch::BatchError),
+    BadBatch(#[from] crate::protocol::batch::BatchError),
 }
 
 impl ClientError {

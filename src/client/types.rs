@@ -2,7 +2,8 @@
 
 use bytes::Bytes;
 
-use crate::storage::{self, batch, batch::BatchError};
+use crate::protocol::batch::{self, BatchError};
+use crate::protocol::record;
 use crate::wire::v1 as pb;
 
 /// A record header: string key, binary value.
@@ -139,8 +140,8 @@ impl From<Offset> for pb::StartPosition {
 }
 
 // The engine's header type is the batch codec's; the client keeps its own plain type.
-impl From<storage::Header> for Header {
-    fn from(h: storage::Header) -> Self {
+impl From<record::Header> for Header {
+    fn from(h: record::Header) -> Self {
         Header {
             key: h.key,
             value: h.value,
@@ -148,9 +149,9 @@ impl From<storage::Header> for Header {
     }
 }
 
-impl From<Header> for storage::Header {
+impl From<Header> for record::Header {
     fn from(h: Header) -> Self {
-        storage::Header {
+        record::Header {
             key: h.key,
             value: h.value,
         }
@@ -279,9 +280,9 @@ pub fn produce_request(
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64);
-    let records: Vec<storage::Record> = records
+    let records: Vec<record::Record> = records
         .into_iter()
-        .map(|r| storage::Record {
+        .map(|r| record::Record {
             timestamp_ms: r.timestamp_ms.unwrap_or(now_ms),
             key: r.key,
             value: r.value,

@@ -25,13 +25,12 @@ pub mod offset_store;
 pub mod partition_log;
 pub mod producer_state;
 pub mod read_buffers;
-pub mod record;
 pub mod recovery;
 pub mod segment;
 
 use std::sync::Arc;
 
-pub use record::{Header, Record, StoredRecord};
+pub use crate::protocol::record::{Header, Record, StoredRecord};
 
 /// The largest record (key + value + headers) accepted by default.
 pub const DEFAULT_MAX_RECORD_BYTES: usize = 1024 * 1024;

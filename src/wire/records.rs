@@ -2,7 +2,7 @@
 //! subscriptions with them, and followers apply what their leader's replica fetch sent.
 
 use super::v1 as pb;
-use crate::storage::{Header, Record, StoredRecord};
+use crate::protocol::record::{Header, Record, StoredRecord};
 
 impl From<Header> for pb::Header {
     fn from(header: Header) -> pb::Header {
