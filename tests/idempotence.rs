@@ -207,7 +207,7 @@ fn a_gap_is_refused_and_a_renewed_session_fences_the_old_one() {
             .await;
         assert_eq!(
             overtaking.unwrap_err().code(),
-            Some(tonic::Code::OutOfRange)
+            Some(flashq::client::StatusCode::OutOfRange)
         );
         assert!(stored(&client, "t").await.is_empty());
         client
@@ -237,7 +237,10 @@ fn a_gap_is_refused_and_a_renewed_session_fences_the_old_one() {
         let fenced = client
             .produce_stamped("t", vec![record("late", 0)], Some(&late))
             .await;
-        assert_eq!(fenced.unwrap_err().code(), Some(tonic::Code::Aborted));
+        assert_eq!(
+            fenced.unwrap_err().code(),
+            Some(flashq::client::StatusCode::Aborted)
+        );
         let values: Vec<String> = stored(&client, "t")
             .await
             .into_iter()

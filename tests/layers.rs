@@ -131,26 +131,6 @@ const KNOWN_EXCEPTIONS: &[(&str, &str, &str)] = &[
     ),
     // Debts of issue 18.
     ("cli/init.rs", "storage", "FsyncPolicy (issue 18)"),
-    (
-        "cli/exit.rs",
-        "tonic",
-        "ClientError carries tonic::Status (issue 18)",
-    ),
-    (
-        "cli/topic.rs",
-        "tonic",
-        "ClientError carries tonic::Status (issue 18)",
-    ),
-    (
-        "cli/subscribe.rs",
-        "tonic",
-        "ClientError carries tonic::Status (issue 18)",
-    ),
-    (
-        "cli/bench/produce.rs",
-        "tonic",
-        "ClientError carries tonic::Status (issue 18)",
-    ),
 ];
 
 /// One arrow: `file` (relative to src/) names `target` at `line`.

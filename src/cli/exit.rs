@@ -93,7 +93,7 @@ pub fn classify(error: anyhow::Error) -> CliError {
 
 /// The exit code and hint for a failed broker call.
 pub fn from_client(error: ClientError) -> CliError {
-    use tonic::Code;
+    use crate::client::StatusCode as Code;
     let code = match &error {
         ClientError::Unreachable { .. } => {
             return CliError::new(ExitCode::Unreachable, error.to_string()).with_hint(
@@ -107,7 +107,7 @@ pub fn from_client(error: ClientError) -> CliError {
             return CliError::new(ExitCode::InvalidInput, error.to_string())
                 .with_hint("check the certificates in --tls-ca, --tls-cert and --tls-key");
         }
-        ClientError::Status(status) => match status.code() {
+        ClientError::Status(_) => match error.code().unwrap_or(Code::Unknown) {
             Code::NotFound => ExitCode::NotFound,
             Code::InvalidArgument | Code::OutOfRange => ExitCode::InvalidInput,
             Code::AlreadyExists | Code::FailedPrecondition | Code::Aborted => ExitCode::Conflict,
@@ -115,7 +115,10 @@ pub fn from_client(error: ClientError) -> CliError {
             Code::Unavailable if error.is_connection_failure() => {
                 return CliError::new(
                     ExitCode::Unreachable,
-                    format!("lost the broker: {}", status.message()),
+                    format!(
+                        "lost the broker: {}",
+                        error.status_message().unwrap_or_default()
+                    ),
                 );
             }
             Code::Unavailable => ExitCode::Unavailable,

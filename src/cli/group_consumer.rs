@@ -26,7 +26,7 @@ use crate::client::{
 use super::consume::read_partition;
 use super::record_format::{RecordPrinter, write_or_closed};
 use super::subscribe::{
-    FIRST_RECONNECT_BACKOFF_MS, MAX_RECONNECT_BACKOFF_MS, forward_subscription, is_broker_gone,
+    FIRST_RECONNECT_BACKOFF_MS, MAX_RECONNECT_BACKOFF_MS, forward_subscription,
 };
 
 /// Default for `--auto-commit-interval-ms`, like Kafka's `auto.commit.interval.ms`.
@@ -250,11 +250,9 @@ async fn rejoin(
 
 /// Whether an error means the broker went away rather than refused the request.
 fn broker_gone(error: &anyhow::Error) -> bool {
-    match error.downcast_ref::<ClientError>() {
-        Some(ClientError::Unreachable { .. }) => true,
-        Some(ClientError::Status(status)) => is_broker_gone(status),
-        _ => false,
-    }
+    error
+        .downcast_ref::<ClientError>()
+        .is_some_and(ClientError::is_broker_gone)
 }
 
 /// Where records go, and how many went.

@@ -138,8 +138,8 @@ pub async fn run(args: SubscribeArgs, ctx: &Context) -> anyhow::Result<()> {
                 current = None;
                 continue;
             }
-            Err(ClientError::Status(status)) if is_broker_gone(&status) => {
-                tracing::warn!(error = %status.message(), "lost the broker; reconnecting");
+            Err(e) if e.is_broker_gone() => {
+                tracing::warn!(error = %e, "lost the broker; reconnecting");
                 current = None;
                 continue;
             }
@@ -230,14 +230,6 @@ pub(super) async fn forward_subscription(
     }
 }
 
-/// A status that means the broker went away (restart, crash), not that it refused us.
-pub(super) fn is_broker_gone(status: &tonic::Status) -> bool {
-    matches!(
-        status.code(),
-        tonic::Code::Unavailable | tonic::Code::Unknown | tonic::Code::Cancelled
-    )
-}
-
 /// Connects and subscribes again, with doubling backoff, until it works or `--give-up-after`.
 async fn reconnect(
     broker: &BrokerTarget,
@@ -260,7 +252,7 @@ async fn reconnect(
                 return Ok(subscription);
             }
             Err(ClientError::Unreachable { .. }) => {}
-            Err(ClientError::Status(status)) if is_broker_gone(&status) => {}
+            Err(e) if e.is_broker_gone() => {}
             Err(e) => return Err(e.into()),
         }
         if args

@@ -160,7 +160,10 @@ pub async fn run(cmd: TopicCommand, ctx: &Context) -> anyhow::Result<()> {
                 )
                 .await;
             let topic = match created {
-                Err(e) if args.if_not_exists && e.code() == Some(tonic::Code::AlreadyExists) => {
+                Err(e)
+                    if args.if_not_exists
+                        && e.code() == Some(crate::client::StatusCode::AlreadyExists) =>
+                {
                     client.describe_topic(&args.name).await?
                 }
                 other => other?,

@@ -105,11 +105,80 @@ impl ClientError {
         }
     }
 
-    /// The gRPC status code, when the broker answered.
-    pub fn code(&self) -> Option<tonic::Code> {
+    /// The broker's answer code, when it answered.
+    pub fn code(&self) -> Option<StatusCode> {
         match self {
-            ClientError::Status(status) => Some(status.code()),
+            ClientError::Status(status) => Some(status.code().into()),
             _ => None,
+        }
+    }
+
+    /// The broker's own words, when it answered.
+    pub fn status_message(&self) -> Option<&str> {
+        match self {
+            ClientError::Status(status) => Some(status.message()),
+            _ => None,
+        }
+    }
+
+    /// The broker went away (a restart, a crash) rather than refused the call: it could not be
+    /// reached, or the call ended UNAVAILABLE, UNKNOWN or CANCELLED. Worth reconnecting.
+    pub fn is_broker_gone(&self) -> bool {
+        match self {
+            ClientError::Unreachable { .. } => true,
+            ClientError::Status(_) => matches!(
+                self.code(),
+                Some(StatusCode::Unavailable | StatusCode::Unknown | StatusCode::Cancelled)
+            ),
+            _ => false,
+        }
+    }
+}
+
+/// A broker's answer code as the client reports it: gRPC's codes, named here so that callers
+/// (the CLI) decide on them without speaking tonic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusCode {
+    Ok,
+    Cancelled,
+    Unknown,
+    InvalidArgument,
+    DeadlineExceeded,
+    NotFound,
+    AlreadyExists,
+    PermissionDenied,
+    ResourceExhausted,
+    FailedPrecondition,
+    Aborted,
+    OutOfRange,
+    Unimplemented,
+    Internal,
+    Unavailable,
+    DataLoss,
+    Unauthenticated,
+}
+
+impl From<tonic::Code> for StatusCode {
+    fn from(code: tonic::Code) -> Self {
+        use tonic::Code as C;
+        match code {
+            C::Ok => StatusCode::Ok,
+            C::Cancelled => StatusCode::Cancelled,
+            C::Unknown => StatusCode::Unknown,
+            C::InvalidArgument => StatusCode::InvalidArgument,
+            C::DeadlineExceeded => StatusCode::DeadlineExceeded,
+            C::NotFound => StatusCode::NotFound,
+            C::AlreadyExists => StatusCode::AlreadyExists,
+            C::PermissionDenied => StatusCode::PermissionDenied,
+            C::ResourceExhausted => StatusCode::ResourceExhausted,
+            C::FailedPrecondition => StatusCode::FailedPrecondition,
+            C::Aborted => StatusCode::Aborted,
+            C::OutOfRange => StatusCode::OutOfRange,
+            C::Unimplemented => StatusCode::Unimplemented,
+            C::Internal => StatusCode::Internal,
+            C::Unavailable => StatusCode::Unavailable,
+            C::DataLoss => StatusCode::DataLoss,
+            C::Unauthenticated => StatusCode::Unauthenticated,
         }
     }
 }

@@ -146,7 +146,10 @@ impl LeaderReader {
     {
         loop {
             match self.at_leader(timeout_ms, &mut request).await {
-                Err(e) if e.code() == Some(tonic::Code::OutOfRange) && self.router.clustered() => {
+                Err(e)
+                    if e.code() == Some(crate::client::StatusCode::OutOfRange)
+                        && self.router.clustered() =>
+                {
                     let bounds = self.bounds_reaching(offset).await?;
                     if !(bounds.start_offset..=bounds.end_offset).contains(&offset) {
                         return Err(e);

@@ -368,7 +368,7 @@ fn worth_retrying(error: &ClientError) -> bool {
     must_reroute(error)
         || matches!(
             error.code(),
-            Some(tonic::Code::Unavailable | tonic::Code::OutOfRange)
+            Some(crate::client::StatusCode::Unavailable | crate::client::StatusCode::OutOfRange)
         )
 }
 

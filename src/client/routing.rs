@@ -483,6 +483,9 @@ mod tests {
         let error = no_leader("t", 2);
         assert!(error.is_not_leader());
         assert!(must_reroute(&error));
-        assert_eq!(error.code(), Some(tonic::Code::FailedPrecondition));
+        assert_eq!(
+            error.code(),
+            Some(crate::client::StatusCode::FailedPrecondition)
+        );
     }
 }

@@ -24,7 +24,7 @@ pub async fn ensure_topic(
         .create_topic(topic, Some(partitions), TopicSettings::default())
         .await
     {
-        Err(e) if e.code() == Some(tonic::Code::AlreadyExists) => Ok(()),
+        Err(e) if e.code() == Some(crate::client::StatusCode::AlreadyExists) => Ok(()),
         other => other.map(|_| ()),
     }
 }

@@ -112,7 +112,7 @@ impl Client {
         }
         let committed = match coordinator.fetch_offsets(group, &[topic.to_string()]).await {
             Ok(offsets) => offsets,
-            Err(e) if e.code() == Some(tonic::Code::NotFound) => Vec::new(),
+            Err(e) if e.code() == Some(crate::client::StatusCode::NotFound) => Vec::new(),
             Err(e) => return Err(e),
         };
         let mut plan = Vec::with_capacity(chosen.len());

@@ -86,7 +86,7 @@ impl CoordinatorLink {
 
 /// Whether an error means the member's view of the group is out of date and it must join again.
 pub fn must_rejoin(error: &ClientError) -> bool {
-    error.code() == Some(tonic::Code::Aborted)
+    error.code() == Some(crate::client::StatusCode::Aborted)
 }
 
 /// What the member and its heartbeat task share.
@@ -243,7 +243,7 @@ impl GroupMember {
                 .await;
         }
         match fetched {
-            Err(e) if e.code() == Some(tonic::Code::NotFound) => Ok(Vec::new()),
+            Err(e) if e.code() == Some(crate::client::StatusCode::NotFound) => Ok(Vec::new()),
             other => other,
         }
     }

@@ -91,7 +91,11 @@ impl Observer<'_> {
                             )
                             .await
                         {
-                            Err(e) if e.code() == Some(tonic::Code::AlreadyExists) => Ok(()),
+                            Err(e)
+                                if e.code() == Some(flashq::client::StatusCode::AlreadyExists) =>
+                            {
+                                Ok(())
+                            }
                             other => other.map(drop),
                         }
                     })
