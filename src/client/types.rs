@@ -6,12 +6,8 @@ use crate::protocol::batch::{self, BatchError};
 use crate::protocol::record;
 use crate::wire::v1 as pb;
 
-/// A record header: string key, binary value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Header {
-    pub key: String,
-    pub value: Bytes,
-}
+/// A record header: a string key with a binary value (the record codec's own).
+pub use crate::protocol::record::Header;
 
 /// A record to send.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -139,25 +135,6 @@ impl From<Offset> for pb::StartPosition {
     }
 }
 
-// The engine's header type is the batch codec's; the client keeps its own plain type.
-impl From<record::Header> for Header {
-    fn from(h: record::Header) -> Self {
-        Header {
-            key: h.key,
-            value: h.value,
-        }
-    }
-}
-
-impl From<Header> for record::Header {
-    fn from(h: Header) -> Self {
-        record::Header {
-            key: h.key,
-            value: h.value,
-        }
-    }
-}
-
 /// A record read from `partition`, from its wire form.
 pub fn consumed_from_wire(partition: u32, r: pb::StoredRecord) -> ConsumedRecord {
     ConsumedRecord {
@@ -197,7 +174,7 @@ pub fn fetch_batch_from_wire(response: pb::FetchResponse) -> Result<FetchBatch, 
             timestamp_ms: s.record.timestamp_ms,
             key: s.record.key,
             value: s.record.value,
-            headers: s.record.headers.into_iter().map(Into::into).collect(),
+            headers: s.record.headers,
         }));
     }
     Ok(FetchBatch {
@@ -286,7 +263,7 @@ pub fn produce_request(
             timestamp_ms: r.timestamp_ms.unwrap_or(now_ms),
             key: r.key,
             value: r.value,
-            headers: r.headers.into_iter().map(Into::into).collect(),
+            headers: r.headers,
         })
         .collect();
     pb::ProduceRequest {

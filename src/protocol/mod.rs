@@ -9,3 +9,20 @@ pub mod batch;
 pub mod idempotence;
 pub mod partitioner;
 pub mod record;
+
+/// One partition of one topic: what group members are assigned and commit for, on every side.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TopicPartition {
+    pub topic: String,
+    pub partition: u32,
+}
+
+impl TopicPartition {
+    /// The partition `partition` of `topic`.
+    pub fn new(topic: impl Into<String>, partition: u32) -> Self {
+        TopicPartition {
+            topic: topic.into(),
+            partition,
+        }
+    }
+}

@@ -58,22 +58,7 @@ pub trait GroupPlacement: Send + Sync {
     fn partition_count(&self, topic: &str) -> Option<u32>;
 }
 
-/// One partition of one topic.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct TopicPartition {
-    pub topic: String,
-    pub partition: u32,
-}
-
-impl TopicPartition {
-    /// The partition `partition` of `topic`.
-    pub fn new(topic: impl Into<String>, partition: u32) -> Self {
-        TopicPartition {
-            topic: topic.into(),
-            partition,
-        }
-    }
-}
+pub use crate::protocol::TopicPartition;
 
 /// Where a group is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

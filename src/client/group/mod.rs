@@ -25,12 +25,7 @@ pub struct CoordinatorInfo {
     pub address: String,
 }
 
-/// One partition of one topic.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct TopicPartition {
-    pub topic: String,
-    pub partition: u32,
-}
+pub use crate::protocol::TopicPartition;
 
 /// What a join gave a member: its id, the generation and its partitions.
 #[derive(Debug, Clone, PartialEq, Eq)]
