@@ -248,14 +248,15 @@ pub async fn describe_configs(
             response.results.push(result);
             continue;
         }
-        match context.broker.topic(&resource.resource_name) {
+        // Through the admin path: in a cluster, the metadata's settings, replica here or not.
+        match context.admin.describe_topic(&resource.resource_name) {
             Err(e) => {
                 result.error_code = errors::code(&e);
                 result.error_message = errors::message(&e);
             }
             Ok(topic) => {
                 let wanted = resource.configuration_keys.as_ref();
-                result.configs = topic_settings(&topic.config(), &defaults)
+                result.configs = topic_settings(&topic.description.config, &defaults)
                     .into_iter()
                     .filter(|(name, ..)| {
                         wanted.is_none_or(|keys| keys.iter().any(|k| k.as_str() == *name))
