@@ -8,6 +8,7 @@ pub mod cli;
 pub mod client;
 pub mod cluster;
 pub mod kafka;
+pub mod node;
 pub mod protocol;
 pub mod server;
 pub mod storage;

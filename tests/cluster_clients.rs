@@ -318,15 +318,11 @@ fn consumers_keep_reading_across_a_leader_kill() {
 
 #[tokio::test]
 async fn the_router_shares_refreshes_and_spaces_them_out() {
-    use flashq::broker::BrokerConfig;
     use flashq::client::routing::METADATA_REFRESH_MIN_INTERVAL_MS;
     use flashq::client::{Client, ClusterRouter};
-    use flashq::server::embedded::EmbeddedBroker;
-    use flashq::storage::RecordLimits;
-    use flashq::storage::memory::MemoryStorage;
+    use flashq::node::{Node, NodeConfig, StorageChoice};
 
-    let storage = Arc::new(MemoryStorage::new(RecordLimits::default()));
-    let broker = EmbeddedBroker::start(storage, BrokerConfig::default())
+    let broker = Node::start(NodeConfig::embedded(StorageChoice::Memory))
         .await
         .unwrap();
     let created = std::time::Instant::now();

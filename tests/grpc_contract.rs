@@ -221,10 +221,11 @@ fn in_a_cluster_subscriptions_on_every_replica_end_when_the_topic_is_deleted() {
 fn a_waiting_fetch_ends_with_not_found_when_its_topic_is_deleted() {
     let temp = tempfile::tempdir().unwrap();
     runtime().block_on(async {
-        let storage = std::sync::Arc::new(
-            flashq::storage::file::FileStorage::open(temp.path(), Default::default()).unwrap(),
-        );
-        let embedded = flashq::server::embedded::EmbeddedBroker::start(storage, Default::default())
+        let storage = flashq::node::StorageChoice::File {
+            data_dir: temp.path().to_path_buf(),
+            fsync: Default::default(),
+        };
+        let embedded = flashq::node::Node::start(flashq::node::NodeConfig::embedded(storage))
             .await
             .unwrap();
         let mut c = clients(&embedded.url()).await;

@@ -6,7 +6,6 @@
 //! lag. Nothing survives the demo.
 
 use std::io::IsTerminal;
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -14,11 +13,8 @@ use clap::Args;
 use dialoguer::theme::ColorfulTheme;
 use dialoguer::{Input, Select};
 
-use crate::broker::BrokerConfig;
 use crate::client::{Client, JoinOptions, Offset, ProducerRecord, TopicSettings};
-use crate::server::embedded::EmbeddedBroker;
-use crate::storage::RecordLimits;
-use crate::storage::memory::MemoryStorage;
+use crate::node::{Node, NodeConfig, StorageChoice};
 
 use super::exit::prompt_failed;
 use super::group_consumer::{self, GroupConsumeOptions, ResetPolicy, Source};
@@ -60,11 +56,7 @@ pub async fn run(_args: DemoArgs, ctx: &Context) -> anyhow::Result<()> {
         .with_hint("run it in a terminal; for scripts use `flashq serve --storage memory` and the other commands")
         .into());
     }
-    let embedded = EmbeddedBroker::start(
-        Arc::new(MemoryStorage::new(RecordLimits::default())),
-        BrokerConfig::default(),
-    )
-    .await?;
+    let embedded = Node::start(NodeConfig::embedded(StorageChoice::Memory)).await?;
     let address = embedded.url();
     let client = Client::connect(&address).await?;
     eprintln!(

@@ -8,21 +8,11 @@ use std::sync::Arc;
 use clap::{Args, ValueEnum};
 
 use crate::broker::acl::AccessControl;
-use crate::broker::{Broker, BrokerConfig};
-use crate::cluster::groups::{MetadataPlacement, ReplicatedOffsets};
 use crate::cluster::network::PeerTls;
-use crate::cluster::replication::{Replication, ReplicationConfig};
-use crate::cluster::{ClusterConfig, ClusterNode};
-use crate::server::auth::Authenticator;
-use crate::server::metrics::{Metrics, bind_endpoint};
-use crate::storage::faults::{self, DiskFault};
-use crate::storage::file::{FileStorage, FileStorageOptions};
-use crate::storage::memory::MemoryStorage;
-use crate::storage::offset_store::{
-    FileOffsetStore, FileOffsetStoreOptions, MemoryOffsetStore, OffsetStore,
-};
-use crate::storage::recovery::Verify;
-use crate::storage::{FsyncPolicy, RecordLimits, Storage, StorageError};
+use crate::cluster::replication::ReplicationConfig;
+use crate::node::{ClusterSettings, KafkaConfig, Node, NodeConfig, NodeError, StorageChoice};
+use crate::storage::faults;
+use crate::storage::{FsyncPolicy, RecordLimits};
 
 use crate::tls::{ServerTls, StreamTls, read_certificates, read_identity};
 
@@ -261,49 +251,6 @@ fn notice(ctx: &Context, message: &str) {
     }
 }
 
-/// How often the debug fault file is read.
-const DEBUG_FAULT_POLL_MS: u64 = 50;
-
-/// The debug switch [`faults::DEBUG_FAULT_FILE_ENV`]: injects into the storage layer whatever disk
-/// fault `path` names (`none` or an empty or missing file: none), re-reading it every
-/// [`DEBUG_FAULT_POLL_MS`], so tests can fill and free a pretend disk under a running broker.
-async fn drive_disk_faults(path: PathBuf, data_dir: PathBuf) {
-    tracing::warn!(
-        file = %path.display(),
-        "{} is set: disk faults named in that file are injected (a testing switch, never for real data)",
-        faults::DEBUG_FAULT_FILE_ENV
-    );
-    let mut current: Option<DiskFault> = None;
-    let mut last_text = String::new();
-    let mut interval = tokio::time::interval(std::time::Duration::from_millis(DEBUG_FAULT_POLL_MS));
-    loop {
-        interval.tick().await;
-        let text = tokio::fs::read_to_string(&path).await.unwrap_or_default();
-        if text == last_text {
-            continue;
-        }
-        last_text = text.clone();
-        let wanted = match text.trim() {
-            "" | "none" => None,
-            name => match name.parse::<DiskFault>() {
-                Ok(fault) => Some(fault),
-                Err(e) => {
-                    tracing::warn!(file = %path.display(), error = %e, "ignoring the debug fault file");
-                    continue;
-                }
-            },
-        };
-        if wanted != current {
-            match wanted {
-                Some(fault) => faults::inject(&data_dir, fault),
-                None => faults::clear(&data_dir),
-            }
-            tracing::warn!(fault = ?wanted, "debug disk fault changed");
-            current = wanted;
-        }
-    }
-}
-
 /// The platform's data dir for FlashQ (for example ~/.local/share/flashq on Linux).
 pub fn default_data_dir() -> PathBuf {
     directories::ProjectDirs::from("", "", "flashq")
@@ -422,205 +369,87 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
         .clone()
         .or_else(|| ctx.config.data_dir.clone())
         .unwrap_or_else(default_data_dir);
-
-    let storage: Arc<dyn Storage> = match args.storage {
-        StorageKind::Memory => Arc::new(MemoryStorage::new(limits)),
-        StorageKind::File => {
-            let dir = data_dir.clone();
-            let opened = tokio::task::spawn_blocking(move || {
-                // A replica in a cluster checks every batch at open: it can copy damaged
-                // records back from its leader, but only if it finds them before it serves or
-                // replicates anything. A single broker trusts its closed segments, as Kafka does.
-                let verify = match args.node_id {
-                    Some(_) => Verify::Everything,
-                    None => Verify::Unflushed,
-                };
-                FileStorage::open(
-                    &dir,
-                    FileStorageOptions {
-                        fsync,
-                        limits,
-                        verify,
-                    },
-                )
-            })
-            .await?;
-            match opened {
-                Ok(storage) => Arc::new(storage),
-                Err(e @ StorageError::DirLocked { .. }) => {
-                    return Err(CliError::new(ExitCode::Conflict, e.to_string())
-                        .with_hint("stop the other broker or choose another --data-dir")
-                        .into());
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-    };
-    if args.cluster_listen.is_some_and(|a| a.port() == 0) {
-        return Err(CliError::new(
-            ExitCode::Usage,
-            "--cluster-listen needs a fixed port: peers dial the addresses in --peers",
-        )
-        .into());
-    }
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .map_err(|e| {
-            CliError::new(
-                ExitCode::Failure,
-                format!("cannot listen on {}: {e}", args.listen),
-            )
-        })?;
-    let bound = listener.local_addr()?;
-    let kafka_listener = match kafka_listen_address(&args, tls.is_some(), acl.is_some())? {
-        Some(address) => Some(tokio::net::TcpListener::bind(address).await.map_err(|e| {
-            CliError::new(
-                ExitCode::Failure,
-                format!(
-                    "cannot listen for Kafka clients on {address}: {e} (choose another address \
-                     with --kafka-listen, or turn it off with --kafka-listen off)"
-                ),
-            )
-        })?),
-        None => None,
-    };
-    // The Kafka listener encrypts with the gRPC listener's certificate, key and client CA.
-    let kafka_tls = match (&kafka_listener, &tls_identity.cert, &tls_identity.key) {
-        (Some(_), Some(cert), Some(key)) => Some(
-            StreamTls::load(cert, key, args.tls_client_ca.as_deref()).map_err(|e| {
-                CliError::new(
-                    ExitCode::InvalidInput,
-                    format!("TLS settings rejected for the Kafka listener: {e}"),
-                )
-            })?,
-        ),
-        _ => None,
-    };
-    let kafka_bound = match &kafka_listener {
-        Some(listener) => Some(listener.local_addr()?),
-        None => None,
-    };
-    let kafka_advertised = kafka_bound.map(|bound| {
-        args.kafka_advertised_address
-            .clone()
-            .unwrap_or_else(|| (bound.ip().to_string(), bound.port()))
-    });
-    // In a cluster the Raft node starts before the broker opens: committed group offsets live in
-    // its metadata.
-    let cluster_node = match (args.node_id, args.cluster_listen, &args.peers) {
-        (Some(node_id), Some(cluster_listen), Some(peers)) => {
-            let config = ClusterConfig {
-                kafka_address: kafka_advertised
-                    .as_ref()
-                    .map(|(host, port)| format!("{host}:{port}")),
-                node_id,
-                client_address: match &args.advertised_address {
-                    Some(address) => crate::client::validate_address(address).map_err(|e| {
-                        CliError::new(ExitCode::Usage, format!("--advertised-address: {e}"))
-                    })?,
-                    None => format!("http://{bound}"),
-                },
-                peers: peers.0.clone(),
-                heartbeat_interval_ms: args.heartbeat_interval_ms,
-                session_timeout_ms: args.broker_session_timeout_ms,
-                dir: match args.storage {
-                    StorageKind::File => Some(data_dir.join("cluster")),
-                    StorageKind::Memory => None,
-                },
-                secret: cluster_secret.clone(),
-                tls: peer_tls.clone(),
-            };
-            config
-                .validate()
-                .map_err(|e| CliError::new(ExitCode::Usage, e.to_string()))?;
-            let peer_listener = tokio::net::TcpListener::bind(cluster_listen)
-                .await
-                .map_err(|e| {
-                    CliError::new(
-                        ExitCode::Failure,
-                        format!("cannot listen for the cluster on {cluster_listen}: {e}"),
-                    )
-                })?;
-            if let Some(dir) = config.dir.clone() {
-                // Damage in the Raft log, vote or snapshot keeps this broker out of the cluster:
-                // a voter whose log forgot acknowledged entries must never vote.
-                let checked =
-                    tokio::task::spawn_blocking(move || crate::cluster::verify_dir(&dir)).await?;
-                match checked {
-                    Ok(()) => {}
-                    Err(e @ StorageError::Corrupt { .. }) => {
-                        return Err(CliError::new(
-                            ExitCode::Corrupt,
-                            format!("cannot join the cluster: {e}"),
+    let kafka = match kafka_listen_address(&args, tls.is_some(), acl.is_some())? {
+        // The Kafka listener encrypts with the gRPC listener's certificate, key and client CA.
+        Some(listen) => Some(KafkaConfig {
+            listen,
+            advertised: args.kafka_advertised_address.clone(),
+            tls: match (&tls_identity.cert, &tls_identity.key) {
+                (Some(cert), Some(key)) => Some(
+                    StreamTls::load(cert, key, args.tls_client_ca.as_deref()).map_err(|e| {
+                        CliError::new(
+                            ExitCode::InvalidInput,
+                            format!("TLS settings rejected for the Kafka listener: {e}"),
                         )
-                        .with_hint("this broker stays out rather than vote with a Raft log, vote or snapshot that lost acknowledged entries; see docs/cluster.md, \"Damaged metadata\"")
-                        .into());
-                    }
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            let node = ClusterNode::start(config).await?;
-            Some((node, peer_listener, cluster_listen))
-        }
+                    })?,
+                ),
+                _ => None,
+            },
+        }),
+        None => None,
+    };
+    let cluster = match (args.node_id, args.cluster_listen, &args.peers) {
+        (Some(node_id), Some(cluster_listen), Some(peers)) => Some(ClusterSettings {
+            node_id,
+            cluster_listen,
+            peers: peers.0.clone(),
+            advertised_address: match &args.advertised_address {
+                Some(address) => Some(crate::client::validate_address(address).map_err(|e| {
+                    CliError::new(ExitCode::Usage, format!("--advertised-address: {e}"))
+                })?),
+                None => None,
+            },
+            heartbeat_interval_ms: args.heartbeat_interval_ms,
+            session_timeout_ms: args.broker_session_timeout_ms,
+            secret: cluster_secret,
+            peer_tls,
+            replication: ReplicationConfig {
+                min_insync_replicas: args.min_insync_replicas.max(1),
+                replica_lag_max_ms: args.replica_lag_max_ms.max(1),
+                default_replication_factor: args.default_replication_factor.max(1),
+                auto_create_topics: !args.no_auto_create_topics,
+            },
+        }),
         _ => None,
     };
-    // Committed group offsets live beside the topics, in `<data-dir>/groups/`, or in a cluster in
-    // its metadata.
-    let offsets: Arc<dyn OffsetStore> = match (&cluster_node, args.storage) {
-        (Some((node, ..)), _) => Arc::new(ReplicatedOffsets::new(node.clone())),
-        (None, StorageKind::Memory) => Arc::new(MemoryOffsetStore::new()),
-        (None, StorageKind::File) => {
-            let dir = data_dir.join("groups");
-            let opened = tokio::task::spawn_blocking(move || {
-                FileOffsetStore::open(&dir, FileOffsetStoreOptions::default())
-            })
-            .await?;
-            match opened {
-                Ok(store) => Arc::new(store),
-                Err(e @ StorageError::Corrupt { .. }) => {
-                    return Err(CliError::new(
-                        ExitCode::Corrupt,
-                        format!("cannot open committed group offsets: {e}"),
-                    )
-                    .with_hint("the offsets store is damaged; restore it from a backup or move it aside (this resets every group)")
-                    .into());
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
+    let storage = match args.storage {
+        StorageKind::Memory => StorageChoice::Memory,
+        StorageKind::File => StorageChoice::File {
+            data_dir: data_dir.clone(),
+            fsync,
+        },
     };
-    let config = BrokerConfig {
-        // In a cluster a produce creates a topic through the controller (Replication), never
-        // on one broker alone.
-        auto_create_topics: !args.no_auto_create_topics && args.node_id.is_none(),
-        default_partitions: args.default_partitions.max(1),
+    let config = NodeConfig {
+        listen: args.listen,
+        disk_fault_file: match args.storage {
+            StorageKind::File => std::env::var_os(faults::DEBUG_FAULT_FILE_ENV).map(PathBuf::from),
+            StorageKind::Memory => None,
+        },
+        storage,
         limits,
+        auto_create_topics: !args.no_auto_create_topics,
+        default_partitions: args.default_partitions,
         retention_check_interval_ms: args.retention_check_interval_ms,
-        ..BrokerConfig::default()
+        tls: tls.clone(),
+        acl,
+        max_connections: args.max_connections,
+        metrics_listen: args.metrics_listen,
+        kafka,
+        cluster,
     };
-    let mut broker = Broker::open_with_offsets(storage, offsets, config).await?;
-    if let Some((node, ..)) = &cluster_node {
-        broker = broker.with_group_placement(Arc::new(MetadataPlacement::new(node.clone())));
-    }
-    let broker = Arc::new(broker);
-    if args.storage == StorageKind::File
-        && let Some(path) = std::env::var_os(faults::DEBUG_FAULT_FILE_ENV)
-    {
-        tokio::spawn(drive_disk_faults(PathBuf::from(path), data_dir.clone()));
-    }
-    let retention = broker.spawn_retention();
 
     // Install the SIGINT/SIGTERM handlers before anyone can learn the address: a signal sent as
     // soon as it appears must stop the broker cleanly, not kill it. One poll installs them.
     let mut signalled = Box::pin(shutdown_signal());
     let _ = futures::FutureExt::now_or_never(signalled.as_mut());
-    // The first line of stdout is the bound address, so scripts and tests can find a port-0 broker.
+    let node = Node::start(config).await.map_err(from_node)?;
+    // The first line of stdout is the bound address, so scripts and tests can find a port-0
+    // broker; the Kafka address is the second, in the same write: a reader that stops after
+    // the first line must not make a later write fail.
     {
         let mut out = std::io::stdout().lock();
-        writeln!(out, "{bound}")?;
-        // The second line, in the same write: a reader that stops after the first line must
-        // not make a later write fail.
-        if let Some(kafka) = kafka_bound {
+        writeln!(out, "{}", node.grpc_address)?;
+        if let Some(kafka) = node.kafka_address {
             writeln!(out, "{kafka}")?;
         }
         out.flush()?;
@@ -638,137 +467,63 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
         notice(
             ctx,
             &format!(
-                "flashq {} serving on {bound} ({transport}; {where_})",
-                env!("CARGO_PKG_VERSION")
+                "flashq {} serving on {} ({transport}; {where_})",
+                env!("CARGO_PKG_VERSION"),
+                node.grpc_address
             ),
         );
-    }
-
-    // One signal stops both the gRPC server and the metrics endpoint.
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let stopped = move || {
-        let mut stop_rx = stop_rx.clone();
-        async move {
-            let _ = stop_rx.wait_for(|stop| *stop).await;
+        if let Some(bound) = node.metrics_address {
+            notice(ctx, &format!("metrics on http://{bound}/metrics"));
         }
-    };
-    let metrics = Arc::new(Metrics::new());
-    let metrics_endpoint = match args.metrics_listen {
-        Some(address) => {
-            let (bound, endpoint) =
-                bind_endpoint(address, metrics.clone(), broker.clone(), stopped())
-                    .await
-                    .map_err(|e| {
-                        CliError::new(
-                            ExitCode::Failure,
-                            format!("cannot listen for metrics on {address}: {e}"),
-                        )
-                    })?;
-            if !ctx.quiet {
-                notice(ctx, &format!("metrics on http://{bound}/metrics"));
-            }
-            Some(tokio::spawn(endpoint))
+        if let Some((id, cluster_listen, voters)) = node.cluster_address {
+            notice(
+                ctx,
+                &format!("cluster node {id} on {cluster_listen}, {voters} voters"),
+            );
         }
-        None => None,
-    };
-    let cluster = match cluster_node {
-        Some((node, peer_listener, cluster_listen)) => {
-            let replicas = Replication::start(
-                node.clone(),
-                broker.clone(),
-                ReplicationConfig {
-                    min_insync_replicas: args.min_insync_replicas.max(1),
-                    replica_lag_max_ms: args.replica_lag_max_ms.max(1),
-                    default_replication_factor: args.default_replication_factor.max(1),
-                    auto_create_topics: !args.no_auto_create_topics,
-                },
-            )
-            .await?;
-            let peers = tokio::spawn(crate::server::cluster::serve_peers(
-                node.clone(),
-                Some(broker.clone()),
-                peer_listener,
-                stopped(),
-            ));
-            node.spawn_membership();
-            if !ctx.quiet {
-                notice(
-                    ctx,
-                    &format!(
-                        "cluster node {} on {cluster_listen}, {} voters",
-                        node.id(),
-                        node.config().peers.len()
-                    ),
-                );
-            }
-            Some((node, replicas, peers))
+        if let Some(kafka) = node.kafka_address {
+            notice(ctx, &format!("kafka clients on {kafka}"));
         }
-        None => None,
-    };
-    let kafka = match (kafka_listener, kafka_bound) {
-        (Some(listener), Some(kafka_bound)) => {
-            let (advertised_host, advertised_port) = kafka_advertised
-                .clone()
-                .unwrap_or_else(|| (kafka_bound.ip().to_string(), kafka_bound.port()));
-            if !ctx.quiet {
-                notice(ctx, &format!("kafka clients on {kafka_bound}"));
-            }
-            Some(tokio::spawn(crate::kafka::serve(
-                broker.clone(),
-                listener,
-                stopped(),
-                crate::kafka::KafkaOptions {
-                    node_id: args
-                        .node_id
-                        .map_or(0, |id| i32::try_from(id).unwrap_or(i32::MAX)),
-                    advertised_host,
-                    advertised_port,
-                    max_connections: args.max_connections,
-                    tls: kafka_tls,
-                },
-                cluster.as_ref().map(|(node, ..)| node.clone()),
-                match &cluster {
-                    Some((_, replicas, _)) => replicas.clone(),
-                    None => broker.clone(),
-                },
-                acl.clone(),
-            )))
-        }
-        _ => None,
-    };
-    tokio::spawn(async move {
-        signalled.await;
-        tracing::info!("shutting down: no new connections, finishing in-flight requests");
-        let _ = stop_tx.send(true);
-    });
-    crate::server::serve_with_metrics(
-        broker.clone(),
-        listener,
-        stopped(),
-        metrics,
-        Authenticator::new(acl),
-        crate::server::ServeOptions {
-            tls,
-            max_connections: args.max_connections,
-            cluster: cluster
-                .as_ref()
-                .map(|(node, replicas, _)| (node.clone(), replicas.clone())),
-        },
-    )
-    .await?;
-    if let Some((node, replicas, peers)) = cluster {
-        replicas.shutdown();
-        node.shutdown().await;
-        let _ = peers.await;
     }
-    if let Some(endpoint) = metrics_endpoint {
-        let _ = endpoint.await;
-    }
-    if let Some(kafka) = kafka {
-        let _ = kafka.await;
-    }
-    retention.abort();
-    broker.close().await?;
-    tracing::info!("clean shutdown");
+    node.serve_until(signalled).await.map_err(from_node)?;
     Ok(())
+}
+
+/// A node that did not start (or stopped with an error), as the CLI reports it.
+fn from_node(error: NodeError) -> anyhow::Error {
+    match error {
+        NodeError::DirLocked(e) => CliError::new(ExitCode::Conflict, e.to_string())
+            .with_hint("stop the other broker or choose another --data-dir")
+            .into(),
+        NodeError::Bind {
+            what,
+            flag,
+            address,
+            source,
+        } => {
+            let hint = match flag {
+                "--kafka-listen" => " (choose another address with --kafka-listen, or turn it off with --kafka-listen off)",
+                _ => "",
+            };
+            CliError::new(
+                ExitCode::Failure,
+                format!("cannot listen{what} on {address}: {source}{hint}"),
+            )
+            .into()
+        }
+        NodeError::Config(message) => CliError::new(ExitCode::Usage, message).into(),
+        NodeError::DamagedMetadata(e) => CliError::new(
+            ExitCode::Corrupt,
+            format!("cannot join the cluster: {e}"),
+        )
+        .with_hint("this broker stays out rather than vote with a Raft log, vote or snapshot that lost acknowledged entries; see docs/cluster.md, \"Damaged metadata\"")
+        .into(),
+        NodeError::DamagedOffsets(e) => CliError::new(
+            ExitCode::Corrupt,
+            format!("cannot open committed group offsets: {e}"),
+        )
+        .with_hint("the offsets store is damaged; restore it from a backup or move it aside (this resets every group)")
+        .into(),
+        other => other.into(),
+    }
 }

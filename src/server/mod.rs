@@ -7,7 +7,6 @@ pub mod admin;
 pub mod auth;
 pub mod cluster;
 pub mod connections;
-pub mod embedded;
 pub mod fetch;
 pub mod group;
 pub mod message_limits;

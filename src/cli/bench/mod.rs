@@ -14,16 +14,13 @@ mod progress;
 mod report;
 mod storage;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
 
-use crate::broker::BrokerConfig;
 use crate::client::BrokerTarget;
-use crate::server::embedded::EmbeddedBroker;
-use crate::storage::file::{FileStorage, FileStorageOptions};
-use crate::storage::{FsyncPolicy, RecordLimits};
+use crate::node::{Node, NodeConfig, StorageChoice};
+use crate::storage::FsyncPolicy;
 
 use super::produce::AcksArg;
 use super::{CliError, Context, ExitCode, UnusedFlag};
@@ -221,21 +218,13 @@ pub async fn run(command: BenchCommand, ctx: &Context) -> anyhow::Result<()> {
 }
 
 /// An in-process broker on file storage in a fresh temp dir.
-async fn start_embedded(fsync: FsyncPolicy) -> anyhow::Result<(EmbeddedBroker, tempfile::TempDir)> {
+async fn start_embedded(fsync: FsyncPolicy) -> anyhow::Result<(Node, tempfile::TempDir)> {
     let temp = tempfile::tempdir()?;
-    let dir = temp.path().to_path_buf();
-    let storage = tokio::task::spawn_blocking(move || {
-        FileStorage::open(
-            &dir,
-            FileStorageOptions {
-                fsync,
-                limits: RecordLimits::default(),
-                ..Default::default()
-            },
-        )
-    })
-    .await??;
-    let broker = EmbeddedBroker::start(Arc::new(storage), BrokerConfig::default()).await?;
+    let storage = StorageChoice::File {
+        data_dir: temp.path().to_path_buf(),
+        fsync,
+    };
+    let broker = Node::start(NodeConfig::embedded(storage)).await?;
     Ok((broker, temp))
 }
 
