@@ -244,6 +244,16 @@ pub trait ClusterTopics: Send + Sync {
 }
 
 /// Checks a topic name against the one rule ([`names`]).
+/// A new topic's partition count: 1 to [`MAX_PARTITIONS_PER_TOPIC`], alone or in a cluster.
+pub fn check_partition_count(partitions: u32) -> Result<(), BrokerError> {
+    if partitions == 0 || partitions > MAX_PARTITIONS_PER_TOPIC {
+        return Err(BrokerError::InvalidArgument(format!(
+            "partitions must be between 1 and {MAX_PARTITIONS_PER_TOPIC}, got {partitions}"
+        )));
+    }
+    Ok(())
+}
+
 pub fn check_topic_name(name: &str) -> Result<(), BrokerError> {
     names::validate_name("topic", name).map_err(BrokerError::InvalidArgument)
 }
@@ -359,11 +369,7 @@ impl Broker {
     ) -> Result<Arc<Topic>, BrokerError> {
         check_topic_name(name)?;
         let partitions = partitions.unwrap_or(self.config.default_partitions);
-        if partitions == 0 || partitions > MAX_PARTITIONS_PER_TOPIC {
-            return Err(BrokerError::InvalidArgument(format!(
-                "partitions must be between 1 and {MAX_PARTITIONS_PER_TOPIC}, got {partitions}"
-            )));
-        }
+        check_partition_count(partitions)?;
         let log_config = config.apply_to(self.config.default_log_config)?;
         let _admin = self.admin_lock.lock().await;
         if self.topic(name).is_ok() {

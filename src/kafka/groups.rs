@@ -37,7 +37,7 @@ use kafka_protocol::protocol::{Decodable, StrBytes};
 
 use crate::broker::BrokerError;
 use crate::broker::group::{
-    ClientAssignment, ClientProtocols, GroupError, GroupState, MemberRef, TopicPartition,
+    ClientAssignment, ClientProtocols, GroupError, MemberRef, TopicPartition,
 };
 use crate::storage::offset_store::OffsetCommit;
 
@@ -485,10 +485,6 @@ pub async fn offset_fetch(
     response
 }
 
-fn state_name(state: GroupState) -> &'static str {
-    state.name()
-}
-
 pub async fn describe_groups(
     context: Arc<KafkaContext>,
     request: DescribeGroupsRequest,
@@ -499,7 +495,7 @@ pub async fn describe_groups(
         described.authorized_operations = NO_AUTHORIZED_OPERATIONS;
         match context.broker.describe_group(&group.0).await {
             Ok(description) => {
-                described.group_state = text(state_name(description.state));
+                described.group_state = text(description.state.name());
                 let (protocol_type, protocol) = description
                     .protocol
                     .clone()
@@ -549,7 +545,7 @@ pub async fn list_groups(
                 || request
                     .states_filter
                     .iter()
-                    .any(|s| s.eq_ignore_ascii_case(state_name(g.state)))
+                    .any(|s| s.eq_ignore_ascii_case(g.state.name()))
         })
         .map(|g| {
             let mut listed = ListedGroup::default();
@@ -558,7 +554,7 @@ pub async fn list_groups(
                 g.protocol_type
                     .unwrap_or_else(|| FLASHQ_PROTOCOL_TYPE.to_string()),
             );
-            listed.group_state = text(state_name(g.state));
+            listed.group_state = text(g.state.name());
             listed
         })
         .collect();

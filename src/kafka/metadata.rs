@@ -123,6 +123,8 @@ pub async fn handle(
         .into_iter()
         .filter(|n| asked.insert(n.clone()))
         .collect();
+    // Listed once per answer, not once per topic.
+    let reachable: Vec<i32> = response.brokers.iter().map(|b| b.node_id.0).collect();
     let mut topics = Vec::with_capacity(names.len());
     for name in names {
         if crate::broker::check_topic_name(&name).is_err() {
@@ -141,13 +143,15 @@ pub async fn handle(
             topics.push(hidden);
             continue;
         }
-        let mut found = topic_metadata(&context, &name);
+        let mut found = topic_metadata(&context, &name, &reachable);
         // Creating a topic by asking for it takes the right to produce to it.
         let may_create = sasl::allows(caller, Right::Produce, &name);
         if matches!(&found, Err(BrokerError::TopicNotFound(_))) && auto_create && may_create {
             found = match broker.topic_for_produce(&name).await {
                 // In a cluster the topic may be created with no replica here: it exists.
-                Ok(_) | Err(BrokerError::NotLeader { .. }) => topic_metadata(&context, &name),
+                Ok(_) | Err(BrokerError::NotLeader { .. }) => {
+                    topic_metadata(&context, &name, &reachable)
+                }
                 Err(e) => Err(e),
             };
         }
@@ -186,9 +190,11 @@ fn partition_metadata(
 }
 
 /// A topic's partitions with their leaders: this broker's own, or the cluster's metadata.
+/// `reachable`: the brokers this answer lists, the only leaders Kafka clients can use.
 fn topic_metadata(
     context: &KafkaContext,
     name: &str,
+    reachable: &[i32],
 ) -> Result<MetadataResponseTopic, BrokerError> {
     let mut metadata = MetadataResponseTopic::default();
     metadata.name = Some(TopicName(StrBytes::from_string(name.to_string())));
@@ -212,7 +218,6 @@ fn topic_metadata(
                 .collect()
         }
         Some(node) => {
-            let reachable: Vec<i32> = endpoints(context).iter().map(|e| e.node_id).collect();
             let record = node
                 .view()
                 .with(|s| s.topics.get(name).cloned())

@@ -208,12 +208,7 @@ impl TopicAdmin for Replication {
             crate::broker::check_topic_name(name)?;
             let defaults = self.broker.config();
             let partitions = partitions.unwrap_or(defaults.default_partitions);
-            if partitions == 0 || partitions > crate::broker::MAX_PARTITIONS_PER_TOPIC {
-                return Err(BrokerError::InvalidArgument(format!(
-                    "partitions must be between 1 and {}, got {partitions}",
-                    crate::broker::MAX_PARTITIONS_PER_TOPIC
-                )));
-            }
+            crate::broker::check_partition_count(partitions)?;
             let config = config.apply_to(defaults.default_log_config)?;
             Replication::create_topic(self, name, partitions, replication_factor, config)
                 .await
