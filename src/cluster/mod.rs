@@ -3,6 +3,8 @@
 //! - [`state`]: the replicated metadata (brokers, topics, partition assignments, leader epochs,
 //!   ISRs, group coordinators and committed offsets) and the commands that change it, applied
 //!   deterministically in log order.
+//! - [`placement`]: where replicas and leaderships go: new partitions, moves (reassignment,
+//!   decommission, rebalance) and preferred leaders.
 //! - [`log_store`]: the Raft log and the vote, in memory or in CRC-framed files.
 //! - [`state_machine`]: the state machine openraft drives and its snapshots.
 //! - [`verify_dir`]: checks those files before a broker joins, so damage keeps it out.
@@ -22,6 +24,7 @@ pub mod groups;
 pub mod log_store;
 pub mod network;
 pub mod node;
+pub mod placement;
 pub mod replication;
 pub mod state;
 pub mod state_machine;

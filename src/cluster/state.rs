@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::storage::LogConfig;
 
+pub use super::placement::{PartitionMove, Reassignment};
+use super::placement::place_partition;
+
 /// A broker's id in the cluster (`serve --node-id`).
 pub type NodeId = u64;
 
@@ -42,6 +45,10 @@ pub struct BrokerRecord {
     /// Set by the controller when heartbeats stopped for longer than the session timeout;
     /// a fenced broker leads nothing and is in no ISR, until it heartbeats again.
     pub fenced: bool,
+    /// Being removed (`cluster remove-broker`): its replicas are moving away and no new
+    /// partition is placed on it.
+    #[serde(default)]
+    pub decommissioning: bool,
 }
 
 /// One partition's replicas, its leader and its in-sync replicas.
@@ -54,6 +61,11 @@ pub struct PartitionAssignment {
     pub leader_epoch: u64,
     /// The in-sync replicas; the leader is always one of them.
     pub isr: Vec<NodeId>,
+    /// A move in progress (`topic reassign`, `cluster remove-broker`, `cluster rebalance`):
+    /// `replicas` holds the target's brokers first, then the ones leaving, until every target
+    /// replica is in sync.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reassignment: Option<Reassignment>,
 }
 
 /// A topic as the cluster knows it.
@@ -117,20 +129,10 @@ pub struct ClusterState {
     /// The first producer id not yet reserved by any broker (for idempotent producers).
     #[serde(default)]
     pub next_producer_id: i64,
-}
-
-/// A new partition's replicas: `replication_factor` live brokers from position `start` on, the
-/// first leading in epoch 0, every replica in sync (the partition is empty).
-fn place_partition(live: &[NodeId], start: usize, replication_factor: u32) -> PartitionAssignment {
-    let replicas: Vec<NodeId> = (0..replication_factor as usize)
-        .map(|i| live[(start + i) % live.len()])
-        .collect();
-    PartitionAssignment {
-        leader: replicas.first().copied(),
-        leader_epoch: 0,
-        isr: replicas.clone(),
-        replicas,
-    }
+    /// Brokers removed from the cluster (`cluster remove-broker`): their registrations are
+    /// refused until one joins again under that id.
+    #[serde(default)]
+    pub removed_brokers: BTreeSet<NodeId>,
 }
 
 /// A change to the metadata: the payload of a Raft log entry.
@@ -204,6 +206,30 @@ pub enum MetaCommand {
     /// A broker reserves `count` producer ids for the idempotent producers it starts: the next
     /// ones no broker has had.
     ReserveProducerIds { count: u64 },
+    /// Moves partitions to new replica lists: the new replicas copy the partition as followers
+    /// and join the ISR, then the ones leaving drop out (a new leader epoch when the leader
+    /// leaves). All or nothing: one bad move rejects the command. The throttle bounds the bytes
+    /// per second each receiving broker copies for moves (0: unthrottled).
+    ReassignPartitions {
+        moves: Vec<PartitionMove>,
+        throttle_bytes_per_s: u64,
+    },
+    /// Gives each partition's leadership to its preferred replica (the first) where that one is
+    /// live and in sync and does not lead already; the others are left as they are.
+    ElectPreferredLeaders { partitions: Vec<(String, u32)> },
+    /// Starts removing a broker: no new partition is placed on it and each of its replicas
+    /// moves to the live broker holding the fewest. Rejected, naming the partition, when it
+    /// holds a partition's only in-sync copy or the others cannot hold a replication factor.
+    DecommissionBroker {
+        id: NodeId,
+        throttle_bytes_per_s: u64,
+    },
+    /// Forgets a broker that holds no replica (after `DecommissionBroker` moved them and it left
+    /// the Raft voters).
+    UnregisterBroker { id: NodeId },
+    /// A broker joins (`serve --join`) under an id that may have been removed before: it may
+    /// register again.
+    AdmitBroker { id: NodeId },
 }
 
 impl MetaCommand {
@@ -243,6 +269,11 @@ impl ClusterState {
                 kafka_address,
                 at_ms,
             } => {
+                if self.removed_brokers.contains(id) {
+                    return MetaResponse::Rejected(format!(
+                        "broker {id} was removed from the cluster; it may join again with serve --join"
+                    ));
+                }
                 let broker = self.brokers.entry(*id).or_insert_with(|| BrokerRecord {
                     id: *id,
                     address: String::new(),
@@ -252,6 +283,7 @@ impl ClusterState {
                     last_heartbeat_ms: 0,
                     heartbeats: 0,
                     fenced: false,
+                    decommissioning: false,
                 });
                 let restarted = broker.registration_epoch > 0;
                 broker.address = address.clone();
@@ -339,6 +371,14 @@ impl ClusterState {
                     ));
                 }
                 assignment.isr = isr.clone();
+                let live = self.live_brokers();
+                if let Some(assignment) = self
+                    .topics
+                    .get_mut(topic)
+                    .and_then(|t| t.partitions.get_mut(*partition as usize))
+                {
+                    assignment.finish_reassignment(&live);
+                }
                 MetaResponse::Applied
             }
             MetaCommand::LeaveIsr {
@@ -389,6 +429,22 @@ impl ClusterState {
                 self.next_producer_id = first.saturating_add(*count as i64);
                 MetaResponse::ProducerIds { first }
             }
+            MetaCommand::ReassignPartitions {
+                moves,
+                throttle_bytes_per_s,
+            } => self.reassign(moves, *throttle_bytes_per_s),
+            MetaCommand::ElectPreferredLeaders { partitions } => {
+                self.elect_preferred_leaders(partitions)
+            }
+            MetaCommand::DecommissionBroker {
+                id,
+                throttle_bytes_per_s,
+            } => self.decommission(*id, *throttle_bytes_per_s),
+            MetaCommand::UnregisterBroker { id } => self.unregister(*id),
+            MetaCommand::AdmitBroker { id } => {
+                self.removed_brokers.remove(id);
+                MetaResponse::Applied
+            }
         }
     }
 
@@ -416,7 +472,7 @@ impl ClusterState {
     /// Gives every coordinator slot a live broker: its preferred broker (slots spread round-robin
     /// over the registered brokers by id) when that one is live, else the next live one after it.
     /// A returning broker takes its slots back, so coordinators stay spread.
-    fn place_coordinators(&mut self) {
+    pub(super) fn place_coordinators(&mut self) {
         let registered: Vec<NodeId> = self.brokers.keys().copied().collect();
         if registered.is_empty() {
             return;
@@ -434,10 +490,20 @@ impl ClusterState {
         }
     }
 
-    fn live_brokers(&self) -> Vec<NodeId> {
+    /// Brokers heartbeating (not fenced): those that may lead and be in sync.
+    pub(super) fn live_brokers(&self) -> Vec<NodeId> {
         self.brokers
             .values()
             .filter(|b| !b.fenced)
+            .map(|b| b.id)
+            .collect()
+    }
+
+    /// Live brokers that are staying: those new replicas are placed on.
+    pub(super) fn placement_brokers(&self) -> Vec<NodeId> {
+        self.brokers
+            .values()
+            .filter(|b| !b.fenced && !b.decommissioning)
             .map(|b| b.id)
             .collect()
     }
@@ -452,7 +518,7 @@ impl ClusterState {
         if self.topics.contains_key(name) {
             return MetaResponse::Rejected(format!("topic {name:?} already exists"));
         }
-        let live = self.live_brokers();
+        let live = self.placement_brokers();
         if replication_factor == 0 || replication_factor > MAX_REPLICATION_FACTOR {
             return MetaResponse::Rejected(format!(
                 "replication factor must be between 1 and {MAX_REPLICATION_FACTOR}, got {replication_factor}"
@@ -483,7 +549,7 @@ impl ClusterState {
     }
 
     fn create_partitions(&mut self, name: &str, total: u32) -> MetaResponse {
-        let live = self.live_brokers();
+        let live = self.placement_brokers();
         let Some(topic) = self.topics.get_mut(name) else {
             return MetaResponse::Rejected(format!("topic {name:?} does not exist"));
         };
