@@ -596,6 +596,16 @@ impl Partition {
         self.update_high_watermark();
     }
 
+    /// A leader's replica list as the metadata now has it (a move adds replicas and drops
+    /// others within one leader epoch): it tracks the new ones' progress to take them into the
+    /// ISR, and forgets the ones gone.
+    pub fn set_replicas(&self, replicas: Vec<ReplicaId>) {
+        if let ReplicaRole::Leader(state) = &mut *self.role_mut() {
+            state.followers.retain(|id, _| replicas.contains(id));
+            state.replicas = replicas;
+        }
+    }
+
     /// A leader learns that `follower` fetched from `fetch_offset` (so it has every record
     /// below it), moving the high watermark.
     pub fn replica_fetched(&self, follower: ReplicaId, fetch_offset: u64) {

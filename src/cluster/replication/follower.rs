@@ -97,10 +97,18 @@ pub(super) async fn follow(
             }
             continue;
         }
-        let address = this
-            .node
-            .view()
-            .with(|s| s.brokers.get(&leader).map(|b| b.cluster_address.clone()));
+        let (address, throttle_bytes_per_s) = this.node.view().with(|s| {
+            let address = s.brokers.get(&leader).map(|b| b.cluster_address.clone());
+            // Throttled while a move adds this replica and it is not yet in sync.
+            let throttle = s
+                .assignment(&topic, partition_id)
+                .and_then(|a| {
+                    let rate = a.reassignment.as_ref()?.throttle_bytes_per_s;
+                    a.catching_up().contains(&me).then_some(rate)
+                })
+                .unwrap_or(0);
+            (address, throttle)
+        });
         let auth = this.node.peer_auth().clone();
         drop(this);
         let client = match (address, &connection) {
@@ -129,7 +137,10 @@ pub(super) async fn follow(
             leader_epoch: epoch,
             fetch_offset,
             last_fetched_epoch: partition.epochs().last().map(|e| e.epoch),
-            max_bytes: REPLICA_FETCH_MAX_BYTES,
+            max_bytes: match throttle_bytes_per_s {
+                0 => REPLICA_FETCH_MAX_BYTES,
+                rate => MoveThrottle::fetch_bytes(rate, REPLICA_FETCH_MAX_BYTES),
+            },
             max_wait_ms: REPLICA_FETCH_WAIT_MS,
         };
         // A deadline of its own: a leader cut off or paused keeps the connection open without
@@ -172,6 +183,7 @@ pub(super) async fn follow(
                 continue;
             }
         };
+        let fetched_bytes: u64 = response.batches.iter().map(|b| b.len() as u64).sum();
         // Applied in a task of its own: when this loop is aborted (the role changed), a write to
         // the log that has begun still finishes and publishes the log's new end.
         let topic_name = topic.clone();
@@ -221,6 +233,13 @@ pub(super) async fn follow(
         if let Err(e) = applied {
             tracing::warn!(topic, partition = partition_id, error = %e, "cannot apply replicated records");
             tokio::time::sleep(Duration::from_millis(REPLICA_RETRY_MS)).await;
+        }
+        if throttle_bytes_per_s > 0
+            && let Some(this) = manager.upgrade()
+        {
+            let paid_until = this.move_throttle.pay(fetched_bytes, throttle_bytes_per_s);
+            drop(this);
+            tokio::time::sleep_until(paid_until.into()).await;
         }
     }
 }

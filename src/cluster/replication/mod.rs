@@ -14,7 +14,7 @@
 //!
 //! One concern per file: this one starts and stops [`Replication`] and runs its loop;
 //! `reconciler` moves partitions into their roles, keeps the ISR and hands damaged ones over;
-//! `follower` is a follower's fetch loop; `epochs` keeps the leader-epoch histories; `topics`
+//! `follower` is a follower's fetch loop; `epochs` keeps the leader-epoch histories; `throttle` paces the copies that moves make; `topics`
 //! makes topic changes through the metadata quorum (the cluster's `TopicAdmin` and
 //! `ClusterTopics`).
 
@@ -88,16 +88,20 @@ pub struct Replication {
     /// Per damaged partition this broker leads, the epoch and ISR of its last request to hand
     /// the leadership over, so it asks again only when either changed.
     handover_asked: Mutex<HashMap<PartitionKey, (u64, Vec<NodeId>)>>,
+    /// Paces the copying of replicas that moves add.
+    move_throttle: MoveThrottle,
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 mod epochs;
 mod follower;
 mod reconciler;
+mod throttle;
 mod topics;
 
 use epochs::{epochs_key, read_epochs};
 use follower::follow;
+use throttle::MoveThrottle;
 use topics::replacing;
 
 impl Replication {
@@ -153,6 +157,7 @@ impl Replication {
             epochs_path,
             saved_epochs: Mutex::new(saved),
             handover_asked: Mutex::new(HashMap::new()),
+            move_throttle: MoveThrottle::new(),
             task: Mutex::new(None),
         });
         let weak: std::sync::Weak<dyn ClusterTopics> = Arc::downgrade(&manager) as _;

@@ -44,7 +44,11 @@ impl Replication {
             }
         }
         for topic in topics.values() {
-            if !topic.partitions.iter().any(|p| p.replicas.contains(&me)) {
+            // A topic with no replica here is skipped unless a copy is here still (a move took
+            // the replicas away): those partitions must stop leading and following too.
+            if !topic.partitions.iter().any(|p| p.replicas.contains(&me))
+                && self.broker.topic(&topic.name).is_err()
+            {
                 continue;
             }
             if let Err(e) = self.ensure_local_topic(topic).await {
@@ -79,6 +83,9 @@ impl Replication {
                         ReplicaRole::Leader(current)
                             if current.epoch == assignment.leader_epoch =>
                         {
+                            if current.replicas != assignment.replicas {
+                                partition.set_replicas(assignment.replicas.clone());
+                            }
                             if current.isr != assignment.isr {
                                 partition.set_isr(assignment.isr.clone());
                             }
