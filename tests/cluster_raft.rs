@@ -41,6 +41,9 @@ impl Node {
             dir,
             secret: secret.map(str::to_string),
             tls: tls.cloned(),
+            join: None,
+            join_as_voter: false,
+            auto_leader_rebalance: true,
         })
         .await
         .expect("start node");
@@ -302,6 +305,9 @@ async fn with_a_cluster_secret_peers_form_a_quorum_and_strangers_are_refused() {
         dir: None,
         secret: Some("short".into()),
         tls: None,
+        join: None,
+        join_as_voter: false,
+        auto_leader_rebalance: true,
     })
     .await;
     assert!(refused.is_err());

@@ -1,4 +1,5 @@
-//! `flashq cluster status|brokers|partitions`: the cluster as the connected broker sees it.
+//! `flashq cluster status|brokers|partitions`: the cluster as the connected broker sees it;
+//! `add-broker`, `remove-broker` and `rebalance`: growing, shrinking and balancing it.
 
 use std::time::Duration;
 
@@ -9,6 +10,7 @@ use crate::client::cluster::CoordinatorSlotInfo;
 use crate::client::{BrokerInfo, ClusterMetadata, PartitionPlacement};
 
 use super::Context;
+use super::moves::{self, ids};
 use super::output::{print_json, table};
 
 #[derive(Debug, Subcommand)]
@@ -23,6 +25,45 @@ pub enum ClusterCommand {
         #[arg(long)]
         under_replicated: bool,
     },
+    /// Make a broker that joined with `serve --join` a voter of the metadata quorum
+    AddBroker {
+        /// The broker's --node-id
+        id: u64,
+    },
+    /// Move every replica off a broker, then remove it from the cluster; it can be stopped
+    /// afterwards with nothing under-replicated
+    RemoveBroker {
+        /// The broker's --node-id
+        id: u64,
+        #[command(flatten)]
+        moves: MoveArgs,
+    },
+    /// Spread replicas and preferred leaders evenly over the live brokers (a dry run unless
+    /// --execute)
+    Rebalance {
+        /// Start the moves (and wait for them) instead of printing the plan
+        #[arg(long)]
+        execute: bool,
+        #[command(flatten)]
+        moves: MoveArgs,
+    },
+}
+
+/// How partition moves are made and followed.
+#[derive(Debug, clap::Args)]
+pub struct MoveArgs {
+    /// The most bytes per second each receiving broker copies for the moves (0: unthrottled)
+    #[arg(long, default_value_t = 0, value_name = "BYTES")]
+    pub throttle_bytes_per_s: u64,
+    /// Print the plan; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Start the moves and return without waiting for them
+    #[arg(long)]
+    pub no_wait: bool,
+    /// How long to wait for the moves to finish
+    #[arg(long, default_value = "10m", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub timeout: Duration,
 }
 
 /// `cluster status -o json`.
@@ -47,8 +88,48 @@ struct StatusJson<'a> {
 
 pub async fn run(cmd: ClusterCommand, ctx: &Context) -> anyhow::Result<()> {
     let client = ctx.connect().await?;
+    match cmd {
+        ClusterCommand::AddBroker { id } => {
+            client.add_broker(id).await?;
+            return done(ctx, &format!("broker {id} is a voter"), id);
+        }
+        ClusterCommand::RemoveBroker { id, moves } => {
+            let plan = client
+                .decommission_broker(id, moves.throttle_bytes_per_s, moves.dry_run)
+                .await?;
+            moves::print_plan(&plan, ctx)?;
+            if moves.dry_run || moves.no_wait {
+                return Ok(());
+            }
+            moves::wait_for(&client, ctx, plan.moves.len(), moves.timeout, |m| {
+                m.partitions
+                    .iter()
+                    .filter(|p| p.replicas.contains(&id) || p.target_replicas.contains(&id))
+                    .count()
+            })
+            .await?;
+            client.remove_broker(id).await?;
+            return done(ctx, &format!("broker {id} removed; it can be stopped"), id);
+        }
+        ClusterCommand::Rebalance { execute, moves } => {
+            let execute = execute && !moves.dry_run;
+            let plan = client.rebalance(execute, moves.throttle_bytes_per_s).await?;
+            moves::print_plan(&plan, ctx)?;
+            if plan.executed && !moves.no_wait {
+                moves::wait_for(&client, ctx, plan.moves.len(), moves.timeout, |m| {
+                    moves::still_moving(&plan, m)
+                })
+                .await?;
+            }
+            return Ok(());
+        }
+        _ => {}
+    }
     let metadata = client.metadata().await?;
     match cmd {
+        ClusterCommand::AddBroker { .. }
+        | ClusterCommand::RemoveBroker { .. }
+        | ClusterCommand::Rebalance { .. } => Ok(()),
         ClusterCommand::Status => print_status(&metadata, ctx),
         ClusterCommand::Brokers => {
             if ctx.output.is_json() {
@@ -86,6 +167,7 @@ pub async fn run(cmd: ClusterCommand, ctx: &Context) -> anyhow::Result<()> {
                 "REPLICAS",
                 "ISR",
                 "UNDER-REPLICATED",
+                "TARGET",
             ]);
             for p in partitions {
                 t.add_row(vec![
@@ -96,6 +178,11 @@ pub async fn run(cmd: ClusterCommand, ctx: &Context) -> anyhow::Result<()> {
                     ids(&p.replicas),
                     ids(&p.isr),
                     if p.under_replicated() { "yes" } else { "no" }.into(),
+                    if p.moving() {
+                        ids(&p.target_replicas)
+                    } else {
+                        "-".into()
+                    },
                 ]);
             }
             println!("{t}");
@@ -192,6 +279,13 @@ fn brokers_table(metadata: &ClusterMetadata) -> comfy_table::Table {
     t
 }
 
-fn ids(ids: &[u64]) -> String {
-    ids.iter().map(u64::to_string).collect::<Vec<_>>().join(",")
+/// Says a broker change is done: a line, or `{"ok": true, "broker": id}`.
+fn done(ctx: &Context, message: &str, id: u64) -> anyhow::Result<()> {
+    if ctx.output.is_json() {
+        return print_json(&serde_json::json!({ "ok": true, "broker": id }));
+    }
+    if !ctx.quiet {
+        println!("{message}");
+    }
+    Ok(())
 }

@@ -15,6 +15,7 @@ pub mod group_consumer;
 pub mod init;
 pub mod inspect_log;
 pub mod man;
+pub mod moves;
 pub mod output;
 pub mod produce;
 pub mod record_format;

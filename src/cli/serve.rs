@@ -72,16 +72,28 @@ pub struct ServeArgs {
     /// it is accepted (and a warning logged, at most every 10 s)
     #[arg(long, default_value_t = crate::server::DEFAULT_MAX_CONNECTIONS, value_name = "N")]
     pub max_connections: usize,
-    /// This broker's id in a cluster; with --cluster-listen and --peers it joins the cluster
-    /// [default: a single broker, no cluster]
-    #[arg(long, value_name = "N", requires_all = ["cluster_listen", "peers"])]
+    /// This broker's id in a cluster; with --cluster-listen and --peers (or --join) it is a
+    /// cluster broker [default: a single broker, no cluster]
+    #[arg(long, value_name = "N", requires = "cluster_listen")]
     pub node_id: Option<u64>,
-    /// Address for cluster traffic (Raft, replication), on a fixed port: peers dial it
+    /// Address for cluster traffic (Raft, replication), on a fixed port: peers dial it (port 0
+    /// is allowed with --join)
     #[arg(long, value_name = "ADDR", requires = "node_id")]
     pub cluster_listen: Option<SocketAddr>,
     /// Every voter's cluster address, this broker's included: ID=HOST:PORT,ID=HOST:PORT,...
     #[arg(long, value_name = "LIST", requires = "node_id", value_parser = parse_peers_arg)]
     pub peers: Option<Peers>,
+    /// Join a running cluster through any live broker's cluster address (HOST:PORT), as a
+    /// learner that copies the metadata; `flashq cluster add-broker N` makes it a voter
+    #[arg(long, value_name = "HOST:PORT", requires = "node_id", conflicts_with = "peers", value_parser = parse_join_arg)]
+    pub join: Option<String>,
+    /// With --join: become a voter as soon as the metadata is copied
+    #[arg(long, requires = "join")]
+    pub join_as_voter: bool,
+    /// In a cluster: do not move leaderships back to preferred replicas (the first of each
+    /// partition's list) once they are in sync again
+    #[arg(long)]
+    pub no_auto_leader_rebalance: bool,
     /// Where clients reach this broker, as registered with the cluster [default: the bound
     /// --listen address]
     #[arg(long, value_name = "URL", requires = "node_id")]
@@ -232,6 +244,10 @@ fn read_cluster_secret(path: &Path) -> Result<String, CliError> {
     let secret = text.trim().to_string();
     crate::cluster::network::PeerAuth::new(Some(&secret)).map_err(bad)?;
     Ok(secret)
+}
+
+fn parse_join_arg(text: &str) -> Result<String, String> {
+    crate::wire::address::validate_address(text).map(|_| text.trim().to_string())
 }
 
 /// The voters named by `--peers`: node id to cluster address.
@@ -388,11 +404,21 @@ pub async fn run(args: ServeArgs, ctx: &Context, tls_identity: &TlsFiles) -> any
         }),
         None => None,
     };
-    let cluster = match (args.node_id, args.cluster_listen, &args.peers) {
-        (Some(node_id), Some(cluster_listen), Some(peers)) => Some(ClusterSettings {
+    let cluster = match (args.node_id, args.cluster_listen) {
+        (Some(_), Some(_)) if args.peers.is_none() && args.join.is_none() => {
+            return Err(CliError::new(
+                ExitCode::Usage,
+                "--node-id needs --peers (to form a cluster) or --join (to join one)",
+            )
+            .into());
+        }
+        (Some(node_id), Some(cluster_listen)) => Some(ClusterSettings {
             node_id,
             cluster_listen,
-            peers: peers.0.clone(),
+            peers: args.peers.as_ref().map(|p| p.0.clone()).unwrap_or_default(),
+            join: args.join.clone(),
+            join_as_voter: args.join_as_voter,
+            auto_leader_rebalance: !args.no_auto_leader_rebalance,
             advertised_address: match &args.advertised_address {
                 Some(address) => Some(crate::client::validate_address(address).map_err(|e| {
                     CliError::new(ExitCode::Usage, format!("--advertised-address: {e}"))

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::client::{TopicInfo, TopicSettings};
 
+use super::exit::{CliError, ExitCode};
 use super::output::{print_json, table};
 use super::{Context, OutputFormat};
 
@@ -30,6 +31,65 @@ pub enum TopicCommand {
     },
     /// Change a topic's retention, segment settings or partition count
     Config(ConfigArgs),
+    /// In a cluster: move partitions to new replicas (one with --partition and --replicas, or
+    /// many from a --plan file in kafka-reassign-partitions' JSON)
+    Reassign(ReassignArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReassignArgs {
+    /// Topic name (with --partition and --replicas)
+    #[arg(required_unless_present = "plan", add = clap_complete::ArgValueCandidates::new(super::completions::topic_names))]
+    pub name: Option<String>,
+    /// The partition to move
+    #[arg(long, requires_all = ["name", "replicas"])]
+    pub partition: Option<u32>,
+    /// Its new replicas, the first its preferred leader: like 2,3,4
+    #[arg(long, value_delimiter = ',', value_name = "IDS", requires = "partition")]
+    pub replicas: Option<Vec<u64>>,
+    /// A plan file (- for stdin): {"partitions": [{"topic": "t", "partition": 0, "replicas": [2, 3, 4]}, ...]}
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["name", "partition", "replicas"])]
+    pub plan: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub moves: super::cluster::MoveArgs,
+}
+
+/// A plan file, as kafka-reassign-partitions reads it (`version` and `log_dirs` are ignored).
+#[derive(Debug, serde::Deserialize)]
+struct PlanFile {
+    partitions: Vec<crate::client::PartitionReplicas>,
+}
+
+/// The moves `args` asks for: its plan file, or its one partition.
+fn planned_moves(args: &ReassignArgs) -> Result<Vec<crate::client::PartitionReplicas>, CliError> {
+    let Some(path) = &args.plan else {
+        let (Some(topic), Some(partition), Some(replicas)) =
+            (&args.name, args.partition, &args.replicas)
+        else {
+            return Err(CliError::new(
+                ExitCode::Usage,
+                "name a topic with --partition and --replicas, or give a --plan file",
+            ));
+        };
+        return Ok(vec![crate::client::PartitionReplicas {
+            topic: topic.clone(),
+            partition,
+            replicas: replicas.clone(),
+        }]);
+    };
+    let text = if path.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin())
+    } else {
+        std::fs::read_to_string(path)
+    }
+    .map_err(|e| CliError::new(ExitCode::InvalidInput, format!("{}: {e}", path.display())))?;
+    let plan: PlanFile = serde_json::from_str(&text).map_err(|e| {
+        CliError::new(
+            ExitCode::InvalidInput,
+            format!("{}: not a reassignment plan: {e}", path.display()),
+        )
+    })?;
+    Ok(plan.partitions)
 }
 
 /// Retention and segment settings, shared by create and config.
@@ -203,6 +263,24 @@ pub async fn run(cmd: TopicCommand, ctx: &Context) -> anyhow::Result<()> {
                 }
                 Ok(())
             }
+        }
+        TopicCommand::Reassign(args) => {
+            let moves = planned_moves(&args)?;
+            let plan = client
+                .reassign_partitions(
+                    moves,
+                    args.moves.throttle_bytes_per_s,
+                    args.moves.dry_run,
+                )
+                .await?;
+            super::moves::print_plan(&plan, ctx)?;
+            if plan.executed && !args.moves.no_wait {
+                super::moves::wait_for(&client, ctx, plan.moves.len(), args.moves.timeout, |m| {
+                    super::moves::still_moving(&plan, m)
+                })
+                .await?;
+            }
+            Ok(())
         }
         TopicCommand::Config(args) => {
             let mut topic = None;

@@ -19,8 +19,10 @@ pub struct BrokerInfo {
     pub id: u64,
     pub address: String,
     pub cluster_address: String,
-    /// "controller", "voter" or "unknown".
+    /// "controller", "voter", "learner" (copies the metadata, does not vote) or "observer".
     pub role: String,
+    /// Being removed: its replicas are moving away.
+    pub decommissioning: bool,
     pub alive: bool,
     pub fenced: bool,
     /// The controller's clock at the last heartbeat, ms since the Unix epoch.
@@ -36,14 +38,72 @@ pub struct PartitionPlacement {
     pub partition: u32,
     pub leader: Option<u64>,
     pub leader_epoch: u64,
+    /// While moving: the target's brokers first, then the ones leaving.
     pub replicas: Vec<u64>,
     pub isr: Vec<u64>,
+    /// Where a move in progress goes; empty when the partition is not moving.
+    pub target_replicas: Vec<u64>,
+    /// The move's throttle, bytes per second per receiving broker (0: unthrottled).
+    pub throttle_bytes_per_s: u64,
 }
 
 impl PartitionPlacement {
-    /// Fewer in-sync replicas than replicas.
+    /// Fewer in-sync replicas than the partition should have: its replicas, or while it moves,
+    /// its target's count (the replicas still copying are extra, not missing).
     pub fn under_replicated(&self) -> bool {
-        self.isr.len() < self.replicas.len()
+        let wanted = if self.moving() {
+            self.target_replicas.len()
+        } else {
+            self.replicas.len()
+        };
+        self.isr.len() < wanted
+    }
+
+    /// A move is in progress.
+    pub fn moving(&self) -> bool {
+        !self.target_replicas.is_empty()
+    }
+}
+
+/// A partition's new replica list, the first its preferred leader.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct PartitionReplicas {
+    pub topic: String,
+    pub partition: u32,
+    pub replicas: Vec<u64>,
+}
+
+/// One partition's move in a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PartitionMove {
+    pub topic: String,
+    pub partition: u32,
+    pub current_replicas: Vec<u64>,
+    pub target_replicas: Vec<u64>,
+}
+
+/// A plan of moves, and whether the broker started it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MovePlan {
+    pub moves: Vec<PartitionMove>,
+    pub executed: bool,
+}
+
+impl From<pb::ReassignPartitionsResponse> for MovePlan {
+    fn from(r: pb::ReassignPartitionsResponse) -> Self {
+        MovePlan {
+            moves: r
+                .moves
+                .into_iter()
+                .map(|m| PartitionMove {
+                    topic: m.topic,
+                    partition: m.partition,
+                    current_replicas: m.current_replicas,
+                    target_replicas: m.target_replicas,
+                })
+                .collect(),
+            executed: r.executed,
+        }
     }
 }
 
@@ -125,6 +185,7 @@ impl From<pb::MetadataResponse> for ClusterMetadata {
                     address: b.address,
                     cluster_address: b.cluster_address,
                     role: b.role,
+                    decommissioning: b.decommissioning,
                     alive: b.alive,
                     fenced: b.fenced,
                     last_heartbeat_ms: b.last_heartbeat_ms,
@@ -144,6 +205,8 @@ impl From<pb::MetadataResponse> for ClusterMetadata {
                         leader_epoch: p.leader_epoch,
                         replicas: p.replicas,
                         isr: p.isr,
+                        target_replicas: p.target_replicas,
+                        throttle_bytes_per_s: p.throttle_bytes_per_s,
                     })
                 })
                 .collect(),
@@ -179,6 +242,74 @@ impl Client {
         }
         let router = Arc::new(ClusterRouter::new(self.clone()).await?);
         RoutedProducer::new(router, topic).send(records).await
+    }
+
+    /// Moves partitions to new replica lists (`flashq topic reassign`); with `dry_run` only
+    /// answers the plan.
+    pub async fn reassign_partitions(
+        &self,
+        moves: Vec<PartitionReplicas>,
+        throttle_bytes_per_s: u64,
+        dry_run: bool,
+    ) -> Result<MovePlan> {
+        let request = pb::ReassignPartitionsRequest {
+            moves: moves
+                .into_iter()
+                .map(|m| pb::PartitionReplicas {
+                    topic: m.topic,
+                    partition: m.partition,
+                    replicas: m.replicas,
+                })
+                .collect(),
+            throttle_bytes_per_s,
+            dry_run,
+        };
+        let answer = self.cluster.clone().reassign_partitions(request).await?;
+        Ok(answer.into_inner().into())
+    }
+
+    /// The plan that spreads replicas and preferred leaders evenly; started when `execute`.
+    pub async fn rebalance(&self, execute: bool, throttle_bytes_per_s: u64) -> Result<MovePlan> {
+        let request = pb::RebalanceRequest {
+            execute,
+            throttle_bytes_per_s,
+        };
+        let answer = self.cluster.clone().rebalance(request).await?;
+        Ok(answer.into_inner().into())
+    }
+
+    /// Makes broker `id`, joined as a learner, a voter.
+    pub async fn add_broker(&self, id: u64) -> Result<()> {
+        self.cluster
+            .clone()
+            .add_broker(pb::AddBrokerRequest { id })
+            .await?;
+        Ok(())
+    }
+
+    /// Starts moving every replica off broker `id`; with `dry_run` only answers the moves.
+    pub async fn decommission_broker(
+        &self,
+        id: u64,
+        throttle_bytes_per_s: u64,
+        dry_run: bool,
+    ) -> Result<MovePlan> {
+        let request = pb::DecommissionBrokerRequest {
+            id,
+            throttle_bytes_per_s,
+            dry_run,
+        };
+        let answer = self.cluster.clone().decommission_broker(request).await?;
+        Ok(answer.into_inner().into())
+    }
+
+    /// Removes broker `id`, which holds no replica any more, from the cluster.
+    pub async fn remove_broker(&self, id: u64) -> Result<()> {
+        self.cluster
+            .clone()
+            .remove_broker(pb::RemoveBrokerRequest { id })
+            .await?;
+        Ok(())
     }
 
     /// The cluster's metadata as the connected broker sees it.

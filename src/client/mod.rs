@@ -29,7 +29,10 @@ use crate::wire::v1::groups_client::GroupsClient;
 use crate::wire::v1::produce_client::ProduceClient;
 use crate::wire::v1::subscribe_client::SubscribeClient;
 
-pub use cluster::{BrokerInfo, ClusterMetadata, NOT_LEADER_KEY, PartitionPlacement};
+pub use cluster::{
+    BrokerInfo, ClusterMetadata, MovePlan, NOT_LEADER_KEY, PartitionMove, PartitionPlacement,
+    PartitionReplicas,
+};
 pub use group::{
     CommittedOffset, GroupAssignment, GroupInfo, GroupMember, GroupMemberInfo, GroupPartitionInfo,
     GroupSummary, JoinOptions, OffsetResetPlan, OffsetToCommit, ResetTo, TopicPartition,

@@ -417,6 +417,7 @@ mod tests {
             address: format!("http://127.0.0.1:{}", 50050 + id),
             cluster_address: String::new(),
             role: "voter".to_string(),
+            decommissioning: false,
             alive,
             fenced: !alive,
             last_heartbeat_ms: 0,
@@ -433,6 +434,8 @@ mod tests {
             leader_epoch: 0,
             replicas: vec![1, 2, 3],
             isr: vec![1, 2, 3],
+            target_replicas: Vec::new(),
+            throttle_bytes_per_s: 0,
         };
         ClusterMetadata {
             clustered: true,

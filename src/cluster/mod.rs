@@ -5,6 +5,8 @@
 //!   deterministically in log order.
 //! - [`placement`]: where replicas and leaderships go: new partitions, moves (reassignment,
 //!   decommission, rebalance) and preferred leaders.
+//! - [`membership`]: the quorum's voters and learners, changed on openraft's membership
+//!   changes (join, promote, remove).
 //! - [`log_store`]: the Raft log and the vote, in memory or in CRC-framed files.
 //! - [`state_machine`]: the state machine openraft drives and its snapshots.
 //! - [`verify_dir`]: checks those files before a broker joins, so damage keeps it out.
@@ -22,6 +24,7 @@
 
 pub mod groups;
 pub mod log_store;
+pub mod membership;
 pub mod network;
 pub mod node;
 pub mod placement;

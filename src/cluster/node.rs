@@ -34,10 +34,15 @@ const RAFT_ELECTION_TIMEOUT_MS: (u64, u64) = (500, 1_000);
 /// After a failed heartbeat, how long a broker waits before it tries again (a whole interval
 /// would add to the time it takes to reach a newly elected controller).
 const HEARTBEAT_RETRY_MS: u64 = 100;
+/// How often a broker removed from the cluster asks to register again (in case it was added
+/// back meanwhile).
+const REMOVED_RETRY_MS: u64 = 5_000;
 /// How many heartbeat intervals a controller waits, once in charge (elected, or back in touch
 /// with a quorum), before it fences anyone: every live broker's heartbeat attempt times out
 /// within one interval and the next, a retry pause later, reaches this controller.
 const FENCING_GRACE_HEARTBEATS: u32 = 3;
+/// How often the controller gives leaderships back to preferred replicas that are in sync.
+pub const PREFERRED_LEADER_CHECK_MS: u64 = 5_000;
 /// Entries between metadata snapshots.
 const SNAPSHOT_EVERY_ENTRIES: u64 = 1_000;
 /// The most voters a cluster may name.
@@ -69,8 +74,13 @@ pub struct ClusterConfig {
     pub client_address: String,
     /// Where Kafka clients reach this broker (HOST:PORT), when it serves them.
     pub kafka_address: Option<String>,
-    /// Every voter's cluster address, this broker's included.
+    /// Every voter's cluster address, this broker's included; with `join`, this broker's alone.
     pub peers: BTreeMap<NodeId, String>,
+    /// A live broker's cluster address to join through (`serve --join`), instead of forming
+    /// the cluster from `peers`.
+    pub join: Option<String>,
+    /// Once joined, become a voter too (`serve --join-as-voter`).
+    pub join_as_voter: bool,
     pub heartbeat_interval_ms: u64,
     pub session_timeout_ms: u64,
     /// Where the Raft log, vote and snapshot are kept; `None` keeps them in memory.
@@ -79,6 +89,8 @@ pub struct ClusterConfig {
     pub secret: Option<String>,
     /// Mutual TLS between brokers on the cluster listener; `None` is plain text.
     pub tls: Option<PeerTls>,
+    /// The controller gives leaderships back to preferred replicas once they are in sync.
+    pub auto_leader_rebalance: bool,
 }
 
 impl ClusterConfig {
@@ -89,6 +101,11 @@ impl ClusterConfig {
                 "a cluster has between 1 and {MAX_VOTERS} voters, got {}",
                 self.peers.len()
             )));
+        }
+        if self.join.is_some() && self.peers.len() != 1 {
+            return Err(ClusterError::Config(
+                "--join and --peers exclude each other: a joining broker learns the voters from the cluster".into(),
+            ));
         }
         if !self.peers.contains_key(&self.node_id) {
             return Err(ClusterError::Config(format!(
@@ -215,14 +232,14 @@ impl ClusterNode {
             .is_initialized()
             .await
             .map_err(|e| ClusterError::Storage(e.to_string()))?;
-        if !initialized {
+        if !initialized && config.join.is_none() {
             match raft.initialize(members).await {
                 Ok(()) => {}
                 Err(RaftError::APIError(InitializeError::NotAllowed(_))) => {}
                 Err(e) => return Err(ClusterError::Config(e.to_string())),
             }
         }
-        Ok(Arc::new(ClusterNode {
+        let node = Arc::new(ClusterNode {
             config,
             raft,
             view,
@@ -230,7 +247,15 @@ impl ClusterNode {
             tasks: Mutex::new(Vec::new()),
             registered: tokio::sync::watch::channel(None).0,
             last_session_renewal: Mutex::new(None),
-        }))
+        });
+        // A broker that has never been part of the cluster asks to be added; one with a Raft
+        // log or vote already is a member (or was removed, and then must be added again by a
+        // fresh start with an empty directory).
+        if !initialized && let Some(seed) = node.config.join.clone() {
+            node.join_through(&seed).await?;
+            tracing::info!(seed, "joined the cluster as a learner");
+        }
+        Ok(node)
     }
 
     pub fn config(&self) -> &ClusterConfig {
@@ -418,11 +443,9 @@ impl ClusterNode {
         command: &MetaCommand,
     ) -> Result<Committed, ClusterError> {
         let address = self
-            .config
-            .peers
-            .get(&controller)
+            .peer_address(controller)
             .ok_or(ClusterError::NotController(None))?;
-        let mut client = peer_client(address, &self.auth).map_err(ClusterError::Unavailable)?;
+        let mut client = peer_client(&address, &self.auth).map_err(ClusterError::Unavailable)?;
         let json = serde_json::to_vec(command).map_err(|e| ClusterError::Storage(e.to_string()))?;
         match client.propose(PeerPayload { json: json.into() }).await {
             Ok(answer) => serde_json::from_slice(&answer.into_inner().json).map_err(|e| {
@@ -442,10 +465,12 @@ impl ClusterNode {
     pub fn spawn_membership(self: &Arc<Self>) {
         let heartbeats = tokio::spawn(heartbeat_loop(Arc::downgrade(self)));
         let fencing = tokio::spawn(fencing_loop(Arc::downgrade(self)));
-        self.tasks
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend([heartbeats, fencing]);
+        let leaders = tokio::spawn(preferred_leader_loop(Arc::downgrade(self)));
+        let mut tasks = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
+        tasks.extend([heartbeats, fencing, leaders]);
+        if self.config.join_as_voter {
+            tasks.push(tokio::spawn(promote_self(Arc::downgrade(self))));
+        }
     }
 
     /// Stops the background work and Raft.
@@ -467,6 +492,7 @@ impl ClusterNode {
 /// Registers once per process start, then heartbeats every interval.
 async fn heartbeat_loop(node: std::sync::Weak<ClusterNode>) {
     let mut registered = false;
+    let mut removed = false;
     loop {
         let Some(this) = node.upgrade() else { return };
         let interval = Duration::from_millis(this.config.heartbeat_interval_ms);
@@ -501,6 +527,17 @@ async fn heartbeat_loop(node: std::sync::Weak<ClusterNode>) {
                 this.renew_session(sent);
                 registered = true;
             }
+            // Removed (`cluster remove-broker`): nothing to do but say so, now and then.
+            Ok(MetaResponse::Rejected(reason))
+                if this.view.with(|s| s.removed_brokers.contains(&id)) =>
+            {
+                if !removed {
+                    tracing::error!(%reason, "this broker was removed from the cluster: stop it, or start it afresh with --join");
+                }
+                removed = true;
+                registered = false;
+                pause = Duration::from_millis(REMOVED_RETRY_MS);
+            }
             // Unknown to the metadata (for example restored from an old snapshot): register again.
             Ok(MetaResponse::Rejected(reason)) => {
                 tracing::warn!(%reason, "heartbeat refused; registering again");
@@ -513,6 +550,54 @@ async fn heartbeat_loop(node: std::sync::Weak<ClusterNode>) {
         }
         drop(this);
         tokio::time::sleep(pause).await;
+    }
+}
+
+/// `serve --join-as-voter`: asks the controller to make this broker a voter until it is one.
+async fn promote_self(node: std::sync::Weak<ClusterNode>) {
+    loop {
+        let Some(this) = node.upgrade() else { return };
+        let me = this.id();
+        if this.quorum_role(me) == super::membership::QuorumRole::Voter {
+            tracing::info!(node_id = me, "a voter of the metadata quorum");
+            return;
+        }
+        let promote = super::membership::MembershipChange::Promote { id: me };
+        let timeout = Duration::from_millis(PROPOSE_TIMEOUT_MS);
+        if let Err(e) = this.change_membership(promote, timeout).await {
+            tracing::info!(error = %e, "not a voter yet; asking again");
+        }
+        drop(this);
+        tokio::time::sleep(Duration::from_millis(1_000)).await;
+    }
+}
+
+/// While this broker is the controller, gives leaderships back to preferred replicas (the first
+/// of each partition's list) that are live and in sync again, every
+/// [`PREFERRED_LEADER_CHECK_MS`] (Kafka's `auto.leader.rebalance.enable`), unless
+/// `serve --no-auto-leader-rebalance`.
+async fn preferred_leader_loop(node: std::sync::Weak<ClusterNode>) {
+    loop {
+        tokio::time::sleep(Duration::from_millis(PREFERRED_LEADER_CHECK_MS)).await;
+        let Some(this) = node.upgrade() else { return };
+        let controller = this.raft.metrics().borrow().current_leader == Some(this.id());
+        if !controller || !this.config.auto_leader_rebalance {
+            continue;
+        }
+        let partitions = this.view.with(|s| s.preferred_leader_candidates());
+        if partitions.is_empty() {
+            continue;
+        }
+        tracing::info!(
+            partitions = partitions.len(),
+            "moving leaderships back to preferred replicas"
+        );
+        if let Err(e) = this
+            .propose_local(MetaCommand::ElectPreferredLeaders { partitions })
+            .await
+        {
+            tracing::debug!(error = %e, "preferred leader election not committed");
+        }
     }
 }
 

@@ -122,17 +122,8 @@ impl ClusterState {
         moves: &[PartitionMove],
         throttle_bytes_per_s: u64,
     ) -> MetaResponse {
-        let mut seen = BTreeSet::new();
-        for one in moves {
-            if !seen.insert((&one.topic, one.partition)) {
-                return MetaResponse::Rejected(format!(
-                    "{}/{} is moved twice in one plan",
-                    one.topic, one.partition
-                ));
-            }
-            if let Err(reason) = self.check_move(one) {
-                return MetaResponse::Rejected(reason);
-            }
+        if let Err(reason) = self.check_moves(moves) {
+            return MetaResponse::Rejected(reason);
         }
         let live = self.live_brokers();
         for one in moves {
@@ -149,6 +140,23 @@ impl ClusterState {
             }
         }
         MetaResponse::Applied
+    }
+
+    /// Why `moves` cannot be carried out, if they cannot: a partition that does not exist or
+    /// is named twice, a replica list of the wrong size or naming a broker twice, a broker that
+    /// is not in the cluster or is being removed.
+    pub fn check_moves(&self, moves: &[PartitionMove]) -> Result<(), String> {
+        let mut seen = BTreeSet::new();
+        for one in moves {
+            if !seen.insert((&one.topic, one.partition)) {
+                return Err(format!(
+                    "{}/{} is moved twice in one plan",
+                    one.topic, one.partition
+                ));
+            }
+            self.check_move(one)?;
+        }
+        Ok(())
     }
 
     fn check_move(&self, one: &PartitionMove) -> Result<(), String> {

@@ -63,7 +63,15 @@ pub struct KafkaConfig {
 pub struct ClusterSettings {
     pub node_id: NodeId,
     pub cluster_listen: SocketAddr,
+    /// The voters that form the cluster (`--peers`); empty when joining.
     pub peers: std::collections::BTreeMap<NodeId, String>,
+    /// A live broker's cluster address to join through (`--join`).
+    pub join: Option<String>,
+    /// Once joined, become a voter (`--join-as-voter`).
+    pub join_as_voter: bool,
+    /// The controller moves leaderships back to preferred replicas (`--no-auto-leader-rebalance`
+    /// turns it off).
+    pub auto_leader_rebalance: bool,
     /// Where clients reach this broker, as a URL; `None`: the bound gRPC address.
     pub advertised_address: Option<String>,
     pub heartbeat_interval_ms: u64,
@@ -210,7 +218,7 @@ impl Node {
         let storage = open_storage(&storage_choice, limits, cluster.is_some()).await?;
         if cluster
             .as_ref()
-            .is_some_and(|c| c.cluster_listen.port() == 0)
+            .is_some_and(|c| c.cluster_listen.port() == 0 && c.join.is_none())
         {
             return Err(NodeError::Config(
                 "--cluster-listen needs a fixed port: peers dial the addresses in --peers".into(),
@@ -301,6 +309,7 @@ impl Node {
             (Some((node, peer_listener)), Some(settings)) => {
                 let replicas =
                     Replication::start(node.clone(), broker.clone(), settings.replication).await?;
+                let cluster_bound = peer_listener.local_addr()?;
                 let peers = tokio::spawn({
                     let serve = crate::server::cluster::serve_peers(
                         node.clone(),
@@ -313,9 +322,9 @@ impl Node {
                     }
                 });
                 node.spawn_membership();
-                let voters = node.config().peers.len();
+                let voters = node.members().0.len().max(node.config().peers.len());
                 (
-                    Some((node.id(), settings.cluster_listen, voters)),
+                    Some((node.id(), cluster_bound, voters)),
                     Some((node, replicas, peers)),
                 )
             }
@@ -484,6 +493,25 @@ async fn start_cluster_node(
     kafka_advertised: Option<&(String, u16)>,
     data_dir: Option<&Path>,
 ) -> Result<(Arc<ClusterNode>, tokio::net::TcpListener), NodeError> {
+    let peer_listener = bind(
+        " for the cluster",
+        "--cluster-listen",
+        settings.cluster_listen,
+    )
+    .await?;
+    // A joining broker tells the cluster where it listens: the bound address (port 0 allowed).
+    let peers = match &settings.join {
+        None => settings.peers.clone(),
+        Some(_) => {
+            let bound = peer_listener.local_addr()?;
+            if bound.ip().is_unspecified() {
+                return Err(NodeError::Config(
+                    "--join needs a --cluster-listen address peers can dial, not a wildcard".into(),
+                ));
+            }
+            [(settings.node_id, bound.to_string())].into()
+        }
+    };
     let config = ClusterConfig {
         kafka_address: kafka_advertised.map(|(host, port)| format!("{host}:{port}")),
         node_id: settings.node_id,
@@ -491,22 +519,19 @@ async fn start_cluster_node(
             .advertised_address
             .clone()
             .unwrap_or_else(|| format!("http://{grpc_address}")),
-        peers: settings.peers.clone(),
+        peers,
+        join: settings.join.clone(),
+        join_as_voter: settings.join_as_voter,
         heartbeat_interval_ms: settings.heartbeat_interval_ms,
         session_timeout_ms: settings.session_timeout_ms,
         dir: data_dir.map(|d| d.join("cluster")),
         secret: settings.secret.clone(),
         tls: settings.peer_tls.clone(),
+        auto_leader_rebalance: settings.auto_leader_rebalance,
     };
     config
         .validate()
         .map_err(|e| NodeError::Config(e.to_string()))?;
-    let peer_listener = bind(
-        " for the cluster",
-        "--cluster-listen",
-        settings.cluster_listen,
-    )
-    .await?;
     if let Some(dir) = config.dir.clone() {
         // Damage in the Raft log, vote or snapshot keeps this broker out of the cluster: a
         // voter whose log forgot acknowledged entries must never vote.

@@ -13,7 +13,16 @@ use tonic::{Request, Response, Status};
 
 use crate::broker::replica::ReplicaFetch;
 use crate::broker::{Broker, now_ms};
-use crate::cluster::{ClusterNode, ClusterState, MAX_PEER_MESSAGE_BYTES, MetaCommand};
+use crate::broker::acl::Right;
+use crate::cluster::membership::{MembershipChange, QuorumRole};
+use crate::cluster::node::PROPOSE_TIMEOUT_MS;
+use crate::cluster::placement::PartitionMove;
+use crate::cluster::{
+    ClusterError, ClusterNode, ClusterState, MAX_PEER_MESSAGE_BYTES, MetaCommand, MetaResponse,
+    NodeId,
+};
+
+use super::auth::authorize;
 use crate::wire::v1 as pb;
 use crate::wire::v1::cluster_peer_server::{ClusterPeer, ClusterPeerServer};
 
@@ -67,6 +76,21 @@ impl ClusterPeer for ClusterPeerService {
     ) -> Result<Response<pb::PeerPayload>, Status> {
         let command: MetaCommand = decode(request.get_ref())?;
         encode(&self.node.propose_local(command).await?)
+    }
+
+    async fn change_membership(
+        &self,
+        request: Request<pb::PeerPayload>,
+    ) -> Result<Response<pb::PeerPayload>, Status> {
+        let change: MembershipChange = decode(request.get_ref())?;
+        // Made by the controller, wherever it is (a joining broker asks any broker); the codes
+        // are the ones the asking broker reads back (cluster/membership.rs).
+        let timeout = std::time::Duration::from_millis(PROPOSE_TIMEOUT_MS);
+        match self.node.change_membership(change, timeout).await {
+            Ok(()) => encode(&()),
+            Err(ClusterError::Rejected(reason)) => Err(Status::invalid_argument(reason)),
+            Err(e) => Err(e.into()),
+        }
     }
 
     async fn replica_fetch(
@@ -176,12 +200,14 @@ pub fn metadata(node: &ClusterNode) -> pb::MetadataResponse {
                 last_heartbeat_ms: b.last_heartbeat_ms,
                 last_heartbeat_age_ms: (now - b.last_heartbeat_ms).max(0) as u64,
                 registration_epoch: b.registration_epoch,
-                role: match status.controller {
-                    Some(c) if c == b.id => "controller",
-                    Some(_) => "voter",
-                    None => "unknown",
+                role: match (status.controller, node.quorum_role(b.id)) {
+                    (Some(c), _) if c == b.id => "controller",
+                    (_, QuorumRole::Voter) => "voter",
+                    (_, QuorumRole::Learner) => "learner",
+                    (_, QuorumRole::Outside) => "observer",
                 }
                 .to_string(),
+                decommissioning: b.decommissioning,
             })
             .collect(),
         topics: topics
@@ -199,6 +225,15 @@ pub fn metadata(node: &ClusterNode) -> pb::MetadataResponse {
                         leader_epoch: a.leader_epoch,
                         replicas: a.replicas.clone(),
                         isr: a.isr.clone(),
+                        target_replicas: a
+                            .reassignment
+                            .as_ref()
+                            .map(|r| r.target.clone())
+                            .unwrap_or_default(),
+                        throttle_bytes_per_s: a
+                            .reassignment
+                            .as_ref()
+                            .map_or(0, |r| r.throttle_bytes_per_s),
                     })
                     .collect(),
             })
@@ -253,4 +288,170 @@ impl pb::cluster_server::Cluster for ClusterService {
         });
         Ok(Response::new(answer))
     }
+
+    async fn reassign_partitions(
+        &self,
+        request: Request<pb::ReassignPartitionsRequest>,
+    ) -> Result<Response<pb::ReassignPartitionsResponse>, Status> {
+        for one in &request.get_ref().moves {
+            authorize(&request, Right::Admin, &one.topic)?;
+        }
+        let node = self.clustered()?;
+        let r = request.into_inner();
+        if r.moves.is_empty() {
+            return Err(Status::invalid_argument("a reassignment needs at least one move"));
+        }
+        let moves: Vec<PartitionMove> = r
+            .moves
+            .into_iter()
+            .map(|m| PartitionMove {
+                topic: m.topic,
+                partition: m.partition,
+                replicas: m.replicas,
+            })
+            .collect();
+        node.view()
+            .with(|s| s.check_moves(&moves))
+            .map_err(Status::invalid_argument)?;
+        let command = MetaCommand::ReassignPartitions {
+            moves: moves.clone(),
+            throttle_bytes_per_s: r.throttle_bytes_per_s,
+        };
+        let answer = carry_out(node, moves, command, !r.dry_run).await?;
+        Ok(Response::new(answer))
+    }
+
+    async fn rebalance(
+        &self,
+        request: Request<pb::RebalanceRequest>,
+    ) -> Result<Response<pb::ReassignPartitionsResponse>, Status> {
+        authorize(&request, Right::Admin, "*")?;
+        let node = self.clustered()?;
+        let r = request.into_inner();
+        let moves = node.view().with(|s| s.rebalance_plan());
+        let command = MetaCommand::ReassignPartitions {
+            moves: moves.clone(),
+            throttle_bytes_per_s: r.throttle_bytes_per_s,
+        };
+        let execute = r.execute && !moves.is_empty();
+        let answer = carry_out(node, moves, command, execute).await?;
+        Ok(Response::new(answer))
+    }
+
+    async fn add_broker(
+        &self,
+        request: Request<pb::AddBrokerRequest>,
+    ) -> Result<Response<pb::BrokerChangeResponse>, Status> {
+        authorize(&request, Right::Admin, "*")?;
+        let node = self.clustered()?;
+        let id = request.into_inner().id;
+        let timeout = std::time::Duration::from_millis(PROPOSE_TIMEOUT_MS);
+        node.change_membership(MembershipChange::Promote { id }, timeout)
+            .await?;
+        Ok(Response::new(pb::BrokerChangeResponse {}))
+    }
+
+    async fn decommission_broker(
+        &self,
+        request: Request<pb::DecommissionBrokerRequest>,
+    ) -> Result<Response<pb::ReassignPartitionsResponse>, Status> {
+        authorize(&request, Right::Admin, "*")?;
+        let node = self.clustered()?;
+        let r = request.into_inner();
+        let moves = node
+            .view()
+            .with(|s| s.decommission_moves(r.id))
+            .map_err(Status::failed_precondition)?;
+        let command = MetaCommand::DecommissionBroker {
+            id: r.id,
+            throttle_bytes_per_s: r.throttle_bytes_per_s,
+        };
+        let answer = carry_out(node, moves, command, !r.dry_run).await?;
+        Ok(Response::new(answer))
+    }
+
+    async fn remove_broker(
+        &self,
+        request: Request<pb::RemoveBrokerRequest>,
+    ) -> Result<Response<pb::BrokerChangeResponse>, Status> {
+        authorize(&request, Right::Admin, "*")?;
+        let node = self.clustered()?;
+        let id = request.into_inner().id;
+        if let Some(held) = replica_held_by(node, id) {
+            return Err(Status::failed_precondition(format!(
+                "broker {id} still holds a replica of {held}: run cluster remove-broker (which moves them first) or wait for its moves to finish"
+            )));
+        }
+        let timeout = std::time::Duration::from_millis(PROPOSE_TIMEOUT_MS);
+        node.change_membership(MembershipChange::Remove { id }, timeout)
+            .await?;
+        let known = node.view().with(|s| s.brokers.contains_key(&id));
+        if known {
+            match node
+                .propose(MetaCommand::UnregisterBroker { id }, timeout)
+                .await?
+            {
+                MetaResponse::Rejected(reason) => return Err(Status::failed_precondition(reason)),
+                _ => {}
+            }
+        }
+        Ok(Response::new(pb::BrokerChangeResponse {}))
+    }
+}
+
+impl ClusterService {
+    fn clustered(&self) -> Result<&Arc<ClusterNode>, Status> {
+        self.node.as_ref().ok_or_else(|| {
+            Status::failed_precondition(
+                "a single broker has no cluster to change: start brokers with --node-id",
+            )
+        })
+    }
+}
+
+/// The first partition (TOPIC/P) whose replicas, or a move's target, include `id`.
+fn replica_held_by(node: &ClusterNode, id: NodeId) -> Option<String> {
+    node.view().with(|s| {
+        s.topics.values().find_map(|t| {
+            t.partitions.iter().enumerate().find_map(|(p, a)| {
+                (a.replicas.contains(&id) || a.target_replicas().contains(&id))
+                    .then(|| format!("{}/{p}", t.name))
+            })
+        })
+    })
+}
+
+/// Answers the plan `moves`, proposing `command` first when `execute`.
+async fn carry_out(
+    node: &ClusterNode,
+    moves: Vec<PartitionMove>,
+    command: MetaCommand,
+    execute: bool,
+) -> Result<pb::ReassignPartitionsResponse, Status> {
+    let plan = node.view().with(|s| {
+        moves
+            .iter()
+            .map(|m| pb::PartitionMovePlan {
+                topic: m.topic.clone(),
+                partition: m.partition,
+                current_replicas: s
+                    .assignment(&m.topic, m.partition)
+                    .map(|a| a.target_replicas().to_vec())
+                    .unwrap_or_default(),
+                target_replicas: m.replicas.clone(),
+            })
+            .collect()
+    });
+    if execute {
+        let timeout = std::time::Duration::from_millis(PROPOSE_TIMEOUT_MS);
+        match node.propose_applied(command, timeout).await? {
+            // Checked above against this broker's metadata; the controller's may have moved on.
+            MetaResponse::Rejected(reason) => return Err(Status::failed_precondition(reason)),
+            _ => {}
+        }
+    }
+    Ok(pb::ReassignPartitionsResponse {
+        moves: plan,
+        executed: execute,
+    })
 }

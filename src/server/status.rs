@@ -199,6 +199,31 @@ pub const RPC_STATUS_CODES: &[(&str, &[Code])] = {
         ),
         ("Metadata", &[]),
         ("FindCoordinator", &[InvalidArgument]),
+        (
+            "ReassignPartitions",
+            &[
+                InvalidArgument,
+                PermissionDenied,
+                FailedPrecondition,
+                Unavailable,
+            ],
+        ),
+        (
+            "Rebalance",
+            &[PermissionDenied, FailedPrecondition, Unavailable],
+        ),
+        (
+            "AddBroker",
+            &[PermissionDenied, FailedPrecondition, Unavailable],
+        ),
+        (
+            "DecommissionBroker",
+            &[PermissionDenied, FailedPrecondition, Unavailable],
+        ),
+        (
+            "RemoveBroker",
+            &[PermissionDenied, FailedPrecondition, Unavailable],
+        ),
     ]
 };
 
