@@ -44,6 +44,9 @@ fn start_cluster(runtime: &tokio::runtime::Runtime) -> (Vec<Arc<ClusterNode>>, t
                 dir: Some(dir.path().join(format!("n{id}"))),
                 secret: None,
                 tls: None,
+                join: None,
+                join_as_voter: false,
+                auto_leader_rebalance: true,
             })
             .await
             .expect("start node");

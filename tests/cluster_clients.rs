@@ -5,13 +5,12 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::io::Write;
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::cluster::{TestCluster, others};
-use common::{RunningCommand, flashq_bin, stdout_of, wait_until};
+use common::{FedProducer, RunningCommand, stdout_of, wait_until};
 use flashq::protocol::partitioner::partition_for_key;
 use serde_json::Value;
 
@@ -124,61 +123,6 @@ fn keyed_and_keyless_produce_reach_every_leader_and_keys_land_where_a_single_bro
         keyless_partitions.len() > 1,
         "keyless records not spread: {keyless_partitions:?}"
     );
-}
-
-/// A `flashq produce` whose stdin the test writes to while it runs.
-struct FedProducer {
-    child: Child,
-    acked: Arc<Mutex<Vec<String>>>,
-}
-
-impl FedProducer {
-    fn start(address: &str, args: &[&str]) -> FedProducer {
-        let mut child = Command::new(flashq_bin())
-            .arg("produce")
-            .args(args)
-            .env("FLASHQ_BROKER", address)
-            .env("XDG_CONFIG_HOME", "/nonexistent/flashq-test-config")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn flashq produce");
-        let acked = Arc::new(Mutex::new(Vec::new()));
-        let sink = acked.clone();
-        let stdout = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { return };
-                sink.lock().unwrap().push(line);
-            }
-        });
-        FedProducer { child, acked }
-    }
-
-    fn acked(&self) -> Vec<String> {
-        self.acked.lock().unwrap().clone()
-    }
-
-    /// Waits for the exit code; the process is killed when it takes longer than `timeout`.
-    fn wait(&mut self, timeout: Duration) -> Option<i32> {
-        let exited = wait_until(timeout, || matches!(self.child.try_wait(), Ok(Some(_))));
-        if !exited {
-            let _ = self.child.kill();
-        }
-        let code = self.child.wait().ok()?.code();
-        // The reader thread drains what is left in the pipe.
-        let drained = self.acked().len();
-        wait_until(Duration::from_secs(2), || self.acked().len() > drained);
-        code
-    }
-}
-
-impl Drop for FedProducer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[test]

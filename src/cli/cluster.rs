@@ -113,7 +113,9 @@ pub async fn run(cmd: ClusterCommand, ctx: &Context) -> anyhow::Result<()> {
         }
         ClusterCommand::Rebalance { execute, moves } => {
             let execute = execute && !moves.dry_run;
-            let plan = client.rebalance(execute, moves.throttle_bytes_per_s).await?;
+            let plan = client
+                .rebalance(execute, moves.throttle_bytes_per_s)
+                .await?;
             moves::print_plan(&plan, ctx)?;
             if plan.executed && !moves.no_wait {
                 moves::wait_for(&client, ctx, plan.moves.len(), moves.timeout, |m| {

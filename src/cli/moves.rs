@@ -38,7 +38,11 @@ pub fn print_plan(plan: &MovePlan, ctx: &Context) -> anyhow::Result<()> {
     if !ctx.quiet {
         eprintln!(
             "{} {} partition move{}",
-            if plan.executed { "started" } else { "planned (dry run):" },
+            if plan.executed {
+                "started"
+            } else {
+                "planned (dry run):"
+            },
             plan.moves.len(),
             if plan.moves.len() == 1 { "" } else { "s" }
         );

@@ -45,7 +45,12 @@ pub struct ReassignArgs {
     #[arg(long, requires_all = ["name", "replicas"])]
     pub partition: Option<u32>,
     /// Its new replicas, the first its preferred leader: like 2,3,4
-    #[arg(long, value_delimiter = ',', value_name = "IDS", requires = "partition")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "IDS",
+        requires = "partition"
+    )]
     pub replicas: Option<Vec<u64>>,
     /// A plan file (- for stdin): {"partitions": [{"topic": "t", "partition": 0, "replicas": [2, 3, 4]}, ...]}
     #[arg(long, value_name = "FILE", conflicts_with_all = ["name", "partition", "replicas"])]
@@ -267,11 +272,7 @@ pub async fn run(cmd: TopicCommand, ctx: &Context) -> anyhow::Result<()> {
         TopicCommand::Reassign(args) => {
             let moves = planned_moves(&args)?;
             let plan = client
-                .reassign_partitions(
-                    moves,
-                    args.moves.throttle_bytes_per_s,
-                    args.moves.dry_run,
-                )
+                .reassign_partitions(moves, args.moves.throttle_bytes_per_s, args.moves.dry_run)
                 .await?;
             super::moves::print_plan(&plan, ctx)?;
             if plan.executed && !args.moves.no_wait {

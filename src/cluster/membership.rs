@@ -13,10 +13,10 @@ use openraft::ChangeMembers;
 use openraft::error::{ClientWriteError, RaftError};
 use serde::{Deserialize, Serialize};
 
+use super::MetaNode;
 use super::network::peer_client;
 use super::node::{ClusterError, ClusterNode, PROPOSE_TIMEOUT_MS};
 use super::state::{MetaCommand, MetaResponse, NodeId};
-use super::MetaNode;
 use crate::wire::v1::PeerPayload;
 
 /// How far (in log entries) a learner may trail the controller's log and still be made a voter:
@@ -114,7 +114,10 @@ impl ClusterNode {
     }
 
     /// Makes `change` if this broker is the controller.
-    pub async fn change_membership_here(&self, change: MembershipChange) -> Result<(), ClusterError> {
+    pub async fn change_membership_here(
+        &self,
+        change: MembershipChange,
+    ) -> Result<(), ClusterError> {
         let raft = self.raft();
         let result = match change {
             MembershipChange::AddLearner { id, address } => {
@@ -124,9 +127,9 @@ impl ClusterNode {
                 }
                 crate::wire::address::validate_address(&address).map_err(ClusterError::Rejected)?;
                 // An id removed before may register again once it has joined.
-                match self.propose_local(MetaCommand::AdmitBroker { id }).await?.response {
-                    MetaResponse::Rejected(reason) => return Err(ClusterError::Rejected(reason)),
-                    _ => {}
+                let admitted = self.propose_local(MetaCommand::AdmitBroker { id }).await?;
+                if let MetaResponse::Rejected(reason) = admitted.response {
+                    return Err(ClusterError::Rejected(reason));
                 }
                 raft.add_learner(id, MetaNode { addr: address }, false)
                     .await
@@ -156,11 +159,10 @@ impl ClusterNode {
                             "broker {id} is the only voter; a cluster needs one"
                         )));
                     }
-                    QuorumRole::Voter => {
-                        raft.change_membership(ChangeMembers::RemoveVoters([id].into()), false)
-                            .await
-                            .map(|_| ())
-                    }
+                    QuorumRole::Voter => raft
+                        .change_membership(ChangeMembers::RemoveVoters([id].into()), false)
+                        .await
+                        .map(|_| ()),
                     QuorumRole::Learner => raft
                         .change_membership(ChangeMembers::RemoveNodes([id].into()), false)
                         .await
@@ -186,10 +188,7 @@ impl ClusterNode {
         let waited = self
             .raft()
             .wait(Some(Duration::from_millis(PROMOTION_WAIT_MS)))
-            .metrics(
-                |m| lag(m) <= MAX_PROMOTION_LAG_ENTRIES,
-                "learner caught up",
-            )
+            .metrics(|m| lag(m) <= MAX_PROMOTION_LAG_ENTRIES, "learner caught up")
             .await;
         match waited {
             Ok(_) => Ok(()),
@@ -206,7 +205,8 @@ impl ClusterNode {
         address: &str,
         change: &MembershipChange,
     ) -> Result<(), ClusterError> {
-        let mut client = peer_client(address, self.peer_auth()).map_err(ClusterError::Unavailable)?;
+        let mut client =
+            peer_client(address, self.peer_auth()).map_err(ClusterError::Unavailable)?;
         send_membership_change(&mut client, change).await
     }
 
@@ -215,7 +215,12 @@ impl ClusterNode {
     pub(super) async fn join_through(&self, seed: &str) -> Result<(), ClusterError> {
         let change = MembershipChange::AddLearner {
             id: self.id(),
-            address: self.config().peers.get(&self.id()).cloned().unwrap_or_default(),
+            address: self
+                .config()
+                .peers
+                .get(&self.id())
+                .cloned()
+                .unwrap_or_default(),
         };
         let deadline = Instant::now() + Duration::from_millis(JOIN_TIMEOUT_MS);
         loop {
@@ -263,9 +268,7 @@ async fn send_membership_change(
     }
 }
 
-fn membership_error(
-    error: RaftError<NodeId, ClientWriteError<NodeId, MetaNode>>,
-) -> ClusterError {
+fn membership_error(error: RaftError<NodeId, ClientWriteError<NodeId, MetaNode>>) -> ClusterError {
     match error {
         RaftError::APIError(ClientWriteError::ForwardToLeader(forward)) => {
             ClusterError::NotController(forward.leader_id)

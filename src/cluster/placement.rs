@@ -313,8 +313,7 @@ impl ClusterState {
     pub(super) fn unregister(&mut self, id: NodeId) -> MetaResponse {
         for topic in self.topics.values() {
             for (index, assignment) in topic.partitions.iter().enumerate() {
-                if assignment.replicas.contains(&id) || assignment.target_replicas().contains(&id)
-                {
+                if assignment.replicas.contains(&id) || assignment.target_replicas().contains(&id) {
                     return MetaResponse::Rejected(format!(
                         "broker {id} still holds a replica of {}/{index}",
                         topic.name
@@ -343,7 +342,10 @@ impl ClusterState {
         for topic in self.topics.values() {
             for (index, assignment) in topic.partitions.iter().enumerate() {
                 if assignment.reassignment.is_none() {
-                    plan.insert((topic.name.clone(), index as u32), assignment.replicas.clone());
+                    plan.insert(
+                        (topic.name.clone(), index as u32),
+                        assignment.replicas.clone(),
+                    );
                 }
             }
         }
@@ -473,10 +475,21 @@ mod tests {
         let mut state = cluster(4, 3, 1);
         let before = state.assignment("t", 0).unwrap().clone();
         assert_eq!(before.replicas, vec![1, 2, 3]);
-        assert_eq!(reassign(&mut state, 0, vec![2, 3, 4]), MetaResponse::Applied);
+        assert_eq!(
+            reassign(&mut state, 0, vec![2, 3, 4]),
+            MetaResponse::Applied
+        );
         let moving = state.assignment("t", 0).unwrap().clone();
-        assert_eq!(moving.replicas, vec![2, 3, 4, 1], "target first, then the leaving");
-        assert_eq!(moving.leader, Some(1), "the leader stays while the new replica copies");
+        assert_eq!(
+            moving.replicas,
+            vec![2, 3, 4, 1],
+            "target first, then the leaving"
+        );
+        assert_eq!(
+            moving.leader,
+            Some(1),
+            "the leader stays while the new replica copies"
+        );
         assert_eq!(moving.leader_epoch, before.leader_epoch);
         assert_eq!(moving.catching_up(), vec![4]);
         // The leader takes broker 4 into the ISR: the move is done in the same entry.
@@ -525,11 +538,17 @@ mod tests {
         assert_eq!(state, before, "nothing of a rejected plan is applied");
         let a = state.assignment("t", 0).unwrap().clone();
         let reversed: Vec<NodeId> = a.replicas.iter().rev().copied().collect();
-        assert_eq!(reassign(&mut state, 0, reversed.clone()), MetaResponse::Applied);
+        assert_eq!(
+            reassign(&mut state, 0, reversed.clone()),
+            MetaResponse::Applied
+        );
         let now = state.assignment("t", 0).unwrap();
         assert_eq!(now.replicas, reversed);
         assert_eq!(now.reassignment, None);
-        assert_eq!(now.leader, a.leader, "a reorder moves no leadership by itself");
+        assert_eq!(
+            now.leader, a.leader,
+            "a reorder moves no leadership by itself"
+        );
         assert_eq!(
             state.preferred_leader_candidates(),
             vec![("t".to_string(), 0)]
@@ -557,7 +576,10 @@ mod tests {
         let MetaResponse::Rejected(reason) = refused else {
             panic!("accepted")
         };
-        assert!(reason.contains("t/0") && reason.contains("only in-sync copy"), "{reason}");
+        assert!(
+            reason.contains("t/0") && reason.contains("only in-sync copy"),
+            "{reason}"
+        );
         assert!(!state.brokers[&1].decommissioning);
         assert_eq!(change_isr(&mut state, 0, vec![1, 2]), MetaResponse::Applied);
         assert_eq!(
@@ -569,7 +591,10 @@ mod tests {
         );
         assert!(state.brokers[&1].decommissioning);
         for (index, a) in state.topics["t"].partitions.iter().enumerate() {
-            assert!(!a.target_replicas().contains(&1), "partition {index}: {a:?}");
+            assert!(
+                !a.target_replicas().contains(&1),
+                "partition {index}: {a:?}"
+            );
             assert_eq!(a.target_replicas().len(), 2);
         }
         // Nothing new is placed on it, and it cannot be forgotten while it holds replicas.
@@ -598,7 +623,9 @@ mod tests {
             MetaResponse::Applied
         );
         assert!(!state.brokers.contains_key(&3));
-        assert!(matches!(register(&mut state, 3), MetaResponse::Rejected(r) if r.contains("removed")));
+        assert!(
+            matches!(register(&mut state, 3), MetaResponse::Rejected(r) if r.contains("removed"))
+        );
         state.apply(&MetaCommand::AdmitBroker { id: 3 });
         assert!(matches!(
             register(&mut state, 3),
@@ -624,7 +651,9 @@ mod tests {
             *preferred.entry(a.target_replicas()[0]).or_default() += 1;
         }
         let spread = |m: &BTreeMap<NodeId, usize>| {
-            (1..=5).map(|b| m.get(&b).copied().unwrap_or(0)).collect::<Vec<_>>()
+            (1..=5)
+                .map(|b| m.get(&b).copied().unwrap_or(0))
+                .collect::<Vec<_>>()
         };
         let counts = spread(&replicas);
         assert!(

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::storage::LogConfig;
 
-pub use super::placement::{PartitionMove, Reassignment};
 use super::placement::place_partition;
+pub use super::placement::{PartitionMove, Reassignment};
 
 /// A broker's id in the cluster (`serve --node-id`).
 pub type NodeId = u64;

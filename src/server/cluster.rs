@@ -11,9 +11,9 @@ use tonic::service::interceptor::InterceptedService;
 use tonic::transport::server::TcpIncoming;
 use tonic::{Request, Response, Status};
 
+use crate::broker::acl::Right;
 use crate::broker::replica::ReplicaFetch;
 use crate::broker::{Broker, now_ms};
-use crate::broker::acl::Right;
 use crate::cluster::membership::{MembershipChange, QuorumRole};
 use crate::cluster::node::PROPOSE_TIMEOUT_MS;
 use crate::cluster::placement::PartitionMove;
@@ -299,7 +299,9 @@ impl pb::cluster_server::Cluster for ClusterService {
         let node = self.clustered()?;
         let r = request.into_inner();
         if r.moves.is_empty() {
-            return Err(Status::invalid_argument("a reassignment needs at least one move"));
+            return Err(Status::invalid_argument(
+                "a reassignment needs at least one move",
+            ));
         }
         let moves: Vec<PartitionMove> = r
             .moves
@@ -387,12 +389,11 @@ impl pb::cluster_server::Cluster for ClusterService {
             .await?;
         let known = node.view().with(|s| s.brokers.contains_key(&id));
         if known {
-            match node
+            let unregistered = node
                 .propose(MetaCommand::UnregisterBroker { id }, timeout)
-                .await?
-            {
-                MetaResponse::Rejected(reason) => return Err(Status::failed_precondition(reason)),
-                _ => {}
+                .await?;
+            if let MetaResponse::Rejected(reason) = unregistered {
+                return Err(Status::failed_precondition(reason));
             }
         }
         Ok(Response::new(pb::BrokerChangeResponse {}))
@@ -444,10 +445,9 @@ async fn carry_out(
     });
     if execute {
         let timeout = std::time::Duration::from_millis(PROPOSE_TIMEOUT_MS);
-        match node.propose_applied(command, timeout).await? {
-            // Checked above against this broker's metadata; the controller's may have moved on.
-            MetaResponse::Rejected(reason) => return Err(Status::failed_precondition(reason)),
-            _ => {}
+        // Checked against this broker's metadata before; the controller's may have moved on.
+        if let MetaResponse::Rejected(reason) = node.propose_applied(command, timeout).await? {
+            return Err(Status::failed_precondition(reason));
         }
     }
     Ok(pb::ReassignPartitionsResponse {

@@ -534,3 +534,77 @@ impl Rng {
         (0..len).map(|_| self.next() as u8).collect()
     }
 }
+
+/// A `flashq produce` whose stdin the test writes to while it runs; what it prints for each
+/// acknowledged line (TOPIC/PARTITION@OFFSET) is kept with the time it arrived.
+pub struct FedProducer {
+    pub child: Child,
+    acked: std::sync::Arc<std::sync::Mutex<Vec<(Instant, String)>>>,
+}
+
+impl FedProducer {
+    pub fn start(address: &str, args: &[&str]) -> FedProducer {
+        let mut child = Command::new(flashq_bin())
+            .arg("produce")
+            .args(args)
+            .env("FLASHQ_BROKER", address)
+            .env("XDG_CONFIG_HOME", "/nonexistent/flashq-test-config")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn flashq produce");
+        let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = acked.clone();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { return };
+                sink.lock().unwrap().push((Instant::now(), line));
+            }
+        });
+        FedProducer { child, acked }
+    }
+
+    /// The positions printed so far, in order.
+    pub fn acked(&self) -> Vec<String> {
+        self.acked
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, line)| line.clone())
+            .collect()
+    }
+
+    /// The longest time between two acknowledgements (or from `since` to the first).
+    pub fn longest_gap(&self, since: Instant) -> Duration {
+        let acked = self.acked.lock().unwrap();
+        let mut previous = since;
+        let mut longest = Duration::ZERO;
+        for (at, _) in acked.iter().filter(|(at, _)| *at >= since) {
+            longest = longest.max(*at - previous);
+            previous = *at;
+        }
+        longest
+    }
+
+    /// Waits for the exit code; the process is killed when it takes longer than `timeout`.
+    pub fn wait(&mut self, timeout: Duration) -> Option<i32> {
+        let exited = wait_until(timeout, || matches!(self.child.try_wait(), Ok(Some(_))));
+        if !exited {
+            let _ = self.child.kill();
+        }
+        let code = self.child.wait().ok()?.code();
+        // The reader thread drains what is left in the pipe.
+        let drained = self.acked().len();
+        wait_until(Duration::from_secs(2), || self.acked().len() > drained);
+        code
+    }
+}
+
+impl Drop for FedProducer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
