@@ -67,9 +67,10 @@ Register-ArgumentCompleter -Native -CommandName 'flashq' -ScriptBlock {
             [CompletionResult]::new('--auth-tokens', '--auth-tokens', [CompletionResultType]::ParameterName, 'Require a bearer token on every FlashQ RPC: a TOML file of principals, their tokens and their produce/consume/admin rights per topic prefix (see docs/operations.md) [default: off]')
             [CompletionResult]::new('--tls-client-ca', '--tls-client-ca', [CompletionResultType]::ParameterName, 'Mutual TLS: accept only clients whose certificate is signed by a CA in this PEM file; needs --tls-cert and --tls-key, which turn TLS on [default: off]')
             [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Most client connections served at once; a connection over the limit is closed as soon as it is accepted (and a warning logged, at most every 10 s)')
-            [CompletionResult]::new('--node-id', '--node-id', [CompletionResultType]::ParameterName, 'This broker''s id in a cluster; with --cluster-listen and --peers it joins the cluster [default: a single broker, no cluster]')
-            [CompletionResult]::new('--cluster-listen', '--cluster-listen', [CompletionResultType]::ParameterName, 'Address for cluster traffic (Raft, replication), on a fixed port: peers dial it')
+            [CompletionResult]::new('--node-id', '--node-id', [CompletionResultType]::ParameterName, 'This broker''s id in a cluster; with --cluster-listen and --peers (or --join) it is a cluster broker [default: a single broker, no cluster]')
+            [CompletionResult]::new('--cluster-listen', '--cluster-listen', [CompletionResultType]::ParameterName, 'Address for cluster traffic (Raft, replication), on a fixed port: peers dial it (port 0 is allowed with --join)')
             [CompletionResult]::new('--peers', '--peers', [CompletionResultType]::ParameterName, 'Every voter''s cluster address, this broker''s included: ID=HOST:PORT,ID=HOST:PORT,...')
+            [CompletionResult]::new('--join', '--join', [CompletionResultType]::ParameterName, 'Join a running cluster through any live broker''s cluster address (HOST:PORT), as a learner that copies the metadata; `flashq cluster add-broker N` makes it a voter')
             [CompletionResult]::new('--advertised-address', '--advertised-address', [CompletionResultType]::ParameterName, 'Where clients reach this broker, as registered with the cluster [default: the bound --listen address]')
             [CompletionResult]::new('--heartbeat-interval-ms', '--heartbeat-interval-ms', [CompletionResultType]::ParameterName, 'How often a cluster broker heartbeats to the controller')
             [CompletionResult]::new('--broker-session-timeout-ms', '--broker-session-timeout-ms', [CompletionResultType]::ParameterName, 'How long a cluster broker may go without a heartbeat before the controller fences it and moves its partition leaderships')
@@ -92,6 +93,8 @@ Register-ArgumentCompleter -Native -CommandName 'flashq' -ScriptBlock {
             [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr: text for people, json (one object per line) for collectors')
             [CompletionResult]::new('--no-auto-create-topics', '--no-auto-create-topics', [CompletionResultType]::ParameterName, 'Reject produce requests to topics that do not exist instead of creating them')
+            [CompletionResult]::new('--join-as-voter', '--join-as-voter', [CompletionResultType]::ParameterName, 'With --join: become a voter as soon as the metadata is copied')
+            [CompletionResult]::new('--no-auto-leader-rebalance', '--no-auto-leader-rebalance', [CompletionResultType]::ParameterName, 'In a cluster: do not move leaderships back to preferred replicas (the first of each partition''s list) once they are in sync again')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results, no notices')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results, no notices')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
@@ -243,6 +246,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashq' -ScriptBlock {
             [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Show a topic''s settings and each partition''s offsets and size')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a topic and all its records')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Change a topic''s retention, segment settings or partition count')
+            [CompletionResult]::new('reassign', 'reassign', [CompletionResultType]::ParameterValue, 'In a cluster: move partitions to new replicas (one with --partition and --replicas, or many from a --plan file in kafka-reassign-partitions'' JSON)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -360,12 +364,40 @@ Register-ArgumentCompleter -Native -CommandName 'flashq' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'flashq;topic;reassign' {
+            [CompletionResult]::new('--partition', '--partition', [CompletionResultType]::ParameterName, 'The partition to move')
+            [CompletionResult]::new('--replicas', '--replicas', [CompletionResultType]::ParameterName, 'Its new replicas, the first its preferred leader: like 2,3,4')
+            [CompletionResult]::new('--plan', '--plan', [CompletionResultType]::ParameterName, 'A plan file (- for stdin): {"partitions": [{"topic": "t", "partition": 0, "replicas": [2, 3, 4]}, ...]}')
+            [CompletionResult]::new('--throttle-bytes-per-s', '--throttle-bytes-per-s', [CompletionResultType]::ParameterName, 'The most bytes per second each receiving broker copies for the moves (0: unthrottled)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the moves to finish')
+            [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format [default: text]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format [default: text]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: the platform config dir''s flashq/config.toml]')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for brokers that require one [default: the config file''s token]')
+            [CompletionResult]::new('--tls-ca', '--tls-ca', [CompletionResultType]::ParameterName, 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file''s tls_ca, else plain text]')
+            [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'PEM certificate chain: for serve, the broker''s (turns TLS on); for client commands, the client''s, for brokers that require one (mutual TLS, with --tls-ca)')
+            [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr: text for people, json (one object per line) for collectors')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan; change nothing')
+            [CompletionResult]::new('--no-wait', '--no-wait', [CompletionResultType]::ParameterName, 'Start the moves and return without waiting for them')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results, no notices')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results, no notices')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'flashq;topic;help' {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a topic')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List topics')
             [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Show a topic''s settings and each partition''s offsets and size')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a topic and all its records')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Change a topic''s retention, segment settings or partition count')
+            [CompletionResult]::new('reassign', 'reassign', [CompletionResultType]::ParameterValue, 'In a cluster: move partitions to new replicas (one with --partition and --replicas, or many from a --plan file in kafka-reassign-partitions'' JSON)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -382,6 +414,9 @@ Register-ArgumentCompleter -Native -CommandName 'flashq' -ScriptBlock {
             break
         }
         'flashq;topic;help;config' {
+            break
+        }
+        'flashq;topic;help;reassign' {
             break
         }
         'flashq;topic;help;help' {
@@ -578,6 +613,9 @@ Register-ArgumentCompleter -Native -CommandName 'flashq' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The controller, this broker''s Raft role, every broker''s liveness, partition health')
             [CompletionResult]::new('brokers', 'brokers', [CompletionResultType]::ParameterValue, 'Members: role, liveness, last heartbeat, addresses')
             [CompletionResult]::new('partitions', 'partitions', [CompletionResultType]::ParameterValue, 'Partitions: leader, leader epoch, replicas, in-sync replicas')
+            [CompletionResult]::new('add-broker', 'add-broker', [CompletionResultType]::ParameterValue, 'Make a broker that joined with `serve --join` a voter of the metadata quorum')
+            [CompletionResult]::new('remove-broker', 'remove-broker', [CompletionResultType]::ParameterValue, 'Move every replica off a broker, then remove it from the cluster; it can be stopped afterwards with nothing under-replicated')
+            [CompletionResult]::new('rebalance', 'rebalance', [CompletionResultType]::ParameterValue, 'Spread replicas and preferred leaders evenly over the live brokers (a dry run unless --execute)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -642,10 +680,82 @@ Register-ArgumentCompleter -Native -CommandName 'flashq' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'flashq;cluster;add-broker' {
+            [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format [default: text]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format [default: text]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: the platform config dir''s flashq/config.toml]')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for brokers that require one [default: the config file''s token]')
+            [CompletionResult]::new('--tls-ca', '--tls-ca', [CompletionResultType]::ParameterName, 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file''s tls_ca, else plain text]')
+            [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'PEM certificate chain: for serve, the broker''s (turns TLS on); for client commands, the client''s, for brokers that require one (mutual TLS, with --tls-ca)')
+            [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr: text for people, json (one object per line) for collectors')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results, no notices')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results, no notices')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'flashq;cluster;remove-broker' {
+            [CompletionResult]::new('--throttle-bytes-per-s', '--throttle-bytes-per-s', [CompletionResultType]::ParameterName, 'The most bytes per second each receiving broker copies for the moves (0: unthrottled)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the moves to finish')
+            [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format [default: text]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format [default: text]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: the platform config dir''s flashq/config.toml]')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for brokers that require one [default: the config file''s token]')
+            [CompletionResult]::new('--tls-ca', '--tls-ca', [CompletionResultType]::ParameterName, 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file''s tls_ca, else plain text]')
+            [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'PEM certificate chain: for serve, the broker''s (turns TLS on); for client commands, the client''s, for brokers that require one (mutual TLS, with --tls-ca)')
+            [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr: text for people, json (one object per line) for collectors')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan; change nothing')
+            [CompletionResult]::new('--no-wait', '--no-wait', [CompletionResultType]::ParameterName, 'Start the moves and return without waiting for them')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results, no notices')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results, no notices')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'flashq;cluster;rebalance' {
+            [CompletionResult]::new('--throttle-bytes-per-s', '--throttle-bytes-per-s', [CompletionResultType]::ParameterName, 'The most bytes per second each receiving broker copies for the moves (0: unthrottled)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the moves to finish')
+            [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format [default: text]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format [default: text]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: the platform config dir''s flashq/config.toml]')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for brokers that require one [default: the config file''s token]')
+            [CompletionResult]::new('--tls-ca', '--tls-ca', [CompletionResultType]::ParameterName, 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file''s tls_ca, else plain text]')
+            [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'PEM certificate chain: for serve, the broker''s (turns TLS on); for client commands, the client''s, for brokers that require one (mutual TLS, with --tls-ca)')
+            [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr: text for people, json (one object per line) for collectors')
+            [CompletionResult]::new('--execute', '--execute', [CompletionResultType]::ParameterName, 'Start the moves (and wait for them) instead of printing the plan')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan; change nothing')
+            [CompletionResult]::new('--no-wait', '--no-wait', [CompletionResultType]::ParameterName, 'Start the moves and return without waiting for them')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results, no notices')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results, no notices')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'flashq;cluster;help' {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The controller, this broker''s Raft role, every broker''s liveness, partition health')
             [CompletionResult]::new('brokers', 'brokers', [CompletionResultType]::ParameterValue, 'Members: role, liveness, last heartbeat, addresses')
             [CompletionResult]::new('partitions', 'partitions', [CompletionResultType]::ParameterValue, 'Partitions: leader, leader epoch, replicas, in-sync replicas')
+            [CompletionResult]::new('add-broker', 'add-broker', [CompletionResultType]::ParameterValue, 'Make a broker that joined with `serve --join` a voter of the metadata quorum')
+            [CompletionResult]::new('remove-broker', 'remove-broker', [CompletionResultType]::ParameterValue, 'Move every replica off a broker, then remove it from the cluster; it can be stopped afterwards with nothing under-replicated')
+            [CompletionResult]::new('rebalance', 'rebalance', [CompletionResultType]::ParameterValue, 'Spread replicas and preferred leaders evenly over the live brokers (a dry run unless --execute)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -656,6 +766,15 @@ Register-ArgumentCompleter -Native -CommandName 'flashq' -ScriptBlock {
             break
         }
         'flashq;cluster;help;partitions' {
+            break
+        }
+        'flashq;cluster;help;add-broker' {
+            break
+        }
+        'flashq;cluster;help;remove-broker' {
+            break
+        }
+        'flashq;cluster;help;rebalance' {
             break
         }
         'flashq;cluster;help;help' {
@@ -1024,6 +1143,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashq' -ScriptBlock {
             [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Show a topic''s settings and each partition''s offsets and size')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a topic and all its records')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Change a topic''s retention, segment settings or partition count')
+            [CompletionResult]::new('reassign', 'reassign', [CompletionResultType]::ParameterValue, 'In a cluster: move partitions to new replicas (one with --partition and --replicas, or many from a --plan file in kafka-reassign-partitions'' JSON)')
             break
         }
         'flashq;help;topic;create' {
@@ -1039,6 +1159,9 @@ Register-ArgumentCompleter -Native -CommandName 'flashq' -ScriptBlock {
             break
         }
         'flashq;help;topic;config' {
+            break
+        }
+        'flashq;help;topic;reassign' {
             break
         }
         'flashq;help;group' {
@@ -1068,6 +1191,9 @@ Register-ArgumentCompleter -Native -CommandName 'flashq' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The controller, this broker''s Raft role, every broker''s liveness, partition health')
             [CompletionResult]::new('brokers', 'brokers', [CompletionResultType]::ParameterValue, 'Members: role, liveness, last heartbeat, addresses')
             [CompletionResult]::new('partitions', 'partitions', [CompletionResultType]::ParameterValue, 'Partitions: leader, leader epoch, replicas, in-sync replicas')
+            [CompletionResult]::new('add-broker', 'add-broker', [CompletionResultType]::ParameterValue, 'Make a broker that joined with `serve --join` a voter of the metadata quorum')
+            [CompletionResult]::new('remove-broker', 'remove-broker', [CompletionResultType]::ParameterValue, 'Move every replica off a broker, then remove it from the cluster; it can be stopped afterwards with nothing under-replicated')
+            [CompletionResult]::new('rebalance', 'rebalance', [CompletionResultType]::ParameterValue, 'Spread replicas and preferred leaders evenly over the live brokers (a dry run unless --execute)')
             break
         }
         'flashq;help;cluster;status' {
@@ -1077,6 +1203,15 @@ Register-ArgumentCompleter -Native -CommandName 'flashq' -ScriptBlock {
             break
         }
         'flashq;help;cluster;partitions' {
+            break
+        }
+        'flashq;help;cluster;add-broker' {
+            break
+        }
+        'flashq;help;cluster;remove-broker' {
+            break
+        }
+        'flashq;help;cluster;rebalance' {
             break
         }
         'flashq;help;bench' {

@@ -94,6 +94,9 @@ _flashq() {
             flashq__subcmd__bench__subcmd__help,storage)
                 cmd="flashq__subcmd__bench__subcmd__help__subcmd__storage"
                 ;;
+            flashq__subcmd__cluster,add-broker)
+                cmd="flashq__subcmd__cluster__subcmd__add__subcmd__broker"
+                ;;
             flashq__subcmd__cluster,brokers)
                 cmd="flashq__subcmd__cluster__subcmd__brokers"
                 ;;
@@ -103,8 +106,17 @@ _flashq() {
             flashq__subcmd__cluster,partitions)
                 cmd="flashq__subcmd__cluster__subcmd__partitions"
                 ;;
+            flashq__subcmd__cluster,rebalance)
+                cmd="flashq__subcmd__cluster__subcmd__rebalance"
+                ;;
+            flashq__subcmd__cluster,remove-broker)
+                cmd="flashq__subcmd__cluster__subcmd__remove__subcmd__broker"
+                ;;
             flashq__subcmd__cluster,status)
                 cmd="flashq__subcmd__cluster__subcmd__status"
+                ;;
+            flashq__subcmd__cluster__subcmd__help,add-broker)
+                cmd="flashq__subcmd__cluster__subcmd__help__subcmd__add__subcmd__broker"
                 ;;
             flashq__subcmd__cluster__subcmd__help,brokers)
                 cmd="flashq__subcmd__cluster__subcmd__help__subcmd__brokers"
@@ -114,6 +126,12 @@ _flashq() {
                 ;;
             flashq__subcmd__cluster__subcmd__help,partitions)
                 cmd="flashq__subcmd__cluster__subcmd__help__subcmd__partitions"
+                ;;
+            flashq__subcmd__cluster__subcmd__help,rebalance)
+                cmd="flashq__subcmd__cluster__subcmd__help__subcmd__rebalance"
+                ;;
+            flashq__subcmd__cluster__subcmd__help,remove-broker)
+                cmd="flashq__subcmd__cluster__subcmd__help__subcmd__remove__subcmd__broker"
                 ;;
             flashq__subcmd__cluster__subcmd__help,status)
                 cmd="flashq__subcmd__cluster__subcmd__help__subcmd__status"
@@ -211,11 +229,20 @@ _flashq() {
             flashq__subcmd__help__subcmd__bench,storage)
                 cmd="flashq__subcmd__help__subcmd__bench__subcmd__storage"
                 ;;
+            flashq__subcmd__help__subcmd__cluster,add-broker)
+                cmd="flashq__subcmd__help__subcmd__cluster__subcmd__add__subcmd__broker"
+                ;;
             flashq__subcmd__help__subcmd__cluster,brokers)
                 cmd="flashq__subcmd__help__subcmd__cluster__subcmd__brokers"
                 ;;
             flashq__subcmd__help__subcmd__cluster,partitions)
                 cmd="flashq__subcmd__help__subcmd__cluster__subcmd__partitions"
+                ;;
+            flashq__subcmd__help__subcmd__cluster,rebalance)
+                cmd="flashq__subcmd__help__subcmd__cluster__subcmd__rebalance"
+                ;;
+            flashq__subcmd__help__subcmd__cluster,remove-broker)
+                cmd="flashq__subcmd__help__subcmd__cluster__subcmd__remove__subcmd__broker"
                 ;;
             flashq__subcmd__help__subcmd__cluster,status)
                 cmd="flashq__subcmd__help__subcmd__cluster__subcmd__status"
@@ -250,6 +277,9 @@ _flashq() {
             flashq__subcmd__help__subcmd__topic,list)
                 cmd="flashq__subcmd__help__subcmd__topic__subcmd__list"
                 ;;
+            flashq__subcmd__help__subcmd__topic,reassign)
+                cmd="flashq__subcmd__help__subcmd__topic__subcmd__reassign"
+                ;;
             flashq__subcmd__topic,config)
                 cmd="flashq__subcmd__topic__subcmd__config"
                 ;;
@@ -268,6 +298,9 @@ _flashq() {
             flashq__subcmd__topic,list)
                 cmd="flashq__subcmd__topic__subcmd__list"
                 ;;
+            flashq__subcmd__topic,reassign)
+                cmd="flashq__subcmd__topic__subcmd__reassign"
+                ;;
             flashq__subcmd__topic__subcmd__help,config)
                 cmd="flashq__subcmd__topic__subcmd__help__subcmd__config"
                 ;;
@@ -285,6 +318,9 @@ _flashq() {
                 ;;
             flashq__subcmd__topic__subcmd__help,list)
                 cmd="flashq__subcmd__topic__subcmd__help__subcmd__list"
+                ;;
+            flashq__subcmd__topic__subcmd__help,reassign)
+                cmd="flashq__subcmd__topic__subcmd__help__subcmd__reassign"
                 ;;
             *)
                 ;;
@@ -961,8 +997,58 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__cluster)
-            opts="-o -q -v -h -V --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version status brokers partitions help"
+            opts="-o -q -v -h -V --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version status brokers partitions add-broker remove-broker rebalance help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --broker)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashq__subcmd__cluster__subcmd__add__subcmd__broker)
+            opts="-o -q -v -h -V --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1061,8 +1147,22 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__cluster__subcmd__help)
-            opts="status brokers partitions help"
+            opts="status brokers partitions add-broker remove-broker rebalance help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashq__subcmd__cluster__subcmd__help__subcmd__add__subcmd__broker)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1116,6 +1216,34 @@ _flashq() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        flashq__subcmd__cluster__subcmd__help__subcmd__rebalance)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashq__subcmd__cluster__subcmd__help__subcmd__remove__subcmd__broker)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         flashq__subcmd__cluster__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1137,6 +1265,122 @@ _flashq() {
                 return 0
             fi
             case "${prev}" in
+                --broker)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashq__subcmd__cluster__subcmd__rebalance)
+            opts="-o -q -v -h -V --execute --throttle-bytes-per-s --dry-run --no-wait --timeout --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --throttle-bytes-per-s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --broker)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashq__subcmd__cluster__subcmd__remove__subcmd__broker)
+            opts="-o -q -v -h -V --throttle-bytes-per-s --dry-run --no-wait --timeout --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --throttle-bytes-per-s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --broker)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2005,8 +2249,22 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__help__subcmd__cluster)
-            opts="status brokers partitions"
+            opts="status brokers partitions add-broker remove-broker rebalance"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashq__subcmd__help__subcmd__cluster__subcmd__add__subcmd__broker)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2033,6 +2291,34 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__help__subcmd__cluster__subcmd__partitions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashq__subcmd__help__subcmd__cluster__subcmd__rebalance)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashq__subcmd__help__subcmd__cluster__subcmd__remove__subcmd__broker)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2285,7 +2571,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__help__subcmd__topic)
-            opts="create list describe delete config"
+            opts="create list describe delete config reassign"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2355,6 +2641,20 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__help__subcmd__topic__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashq__subcmd__help__subcmd__topic__subcmd__reassign)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2641,7 +2941,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__serve)
-            opts="-o -q -v -h -V --listen --data-dir --storage --fsync --no-auto-create-topics --default-partitions --max-record-bytes --max-batch-bytes --retention-check-interval-ms --metrics-listen --auth-tokens --tls-client-ca --max-connections --node-id --cluster-listen --peers --advertised-address --heartbeat-interval-ms --broker-session-timeout-ms --default-replication-factor --min-insync-replicas --replica-lag-max-ms --cluster-secret-file --cluster-tls-cert --cluster-tls-key --cluster-tls-ca --kafka-listen --kafka-advertised-address --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --listen --data-dir --storage --fsync --no-auto-create-topics --default-partitions --max-record-bytes --max-batch-bytes --retention-check-interval-ms --metrics-listen --auth-tokens --tls-client-ca --max-connections --node-id --cluster-listen --peers --join --join-as-voter --no-auto-leader-rebalance --advertised-address --heartbeat-interval-ms --broker-session-timeout-ms --default-replication-factor --min-insync-replicas --replica-lag-max-ms --cluster-secret-file --cluster-tls-cert --cluster-tls-key --cluster-tls-ca --kafka-listen --kafka-advertised-address --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2704,6 +3004,10 @@ _flashq() {
                     return 0
                     ;;
                 --peers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --join)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2921,7 +3225,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__topic)
-            opts="-o -q -v -h -V --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version create list describe delete config help"
+            opts="-o -q -v -h -V --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version create list describe delete config reassign help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3223,7 +3527,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__topic__subcmd__help)
-            opts="create list describe delete config help"
+            opts="create list describe delete config reassign help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3320,6 +3624,20 @@ _flashq() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        flashq__subcmd__topic__subcmd__help__subcmd__reassign)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         flashq__subcmd__topic__subcmd__list)
             opts="-o -q -v -h -V --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -3327,6 +3645,76 @@ _flashq() {
                 return 0
             fi
             case "${prev}" in
+                --broker)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashq__subcmd__topic__subcmd__reassign)
+            opts="-o -q -v -h -V --partition --replicas --plan --throttle-bytes-per-s --dry-run --no-wait --timeout --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --partition)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replicas)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plan)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --throttle-bytes-per-s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --broker)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -63,9 +63,10 @@ set edit:completion:arg-completer[flashq] = {|@words|
             cand --auth-tokens 'Require a bearer token on every FlashQ RPC: a TOML file of principals, their tokens and their produce/consume/admin rights per topic prefix (see docs/operations.md) [default: off]'
             cand --tls-client-ca 'Mutual TLS: accept only clients whose certificate is signed by a CA in this PEM file; needs --tls-cert and --tls-key, which turn TLS on [default: off]'
             cand --max-connections 'Most client connections served at once; a connection over the limit is closed as soon as it is accepted (and a warning logged, at most every 10 s)'
-            cand --node-id 'This broker''s id in a cluster; with --cluster-listen and --peers it joins the cluster [default: a single broker, no cluster]'
-            cand --cluster-listen 'Address for cluster traffic (Raft, replication), on a fixed port: peers dial it'
+            cand --node-id 'This broker''s id in a cluster; with --cluster-listen and --peers (or --join) it is a cluster broker [default: a single broker, no cluster]'
+            cand --cluster-listen 'Address for cluster traffic (Raft, replication), on a fixed port: peers dial it (port 0 is allowed with --join)'
             cand --peers 'Every voter''s cluster address, this broker''s included: ID=HOST:PORT,ID=HOST:PORT,...'
+            cand --join 'Join a running cluster through any live broker''s cluster address (HOST:PORT), as a learner that copies the metadata; `flashq cluster add-broker N` makes it a voter'
             cand --advertised-address 'Where clients reach this broker, as registered with the cluster [default: the bound --listen address]'
             cand --heartbeat-interval-ms 'How often a cluster broker heartbeats to the controller'
             cand --broker-session-timeout-ms 'How long a cluster broker may go without a heartbeat before the controller fences it and moves its partition leaderships'
@@ -88,6 +89,8 @@ set edit:completion:arg-completer[flashq] = {|@words|
             cand --tls-key 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)'
             cand --log-format 'Log line format on stderr: text for people, json (one object per line) for collectors'
             cand --no-auto-create-topics 'Reject produce requests to topics that do not exist instead of creating them'
+            cand --join-as-voter 'With --join: become a voter as soon as the metadata is copied'
+            cand --no-auto-leader-rebalance 'In a cluster: do not move leaderships back to preferred replicas (the first of each partition''s list) once they are in sync again'
             cand -q 'Print only results, no notices'
             cand --quiet 'Print only results, no notices'
             cand -v 'More log output on stderr (repeat for more)'
@@ -235,6 +238,7 @@ set edit:completion:arg-completer[flashq] = {|@words|
             cand describe 'Show a topic''s settings and each partition''s offsets and size'
             cand delete 'Delete a topic and all its records'
             cand config 'Change a topic''s retention, segment settings or partition count'
+            cand reassign 'In a cluster: move partitions to new replicas (one with --partition and --replicas, or many from a --plan file in kafka-reassign-partitions'' JSON)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'flashq;topic;create'= {
@@ -346,12 +350,39 @@ set edit:completion:arg-completer[flashq] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'flashq;topic;reassign'= {
+            cand --partition 'The partition to move'
+            cand --replicas 'Its new replicas, the first its preferred leader: like 2,3,4'
+            cand --plan 'A plan file (- for stdin): {"partitions": [{"topic": "t", "partition": 0, "replicas": [2, 3, 4]}, ...]}'
+            cand --throttle-bytes-per-s 'The most bytes per second each receiving broker copies for the moves (0: unthrottled)'
+            cand --timeout 'How long to wait for the moves to finish'
+            cand --broker 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]'
+            cand -o 'Output format [default: text]'
+            cand --output 'Output format [default: text]'
+            cand --config 'Config file [default: the platform config dir''s flashq/config.toml]'
+            cand --token 'Bearer token for brokers that require one [default: the config file''s token]'
+            cand --tls-ca 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file''s tls_ca, else plain text]'
+            cand --tls-cert 'PEM certificate chain: for serve, the broker''s (turns TLS on); for client commands, the client''s, for brokers that require one (mutual TLS, with --tls-ca)'
+            cand --tls-key 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)'
+            cand --log-format 'Log line format on stderr: text for people, json (one object per line) for collectors'
+            cand --dry-run 'Print the plan; change nothing'
+            cand --no-wait 'Start the moves and return without waiting for them'
+            cand -q 'Print only results, no notices'
+            cand --quiet 'Print only results, no notices'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'flashq;topic;help'= {
             cand create 'Create a topic'
             cand list 'List topics'
             cand describe 'Show a topic''s settings and each partition''s offsets and size'
             cand delete 'Delete a topic and all its records'
             cand config 'Change a topic''s retention, segment settings or partition count'
+            cand reassign 'In a cluster: move partitions to new replicas (one with --partition and --replicas, or many from a --plan file in kafka-reassign-partitions'' JSON)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'flashq;topic;help;create'= {
@@ -363,6 +394,8 @@ set edit:completion:arg-completer[flashq] = {|@words|
         &'flashq;topic;help;delete'= {
         }
         &'flashq;topic;help;config'= {
+        }
+        &'flashq;topic;help;reassign'= {
         }
         &'flashq;topic;help;help'= {
         }
@@ -544,6 +577,9 @@ set edit:completion:arg-completer[flashq] = {|@words|
             cand status 'The controller, this broker''s Raft role, every broker''s liveness, partition health'
             cand brokers 'Members: role, liveness, last heartbeat, addresses'
             cand partitions 'Partitions: leader, leader epoch, replicas, in-sync replicas'
+            cand add-broker 'Make a broker that joined with `serve --join` a voter of the metadata quorum'
+            cand remove-broker 'Move every replica off a broker, then remove it from the cluster; it can be stopped afterwards with nothing under-replicated'
+            cand rebalance 'Spread replicas and preferred leaders evenly over the live brokers (a dry run unless --execute)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'flashq;cluster;status'= {
@@ -604,10 +640,79 @@ set edit:completion:arg-completer[flashq] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'flashq;cluster;add-broker'= {
+            cand --broker 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]'
+            cand -o 'Output format [default: text]'
+            cand --output 'Output format [default: text]'
+            cand --config 'Config file [default: the platform config dir''s flashq/config.toml]'
+            cand --token 'Bearer token for brokers that require one [default: the config file''s token]'
+            cand --tls-ca 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file''s tls_ca, else plain text]'
+            cand --tls-cert 'PEM certificate chain: for serve, the broker''s (turns TLS on); for client commands, the client''s, for brokers that require one (mutual TLS, with --tls-ca)'
+            cand --tls-key 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)'
+            cand --log-format 'Log line format on stderr: text for people, json (one object per line) for collectors'
+            cand -q 'Print only results, no notices'
+            cand --quiet 'Print only results, no notices'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'flashq;cluster;remove-broker'= {
+            cand --throttle-bytes-per-s 'The most bytes per second each receiving broker copies for the moves (0: unthrottled)'
+            cand --timeout 'How long to wait for the moves to finish'
+            cand --broker 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]'
+            cand -o 'Output format [default: text]'
+            cand --output 'Output format [default: text]'
+            cand --config 'Config file [default: the platform config dir''s flashq/config.toml]'
+            cand --token 'Bearer token for brokers that require one [default: the config file''s token]'
+            cand --tls-ca 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file''s tls_ca, else plain text]'
+            cand --tls-cert 'PEM certificate chain: for serve, the broker''s (turns TLS on); for client commands, the client''s, for brokers that require one (mutual TLS, with --tls-ca)'
+            cand --tls-key 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)'
+            cand --log-format 'Log line format on stderr: text for people, json (one object per line) for collectors'
+            cand --dry-run 'Print the plan; change nothing'
+            cand --no-wait 'Start the moves and return without waiting for them'
+            cand -q 'Print only results, no notices'
+            cand --quiet 'Print only results, no notices'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'flashq;cluster;rebalance'= {
+            cand --throttle-bytes-per-s 'The most bytes per second each receiving broker copies for the moves (0: unthrottled)'
+            cand --timeout 'How long to wait for the moves to finish'
+            cand --broker 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]'
+            cand -o 'Output format [default: text]'
+            cand --output 'Output format [default: text]'
+            cand --config 'Config file [default: the platform config dir''s flashq/config.toml]'
+            cand --token 'Bearer token for brokers that require one [default: the config file''s token]'
+            cand --tls-ca 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file''s tls_ca, else plain text]'
+            cand --tls-cert 'PEM certificate chain: for serve, the broker''s (turns TLS on); for client commands, the client''s, for brokers that require one (mutual TLS, with --tls-ca)'
+            cand --tls-key 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)'
+            cand --log-format 'Log line format on stderr: text for people, json (one object per line) for collectors'
+            cand --execute 'Start the moves (and wait for them) instead of printing the plan'
+            cand --dry-run 'Print the plan; change nothing'
+            cand --no-wait 'Start the moves and return without waiting for them'
+            cand -q 'Print only results, no notices'
+            cand --quiet 'Print only results, no notices'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'flashq;cluster;help'= {
             cand status 'The controller, this broker''s Raft role, every broker''s liveness, partition health'
             cand brokers 'Members: role, liveness, last heartbeat, addresses'
             cand partitions 'Partitions: leader, leader epoch, replicas, in-sync replicas'
+            cand add-broker 'Make a broker that joined with `serve --join` a voter of the metadata quorum'
+            cand remove-broker 'Move every replica off a broker, then remove it from the cluster; it can be stopped afterwards with nothing under-replicated'
+            cand rebalance 'Spread replicas and preferred leaders evenly over the live brokers (a dry run unless --execute)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'flashq;cluster;help;status'= {
@@ -615,6 +720,12 @@ set edit:completion:arg-completer[flashq] = {|@words|
         &'flashq;cluster;help;brokers'= {
         }
         &'flashq;cluster;help;partitions'= {
+        }
+        &'flashq;cluster;help;add-broker'= {
+        }
+        &'flashq;cluster;help;remove-broker'= {
+        }
+        &'flashq;cluster;help;rebalance'= {
         }
         &'flashq;cluster;help;help'= {
         }
@@ -958,6 +1069,7 @@ set edit:completion:arg-completer[flashq] = {|@words|
             cand describe 'Show a topic''s settings and each partition''s offsets and size'
             cand delete 'Delete a topic and all its records'
             cand config 'Change a topic''s retention, segment settings or partition count'
+            cand reassign 'In a cluster: move partitions to new replicas (one with --partition and --replicas, or many from a --plan file in kafka-reassign-partitions'' JSON)'
         }
         &'flashq;help;topic;create'= {
         }
@@ -968,6 +1080,8 @@ set edit:completion:arg-completer[flashq] = {|@words|
         &'flashq;help;topic;delete'= {
         }
         &'flashq;help;topic;config'= {
+        }
+        &'flashq;help;topic;reassign'= {
         }
         &'flashq;help;group'= {
             cand list 'List groups with members or committed offsets'
@@ -990,12 +1104,21 @@ set edit:completion:arg-completer[flashq] = {|@words|
             cand status 'The controller, this broker''s Raft role, every broker''s liveness, partition health'
             cand brokers 'Members: role, liveness, last heartbeat, addresses'
             cand partitions 'Partitions: leader, leader epoch, replicas, in-sync replicas'
+            cand add-broker 'Make a broker that joined with `serve --join` a voter of the metadata quorum'
+            cand remove-broker 'Move every replica off a broker, then remove it from the cluster; it can be stopped afterwards with nothing under-replicated'
+            cand rebalance 'Spread replicas and preferred leaders evenly over the live brokers (a dry run unless --execute)'
         }
         &'flashq;help;cluster;status'= {
         }
         &'flashq;help;cluster;brokers'= {
         }
         &'flashq;help;cluster;partitions'= {
+        }
+        &'flashq;help;cluster;add-broker'= {
+        }
+        &'flashq;help;cluster;remove-broker'= {
+        }
+        &'flashq;help;cluster;rebalance'= {
         }
         &'flashq;help;bench'= {
             cand produce 'Producer throughput and acknowledgement latency'

@@ -66,9 +66,10 @@ complete -c flashq -n "__fish_flashq_using_subcommand serve" -l metrics-listen -
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l auth-tokens -d 'Require a bearer token on every FlashQ RPC: a TOML file of principals, their tokens and their produce/consume/admin rights per topic prefix (see docs/operations.md) [default: off]' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l tls-client-ca -d 'Mutual TLS: accept only clients whose certificate is signed by a CA in this PEM file; needs --tls-cert and --tls-key, which turn TLS on [default: off]' -r -F
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l max-connections -d 'Most client connections served at once; a connection over the limit is closed as soon as it is accepted (and a warning logged, at most every 10 s)' -r
-complete -c flashq -n "__fish_flashq_using_subcommand serve" -l node-id -d 'This broker\'s id in a cluster; with --cluster-listen and --peers it joins the cluster [default: a single broker, no cluster]' -r
-complete -c flashq -n "__fish_flashq_using_subcommand serve" -l cluster-listen -d 'Address for cluster traffic (Raft, replication), on a fixed port: peers dial it' -r
+complete -c flashq -n "__fish_flashq_using_subcommand serve" -l node-id -d 'This broker\'s id in a cluster; with --cluster-listen and --peers (or --join) it is a cluster broker [default: a single broker, no cluster]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand serve" -l cluster-listen -d 'Address for cluster traffic (Raft, replication), on a fixed port: peers dial it (port 0 is allowed with --join)' -r
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l peers -d 'Every voter\'s cluster address, this broker\'s included: ID=HOST:PORT,ID=HOST:PORT,...' -r
+complete -c flashq -n "__fish_flashq_using_subcommand serve" -l join -d 'Join a running cluster through any live broker\'s cluster address (HOST:PORT), as a learner that copies the metadata; `flashq cluster add-broker N` makes it a voter' -r
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l advertised-address -d 'Where clients reach this broker, as registered with the cluster [default: the bound --listen address]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l heartbeat-interval-ms -d 'How often a cluster broker heartbeats to the controller' -r
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l broker-session-timeout-ms -d 'How long a cluster broker may go without a heartbeat before the controller fences it and moves its partition leaderships' -r
@@ -93,6 +94,8 @@ complete -c flashq -n "__fish_flashq_using_subcommand serve" -l tls-key -d 'PEM 
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -l no-auto-create-topics -d 'Reject produce requests to topics that do not exist instead of creating them'
+complete -c flashq -n "__fish_flashq_using_subcommand serve" -l join-as-voter -d 'With --join: become a voter as soon as the metadata is copied'
+complete -c flashq -n "__fish_flashq_using_subcommand serve" -l no-auto-leader-rebalance -d 'In a cluster: do not move leaderships back to preferred replicas (the first of each partition\'s list) once they are in sync again'
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -s q -l quiet -d 'Print only results, no notices'
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c flashq -n "__fish_flashq_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -199,27 +202,28 @@ complete -c flashq -n "__fish_flashq_using_subcommand subscribe" -s q -l quiet -
 complete -c flashq -n "__fish_flashq_using_subcommand subscribe" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c flashq -n "__fish_flashq_using_subcommand subscribe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashq -n "__fish_flashq_using_subcommand subscribe" -s V -l version -d 'Print version'
-complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
-complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config reassign help" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config reassign help" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
-complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
-complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
-complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
-complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
-complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
-complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config reassign help" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config reassign help" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config reassign help" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config reassign help" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config reassign help" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config reassign help" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
-complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -s q -l quiet -d 'Print only results, no notices'
-complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
-complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -s V -l version -d 'Print version'
-complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -f -a "create" -d 'Create a topic'
-complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -f -a "list" -d 'List topics'
-complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -f -a "describe" -d 'Show a topic\'s settings and each partition\'s offsets and size'
-complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -f -a "delete" -d 'Delete a topic and all its records'
-complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -f -a "config" -d 'Change a topic\'s retention, segment settings or partition count'
-complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config reassign help" -s q -l quiet -d 'Print only results, no notices'
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config reassign help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config reassign help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config reassign help" -s V -l version -d 'Print version'
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config reassign help" -f -a "create" -d 'Create a topic'
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config reassign help" -f -a "list" -d 'List topics'
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config reassign help" -f -a "describe" -d 'Show a topic\'s settings and each partition\'s offsets and size'
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config reassign help" -f -a "delete" -d 'Delete a topic and all its records'
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config reassign help" -f -a "config" -d 'Change a topic\'s retention, segment settings or partition count'
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config reassign help" -f -a "reassign" -d 'In a cluster: move partitions to new replicas (one with --partition and --replicas, or many from a --plan file in kafka-reassign-partitions\' JSON)'
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete config reassign help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from create" -s p -l partitions -d 'Number of partitions [default: the broker\'s]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from create" -l replication-factor -d 'In a cluster: replicas per partition [default: the broker\'s, 3 at most the live brokers]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from create" -l retention -d 'Delete closed segments older than this (like 7d or 12h; 0 keeps forever)' -r
@@ -307,11 +311,34 @@ complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from config" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from config" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from config" -s V -l version -d 'Print version'
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from reassign" -l partition -d 'The partition to move' -r
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from reassign" -l replicas -d 'Its new replicas, the first its preferred leader: like 2,3,4' -r
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from reassign" -l plan -d 'A plan file (- for stdin): {"partitions": [{"topic": "t", "partition": 0, "replicas": [2, 3, 4]}, ...]}' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from reassign" -l throttle-bytes-per-s -d 'The most bytes per second each receiving broker copies for the moves (0: unthrottled)' -r
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from reassign" -l timeout -d 'How long to wait for the moves to finish' -r
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from reassign" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from reassign" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
+table\t'Tables'
+json\t'JSON: one object per result, NDJSON for record streams'"
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from reassign" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from reassign" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from reassign" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from reassign" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from reassign" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from reassign" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line (timestamp, level, target, fields)'"
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from reassign" -l dry-run -d 'Print the plan; change nothing'
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from reassign" -l no-wait -d 'Start the moves and return without waiting for them'
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from reassign" -s q -l quiet -d 'Print only results, no notices'
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from reassign" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from reassign" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from reassign" -s V -l version -d 'Print version'
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a topic'
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "list" -d 'List topics'
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "describe" -d 'Show a topic\'s settings and each partition\'s offsets and size'
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a topic and all its records'
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "config" -d 'Change a topic\'s retention, segment settings or partition count'
+complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "reassign" -d 'In a cluster: move partitions to new replicas (one with --partition and --replicas, or many from a --plan file in kafka-reassign-partitions\' JSON)'
 complete -c flashq -n "__fish_flashq_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flashq -n "__fish_flashq_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete commit help" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand group; and not __fish_seen_subcommand_from list describe reset-offsets delete commit help" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
@@ -428,25 +455,28 @@ complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a group and its committed offsets (refused while it has active members)'
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "commit" -d 'Commit one offset for a group: as an admin while the group is empty, or as a member'
 complete -c flashq -n "__fish_flashq_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions help" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
-complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions help" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions add-broker remove-broker rebalance help" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions add-broker remove-broker rebalance help" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
 json\t'JSON: one object per result, NDJSON for record streams'"
-complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions help" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
-complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions help" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
-complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions help" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
-complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions help" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
-complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions help" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
-complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions help" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions add-broker remove-broker rebalance help" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions add-broker remove-broker rebalance help" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions add-broker remove-broker rebalance help" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions add-broker remove-broker rebalance help" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions add-broker remove-broker rebalance help" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions add-broker remove-broker rebalance help" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line (timestamp, level, target, fields)'"
-complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions help" -s q -l quiet -d 'Print only results, no notices'
-complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
-complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions help" -s V -l version -d 'Print version'
-complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions help" -f -a "status" -d 'The controller, this broker\'s Raft role, every broker\'s liveness, partition health'
-complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions help" -f -a "brokers" -d 'Members: role, liveness, last heartbeat, addresses'
-complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions help" -f -a "partitions" -d 'Partitions: leader, leader epoch, replicas, in-sync replicas'
-complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions add-broker remove-broker rebalance help" -s q -l quiet -d 'Print only results, no notices'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions add-broker remove-broker rebalance help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions add-broker remove-broker rebalance help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions add-broker remove-broker rebalance help" -s V -l version -d 'Print version'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions add-broker remove-broker rebalance help" -f -a "status" -d 'The controller, this broker\'s Raft role, every broker\'s liveness, partition health'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions add-broker remove-broker rebalance help" -f -a "brokers" -d 'Members: role, liveness, last heartbeat, addresses'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions add-broker remove-broker rebalance help" -f -a "partitions" -d 'Partitions: leader, leader epoch, replicas, in-sync replicas'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions add-broker remove-broker rebalance help" -f -a "add-broker" -d 'Make a broker that joined with `serve --join` a voter of the metadata quorum'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions add-broker remove-broker rebalance help" -f -a "remove-broker" -d 'Move every replica off a broker, then remove it from the cluster; it can be stopped afterwards with nothing under-replicated'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions add-broker remove-broker rebalance help" -f -a "rebalance" -d 'Spread replicas and preferred leaders evenly over the live brokers (a dry run unless --execute)'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and not __fish_seen_subcommand_from status brokers partitions add-broker remove-broker rebalance help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from status" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from status" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
@@ -493,9 +523,66 @@ complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_s
 complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from partitions" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from partitions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from partitions" -s V -l version -d 'Print version'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from add-broker" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from add-broker" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
+table\t'Tables'
+json\t'JSON: one object per result, NDJSON for record streams'"
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from add-broker" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from add-broker" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from add-broker" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from add-broker" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from add-broker" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from add-broker" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line (timestamp, level, target, fields)'"
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from add-broker" -s q -l quiet -d 'Print only results, no notices'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from add-broker" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from add-broker" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from add-broker" -s V -l version -d 'Print version'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from remove-broker" -l throttle-bytes-per-s -d 'The most bytes per second each receiving broker copies for the moves (0: unthrottled)' -r
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from remove-broker" -l timeout -d 'How long to wait for the moves to finish' -r
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from remove-broker" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from remove-broker" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
+table\t'Tables'
+json\t'JSON: one object per result, NDJSON for record streams'"
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from remove-broker" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from remove-broker" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from remove-broker" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from remove-broker" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from remove-broker" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from remove-broker" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line (timestamp, level, target, fields)'"
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from remove-broker" -l dry-run -d 'Print the plan; change nothing'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from remove-broker" -l no-wait -d 'Start the moves and return without waiting for them'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from remove-broker" -s q -l quiet -d 'Print only results, no notices'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from remove-broker" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from remove-broker" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from remove-broker" -s V -l version -d 'Print version'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from rebalance" -l throttle-bytes-per-s -d 'The most bytes per second each receiving broker copies for the moves (0: unthrottled)' -r
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from rebalance" -l timeout -d 'How long to wait for the moves to finish' -r
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from rebalance" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from rebalance" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
+table\t'Tables'
+json\t'JSON: one object per result, NDJSON for record streams'"
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from rebalance" -l config -d 'Config file [default: the platform config dir\'s flashq/config.toml]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from rebalance" -l token -d 'Bearer token for brokers that require one [default: the config file\'s token]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from rebalance" -l tls-ca -d 'Talk TLS to the broker, trusting the CA certificates in this PEM file [default: the config file\'s tls_ca, else plain text]' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from rebalance" -l tls-cert -d 'PEM certificate chain: for serve, the broker\'s (turns TLS on); for client commands, the client\'s, for brokers that require one (mutual TLS, with --tls-ca)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from rebalance" -l tls-key -d 'PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1, unencrypted)' -r -F
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from rebalance" -l log-format -d 'Log line format on stderr: text for people, json (one object per line) for collectors' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line (timestamp, level, target, fields)'"
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from rebalance" -l execute -d 'Start the moves (and wait for them) instead of printing the plan'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from rebalance" -l dry-run -d 'Print the plan; change nothing'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from rebalance" -l no-wait -d 'Start the moves and return without waiting for them'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from rebalance" -s q -l quiet -d 'Print only results, no notices'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from rebalance" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from rebalance" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from rebalance" -s V -l version -d 'Print version'
 complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "status" -d 'The controller, this broker\'s Raft role, every broker\'s liveness, partition health'
 complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "brokers" -d 'Members: role, liveness, last heartbeat, addresses'
 complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "partitions" -d 'Partitions: leader, leader epoch, replicas, in-sync replicas'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "add-broker" -d 'Make a broker that joined with `serve --join` a voter of the metadata quorum'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "remove-broker" -d 'Move every replica off a broker, then remove it from the cluster; it can be stopped afterwards with nothing under-replicated'
+complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "rebalance" -d 'Spread replicas and preferred leaders evenly over the live brokers (a dry run unless --execute)'
 complete -c flashq -n "__fish_flashq_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and not __fish_seen_subcommand_from produce consume e2e load storage help" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
@@ -774,6 +861,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subc
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "describe" -d 'Show a topic\'s settings and each partition\'s offsets and size'
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "delete" -d 'Delete a topic and all its records'
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "config" -d 'Change a topic\'s retention, segment settings or partition count'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "reassign" -d 'In a cluster: move partitions to new replicas (one with --partition and --replicas, or many from a --plan file in kafka-reassign-partitions\' JSON)'
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "list" -d 'List groups with members or committed offsets'
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "describe" -d 'Show a group\'s members and, per partition, committed offset, log end offset and LAG'
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "reset-offsets" -d 'Move a group\'s committed offsets on a topic (a dry run unless --execute)'
@@ -782,6 +870,9 @@ complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subc
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "status" -d 'The controller, this broker\'s Raft role, every broker\'s liveness, partition health'
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "brokers" -d 'Members: role, liveness, last heartbeat, addresses'
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "partitions" -d 'Partitions: leader, leader epoch, replicas, in-sync replicas'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "add-broker" -d 'Make a broker that joined with `serve --join` a voter of the metadata quorum'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "remove-broker" -d 'Move every replica off a broker, then remove it from the cluster; it can be stopped afterwards with nothing under-replicated'
+complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "rebalance" -d 'Spread replicas and preferred leaders evenly over the live brokers (a dry run unless --execute)'
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "produce" -d 'Producer throughput and acknowledgement latency'
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "consume" -d 'Consumer throughput (fills the topic first when it holds too few records)'
 complete -c flashq -n "__fish_flashq_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "e2e" -d 'End-to-end latency: produce -> subscriber has the record, at --rate'

@@ -121,9 +121,13 @@ impl ClusterNode {
         let raft = self.raft();
         let result = match change {
             MembershipChange::AddLearner { id, address } => {
+                // Only a broker without a metadata log asks to join. A voter's place must not
+                // go to it: it would vote without the entries the voter acknowledged, and could
+                // elect a controller that lacks committed metadata.
                 if self.quorum_role(id) == QuorumRole::Voter {
-                    // Already a voter (a restarted broker asking again): nothing to change.
-                    return Ok(());
+                    return Err(ClusterError::Rejected(format!(
+                        "broker {id} is a voter of the cluster; a broker with an empty metadata directory cannot take its place: remove it first with `flashq cluster remove-broker {id}`"
+                    )));
                 }
                 crate::wire::address::validate_address(&address).map_err(ClusterError::Rejected)?;
                 // An id removed before may register again once it has joined.
