@@ -526,3 +526,136 @@ fn a_rebalance_spreads_replicas_onto_a_new_broker() {
         "{placed:?}"
     );
 }
+
+/// `flashq bench produce` through broker `id` to `topic`, with `args`: its JSON result.
+fn bench_produce(cluster: &TestCluster, id: u64, topic: &str, args: &[&str]) -> Value {
+    let output = cluster.brokers[id as usize - 1]
+        .cmd()
+        .args(["bench", "produce", "--topic", topic, "-o", "json"])
+        .args(args)
+        .timeout(Duration::from_secs(600))
+        .output()
+        .expect("bench produce");
+    assert!(
+        output.status.success(),
+        "bench produce: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("bench JSON")
+}
+
+/// Acceptance 4 of issue 20, a measurement (`cargo test --release --test cluster_ops --
+/// --ignored --nocapture`, figures in docs/cluster.md): a 200 MiB partition moves onto a third
+/// replica under a 10 MiB/s throttle, at about that rate, while a producer at a steady rate on
+/// another topic keeps its throughput within 20% of what it had without the move.
+#[test]
+#[ignore = "a measurement of a few minutes: run with --release -- --ignored --nocapture"]
+fn a_throttled_move_copies_at_about_its_throttle_while_producers_keep_their_pace() {
+    const THROTTLE_BYTES_PER_S: u64 = 10 * 1024 * 1024;
+    const PARTITION_BYTES: u64 = 200 * 1024 * 1024;
+    const RECORD_BYTES: u64 = 1000;
+    const STEADY_RATE: &str = "100000";
+    let mut cluster = TestCluster::start(&REPLICATION_FLAGS);
+    cluster.wait_for_status(1, "three live brokers", |s| s["brokers_alive"] == 3);
+    for topic in ["big", "steady"] {
+        cluster
+            .broker(1)
+            .cmd()
+            .args([
+                "topic",
+                "create",
+                topic,
+                "-p",
+                "1",
+                "--replication-factor",
+                "2",
+            ])
+            .assert()
+            .success();
+    }
+    let placed = |topic: &str| -> (u64, Vec<u64>) {
+        let mut last = None;
+        assert!(wait_until(FORM_TIMEOUT, || {
+            last = cluster.partitions_of(1, topic);
+            last.as_ref().is_some_and(|ps| {
+                ps[0]["leader"].is_u64() && ps[0]["isr"].as_array().is_some_and(|i| i.len() == 2)
+            })
+        }));
+        let p = &last.unwrap()[0];
+        let replicas = p["replicas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_u64)
+            .collect();
+        (p["leader"].as_u64().unwrap(), replicas)
+    };
+    let (big_leader, big_replicas) = placed("big");
+    let (steady_leader, _) = placed("steady");
+    let receiver = (1..=3).find(|b| !big_replicas.contains(b)).unwrap();
+    let records = (PARTITION_BYTES / RECORD_BYTES).to_string();
+    let filled = bench_produce(
+        &cluster,
+        big_leader,
+        "big",
+        &["--records", &records, "--record-size", "1000"],
+    );
+    let stored: u64 = filled["bytes"].as_u64().unwrap();
+    let steady_args = [
+        "--duration",
+        "10s",
+        "--rate",
+        STEADY_RATE,
+        "--batch-size",
+        "100",
+    ];
+    let before = bench_produce(&cluster, steady_leader, "steady", &steady_args);
+
+    let target: Vec<String> = big_replicas
+        .iter()
+        .chain([&receiver])
+        .map(u64::to_string)
+        .collect();
+    let started = Instant::now();
+    cluster
+        .broker(1)
+        .cmd()
+        .args(["topic", "reassign", "big", "--partition", "0"])
+        .args(["--replicas", &target.join(",")])
+        .args(["--throttle-bytes-per-s", &THROTTLE_BYTES_PER_S.to_string()])
+        .arg("--no-wait")
+        .assert()
+        .success();
+    let during = bench_produce(&cluster, steady_leader, "steady", &steady_args);
+    let moved = wait_until(Duration::from_secs(300), || {
+        cluster.partitions_of(1, "big").is_some_and(|ps| {
+            ps[0]["target_replicas"]
+                .as_array()
+                .is_some_and(Vec::is_empty)
+                && ps[0]["isr"].as_array().is_some_and(|i| i.len() == 3)
+        })
+    });
+    let took = started.elapsed();
+    assert!(moved, "the move did not finish within 300 s");
+    let rate = stored as f64 / took.as_secs_f64();
+    let before_rate = before["records_per_s"].as_f64().unwrap();
+    let during_rate = during["records_per_s"].as_f64().unwrap();
+    eprintln!(
+        "moved {:.1} MiB in {:.1} s: {:.2} MiB/s under a {:.0} MiB/s throttle; steady producer (target {STEADY_RATE} records/s): {before_rate:.0} records/s (p99 {:.1} ms) before, {during_rate:.0} (p99 {:.1} ms) during the move: {:.1}%",
+        stored as f64 / 1048576.0,
+        took.as_secs_f64(),
+        rate / 1048576.0,
+        THROTTLE_BYTES_PER_S as f64 / 1048576.0,
+        before["latency_us"]["p99"].as_f64().unwrap_or(0.0) / 1000.0,
+        during["latency_us"]["p99"].as_f64().unwrap_or(0.0) / 1000.0,
+        during_rate / before_rate * 100.0,
+    );
+    assert!(
+        rate <= THROTTLE_BYTES_PER_S as f64 * 1.2,
+        "the move went past its throttle"
+    );
+    assert!(
+        during_rate >= before_rate * 0.8,
+        "the producer lost more than 20% of its throughput during the move"
+    );
+}
