@@ -247,7 +247,7 @@ fn read_cluster_secret(path: &Path) -> Result<String, CliError> {
 }
 
 fn parse_join_arg(text: &str) -> Result<String, String> {
-    crate::wire::address::validate_address(text).map(|_| text.trim().to_string())
+    crate::client::validate_address(text).map(|_| text.trim().to_string())
 }
 
 /// The voters named by `--peers`: node id to cluster address.

@@ -614,6 +614,23 @@ mod tests {
     }
 
     #[test]
+    fn decommission_refuses_when_the_others_cannot_hold_the_replication_factor() {
+        let mut state = cluster(3, 3, 1);
+        let refused = state.apply(&MetaCommand::DecommissionBroker {
+            id: 2,
+            throttle_bytes_per_s: 0,
+        });
+        let MetaResponse::Rejected(reason) = refused else {
+            panic!("accepted")
+        };
+        assert!(
+            reason.contains("t/0") && reason.contains("only 2 live brokers"),
+            "{reason}"
+        );
+        assert!(!state.brokers[&2].decommissioning);
+    }
+
+    #[test]
     fn a_removed_broker_cannot_register_until_it_joins_again() {
         let mut state = cluster(3, 1, 1);
         let moves = state.decommission_moves(3).unwrap();
