@@ -119,6 +119,35 @@ fn wait_placed(cluster: &TestCluster, from: u64, replicas: &BTreeMap<u64, Vec<u6
     assert!(placed, "partitions not placed as {replicas:?}: {last:?}");
 }
 
+/// `flashq topic reassign t --partition P --replicas R` through broker `via`.
+fn reassign(
+    cluster: &TestCluster,
+    via: u64,
+    partition: u32,
+    replicas: &str,
+) -> assert_cmd::Command {
+    let mut cmd = cluster.brokers[via as usize - 1].cmd();
+    cmd.args([
+        "topic",
+        "reassign",
+        "t",
+        "--partition",
+        &partition.to_string(),
+    ])
+    .args(["--replicas", replicas]);
+    cmd
+}
+
+/// Creates `topic` of `partitions` partitions and `replication_factor` replicas through broker 1.
+fn create_topic(cluster: &TestCluster, topic: &str, partitions: u32, replication_factor: u32) {
+    cluster.brokers[0]
+        .cmd()
+        .args(["topic", "create", topic, "-p", &partitions.to_string()])
+        .args(["--replication-factor", &replication_factor.to_string()])
+        .assert()
+        .success();
+}
+
 #[test]
 fn a_fourth_broker_joins_takes_a_moved_partition_and_broker_1_leaves_under_a_steady_producer() {
     let mut cluster = TestCluster::start(&REPLICATION_FLAGS);
@@ -165,18 +194,7 @@ fn a_fourth_broker_joins_takes_a_moved_partition_and_broker_1_leaves_under_a_ste
     let changes_began = Instant::now();
 
     // Partition 0 moves off broker 1 onto broker 4, its preferred leader.
-    cluster
-        .broker(2)
-        .cmd()
-        .args([
-            "topic",
-            "reassign",
-            "t",
-            "--partition",
-            "0",
-            "--replicas",
-            "4,2,3",
-        ])
+    reassign(&cluster, 2, 0, "4,2,3")
         .args(["--timeout", "30s"])
         .assert()
         .success();
@@ -276,20 +294,7 @@ fn remove_broker_refuses_to_drop_a_partitions_only_in_sync_copy_naming_it() {
     // t/0 has two replicas; its follower is killed, so the leader holds the only in-sync copy.
     let mut cluster = TestCluster::start(&REPLICATION_FLAGS);
     cluster.wait_for_status(1, "three live brokers", |s| s["brokers_alive"] == 3);
-    cluster
-        .broker(1)
-        .cmd()
-        .args([
-            "topic",
-            "create",
-            "t",
-            "-p",
-            "1",
-            "--replication-factor",
-            "2",
-        ])
-        .assert()
-        .success();
+    create_topic(&cluster, "t", 1, 2);
     let placed = cluster.wait_for_partition(1, "t/0 led with a full ISR", |p| {
         p["leader"].is_u64() && p["isr"].as_array().is_some_and(|isr| isr.len() == 2)
     });
@@ -383,36 +388,10 @@ fn plans_are_checked_printed_and_carried_out() {
     let mut cluster = TestCluster::start(&REPLICATION_FLAGS);
     cluster.with_topic("t", 2);
     // A bad plan is refused whole, naming the fault, with exit 5.
-    let refused = cluster
-        .broker(1)
-        .cmd()
-        .args([
-            "topic",
-            "reassign",
-            "t",
-            "--partition",
-            "0",
-            "--replicas",
-            "1,1",
-        ])
-        .output()
-        .unwrap();
+    let refused = reassign(&cluster, 1, 0, "1,1").output().unwrap();
     assert_eq!(refused.status.code(), Some(5));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("twice"));
-    let unknown = cluster
-        .broker(1)
-        .cmd()
-        .args([
-            "topic",
-            "reassign",
-            "t",
-            "--partition",
-            "7",
-            "--replicas",
-            "1,2",
-        ])
-        .output()
-        .unwrap();
+    let unknown = reassign(&cluster, 1, 7, "1,2").output().unwrap();
     assert_eq!(unknown.status.code(), Some(5));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no partition t/7"));
     // A plan file in kafka-reassign-partitions' format, dry run first: nothing moves.
@@ -558,20 +537,7 @@ fn a_throttled_move_copies_at_about_its_throttle_while_producers_keep_their_pace
     let mut cluster = TestCluster::start(&REPLICATION_FLAGS);
     cluster.wait_for_status(1, "three live brokers", |s| s["brokers_alive"] == 3);
     for topic in ["big", "steady"] {
-        cluster
-            .broker(1)
-            .cmd()
-            .args([
-                "topic",
-                "create",
-                topic,
-                "-p",
-                "1",
-                "--replication-factor",
-                "2",
-            ])
-            .assert()
-            .success();
+        create_topic(&cluster, topic, 1, 2);
     }
     let placed = |topic: &str| -> (u64, Vec<u64>) {
         let mut last = None;
