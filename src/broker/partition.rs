@@ -537,6 +537,7 @@ impl Partition {
             && old.epoch == state.epoch
         {
             state.followers = old.followers.clone();
+            state.pending_isr = old.pending_isr.clone();
         }
         self.set_role(&mut role, ReplicaRole::Leader(state));
         drop(role);
@@ -588,10 +589,33 @@ impl Partition {
         Ok(())
     }
 
-    /// A leader's ISR as the metadata now has it.
+    /// A leader's ISR as the metadata now has it (the followers it asked to add that are in it
+    /// are no longer pending).
     pub fn set_isr(&self, isr: Vec<ReplicaId>) {
         if let ReplicaRole::Leader(state) = &mut *self.role_mut() {
+            state.pending_isr.retain(|r| !isr.contains(r));
             state.isr = isr;
+        }
+        self.update_high_watermark();
+    }
+
+    /// A leader is about to ask the controller to add `followers` to the ISR: from now on its
+    /// acknowledgements wait for them too ([`LeaderState::pending_isr`]).
+    pub fn ask_isr_additions(&self, followers: &[ReplicaId]) {
+        if let ReplicaRole::Leader(state) = &mut *self.role_mut() {
+            for follower in followers {
+                if !state.isr.contains(follower) && !state.pending_isr.contains(follower) {
+                    state.pending_isr.push(*follower);
+                }
+            }
+        }
+    }
+
+    /// The controller will not add `followers` (it refused, or the leader no longer asks):
+    /// acknowledgements stop waiting for them.
+    pub fn drop_isr_additions(&self, followers: &[ReplicaId]) {
+        if let ReplicaRole::Leader(state) = &mut *self.role_mut() {
+            state.pending_isr.retain(|r| !followers.contains(r));
         }
         self.update_high_watermark();
     }

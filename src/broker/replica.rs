@@ -88,13 +88,27 @@ pub struct LeaderState {
     /// counted in sync until the lag limit has passed since then.
     pub since_ms: i64,
     pub followers: HashMap<ReplicaId, FollowerProgress>,
+    /// Followers this leader has asked the controller to take into the ISR and that the ISR
+    /// here does not hold yet. They count as in sync for the high watermark and `acks=all` from
+    /// the moment it asks (Kafka's maximal ISR): the controller may elect them as soon as the
+    /// change commits, before this leader applies it, so every record it acknowledges from then
+    /// on must be on them too (and every one before is: a follower is added only once it holds
+    /// everything below the high watermark).
+    pub pending_isr: Vec<ReplicaId>,
 }
 
 impl LeaderState {
-    /// The high watermark: the smallest log end among the in-sync replicas.
-    pub fn high_watermark(&self, leader_log_end: u64) -> u64 {
+    /// The replicas acknowledgements wait for: the ISR and the ones asked to join it.
+    fn counted_in_sync(&self) -> impl Iterator<Item = &ReplicaId> {
         self.isr
             .iter()
+            .chain(self.pending_isr.iter().filter(|r| !self.isr.contains(r)))
+    }
+
+    /// The high watermark: the smallest log end among the in-sync replicas (and the ones asked
+    /// to join them).
+    pub fn high_watermark(&self, leader_log_end: u64) -> u64 {
+        self.counted_in_sync()
             .filter(|r| **r != self.me)
             .map(|r| self.followers.get(r).map_or(0, |f| f.log_end))
             .fold(leader_log_end, u64::min)
@@ -103,8 +117,7 @@ impl LeaderState {
     /// How many in-sync replicas (this leader included, its log ending at `leader_log_end`)
     /// have every record below `offset`.
     pub fn replicas_having(&self, offset: u64, leader_log_end: u64) -> usize {
-        self.isr
-            .iter()
+        self.counted_in_sync()
             .filter(|r| {
                 let log_end = if **r == self.me {
                     leader_log_end
@@ -117,8 +130,16 @@ impl LeaderState {
     }
 
     /// The ISR this leader should ask for: without followers behind for longer than
-    /// `lag_max_ms`, with followers that have caught up. `None` when it is right as it is.
-    pub fn wanted_isr(&self, now_ms: i64, lag_max_ms: i64) -> Option<Vec<ReplicaId>> {
+    /// `lag_max_ms`, with followers that have caught up and hold every record below the high
+    /// watermark (its log ending at `leader_log_end`), so that each acknowledged record is on
+    /// them. `None` when it is right as it is.
+    pub fn wanted_isr(
+        &self,
+        now_ms: i64,
+        lag_max_ms: i64,
+        leader_log_end: u64,
+    ) -> Option<Vec<ReplicaId>> {
+        let high_watermark = self.high_watermark(leader_log_end);
         let started_ms = self.since_ms;
         let mut isr: Vec<ReplicaId> = self
             .isr
@@ -134,10 +155,9 @@ impl LeaderState {
             .collect();
         for replica in &self.replicas {
             if !isr.contains(replica)
-                && self
-                    .followers
-                    .get(replica)
-                    .is_some_and(|f| now_ms - f.caught_up_ms <= lag_max_ms / 2)
+                && self.followers.get(replica).is_some_and(|f| {
+                    now_ms - f.caught_up_ms <= lag_max_ms / 2 && f.log_end >= high_watermark
+                })
             {
                 isr.push(*replica);
             }
@@ -331,6 +351,7 @@ mod tests {
             ack_timeout_ms: 5_000,
             since_ms: 0,
             followers: HashMap::new(),
+            pending_isr: Vec::new(),
         };
         partition.become_leader(LeaderState {
             isr: vec![1],
@@ -405,6 +426,7 @@ mod tests {
             ack_timeout_ms: 5_000,
             since_ms: 0,
             followers: HashMap::new(),
+            pending_isr: Vec::new(),
         });
         let batch = || vec![CheckedBatch::encode(&records(&["x"]))];
         assert!(matches!(
@@ -588,6 +610,7 @@ mod tests {
             ack_timeout_ms: 1_000,
             since_ms: 0,
             followers: HashMap::new(),
+            pending_isr: Vec::new(),
         }
     }
 
@@ -619,6 +642,38 @@ mod tests {
     }
 
     #[test]
+    fn a_follower_joins_only_holding_the_high_watermark_and_counts_from_the_asking_on() {
+        let mut state = leader(vec![1, 2]);
+        state.followers.insert(
+            2,
+            FollowerProgress {
+                log_end: 8,
+                caught_up_ms: 10_000,
+                ..FollowerProgress::default()
+            },
+        );
+        // Broker 3 was caught up a moment ago but lacks records below the high watermark (8):
+        // acknowledged records it does not have. It is not taken in yet.
+        state.followers.insert(
+            3,
+            FollowerProgress {
+                log_end: 6,
+                caught_up_ms: 10_000,
+                ..FollowerProgress::default()
+            },
+        );
+        assert_eq!(state.wanted_isr(10_000, 3_000, 10), None);
+        state.followers.get_mut(&3).unwrap().log_end = 9;
+        assert_eq!(state.wanted_isr(10_000, 3_000, 10), Some(vec![1, 2, 3]));
+        // Once asked for, broker 3 holds the high watermark back like an ISR member.
+        assert_eq!(state.high_watermark(10), 8);
+        state.followers.get_mut(&2).unwrap().log_end = 10;
+        state.pending_isr = vec![3];
+        assert_eq!(state.high_watermark(10), 9);
+        assert_eq!(state.replicas_having(10, 10), 2);
+    }
+
+    #[test]
     fn laggards_leave_the_isr_and_caught_up_followers_return() {
         let mut state = leader(vec![1, 2, 3]);
         state.followers.insert(
@@ -637,9 +692,9 @@ mod tests {
                 ..FollowerProgress::default()
             },
         );
-        assert_eq!(state.wanted_isr(10_000, 3_000), Some(vec![1, 3]));
+        assert_eq!(state.wanted_isr(10_000, 3_000, 5), Some(vec![1, 3]));
         state.isr = vec![1, 3];
-        assert_eq!(state.wanted_isr(10_000, 3_000), None);
+        assert_eq!(state.wanted_isr(10_000, 3_000, 5), None);
         state.followers.insert(
             2,
             FollowerProgress {
@@ -648,7 +703,7 @@ mod tests {
                 ..FollowerProgress::default()
             },
         );
-        assert_eq!(state.wanted_isr(10_000, 3_000), Some(vec![1, 3, 2]));
+        assert_eq!(state.wanted_isr(10_000, 3_000, 5), Some(vec![1, 3, 2]));
     }
 
     #[test]

@@ -108,6 +108,7 @@ impl Replication {
                                 ack_timeout_ms: self.config.replica_lag_max_ms * 2,
                                 since_ms: monotonic_ms(),
                                 followers: HashMap::new(),
+                                pending_isr: Vec::new(),
                             });
                         }
                     }
@@ -206,9 +207,28 @@ impl Replication {
                         .await;
                     continue;
                 }
-                let Some(isr) = state.wanted_isr(monotonic_ms(), lag) else {
+                let wanted = state.wanted_isr(monotonic_ms(), lag, partition.log_end_offset());
+                // Asked-for additions no longer wanted (the follower fell behind again before
+                // the change was made) stop holding acknowledgements back.
+                let stale: Vec<NodeId> = state
+                    .pending_isr
+                    .iter()
+                    .copied()
+                    .filter(|r| wanted.as_ref().is_none_or(|w| !w.contains(r)))
+                    .collect();
+                if !stale.is_empty() {
+                    partition.drop_isr_additions(&stale);
+                }
+                let Some(isr) = wanted else {
                     continue;
                 };
+                let additions: Vec<NodeId> = isr
+                    .iter()
+                    .copied()
+                    .filter(|r| !state.isr.contains(r))
+                    .collect();
+                // Before asking: the controller may elect them as soon as the change commits.
+                partition.ask_isr_additions(&additions);
                 tracing::info!(
                     topic = topic.name(),
                     partition = partition.id,
@@ -224,8 +244,15 @@ impl Replication {
                     isr,
                 };
                 let timeout = Duration::from_millis(self.node.config().heartbeat_interval_ms);
-                if let Err(e) = self.node.propose(command, timeout).await {
-                    tracing::debug!(error = %e, "ISR change not committed");
+                match self.node.propose(command, timeout).await {
+                    Ok(MetaResponse::Rejected(reason)) => {
+                        tracing::debug!(%reason, "ISR change refused");
+                        partition.drop_isr_additions(&additions);
+                    }
+                    Ok(_) => {}
+                    // Perhaps committed: the additions stay counted until the metadata shows
+                    // the change, or the next pass no longer wants them.
+                    Err(e) => tracing::debug!(error = %e, "ISR change not committed"),
                 }
             }
         }
