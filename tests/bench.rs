@@ -143,3 +143,36 @@ fn load_refuses_records_too_small_to_carry_its_check() {
         .assert()
         .code(2);
 }
+
+/// `flashq bench produce|consume` against a cluster: each partition's batches go to its
+/// leader, so a bench through any broker works however the leaders are spread (it used to fail
+/// with exit 6 at the first partition another broker led).
+#[test]
+fn produce_and_consume_against_a_cluster_route_to_every_leader() {
+    let cluster = common::cluster::TestCluster::start(&[]);
+    cluster.wait_for_status(1, "three live brokers", |s| s["brokers_alive"] == 3);
+    let bench = |via: usize, mode: &str| -> serde_json::Value {
+        let out = stdout_of(
+            cluster.brokers[via]
+                .cmd()
+                .args(["bench", mode, "--topic", "spread", "--partitions", "3"])
+                .args(["--records", "3000", "--batch-size", "100", "-o", "json"])
+                .assert()
+                .success(),
+        );
+        serde_json::from_str(out.trim()).expect("one JSON object")
+    };
+    // Broker 1 leads one of the three partitions; the other two are led elsewhere.
+    assert_throughput(&bench(0, "produce"), "produce", 3000);
+    assert_throughput(&bench(1, "produce"), "produce", 3000);
+    let leaders: std::collections::BTreeSet<u64> = cluster
+        .partitions_of(1, "spread")
+        .unwrap()
+        .iter()
+        .map(|p| p["leader"].as_u64().unwrap())
+        .collect();
+    assert_eq!(leaders.len(), 3, "leaders not spread: {leaders:?}");
+    let consumed = bench(2, "consume");
+    assert_eq!(consumed["mode"], "consume");
+    assert!(consumed["records"].as_u64().unwrap() >= 6000, "{consumed}");
+}

@@ -37,27 +37,41 @@ pub async fn run(
                 args.records - stored
             );
         }
-        produce::fill(&client, topic, args.records - stored, args).await?;
+        produce::fill(&client, target, topic, args.records - stored, args).await?;
     }
     let info = client.describe_topic(topic).await?;
-    let total: u64 = info
-        .partition_details
-        .iter()
-        .map(|p| p.end_offset - p.start_offset)
-        .sum();
+    // In a cluster each partition is read from its leader, up to the end its leader has.
+    let routes = produce::LeaderRoutes::find(&client, target, topic, info.partitions).await?;
+    let mut described = Vec::with_capacity(routes.leaders.len());
+    for leader in &routes.leaders {
+        described.push(target.at(leader).connect().await?.describe_topic(topic).await?);
+    }
+    let bounds: Vec<(u32, u64, u64)> = (0..info.partitions)
+        .filter_map(|partition| {
+            described[routes.route[partition as usize]]
+                .partition_details
+                .iter()
+                .find(|p| p.partition == partition)
+                .map(|p| (partition, p.start_offset, p.end_offset))
+        })
+        .collect();
+    let total: u64 = bounds.iter().map(|(_, start, end)| end - start).sum();
     let bar = records_bar(Some(total), show_progress);
     let records = Arc::new(AtomicU64::new(0));
     let bytes = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let mut consumers = tokio::task::JoinSet::new();
     for consumer in 0..args.consumers {
-        let partitions: Vec<(u32, u64, u64)> = info
-            .partition_details
+        let partitions: Vec<(u32, u64, u64)> = bounds
             .iter()
-            .filter(|p| p.partition as usize % args.consumers == consumer)
-            .map(|p| (p.partition, p.start_offset, p.end_offset))
+            .copied()
+            .filter(|(partition, _, _)| *partition as usize % args.consumers == consumer)
             .collect();
-        let client = target.connect().await?;
+        let mut clients = Vec::with_capacity(routes.leaders.len());
+        for leader in &routes.leaders {
+            clients.push(target.at(leader).connect().await?);
+        }
+        let route = routes.route.clone();
         let topic = topic.to_string();
         let (records, bytes) = (records.clone(), bytes.clone());
         consumers.spawn(async move {
@@ -66,7 +80,7 @@ pub async fn run(
                 let mut next = start;
                 while next < end {
                     let asked = Instant::now();
-                    let batch = client
+                    let batch = clients[route[partition as usize]]
                         .fetch(
                             &topic,
                             partition,

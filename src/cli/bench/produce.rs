@@ -29,6 +29,66 @@ pub async fn ensure_topic(
     }
 }
 
+/// How long the bench waits for a new topic's partitions to have leaders in a cluster.
+const LEADERS_TIMEOUT_MS: u64 = 10_000;
+
+/// Where each partition's batches go: the brokers that lead them, and each partition's broker
+/// (an index into `leaders`). A single broker leads everything.
+#[derive(Debug, Clone)]
+pub struct LeaderRoutes {
+    pub leaders: Vec<String>,
+    pub route: Vec<usize>,
+}
+
+impl LeaderRoutes {
+    /// The leaders of `topic`'s `partitions` partitions as the connected broker's metadata
+    /// names them, waiting for a new topic's leaders; everything to `target` on a single broker.
+    pub async fn find(
+        client: &Client,
+        target: &BrokerTarget,
+        topic: &str,
+        partitions: u32,
+    ) -> anyhow::Result<LeaderRoutes> {
+        let deadline = Instant::now() + Duration::from_millis(LEADERS_TIMEOUT_MS);
+        loop {
+            let metadata = client.metadata().await?;
+            if !metadata.clustered {
+                return Ok(LeaderRoutes {
+                    leaders: vec![target.address.clone()],
+                    route: vec![0; partitions as usize],
+                });
+            }
+            let mut leaders: Vec<String> = Vec::new();
+            let mut route = Vec::with_capacity(partitions as usize);
+            for partition in 0..partitions {
+                let crate::client::cluster::LeaderLookup::Leader(broker) =
+                    metadata.leader_of(topic, partition)
+                else {
+                    break;
+                };
+                let at = match leaders.iter().position(|a| *a == broker.address) {
+                    Some(at) => at,
+                    None => {
+                        leaders.push(broker.address.clone());
+                        leaders.len() - 1
+                    }
+                };
+                route.push(at);
+            }
+            if route.len() == partitions as usize {
+                return Ok(LeaderRoutes { leaders, route });
+            }
+            if Instant::now() >= deadline {
+                anyhow::bail!(
+                    "topic {topic}: not every partition has a leader after {} s",
+                    LEADERS_TIMEOUT_MS / 1000
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
 /// Counters shared by the producers, for progress.
 #[derive(Default)]
 struct Progress {
@@ -44,6 +104,7 @@ pub async fn run(
 ) -> anyhow::Result<BenchReport> {
     let client = target.connect().await?;
     ensure_topic(&client, topic, args.partitions).await?;
+    let routes = LeaderRoutes::find(&client, target, topic, args.partitions).await?;
     let total = args.duration.is_none().then_some(args.records);
     let bar = records_bar(total, show_progress);
     let progress = Arc::new(Progress::default());
@@ -53,15 +114,23 @@ pub async fn run(
     for producer in 0..args.producers {
         let share = args.records / args.producers as u64
             + u64::from((producer as u64) < args.records % args.producers as u64);
-        let client = target.connect().await?;
+        // One connection per leader, per producer.
+        let mut clients = Vec::with_capacity(routes.leaders.len());
+        for leader in &routes.leaders {
+            clients.push(target.at(leader).connect().await?);
+        }
+        let route = routes.route.clone();
         let args = args.clone();
         let topic = topic.to_string();
         let progress = progress.clone();
         producers.spawn(async move {
-            produce_share(
-                client, &topic, &args, share, deadline, epoch, producer, progress,
-            )
-            .await
+            let share = Share {
+                records: share,
+                deadline,
+                epoch,
+                producer,
+            };
+            produce_share(clients, route, &topic, &args, share, progress).await
         });
     }
     let ticker_bar = bar.clone();
@@ -98,51 +167,95 @@ pub async fn run(
     Ok(report)
 }
 
-/// Sends `share` records (or until `deadline`) on one produce stream; returns ack latencies (ns).
-#[allow(clippy::too_many_arguments)]
+/// One producer's part of the run.
+struct Share {
+    /// Records to send, unless the run has a deadline.
+    records: u64,
+    deadline: Option<Instant>,
+    /// When the run began: record values carry their send time from it.
+    epoch: Instant,
+    /// This producer's number: it starts its batches at partition `producer`.
+    producer: usize,
+}
+
+/// One produce stream to one leader, and the task reading its acknowledgements.
+struct LeaderStream {
+    sender: crate::client::ProduceSender,
+    sent_at: tokio::sync::mpsc::UnboundedSender<Instant>,
+    acks: tokio::task::JoinHandle<anyhow::Result<Histogram<u64>>>,
+}
+
+impl LeaderStream {
+    async fn open(
+        client: &Client,
+        topic: &str,
+        session: Option<Arc<ProducerSession>>,
+        record_bytes: u64,
+        progress: Arc<Progress>,
+    ) -> anyhow::Result<LeaderStream> {
+        let (sender, mut acks) = client.produce_stream_as(topic, session).await?;
+        let (sent_at, mut sent_rx) = tokio::sync::mpsc::unbounded_channel::<Instant>();
+        let acks = tokio::spawn(async move {
+            let mut histogram = Histogram::<u64>::new_with_bounds(1, 600_000_000_000, 3)?;
+            while let Some(positions) = acks.next().await? {
+                // Every batch's send time is queued before the batch is sent, and acks come in
+                // order.
+                if let Some(sent_at) = sent_rx.recv().await {
+                    histogram.saturating_record(sent_at.elapsed().as_nanos().max(1) as u64);
+                }
+                progress
+                    .records
+                    .fetch_add(positions.len() as u64, Ordering::Relaxed);
+                progress
+                    .bytes
+                    .fetch_add(positions.len() as u64 * record_bytes, Ordering::Relaxed);
+            }
+            Ok::<_, anyhow::Error>(histogram)
+        });
+        Ok(LeaderStream {
+            sender,
+            sent_at,
+            acks,
+        })
+    }
+}
+
+/// Sends a share of the records (or until the deadline), each partition's batches on the
+/// stream to its leader (`clients[route[partition]]`); returns ack latencies (ns).
 async fn produce_share(
-    client: Client,
+    clients: Vec<Client>,
+    route: Vec<usize>,
     topic: &str,
     args: &BenchArgs,
-    share: u64,
-    deadline: Option<Instant>,
-    epoch: Instant,
-    producer: usize,
+    share: Share,
     progress: Arc<Progress>,
 ) -> anyhow::Result<Histogram<u64>> {
-    // Idempotent unless --no-idempotence, as `flashq produce` is: every batch stamped.
+    // Idempotent unless --no-idempotence, as `flashq produce` is: every batch stamped. One
+    // session serves every leader (producer ids are cluster-wide).
     let session = match args.no_idempotence {
         true => None,
-        false => Some(Arc::new(ProducerSession::start(&client).await?)),
+        false => Some(Arc::new(ProducerSession::start(&clients[0]).await?)),
     };
-    let (sender, mut acks) = client.produce_stream_as(topic, session).await?;
-    let (sent_tx, mut sent_rx) = tokio::sync::mpsc::unbounded_channel::<Instant>();
-    let ack_progress = progress.clone();
-    let record_bytes = args.record_size as u64;
-    let ack_task = tokio::spawn(async move {
-        let mut histogram = Histogram::<u64>::new_with_bounds(1, 600_000_000_000, 3)?;
-        while let Some(positions) = acks.next().await? {
-            // Every batch's send time is queued before the batch is sent, and acks come in order.
-            if let Some(sent_at) = sent_rx.recv().await {
-                histogram.saturating_record(sent_at.elapsed().as_nanos().max(1) as u64);
-            }
-            ack_progress
-                .records
-                .fetch_add(positions.len() as u64, Ordering::Relaxed);
-            ack_progress
-                .bytes
-                .fetch_add(positions.len() as u64 * record_bytes, Ordering::Relaxed);
-        }
-        Ok::<_, anyhow::Error>(histogram)
-    });
+    let mut streams = Vec::with_capacity(clients.len());
+    for client in &clients {
+        let stream = LeaderStream::open(
+            client,
+            topic,
+            session.clone(),
+            args.record_size as u64,
+            progress.clone(),
+        )
+        .await?;
+        streams.push(stream);
+    }
     let mut ticker = batch_ticker(args);
     let mut sent = 0u64;
-    let mut batch_number = producer as u64;
-    while let Some(remaining) = next_batch_len(args, deadline, sent, share) {
+    let mut batch_number = share.producer as u64;
+    while let Some(remaining) = next_batch_len(args, share.deadline, sent, share.records) {
         if let Some(ticker) = ticker.as_mut() {
             ticker.tick().await;
         }
-        let value = stamped_value(args.record_size, epoch.elapsed().as_nanos() as u64);
+        let value = stamped_value(args.record_size, share.epoch.elapsed().as_nanos() as u64);
         let partition = (batch_number % u64::from(args.partitions)) as u32;
         batch_number += args.producers as u64;
         let batch: Vec<ProducerRecord> = (0..remaining)
@@ -152,32 +265,39 @@ async fn produce_share(
                 ..Default::default()
             })
             .collect();
-        let _ = sent_tx.send(Instant::now());
-        if !sender.send(batch).await {
+        let stream = &streams[route[partition as usize]];
+        let _ = stream.sent_at.send(Instant::now());
+        if !stream.sender.send(batch).await {
             break;
         }
         sent += remaining;
     }
-    drop(sender);
-    drop(sent_tx);
-    ack_task.await?
+    let mut histogram = Histogram::<u64>::new_with_bounds(1, 600_000_000_000, 3)?;
+    for stream in streams {
+        drop(stream.sender);
+        drop(stream.sent_at);
+        histogram.add(stream.acks.await??)?;
+    }
+    Ok(histogram)
 }
 
-/// Produces `records` records to `topic` as fast as possible (used to fill before consuming).
+/// Produces `records` records to `topic` as fast as possible (used to fill before consuming),
+/// each partition's to its leader.
 pub async fn fill(
     client: &Client,
+    target: &BrokerTarget,
     topic: &str,
     records: u64,
     args: &BenchArgs,
 ) -> anyhow::Result<()> {
-    let (sender, mut acks) = client.produce_stream(topic).await?;
-    let acked = tokio::spawn(async move {
-        let mut acked = 0u64;
-        while let Some(positions) = acks.next().await? {
-            acked += positions.len() as u64;
-        }
-        Ok::<_, ClientError>(acked)
-    });
+    let routes = LeaderRoutes::find(client, target, topic, args.partitions.max(1)).await?;
+    let progress = Arc::new(Progress::default());
+    let mut streams = Vec::with_capacity(routes.leaders.len());
+    for leader in &routes.leaders {
+        let client = target.at(leader).connect().await?;
+        let stream = LeaderStream::open(&client, topic, None, 0, progress.clone()).await?;
+        streams.push(stream);
+    }
     let value = stamped_value(args.record_size, 0);
     let mut sent = 0;
     let mut partition = 0u32;
@@ -190,13 +310,18 @@ pub async fn fill(
                 ..Default::default()
             })
             .collect();
-        if !sender.send(batch).await {
+        let stream = &streams[routes.route[partition as usize]];
+        let _ = stream.sent_at.send(Instant::now());
+        if !stream.sender.send(batch).await {
             break;
         }
         partition = (partition + 1) % args.partitions.max(1);
         sent += n;
     }
-    drop(sender);
-    acked.await??;
+    for stream in streams {
+        drop(stream.sender);
+        drop(stream.sent_at);
+        stream.acks.await??;
+    }
     Ok(())
 }
