@@ -1,6 +1,7 @@
 //! The nemesis suite of "Acknowledged means kept": three real brokers (RF=3, acks=all,
 //! min-insync-replicas 2), four producers and a following consumer, while the nemesis kills,
-//! pauses and partitions brokers on a seeded schedule; afterwards nothing acknowledged may be
+//! pauses and partitions brokers, steps their clocks, damages their files, moves partitions
+//! and has a fourth broker join and leave, on a seeded schedule; afterwards nothing acknowledged may be
 //! lost, nothing may be stored twice (the routed producers are idempotent, and retry through
 //! every failover), no producer's writes may be out of order in a partition, no offset may
 //! hold two values, and the replicas must be identical.
@@ -126,6 +127,35 @@ fn damaged_files_on_one_broker_keep_acknowledged_writes() {
     }
 }
 
+/// An operator's changes while brokers die and stall: a partition moved to two of its replicas
+/// (dropping its leader or a follower) and back to three in another order (the dropped
+/// replica's stale copy truncated and copied back, the preferred leader moved), and a fourth
+/// broker joining the metadata quorum as a voter and removed again; each alone, then with
+/// kills and pauses of leaders, followers and the controller (the joined broker may be the
+/// one paused).
+#[test]
+fn partition_moves_and_membership_changes_keep_acknowledged_writes() {
+    let kinds = [
+        FaultKind::MoveReplicas,
+        FaultKind::JoinAndRemoveBroker,
+        FaultKind::KillLeader,
+        FaultKind::KillFollower,
+        FaultKind::PauseLeader,
+        FaultKind::PauseController,
+    ];
+    if let Some(report) = short_run(
+        "moves-and-membership",
+        NetworkMode::Loopback,
+        3,
+        50,
+        &kinds,
+        true,
+    ) {
+        report.assert_safe();
+        report.assert_done(&FaultKind::CLUSTER);
+    }
+}
+
 /// Random steps over every kind, a third of them two faults at once (the other tests' tours
 /// already did each kind alone).
 #[test]
@@ -134,6 +164,7 @@ fn every_fault_combined_keeps_acknowledged_writes() {
         .into_iter()
         .chain(FaultKind::NETWORK)
         .chain(FaultKind::DISK)
+        .chain([FaultKind::MoveReplicas])
         .collect();
     if nemesis::clock::library().is_ok() {
         kinds.extend(FaultKind::CLOCK);
@@ -144,8 +175,9 @@ fn every_fault_combined_keeps_acknowledged_writes() {
 }
 
 /// The long form: `FLASHQ_NEMESIS_RUNS` runs (default 40) of `FLASHQ_NEMESIS_SECONDS` of faults
-/// each (default 60) with the brokers' default timing, every fault kind the machine allows,
-/// alternating 1 and 3 partitions and (where namespaces work) loopback and namespaces. With
+/// each (default 60) with the brokers' default timing, every fault kind the machine allows
+/// (a broker joins only on loopback), alternating 1 and 3 partitions and (where namespaces
+/// work) loopback and namespaces. With
 /// `FLASHQ_NEMESIS_SEED` set it replays that one run: a run's shape comes from its seed. It
 /// ends with the tables of docs/reliability.md ([`nemesis::summary`]).
 #[test]
@@ -184,9 +216,11 @@ fn long_form_every_fault_many_runs() {
         let mut kinds: Vec<FaultKind> = FaultKind::PROCESS
             .into_iter()
             .chain(FaultKind::DISK)
+            .chain(FaultKind::CLUSTER)
             .collect();
         if network == NetworkMode::Namespaces {
             kinds.extend(FaultKind::NETWORK);
+            kinds.retain(|k| !k.needs_loopback());
         }
         if clocks {
             kinds.extend(FaultKind::CLOCK);
