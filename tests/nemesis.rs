@@ -24,6 +24,27 @@ use nemesis::{NetworkMode, RunConfig, RunReport, Timing};
 
 /// A short-form run: test-speed timing and a fresh seed (or the one given to replay); with
 /// `tour`, every kind once alone first.
+fn short_config(
+    name: &str,
+    network: NetworkMode,
+    partitions: u32,
+    seconds: u64,
+    kinds: &[FaultKind],
+    tour: bool,
+) -> RunConfig {
+    RunConfig {
+        name: name.to_string(),
+        network,
+        timing: Timing::Fast,
+        partitions,
+        length: Duration::from_secs(seconds),
+        kinds: kinds.to_vec(),
+        tour,
+        pairs: Vec::new(),
+        seed: nemesis::seed(),
+    }
+}
+
 fn short_run(
     name: &str,
     network: NetworkMode,
@@ -32,17 +53,18 @@ fn short_run(
     kinds: &[FaultKind],
     tour: bool,
 ) -> Option<RunReport> {
-    nemesis::run(RunConfig {
-        name: name.to_string(),
-        network,
-        timing: Timing::Fast,
-        partitions,
-        length: Duration::from_secs(seconds),
-        kinds: kinds.to_vec(),
-        tour,
-        seed: nemesis::seed(),
-    })
+    nemesis::run(short_config(
+        name, network, partitions, seconds, kinds, tour,
+    ))
 }
+
+/// The process faults an operator's changes are combined with.
+const KILLS_AND_PAUSES: [FaultKind; 4] = [
+    FaultKind::KillLeader,
+    FaultKind::KillFollower,
+    FaultKind::PauseLeader,
+    FaultKind::PauseController,
+];
 
 #[test]
 fn kills_of_leaders_followers_majorities_and_everyone_keep_acknowledged_writes() {
@@ -135,14 +157,10 @@ fn damaged_files_on_one_broker_keep_acknowledged_writes() {
 /// one paused).
 #[test]
 fn partition_moves_and_membership_changes_keep_acknowledged_writes() {
-    let kinds = [
-        FaultKind::MoveReplicas,
-        FaultKind::JoinAndRemoveBroker,
-        FaultKind::KillLeader,
-        FaultKind::KillFollower,
-        FaultKind::PauseLeader,
-        FaultKind::PauseController,
-    ];
+    let kinds: Vec<FaultKind> = FaultKind::CLUSTER
+        .into_iter()
+        .chain(KILLS_AND_PAUSES)
+        .collect();
     if let Some(report) = short_run(
         "moves-and-membership",
         NetworkMode::Loopback,
@@ -151,6 +169,32 @@ fn partition_moves_and_membership_changes_keep_acknowledged_writes() {
         &kinds,
         true,
     ) {
+        report.assert_safe();
+        report.assert_done(&FaultKind::CLUSTER);
+    }
+}
+
+/// Each of an operator's changes with each kill and pause, once: the leader killed or paused
+/// while a partition shrinks or its dropped replica copies back, a follower killed while the
+/// quorum has four voters, the controller paused while a broker joins or is removed.
+#[test]
+fn partition_moves_and_membership_changes_under_kills_and_pauses_keep_acknowledged_writes() {
+    let kinds: Vec<FaultKind> = FaultKind::CLUSTER
+        .into_iter()
+        .chain(KILLS_AND_PAUSES)
+        .collect();
+    let config = RunConfig {
+        pairs: nemesis::faults::pairings(&FaultKind::CLUSTER, &KILLS_AND_PAUSES),
+        ..short_config(
+            "changes-under-faults",
+            NetworkMode::Loopback,
+            1,
+            50,
+            &kinds,
+            false,
+        )
+    };
+    if let Some(report) = nemesis::run(config) {
         report.assert_safe();
         report.assert_done(&FaultKind::CLUSTER);
     }
@@ -240,6 +284,7 @@ fn long_form_every_fault_many_runs() {
             length: Duration::from_secs(seconds),
             kinds,
             tour: true,
+            pairs: Vec::new(),
             seed,
         })
         .expect("loopback runs always run");

@@ -4,8 +4,9 @@
 //!
 //! A schedule is a list of steps, Jepsen's `start`/`stop` pairs: a quiet spell, then one or two
 //! faults begun together, held for a few seconds, and healed together. It starts with a tour
-//! (every fault kind the run allows once, alone, in a shuffled order, then one pair combined)
-//! and goes on with random steps while the run's time lasts. Targets (the leader, the
+//! (every fault kind the run allows once, alone, in a shuffled order, then one pair combined),
+//! then the pairs the run asks for by name (see [`pairings`]), and goes on with random steps
+//! while the run's time lasts. Targets (the leader, the
 //! controller, a follower) are chosen when a fault begins, from the cluster as it is then, with
 //! the same RNG, so a seed replays the same schedule; the exact interleaving with the workload
 //! is of course up to timing.
@@ -235,12 +236,13 @@ impl Holds {
 }
 
 /// The steps of a run of about `length`: with `tour`, first every kind of `kinds` alone and
-/// then one pair (however long that takes); then random steps (a third of them two faults at
-/// once) while time is left.
+/// then one pair; then each of `pairs` once, in a shuffled order (however long all that
+/// takes); then random steps (a third of them two faults at once) while time is left.
 pub fn schedule(
     rng: &mut SplitMix64,
     kinds: &[FaultKind],
     tour: bool,
+    pairs: &[[FaultKind; 2]],
     length: Duration,
     holds: Holds,
 ) -> Vec<Step> {
@@ -254,6 +256,9 @@ pub fn schedule(
     if !tour.is_empty() && kinds.len() > 1 {
         tour.push(two_kinds(rng, kinds));
     }
+    let mut asked: Vec<Vec<FaultKind>> = pairs.iter().map(|pair| pair.to_vec()).collect();
+    rng.shuffle(&mut asked);
+    tour.extend(asked);
     let mut steps = Vec::new();
     let mut planned = Duration::ZERO;
     let step_of = |rng: &mut SplitMix64, faults: Vec<FaultKind>| {
@@ -283,6 +288,15 @@ pub fn schedule(
         planned += step.quiet + step.hold;
         steps.push(step);
     }
+}
+
+/// Every kind of `firsts` with every kind of `seconds`: pairs a random schedule would make only
+/// now and then (a move while the leader dies, a broker joining while the controller stalls).
+pub fn pairings(firsts: &[FaultKind], seconds: &[FaultKind]) -> Vec<[FaultKind; 2]> {
+    firsts
+        .iter()
+        .flat_map(|&first| seconds.iter().map(move |&second| [first, second]))
+        .collect()
 }
 
 fn two_kinds(rng: &mut SplitMix64, kinds: &[FaultKind]) -> Vec<FaultKind> {
@@ -892,6 +906,7 @@ mod tests {
                 &mut SplitMix64::new(seed),
                 &FaultKind::PROCESS,
                 true,
+                &[],
                 Duration::from_secs(60),
                 holds(),
             )
@@ -906,6 +921,7 @@ mod tests {
             &mut SplitMix64::new(1),
             &FaultKind::NETWORK,
             true,
+            &[],
             Duration::ZERO,
             holds(),
         );
@@ -919,11 +935,38 @@ mod tests {
     }
 
     #[test]
+    fn the_pairs_asked_for_come_after_the_tour_each_once() {
+        let pairs = pairings(
+            &FaultKind::CLUSTER,
+            &[FaultKind::KillLeader, FaultKind::PauseLeader],
+        );
+        assert_eq!(pairs.len(), 4);
+        let steps = schedule(
+            &mut SplitMix64::new(5),
+            &FaultKind::CLUSTER,
+            true,
+            &pairs,
+            Duration::ZERO,
+            holds(),
+        );
+        // Two kinds alone, the tour's pair, then the four asked for.
+        assert_eq!(steps.len(), 2 + 1 + 4);
+        for pair in &pairs {
+            let found = steps[3..]
+                .iter()
+                .filter(|s| s.faults == pair.to_vec())
+                .count();
+            assert_eq!(found, 1, "{pair:?}");
+        }
+    }
+
+    #[test]
     fn pauses_outlast_the_session_timeout() {
         let steps = schedule(
             &mut SplitMix64::new(3),
             &[FaultKind::PauseLeader, FaultKind::PauseController],
             false,
+            &[],
             Duration::from_secs(120),
             holds(),
         );

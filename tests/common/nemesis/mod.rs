@@ -121,6 +121,8 @@ pub struct RunConfig {
     pub kinds: Vec<FaultKind>,
     /// Whether the schedule starts with every kind once, alone (see [`faults::schedule`]).
     pub tour: bool,
+    /// Steps of two faults the schedule makes once each, after the tour.
+    pub pairs: Vec<[FaultKind; 2]>,
     pub seed: u64,
 }
 
@@ -214,6 +216,14 @@ impl RunReport {
             c.length.as_secs(),
             kinds.join(", ")
         );
+        if !c.pairs.is_empty() {
+            let pairs: Vec<String> = c
+                .pairs
+                .iter()
+                .map(|[a, b]| format!("{}+{}", a.name(), b.name()))
+                .collect();
+            let _ = writeln!(out, "pairs asked for: {}", pairs.join(", "));
+        }
         out.push_str("timeline (began .. healed):\n");
         out.push_str(&self.timeline.describe());
         out.push_str("results:\n");
@@ -360,7 +370,14 @@ fn run_on(config: RunConfig, network: Option<&Network>) -> RunReport {
     let holds = Holds {
         session_timeout: config.timing.session_timeout(),
     };
-    let steps = faults::schedule(&mut rng, &config.kinds, config.tour, config.length, holds);
+    let steps = faults::schedule(
+        &mut rng,
+        &config.kinds,
+        config.tour,
+        &config.pairs,
+        config.length,
+        holds,
+    );
     let mut nemesis = Nemesis {
         brokers: &mut brokers,
         network,
