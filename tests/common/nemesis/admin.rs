@@ -5,7 +5,7 @@
 //! round, until one does or time runs out: faults that are still healing must not make an
 //! operator's change silently not happen.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::brokers::Brokers;
 use super::poll;
@@ -54,11 +54,13 @@ impl AdminCommand {
 
     /// Runs the command against answering founders in turn, starting with the one at
     /// `first` (an index, any number), until one carries it out or `within` passes; `Ok` with
-    /// the broker that did, `Err` with what the last attempt said.
+    /// the broker that did, `Err` with every different failure on the way (an attempt that
+    /// failed may have half happened: the first says what the later ones ran into).
     pub fn run(&self, brokers: &Brokers, first: u64, within: Duration) -> Result<u64, String> {
         let ids = brokers.ids();
+        let started = Instant::now();
         let mut turn = first as usize;
-        let mut last = "no founder was answering".to_string();
+        let mut failures: Vec<String> = Vec::new();
         let mut done = None;
         poll(within, || {
             let answering: Vec<u64> = ids
@@ -69,17 +71,31 @@ impl AdminCommand {
             for _ in 0..answering.len() {
                 let id = answering[turn % answering.len()];
                 turn += 1;
+                let at = started.elapsed();
                 match self.run_on(&brokers.url(id)) {
                     Ok(()) => {
                         done = Some(id);
                         return true;
                     }
-                    Err(why) => last = format!("n{id}: {why}"),
+                    Err(why) => {
+                        let why = format!("n{id}: {why}");
+                        if !failures.iter().any(|f| f.ends_with(&why)) {
+                            failures.push(format!("after {:.1} s, {why}", at.as_secs_f64()));
+                        }
+                    }
                 }
             }
             false
         });
-        done.ok_or(last)
+        match done {
+            Some(id) => Ok(id),
+            None if failures.is_empty() => Err("no founder was answering".to_string()),
+            None => Err(format!(
+                "flashq {}: {}",
+                self.args.join(" "),
+                failures.join("; ")
+            )),
+        }
     }
 
     fn run_on(&self, url: &str) -> Result<(), String> {
@@ -93,8 +109,7 @@ impl AdminCommand {
             return Ok(());
         }
         Err(format!(
-            "flashq {} ({}): {}",
-            self.args.join(" "),
+            "{}: {}",
             output.status,
             String::from_utf8_lossy(&output.stderr).trim()
         ))

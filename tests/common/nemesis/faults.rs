@@ -585,11 +585,6 @@ impl Nemesis<'_> {
         view: Option<&ClusterMetadata>,
         active: &mut ActiveStep,
     ) -> Begun {
-        match kind {
-            FaultKind::MoveReplicas => return self.move_replicas(view, active),
-            FaultKind::JoinAndRemoveBroker => return self.join_broker(view, active),
-            _ => {}
-        }
         let leader = self.leader(view);
         let others = |of: u64| -> Vec<u64> { (1..=BROKERS).filter(|&b| b != of).collect() };
         let name = |ids: &[u64]| -> String {
@@ -665,9 +660,8 @@ impl Nemesis<'_> {
                 let damaged = damage_one_file(&mut self.rng, self.brokers.data_dir(victim));
                 Begun::of(format!("n{victim} {damaged}"), vec![victim])
             }
-            FaultKind::MoveReplicas | FaultKind::JoinAndRemoveBroker => {
-                unreachable!("operators' changes are made above")
-            }
+            FaultKind::MoveReplicas => self.move_replicas(view, active),
+            FaultKind::JoinAndRemoveBroker => self.join_broker(view, active),
             FaultKind::IsolateLeader
             | FaultKind::LeaderCutFromPeers
             | FaultKind::MajorityMinority
