@@ -13,6 +13,16 @@ use super::poll;
 /// How long one command may take before it is given up on: a paused broker never answers.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// How a command came to be carried out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Carried {
+    /// This broker carried it out.
+    By(u64),
+    /// An answer said it had been already: an earlier attempt went through but failed to say
+    /// so. With every failure on the way.
+    Already(String),
+}
+
 /// An operator's command: its arguments, before `--broker`.
 #[derive(Debug, Clone)]
 pub struct AdminCommand {
@@ -53,15 +63,23 @@ impl AdminCommand {
     }
 
     /// Runs the command against answering founders in turn, starting with the one at
-    /// `first` (an index, any number), until one carries it out or `within` passes; `Ok` with
-    /// the broker that did, `Err` with every different failure on the way (an attempt that
-    /// failed may have half happened: the first says what the later ones ran into).
-    pub fn run(&self, brokers: &Brokers, first: u64, within: Duration) -> Result<u64, String> {
+    /// `first` (an index, any number), until one carries it out, a failure is one `already`
+    /// says means it was carried out before, or `within` passes; `Err` with every different
+    /// failure on the way (an attempt that failed may have half happened: the first says what
+    /// the later ones ran into).
+    pub fn run(
+        &self,
+        brokers: &Brokers,
+        first: u64,
+        within: Duration,
+        already: impl Fn(&str) -> bool,
+    ) -> Result<Carried, String> {
         let ids = brokers.ids();
         let started = Instant::now();
         let mut turn = first as usize;
         let mut failures: Vec<String> = Vec::new();
         let mut done = None;
+        let mut done_before = false;
         poll(within, || {
             let answering: Vec<u64> = ids
                 .iter()
@@ -78,23 +96,30 @@ impl AdminCommand {
                         return true;
                     }
                     Err(why) => {
+                        done_before = !failures.is_empty() && already(&why);
                         let why = format!("n{id}: {why}");
                         if !failures.iter().any(|f| f.ends_with(&why)) {
                             failures.push(format!("after {:.1} s, {why}", at.as_secs_f64()));
+                        }
+                        if done_before {
+                            return true;
                         }
                     }
                 }
             }
             false
         });
-        match done {
-            Some(id) => Ok(id),
-            None if failures.is_empty() => Err("no founder was answering".to_string()),
-            None => Err(format!(
-                "flashq {}: {}",
-                self.args.join(" "),
-                failures.join("; ")
-            )),
+        if let Some(id) = done {
+            return Ok(Carried::By(id));
+        }
+        if failures.is_empty() {
+            return Err("no founder was answering".to_string());
+        }
+        let failures = format!("flashq {}: {}", self.args.join(" "), failures.join("; "));
+        if done_before {
+            Ok(Carried::Already(failures))
+        } else {
+            Err(failures)
         }
     }
 

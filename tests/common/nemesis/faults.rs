@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use flashq::client::{ClusterMetadata, PartitionPlacement};
 
-use super::admin::AdminCommand;
+use super::admin::{AdminCommand, Carried};
 use super::brokers::Brokers;
 use super::checker::Milestone;
 use super::net::{Grudge, Network, Node};
@@ -413,18 +413,38 @@ const CHANGE_TIMEOUT: Duration = Duration::from_secs(30);
 const VOTER_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Takes the joined broker, if one runs, out of the cluster (`cluster remove-broker`, retried
-/// on every answering founder) and stops it; says what went wrong, if anything. One that was
-/// not removed keeps running: stopping it would leave a voter of the quorum down for good.
-pub fn remove_joiner(brokers: &mut Brokers, first: u64) -> Result<(), String> {
+/// on every answering founder) and stops it; `Err` says what went wrong, `Ok` may say what
+/// was odd on the way. One that was not removed keeps running: stopping it would leave a voter
+/// of the quorum down for good.
+pub fn remove_joiner(
+    brokers: &mut Brokers,
+    observer: &Observer,
+    first: u64,
+) -> Result<Option<String>, String> {
     let Some(id) = brokers.joiner() else {
-        return Ok(());
+        return Ok(None);
     };
-    AdminCommand::remove_broker(id)
-        .run(brokers, first, CHANGE_TIMEOUT)
+    // `remove-broker` is not idempotent: once an attempt that failed went through after all, a
+    // retry answers that the broker is not in the cluster (exit 6). The metadata forgets a
+    // broker only after it left the quorum, so the freshest metadata without it means removed.
+    let gone_already = |failure: &str| {
+        failure.contains(&format!("broker {id} is not in the cluster"))
+            && observer
+                .view(brokers)
+                .is_some_and(|v| v.brokers.iter().all(|b| b.id != id))
+    };
+    let carried = AdminCommand::remove_broker(id)
+        .run(brokers, first, CHANGE_TIMEOUT, gone_already)
         .map_err(|why| format!("n{id} was not removed within {CHANGE_TIMEOUT:?}: {why}"))?;
     brokers
         .stop_joiner()
-        .map_err(|status| format!("n{id}, removed, did not stop cleanly on SIGTERM: {status:?}"))
+        .map_err(|status| format!("n{id}, removed, did not stop cleanly on SIGTERM: {status:?}"))?;
+    Ok(match carried {
+        Carried::By(_) => None,
+        Carried::Already(failures) => Some(format!(
+            "n{id} removed, though remove-broker failed first and then found it gone: {failures}"
+        )),
+    })
 }
 
 /// Partition `partition` of the run's topic, as `view` has it.
@@ -506,6 +526,8 @@ pub struct Nemesis<'a> {
     pub timeline: Timeline,
     /// An operator's changes that healing could not undo, and why.
     pub not_undone: Vec<String>,
+    /// What was odd about undoing them, though they were undone.
+    pub remarks: Vec<String>,
 }
 
 /// What a step did, to undo on heal.
@@ -772,6 +794,7 @@ impl Nemesis<'_> {
             self.brokers,
             first,
             CHANGE_TIMEOUT,
+            |_| false,
         ) {
             Ok(_) => {
                 active.moved.push((partition, back));
@@ -864,6 +887,7 @@ impl Nemesis<'_> {
                 self.brokers,
                 first,
                 CHANGE_TIMEOUT,
+                |_| false,
             ) {
                 self.not_undone.push(format!(
                     "partition {partition} was not moved back to {back:?} within {CHANGE_TIMEOUT:?}: {why}"
@@ -872,8 +896,10 @@ impl Nemesis<'_> {
         }
         if active.joined.is_some() {
             let first = self.rng.next_u64();
-            if let Err(why) = remove_joiner(self.brokers, first) {
-                self.not_undone.push(why);
+            match remove_joiner(self.brokers, self.observer, first) {
+                Ok(None) => {}
+                Ok(Some(odd)) => self.remarks.push(odd),
+                Err(why) => self.not_undone.push(why),
             }
         }
         let healed_at = self.started.elapsed();

@@ -386,6 +386,7 @@ fn run_on(config: RunConfig, network: Option<&Network>) -> RunReport {
         started,
         timeline: Timeline::default(),
         not_undone: Vec::new(),
+        remarks: Vec::new(),
     };
     for step in &steps {
         std::thread::sleep(step.quiet);
@@ -396,13 +397,14 @@ fn run_on(config: RunConfig, network: Option<&Network>) -> RunReport {
     let timeline = nemesis.timeline;
     let mut not_undone = nemesis.not_undone;
 
-    let mut notes = settle(
+    let mut notes = nemesis.remarks;
+    notes.extend(settle(
         &mut brokers,
         network,
         &observer,
         &mut workload,
         &mut not_undone,
-    );
+    ));
     let logs = read_final_logs(&brokers, config.partitions, &mut notes);
     drop(runtime);
 
@@ -448,8 +450,10 @@ fn settle(
         network.heal();
     }
     brokers.revive_all();
-    if let Err(why) = faults::remove_joiner(brokers, 0) {
-        not_undone.push(format!("after the last fault: {why}"));
+    match faults::remove_joiner(brokers, observer, 0) {
+        Ok(None) => {}
+        Ok(Some(odd)) => notes.push(format!("after the last fault: {odd}")),
+        Err(why) => not_undone.push(format!("after the last fault: {why}")),
     }
     let healed = poll(HEAL_TIMEOUT, || {
         observer
