@@ -1,6 +1,7 @@
 //! The nemesis suite of "Acknowledged means kept": three real brokers (RF=3, acks=all,
 //! min-insync-replicas 2), four producers and a following consumer, while the nemesis kills,
-//! pauses and partitions brokers on a seeded schedule; afterwards nothing acknowledged may be
+//! pauses and partitions brokers, steps their clocks, damages their files, moves partitions
+//! and has a fourth broker join and leave, on a seeded schedule; afterwards nothing acknowledged may be
 //! lost, nothing may be stored twice (the routed producers are idempotent, and retry through
 //! every failover), no producer's writes may be out of order in a partition, no offset may
 //! hold two values, and the replicas must be identical.
@@ -23,6 +24,27 @@ use nemesis::{NetworkMode, RunConfig, RunReport, Timing};
 
 /// A short-form run: test-speed timing and a fresh seed (or the one given to replay); with
 /// `tour`, every kind once alone first.
+fn short_config(
+    name: &str,
+    network: NetworkMode,
+    partitions: u32,
+    seconds: u64,
+    kinds: &[FaultKind],
+    tour: bool,
+) -> RunConfig {
+    RunConfig {
+        name: name.to_string(),
+        network,
+        timing: Timing::Fast,
+        partitions,
+        length: Duration::from_secs(seconds),
+        kinds: kinds.to_vec(),
+        tour,
+        pairs: Vec::new(),
+        seed: nemesis::seed(),
+    }
+}
+
 fn short_run(
     name: &str,
     network: NetworkMode,
@@ -31,17 +53,18 @@ fn short_run(
     kinds: &[FaultKind],
     tour: bool,
 ) -> Option<RunReport> {
-    nemesis::run(RunConfig {
-        name: name.to_string(),
-        network,
-        timing: Timing::Fast,
-        partitions,
-        length: Duration::from_secs(seconds),
-        kinds: kinds.to_vec(),
-        tour,
-        seed: nemesis::seed(),
-    })
+    nemesis::run(short_config(
+        name, network, partitions, seconds, kinds, tour,
+    ))
 }
+
+/// The process faults an operator's changes are combined with.
+const KILLS_AND_PAUSES: [FaultKind; 4] = [
+    FaultKind::KillLeader,
+    FaultKind::KillFollower,
+    FaultKind::PauseLeader,
+    FaultKind::PauseController,
+];
 
 #[test]
 fn kills_of_leaders_followers_majorities_and_everyone_keep_acknowledged_writes() {
@@ -126,6 +149,57 @@ fn damaged_files_on_one_broker_keep_acknowledged_writes() {
     }
 }
 
+/// An operator's changes while brokers die and stall: a partition moved to two of its replicas
+/// (dropping its leader or a follower) and back to three in another order (the dropped
+/// replica's stale copy truncated and copied back, the preferred leader moved), and a fourth
+/// broker joining the metadata quorum as a voter and removed again; each alone, then with
+/// kills and pauses of leaders, followers and the controller (the joined broker may be the
+/// one paused).
+#[test]
+fn partition_moves_and_membership_changes_keep_acknowledged_writes() {
+    let kinds: Vec<FaultKind> = FaultKind::CLUSTER
+        .into_iter()
+        .chain(KILLS_AND_PAUSES)
+        .collect();
+    if let Some(report) = short_run(
+        "moves-and-membership",
+        NetworkMode::Loopback,
+        3,
+        50,
+        &kinds,
+        true,
+    ) {
+        report.assert_safe();
+        report.assert_done(&FaultKind::CLUSTER);
+    }
+}
+
+/// Each of an operator's changes with each kill and pause, once: the leader killed or paused
+/// while a partition shrinks or its dropped replica copies back, a follower killed while the
+/// quorum has four voters, the controller paused while a broker joins or is removed.
+#[test]
+fn partition_moves_and_membership_changes_under_kills_and_pauses_keep_acknowledged_writes() {
+    let kinds: Vec<FaultKind> = FaultKind::CLUSTER
+        .into_iter()
+        .chain(KILLS_AND_PAUSES)
+        .collect();
+    let config = RunConfig {
+        pairs: nemesis::faults::pairings(&FaultKind::CLUSTER, &KILLS_AND_PAUSES),
+        ..short_config(
+            "changes-under-faults",
+            NetworkMode::Loopback,
+            1,
+            50,
+            &kinds,
+            false,
+        )
+    };
+    if let Some(report) = nemesis::run(config) {
+        report.assert_safe();
+        report.assert_done(&FaultKind::CLUSTER);
+    }
+}
+
 /// Random steps over every kind, a third of them two faults at once (the other tests' tours
 /// already did each kind alone).
 #[test]
@@ -134,6 +208,7 @@ fn every_fault_combined_keeps_acknowledged_writes() {
         .into_iter()
         .chain(FaultKind::NETWORK)
         .chain(FaultKind::DISK)
+        .chain([FaultKind::MoveReplicas])
         .collect();
     if nemesis::clock::library().is_ok() {
         kinds.extend(FaultKind::CLOCK);
@@ -144,8 +219,9 @@ fn every_fault_combined_keeps_acknowledged_writes() {
 }
 
 /// The long form: `FLASHQ_NEMESIS_RUNS` runs (default 40) of `FLASHQ_NEMESIS_SECONDS` of faults
-/// each (default 60) with the brokers' default timing, every fault kind the machine allows,
-/// alternating 1 and 3 partitions and (where namespaces work) loopback and namespaces. With
+/// each (default 60) with the brokers' default timing, every fault kind the machine allows
+/// (a broker joins only on loopback), alternating 1 and 3 partitions and (where namespaces
+/// work) loopback and namespaces. With
 /// `FLASHQ_NEMESIS_SEED` set it replays that one run: a run's shape comes from its seed. It
 /// ends with the tables of docs/reliability.md ([`nemesis::summary`]).
 #[test]
@@ -184,9 +260,11 @@ fn long_form_every_fault_many_runs() {
         let mut kinds: Vec<FaultKind> = FaultKind::PROCESS
             .into_iter()
             .chain(FaultKind::DISK)
+            .chain(FaultKind::CLUSTER)
             .collect();
         if network == NetworkMode::Namespaces {
             kinds.extend(FaultKind::NETWORK);
+            kinds.retain(|k| !k.needs_loopback());
         }
         if clocks {
             kinds.extend(FaultKind::CLOCK);
@@ -206,6 +284,7 @@ fn long_form_every_fault_many_runs() {
             length: Duration::from_secs(seconds),
             kinds,
             tour: true,
+            pairs: Vec::new(),
             seed,
         })
         .expect("loopback runs always run");

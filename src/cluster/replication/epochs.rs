@@ -51,6 +51,16 @@ pub(super) fn epochs_key(topic: &str, partition: u32) -> String {
 impl Replication {
     /// Writes the epoch histories when they changed.
     pub(super) async fn save_epochs(&self) {
+        self.save_epochs_with(None).await;
+    }
+
+    /// Writes the epoch histories when they changed, with `pending` (`topic/partition`'s
+    /// history as it is about to become) in place of that partition's; returns whether they are
+    /// on disk.
+    pub(super) async fn save_epochs_with(
+        &self,
+        pending: Option<(String, Vec<EpochStart>)>,
+    ) -> bool {
         let mut current = BTreeMap::new();
         for topic in self.broker.topics() {
             for partition in topic.partitions() {
@@ -60,13 +70,16 @@ impl Replication {
                 }
             }
         }
+        if let Some((key, epochs)) = pending {
+            current.insert(key, epochs);
+        }
         let saved = self
             .saved_epochs
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
         if saved.as_ref() == Some(&current) {
-            return;
+            return true;
         }
         if let Some(path) = self.epochs_path.clone() {
             let histories = current.clone();
@@ -76,9 +89,10 @@ impl Replication {
                 .and_then(|written| written.map_err(|e| e.to_string()));
             if let Err(error) = written {
                 tracing::warn!(%error, "cannot save leader epochs; will retry");
-                return;
+                return false;
             }
         }
         *self.saved_epochs.lock().unwrap_or_else(|e| e.into_inner()) = Some(current);
+        true
     }
 }

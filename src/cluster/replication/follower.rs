@@ -184,11 +184,22 @@ pub(super) async fn follow(
             }
         };
         let fetched_bytes: u64 = response.batches.iter().map(|b| b.len() as u64).sum();
+        let leader_epochs: Vec<EpochStart> = response
+            .epochs
+            .iter()
+            .map(|e| EpochStart {
+                epoch: e.epoch,
+                start_offset: e.start_offset,
+            })
+            .collect();
+        let truncate_to = response
+            .truncate_to
+            .or_else(|| unknown_epochs_start(&partition.epochs(), &leader_epochs, fetch_offset));
         // Applied in a task of its own: when this loop is aborted (the role changed), a write to
         // the log that has begun still finishes and publishes the log's new end.
         let topic_name = topic.clone();
         let apply = async move {
-            match response.truncate_to {
+            match truncate_to {
                 Some(offset) => {
                     tracing::info!(
                         topic = topic_name,
@@ -214,14 +225,7 @@ pub(super) async fn follow(
                     let fetched = ReplicaRecords {
                         batches,
                         leader_high_watermark: response.high_watermark,
-                        leader_epochs: response
-                            .epochs
-                            .iter()
-                            .map(|e| EpochStart {
-                                epoch: e.epoch,
-                                start_offset: e.start_offset,
-                            })
-                            .collect(),
+                        leader_epochs,
                     };
                     partition.append_replica(epoch, fetch_offset, fetched).await
                 }
@@ -241,5 +245,80 @@ pub(super) async fn follow(
             drop(this);
             tokio::time::sleep_until(paid_until.into()).await;
         }
+    }
+}
+
+/// Where this follower's log diverged from its leader's although the leader found nothing to
+/// truncate: the leader checks only the follower's last epoch against its own history, and an
+/// epoch it never had ends, as it sees it, where its next one starts, which may lie past the
+/// follower's end. Records of epochs the leader never had were written by a leader none of whose
+/// writes it copied (one that wrote and died before any follower fetched): none was acknowledged,
+/// and the leader holds other records at those offsets. They go from the start of the first such
+/// epoch of `own` (the follower's history; its log ends at `log_end`): Kafka's follower does the
+/// same with the leader's answer for the largest epoch both have. `None` when the leader has the
+/// follower's last epoch, when they share no epoch (nothing to compare), or when the first epoch
+/// the leader lacks starts at the follower's end.
+fn unknown_epochs_start(own: &[EpochStart], leader: &[EpochStart], log_end: u64) -> Option<u64> {
+    let last = own.last()?.epoch;
+    let shared = leader
+        .iter()
+        .map(|e| e.epoch)
+        .filter(|&e| e <= last)
+        .max()?;
+    let first_unknown = own.iter().find(|e| e.epoch > shared)?;
+    (first_unknown.start_offset < log_end).then_some(first_unknown.start_offset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn history(epochs: &[(u64, u64)]) -> Vec<EpochStart> {
+        epochs
+            .iter()
+            .map(|&(epoch, start_offset)| EpochStart {
+                epoch,
+                start_offset,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn records_of_an_epoch_the_leader_never_had_are_a_diverged_suffix() {
+        // The follower led epoch 11 from offset 5583 and wrote one record before it died; the
+        // leader of epoch 12 never had epoch 11, and had copied epoch 10 up to 5586 first. Its
+        // own check (the end of epoch 11 as it sees it is 5586, past the fetch offset 5584)
+        // truncates nothing.
+        let leader = history(&[(0, 0), (10, 5518), (12, 5586)]);
+        let follower = history(&[(0, 0), (10, 5518), (11, 5583)]);
+        assert_eq!(
+            crate::broker::replica::end_offset_for_epoch(&leader, 11, 5600),
+            5586
+        );
+        assert_eq!(unknown_epochs_start(&follower, &leader, 5584), Some(5583));
+        // From the first of several epochs it never had.
+        let follower = history(&[(0, 0), (10, 5518), (11, 5583), (13, 5590)]);
+        let leader = history(&[(0, 0), (10, 5518), (14, 5586)]);
+        assert_eq!(unknown_epochs_start(&follower, &leader, 5595), Some(5583));
+    }
+
+    #[test]
+    fn epochs_the_leader_has_or_that_hold_no_record_truncate_nothing() {
+        let leader = history(&[(0, 0), (10, 5518), (12, 5586)]);
+        // The follower's last epoch is the leader's: the leader's own check covers it.
+        assert_eq!(
+            unknown_epochs_start(&history(&[(0, 0), (10, 5518)]), &leader, 5586),
+            None
+        );
+        assert_eq!(unknown_epochs_start(&leader, &leader, 5590), None);
+        // It began epoch 11 as a leader at its end and wrote nothing in it.
+        let follower = history(&[(0, 0), (10, 5518), (11, 5584)]);
+        assert_eq!(unknown_epochs_start(&follower, &leader, 5584), None);
+        // No epoch in common, or no history: nothing to compare.
+        assert_eq!(
+            unknown_epochs_start(&history(&[(3, 0)]), &history(&[(5, 0)]), 10),
+            None
+        );
+        assert_eq!(unknown_epochs_start(&[], &leader, 10), None);
     }
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::broker::replica::{LeaderState, ReplicaRole};
+use crate::broker::replica::{LeaderState, ReplicaRole, begin_epoch};
 use crate::broker::{BrokerError, monotonic_ms};
 
 use crate::cluster::state::{MetaCommand, MetaResponse, NodeId, TopicRecord};
@@ -91,6 +91,22 @@ impl Replication {
                             }
                         }
                         _ => {
+                            // Where the new epoch starts goes to disk before any record of it
+                            // can: the log does not say which epoch wrote a batch, so records
+                            // of a leader that crashed before its history was saved would pass
+                            // for the previous epoch's, and no follower could tell that its
+                            // next leader holds others at those offsets. Until the history is
+                            // saved, the partition is led on a later pass.
+                            let mut epochs = partition.epochs();
+                            begin_epoch(
+                                &mut epochs,
+                                assignment.leader_epoch,
+                                partition.log_end_offset(),
+                            );
+                            let pending = (epochs_key(&topic.name, index as u32), epochs);
+                            if !self.save_epochs_with(Some(pending)).await {
+                                continue;
+                            }
                             tracing::info!(
                                 topic = topic.name,
                                 partition = index,

@@ -4,21 +4,28 @@
 //!
 //! A schedule is a list of steps, Jepsen's `start`/`stop` pairs: a quiet spell, then one or two
 //! faults begun together, held for a few seconds, and healed together. It starts with a tour
-//! (every fault kind the run allows once, alone, in a shuffled order, then one pair combined)
-//! and goes on with random steps while the run's time lasts. Targets (the leader, the
+//! (every fault kind the run allows once, alone, in a shuffled order, then one pair combined),
+//! then the pairs the run asks for by name (see [`pairings`]), and goes on with random steps
+//! while the run's time lasts. Targets (the leader, the
 //! controller, a follower) are chosen when a fault begins, from the cluster as it is then, with
 //! the same RNG, so a seed replays the same schedule; the exact interleaving with the workload
 //! is of course up to timing.
+//!
+//! Besides crashes, pauses, cuts, clock steps and damage, an operator's changes to the cluster
+//! are faults too ([`FaultKind::CLUSTER`]): a partition moved to fewer replicas and back, a
+//! broker joining the metadata quorum and leaving it. They begin before, and heal after, the
+//! other faults of their step, so a crash or pause strikes while the change is under way.
 
 use std::time::{Duration, Instant};
 
-use flashq::client::ClusterMetadata;
+use flashq::client::{ClusterMetadata, PartitionPlacement};
 
+use super::admin::{AdminCommand, Carried};
 use super::brokers::Brokers;
 use super::checker::Milestone;
 use super::net::{Grudge, Network, Node};
 use super::observer::Observer;
-use super::{BROKERS, TOPIC};
+use super::{BROKERS, JOINER, TOPIC, poll};
 
 /// A small deterministic RNG (SplitMix64): good enough to draw schedules from, and every run's
 /// seed replays it.
@@ -98,6 +105,17 @@ pub enum FaultKind {
     /// leader-epoch histories); restarted on heal. Only while the cluster is whole, so the
     /// other two hold every acknowledged record: damage on one broker, not on two.
     DamageFile,
+    /// `topic reassign` one partition to two of its three replicas, dropping its leader (a new
+    /// leader epoch) or a follower; on heal, back to all three in a rotated order, so its
+    /// preferred leader changes too and the controller hands the leadership over once that
+    /// replica is in sync. The dropped replica keeps its copy on disk meanwhile: added back,
+    /// it must truncate what the others never had and copy the rest.
+    MoveReplicas,
+    /// A fourth broker joins the running cluster (`serve --join --join-as-voter`, a fresh data
+    /// dir each time): the metadata quorum grows from three voters to four through openraft's
+    /// joint consensus; on heal `cluster remove-broker` takes it out again (it holds no replica)
+    /// and it is stopped. Loopback only: the namespaces have room for three brokers.
+    JoinAndRemoveBroker,
 }
 
 impl FaultKind {
@@ -122,6 +140,8 @@ impl FaultKind {
     pub const CLOCK: [FaultKind; 1] = [FaultKind::ClockJump];
     /// Faults on a broker's files.
     pub const DISK: [FaultKind; 1] = [FaultKind::DamageFile];
+    /// An operator's changes to the running cluster: partition moves and membership.
+    pub const CLUSTER: [FaultKind; 2] = [FaultKind::MoveReplicas, FaultKind::JoinAndRemoveBroker];
     /// Every kind, in the order of the groups above.
     pub fn all() -> impl Iterator<Item = FaultKind> {
         FaultKind::PROCESS
@@ -129,6 +149,7 @@ impl FaultKind {
             .chain(FaultKind::NETWORK)
             .chain(FaultKind::CLOCK)
             .chain(FaultKind::DISK)
+            .chain(FaultKind::CLUSTER)
     }
 
     pub fn name(self) -> &'static str {
@@ -145,6 +166,8 @@ impl FaultKind {
             FaultKind::Bridge => "bridge",
             FaultKind::ClockJump => "clock-jump",
             FaultKind::DamageFile => "damage-file",
+            FaultKind::MoveReplicas => "move-replicas",
+            FaultKind::JoinAndRemoveBroker => "join-remove-broker",
         }
     }
 
@@ -154,6 +177,16 @@ impl FaultKind {
 
     pub fn needs_clock_control(self) -> bool {
         FaultKind::CLOCK.contains(&self)
+    }
+
+    /// Kinds that cannot run with the brokers in namespaces.
+    pub fn needs_loopback(self) -> bool {
+        self == FaultKind::JoinAndRemoveBroker
+    }
+
+    /// An operator's change: begun first and healed last in its step.
+    fn is_cluster_change(self) -> bool {
+        FaultKind::CLUSTER.contains(&self)
     }
 
     fn is_pause(self) -> bool {
@@ -203,12 +236,13 @@ impl Holds {
 }
 
 /// The steps of a run of about `length`: with `tour`, first every kind of `kinds` alone and
-/// then one pair (however long that takes); then random steps (a third of them two faults at
-/// once) while time is left.
+/// then one pair; then each of `pairs` once, in a shuffled order (however long all that
+/// takes); then random steps (a third of them two faults at once) while time is left.
 pub fn schedule(
     rng: &mut SplitMix64,
     kinds: &[FaultKind],
     tour: bool,
+    pairs: &[[FaultKind; 2]],
     length: Duration,
     holds: Holds,
 ) -> Vec<Step> {
@@ -222,6 +256,9 @@ pub fn schedule(
     if !tour.is_empty() && kinds.len() > 1 {
         tour.push(two_kinds(rng, kinds));
     }
+    let mut asked: Vec<Vec<FaultKind>> = pairs.iter().map(|pair| pair.to_vec()).collect();
+    rng.shuffle(&mut asked);
+    tour.extend(asked);
     let mut steps = Vec::new();
     let mut planned = Duration::ZERO;
     let step_of = |rng: &mut SplitMix64, faults: Vec<FaultKind>| {
@@ -251,6 +288,15 @@ pub fn schedule(
         planned += step.quiet + step.hold;
         steps.push(step);
     }
+}
+
+/// Every kind of `firsts` with every kind of `seconds`: pairs a random schedule would make only
+/// now and then (a move while the leader dies, a broker joining while the controller stalls).
+pub fn pairings(firsts: &[FaultKind], seconds: &[FaultKind]) -> Vec<[FaultKind; 2]> {
+    firsts
+        .iter()
+        .flat_map(|&first| seconds.iter().map(move |&second| [first, second]))
+        .collect()
 }
 
 fn two_kinds(rng: &mut SplitMix64, kinds: &[FaultKind]) -> Vec<FaultKind> {
@@ -360,6 +406,66 @@ pub fn seconds(at: Duration) -> String {
     format!("t+{:.3}s", at.as_secs_f64())
 }
 
+/// How long an operator's change may take to be accepted (a move started, a broker removed),
+/// retried on every answering broker: a cluster just healed may need a while for a controller.
+const CHANGE_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a joined broker may take to become a voter.
+const VOTER_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Takes the joined broker, if one runs, out of the cluster (`cluster remove-broker`, retried
+/// on every answering founder) and stops it; `Err` says what went wrong, `Ok` may say what
+/// was odd on the way. One that was not removed keeps running: stopping it would leave a voter
+/// of the quorum down for good.
+pub fn remove_joiner(
+    brokers: &mut Brokers,
+    observer: &Observer,
+    first: u64,
+) -> Result<Option<String>, String> {
+    let Some(id) = brokers.joiner() else {
+        return Ok(None);
+    };
+    // `remove-broker` is not idempotent: once an attempt that failed went through after all, a
+    // retry answers that the broker is not in the cluster (exit 6). The metadata forgets a
+    // broker only after it left the quorum, so the freshest metadata without it means removed.
+    let gone_already = |failure: &str| {
+        failure.contains(&format!("broker {id} is not in the cluster"))
+            && observer
+                .view(brokers)
+                .is_some_and(|v| v.brokers.iter().all(|b| b.id != id))
+    };
+    let carried = AdminCommand::remove_broker(id)
+        .run(brokers, first, CHANGE_TIMEOUT, gone_already)
+        .map_err(|why| format!("n{id} was not removed within {CHANGE_TIMEOUT:?}: {why}"))?;
+    brokers
+        .stop_joiner()
+        .map_err(|status| format!("n{id}, removed, did not stop cleanly on SIGTERM: {status:?}"))?;
+    Ok(match carried {
+        Carried::By(_) => None,
+        Carried::Already(failures) => Some(format!(
+            "n{id} removed, though remove-broker failed first and then found it gone: {failures}"
+        )),
+    })
+}
+
+/// Partition `partition` of the run's topic, as `view` has it.
+fn placement(view: &ClusterMetadata, partition: u32) -> Option<&PartitionPlacement> {
+    view.partitions
+        .iter()
+        .find(|p| p.topic == TOPIC && p.partition == partition)
+}
+
+/// Whether broker `id` is a voter of the metadata quorum, as `view` has it.
+fn votes(view: &ClusterMetadata, id: u64) -> bool {
+    view.brokers
+        .iter()
+        .any(|b| b.id == id && matches!(b.role.as_str(), "voter" | "controller"))
+}
+
+/// "1,2,3".
+fn ids(ids: &[u64]) -> String {
+    ids.iter().map(u64::to_string).collect::<Vec<_>>().join(",")
+}
+
 /// Flips one byte in the middle of a file drawn from broker data dir `data_dir`'s partition
 /// files of the run's topic and its leader-epoch histories; says which file and byte.
 fn damage_one_file(rng: &mut SplitMix64, data_dir: &std::path::Path) -> String {
@@ -418,6 +524,10 @@ pub struct Nemesis<'a> {
     /// When the run started: the timeline's zero.
     pub started: Instant,
     pub timeline: Timeline,
+    /// An operator's changes that healing could not undo, and why.
+    pub not_undone: Vec<String>,
+    /// What was odd about undoing them, though they were undone.
+    pub remarks: Vec<String>,
 }
 
 /// What a step did, to undo on heal.
@@ -430,26 +540,57 @@ pub struct ActiveStep {
     cut: bool,
     /// Brokers whose clocks were stepped.
     clocks: Vec<u64>,
+    /// Partitions moved to fewer replicas, each with the replica list it moves back to.
+    moved: Vec<(u32, Vec<u64>)>,
+    /// The broker that joined.
+    joined: Option<u64>,
+}
+
+/// What beginning one fault did, for the timeline.
+struct Begun {
+    /// Who it was done to, e.g. "n2"; "none: <why>" when it could not be done.
+    targets: String,
+    /// The brokers it took away from the others (killed, paused or cut off).
+    victims: Vec<u64>,
+    /// The partitions whose leader it moved away without taking a broker away.
+    leaders_moved: Vec<u32>,
+}
+
+impl Begun {
+    fn of(targets: String, victims: Vec<u64>) -> Begun {
+        Begun {
+            targets,
+            victims,
+            leaders_moved: Vec::new(),
+        }
+    }
 }
 
 impl Nemesis<'_> {
-    /// Begins the faults of one step together.
+    /// Begins the faults of one step together: an operator's changes first, so the others
+    /// strike while they are under way.
     pub fn begin(&mut self, kinds: &[FaultKind]) -> ActiveStep {
         let mut active = ActiveStep::default();
-        for &kind in kinds {
+        let mut ordered = kinds.to_vec();
+        ordered.sort_by_key(|k| !k.is_cluster_change());
+        for kind in ordered {
             let view = self.observer.view(self.brokers);
-            let (targets, victims) = self.apply(kind, view.as_ref(), &mut active);
+            let begun = self.apply(kind, view.as_ref(), &mut active);
             let leader_lost_for = view.map_or_else(Vec::new, |v| {
                 v.partitions
                     .iter()
-                    .filter(|p| p.topic == TOPIC && p.leader.is_some_and(|l| victims.contains(&l)))
+                    .filter(|p| p.topic == TOPIC)
+                    .filter(|p| {
+                        p.leader.is_some_and(|l| begun.victims.contains(&l))
+                            || begun.leaders_moved.contains(&p.partition)
+                    })
                     .map(|p| p.partition)
                     .collect()
             });
             active.records.push(self.timeline.faults.len());
             self.timeline.faults.push(FaultRecord {
                 kind,
-                targets,
+                targets: begun.targets,
                 leader_lost_for,
                 began_at: self.started.elapsed(),
                 healed_at: None,
@@ -459,14 +600,13 @@ impl Nemesis<'_> {
         active
     }
 
-    /// Does `kind`; returns who it was done to (for the timeline) and the brokers it took away
-    /// from the others (killed, paused or cut off).
+    /// Does `kind`; returns what it did, for the timeline.
     fn apply(
         &mut self,
         kind: FaultKind,
         view: Option<&ClusterMetadata>,
         active: &mut ActiveStep,
-    ) -> (String, Vec<u64>) {
+    ) -> Begun {
         let leader = self.leader(view);
         let others = |of: u64| -> Vec<u64> { (1..=BROKERS).filter(|&b| b != of).collect() };
         let name = |ids: &[u64]| -> String {
@@ -492,7 +632,7 @@ impl Nemesis<'_> {
                         active.killed.push(id);
                     }
                 }
-                (name(&victims), victims)
+                Begun::of(name(&victims), victims)
             }
             FaultKind::PauseLeader | FaultKind::PauseController => {
                 let victim = match (kind, view.and_then(|v| v.controller)) {
@@ -503,7 +643,7 @@ impl Nemesis<'_> {
                 if self.brokers.pause(victim) {
                     active.paused.push(victim);
                 }
-                (name(&[victim]), vec![victim])
+                Begun::of(name(&[victim]), vec![victim])
             }
             FaultKind::ClockJump => {
                 let controller = view.and_then(|v| v.controller).unwrap_or(leader);
@@ -521,7 +661,7 @@ impl Nemesis<'_> {
                 );
                 active.clocks.push(victim);
                 // The broker stays reachable: it takes no leader away.
-                (format!("n{victim} {seconds:+} s"), Vec::new())
+                Begun::of(format!("n{victim} {seconds:+} s"), Vec::new())
             }
             FaultKind::DamageFile => {
                 let whole = view.is_some_and(|v| self.observer.whole(v));
@@ -531,7 +671,7 @@ impl Nemesis<'_> {
                     self.rng.pick(&others(leader))
                 };
                 if !whole {
-                    return (
+                    return Begun::of(
                         format!("none: the cluster is not whole (n{victim} spared)"),
                         Vec::new(),
                     );
@@ -540,8 +680,10 @@ impl Nemesis<'_> {
                     active.killed.push(victim);
                 }
                 let damaged = damage_one_file(&mut self.rng, self.brokers.data_dir(victim));
-                (format!("n{victim} {damaged}"), vec![victim])
+                Begun::of(format!("n{victim} {damaged}"), vec![victim])
             }
+            FaultKind::MoveReplicas => self.move_replicas(view, active),
+            FaultKind::JoinAndRemoveBroker => self.join_broker(view, active),
             FaultKind::IsolateLeader
             | FaultKind::LeaderCutFromPeers
             | FaultKind::MajorityMinority
@@ -578,7 +720,7 @@ impl Nemesis<'_> {
                 };
                 network.cut(&grudge);
                 active.cut = true;
-                (targets, victims)
+                Begun::of(targets, victims)
             }
         }
     }
@@ -597,7 +739,131 @@ impl Nemesis<'_> {
         .unwrap_or(fallback)
     }
 
-    /// Undoes a step: the network first, then paused brokers go on, then killed ones restart.
+    /// Moves one partition to two of its three replicas (see [`FaultKind::MoveReplicas`]).
+    fn move_replicas(&mut self, view: Option<&ClusterMetadata>, active: &mut ActiveStep) -> Begun {
+        // Every draw first, whatever the cluster looks like: a seed replays the same draws.
+        let partition = self.rng.below(u64::from(self.observer.partitions)) as u32;
+        let drop_leader = self.rng.chance(50);
+        let follower = self.rng.below(BROKERS) as usize;
+        let rotation = 1 + self.rng.below(BROKERS - 1) as usize;
+        let first = self.rng.next_u64();
+        let Some(placement) = view.and_then(|v| placement(v, partition)) else {
+            return Begun::of(
+                format!("none: no broker described partition {partition}"),
+                Vec::new(),
+            );
+        };
+        // Where it is, or where a move still under way (a heal's) takes it.
+        let replicas = if placement.moving() {
+            placement.target_replicas.clone()
+        } else {
+            placement.replicas.clone()
+        };
+        if replicas.len() != BROKERS as usize {
+            return Begun::of(
+                format!("none: partition {partition} is on {}", ids(&replicas)),
+                Vec::new(),
+            );
+        }
+        let leader = placement.leader.filter(|l| replicas.contains(l));
+        let followers: Vec<u64> = replicas
+            .iter()
+            .copied()
+            .filter(|&r| Some(r) != leader)
+            .collect();
+        let dropped = match leader {
+            Some(leader) if drop_leader => leader,
+            _ => followers[follower % followers.len()],
+        };
+        let kept: Vec<u64> = replicas.iter().copied().filter(|&r| r != dropped).collect();
+        // Rotated, so the preferred leader (the first) changes as well.
+        let mut back = replicas.clone();
+        back.rotate_left(rotation);
+        let role = if Some(dropped) == leader {
+            "the leader"
+        } else {
+            "a follower"
+        };
+        let shown = format!(
+            "p{partition} [{}] -> [{}] (n{dropped}, {role}, leaves), back to [{}]",
+            ids(&replicas),
+            ids(&kept),
+            ids(&back)
+        );
+        match AdminCommand::reassign(TOPIC, partition, &kept).run(
+            self.brokers,
+            first,
+            CHANGE_TIMEOUT,
+            |_| false,
+        ) {
+            Ok(_) => {
+                active.moved.push((partition, back));
+                Begun {
+                    targets: shown,
+                    victims: Vec::new(),
+                    leaders_moved: if Some(dropped) == leader {
+                        vec![partition]
+                    } else {
+                        Vec::new()
+                    },
+                }
+            }
+            Err(why) => Begun::of(format!("none: {shown} not accepted: {why}"), Vec::new()),
+        }
+    }
+
+    /// A fourth broker joins the cluster as a voter (see [`FaultKind::JoinAndRemoveBroker`]);
+    /// returns once it votes (or [`VOTER_TIMEOUT`] passed), so the step holds a quorum of four.
+    fn join_broker(&mut self, view: Option<&ClusterMetadata>, active: &mut ActiveStep) -> Begun {
+        let seed_pick = self.rng.next_u64();
+        if let Some(id) = self.brokers.joiner() {
+            return Begun::of(format!("none: n{id} is still in the cluster"), Vec::new());
+        }
+        let answering: Vec<u64> = self
+            .brokers
+            .ids()
+            .into_iter()
+            .filter(|&id| self.brokers.is_answering(id))
+            .collect();
+        if answering.is_empty() {
+            return Begun::of(
+                "none: no broker answers to join through".to_string(),
+                Vec::new(),
+            );
+        }
+        let seed = answering[(seed_pick % answering.len() as u64) as usize];
+        // The cluster address the cluster advertises, as an operator reads it off
+        // `cluster brokers`.
+        let address = view
+            .and_then(|v| v.brokers.iter().find(|b| b.id == seed))
+            .map_or_else(
+                || self.brokers.cluster_address(seed).to_string(),
+                |b| b.cluster_address.clone(),
+            );
+        let began = Instant::now();
+        if let Err(why) = self.brokers.join(JOINER, &address) {
+            return Begun::of(
+                format!("none: n{JOINER} did not join through n{seed}: {why}"),
+                Vec::new(),
+            );
+        }
+        active.joined = Some(JOINER);
+        let voter = poll(VOTER_TIMEOUT, || {
+            self.observer
+                .view(self.brokers)
+                .is_some_and(|v| votes(&v, JOINER))
+        });
+        let state = if voter {
+            format!("a voter after {:.1} s", began.elapsed().as_secs_f64())
+        } else {
+            format!("not a voter within {VOTER_TIMEOUT:?}")
+        };
+        Begun::of(format!("n{JOINER} via n{seed}, {state}"), Vec::new())
+    }
+
+    /// Undoes a step: the network first, then paused brokers go on, then killed ones restart;
+    /// last, an operator's changes are undone (partitions moved back, the joined broker
+    /// removed), on a cluster whole again.
     pub fn heal(&mut self, active: ActiveStep) {
         if active.cut
             && let Some(network) = self.network
@@ -613,6 +879,27 @@ impl Nemesis<'_> {
         for id in active.killed {
             if !self.brokers.is_running(id) {
                 self.brokers.start(id);
+            }
+        }
+        for (partition, back) in active.moved {
+            let first = self.rng.next_u64();
+            if let Err(why) = AdminCommand::reassign(TOPIC, partition, &back).run(
+                self.brokers,
+                first,
+                CHANGE_TIMEOUT,
+                |_| false,
+            ) {
+                self.not_undone.push(format!(
+                    "partition {partition} was not moved back to {back:?} within {CHANGE_TIMEOUT:?}: {why}"
+                ));
+            }
+        }
+        if active.joined.is_some() {
+            let first = self.rng.next_u64();
+            match remove_joiner(self.brokers, self.observer, first) {
+                Ok(None) => {}
+                Ok(Some(odd)) => self.remarks.push(odd),
+                Err(why) => self.not_undone.push(why),
             }
         }
         let healed_at = self.started.elapsed();
@@ -639,6 +926,7 @@ mod tests {
                 &mut SplitMix64::new(seed),
                 &FaultKind::PROCESS,
                 true,
+                &[],
                 Duration::from_secs(60),
                 holds(),
             )
@@ -653,6 +941,7 @@ mod tests {
             &mut SplitMix64::new(1),
             &FaultKind::NETWORK,
             true,
+            &[],
             Duration::ZERO,
             holds(),
         );
@@ -666,11 +955,38 @@ mod tests {
     }
 
     #[test]
+    fn the_pairs_asked_for_come_after_the_tour_each_once() {
+        let pairs = pairings(
+            &FaultKind::CLUSTER,
+            &[FaultKind::KillLeader, FaultKind::PauseLeader],
+        );
+        assert_eq!(pairs.len(), 4);
+        let steps = schedule(
+            &mut SplitMix64::new(5),
+            &FaultKind::CLUSTER,
+            true,
+            &pairs,
+            Duration::ZERO,
+            holds(),
+        );
+        // Two kinds alone, the tour's pair, then the four asked for.
+        assert_eq!(steps.len(), 2 + 1 + 4);
+        for pair in &pairs {
+            let found = steps[3..]
+                .iter()
+                .filter(|s| s.faults == pair.to_vec())
+                .count();
+            assert_eq!(found, 1, "{pair:?}");
+        }
+    }
+
+    #[test]
     fn pauses_outlast_the_session_timeout() {
         let steps = schedule(
             &mut SplitMix64::new(3),
             &[FaultKind::PauseLeader, FaultKind::PauseController],
             false,
+            &[],
             Duration::from_secs(120),
             holds(),
         );

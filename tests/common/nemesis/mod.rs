@@ -4,11 +4,14 @@
 //! [`net`]) while the nemesis injects [`faults`] on a seeded schedule; after healing, every
 //! broker is stopped cleanly and its copy of every partition is read from its files, and the
 //! [`checker`] names and counts what went wrong. Clock jumps go through libfaketime
-//! ([`clock`]). The [`observer`] asks the brokers how the cluster is doing on the way.
+//! ([`clock`]); an operator's changes to the cluster (partition moves, a broker joining and
+//! leaving) go through the CLI ([`admin`]). The [`observer`] asks the brokers how the cluster
+//! is doing on the way.
 //!
 //! [`run`] does one run and returns its [`RunReport`]; the tests in `tests/nemesis.rs` choose
 //! what each run does and what it must not find.
 
+pub mod admin;
 pub mod brokers;
 pub mod checker;
 pub mod clock;
@@ -35,8 +38,11 @@ use workload::{Target, Workload};
 
 /// The topic every run writes to.
 pub const TOPIC: &str = "nemesis";
-/// How many brokers a run has (RF=3).
+/// How many brokers found the cluster and hold the topic (RF=3).
 pub const BROKERS: u64 = 3;
+/// The id of the broker that joins the running cluster for a while
+/// ([`faults::FaultKind::JoinAndRemoveBroker`]).
+pub const JOINER: u64 = BROKERS + 1;
 /// How many producers write at once.
 const PRODUCERS: usize = 4;
 /// How long a cluster may take to form, and to create and lead the topic.
@@ -115,6 +121,8 @@ pub struct RunConfig {
     pub kinds: Vec<FaultKind>,
     /// Whether the schedule starts with every kind once, alone (see [`faults::schedule`]).
     pub tour: bool,
+    /// Steps of two faults the schedule makes once each, after the tour.
+    pub pairs: Vec<[FaultKind; 2]>,
     pub seed: u64,
 }
 
@@ -186,6 +194,9 @@ pub struct RunReport {
     /// Things that went wrong on the way that are not anomalies of the history (the cluster
     /// never healed, a broker did not stop cleanly, a log could not be read).
     pub notes: Vec<String>,
+    /// An operator's changes that healing could not undo (a partition not moved back, a
+    /// joined broker not removed, or not stopped cleanly once removed), and why.
+    pub not_undone: Vec<String>,
     /// The run's data dirs and broker logs, kept when it was not safe.
     pub kept_dir: Option<PathBuf>,
 }
@@ -205,6 +216,14 @@ impl RunReport {
             c.length.as_secs(),
             kinds.join(", ")
         );
+        if !c.pairs.is_empty() {
+            let pairs: Vec<String> = c
+                .pairs
+                .iter()
+                .map(|[a, b]| format!("{}+{}", a.name(), b.name()))
+                .collect();
+            let _ = writeln!(out, "pairs asked for: {}", pairs.join(", "));
+        }
         out.push_str("timeline (began .. healed):\n");
         out.push_str(&self.timeline.describe());
         out.push_str("results:\n");
@@ -216,6 +235,9 @@ impl RunReport {
                 format!("{:.3} s", d.as_secs_f64())
             });
             let _ = writeln!(out, "  {label}: {after}");
+        }
+        for change in &self.not_undone {
+            let _ = writeln!(out, "not undone: {change}");
         }
         for note in &self.notes {
             let _ = writeln!(out, "note: {note}");
@@ -231,6 +253,25 @@ impl RunReport {
     pub fn assert_safe(&self) {
         assert!(self.analysis.is_safe(), "{}", self.describe());
     }
+
+    /// Fails the test unless each of `kinds` was carried out at least once (not every time
+    /// it came up was `none: <why>`) and every one carried out was undone: a run whose
+    /// operator's changes never happened would pass having tested nothing.
+    pub fn assert_done(&self, kinds: &[FaultKind]) {
+        for &kind in kinds {
+            let done = self
+                .timeline
+                .faults
+                .iter()
+                .any(|f| f.kind == kind && !f.targets.starts_with("none:"));
+            assert!(done, "{} was never done\n{}", kind.name(), self.describe());
+        }
+        assert!(
+            self.not_undone.is_empty(),
+            "a change was not undone\n{}",
+            self.describe()
+        );
+    }
 }
 
 /// One run; `None` when it is a namespace run and this machine cannot make namespaces (it
@@ -240,6 +281,10 @@ pub fn run(config: RunConfig) -> Option<RunReport> {
         config.network == NetworkMode::Namespaces
             || !config.kinds.iter().any(|k| k.needs_network()),
         "network faults need NetworkMode::Namespaces"
+    );
+    assert!(
+        config.network == NetworkMode::Loopback || !config.kinds.iter().any(|k| k.needs_loopback()),
+        "a broker joins only in NetworkMode::Loopback"
     );
     if config.kinds.iter().any(|k| k.needs_clock_control()) && !clock_jumps_available() {
         return None;
@@ -325,7 +370,14 @@ fn run_on(config: RunConfig, network: Option<&Network>) -> RunReport {
     let holds = Holds {
         session_timeout: config.timing.session_timeout(),
     };
-    let steps = faults::schedule(&mut rng, &config.kinds, config.tour, config.length, holds);
+    let steps = faults::schedule(
+        &mut rng,
+        &config.kinds,
+        config.tour,
+        &config.pairs,
+        config.length,
+        holds,
+    );
     let mut nemesis = Nemesis {
         brokers: &mut brokers,
         network,
@@ -333,6 +385,8 @@ fn run_on(config: RunConfig, network: Option<&Network>) -> RunReport {
         rng,
         started,
         timeline: Timeline::default(),
+        not_undone: Vec::new(),
+        remarks: Vec::new(),
     };
     for step in &steps {
         std::thread::sleep(step.quiet);
@@ -341,8 +395,16 @@ fn run_on(config: RunConfig, network: Option<&Network>) -> RunReport {
         nemesis.heal(active);
     }
     let timeline = nemesis.timeline;
+    let mut not_undone = nemesis.not_undone;
 
-    let mut notes = settle(&mut brokers, network, &observer, &mut workload);
+    let mut notes = nemesis.remarks;
+    notes.extend(settle(
+        &mut brokers,
+        network,
+        &observer,
+        &mut workload,
+        &mut not_undone,
+    ));
     let logs = read_final_logs(&brokers, config.partitions, &mut notes);
     drop(runtime);
 
@@ -365,27 +427,38 @@ fn run_on(config: RunConfig, network: Option<&Network>) -> RunReport {
         analysis,
         recovery,
         notes,
+        not_undone,
         kept_dir,
     }
 }
 
-/// After the last fault: heals what is left (nothing, unless a step failed to), waits for the
-/// whole cluster, lets the producers write a moment longer and stops them, waits for the
+/// After the last fault: heals what is left (nothing, unless a step failed to: the network, a
+/// paused or stopped founder, a joined broker not removed), waits for the whole cluster of
+/// three, lets the producers write a moment longer and stops them, waits for the
 /// consumer to catch up and stops it, waits for the replicas to agree, and stops every broker
-/// cleanly so its files can be read. Returns what did not happen in time.
+/// cleanly so its files can be read. Returns what did not happen in time; a joined broker it
+/// could not remove goes to `not_undone`.
 fn settle(
     brokers: &mut Brokers,
     network: Option<&Network>,
     observer: &Observer,
     workload: &mut Workload,
+    not_undone: &mut Vec<String>,
 ) -> Vec<String> {
     let mut notes = Vec::new();
     if let Some(network) = network {
         network.heal();
     }
     brokers.revive_all();
+    match faults::remove_joiner(brokers, observer, 0) {
+        Ok(None) => {}
+        Ok(Some(odd)) => notes.push(format!("after the last fault: {odd}")),
+        Err(why) => not_undone.push(format!("after the last fault: {why}")),
+    }
     let healed = poll(HEAL_TIMEOUT, || {
-        observer.view(brokers).is_some_and(|v| observer.whole(&v))
+        observer
+            .view(brokers)
+            .is_some_and(|v| observer.whole(&v) && observer.founders_only(&v))
     });
     let catch_up_timeout = if healed {
         CATCH_UP_TIMEOUT
@@ -394,8 +467,8 @@ fn settle(
     };
     if !healed {
         notes.push(format!(
-            "the cluster was not whole (three live brokers, every ISR full) within {HEAL_TIMEOUT:?} of the last heal: {:?}",
-            observer.view(brokers).map(|v| v.partitions)
+            "the cluster was not whole (the three founders live and alone, every partition on all three, every ISR full) within {HEAL_TIMEOUT:?} of the last heal: {:?}",
+            observer.view(brokers).map(|v| (v.brokers, v.partitions))
         ));
     }
     std::thread::sleep(WRITES_AFTER_HEALING);

@@ -53,18 +53,26 @@ impl Observer<'_> {
             .max_by_key(|m| (m.applied_index, m.raft_term))
     }
 
-    /// Three live brokers, and every partition of the topic led with all three in its ISR.
+    /// The three founders live, and every partition of the topic led, on all three (no move
+    /// under way) and with all three in its ISR. A joined broker may be there too: it holds
+    /// no replica.
     pub fn whole(&self, view: &ClusterMetadata) -> bool {
         let topic: Vec<_> = view
             .partitions
             .iter()
             .filter(|p| p.topic == TOPIC)
             .collect();
-        view.brokers.iter().filter(|b| b.alive).count() == BROKERS as usize
+        let full = BROKERS as usize;
+        (1..=BROKERS).all(|id| view.brokers.iter().any(|b| b.id == id && b.alive))
             && topic.len() == self.partitions as usize
-            && topic
-                .iter()
-                .all(|p| p.leader.is_some() && p.isr.len() == BROKERS as usize)
+            && topic.iter().all(|p| {
+                p.leader.is_some() && !p.moving() && p.replicas.len() == full && p.isr.len() == full
+            })
+    }
+
+    /// No broker but the three founders is in the cluster: a joined one was removed.
+    pub fn founders_only(&self, view: &ClusterMetadata) -> bool {
+        view.brokers.iter().all(|b| (1..=BROKERS).contains(&b.id))
     }
 
     /// Creates the topic (three replicas per partition) once the cluster has formed, and waits
