@@ -247,6 +247,10 @@ impl ClusterState {
     /// fewest replicas (its position in the list kept); an error naming the partition when `id`
     /// holds its only in-sync copy or no other broker can take the replica.
     pub fn decommission_moves(&self, id: NodeId) -> Result<Vec<PartitionMove>, String> {
+        // Removed already (a retry of a removal that went through): nothing left to move.
+        if !self.brokers.contains_key(&id) && self.removed_brokers.contains(&id) {
+            return Ok(Vec::new());
+        }
         if !self.brokers.contains_key(&id) {
             return Err(format!("broker {id} is not in the cluster"));
         }
@@ -642,6 +646,15 @@ mod tests {
         assert!(!state.brokers.contains_key(&3));
         assert!(
             matches!(register(&mut state, 3), MetaResponse::Rejected(r) if r.contains("removed"))
+        );
+        // Removing it again (a retry whose first attempt went through) is no error.
+        assert_eq!(state.decommission_moves(3), Ok(Vec::new()));
+        assert_eq!(
+            state.apply(&MetaCommand::DecommissionBroker {
+                id: 3,
+                throttle_bytes_per_s: 0
+            }),
+            MetaResponse::Applied
         );
         state.apply(&MetaCommand::AdmitBroker { id: 3 });
         assert!(matches!(

@@ -44,7 +44,14 @@ pub async fn run(
     let routes = produce::LeaderRoutes::find(&client, target, topic, info.partitions).await?;
     let mut described = Vec::with_capacity(routes.leaders.len());
     for leader in &routes.leaders {
-        described.push(target.at(leader).connect().await?.describe_topic(topic).await?);
+        described.push(
+            target
+                .at(leader)
+                .connect()
+                .await?
+                .describe_topic(topic)
+                .await?,
+        );
     }
     let bounds: Vec<(u32, u64, u64)> = (0..info.partitions)
         .filter_map(|partition| {

@@ -51,16 +51,13 @@ pub(super) fn epochs_key(topic: &str, partition: u32) -> String {
 impl Replication {
     /// Writes the epoch histories when they changed.
     pub(super) async fn save_epochs(&self) {
-        self.save_epochs_with(None).await;
+        self.save_epochs_with(Vec::new()).await;
     }
 
-    /// Writes the epoch histories when they changed, with `pending` (`topic/partition`'s
-    /// history as it is about to become) in place of that partition's; returns whether they are
-    /// on disk.
-    pub(super) async fn save_epochs_with(
-        &self,
-        pending: Option<(String, Vec<EpochStart>)>,
-    ) -> bool {
+    /// Writes the epoch histories when they changed, with `pending` (histories of
+    /// `topic/partition` keys as they are about to become) in place of those partitions'; returns
+    /// whether they are on disk.
+    pub(super) async fn save_epochs_with(&self, pending: Vec<(String, Vec<EpochStart>)>) -> bool {
         let mut current = BTreeMap::new();
         for topic in self.broker.topics() {
             for partition in topic.partitions() {
@@ -70,9 +67,7 @@ impl Replication {
                 }
             }
         }
-        if let Some((key, epochs)) = pending {
-            current.insert(key, epochs);
-        }
+        current.extend(pending);
         let saved = self
             .saved_epochs
             .lock()

@@ -5,12 +5,25 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::broker::replica::{LeaderState, ReplicaRole, begin_epoch};
+use crate::broker::partition::Partition;
+use crate::broker::replica::{EpochStart, LeaderState, ReplicaRole, begin_epoch};
 use crate::broker::{BrokerError, monotonic_ms};
 
 use crate::cluster::state::{MetaCommand, MetaResponse, NodeId, TopicRecord};
 
 use super::*;
+
+/// A partition to lead in a new epoch, once its history is saved.
+struct Leading {
+    /// Its key in the epoch histories file.
+    key: String,
+    /// Its history with the new epoch's start.
+    epochs: Vec<EpochStart>,
+    /// Its log's end when the history was made: where the new epoch starts.
+    log_end: u64,
+    partition: Arc<Partition>,
+    state: LeaderState,
+}
 
 impl Replication {
     /// One pass: local topics and roles as the metadata says.
@@ -43,6 +56,9 @@ impl Replication {
                 }
             }
         }
+        // Partitions to lead in a new epoch: led together after the pass, once their histories
+        // are saved.
+        let mut to_lead = Vec::new();
         for topic in topics.values() {
             // A topic with no replica here is skipped unless a copy is here still (a move took
             // the replicas away): those partitions must stop leading and following too.
@@ -91,29 +107,13 @@ impl Replication {
                             }
                         }
                         _ => {
-                            // Where the new epoch starts goes to disk before any record of it
-                            // can: the log does not say which epoch wrote a batch, so records
-                            // of a leader that crashed before its history was saved would pass
-                            // for the previous epoch's, and no follower could tell that its
-                            // next leader holds others at those offsets. Until the history is
-                            // saved, the partition is led on a later pass.
                             let mut epochs = partition.epochs();
                             begin_epoch(
                                 &mut epochs,
                                 assignment.leader_epoch,
                                 partition.log_end_offset(),
                             );
-                            let pending = (epochs_key(&topic.name, index as u32), epochs);
-                            if !self.save_epochs_with(Some(pending)).await {
-                                continue;
-                            }
-                            tracing::info!(
-                                topic = topic.name,
-                                partition = index,
-                                epoch = assignment.leader_epoch,
-                                "leading"
-                            );
-                            partition.become_leader(LeaderState {
+                            let state = LeaderState {
                                 me,
                                 epoch: assignment.leader_epoch,
                                 isr: assignment.isr.clone(),
@@ -125,6 +125,13 @@ impl Replication {
                                 since_ms: monotonic_ms(),
                                 followers: HashMap::new(),
                                 pending_isr: Vec::new(),
+                            };
+                            to_lead.push(Leading {
+                                key: epochs_key(&topic.name, index as u32),
+                                epochs,
+                                log_end: partition.log_end_offset(),
+                                partition: partition.clone(),
+                                state,
                             });
                         }
                     }
@@ -144,6 +151,40 @@ impl Replication {
                     }
                 }
             }
+        }
+        self.lead(to_lead).await;
+    }
+
+    /// Leads `partitions` (each with its history as it is about to become and its new state)
+    /// once those histories are on disk: where a new epoch starts must be saved before any
+    /// record of it can be written, since the log does not say which epoch wrote a batch, so
+    /// records of a leader that crashed before its history was saved would pass for the previous
+    /// epoch's and no follower could tell that its next leader holds others at those offsets.
+    /// One save for all of them: each is a whole-file write and an fsync. When the save fails,
+    /// they are led on a later pass.
+    async fn lead(&self, partitions: Vec<Leading>) {
+        if partitions.is_empty() {
+            return;
+        }
+        let pending = partitions
+            .iter()
+            .map(|p| (p.key.clone(), p.epochs.clone()))
+            .collect();
+        if !self.save_epochs_with(pending).await {
+            return;
+        }
+        for leading in partitions {
+            // A copy applied after the plan was made (a fetch in flight) moved the log's end
+            // past the saved start: led on a later pass, from the end it has then.
+            if leading.partition.log_end_offset() != leading.log_end {
+                continue;
+            }
+            tracing::info!(
+                partition = leading.key,
+                epoch = leading.state.epoch,
+                "leading"
+            );
+            leading.partition.become_leader(leading.state);
         }
     }
 
