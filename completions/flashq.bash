@@ -429,7 +429,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__bench__subcmd__consume)
-            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --no-idempotence --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --no-idempotence --keys --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -477,6 +477,10 @@ _flashq() {
                     ;;
                 --acks)
                     COMPREPLY=($(compgen -W "all 1" -- "${cur}"))
+                    return 0
+                    ;;
+                --keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --broker)
@@ -523,7 +527,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__bench__subcmd__e2e)
-            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --no-idempotence --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --no-idempotence --keys --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -571,6 +575,10 @@ _flashq() {
                     ;;
                 --acks)
                     COMPREPLY=($(compgen -W "all 1" -- "${cur}"))
+                    return 0
+                    ;;
+                --keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --broker)
@@ -715,7 +723,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__bench__subcmd__load)
-            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --no-idempotence --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --no-idempotence --keys --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -763,6 +771,10 @@ _flashq() {
                     ;;
                 --acks)
                     COMPREPLY=($(compgen -W "all 1" -- "${cur}"))
+                    return 0
+                    ;;
+                --keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --broker)
@@ -809,7 +821,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__bench__subcmd__produce)
-            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --no-idempotence --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --no-idempotence --keys --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -857,6 +869,10 @@ _flashq() {
                     ;;
                 --acks)
                     COMPREPLY=($(compgen -W "all 1" -- "${cur}"))
+                    return 0
+                    ;;
+                --keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --broker)
@@ -903,7 +919,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__bench__subcmd__storage)
-            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --no-idempotence --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --no-idempotence --keys --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -951,6 +967,10 @@ _flashq() {
                     ;;
                 --acks)
                     COMPREPLY=($(compgen -W "all 1" -- "${cur}"))
+                    return 0
+                    ;;
+                --keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --broker)

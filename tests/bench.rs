@@ -170,3 +170,51 @@ fn produce_and_consume_against_a_cluster_route_to_every_leader() {
     assert_eq!(consumed["mode"], "consume");
     assert!(consumed["records"].as_u64().unwrap() >= 6000, "{consumed}");
 }
+
+/// `bench produce --keys N`: keyed records, each in its key's partition (where `flashq produce
+/// --key` puts it), every record acknowledged.
+#[test]
+fn produce_with_keys_puts_each_record_in_its_keys_partition() {
+    let broker = TestBroker::start(&[]);
+    let out = stdout_of(
+        broker
+            .cmd()
+            .args(["bench", "produce", "--topic", "keyed", "--partitions", "4"])
+            .args([
+                "--keys",
+                "10",
+                "--records",
+                "4000",
+                "--batch-size",
+                "100",
+                "-o",
+                "json",
+            ])
+            .assert()
+            .success(),
+    );
+    let report: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_throughput(&report, "produce", 4000);
+    let records = stdout_of(
+        broker
+            .cmd()
+            .args(["consume", "-t", "keyed", "--from-beginning", "-o", "json"])
+            .assert()
+            .success(),
+    );
+    let mut keys = std::collections::BTreeSet::new();
+    let mut count = 0;
+    for line in records.lines() {
+        let record: serde_json::Value = serde_json::from_str(line).unwrap();
+        let key = record["key"].as_str().expect("a keyed record").to_string();
+        assert_eq!(
+            record["partition"].as_u64().unwrap() as u32,
+            flashq::protocol::partitioner::partition_for_key(key.as_bytes(), 4),
+            "{key}"
+        );
+        keys.insert(key);
+        count += 1;
+    }
+    assert_eq!(count, 4000);
+    assert_eq!(keys.len(), 10, "{keys:?}");
+}

@@ -84,6 +84,11 @@ pub struct BenchArgs {
     /// Produce without idempotent producer sessions (bench produce), to measure what they cost
     #[arg(long)]
     pub no_idempotence: bool,
+    /// Keyed records (bench produce): cycle through this many keys, each record to its key's
+    /// partition, so a batch splits into one per partition, as a keyed workload's does [default:
+    /// no keys, whole batches to one partition in turn]
+    #[arg(long, value_name = "N")]
+    pub keys: Option<u64>,
 }
 
 impl BenchArgs {
@@ -140,6 +145,7 @@ impl BenchCommand {
             ],
         };
         if !matches!(self, BenchCommand::Produce(_)) {
+            unused.push(flag("keys", "only bench produce writes keyed records"));
             unused.push(flag(
                 "no_idempotence",
                 "only bench produce measures idempotent producers; the other modes produce without sessions",

@@ -178,6 +178,49 @@ struct Share {
     producer: usize,
 }
 
+/// Keys `key-0` .. `key-<count - 1>` in turn, each record to its key's partition (the broker's
+/// partitioner, as `flashq produce --key` places it).
+struct KeyCycle {
+    /// Each key and its partition.
+    keys: Vec<(bytes::Bytes, u32)>,
+    next: usize,
+}
+
+impl KeyCycle {
+    fn new(count: u64, partitions: u32) -> KeyCycle {
+        let keys = (0..count.max(1))
+            .map(|k| {
+                let key = bytes::Bytes::from(format!("key-{k}"));
+                let partition =
+                    crate::protocol::partitioner::partition_for_key(&key, partitions.max(1));
+                (key, partition)
+            })
+            .collect();
+        KeyCycle { keys, next: 0 }
+    }
+
+    /// The next `records` keyed records, grouped into one batch per partition (in the order the
+    /// partitions first appear).
+    fn batches(&mut self, records: u64, value: &bytes::Bytes) -> Vec<(u32, Vec<ProducerRecord>)> {
+        let mut batches: Vec<(u32, Vec<ProducerRecord>)> = Vec::new();
+        for _ in 0..records {
+            let (key, partition) = &self.keys[self.next];
+            self.next = (self.next + 1) % self.keys.len();
+            let record = ProducerRecord {
+                key: Some(key.clone()),
+                value: value.clone(),
+                partition: Some(*partition),
+                ..Default::default()
+            };
+            match batches.iter_mut().find(|(p, _)| p == partition) {
+                Some((_, batch)) => batch.push(record),
+                None => batches.push((*partition, vec![record])),
+            }
+        }
+        batches
+    }
+}
+
 /// One produce stream to one leader, and the task reading its acknowledgements.
 struct LeaderStream {
     sender: crate::client::ProduceSender,
@@ -251,24 +294,34 @@ async fn produce_share(
     let mut ticker = batch_ticker(args);
     let mut sent = 0u64;
     let mut batch_number = share.producer as u64;
-    while let Some(remaining) = next_batch_len(args, share.deadline, sent, share.records) {
+    let mut keys = args.keys.map(|count| KeyCycle::new(count, args.partitions));
+    'batches: while let Some(remaining) = next_batch_len(args, share.deadline, sent, share.records)
+    {
         if let Some(ticker) = ticker.as_mut() {
             ticker.tick().await;
         }
         let value = stamped_value(args.record_size, share.epoch.elapsed().as_nanos() as u64);
-        let partition = (batch_number % u64::from(args.partitions)) as u32;
-        batch_number += args.producers as u64;
-        let batch: Vec<ProducerRecord> = (0..remaining)
-            .map(|_| ProducerRecord {
-                value: value.clone(),
-                partition: Some(partition),
-                ..Default::default()
-            })
-            .collect();
-        let stream = &streams[route[partition as usize]];
-        let _ = stream.sent_at.send(Instant::now());
-        if !stream.sender.send(batch).await {
-            break;
+        let batches = match keys.as_mut() {
+            Some(keys) => keys.batches(remaining, &value),
+            None => {
+                let partition = (batch_number % u64::from(args.partitions)) as u32;
+                batch_number += args.producers as u64;
+                let batch = (0..remaining)
+                    .map(|_| ProducerRecord {
+                        value: value.clone(),
+                        partition: Some(partition),
+                        ..Default::default()
+                    })
+                    .collect();
+                vec![(partition, batch)]
+            }
+        };
+        for (partition, batch) in batches {
+            let stream = &streams[route[partition as usize]];
+            let _ = stream.sent_at.send(Instant::now());
+            if !stream.sender.send(batch).await {
+                break 'batches;
+            }
         }
         sent += remaining;
     }
