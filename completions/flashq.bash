@@ -429,7 +429,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__bench__subcmd__consume)
-            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --no-idempotence --keys --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --no-idempotence --keys --replication-factor --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -480,6 +480,10 @@ _flashq() {
                     return 0
                     ;;
                 --keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replication-factor)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -527,7 +531,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__bench__subcmd__e2e)
-            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --no-idempotence --keys --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --no-idempotence --keys --replication-factor --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -578,6 +582,10 @@ _flashq() {
                     return 0
                     ;;
                 --keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replication-factor)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -723,7 +731,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__bench__subcmd__load)
-            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --no-idempotence --keys --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --no-idempotence --keys --replication-factor --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -774,6 +782,10 @@ _flashq() {
                     return 0
                     ;;
                 --keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replication-factor)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -821,7 +833,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__bench__subcmd__produce)
-            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --no-idempotence --keys --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --no-idempotence --keys --replication-factor --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -872,6 +884,10 @@ _flashq() {
                     return 0
                     ;;
                 --keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replication-factor)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -919,7 +935,7 @@ _flashq() {
             return 0
             ;;
         flashq__subcmd__bench__subcmd__storage)
-            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --no-idempotence --keys --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
+            opts="-o -q -v -h -V --records --duration --record-size --batch-size --partitions --producers --consumers --rate --fsync --embedded --topic --acks --no-idempotence --keys --replication-factor --broker --output --config --token --tls-ca --tls-cert --tls-key --quiet --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -970,6 +986,10 @@ _flashq() {
                     return 0
                     ;;
                 --keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replication-factor)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

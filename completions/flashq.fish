@@ -618,6 +618,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l acks -d 'In a cluster: when a produce is acknowledged' -r -f -a "all\t'Once on every in-sync replica, and only while at least --min-insync-replicas are'
 1\t'Once the partition leader has written it: faster, lost if the leader dies first'"
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l keys -d 'Keyed records (bench produce): cycle through this many keys, each record to its key\'s partition, so a batch splits into one per partition, as a keyed workload\'s does [default: no keys, whole batches to one partition in turn]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l replication-factor -d 'In a cluster: replicas per partition of the topic the bench creates [default: the broker\'s]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from produce" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
@@ -648,6 +649,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l acks -d 'In a cluster: when a produce is acknowledged' -r -f -a "all\t'Once on every in-sync replica, and only while at least --min-insync-replicas are'
 1\t'Once the partition leader has written it: faster, lost if the leader dies first'"
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l keys -d 'Keyed records (bench produce): cycle through this many keys, each record to its key\'s partition, so a batch splits into one per partition, as a keyed workload\'s does [default: no keys, whole batches to one partition in turn]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l replication-factor -d 'In a cluster: replicas per partition of the topic the bench creates [default: the broker\'s]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from consume" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
@@ -678,6 +680,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l acks -d 'In a cluster: when a produce is acknowledged' -r -f -a "all\t'Once on every in-sync replica, and only while at least --min-insync-replicas are'
 1\t'Once the partition leader has written it: faster, lost if the leader dies first'"
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l keys -d 'Keyed records (bench produce): cycle through this many keys, each record to its key\'s partition, so a batch splits into one per partition, as a keyed workload\'s does [default: no keys, whole batches to one partition in turn]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l replication-factor -d 'In a cluster: replicas per partition of the topic the bench creates [default: the broker\'s]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from e2e" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
@@ -708,6 +711,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l acks -d 'In a cluster: when a produce is acknowledged' -r -f -a "all\t'Once on every in-sync replica, and only while at least --min-insync-replicas are'
 1\t'Once the partition leader has written it: faster, lost if the leader dies first'"
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l keys -d 'Keyed records (bench produce): cycle through this many keys, each record to its key\'s partition, so a batch splits into one per partition, as a keyed workload\'s does [default: no keys, whole batches to one partition in turn]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l replication-factor -d 'In a cluster: replicas per partition of the topic the bench creates [default: the broker\'s]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from load" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'
@@ -738,6 +742,7 @@ complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_sub
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l acks -d 'In a cluster: when a produce is acknowledged' -r -f -a "all\t'Once on every in-sync replica, and only while at least --min-insync-replicas are'
 1\t'Once the partition leader has written it: faster, lost if the leader dies first'"
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l keys -d 'Keyed records (bench produce): cycle through this many keys, each record to its key\'s partition, so a batch splits into one per partition, as a keyed workload\'s does [default: no keys, whole batches to one partition in turn]' -r
+complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l replication-factor -d 'In a cluster: replicas per partition of the topic the bench creates [default: the broker\'s]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -l broker -d 'Broker address: host:port or a URL [default: http://127.0.0.1:50051; https:// with --tls-ca]' -r
 complete -c flashq -n "__fish_flashq_using_subcommand bench; and __fish_seen_subcommand_from storage" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Human text (tables where a command lists things)'
 table\t'Tables'

@@ -156,6 +156,7 @@ fn produce_and_consume_against_a_cluster_route_to_every_leader() {
             cluster.brokers[via]
                 .cmd()
                 .args(["bench", mode, "--topic", "spread", "--partitions", "3"])
+                .args(["--replication-factor", "2"])
                 .args(["--records", "3000", "--batch-size", "100", "-o", "json"])
                 .assert()
                 .success(),
@@ -166,6 +167,13 @@ fn produce_and_consume_against_a_cluster_route_to_every_leader() {
     // the two benches must send to a broker other than the one it was pointed at.
     assert_throughput(&bench(0, "produce"), "produce", 3000);
     assert_throughput(&bench(1, "produce"), "produce", 3000);
+    let placed = cluster.partitions_of(1, "spread").unwrap();
+    assert!(
+        placed
+            .iter()
+            .all(|p| p["replicas"].as_array().unwrap().len() == 2),
+        "{placed:?}"
+    );
     let consumed = bench(2, "consume");
     assert_eq!(consumed["mode"], "consume");
     assert!(consumed["records"].as_u64().unwrap() >= 6000, "{consumed}");

@@ -23,7 +23,7 @@ pub async fn run(
     show_progress: bool,
 ) -> anyhow::Result<BenchReport> {
     let client = target.connect().await?;
-    produce::ensure_topic(&client, topic, args.partitions).await?;
+    produce::ensure_topic(&client, topic, args).await?;
     let info = client.describe_topic(topic).await?;
     let stored: u64 = info
         .partition_details

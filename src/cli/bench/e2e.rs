@@ -28,7 +28,7 @@ pub async fn run(
         None => args.records,
     };
     let client = target.connect().await?;
-    produce::ensure_topic(&client, topic, args.partitions).await?;
+    produce::ensure_topic(&client, topic, args).await?;
     let mut subscription = client.subscribe(topic, vec![], Offset::Latest).await?;
     let bar = records_bar(Some(total), show_progress);
     let epoch = Instant::now();

@@ -55,7 +55,7 @@ pub async fn run(
         .into());
     }
     let client = target.connect().await?;
-    ensure_topic(&client, topic, args.partitions).await?;
+    ensure_topic(&client, topic, args).await?;
     let partitions = client.describe_topic(topic).await?.partitions;
     let shared = Arc::new(Shared {
         acked: (0..args.producers).map(|_| AtomicU64::new(0)).collect(),

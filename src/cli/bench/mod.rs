@@ -42,6 +42,13 @@ pub enum BenchCommand {
     Storage(BenchArgs),
 }
 
+/// The largest record value the bench sends: the broker's default record limit (1 MiB) less
+/// room for a key and the record's framing.
+const MAX_BENCH_RECORD_BYTES: usize = 1024 * 1024 - 1024;
+/// The most value bytes one produce request carries: half the broker's default batch limit
+/// (16 MiB), so large records go a few per request rather than past the limit.
+const MAX_BENCH_REQUEST_BYTES: usize = 8 * 1024 * 1024;
+
 /// Workload options shared by every mode.
 #[derive(Debug, Args, Clone)]
 pub struct BenchArgs {
@@ -89,6 +96,10 @@ pub struct BenchArgs {
     /// no keys, whole batches to one partition in turn]
     #[arg(long, value_name = "N")]
     pub keys: Option<u64>,
+    /// In a cluster: replicas per partition of the topic the bench creates [default: the
+    /// broker's]
+    #[arg(long, value_name = "N")]
+    pub replication_factor: Option<u32>,
 }
 
 impl BenchArgs {
@@ -142,6 +153,7 @@ impl BenchCommand {
                     "bench storage writes a log in a temp dir, in no topic",
                 ),
                 flag("acks", "bench storage uses no broker"),
+                flag("replication_factor", "bench storage uses no broker"),
             ],
         };
         if !matches!(self, BenchCommand::Produce(_)) {
@@ -178,13 +190,35 @@ impl BenchCommand {
 
 pub async fn run(command: BenchCommand, ctx: &Context) -> anyhow::Result<()> {
     let (mode, args) = command.mode_and_args();
-    if args.record_size < 8 || args.batch_size == 0 || args.producers == 0 || args.consumers == 0 {
+    if args.record_size < 8
+        || args.record_size > MAX_BENCH_RECORD_BYTES
+        || args.batch_size == 0
+        || args.producers == 0
+        || args.consumers == 0
+    {
         return Err(CliError::new(
             ExitCode::Usage,
-            "--record-size must be at least 8 and --batch-size, --producers, --consumers at least 1",
+            format!(
+                "--record-size must be between 8 and {MAX_BENCH_RECORD_BYTES} (1 MiB less the key and headers a record may carry) and --batch-size, --producers, --consumers at least 1"
+            ),
         )
         .into());
     }
+    // Large records: fewer per request, so a request stays within the broker's batch limit.
+    let mut args = args.clone();
+    let fitting = (MAX_BENCH_REQUEST_BYTES / args.record_size).max(1);
+    if args.batch_size > fitting {
+        if !ctx.quiet && !ctx.output.is_json() {
+            eprintln!(
+                "--batch-size {} of {}-byte records is over {} MiB a request: sending {fitting} per request",
+                args.batch_size,
+                args.record_size,
+                MAX_BENCH_REQUEST_BYTES >> 20
+            );
+        }
+        args.batch_size = fitting;
+    }
+    let args = &args;
     let show_progress = !ctx.output.is_json() && !ctx.quiet;
     // The storage mode needs no broker; the others use --broker or an embedded one.
     let embedded = match (&command, args.embedded) {
@@ -201,11 +235,11 @@ pub async fn run(command: BenchCommand, ctx: &Context) -> anyhow::Result<()> {
     };
     let topic = args.topic(mode);
     let mut report = match &command {
-        BenchCommand::Produce(a) => produce::run(&target, &topic, a, show_progress).await?,
-        BenchCommand::Consume(a) => consume::run(&target, &topic, a, show_progress).await?,
-        BenchCommand::E2e(a) => e2e::run(&target, &topic, a, show_progress).await?,
-        BenchCommand::Load(a) => load::run(&target, &topic, a, show_progress).await?,
-        BenchCommand::Storage(a) => storage::run(a, show_progress).await?,
+        BenchCommand::Produce(_) => produce::run(&target, &topic, args, show_progress).await?,
+        BenchCommand::Consume(_) => consume::run(&target, &topic, args, show_progress).await?,
+        BenchCommand::E2e(_) => e2e::run(&target, &topic, args, show_progress).await?,
+        BenchCommand::Load(_) => load::run(&target, &topic, args, show_progress).await?,
+        BenchCommand::Storage(_) => storage::run(args, show_progress).await?,
     };
     if let Some((broker, temp)) = embedded {
         report.notes.push(format!(

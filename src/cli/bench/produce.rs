@@ -14,14 +14,20 @@ use super::progress::{records_bar, show_bandwidth};
 use super::report::{BenchReport, LatencyUs};
 use super::{BenchArgs, batch_ticker, next_batch_len, stamped_value};
 
-/// Creates the benchmark topic; an existing one is used as it is.
+/// Creates the benchmark topic (with `--partitions` and `--replication-factor`); an existing one
+/// is used as it is.
 pub async fn ensure_topic(
     client: &Client,
     topic: &str,
-    partitions: u32,
+    args: &BenchArgs,
 ) -> Result<(), ClientError> {
     match client
-        .create_topic(topic, Some(partitions), TopicSettings::default())
+        .create_replicated_topic(
+            topic,
+            Some(args.partitions),
+            args.replication_factor,
+            TopicSettings::default(),
+        )
         .await
     {
         Err(e) if e.code() == Some(crate::client::StatusCode::AlreadyExists) => Ok(()),
@@ -103,7 +109,7 @@ pub async fn run(
     show_progress: bool,
 ) -> anyhow::Result<BenchReport> {
     let client = target.connect().await?;
-    ensure_topic(&client, topic, args.partitions).await?;
+    ensure_topic(&client, topic, args).await?;
     let routes = LeaderRoutes::find(&client, target, topic, args.partitions).await?;
     let total = args.duration.is_none().then_some(args.records);
     let bar = records_bar(total, show_progress);
