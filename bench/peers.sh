@@ -4,8 +4,9 @@
 #
 #   bash bench/peers.sh [RECORDS] [RECORD_BYTES]      (defaults: 1000000 100)
 #
-# Peers use clients that are not ours: nats-py (PyPI) for JetStream, redis-benchmark for Redis.
-# It installs what is missing (Debian's nats-server, redis-server, redis-tools; nats-py in a venv).
+# Each peer runs with its best native client, never ours: NATS's C client (Debian's libnats,
+# bench/nats_bench.c) for JetStream, redis-benchmark for Redis. It installs what is missing
+# (Debian's nats-server, libnats-dev, gcc, redis-server, redis-tools).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,13 +25,14 @@ need_apt=()
 command -v nats-server >/dev/null || need_apt+=(nats-server)
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v redis-benchmark >/dev/null || need_apt+=(redis-tools)
+command -v gcc >/dev/null || need_apt+=(gcc)
+[ -f /usr/include/nats/nats.h ] || need_apt+=(libnats-dev)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing ${need_apt[*]}" >&2
   apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
-python3 -m venv "$WORK/venv"
-"$WORK/venv/bin/pip" install -q nats-py >/dev/null
+gcc -O2 -o "$WORK/nats_bench" bench/nats_bench.c -lnats
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -55,48 +57,14 @@ for fsync in never always; do
   record "FlashQ (fsync=$fsync)" consume "$(echo "$c" | python3 -c 'import json,sys; print(round(json.load(sys.stdin)["records_per_s"]))')"
 done
 
-# --- NATS JetStream, file storage, async publish with nats-py ---
+# --- NATS JetStream, file storage, NATS's C client: async publish, pull consumer ---
 nats_port=$(free_port)
 nats-server -js -sd "$WORK/nats" -a 127.0.0.1 -p "$nats_port" >/dev/null 2>&1 &
 PIDS+=($!)
-cat >"$WORK/nats_bench.py" <<'PY'
-import asyncio, sys, time
-import nats
-import nats.js.api
-
-async def main(port, records, size):
-    nc = await nats.connect(f"nats://127.0.0.1:{port}", pending_size=64 * 1024 * 1024)
-    js = nc.jetstream()
-    await js.add_stream(name="PEERS", subjects=["peers"], storage="file")
-    payload = b"x" * size
-    # Asynchronous publish: core publishes into the stream's subject, then wait until the
-    # stream has stored every message (no per-message ack round trip in the client).
-    start = time.perf_counter()
-    for i in range(records):
-        await nc.publish("peers", payload)
-        if i % 10000 == 0:
-            await nc.flush()
-    await nc.flush()
-    while (await js.stream_info("PEERS")).state.messages < records:
-        await asyncio.sleep(0.001)
-    produce = records / (time.perf_counter() - start)
-    config = nats.js.api.ConsumerConfig(ack_policy=nats.js.api.AckPolicy.NONE)
-    sub = await js.pull_subscribe("peers", "bench", config=config)
-    start = time.perf_counter()
-    got = 0
-    while got < records:
-        msgs = await sub.fetch(min(1000, records - got), timeout=10)
-        got += len(msgs)
-    consume = records / (time.perf_counter() - start)
-    await nc.close()
-    print(f"{produce:.0f}\t{consume:.0f}")
-
-asyncio.run(main(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])))
-PY
 for _ in $(seq 50); do (echo > "/dev/tcp/127.0.0.1/$nats_port") 2>/dev/null && break; sleep 0.1; done
-nats_out=$("$WORK/venv/bin/python" "$WORK/nats_bench.py" "$nats_port" "$RECORDS" "$RECORD_BYTES")
-record "NATS JetStream (file, nats-py async)" produce "$(echo "$nats_out" | cut -f1)"
-record "NATS JetStream (file, nats-py async)" consume "$(echo "$nats_out" | cut -f2)"
+nats_out=$("$WORK/nats_bench" "nats://127.0.0.1:$nats_port" "$RECORDS" "$RECORD_BYTES")
+record "NATS JetStream (file, C client async)" produce "$(echo "$nats_out" | cut -f1)"
+record "NATS JetStream (file, C client async)" consume "$(echo "$nats_out" | cut -f2)"
 
 # --- Redis Streams, appendfsync everysec, XADD pipelined by redis-benchmark ---
 redis_port=$(free_port)
