@@ -235,9 +235,20 @@ impl Partition {
         payload: Payload,
         acks: Acks,
     ) -> Result<(Vec<AppendOutcome>, Option<AckWait>), BrokerError> {
+        // The leadership the request arrived in: one that waited for the gate across a change of
+        // leadership (this broker a follower meanwhile, then leading again) is refused, never
+        // appended after writes its producer made later (seen in the nemesis long form: a
+        // pinned producer's write landed seconds after its next one).
+        let arrived_in = *self.leadership.borrow();
         // Held across the write: a follower's truncation waits until it has landed.
         let _gate = self.log_gate.read().await;
         let (leadership, ack_timeout) = self.check_can_append(acks)?;
+        if leadership != arrived_in {
+            return Err(BrokerError::NotLeader {
+                partition: self.id,
+                leader: self.known_leader(),
+            });
+        }
         let log = self.log.clone();
         let appended = tokio::task::spawn_blocking(move || match payload {
             Payload::Records(records) => log.append(&records).map(|outcome| BatchesAppended {
@@ -778,6 +789,47 @@ mod tests {
             value: bytes::Bytes::from_static(value.as_bytes()),
             headers: Vec::new(),
         }
+    }
+
+    fn leading(epoch: u64) -> LeaderState {
+        LeaderState {
+            me: 1,
+            epoch,
+            isr: vec![1],
+            replicas: vec![1],
+            min_insync: 1,
+            ack_timeout_ms: 1_000,
+            since_ms: 0,
+            followers: std::collections::HashMap::new(),
+            pending_isr: Vec::new(),
+        }
+    }
+
+    /// A produce that waited for the log gate while this broker stopped leading (a follower's
+    /// write held it) and led again is refused, not appended in the new leadership after writes
+    /// its producer made meanwhile.
+    #[tokio::test]
+    async fn an_append_that_waited_across_a_change_of_leadership_is_refused() {
+        let log = Arc::new(MemoryLog::new(RecordLimits::default()));
+        let partition = Arc::new(Partition::new(0, log));
+        partition.become_leader(leading(1));
+        let gate = partition.log_gate.write().await;
+        let waiting = tokio::spawn({
+            let partition = partition.clone();
+            async move { partition.append(vec![record("stale")]).await }
+        });
+        tokio::task::yield_now().await;
+        partition.become_follower(Some(2), 2);
+        partition.become_leader(leading(3));
+        drop(gate);
+        let refused = waiting.await.unwrap();
+        assert!(
+            matches!(refused, Err(BrokerError::NotLeader { .. })),
+            "{refused:?}"
+        );
+        partition.append(vec![record("fresh")]).await.unwrap();
+        let read = partition.read(0, 1 << 20).await.unwrap();
+        assert_eq!(read.len(), 1, "only the fresh write is in the log");
     }
 
     #[tokio::test]
