@@ -66,6 +66,16 @@ impl PartitionAssignment {
         self.target_replicas().first().copied()
     }
 
+    /// The preferred leader, when it should take the leadership now: it does not lead, and it
+    /// is in sync and live.
+    fn preferred_leader_waiting(&self, live: &[NodeId]) -> Option<NodeId> {
+        self.preferred_leader().filter(|preferred| {
+            self.leader != Some(*preferred)
+                && self.isr.contains(preferred)
+                && live.contains(preferred)
+        })
+    }
+
     /// Replicas being added by a move and not yet in sync: they copy under the throttle.
     pub fn catching_up(&self) -> Vec<NodeId> {
         self.reassignment.as_ref().map_or_else(Vec::new, |r| {
@@ -200,11 +210,7 @@ impl ClusterState {
             else {
                 continue;
             };
-            if let Some(preferred) = assignment.preferred_leader()
-                && assignment.leader != Some(preferred)
-                && assignment.isr.contains(&preferred)
-                && live.contains(&preferred)
-            {
+            if let Some(preferred) = assignment.preferred_leader_waiting(&live) {
                 assignment.leader = Some(preferred);
                 assignment.leader_epoch += 1;
             }
@@ -219,11 +225,7 @@ impl ClusterState {
         let mut candidates = Vec::new();
         for topic in self.topics.values() {
             for (index, assignment) in topic.partitions.iter().enumerate() {
-                if let Some(preferred) = assignment.preferred_leader()
-                    && assignment.leader != Some(preferred)
-                    && assignment.isr.contains(&preferred)
-                    && live.contains(&preferred)
-                {
+                if assignment.preferred_leader_waiting(&live).is_some() {
                     candidates.push((topic.name.clone(), index as u32));
                 }
             }
@@ -313,17 +315,20 @@ impl ClusterState {
         load
     }
 
+    /// The first partition (`TOPIC/P`) whose replicas, or a move's target, include `id`.
+    pub fn partition_held_by(&self, id: NodeId) -> Option<String> {
+        self.topics.values().find_map(|t| {
+            t.partitions.iter().enumerate().find_map(|(p, a)| {
+                (a.replicas.contains(&id) || a.target_replicas().contains(&id))
+                    .then(|| format!("{}/{p}", t.name))
+            })
+        })
+    }
+
     /// See [`super::state::MetaCommand::UnregisterBroker`].
     pub(super) fn unregister(&mut self, id: NodeId) -> MetaResponse {
-        for topic in self.topics.values() {
-            for (index, assignment) in topic.partitions.iter().enumerate() {
-                if assignment.replicas.contains(&id) || assignment.target_replicas().contains(&id) {
-                    return MetaResponse::Rejected(format!(
-                        "broker {id} still holds a replica of {}/{index}",
-                        topic.name
-                    ));
-                }
-            }
+        if let Some(held) = self.partition_held_by(id) {
+            return MetaResponse::Rejected(format!("broker {id} still holds a replica of {held}"));
         }
         if self.brokers.remove(&id).is_none() {
             return MetaResponse::Rejected(format!("broker {id} is not in the cluster"));

@@ -19,7 +19,6 @@ use crate::cluster::node::PROPOSE_TIMEOUT_MS;
 use crate::cluster::placement::PartitionMove;
 use crate::cluster::{
     ClusterError, ClusterNode, ClusterState, MAX_PEER_MESSAGE_BYTES, MetaCommand, MetaResponse,
-    NodeId,
 };
 
 use super::auth::authorize;
@@ -379,7 +378,7 @@ impl pb::cluster_server::Cluster for ClusterService {
         authorize(&request, Right::Admin, "*")?;
         let node = self.clustered()?;
         let id = request.into_inner().id;
-        if let Some(held) = replica_held_by(node, id) {
+        if let Some(held) = node.view().with(|s| s.partition_held_by(id)) {
             return Err(Status::failed_precondition(format!(
                 "broker {id} still holds a replica of {held}: run cluster remove-broker (which moves them first) or wait for its moves to finish"
             )));
@@ -408,18 +407,6 @@ impl ClusterService {
             )
         })
     }
-}
-
-/// The first partition (TOPIC/P) whose replicas, or a move's target, include `id`.
-fn replica_held_by(node: &ClusterNode, id: NodeId) -> Option<String> {
-    node.view().with(|s| {
-        s.topics.values().find_map(|t| {
-            t.partitions.iter().enumerate().find_map(|(p, a)| {
-                (a.replicas.contains(&id) || a.target_replicas().contains(&id))
-                    .then(|| format!("{}/{p}", t.name))
-            })
-        })
-    })
 }
 
 /// Answers the plan `moves`, proposing `command` first when `execute`.
