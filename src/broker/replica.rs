@@ -7,10 +7,12 @@
 //! here. A partition outside a cluster stays [`ReplicaRole::Standalone`] and nothing here runs.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::storage::batch::StoredBatch;
 
+use super::partition::Partition;
 use super::{Broker, BrokerError, MAX_FETCH_MAX_BYTES, MAX_FETCH_WAIT_MS};
 
 /// A broker's id, as the cluster names it.
@@ -166,20 +168,31 @@ impl LeaderState {
     }
 }
 
-/// A follower's fetch from its leader.
+/// One partition of a follower's fetch.
 #[derive(Debug, Clone)]
-pub struct ReplicaFetch {
+pub struct ReplicaFetchPartition {
     pub topic: String,
     pub partition: u32,
-    pub replica_id: ReplicaId,
     pub leader_epoch: u64,
     pub fetch_offset: u64,
     pub last_fetched_epoch: Option<u64>,
     pub max_bytes: u32,
-    pub max_wait_ms: u32,
 }
 
-/// What the leader answers a follower.
+/// A follower's fetch from its leader: every partition it follows there, in one request, so a
+/// broker following thousands of partitions makes one long poll per leader rather than one per
+/// partition (Kafka's replica fetcher does the same).
+#[derive(Debug, Clone)]
+pub struct ReplicaFetch {
+    pub replica_id: ReplicaId,
+    pub max_wait_ms: u32,
+    /// Bytes of batches the whole answer may carry; the first partition with records gets its
+    /// own `max_bytes` even past it, so a fetch always makes progress.
+    pub max_bytes: u32,
+    pub partitions: Vec<ReplicaFetchPartition>,
+}
+
+/// What the leader answers a follower for one partition.
 #[derive(Debug, Clone)]
 pub struct ReplicaFetched {
     /// Whole batches as stored, from about the fetch offset (the first may start before it).
@@ -191,74 +204,150 @@ pub struct ReplicaFetched {
     pub truncate_to: Option<u64>,
 }
 
+/// Where one partition of a fetch stands once checked: answered already, or to be read.
+enum FetchStep {
+    Answered(Result<ReplicaFetched, BrokerError>),
+    Read(Arc<Partition>),
+}
+
 impl Broker {
-    /// Serves a follower's fetch as the partition's leader: records its progress (moving the
-    /// high watermark), detects a diverged follower log by its last epoch, and otherwise
-    /// returns records past the high watermark too, waiting up to `max_wait_ms` at the end.
+    /// Serves a follower's fetch as the leader of its partitions. Per partition: records the
+    /// follower's progress (moving the high watermark), detects a diverged follower log by its
+    /// last epoch, and otherwise returns records past the high watermark too. When no partition
+    /// has anything to say (records, a truncation, an error), waits up to `max_wait_ms` for a
+    /// record in any of them. One answer per partition, in the order asked.
     pub async fn replica_fetch(
         &self,
         request: ReplicaFetch,
-    ) -> Result<ReplicaFetched, BrokerError> {
-        let partition = self.topic(&request.topic)?.partition(request.partition)?;
+    ) -> Vec<Result<ReplicaFetched, BrokerError>> {
+        let mut steps: Vec<FetchStep> = request
+            .partitions
+            .iter()
+            .map(
+                |part| match self.replica_fetch_check(request.replica_id, part) {
+                    Ok(partition) => FetchStep::Read(partition),
+                    Err(answer) => FetchStep::Answered(answer),
+                },
+            )
+            .collect();
+        let has_news = steps
+            .iter()
+            .zip(&request.partitions)
+            .any(|(step, part)| match step {
+                FetchStep::Answered(_) => true,
+                FetchStep::Read(partition) => part.fetch_offset < partition.log_end_offset(),
+            });
+        let max_wait = Duration::from_millis(request.max_wait_ms.min(MAX_FETCH_WAIT_MS) as u64);
+        if !has_news && !max_wait.is_zero() {
+            let waits: Vec<_> = steps
+                .iter()
+                .zip(&request.partitions)
+                .filter_map(|(step, part)| match step {
+                    FetchStep::Read(partition) => Some(Box::pin(
+                        partition.wait_for_log_after(part.fetch_offset, max_wait),
+                    )),
+                    FetchStep::Answered(_) => None,
+                })
+                .collect();
+            if !waits.is_empty() {
+                futures::future::select_all(waits).await;
+            }
+        }
+        let mut budget = request.max_bytes.clamp(1, MAX_FETCH_MAX_BYTES) as usize;
+        let mut sent_records = false;
+        let mut answers = Vec::with_capacity(steps.len());
+        for (step, part) in steps.drain(..).zip(&request.partitions) {
+            let partition = match step {
+                FetchStep::Answered(answer) => {
+                    answers.push(answer);
+                    continue;
+                }
+                FetchStep::Read(partition) => partition,
+            };
+            let own_max = part.max_bytes.clamp(1, MAX_FETCH_MAX_BYTES) as usize;
+            let max_bytes = if sent_records {
+                own_max.min(budget)
+            } else {
+                own_max
+            };
+            // Nothing past the fetch offset: no read (a blocking task per idle partition was
+            // most of an idle broker's work with thousands of partitions).
+            let batches = if max_bytes == 0 || part.fetch_offset >= partition.log_end_offset() {
+                Ok(Vec::new())
+            } else {
+                partition.read_replica(part.fetch_offset, max_bytes).await
+            };
+            answers.push(batches.map(|batches| {
+                let bytes: usize = batches.iter().map(|b| b.bytes.len()).sum();
+                budget = budget.saturating_sub(bytes);
+                sent_records |= bytes > 0;
+                ReplicaFetched {
+                    batches,
+                    high_watermark: partition.end_offset(),
+                    log_end_offset: partition.log_end_offset(),
+                    epochs: partition.epochs(),
+                    truncate_to: None,
+                }
+            }));
+        }
+        answers
+    }
+
+    /// Checks one partition of a follower's fetch: this broker must lead it in the follower's
+    /// epoch. `Ok` with the partition to read (the follower's progress recorded), or the answer
+    /// already: a refusal, or where a diverged follower log must be truncated.
+    fn replica_fetch_check(
+        &self,
+        replica_id: ReplicaId,
+        part: &ReplicaFetchPartition,
+    ) -> Result<Arc<Partition>, Result<ReplicaFetched, BrokerError>> {
+        let partition = self
+            .topic(&part.topic)
+            .and_then(|t| t.partition(part.partition))
+            .map_err(Err)?;
         match partition.role() {
-            ReplicaRole::Leader(state) if state.epoch == request.leader_epoch => {}
+            ReplicaRole::Leader(state) if state.epoch == part.leader_epoch => {}
             ReplicaRole::Leader(state) => {
-                return Err(BrokerError::FailedPrecondition(format!(
+                return Err(Err(BrokerError::FailedPrecondition(format!(
                     "{}/{} is led in epoch {}, not {}",
-                    request.topic, request.partition, state.epoch, request.leader_epoch
-                )));
+                    part.topic, part.partition, state.epoch, part.leader_epoch
+                ))));
             }
             ReplicaRole::Follower { leader, .. } => {
-                return Err(BrokerError::NotLeader {
-                    partition: request.partition,
+                return Err(Err(BrokerError::NotLeader {
+                    partition: part.partition,
                     leader,
-                });
+                }));
             }
             ReplicaRole::Suspended { epoch } => {
-                return Err(BrokerError::FailedPrecondition(format!(
+                return Err(Err(BrokerError::FailedPrecondition(format!(
                     "{}/{}: leadership in epoch {epoch} is suspended until this broker's session with the controller is renewed",
-                    request.topic, request.partition
-                )));
+                    part.topic, part.partition
+                ))));
             }
             ReplicaRole::Standalone => {
-                return Err(BrokerError::FailedPrecondition(
+                return Err(Err(BrokerError::FailedPrecondition(
                     "this broker is not in a cluster".into(),
-                ));
+                )));
             }
         }
         let epochs = partition.epochs();
         let log_end = partition.log_end_offset();
-        let diverged_at = match request.last_fetched_epoch {
+        let diverged_at = match part.last_fetched_epoch {
             Some(epoch) => end_offset_for_epoch(&epochs, epoch, log_end),
             None => log_end,
         };
-        if diverged_at < request.fetch_offset {
-            return Ok(ReplicaFetched {
+        if diverged_at < part.fetch_offset {
+            return Err(Ok(ReplicaFetched {
                 batches: Vec::new(),
                 high_watermark: partition.end_offset(),
                 log_end_offset: log_end,
                 epochs,
                 truncate_to: Some(diverged_at),
-            });
+            }));
         }
-        partition.replica_fetched(request.replica_id, request.fetch_offset);
-        let max_wait = Duration::from_millis(request.max_wait_ms.min(MAX_FETCH_WAIT_MS) as u64);
-        if request.fetch_offset >= log_end && !max_wait.is_zero() {
-            partition
-                .wait_for_log_after(request.fetch_offset, max_wait)
-                .await;
-        }
-        let max_bytes = request.max_bytes.clamp(1, MAX_FETCH_MAX_BYTES) as usize;
-        let batches = partition
-            .read_replica(request.fetch_offset, max_bytes)
-            .await?;
-        Ok(ReplicaFetched {
-            batches,
-            high_watermark: partition.end_offset(),
-            log_end_offset: partition.log_end_offset(),
-            epochs: partition.epochs(),
-            truncate_to: None,
-        })
+        partition.replica_fetched(replica_id, part.fetch_offset);
+        Ok(partition)
     }
 }
 
@@ -325,17 +414,31 @@ mod tests {
         fetch_offset: u64,
         last_fetched_epoch: Option<u64>,
         leader_epoch: u64,
-    ) -> ReplicaFetch {
-        ReplicaFetch {
+    ) -> ReplicaFetchPartition {
+        ReplicaFetchPartition {
             topic: "t".into(),
             partition: 0,
-            replica_id: 2,
             leader_epoch,
             fetch_offset,
             last_fetched_epoch,
             max_bytes: 1 << 20,
-            max_wait_ms: 0,
         }
+    }
+
+    /// Follower 2's fetch of one partition, not waiting.
+    async fn fetch_one(
+        broker: &Broker,
+        part: ReplicaFetchPartition,
+    ) -> Result<ReplicaFetched, BrokerError> {
+        let request = ReplicaFetch {
+            replica_id: 2,
+            max_wait_ms: 0,
+            max_bytes: 1 << 20,
+            partitions: vec![part],
+        };
+        let mut answers = broker.replica_fetch(request).await;
+        assert_eq!(answers.len(), 1);
+        answers.remove(0)
     }
 
     /// A leader in epoch 1 whose log has 3 records of epoch 0 and 2 of its own.
@@ -372,11 +475,11 @@ mod tests {
         let broker = leader_in_epoch_one().await;
         // The follower wrote offsets 3..6 in epoch 0 (an old leader's unacknowledged suffix):
         // epoch 0 ends at 3 on this leader.
-        let answer = broker.replica_fetch(fetch(6, Some(0), 1)).await.unwrap();
+        let answer = fetch_one(&broker, fetch(6, Some(0), 1)).await.unwrap();
         assert_eq!(answer.truncate_to, Some(3));
         assert!(answer.batches.is_empty());
         // Once truncated, it fetches from 3 and gets epoch 1's records with the history.
-        let answer = broker.replica_fetch(fetch(3, Some(0), 1)).await.unwrap();
+        let answer = fetch_one(&broker, fetch(3, Some(0), 1)).await.unwrap();
         assert_eq!(answer.truncate_to, None);
         assert_eq!(
             answer.batches.first().map(|b| b.header.base_offset),
@@ -384,19 +487,103 @@ mod tests {
         );
         assert_eq!(answer.epochs.len(), 2);
         // Its fetch from 5 tells the leader it has everything: the high watermark moves.
-        broker.replica_fetch(fetch(5, Some(1), 1)).await.unwrap();
+        fetch_one(&broker, fetch(5, Some(1), 1)).await.unwrap();
         let partition = broker.topic("t").unwrap().partition(0).unwrap();
         assert_eq!(partition.end_offset(), 5);
     }
 
     #[tokio::test]
+    async fn one_fetch_carries_many_partitions_waits_for_any_and_answers_each() {
+        let broker = broker_with_topic().await;
+        broker
+            .create_topic("u", Some(2), TopicConfigUpdate::default())
+            .await
+            .unwrap();
+        let lead = |topic: &str, id: u32| {
+            let partition = broker.topic(topic).unwrap().partition(id).unwrap();
+            partition.become_leader(LeaderState {
+                me: 1,
+                epoch: 0,
+                isr: vec![1],
+                replicas: vec![1, 2],
+                min_insync: 1,
+                ack_timeout_ms: 5_000,
+                since_ms: 0,
+                followers: HashMap::new(),
+                pending_isr: Vec::new(),
+            });
+            partition
+        };
+        let t0 = lead("t", 0);
+        let u1 = lead("u", 1);
+        // u/0 is led elsewhere: its refusal is its own, the others are answered.
+        broker
+            .topic("u")
+            .unwrap()
+            .partition(0)
+            .unwrap()
+            .become_follower(Some(3), 0);
+        let part = |topic: &str, partition| ReplicaFetchPartition {
+            topic: topic.into(),
+            partition,
+            ..fetch(0, None, 0)
+        };
+        let request = ReplicaFetch {
+            replica_id: 2,
+            max_wait_ms: 10_000,
+            max_bytes: 1 << 20,
+            partitions: vec![part("t", 0), part("u", 1)],
+        };
+        // Nothing written: the fetch waits until a record lands in any of its partitions.
+        let waiting = {
+            let request = request.clone();
+            let broker = &broker;
+            async move { broker.replica_fetch(request).await }
+        };
+        let write = async {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            u1.append(records(&["x"])).await.unwrap();
+        };
+        let started = std::time::Instant::now();
+        let (answers, ()) = tokio::join!(waiting, write);
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert_eq!(answers.len(), 2);
+        assert!(answers[0].as_ref().unwrap().batches.is_empty());
+        assert_eq!(answers[1].as_ref().unwrap().batches.len(), 1);
+        // A refusal is answered at once, beside the others.
+        t0.append(records(&["y"])).await.unwrap();
+        let mut with_refusal = request.clone();
+        with_refusal.partitions.insert(1, part("u", 0));
+        let answers = broker.replica_fetch(with_refusal).await;
+        assert_eq!(answers[0].as_ref().unwrap().batches.len(), 1);
+        assert!(matches!(
+            answers[1],
+            Err(BrokerError::NotLeader {
+                leader: Some(3),
+                ..
+            })
+        ));
+        assert_eq!(answers[2].as_ref().unwrap().batches.len(), 1);
+        // The answer's byte limit: the first partition with records is sent whole, the rest
+        // only within what is left (nothing here).
+        let small = ReplicaFetch {
+            max_bytes: 1,
+            ..request
+        };
+        let answers = broker.replica_fetch(small).await;
+        assert_eq!(answers[0].as_ref().unwrap().batches.len(), 1);
+        assert!(answers[1].as_ref().unwrap().batches.is_empty());
+        assert_eq!(answers[1].as_ref().unwrap().log_end_offset, 1);
+    }
+
+    #[tokio::test]
     async fn fetches_in_a_stale_epoch_or_to_a_follower_are_refused() {
         let broker = leader_in_epoch_one().await;
-        assert!(broker.replica_fetch(fetch(0, None, 0)).await.is_err());
+        assert!(fetch_one(&broker, fetch(0, None, 0)).await.is_err());
         let partition = broker.topic("t").unwrap().partition(0).unwrap();
         partition.become_follower(Some(2), 2);
         assert!(matches!(
-            broker.replica_fetch(fetch(0, None, 2)).await,
+            fetch_one(&broker, fetch(0, None, 2)).await,
             Err(BrokerError::NotLeader {
                 leader: Some(2),
                 ..
@@ -441,7 +628,7 @@ mod tests {
         // Stored on the leader, not yet visible: the in-sync follower has not copied it.
         assert_eq!(partition.log_end_offset(), 1);
         assert_eq!(partition.end_offset(), 0);
-        broker.replica_fetch(fetch(1, Some(0), 0)).await.unwrap();
+        fetch_one(&broker, fetch(1, Some(0), 0)).await.unwrap();
         assert_eq!(partition.end_offset(), 1);
     }
 
@@ -596,7 +783,7 @@ mod tests {
             .append_batches_unacked(vec![CheckedBatch::encode(&records(&["y"]))], Acks::All)
             .await
             .unwrap();
-        broker.replica_fetch(fetch(2, Some(0), 0)).await.unwrap();
+        fetch_one(&broker, fetch(2, Some(0), 0)).await.unwrap();
         partition.wait_acked(wait.unwrap()).await.unwrap();
     }
 

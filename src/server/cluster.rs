@@ -12,7 +12,7 @@ use tonic::transport::server::TcpIncoming;
 use tonic::{Request, Response, Status};
 
 use crate::broker::acl::Right;
-use crate::broker::replica::ReplicaFetch;
+use crate::broker::replica::{ReplicaFetch, ReplicaFetchPartition};
 use crate::broker::{Broker, now_ms};
 use crate::cluster::membership::{MembershipChange, QuorumRole};
 use crate::cluster::node::PROPOSE_TIMEOUT_MS;
@@ -100,32 +100,70 @@ impl ClusterPeer for ClusterPeerService {
             return Err(Status::failed_precondition("this node hosts no partitions"));
         };
         let r = request.into_inner();
+        if r.partitions.is_empty() {
+            return Err(Status::invalid_argument(
+                "a replica fetch names no partition (a broker of an older version?)",
+            ));
+        }
+        let names: Vec<(String, u32)> = r
+            .partitions
+            .iter()
+            .map(|p| (p.topic.clone(), p.partition))
+            .collect();
         let fetched = broker
             .replica_fetch(ReplicaFetch {
-                topic: r.topic,
-                partition: r.partition,
                 replica_id: r.replica_id,
-                leader_epoch: r.leader_epoch,
-                fetch_offset: r.fetch_offset,
-                last_fetched_epoch: r.last_fetched_epoch,
-                max_bytes: r.max_bytes,
                 max_wait_ms: r.max_wait_ms,
+                max_bytes: r.max_bytes,
+                partitions: r
+                    .partitions
+                    .into_iter()
+                    .map(|p| ReplicaFetchPartition {
+                        topic: p.topic,
+                        partition: p.partition,
+                        leader_epoch: p.leader_epoch,
+                        fetch_offset: p.fetch_offset,
+                        last_fetched_epoch: p.last_fetched_epoch,
+                        max_bytes: p.max_bytes,
+                    })
+                    .collect(),
             })
-            .await?;
-        Ok(Response::new(pb::ReplicaFetchResponse {
-            batches: fetched.batches.into_iter().map(|b| b.bytes).collect(),
-            high_watermark: fetched.high_watermark,
-            log_end_offset: fetched.log_end_offset,
-            epochs: fetched
-                .epochs
-                .into_iter()
-                .map(|e| pb::LeaderEpochStart {
-                    epoch: e.epoch,
-                    start_offset: e.start_offset,
-                })
-                .collect(),
-            truncate_to: fetched.truncate_to,
-        }))
+            .await;
+        let partitions = names
+            .into_iter()
+            .zip(fetched)
+            .map(|((topic, partition), answer)| match answer {
+                Ok(fetched) => pb::ReplicaFetchPartitionResult {
+                    topic,
+                    partition,
+                    error_code: 0,
+                    error_message: String::new(),
+                    batches: fetched.batches.into_iter().map(|b| b.bytes).collect(),
+                    high_watermark: fetched.high_watermark,
+                    log_end_offset: fetched.log_end_offset,
+                    epochs: fetched
+                        .epochs
+                        .into_iter()
+                        .map(|e| pb::LeaderEpochStart {
+                            epoch: e.epoch,
+                            start_offset: e.start_offset,
+                        })
+                        .collect(),
+                    truncate_to: fetched.truncate_to,
+                },
+                Err(error) => {
+                    let status = Status::from(error);
+                    pb::ReplicaFetchPartitionResult {
+                        topic,
+                        partition,
+                        error_code: status.code() as u32,
+                        error_message: status.message().to_string(),
+                        ..Default::default()
+                    }
+                }
+            })
+            .collect();
+        Ok(Response::new(pb::ReplicaFetchResponse { partitions }))
     }
 }
 

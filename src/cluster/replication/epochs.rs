@@ -68,12 +68,15 @@ impl Replication {
             }
         }
         current.extend(pending);
-        let saved = self
+        // Compared in place: a copy of every history on every pass was waste with thousands
+        // of partitions.
+        if self
             .saved_epochs
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        if saved.as_ref() == Some(&current) {
+            .as_ref()
+            == Some(&current)
+        {
             return true;
         }
         if let Some(path) = self.epochs_path.clone() {

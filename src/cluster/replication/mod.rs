@@ -14,7 +14,7 @@
 //!
 //! One concern per file: this one starts and stops [`Replication`] and runs its loop;
 //! `reconciler` moves partitions into their roles, keeps the ISR and hands damaged ones over;
-//! `follower` is a follower's fetch loop; `epochs` keeps the leader-epoch histories; `throttle` paces the copies that moves make; `topics`
+//! `follower` runs a follower's fetch sessions (one per leader, carrying every partition followed there); `epochs` keeps the leader-epoch histories; `throttle` paces the copies that moves make; `topics`
 //! makes topic changes through the metadata quorum (the cluster's `TopicAdmin` and
 //! `ClusterTopics`).
 
@@ -80,8 +80,9 @@ pub struct Replication {
     node: Arc<ClusterNode>,
     broker: Arc<Broker>,
     config: ReplicationConfig,
-    /// Running follower fetch loops, by partition, with the epoch each follows.
-    followers: Mutex<HashMap<PartitionKey, (u64, tokio::task::JoinHandle<()>)>>,
+    /// The follower fetch sessions, one per leader (and throttled or not), and the partitions
+    /// each copies.
+    followers: Mutex<FetchSessions>,
     epochs_path: Option<PathBuf>,
     /// What the epochs file holds; `None` until it holds the current format.
     saved_epochs: Mutex<Option<BTreeMap<String, Vec<EpochStart>>>>,
@@ -100,7 +101,7 @@ mod throttle;
 mod topics;
 
 use epochs::{epochs_key, read_epochs};
-use follower::follow;
+use follower::{FetchSessions, SessionKey};
 use throttle::MoveThrottle;
 use topics::replacing;
 
@@ -153,7 +154,7 @@ impl Replication {
             node,
             broker,
             config,
-            followers: Mutex::new(HashMap::new()),
+            followers: Mutex::new(FetchSessions::default()),
             epochs_path,
             saved_epochs: Mutex::new(saved),
             handover_asked: Mutex::new(HashMap::new()),
@@ -176,14 +177,10 @@ impl Replication {
         if let Some(task) = self.task.lock().unwrap_or_else(|e| e.into_inner()).take() {
             task.abort();
         }
-        for (_, (_, task)) in self
-            .followers
+        self.followers
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .drain()
-        {
-            task.abort();
-        }
+            .stop_all();
     }
 }
 

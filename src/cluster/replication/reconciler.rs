@@ -39,16 +39,12 @@ impl Replication {
             if self.broker.topic(name).is_err() {
                 continue;
             }
-            self.followers
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .retain(|(topic, _), (_, task)| {
-                    let keep = topic != name;
-                    if !keep {
-                        task.abort();
-                    }
-                    keep
-                });
+            {
+                let mut followers = self.followers.lock().unwrap_or_else(|e| e.into_inner());
+                for key in followers.of_topic(name) {
+                    followers.stop(&key);
+                }
+            }
             match self.broker.delete_topic(name).await {
                 Ok(()) | Err(BrokerError::TopicNotFound(_)) => {}
                 Err(e) => {
@@ -145,7 +141,15 @@ impl Replication {
                     }
                     match assignment.leader {
                         Some(leader) if replica_here => {
-                            self.ensure_follower(key, leader, assignment.leader_epoch)
+                            // A move's throttle paces this copy while the move adds it and it
+                            // is not yet in sync.
+                            let throttled = assignment
+                                .reassignment
+                                .as_ref()
+                                .is_some_and(|r| r.throttle_bytes_per_s > 0)
+                                && assignment.catching_up().contains(&me);
+                            let session = SessionKey { leader, throttled };
+                            self.ensure_follower(key, session, assignment.leader_epoch)
                         }
                         _ => self.stop_follower(&key),
                     }
@@ -223,30 +227,18 @@ impl Replication {
         }
     }
 
-    fn ensure_follower(self: &Arc<Self>, key: PartitionKey, leader: NodeId, epoch: u64) {
-        let mut followers = self.followers.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((running, task)) = followers.get(&key)
-            && *running == epoch
-            && !task.is_finished()
-        {
-            return;
-        }
-        if let Some((_, old)) = followers.remove(&key) {
-            old.abort();
-        }
-        let task = tokio::spawn(follow(Arc::downgrade(self), key.clone(), leader, epoch));
-        followers.insert(key, (epoch, task));
+    fn ensure_follower(self: &Arc<Self>, key: PartitionKey, session: SessionKey, epoch: u64) {
+        self.followers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .follow(self, key, session, epoch);
     }
 
     fn stop_follower(&self, key: &PartitionKey) {
-        if let Some((_, task)) = self
-            .followers
+        self.followers
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .remove(key)
-        {
-            task.abort();
-        }
+            .stop(key);
     }
 
     /// As a leader: asks the controller to drop lagging followers from the ISR and to take back
