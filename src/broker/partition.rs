@@ -15,6 +15,7 @@
 //!   appends hold it alone and check, under it, that the role and the log end are still the
 //!   ones their fetch was made for, so a stale append and a replica write never interleave.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -75,6 +76,9 @@ pub struct Partition {
     log_gate: tokio::sync::RwLock<()>,
     /// The leader-epoch history of the local log.
     epochs: Mutex<Vec<EpochStart>>,
+    /// Set whenever `epochs` is written, so the cluster saves the histories only when one may
+    /// have changed ([`Partition::take_epochs_changed`]).
+    epochs_changed: AtomicBool,
     /// Records from this offset on are not to be trusted here though the log holds them (their
     /// leader-epoch history was lost): a follower drops them and copies them back.
     unverified_from: Mutex<Option<u64>>,
@@ -95,6 +99,7 @@ impl Partition {
             leadership: watch::channel(0).0,
             log_gate: tokio::sync::RwLock::new(()),
             epochs: Mutex::new(Vec::new()),
+            epochs_changed: AtomicBool::new(false),
             unverified_from: Mutex::new(None),
             deleted: watch::channel(false).0,
         }
@@ -136,8 +141,11 @@ impl Partition {
         self.role.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The history to change: marked changed.
     fn epochs_mut(&self) -> MutexGuard<'_, Vec<EpochStart>> {
-        self.epochs.lock().unwrap_or_else(|e| e.into_inner())
+        let epochs = self.epochs.lock().unwrap_or_else(|e| e.into_inner());
+        self.epochs_changed.store(true, Ordering::Release);
+        epochs
     }
 
     /// Appends one batch on a blocking thread (the log may fsync) and wakes waiting readers.
@@ -527,7 +535,15 @@ impl Partition {
 
     /// The leader-epoch history of the local log.
     pub fn epochs(&self) -> Vec<EpochStart> {
-        self.epochs_mut().clone()
+        self.epochs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Whether the leader-epoch history was written since the last call.
+    pub fn take_epochs_changed(&self) -> bool {
+        self.epochs_changed.swap(false, Ordering::AcqRel)
     }
 
     /// Restores the leader-epoch history kept across restarts, without the epochs that start
@@ -705,7 +721,9 @@ impl Partition {
         let log_end = self.log_end_offset();
         let mut epochs = leader_epochs;
         epochs.retain(|e| e.start_offset < log_end || e.start_offset == 0);
-        *self.epochs_mut() = epochs;
+        if self.epochs() != epochs {
+            *self.epochs_mut() = epochs;
+        }
         self.advance_visible_end(leader_high_watermark.min(log_end));
         Ok(())
     }

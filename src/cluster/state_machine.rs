@@ -22,7 +22,7 @@ use openraft::{
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
-use super::state::{ClusterState, MetaResponse};
+use super::state::{ClusterState, MetaCommand, MetaResponse};
 use super::{MetaEntry, MetaNode, MetaTypeConfig, NodeId, read_legacy_json};
 use crate::storage;
 use crate::storage::journal::{self, Frame, FramedFile, MAX_FRAME_BYTES, Magic};
@@ -142,6 +142,10 @@ struct Shared {
     state: RwLock<AppliedState>,
     /// Bumped after every apply, so brokers can react to metadata changes.
     version: watch::Sender<u64>,
+    /// Bumped after an apply that may have changed topics or their assignments (not after
+    /// heartbeats of live brokers, committed offsets or producer ids, most of the entries), so
+    /// the replication reconciler walks every partition only when that can matter.
+    placement_version: watch::Sender<u64>,
     current_snapshot: Mutex<Option<StoredSnapshot>>,
     snapshot_dir: Option<PathBuf>,
 }
@@ -174,6 +178,23 @@ impl MetadataView {
     /// Changes whenever a command is applied.
     pub fn subscribe(&self) -> watch::Receiver<u64> {
         self.shared.version.subscribe()
+    }
+
+    /// Changes whenever an applied command may have changed topics or their assignments.
+    pub fn subscribe_placement(&self) -> watch::Receiver<u64> {
+        self.shared.placement_version.subscribe()
+    }
+}
+
+/// Whether applying `command` to `state` may change topics or partition assignments: a
+/// heartbeat does only when it unfences its broker.
+fn may_change_placement(state: &ClusterState, command: &MetaCommand) -> bool {
+    match command {
+        MetaCommand::Heartbeat { id, .. } => state.brokers.get(id).is_none_or(|b| b.fenced),
+        MetaCommand::CommitOffsets { .. }
+        | MetaCommand::DeleteGroupOffsets { .. }
+        | MetaCommand::ReserveProducerIds { .. } => false,
+        _ => true,
     }
 }
 
@@ -216,6 +237,7 @@ impl StateMachineStore {
             shared: Arc::new(Shared {
                 state: RwLock::new(state),
                 version: watch::channel(0).0,
+                placement_version: watch::channel(0).0,
                 current_snapshot: Mutex::new(snapshot),
                 snapshot_dir,
             }),
@@ -294,14 +316,19 @@ impl RaftStateMachine<MetaTypeConfig> for StateMachineStore {
         I::IntoIter: Send,
     {
         let mut responses = Vec::new();
+        let mut placement_changed = false;
         {
             let mut state = self.shared.state.write().unwrap_or_else(|e| e.into_inner());
             for entry in entries {
                 state.last_applied = Some(entry.log_id);
                 responses.push(match entry.payload {
                     EntryPayload::Blank => MetaResponse::Applied,
-                    EntryPayload::Normal(command) => state.cluster.apply(&command),
+                    EntryPayload::Normal(command) => {
+                        placement_changed |= may_change_placement(&state.cluster, &command);
+                        state.cluster.apply(&command)
+                    }
                     EntryPayload::Membership(membership) => {
+                        placement_changed = true;
                         state.membership = StoredMembership::new(Some(entry.log_id), membership);
                         MetaResponse::Applied
                     }
@@ -309,6 +336,9 @@ impl RaftStateMachine<MetaTypeConfig> for StateMachineStore {
             }
         }
         self.shared.version.send_modify(|v| *v += 1);
+        if placement_changed {
+            self.shared.placement_version.send_modify(|v| *v += 1);
+        }
         Ok(responses)
     }
 
@@ -338,6 +368,7 @@ impl RaftStateMachine<MetaTypeConfig> for StateMachineStore {
         .map_err(|e| StorageIOError::write_snapshot(Some(meta.signature()), &e))?;
         *self.shared.state.write().unwrap_or_else(|e| e.into_inner()) = state;
         self.shared.version.send_modify(|v| *v += 1);
+        self.shared.placement_version.send_modify(|v| *v += 1);
         Ok(())
     }
 

@@ -49,9 +49,24 @@ pub(super) fn epochs_key(topic: &str, partition: u32) -> String {
 }
 
 impl Replication {
-    /// Writes the epoch histories when they changed.
+    /// Writes the epoch histories when one may have changed (a partition's history was written
+    /// or partitions went away) or the last save failed; with thousands of partitions, gathering
+    /// and comparing them all on every pass was waste.
     pub(super) async fn save_epochs(&self) {
-        self.save_epochs_with(Vec::new()).await;
+        let mut changed = false;
+        let mut partitions = 0;
+        for topic in self.broker.topics() {
+            for partition in topic.partitions() {
+                // Every flag taken, not only up to the first set one.
+                changed |= partition.take_epochs_changed();
+                partitions += 1;
+            }
+        }
+        let unsaved = self.epochs_unsaved.swap(false, Ordering::AcqRel);
+        let gone = self.epochs_partitions.swap(partitions, Ordering::AcqRel) != partitions;
+        if (changed || unsaved || gone) && !self.save_epochs_with(Vec::new()).await {
+            self.epochs_unsaved.store(true, Ordering::Release);
+        }
     }
 
     /// Writes the epoch histories when they changed, with `pending` (histories of

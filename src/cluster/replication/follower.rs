@@ -189,7 +189,8 @@ pub(super) async fn run_session(
             .iter()
             .map(|(k, e)| (k.clone(), *e))
             .collect();
-        states.retain(|k, _| following.iter().any(|(f, _)| f == k));
+        // In key order, as the session's map keeps them.
+        states.retain(|k, _| following.binary_search_by(|(f, _)| f.cmp(k)).is_ok());
         repairs.retain(|_, task| !task.is_finished());
         let now = Instant::now();
         let mut asked = Vec::new();

@@ -20,6 +20,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -72,6 +73,10 @@ impl Default for ReplicationConfig {
 
 type PartitionKey = (String, u32);
 
+/// The longest the reconciler goes without walking every partition into its role, though
+/// nothing it watches changed.
+const RECONCILE_FULL_PASS_MS: u64 = 10_000;
+
 /// How long a topic change waits for this broker's own copy to show it.
 const TOPIC_CHANGE_WAIT_MS: u64 = 5_000;
 
@@ -86,6 +91,10 @@ pub struct Replication {
     epochs_path: Option<PathBuf>,
     /// What the epochs file holds; `None` until it holds the current format.
     saved_epochs: Mutex<Option<BTreeMap<String, Vec<EpochStart>>>>,
+    /// The last save failed, or the file wants rewriting: the next pass saves.
+    epochs_unsaved: AtomicBool,
+    /// Local partitions at the last pass, to notice partitions that went away.
+    epochs_partitions: AtomicUsize,
     /// Per damaged partition this broker leads, the epoch and ISR of its last request to hand
     /// the leadership over, so it asks again only when either changed.
     handover_asked: Mutex<HashMap<PartitionKey, (u64, Vec<NodeId>)>>,
@@ -156,7 +165,9 @@ impl Replication {
             config,
             followers: Mutex::new(FetchSessions::default()),
             epochs_path,
+            epochs_unsaved: AtomicBool::new(saved.is_none()),
             saved_epochs: Mutex::new(saved),
+            epochs_partitions: AtomicUsize::new(0),
             handover_asked: Mutex::new(HashMap::new()),
             move_throttle: MoveThrottle::new(),
             task: Mutex::new(None),
@@ -184,21 +195,38 @@ impl Replication {
     }
 }
 
-/// The reconcile loop: after this broker's registration is applied, on every metadata change
-/// and every heartbeat interval.
+/// The reconcile loop, after this broker's registration is applied. Every heartbeat interval
+/// (and on every metadata change) it keeps the ISR and saves the epoch histories; it walks every
+/// partition into its role only when that can have changed: the topics or assignments did, this
+/// broker's session lapsed or was renewed, the last walk left something undone, or
+/// [`RECONCILE_FULL_PASS_MS`] went by. With thousands of partitions a walk on every committed
+/// heartbeat was most of an idle broker's work.
 async fn run(manager: Weak<Replication>) {
     let Some(this) = manager.upgrade() else {
         return;
     };
     this.node.wait_registered().await;
     let mut version = this.node.view().subscribe();
+    let mut placement = this.node.view().subscribe_placement();
     let interval = Duration::from_millis(this.node.config().heartbeat_interval_ms);
     drop(this);
+    let mut walked: Option<(bool, std::time::Instant)> = None;
     loop {
         let Some(this) = manager.upgrade() else {
             return;
         };
-        this.reconcile().await;
+        let session_lapsed = this.node.session_lapsed();
+        let due = placement.has_changed().unwrap_or(true)
+            || walked.is_none_or(|(lapsed, at)| {
+                lapsed != session_lapsed
+                    || at.elapsed() >= Duration::from_millis(RECONCILE_FULL_PASS_MS)
+            });
+        if due {
+            placement.mark_unchanged();
+            let settled = this.reconcile().await;
+            // Unsettled: walked again on the next round.
+            walked = settled.then(|| (session_lapsed, std::time::Instant::now()));
+        }
         this.maintain_isr().await;
         this.save_epochs().await;
         drop(this);

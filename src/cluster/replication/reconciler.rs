@@ -26,8 +26,10 @@ struct Leading {
 }
 
 impl Replication {
-    /// One pass: local topics and roles as the metadata says.
-    pub(super) async fn reconcile(self: &Arc<Self>) {
+    /// One pass: local topics and roles as the metadata says. False when something was left
+    /// undone (a local topic not created or deleted, a leadership not taken).
+    pub(super) async fn reconcile(self: &Arc<Self>) -> bool {
+        let mut settled = true;
         let me = self.node.id();
         let session_lapsed = self.node.session_lapsed();
         // Only topics: cloning the groups' offsets on every commit would be waste.
@@ -48,6 +50,7 @@ impl Replication {
             match self.broker.delete_topic(name).await {
                 Ok(()) | Err(BrokerError::TopicNotFound(_)) => {}
                 Err(e) => {
+                    settled = false;
                     tracing::warn!(topic = name, error = %e, "cannot delete the local replica")
                 }
             }
@@ -65,6 +68,7 @@ impl Replication {
             }
             if let Err(e) = self.ensure_local_topic(topic).await {
                 tracing::warn!(topic = topic.name, error = %e, "cannot create the local replica");
+                settled = false;
                 continue;
             }
             let Ok(local) = self.broker.topic(&topic.name) else {
@@ -156,7 +160,7 @@ impl Replication {
                 }
             }
         }
-        self.lead(to_lead).await;
+        self.lead(to_lead).await && settled
     }
 
     /// Leads `partitions` (each with its history as it is about to become and its new state)
@@ -165,22 +169,24 @@ impl Replication {
     /// records of a leader that crashed before its history was saved would pass for the previous
     /// epoch's and no follower could tell that its next leader holds others at those offsets.
     /// One save for all of them: each is a whole-file write and an fsync. When the save fails,
-    /// they are led on a later pass.
-    async fn lead(&self, partitions: Vec<Leading>) {
+    /// they are led on a later pass (false: one of them is left for it).
+    async fn lead(&self, partitions: Vec<Leading>) -> bool {
         if partitions.is_empty() {
-            return;
+            return true;
         }
         let pending = partitions
             .iter()
             .map(|p| (p.key.clone(), p.epochs.clone()))
             .collect();
         if !self.save_epochs_with(pending).await {
-            return;
+            return false;
         }
+        let mut all = true;
         for leading in partitions {
             // A copy applied after the plan was made (a fetch in flight) moved the log's end
             // past the saved start: led on a later pass, from the end it has then.
             if leading.partition.log_end_offset() != leading.log_end {
+                all = false;
                 continue;
             }
             tracing::info!(
@@ -190,6 +196,7 @@ impl Replication {
             );
             leading.partition.become_leader(leading.state);
         }
+        all
     }
 
     async fn ensure_local_topic(&self, topic: &TopicRecord) -> Result<(), BrokerError> {
